@@ -1,0 +1,49 @@
+# Two set-up commands for users: `make demo` and `make test`. Both build .venv from the pinned
+# constraints.txt first, so a fresh clone needs nothing but python3.11 and the package index.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv test lint typecheck pytest demo bench soak lock clean docs-check
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip==25.3"
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check airflow_sm_provider example_dags tests bench
+	$(BIN)/ruff format --check airflow_sm_provider example_dags tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m airflow_sm_provider.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+soak: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m slow tests
+
+# Re-resolve the pins (needs the package index); commit the new constraints.txt.
+lock:
+	rm -rf .lockvenv && $(PY) -m venv .lockvenv
+	.lockvenv/bin/pip install -q --upgrade "pip==25.3"
+	.lockvenv/bin/pip install -q -e '.[test]'
+	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) .demo .bench
