@@ -1,0 +1,266 @@
+"""The one error hierarchy of the ASM client (design.md section 1.5).
+
+Every failure the client can report is one of these classes, so callers (hooks, operators,
+triggers) catch by meaning -- "not found", "throttled", "conflict" -- never by HTTP library
+exception or by parsing text. Each carries the HTTP status, the ASM ``<Code>``, the message and
+the ``x-ms-request-id`` because support cases with Microsoft (and our own logs) are keyed by the
+request id, and ``str()`` is one sentence a user can act on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_sm_provider import protocol
+
+__all__ = [
+    "AsmError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CertificateError",
+    "ConflictError",
+    "ExclusiveAccessError",
+    "InvalidInputError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "OperationFailedError",
+    "OperationTimeoutError",
+    "ServerError",
+    "ThrottledError",
+    "TransportError",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+
+class AsmError(Exception):
+    """Base of every error the service (or talking to it) produced.
+
+    ``status_code`` is None when no HTTP response was received (transport failures, timeouts of
+    a wait). ``code`` is ASM's ``<Code>`` (e.g. ``ResourceNotFound``) when the body had one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        parts = []
+        if self.status_code is not None:
+            parts.append(f"HTTP {self.status_code}")
+        if self.code:
+            parts.append(self.code)
+        prefix = f"ASM {' '.join(parts)}: " if parts else ""
+        text = self.message.rstrip() or "no details were given"
+        if not text.endswith((".", "!", "?")):
+            text += "."
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return prefix + text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+
+class AuthenticationError(AsmError):
+    """403: the certificate is not registered for this subscription, or it is disabled."""
+
+
+class NotFoundError(AsmError):
+    """404: the resource (service, deployment, operation, ...) does not exist."""
+
+
+class ConflictError(AsmError):
+    """409: the name is taken, the slot is occupied, swap names do not match, ..."""
+
+
+class ExclusiveAccessError(ConflictError):
+    """409 "requires exclusive access": another operation holds the deployment; retry later."""
+
+
+class BadRequestError(AsmError):
+    """400: the service rejected a parameter; re-sending the same request will not help."""
+
+
+class ThrottledError(AsmError):
+    """429 (and 503 ServerBusy): slow down. ``retry_after`` is the server's hint in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(AsmError):
+    """500 and other 5xx: the service failed; the request may or may not have taken effect."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class OperationFailedError(AsmError):
+    """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object."""
+
+    def __init__(self, message: str, *, operation: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.operation = operation
+
+
+class OperationTimeoutError(AsmError):
+    """The deadline passed while waiting; the operation may still finish on the server."""
+
+
+class TransportError(AsmError):
+    """No usable HTTP response: DNS, TCP, TLS, timeout, dropped connection.
+
+    ``ambiguous`` is True when a non-idempotent request may have reached the server (read
+    timeout, connection dropped after the body was sent). The transport never re-sends such a
+    request; the caller must read state first to learn whether it took effect.
+    """
+
+    def __init__(self, message: str, *, ambiguous: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.ambiguous = ambiguous
+
+
+class InvalidResponseError(AsmError):
+    """The body is not the XML we expect: HTML, truncated, oversized, hostile (entities)."""
+
+
+class CertificateError(ValueError):
+    """A local certificate problem found before any request: expired, weak, mismatched, ...
+
+    A ``ValueError`` because it is bad input, not a service failure. Messages never contain key
+    material or passwords.
+    """
+
+
+class InvalidInputError(ValueError):
+    """An argument failed validation before any request was sent; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+_CODE_RE = re.compile(rb"<(?:\w+:)?Code>\s*([^<]{1,200}?)\s*</(?:\w+:)?Code>")
+_MESSAGE_RE = re.compile(rb"<(?:\w+:)?Message>\s*([^<]{0,4000}?)\s*</(?:\w+:)?Message>", re.S)
+_TITLE_RE = re.compile(rb"<title>\s*([^<]{1,200}?)\s*</title>", re.I)
+_MAX_SNIPPET = 200
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        import time
+
+        seconds = when.timestamp() - time.time()
+    if math.isnan(seconds):
+        return None
+    return max(0.0, min(seconds, 3600.0))
+
+
+def _unescape(raw: bytes) -> str:
+    from html import unescape
+
+    return unescape(raw.decode("utf-8", "replace")).strip()
+
+
+def _parse_error_body(body: bytes) -> tuple[str | None, str | None]:
+    """(code, message) from an ASM ``<Error>`` body, or from whatever else the server sent.
+
+    Regexes, not an XML parser, on purpose: error bodies are small, sometimes HTML from a proxy
+    or load balancer, sometimes truncated; a parse failure must never hide the HTTP status.
+    Only the ``Code``/``Message`` text is taken, so no entity or DTD is ever processed.
+    """
+    if not body:
+        return None, None
+    head = body[:65536]
+    code_m = _CODE_RE.search(head)
+    msg_m = _MESSAGE_RE.search(head)
+    if code_m or msg_m:
+        return (
+            _unescape(code_m.group(1)) if code_m else None,
+            _unescape(msg_m.group(1)) if msg_m else None,
+        )
+    title = _TITLE_RE.search(head)
+    if title:
+        return None, f"the server answered with an HTML page titled {_unescape(title.group(1))!r}"
+    text = " ".join(head[:_MAX_SNIPPET].decode("utf-8", "replace").split())
+    return None, (f"unexpected response body: {text!r}" if text else None)
+
+
+_REASONS = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def error_from_response(
+    status: int, body: bytes, request_id: str | None, headers: Mapping[str, str]
+) -> AsmError:
+    """Map a non-2xx response to the right ``AsmError`` subclass.
+
+    ``headers`` must have lower-case keys (as ``ApiResponse.headers`` does). Tolerant of HTML,
+    empty and truncated bodies: the status alone then decides the class.
+    """
+    code, message = _parse_error_body(body)
+    if not message:
+        message = _REASONS.get(status, f"HTTP status {status}")
+    kwargs: dict[str, Any] = {"status_code": status, "code": code, "request_id": request_id}
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    if status == 403:
+        if code in protocol.AUTH_ERROR_CODES or code is None:
+            message += (
+                " Check that the management certificate's .cer was uploaded to this subscription "
+                "and that the subscription id is right."
+            )
+        return AuthenticationError(message, **kwargs)
+    if status == 404:
+        return NotFoundError(message, **kwargs)
+    if status == 409:
+        if protocol.is_exclusive_access_conflict(status, code, message):
+            return ExclusiveAccessError(message, **kwargs)
+        return ConflictError(message, **kwargs)
+    if status == 429 or (status == 503 and code in (None, protocol.ERR_SERVER_BUSY)):
+        return ThrottledError(message, retry_after=retry_after, **kwargs)
+    if status >= 500:
+        return ServerError(message, retry_after=retry_after, **kwargs)
+    if status == 400:
+        return BadRequestError(message, **kwargs)
+    if status == 401:
+        return AuthenticationError(message, **kwargs)
+    return AsmError(message, **kwargs)

@@ -1,0 +1,87 @@
+"""The one hardened XML parser for everything the service sends us.
+
+A management endpoint is trusted for authentication but not for memory safety: a proxy, a
+misconfigured emulator or an attacker on a broken TLS setup could send entity bombs, external
+entities or endless bodies. lxml's defaults resolve internal entities and keep DTDs, so this
+module builds one parser with every expansion and network feature off and a size limit checked
+before parsing. All callers (xmlmap, errors of operations) go through ``parse_xml``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from lxml import etree
+
+from airflow_sm_provider.client.errors import InvalidResponseError
+
+__all__ = ["DEFAULT_MAX_BYTES", "parse_xml"]
+
+DEFAULT_MAX_BYTES = 50 * 2**20
+
+_DTD_MESSAGE = "the response XML declares a DOCTYPE or entities, which ASM never sends; refusing to parse it"
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One parser per thread: lxml parsers are not thread-safe, and building one costs ~10 us."""
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,  # no entity expansion (billion laughs, external entities)
+            no_network=True,  # never fetch a DTD or entity over the network
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,  # keep libxml2's depth/size safety limits
+            remove_comments=True,
+            remove_pis=True,
+            collect_ids=False,
+        )
+        _local.parser = parser
+    return parser
+
+
+def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Parse a response body into an element tree, or raise ``InvalidResponseError``.
+
+    Refused: bodies over ``max_bytes``; any ``<!DOCTYPE`` (ASM never sends one, and DTDs are
+    where entity attacks live); malformed or truncated XML; HTML error pages.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("parse_xml expects bytes")
+    size = len(data)
+    if size > max_bytes:
+        raise InvalidResponseError(
+            f"the response body is {size} bytes, over the {max_bytes}-byte limit; refusing to parse it"
+        )
+    raw = bytes(data)
+    if not raw.strip():
+        raise InvalidResponseError("the response body is empty where XML was expected")
+    # ASM never sends a DOCTYPE, and DTDs are where entity attacks live: refuse early when it is
+    # visible in the first bytes, and check the parsed tree's docinfo for the rest.
+    head = raw[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        if b"<html" in head:
+            raise InvalidResponseError("the server answered with an HTML page where XML was expected")
+        raise InvalidResponseError(_DTD_MESSAGE)
+    try:
+        root = etree.fromstring(raw, _parser())
+    except etree.XMLSyntaxError as exc:
+        snippet = " ".join(raw[:120].decode("utf-8", "replace").split())
+        if snippet.lower().startswith(("<html", "<!doctype html", "<head", "<body")):
+            raise InvalidResponseError(
+                "the server answered with an HTML page where XML was expected"
+            ) from None
+        raise InvalidResponseError(
+            f"the response is not well-formed XML ({exc.msg}); it starts with {snippet!r}"
+        ) from None
+    if root is None:
+        raise InvalidResponseError("the response body holds no XML element")
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise InvalidResponseError(_DTD_MESSAGE)
+    for node in root.iter(etree.Entity):
+        raise InvalidResponseError(f"the response XML uses an entity reference ({node.text!r})")
+    return root
