@@ -1,0 +1,158 @@
+"""pytest fixtures for the ASM emulator (auto-registered through the ``pytest11`` entry point).
+
+Users' own DAG tests get a real HTTPS ASM endpoint with no setup::
+
+    def test_my_dag(asm_emulator):
+        ep = asm_emulator.endpoint   # host, subscription_id, client_pem, ca_cert, ...
+
+Importing this module must stay cheap (it loads in every pytest session of every project that has the
+provider installed): nothing heavy is imported until a fixture is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import requests
+
+    from . import Emulator
+
+ASM_EMULATOR_SPEED = 200.0
+
+
+def legacy_session(endpoint: dict[str, str]) -> requests.Session:
+    """A ``requests.Session`` for ``azure.servicemanagement.ServiceManagementService(request_session=...)``.
+
+    ``trust_env=False`` is the point: ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` would otherwise
+    override ``verify`` and the emulator's CA would be ignored (asm-wire.md 5.5).
+    """
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = endpoint["ca_cert"]
+    session.cert = endpoint["client_pem"]
+    return session
+
+
+class EmulatorProcess:
+    """An emulator run as a child process through the CLI (for kill -9 and SIGTERM tests)."""
+
+    def __init__(self, state_dir: Path, args: list[str]) -> None:
+        self.state_dir = state_dir
+        self.args = args
+        self.proc: subprocess.Popen[str] | None = None
+        self.endpoint: dict[str, str] = {}
+
+    def start(self, timeout: float = 30.0) -> EmulatorProcess:
+        cmd = [sys.executable, "-m", "airflow_sm_provider.emulator", "--state-dir", str(self.state_dir)]
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.state_dir / "emulator.log"  # a file, not a pipe: a chatty child never blocks
+        with log_path.open("ab") as log:
+            self.proc = subprocess.Popen([*cmd, *self.args], stdout=subprocess.PIPE, stderr=log, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # printed only once the server accepts connections
+        if not line:
+            self.proc.wait(timeout)
+            raise RuntimeError(f"emulator exited with {self.proc.returncode}: {log_path.read_text()[-2000:]}")
+        self.endpoint = json.loads(line)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def terminate(self, timeout: float = 15.0) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL (kill -9): no clean-up runs in the emulator."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(15)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            self.terminate()
+        except subprocess.TimeoutExpired:
+            self.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def _cli_args(port: int, speed: float, seed: int, faults: str | None) -> list[str]:
+    args = ["--port", str(port), "--speed", str(speed), "--seed", str(seed)]
+    return [*args, "--faults", faults] if faults else args
+
+
+@pytest.fixture(scope="session")
+def asm_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """One in-process emulator for the whole session (speed 200, its own state dir)."""
+    from . import Emulator
+
+    emulator = Emulator(tmp_path_factory.mktemp("asm-emulator"), speed=ASM_EMULATOR_SPEED)
+    emulator.start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Any]]:
+    """Make emulators: ``factory(subprocess=False, state_dir=None, **kwargs)``.
+
+    In-process (default) returns a started :class:`Emulator` (kwargs: speed, seed, faults, port,
+    app_factory, ...). With ``subprocess=True`` returns a started :class:`EmulatorProcess` (kwargs:
+    port, speed, seed, faults, extra_args) that can be ``kill()``-ed. Pass ``state_dir`` to restart on
+    an existing directory. Everything is stopped at the end of the test.
+    """
+    from . import Emulator
+
+    made: list[Emulator | EmulatorProcess] = []
+
+    def factory(*, subprocess: bool = False, state_dir: str | Path | None = None, **kwargs: Any) -> Any:
+        directory = Path(state_dir) if state_dir else tmp_path_factory.mktemp("asm-emu")
+        if subprocess:
+            extra = list(kwargs.pop("extra_args", []))
+            args = _cli_args(
+                kwargs.pop("port", 0),
+                kwargs.pop("speed", ASM_EMULATOR_SPEED),
+                kwargs.pop("seed", 0),
+                kwargs.pop("faults", None),
+            )
+            if kwargs:
+                raise TypeError(f"unsupported subprocess options: {sorted(kwargs)}")
+            proc = EmulatorProcess(directory, [*args, *extra])
+            made.append(proc)
+            return proc.start()
+        kwargs.setdefault("speed", ASM_EMULATOR_SPEED)
+        emulator = Emulator(directory, **kwargs)
+        made.append(emulator)
+        return emulator.start()
+
+    try:
+        yield factory
+    finally:
+        for item in reversed(made):
+            with contextlib.suppress(Exception):
+                item.stop()
