@@ -1,0 +1,421 @@
+"""The one place where ASM operators submit, remember and wait for an operation.
+
+Every mutating ASM call returns a request id and runs asynchronously on the server. All
+operators share the same life cycle, implemented here once:
+
+1. render and validate the arguments (before any request);
+2. resume: if a previous try of this task already submitted an operation (its request id is in
+   Airflow 3.3's task state store), wait on that one instead of submitting again;
+3. look before leaping (``check_existing``): ``if_exists`` / ``if_missing`` decide whether the
+   request is needed at all;
+4. submit in the worker, store the request id right away;
+5. wait: synchronously through the client's polling loop, or deferred to
+   :class:`~airflow_sm_provider.triggers.operation.AsmOperationTrigger` (only polling runs in the
+   triggerer), or not at all (``wait_for_completion=False``).
+
+The client and hook are imported lazily so that parsing a DAG file that imports an operator does
+not pull in requests/lxml.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.configuration import conf
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import invalid
+
+if TYPE_CHECKING:
+    import jinja2
+    from airflow.sdk import Context
+
+    from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.polling import PollResult
+    from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+__all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "diff", "get_or_none"]
+
+IF_EXISTS = ("fail", "reuse")
+IF_MISSING = ("ignore", "fail")
+#: Key in the task state store; renaming it breaks resumption of tries already in flight.
+STATE_KEY = "asm_operation"
+
+
+class AsmBaseOperator(BaseOperator):
+    """Base of every ASM operator: submit in the worker, then wait, defer or return.
+
+    Subclasses implement :meth:`submit` and :meth:`build_result`, and usually
+    :meth:`check_existing` and :meth:`validate_inputs`. The wait logic lives only here.
+
+    ASM cannot cancel an operation: when the task is killed the operation keeps running on the
+    server; :meth:`on_kill` says so and logs its request id, and a retry resumes waiting on it.
+
+    :param asm_conn_id: Airflow connection to the ASM endpoint (subscription + certificate).
+    :param wait_for_completion: wait until the operation succeeded (default). When False the task
+        ends right after submission and returns the request id, e.g. for ``AsmOperationSensor``.
+    :param deferrable: wait in the triggerer instead of holding a worker slot. The request itself
+        is always sent by the worker. Default from ``[operators] default_deferrable``.
+    :param poll_interval: seconds between two status checks; defaults to the operator's kind
+        (short for quick metadata operations, longer for deployments).
+    :param timeout: seconds the task waits for the operation, counted from submission. The
+        deadline is absolute: it survives deferral and triggerer restarts. Timing out fails the
+        task but does not stop the operation (ASM cannot cancel); a retry resumes waiting on it.
+    :param durable: remember the request id in the task state store so a retry after a worker
+        crash resumes the same operation instead of submitting a second one.
+    """
+
+    template_fields: Sequence[str] = ("asm_conn_id",)
+    ui_color = "#0078d4"
+    ui_fgcolor = "#ffffff"
+
+    #: Human words for logs, e.g. "create cloud service".
+    operation_name: ClassVar[str] = "ASM operation"
+    default_poll_interval: ClassVar[float] = 15.0
+    default_timeout: ClassVar[float] = 1800.0
+
+    def __init__(
+        self,
+        *,
+        asm_conn_id: str = "asm_default",
+        wait_for_completion: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+        durable: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.asm_conn_id = asm_conn_id
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = deferrable
+        self.poll_interval = float(poll_interval if poll_interval is not None else self.default_poll_interval)
+        self.timeout = float(timeout if timeout is not None else self.default_timeout)
+        self.durable = durable
+        if self.poll_interval <= 0:
+            invalid("poll_interval", f"must be a positive number of seconds, got {poll_interval!r}")
+        if self.timeout <= 0:
+            invalid("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        self._in_flight: str | None = None
+
+    # ------------------------------------------------------------------ subclass interface
+    def validate_inputs(self) -> None:
+        """Check the arguments; skip values that are still templates (see :func:`is_template`).
+
+        Called at construction and again after templating, before any request.
+        """
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        """Look before leaping: return the XCom value to finish without a request, or None.
+
+        ``adopt`` is True when a previous try of this task may have sent the request but never
+        learned its request id (worker crash, connection dropped after sending): an existing
+        resource matching the request is then this task's own earlier work.
+        """
+        return None
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        """Send the mutating request; return the client's ``OperationHandle``."""
+        raise NotImplementedError
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        """Return the XCom value (names, slot, url, request id, status; never secrets)."""
+        return {"request_id": request_id, "status": status}
+
+    # ------------------------------------------------------------------ Airflow entry points
+    @cached_property
+    def hook(self) -> ServiceManagementHook:
+        """The connection hook, created on first use (keeps DAG parsing light)."""
+        from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+        return ServiceManagementHook(asm_conn_id=self.asm_conn_id)
+
+    def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
+        """Render, then validate the final values so bad input fails before any request."""
+        super().render_template_fields(context, jinja_env)
+        self.validate_inputs()
+
+    def execute(self, context: Context) -> Any:
+        """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
+        memo = _Memo(context, enabled=self.durable, log=self.log)
+        client = self.hook.get_conn()
+        prior = memo.get()
+        adopt = False
+        if prior and prior.get("request_id"):
+            resumed = self._resume(context, client, memo, str(prior["request_id"]))
+            if resumed is _ADOPT:
+                adopt = True
+            elif resumed is not _SUBMIT:
+                return resumed
+        elif prior and prior.get("phase") == "submitting":
+            adopt = True
+            self.log.warning(
+                "A previous try of this task was interrupted while submitting %s; checking what exists "
+                "before sending anything.",
+                self.operation_name,
+            )
+        existing = self.check_existing(client, adopt=adopt)
+        if existing is not None:
+            memo.clear()
+            return existing
+
+        memo.set({"phase": "submitting", "at": time.time()})
+        handle = self.submit(client)
+        request_id = getattr(handle, "request_id", None)
+        deadline = time.time() + self.timeout
+        if request_id:
+            memo.set(
+                {"phase": "submitted", "request_id": request_id, "target": getattr(handle, "target", "")}
+            )
+        self._in_flight = request_id
+        self.log.info("Submitted %s (request id %s).", self.operation_name, request_id)
+        self.after_submit(context, request_id)
+        if not request_id:  # synchronous call: done already
+            memo.clear()
+            return self.build_result(client, None, protocol.OP_SUCCEEDED)
+        if not self.wait_for_completion:
+            memo.clear()
+            self.log.info(
+                "Not waiting for request %s; watch it with AsmOperationSensor(request_id=...).", request_id
+            )
+            return self.build_result(client, request_id, protocol.OP_IN_PROGRESS)
+        return self._wait(context, client, memo, request_id, deadline)
+
+    def after_submit(self, context: Context, request_id: str | None) -> None:
+        """Called right after the request id is stored; a seam for tests that simulate a crash."""
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the trigger: validate the event, raise on failure/timeout, return XCom."""
+        if not event:
+            raise RuntimeError(
+                f"{self.operation_name}: the trigger returned no event; cannot tell the outcome."
+            )
+        request_id = event.get("request_id")
+        if not request_id:
+            raise RuntimeError(f"{self.operation_name}: the trigger event carries no request id: {event!r}")
+        memo = _Memo(context, enabled=self.durable, log=self.log)
+        return self._finish(
+            memo,
+            str(request_id),
+            str(event.get("status", "")),
+            str(event.get("message", "")),
+            event.get("error_code"),
+        )
+
+    def on_kill(self) -> None:
+        """ASM has no cancel: log the in-flight request id; the operation continues on the server."""
+        if self._in_flight:
+            self.log.warning(
+                "ASM cannot cancel an operation: request %s (%s) keeps running on the server. A retry of "
+                "this task resumes waiting on it; check it with AsmOperationSensor(request_id=%r).",
+                self._in_flight,
+                self.operation_name,
+                self._in_flight,
+            )
+        else:
+            self.log.info("Killed before any ASM request was in flight; nothing is left running.")
+
+    # ------------------------------------------------------------------ internals
+    def _resume(self, context: Context, client: ServiceManagementClient, memo: _Memo, request_id: str) -> Any:
+        """Decide what to do with the operation a previous try submitted."""
+        from airflow_sm_provider.client.errors import NotFoundError
+
+        try:
+            op = client.get_operation_status(request_id)
+        except NotFoundError:
+            self.log.warning("Request %s of a previous try is unknown to ASM; checking state.", request_id)
+            return _ADOPT
+        self._in_flight = request_id
+        if op.status == protocol.OP_IN_PROGRESS:
+            self.log.info(
+                "Resuming: a previous try already submitted %s (request id %s); waiting on it instead of "
+                "submitting again.",
+                self.operation_name,
+                request_id,
+            )
+            if not self.wait_for_completion:
+                return self.build_result(client, request_id, protocol.OP_IN_PROGRESS)
+            return self._wait(context, client, memo, request_id, time.time() + self.timeout)
+        if op.status == protocol.OP_SUCCEEDED:
+            self.log.info("Request %s of a previous try already succeeded; not submitting again.", request_id)
+            memo.clear()
+            return self.build_result(client, request_id, protocol.OP_SUCCEEDED)
+        error = getattr(op, "error", None)
+        self.log.warning(
+            "Request %s of a previous try failed (%s: %s); submitting again.",
+            request_id,
+            getattr(error, "code", ""),
+            getattr(error, "message", ""),
+        )
+        memo.clear()
+        return _SUBMIT
+
+    def _wait(
+        self, context: Context, client: ServiceManagementClient, memo: _Memo, request_id: str, deadline: float
+    ) -> Any:
+        """Wait for ``request_id`` until ``deadline`` (epoch seconds): deferred or synchronously."""
+        if self.deferrable:
+            from airflow_sm_provider.triggers.operation import AsmOperationTrigger
+
+            self.log.info(
+                "Deferring: the triggerer polls request %s every %ss.", request_id, self.poll_interval
+            )
+            self.defer(
+                trigger=AsmOperationTrigger(
+                    request_id=request_id,
+                    asm_conn_id=self.asm_conn_id,
+                    deadline=deadline,
+                    poll_interval=self.poll_interval,
+                ),
+                method_name="execute_complete",
+                # The deadline travels in the trigger; None lets execute_complete report a timeout
+                # with the operation's last state instead of a bare TaskDeferralTimeout.
+                timeout=None,
+            )
+        result = self._poll(client, request_id, deadline)
+        if result.ok:
+            status = "success"
+        elif result.payload.get("timeout"):
+            status = "timeout"
+        else:
+            status = "failed"
+        return self._finish(memo, request_id, status, result.message, result.payload.get("error_code"))
+
+    def _poll(self, client: ServiceManagementClient, request_id: str, deadline: float) -> PollResult:
+        """Block on the client's shared polling loop until the operation ends or ``deadline``."""
+        from airflow_sm_provider.client.polling import operation_condition, run_sync
+
+        return run_sync(
+            lambda: client.get_operation_status(request_id),
+            operation_condition,
+            deadline=deadline,
+            interval=self.poll_interval,
+            on_progress=lambda msg: self.log.info("Waiting: %s", msg),
+        )
+
+    def run_step(self, client: ServiceManagementClient, handle: Any, what: str) -> None:
+        """Wait in the worker for a preparatory operation of a multi-step operator.
+
+        E.g. creating the cloud service before the VM deployment. The main operation (returned by
+        :meth:`submit`) is the one that defers; steps are short and idempotent by state checks.
+        """
+        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+
+        request_id = getattr(handle, "request_id", None)
+        self.log.info("Step: %s (request id %s).", what, request_id)
+        if not request_id:
+            return
+        self._in_flight = request_id
+        result = self._poll(client, request_id, time.time() + self.timeout)
+        self._in_flight = None
+        if result.ok:
+            return
+        if result.payload.get("timeout"):
+            raise OperationTimeoutError(f"{what} did not finish: {result.message}", request_id=request_id)
+        raise OperationFailedError(
+            f"{what} failed: {result.message}",
+            code=result.payload.get("error_code") or None,
+            request_id=request_id,
+        )
+
+    def _finish(self, memo: _Memo, request_id: str, status: str, message: str, error_code: str | None) -> Any:
+        """Turn a terminal outcome into the XCom value or an exception carrying the ASM code."""
+        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+
+        self._in_flight = None
+        if status == "success":
+            memo.clear()
+            self.log.info("%s succeeded (request id %s).", self.operation_name, request_id)
+            return self.build_result(self.hook.get_conn(), request_id, protocol.OP_SUCCEEDED)
+        if status == "timeout":
+            # Keep the request id: ASM may still finish it and a retry resumes waiting on it.
+            raise OperationTimeoutError(
+                f"{self.operation_name} did not finish within {self.timeout:g}s: {message}. ASM cannot "
+                "cancel it; it may still complete. A retry of this task resumes waiting on it",
+                request_id=request_id,
+            )
+        memo.clear()
+        raise OperationFailedError(
+            f"{self.operation_name} failed: {message}", code=error_code or None, request_id=request_id
+        )
+
+    # ------------------------------------------------------------------ helpers for subclasses
+    def mismatch(self, what: str, diffs: Mapping[str, tuple[Any, Any]]) -> NoReturn:
+        """Raise for ``if_exists='reuse'`` when the existing resource differs from the request."""
+        from airflow_sm_provider.client.errors import ConflictError
+
+        listing = "; ".join(f"{k}: requested {want!r}, found {have!r}" for k, (want, have) in diffs.items())
+        raise ConflictError(
+            f"{what} already exists but differs from the request ({listing}). Delete it first, or change "
+            "the arguments to match it",
+            code="ResourceMismatch",
+        )
+
+    def exists_error(self, what: str) -> NoReturn:
+        """Raise for ``if_exists='fail'``."""
+        from airflow_sm_provider.client.errors import ConflictError
+
+        raise ConflictError(
+            f"{what} already exists (if_exists='fail'). Use if_exists='reuse' to accept an identical one",
+            code="ConflictError",
+        )
+
+    def missing_error(self, what: str) -> NoReturn:
+        """Raise for ``if_missing='fail'``."""
+        from airflow_sm_provider.client.errors import NotFoundError
+
+        raise NotFoundError(f"{what} does not exist (if_missing='fail')", code=protocol.ERR_NOT_FOUND)
+
+
+_SUBMIT = object()  # resume decision: send a fresh request
+_ADOPT = object()  # resume decision: the earlier request may have taken effect; check first
+
+
+class _Memo:
+    """The request id of this task's in-flight operation, kept in the task state store.
+
+    The state store is scoped to dag/run/task/map index, so it survives retries. The key is set
+    before sending ("submitting"), updated with the request id right after, and cleared at a
+    terminal outcome -- so a cleared-and-rerun task starts fresh, and only an interrupted try
+    leaves something for the next one. Without a store (Airflow < 3.3, ``durable=False``) it is
+    a no-op and the ``if_exists`` checks are the only protection.
+    """
+
+    def __init__(self, context: Context | Mapping[str, Any], *, enabled: bool, log: Any) -> None:
+        self._store = context.get("task_state_store") if enabled else None
+        self._log = log
+        if enabled and self._store is None:
+            log.warning("No task state store: a retry after a crash relies on checking state only.")
+
+    def get(self) -> dict[str, Any] | None:
+        if self._store is None:
+            return None
+        value = self._store.get(STATE_KEY)
+        return value if isinstance(value, dict) else None
+
+    def set(self, value: dict[str, Any]) -> None:
+        if self._store is not None:
+            self._store.set(STATE_KEY, value)
+
+    def clear(self) -> None:
+        if self._store is not None:
+            self._store.delete(STATE_KEY)
+
+
+def get_or_none(fetch: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a client read method; None when ASM answers 404 (an absent resource is a state)."""
+    from airflow_sm_provider.client.errors import NotFoundError
+
+    try:
+        return fetch(*args, **kwargs)
+    except NotFoundError:
+        return None
+
+
+def diff(pairs: Mapping[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """Keep the ``{field: (requested, found)}`` pairs that differ; None requested means "any"."""
+    return {k: (want, have) for k, (want, have) in pairs.items() if want is not None and want != have}

@@ -1,0 +1,428 @@
+"""Operators for cloud service deployments: create, change configuration, status, swap, delete."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import (
+    check_choice,
+    check_name,
+    check_service_name,
+    check_slot,
+    check_text,
+    invalid,
+    is_template,
+)
+from airflow_sm_provider.operators.base import (
+    IF_EXISTS,
+    IF_MISSING,
+    AsmBaseOperator,
+    get_or_none,
+)
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client import ServiceManagementClient
+
+__all__ = [
+    "AsmChangeDeploymentConfigurationOperator",
+    "AsmCreateDeploymentOperator",
+    "AsmDeleteDeploymentOperator",
+    "AsmUpdateDeploymentStatusOperator",
+]
+
+
+def _check_configuration(configuration: Any, configuration_path: Any) -> None:
+    """Exactly one source; inline text is ``.cscfg`` XML or its base64; a path must be a file."""
+    if is_template(configuration) or is_template(configuration_path):
+        return
+    if (configuration is None) == (configuration_path is None):
+        invalid("configuration", "give exactly one of configuration (XML or base64) or configuration_path")
+    if configuration is not None:
+        if not isinstance(configuration, str) or not configuration.strip():
+            invalid("configuration", "must be the .cscfg XML text or its base64")
+        if not configuration.lstrip().startswith("<"):
+            try:
+                decoded = base64.b64decode(configuration, validate=True)
+            except (binascii.Error, ValueError):
+                invalid("configuration", "is neither XML (starting with '<') nor valid base64")
+            if not decoded.lstrip().startswith(b"<"):
+                invalid("configuration", "is base64 but does not decode to XML")
+    elif not isinstance(configuration_path, (str, os.PathLike)) or not os.path.isfile(configuration_path):
+        invalid("configuration_path", f"{configuration_path!r} is not a readable file")
+
+
+def _read_configuration(configuration: str | None, configuration_path: str | None) -> str:
+    if configuration is not None:
+        return configuration
+    assert configuration_path is not None
+    with open(configuration_path, encoding="utf-8-sig") as fh:
+        return fh.read()
+
+
+def _deployment_result(dep: Any, service_name: str, request_id: str | None, status: str) -> dict[str, Any]:
+    return {
+        "service_name": service_name,
+        "deployment_name": getattr(dep, "name", None),
+        "deployment_slot": getattr(dep, "deployment_slot", None),
+        "deployment_status": getattr(dep, "status", None),
+        "label": getattr(dep, "label", None),
+        "url": getattr(dep, "url", None),
+        "private_id": getattr(dep, "private_id", None),
+        "request_id": request_id,
+        "status": status,
+    }
+
+
+class _DeploymentTargetMixin:
+    """Resolve "deployment by name or by slot" once for the operators that accept both."""
+
+    service_name: str
+    deployment_name: str | None
+    deployment_slot: str | None
+
+    def _check_target(self) -> None:
+        check_service_name("service_name", self.service_name)
+        name, slot = self.deployment_name, self.deployment_slot
+        if not is_template(name) and not is_template(slot) and (name is None) == (slot is None):
+            invalid("deployment_name", "give exactly one of deployment_name or deployment_slot")
+        check_name("deployment_name", name, required=False)
+        if slot is not None:
+            check_slot("deployment_slot", slot)
+
+    def _find(self, client: ServiceManagementClient) -> Any:
+        if self.deployment_name:
+            return get_or_none(client.get_deployment_by_name, self.service_name, self.deployment_name)
+        return get_or_none(
+            client.get_deployment_by_slot,
+            self.service_name,
+            check_slot("deployment_slot", self.deployment_slot),
+        )
+
+    def _describe(self) -> str:
+        which = f"{self.deployment_name!r}" if self.deployment_name else f"in slot {self.deployment_slot!r}"
+        return f"Deployment {which} of cloud service {self.service_name!r}"
+
+
+class AsmCreateDeploymentOperator(AsmBaseOperator):
+    """Create a deployment from a package in a slot (the tutorial's ``create_deployment``).
+
+    :param service_name: the cloud service.
+    :param deployment_slot: "staging" or "production".
+    :param deployment_name: name of the new deployment (unique in the service).
+    :param package_url: https URL of the ``.cspkg`` in a storage account of the subscription.
+    :param configuration: the ``.cscfg`` as XML text or its base64. Exactly one of this and
+        ``configuration_path``.
+    :param configuration_path: path of a ``.cscfg`` file, read by the worker at execution.
+    :param label: deployment label (up to 100 characters); defaults to ``deployment_name``.
+    :param start_deployment: start the role instances right away (else Suspended).
+    :param treat_warnings_as_error: fail on package warnings.
+    :param extended_properties: name/value pairs stored with the deployment.
+    :param if_exists: what to do when the slot is occupied: "fail" (default), or "reuse" when the
+        occupant has the same name and label. Another occupant is always an error: delete it, or
+        swap, first.
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "service_name",
+        "deployment_slot",
+        "deployment_name",
+        "package_url",
+        "configuration",
+        "configuration_path",
+        "label",
+        "start_deployment",
+        "extended_properties",
+        "if_exists",
+    )
+    operation_name = "create deployment"
+    default_poll_interval = 20.0
+    default_timeout = 3600.0
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        deployment_slot: str,
+        deployment_name: str,
+        package_url: str,
+        configuration: str | None = None,
+        configuration_path: str | None = None,
+        label: str | None = None,
+        start_deployment: bool = False,
+        treat_warnings_as_error: bool = False,
+        extended_properties: dict[str, str] | None = None,
+        if_exists: str = "fail",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.deployment_slot = deployment_slot
+        self.deployment_name = deployment_name
+        self.package_url = package_url
+        self.configuration = configuration
+        self.configuration_path = configuration_path
+        self.label = label
+        self.start_deployment = start_deployment
+        self.treat_warnings_as_error = treat_warnings_as_error
+        self.extended_properties = extended_properties
+        self.if_exists = if_exists
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        check_service_name("service_name", self.service_name)
+        check_slot("deployment_slot", self.deployment_slot)
+        check_name("deployment_name", self.deployment_name)
+        check_text("label", self.label, protocol.LABEL_MAX_CHARS)
+        check_choice("if_exists", self.if_exists, IF_EXISTS)
+        if not is_template(self.package_url) and not (
+            isinstance(self.package_url, str) and self.package_url.lower().startswith("https://")
+        ):
+            invalid("package_url", f"must be an https:// URL, got {self.package_url!r}")
+        _check_configuration(self.configuration, self.configuration_path)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        slot = check_slot("deployment_slot", self.deployment_slot)
+        dep = get_or_none(client.get_deployment_by_slot, self.service_name, slot)
+        if dep is None:
+            return None
+        label = self.label or self.deployment_name
+        where = f"Slot {slot} of cloud service {self.service_name!r}"
+        if dep.name == self.deployment_name and dep.label == label and (adopt or self.if_exists == "reuse"):
+            self.log.info("%s already holds deployment %r with label %r; reusing it.", where, dep.name, label)
+            return {**_deployment_result(dep, self.service_name, None, "Exists"), "reused": True}
+        if dep.name == self.deployment_name and dep.label == label:
+            self.exists_error(f"{where} already holds deployment {dep.name!r}")
+        from airflow_sm_provider.client.errors import ConflictError
+
+        raise ConflictError(
+            f"{where} is occupied by deployment {dep.name!r} (label {dep.label!r}), not the requested "
+            f"{self.deployment_name!r} (label {label!r}). Delete it (AsmDeleteDeploymentOperator) or swap "
+            "it to the other slot first",
+            code=protocol.ERR_CONFLICT,
+        )
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        return client.create_deployment(
+            self.service_name,
+            check_slot("deployment_slot", self.deployment_slot).lower(),
+            self.deployment_name,
+            self.package_url,
+            self.label or self.deployment_name,
+            _read_configuration(self.configuration, self.configuration_path),
+            start_deployment=bool(self.start_deployment),
+            treat_warnings_as_error=bool(self.treat_warnings_as_error),
+            extended_properties=self.extended_properties,
+        )
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        dep = get_or_none(client.get_deployment_by_name, self.service_name, self.deployment_name)
+        return {**_deployment_result(dep, self.service_name, request_id, status), "reused": False}
+
+
+class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOperator):
+    """Upload a new ``.cscfg`` to a running deployment (instance counts, settings).
+
+    :param service_name: the cloud service.
+    :param deployment_name: the deployment; or give ``deployment_slot`` instead.
+    :param deployment_slot: "staging" or "production", resolved to the deployment in it.
+    :param configuration: the ``.cscfg`` as XML text or its base64 (or use ``configuration_path``).
+    :param configuration_path: path of a ``.cscfg`` file, read by the worker at execution.
+    :param treat_warnings_as_error: fail on configuration warnings.
+    :param mode: "Auto" (default), "Manual" or "Simultaneous" upgrade-domain walk.
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "service_name",
+        "deployment_name",
+        "deployment_slot",
+        "configuration",
+        "configuration_path",
+        "mode",
+    )
+    operation_name = "change deployment configuration"
+    default_poll_interval = 20.0
+    default_timeout = 3600.0
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        deployment_name: str | None = None,
+        deployment_slot: str | None = None,
+        configuration: str | None = None,
+        configuration_path: str | None = None,
+        treat_warnings_as_error: bool = False,
+        mode: str = "Auto",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.deployment_name = deployment_name
+        self.deployment_slot = deployment_slot
+        self.configuration = configuration
+        self.configuration_path = configuration_path
+        self.treat_warnings_as_error = treat_warnings_as_error
+        self.mode = mode
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        self._check_target()
+        check_choice("mode", self.mode, protocol.CHANGE_CONFIGURATION_MODES)
+        _check_configuration(self.configuration, self.configuration_path)
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        dep = self._find(client)
+        if dep is None:
+            self.missing_error(self._describe())
+        self._resolved = dep.name
+        return client.change_deployment_configuration(
+            self.service_name,
+            dep.name,
+            _read_configuration(self.configuration, self.configuration_path),
+            treat_warnings_as_error=bool(self.treat_warnings_as_error),
+            mode=self.mode,
+        )
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        return _deployment_result(self._find(client), self.service_name, request_id, status)
+
+
+class AsmUpdateDeploymentStatusOperator(_DeploymentTargetMixin, AsmBaseOperator):
+    """Start ("Running") or stop ("Suspended") a deployment's role instances.
+
+    Already in the requested status: nothing is sent.
+
+    :param service_name: the cloud service.
+    :param deployment_name: the deployment; or give ``deployment_slot`` instead.
+    :param deployment_slot: "staging" or "production", resolved to the deployment in it.
+    :param status: "Running" or "Suspended".
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "service_name",
+        "deployment_name",
+        "deployment_slot",
+        "status",
+    )
+    operation_name = "update deployment status"
+    default_poll_interval = 15.0
+    default_timeout = 1800.0
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        status: str,
+        deployment_name: str | None = None,
+        deployment_slot: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.status = status
+        self.deployment_name = deployment_name
+        self.deployment_slot = deployment_slot
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        self._check_target()
+        check_choice("status", self.status, protocol.SETTABLE_DEPLOYMENT_STATUSES)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        dep = self._find(client)
+        if dep is None:
+            self.missing_error(self._describe())
+        if dep.status == self.status:
+            self.log.info("%s is already %s; nothing to do.", self._describe(), self.status)
+            return _deployment_result(dep, self.service_name, None, protocol.OP_SUCCEEDED)
+        return None
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        dep = self._find(client)
+        if dep is None:
+            self.missing_error(self._describe())
+        return client.update_deployment_status(self.service_name, dep.name, self.status)
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        return _deployment_result(self._find(client), self.service_name, request_id, status)
+
+
+class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
+    """Delete a deployment, by name or by slot.
+
+    :param service_name: the cloud service.
+    :param deployment_name: the deployment; or give ``deployment_slot`` instead.
+    :param deployment_slot: "staging" or "production": delete whatever is in it.
+    :param delete_vhd: also delete the OS/data disks and VHD blobs (VM deployments).
+    :param if_missing: "ignore" (default) or "fail" when there is no such deployment.
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "service_name",
+        "deployment_name",
+        "deployment_slot",
+        "delete_vhd",
+        "if_missing",
+    )
+    operation_name = "delete deployment"
+    default_poll_interval = 15.0
+    default_timeout = 1800.0
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        deployment_name: str | None = None,
+        deployment_slot: str | None = None,
+        delete_vhd: bool = False,
+        if_missing: str = "ignore",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.deployment_name = deployment_name
+        self.deployment_slot = deployment_slot
+        self.delete_vhd = delete_vhd
+        self.if_missing = if_missing
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        self._check_target()
+        check_choice("if_missing", self.if_missing, IF_MISSING)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        dep = self._find(client)
+        if dep is not None:
+            self._target = dep.name
+            return None
+        if self.if_missing == "fail" and not adopt:
+            self.missing_error(self._describe())
+        self.log.info("%s does not exist; nothing to delete.", self._describe())
+        return {
+            "service_name": self.service_name,
+            "deployment_name": self.deployment_name,
+            "deployment_slot": self.deployment_slot,
+            "request_id": None,
+            "status": "Absent",
+        }
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        return client.delete_deployment(self.service_name, self._target, delete_vhd=bool(self.delete_vhd))
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        return {
+            "service_name": self.service_name,
+            "deployment_name": getattr(self, "_target", self.deployment_name),
+            "deployment_slot": self.deployment_slot,
+            "request_id": request_id,
+            "status": status,
+        }
