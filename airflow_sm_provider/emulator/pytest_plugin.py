@@ -49,9 +49,10 @@ def legacy_session(endpoint: dict[str, str]) -> requests.Session:
 class EmulatorProcess:
     """An emulator run as a child process through the CLI (for kill -9 and SIGTERM tests)."""
 
-    def __init__(self, state_dir: Path, args: list[str]) -> None:
+    def __init__(self, state_dir: Path, args: list[str], env: dict[str, str] | None = None) -> None:
         self.state_dir = state_dir
         self.args = args
+        self.env = env
         self.proc: subprocess.Popen[str] | None = None
         self.endpoint: dict[str, str] = {}
 
@@ -60,7 +61,9 @@ class EmulatorProcess:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.state_dir / "emulator.log"  # a file, not a pipe: a chatty child never blocks
         with log_path.open("ab") as log:
-            self.proc = subprocess.Popen([*cmd, *self.args], stdout=subprocess.PIPE, stderr=log, text=True)
+            self.proc = subprocess.Popen(
+                [*cmd, *self.args], stdout=subprocess.PIPE, stderr=log, text=True, env=self.env
+            )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # printed only once the server accepts connections
         if not line:
@@ -123,8 +126,8 @@ def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
 
     In-process (default) returns a started :class:`Emulator` (kwargs: speed, seed, faults, port,
     app_factory, ...). With ``subprocess=True`` returns a started :class:`EmulatorProcess` (kwargs:
-    port, speed, seed, faults, extra_args) that can be ``kill()``-ed. Pass ``state_dir`` to restart on
-    an existing directory. Everything is stopped at the end of the test.
+    port, speed, seed, faults, extra_args, env) that can be ``kill()``-ed and ``start()``-ed again.
+    Pass ``state_dir`` to restart on an existing directory. Everything is stopped at the end.
     """
     from . import Emulator
 
@@ -134,6 +137,7 @@ def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
         directory = Path(state_dir) if state_dir else tmp_path_factory.mktemp("asm-emu")
         if subprocess:
             extra = list(kwargs.pop("extra_args", []))
+            env = kwargs.pop("env", None)
             args = _cli_args(
                 kwargs.pop("port", 0),
                 kwargs.pop("speed", ASM_EMULATOR_SPEED),
@@ -142,7 +146,7 @@ def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
             )
             if kwargs:
                 raise TypeError(f"unsupported subprocess options: {sorted(kwargs)}")
-            proc = EmulatorProcess(directory, [*args, *extra])
+            proc = EmulatorProcess(directory, [*args, *extra], env)
             made.append(proc)
             return proc.start()
         kwargs.setdefault("speed", ASM_EMULATOR_SPEED)

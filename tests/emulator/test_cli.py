@@ -1,0 +1,105 @@
+"""The CLI process contract: one JSON line once it accepts connections, endpoint.json, SIGTERM = exit 0,
+restart on the same state dir keeps identity. Runs against the stub App (``--app``) so it tests the
+process plumbing only; durability with the real service logic is in test_durability.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from airflow_sm_provider.emulator import read_endpoint
+from airflow_sm_provider.emulator.certs import mint_client_certificate
+from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+
+HERE = Path(__file__).parent
+STUB = ["--app", "conftest:StubApp"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+
+
+def _spawn(factory: Callable[..., Any], **kwargs: Any) -> Any:
+    extra = [*STUB, *kwargs.pop("extra_args", [])]
+    return factory(subprocess=True, extra_args=extra, env=_env(), **kwargs)
+
+
+def test_prints_one_json_line_accepts_connections_and_exits_0_on_sigterm(
+    asm_emulator_factory: Callable[..., Any],
+) -> None:
+    proc = _spawn(asm_emulator_factory)
+    ep = proc.endpoint
+    assert ep == read_endpoint(proc.state_dir)
+    host, port = ep["host"].rsplit(":", 1)
+    socket.create_connection((host, int(port)), timeout=5).close()  # already accepting
+    session = legacy_session(ep)
+    assert session.get(f"https://{ep['host']}/{ep['subscription_id']}").status_code == 200
+    session.close()
+
+    assert proc.terminate() == 0
+    assert proc.proc.stdout.read() == ""  # nothing after the endpoint line
+
+
+def test_restart_on_same_dir_keeps_certificates_and_subscription(
+    asm_emulator_factory: Callable[..., Any],
+) -> None:
+    first = _spawn(asm_emulator_factory)
+    before = dict(first.endpoint)
+    assert first.terminate() == 0
+    second = _spawn(asm_emulator_factory, state_dir=first.state_dir)
+    after = second.endpoint
+    for key in ("subscription_id", "thumbprint", "client_pem", "ca_cert"):
+        assert after[key] == before[key]
+    assert read_endpoint(first.state_dir)["host"] == after["host"]  # rewritten (the port may change)
+    session = legacy_session(after)  # the old CA still validates the server
+    assert session.get(f"https://{after['host']}/{after['subscription_id']}").status_code == 200
+    session.close()
+
+
+def test_register_cert_adds_subscriptions(asm_emulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    extra = mint_client_certificate(common_name="ci")
+    pem = extra.write(tmp_path, "ci")
+    sub = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    proc = _spawn(asm_emulator_factory, extra_args=["--register-cert", str(pem), "--subscription", sub])
+    session = legacy_session(proc.endpoint)
+    session.cert = str(pem)
+    assert session.get(f"https://{proc.endpoint['host']}/{sub}").status_code == 200
+    assert (
+        session.get(f"https://{proc.endpoint['host']}/{proc.endpoint['subscription_id']}").status_code == 403
+    )
+    session.close()
+
+
+def test_faults_profile_is_loaded(asm_emulator_factory: Callable[..., Any]) -> None:
+    proc = _spawn(asm_emulator_factory, faults="chaos", seed=7)
+    session = requests.Session()
+    session.trust_env, session.verify = False, proc.endpoint["ca_cert"]
+    listed = session.get(proc.endpoint["admin_url"] + "faults").json()
+    session.close()
+    assert listed["seed"] == 7
+    assert {r["action"] for r in listed["rules"]} >= {"503", "429", "500", "409", "307", "drop", "slow"}
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "airflow_sm_provider.emulator", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=_env())
+
+
+def test_bad_arguments_fail_before_printing(tmp_path: Path) -> None:
+    unpaired = _run(["--state-dir", str(tmp_path / "a"), "--register-cert", "x.pem"])
+    assert unpaired.returncode == 2 and unpaired.stdout == ""
+    assert "--subscription" in unpaired.stderr
+
+    profile = tmp_path / "bad.json"
+    profile.write_text(json.dumps([{"action": "explode"}]))
+    bad = _run(["--state-dir", str(tmp_path / "b"), "--faults", str(profile), *STUB])
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "unknown fault action" in bad.stderr
