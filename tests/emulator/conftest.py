@@ -67,6 +67,11 @@ class StubApp:
 
 
 @pytest.fixture
+def stub_app_class() -> type[StubApp]:
+    return StubApp
+
+
+@pytest.fixture
 def stub_emulator(tmp_path: Path) -> Iterator[Emulator]:
     with Emulator(tmp_path / "state", speed=200, app_factory=StubApp) as emu:
         yield emu
