@@ -132,11 +132,15 @@ class TransportError(AsmError):
     ``ambiguous`` is True when a non-idempotent request may have reached the server (read
     timeout, connection dropped after the body was sent). The transport never re-sends such a
     request; the caller must read state first to learn whether it took effect.
+    ``retryable`` is False for failures that waiting cannot fix (TLS trust or key problems).
     """
 
-    def __init__(self, message: str, *, ambiguous: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, ambiguous: bool = False, retryable: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.ambiguous = ambiguous
+        self.retryable = retryable
 
 
 class InvalidResponseError(AsmError):

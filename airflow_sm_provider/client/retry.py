@@ -33,7 +33,7 @@ def is_transient(exc: BaseException) -> bool:
     transport separately refuses to re-send a non-idempotent request after a 500.
     """
     if isinstance(exc, TransportError):
-        return not exc.ambiguous
+        return exc.retryable and not exc.ambiguous
     return isinstance(exc, (ThrottledError, ExclusiveAccessError, ServerError))
 
 
@@ -94,16 +94,17 @@ class RetryPolicy:
             return True
         # Not idempotent: retry only when the server clearly did nothing.
         if isinstance(exc, TransportError):
-            return not exc.ambiguous
+            return True  # is_transient already excluded the ambiguous ones
         return isinstance(exc, (ThrottledError, ExclusiveAccessError))
 
     # --- tenacity glue: built once per transport, not per call ---------------------------------
-    def tenacity_kwargs(self, sleep: Any) -> dict[str, Any]:
+    def tenacity_kwargs(self, sleep: Any, *, attempt_offset: int = 0) -> dict[str, Any]:
         """Keyword arguments for ``tenacity.Retrying``/``AsyncRetrying``.
 
         The per-request idempotency travels in ``retry_state.kwargs["request"]`` (the transport
         calls the attempt function with ``request=...``), so one Retrying object serves every
-        request.
+        request. ``attempt_offset`` is the number of attempts already made before tenacity takes
+        over (the transports try once without tenacity: the happy path then costs nothing).
         """
         import tenacity
 
@@ -122,16 +123,16 @@ class RetryPolicy:
                 return False
             # Do not start a retry whose wait would overrun the total budget.
             elapsed = state.seconds_since_start or 0.0
-            return elapsed + policy.delay(state.attempt_number, exc) <= policy.max_total
+            return elapsed + policy.delay(state.attempt_number + attempt_offset, exc) <= policy.max_total
 
         def _wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome is not None else None
-            return policy.delay(state.attempt_number, exc)
+            return policy.delay(state.attempt_number + attempt_offset, exc)
 
         return {
             "retry": _retry,
             "wait": _wait,
-            "stop": tenacity.stop_after_attempt(self.max_attempts),
+            "stop": tenacity.stop_after_attempt(max(self.max_attempts - attempt_offset, 1)),
             "sleep": sleep,
             "reraise": True,
         }

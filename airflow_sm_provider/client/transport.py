@@ -1,20 +1,55 @@
-"""HTTP transports (STUB: signatures only, filled in next commit)."""
+"""The sync and async HTTP transports: one request in, one 2xx response or one ``AsmError`` out.
+
+Everything about talking HTTP to ASM lives here and nowhere else: URL and header building,
+mutual TLS from in-memory ``Credentials``, 307 redirects, error mapping and the one retry
+policy (``retry.py``). ``_Core`` holds the parts both transports share, so the requests-based
+``Transport`` and the httpx-based ``AsyncTransport`` cannot disagree on behaviour.
+
+Why ``trust_env = False``: requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override an
+explicit CA (gotchas.md), so the environment is ignored and CA and proxies are explicit.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+import re
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-from airflow_sm_provider import protocol
+from airflow_sm_provider import __version__, protocol
 from airflow_sm_provider.client.credentials import Credentials
+from airflow_sm_provider.client.errors import (
+    AsmError,
+    InvalidInputError,
+    TransportError,
+    error_from_response,
+)
 from airflow_sm_provider.client.retry import RetryPolicy
 
-__all__ = ["ApiRequest", "ApiResponse", "AsyncTransport", "Transport", "resolve_host"]
+__all__ = ["MAX_REDIRECTS", "ApiRequest", "ApiResponse", "AsyncTransport", "Transport", "resolve_host"]
+
+log = logging.getLogger("airflow_sm_provider.client")
+
+MAX_REDIRECTS = 3
+USER_AGENT = f"airflow-sm-provider/{__version__}"
+_HOST_RE = re.compile(
+    r"^(?:(?P<name>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?)*)|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::(?P<port>\d{1,5}))?$"
+)
 
 
 @dataclass(frozen=True)
 class ApiRequest:
+    """One ASM call. ``path`` is relative to the subscription ("" = the subscription itself).
+
+    ``idempotent=False`` (creates, swaps, ...) forbids re-sending after a failure where the
+    request may have reached the server; see ``retry.RetryPolicy.should_retry``.
+    """
+
     method: str
     path: str
     body: bytes | None = None
@@ -25,6 +60,8 @@ class ApiRequest:
 
 @dataclass(frozen=True)
 class ApiResponse:
+    """A 2xx answer. ``headers`` has lower-case keys."""
+
     status: int
     headers: Mapping[str, str]
     body: bytes
@@ -32,10 +69,231 @@ class ApiResponse:
 
 
 def resolve_host(host: str | None) -> str:
-    raise NotImplementedError
+    """A management host ``name[:port]`` from a cloud name, a host, or a pasted https URL."""
+    if host is None or not host.strip():
+        return protocol.PUBLIC_HOST
+    text = host.strip()
+    alias = protocol.MANAGEMENT_HOSTS.get(text.lower().replace(" ", "").replace("_", ""))
+    if alias:
+        return alias
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.scheme.lower() != "https":
+            raise InvalidInputError("host", f"{text!r}: ASM is only served over https")
+        if parts.path.strip("/"):
+            raise InvalidInputError("host", f"{text!r}: give only the host, without a path")
+        text = parts.netloc
+    text = text.rstrip("/")
+    m = _HOST_RE.match(text)
+    port = m.group("port") if m else None
+    if m is None or (port is not None and not 0 < int(port) < 65536) or "@" in text:
+        clouds = ", ".join(sorted(protocol.MANAGEMENT_HOSTS))
+        raise InvalidInputError(
+            "host", f"{host!r} is not a host name[:port] nor a known cloud name ({clouds})"
+        )
+    return text
+
+
+# --- shared core -------------------------------------------------------------------------------------
+_TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("EE_KEY_TOO_SMALL", "ee key too small", "key too weak"),
+        "the client certificate's key is too small for OpenSSL 3 (under 2048 bits); make a new "
+        "certificate with `openssl req -x509 -nodes -days 365 -newkey rsa:2048 -subj /CN=mycert "
+        "-keyout mycert.pem -out mycert.pem` and upload its .cer",
+    ),
+    (
+        ("Hostname mismatch", "IP address mismatch", "doesn't match", "does not match"),
+        "the server's certificate is not issued for {host}; use the host name on its certificate",
+    ),
+    (
+        ("certificate has expired",),
+        "the server's certificate has expired",
+    ),
+    (
+        ("CERTIFICATE_VERIFY_FAILED", "unable to get local issuer", "self-signed certificate", "self signed"),
+        "the server's certificate is not signed by a trusted CA; set ca_bundle to the CA that "
+        "signed it (for the emulator: its ca_cert from endpoint.json)",
+    ),
+    (
+        ("UNKNOWN_CA", "unknown ca", "CERTIFICATE_UNKNOWN", "BAD_CERTIFICATE", "certificate required"),
+        "the server rejected our client certificate during the TLS handshake; check that its "
+        ".cer is registered on the subscription",
+    ),
+)
+
+
+def _explain(host: str, text: str, timeout: float) -> tuple[str, bool]:
+    """(sentence, retryable) for a failure below HTTP. TLS problems are not retryable."""
+    for needles, hint in _TLS_HINTS:
+        if any(n.lower() in text.lower() for n in needles):
+            return f"TLS handshake with {host} failed: {hint.format(host=host)}", False
+    low = text.lower()
+    if "refused" in low:
+        return (
+            f"could not connect to {host}: connection refused. Is the host right, and is the "
+            "service (or the emulator) running?",
+            True,
+        )
+    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low:
+        return f"could not resolve the host name of {host}; check the host setting", True
+    if "timed out" in low or "timeout" in low:
+        return f"no answer from {host} within {timeout:g} s", True
+    if "ssl" in low or "tls" in low or "certificate" in low:
+        return f"TLS handshake with {host} failed ({text[:200]})", False
+    return f"the connection to {host} failed ({text[:200]})", True
+
+
+class _Core:
+    """Request building, response checking and retry wiring shared by both transports."""
+
+    def __init__(
+        self,
+        host: str,
+        subscription_id: str,
+        timeout: float,
+        x_ms_version: str,
+        retry: RetryPolicy | None,
+    ) -> None:
+        if not subscription_id or not subscription_id.strip():
+            raise InvalidInputError("subscription_id", "is required (the GUID of the subscription)")
+        if "/" in subscription_id or "?" in subscription_id:
+            raise InvalidInputError("subscription_id", f"{subscription_id!r} is not a subscription id")
+        if timeout <= 0:
+            raise InvalidInputError("timeout", "must be a positive number of seconds")
+        self.host = resolve_host(host)
+        self.base = f"https://{self.host}/{subscription_id.strip()}"
+        self.timeout = timeout
+        self.x_ms_version = x_ms_version
+        self.policy = retry if retry is not None else RetryPolicy()
+        self.headers = {protocol.HEADER_VERSION: x_ms_version, "User-Agent": USER_AGENT}
+
+    def prepare(self, request: ApiRequest) -> tuple[str, dict[str, str], bytes | None]:
+        headers = self.headers
+        if request.x_ms_version or request.body is not None:
+            headers = dict(headers)
+            if request.x_ms_version:
+                headers[protocol.HEADER_VERSION] = request.x_ms_version
+            if request.body is not None:
+                headers["Content-Type"] = protocol.CONTENT_TYPE_XML
+        body = request.body
+        if body is None and request.method in ("POST", "PUT", "DELETE"):
+            body = b""  # ASM expects Content-Length: 0 on bodiless writes
+        return self.base + request.path, headers, body
+
+    def redirect(self, url: str, location: str | None, hops: int) -> str:
+        if not location:
+            raise TransportError(f"the server answered 307 from {self.host} without a Location header")
+        if hops >= MAX_REDIRECTS:
+            raise TransportError(f"more than {MAX_REDIRECTS} redirects from {self.host}; giving up")
+        target = urljoin(url, location)
+        if urlsplit(target).scheme != "https":
+            raise TransportError(f"refusing to follow a redirect to a non-https URL ({target})")
+        return target
+
+    def finish(
+        self, request: ApiRequest, status: int, headers: Mapping[str, str], body: bytes, started: float
+    ) -> ApiResponse:
+        rid = headers.get("x-ms-request-id")
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %s request_id=%s %.1f ms",
+                request.method,
+                request.path or "/",
+                status,
+                rid,
+                (time.perf_counter() - started) * 1000,
+            )
+        if 200 <= status < 300:
+            return ApiResponse(status, headers, body, rid)
+        raise error_from_response(status, body, rid, headers)
+
+    def transport_error(self, text: str, request: ApiRequest, *, sent: bool) -> TransportError:
+        message, retryable = _explain(self.host, text, self.timeout)
+        ambiguous = sent and not request.idempotent
+        if ambiguous:
+            message += (
+                f"; the {request.method} may have reached the server, so it was not re-sent "
+                "(read the resource's state before trying again)"
+            )
+        return TransportError(message, ambiguous=ambiguous, retryable=retryable)
+
+    def first_retry_delay(self, exc: AsmError, request: ApiRequest) -> float | None:
+        """Seconds to wait before the 2nd attempt, or None when ``exc`` must be raised."""
+        if not self.policy.should_retry(exc, idempotent=request.idempotent):
+            return None
+        delay = self.policy.delay(1, exc)
+        self._log_retry(request, exc, 1, delay)
+        return delay
+
+    def before_sleep(self, state: Any) -> None:
+        """tenacity hook; its attempt numbers start after the first, untracked attempt."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        self._log_retry(state.kwargs.get("request"), exc, state.attempt_number + 1, state.upcoming_sleep)
+
+    def _log_retry(self, request: Any, exc: BaseException | None, attempt: int, wait: float) -> None:
+        log.warning(
+            "ASM %s %s failed (%s); retry %d/%d in %.1f s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?") or "/",
+            exc,
+            attempt,
+            self.policy.max_attempts - 1,
+            wait,
+        )
+
+
+def _sleep(seconds: float) -> None:
+    """Retry sleeps go through here (looked up per call) so tests can record them."""
+    time.sleep(seconds)
+
+
+async def _asleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+def _warn_unverified(host: str) -> None:
+    log.warning(
+        "TLS verification of %s is OFF (verify=False): anyone on the network path can read and "
+        "change management traffic. Use ca_bundle instead.",
+        host,
+    )
+
+
+# --- sync --------------------------------------------------------------------------------------------
+def _make_adapter(ctx: Any, verify: bool) -> Any:
+    from requests.adapters import HTTPAdapter
+
+    cert_reqs = "CERT_REQUIRED" if verify else "CERT_NONE"
+
+    class _ContextAdapter(HTTPAdapter):
+        """Uses our SSLContext (client cert from memory); ignores requests' CA-file plumbing."""
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["ssl_context"] = ctx
+            super().init_poolmanager(*args, **kwargs)
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            kwargs["ssl_context"] = ctx
+            return super().proxy_manager_for(proxy, **kwargs)
+
+        def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+            host_params, _ = super().build_connection_pool_key_attributes(request, True, None)
+            return host_params, {"ssl_context": ctx, "cert_reqs": cert_reqs}
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            conn.cert_reqs = cert_reqs
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
+
+    return _ContextAdapter(pool_connections=4, pool_maxsize=10, max_retries=0)
 
 
 class Transport:
+    """Blocking transport on one keep-alive ``requests.Session`` (thread-safe enough for a pool)."""
+
     def __init__(
         self,
         *,
@@ -49,16 +307,113 @@ class Transport:
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
     ) -> None:
-        raise NotImplementedError
+        import requests
+        import tenacity
+
+        self._core = core = _Core(host, subscription_id, timeout, x_ms_version, retry)
+        if not verify:
+            _warn_unverified(core.host)
+        ctx = credentials.ssl_context(ca_bundle=ca_bundle, verify=verify)
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = verify
+        session.proxies = dict(proxies or {})
+        session.headers.pop("Accept", None)
+        adapter = _make_adapter(ctx, verify)
+        session.mount("https://", adapter)
+        self._session = session
+        self._retrying = tenacity.Retrying(
+            before_sleep=core.before_sleep,
+            **core.policy.tenacity_kwargs(lambda s: _sleep(s), attempt_offset=1),
+        )
+        self._send: Callable[..., ApiResponse] = (
+            self._attempt if core.policy.max_attempts == 1 else self._send_with_retry
+        )
+
+    @property
+    def host(self) -> str:
+        return self._core.host
 
     def send(self, request: ApiRequest) -> ApiResponse:
-        raise NotImplementedError
+        """Send ``request``; a 2xx ``ApiResponse`` or an ``AsmError`` after the retry policy."""
+        return self._send(request=request)
+
+    def _send_with_retry(self, *, request: ApiRequest) -> ApiResponse:
+        try:
+            return self._attempt(request=request)
+        except AsmError as exc:
+            # Happy path costs no tenacity machinery; a failure hands over to it.
+            delay = self._core.first_retry_delay(exc, request)
+            if delay is None:
+                raise
+        _sleep(delay)
+        result: ApiResponse = self._retrying(self._attempt, request=request)
+        return result
+
+    def _attempt(self, *, request: ApiRequest) -> ApiResponse:
+        import requests
+
+        core = self._core
+        url, headers, body = core.prepare(request)
+        started = time.perf_counter()
+        for hops in range(MAX_REDIRECTS + 1):
+            try:
+                resp = self._session.request(
+                    request.method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=core.timeout,
+                    allow_redirects=False,
+                )
+            except (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError) as exc:
+                raise core.transport_error(str(exc), request, sent=False) from exc
+            except requests.exceptions.ConnectionError as exc:
+                raise core.transport_error(str(exc), request, sent=_maybe_sent(exc)) from exc
+            except requests.exceptions.RequestException as exc:
+                raise core.transport_error(str(exc), request, sent=True) from exc
+            if resp.status_code in (307, 308):
+                url = core.redirect(url, resp.headers.get("location"), hops)
+                resp.close()
+                continue
+            lower = {k.lower(): v for k, v in resp.headers.items()}
+            return core.finish(request, resp.status_code, lower, resp.content, started)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        raise NotImplementedError
+        self._session.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
+def _maybe_sent(exc: BaseException) -> bool:
+    """False when the failure surely happened before the request left (refused, DNS)."""
+    text = str(exc).lower()
+    return not any(
+        s in text
+        for s in (
+            "newconnectionerror",
+            "refused",
+            "name or service not known",
+            "nameresolution",
+            "getaddrinfo",
+        )
+    )
+
+
+# --- async -------------------------------------------------------------------------------------------
 class AsyncTransport:
+    """Non-blocking twin of ``Transport`` on ``httpx.AsyncClient`` (for triggers).
+
+    Shares ``_Core`` (request building, error mapping, retry decision). The only blocking step
+    is building the SSL context in ``__init__`` (a temp file and key decryption, ~ms): create the
+    transport once per trigger run, not per poll.
+    """
+
     def __init__(
         self,
         *,
@@ -72,10 +427,80 @@ class AsyncTransport:
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
     ) -> None:
-        raise NotImplementedError
+        import asyncio
+
+        import httpx
+        import tenacity
+
+        self._core = core = _Core(host, subscription_id, timeout, x_ms_version, retry)
+        if not verify:
+            _warn_unverified(core.host)
+        ctx = credentials.ssl_context(ca_bundle=ca_bundle, verify=verify)
+        proxy = (proxies or {}).get("https") or (proxies or {}).get("all")
+        self._client = httpx.AsyncClient(
+            verify=ctx,
+            timeout=httpx.Timeout(timeout),
+            trust_env=False,
+            follow_redirects=False,
+            proxy=proxy,
+            headers=core.headers,
+        )
+        self._retrying = tenacity.AsyncRetrying(
+            before_sleep=core.before_sleep,
+            **core.policy.tenacity_kwargs(lambda s: _asleep(s), attempt_offset=1),
+        )
+
+    @property
+    def host(self) -> str:
+        return self._core.host
 
     async def send(self, request: ApiRequest) -> ApiResponse:
-        raise NotImplementedError
+        """Send ``request``; a 2xx ``ApiResponse`` or an ``AsmError`` after the retry policy."""
+        try:
+            return await self._attempt(request=request)
+        except AsmError as exc:
+            delay = self._core.first_retry_delay(exc, request)
+            if delay is None:
+                raise
+        await _asleep(delay)
+        result: ApiResponse = await self._retrying(self._attempt, request=request)
+        return result
+
+    async def _attempt(self, *, request: ApiRequest) -> ApiResponse:
+        import httpx
+
+        core = self._core
+        url, headers, body = core.prepare(request)
+        started = time.perf_counter()
+        for hops in range(MAX_REDIRECTS + 1):
+            try:
+                resp = await self._client.request(request.method, url, content=body, headers=headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
+                raise core.transport_error(_httpx_text(exc), request, sent=False) from exc
+            except httpx.HTTPError as exc:
+                raise core.transport_error(_httpx_text(exc), request, sent=True) from exc
+            if resp.status_code in (307, 308):
+                url = core.redirect(url, resp.headers.get("location"), hops)
+                continue
+            lower = {k.lower(): v for k, v in resp.headers.items()}
+            return core.finish(request, resp.status_code, lower, resp.content, started)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def aclose(self) -> None:
-        raise NotImplementedError
+        await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def _httpx_text(exc: BaseException) -> str:
+    """httpx often has an empty str(); the cause chain holds the ssl/socket reason."""
+    parts = [type(exc).__name__, str(exc)]
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and len(parts) < 8:
+        parts.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    return ": ".join(p for p in parts if p)
