@@ -50,7 +50,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
     """Create a cloud service (``<service_name>.cloudapp.net``), idempotently.
 
     :param service_name: DNS prefix, unique in Azure.
-    :param label: display label (up to 100 characters); defaults to ``service_name``.
+    :param service_label: display label (up to 100 characters); defaults to ``service_name``.
     :param description: free text (up to 1024 characters).
     :param location: region, e.g. "West US". Exactly one of ``location`` / ``affinity_group``.
     :param affinity_group: affinity group to place the service in.
@@ -62,7 +62,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
     template_fields: Sequence[str] = (
         *AsmBaseOperator.template_fields,
         "service_name",
-        "label",
+        "service_label",
         "description",
         "location",
         "affinity_group",
@@ -77,7 +77,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
         self,
         *,
         service_name: str,
-        label: str | None = None,
+        service_label: str | None = None,
         description: str | None = None,
         location: str | None = None,
         affinity_group: str | None = None,
@@ -87,7 +87,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.service_name = service_name
-        self.label = label
+        self.service_label = service_label
         self.description = description
         self.location = location
         self.affinity_group = affinity_group
@@ -97,7 +97,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
-        check_text("label", self.label, protocol.LABEL_MAX_CHARS)
+        check_text("service_label", self.service_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
         check_location(self.location, self.affinity_group)
         check_choice("if_exists", self.if_exists, IF_EXISTS)
@@ -114,7 +114,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
             {
                 "location": (self.location or None, props.location or None),
                 "affinity_group": (self.affinity_group or None, props.affinity_group or None),
-                "label": (self.label or self.service_name, props.label),
+                "service_label": (self.service_label or self.service_name, props.label),
                 "description": (self.description, props.description),
             }
         )
@@ -126,7 +126,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.create_hosted_service(
             self.service_name,
-            self.label or self.service_name,
+            self.service_label or self.service_name,
             self.description,
             self.location or None,
             self.affinity_group or None,
@@ -141,7 +141,7 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
     """Change a cloud service's label, description or extended properties (merged).
 
     :param service_name: the cloud service.
-    :param label: new label (up to 100 characters), or None to keep it.
+    :param service_label: new label (up to 100 characters), or None to keep it.
     :param description: new description, or None to keep it.
     :param extended_properties: properties to add or overwrite; others are kept.
     """
@@ -149,7 +149,7 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
     template_fields: Sequence[str] = (
         *AsmBaseOperator.template_fields,
         "service_name",
-        "label",
+        "service_label",
         "description",
         "extended_properties",
     )
@@ -161,29 +161,32 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
         self,
         *,
         service_name: str,
-        label: str | None = None,
+        service_label: str | None = None,
         description: str | None = None,
         extended_properties: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.service_name = service_name
-        self.label = label
+        self.service_label = service_label
         self.description = description
         self.extended_properties = extended_properties
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
-        check_text("label", self.label, protocol.LABEL_MAX_CHARS)
+        check_text("service_label", self.service_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
-        values = (self.label, self.description, self.extended_properties)
+        values = (self.service_label, self.description, self.extended_properties)
         if not any(is_template(v) for v in values) and all(v is None for v in values):
-            invalid("label", "give at least one of label, description or extended_properties to update")
+            invalid(
+                "service_label",
+                "give at least one of service_label, description or extended_properties to update",
+            )
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.update_hosted_service(
-            self.service_name, self.label, self.description, self.extended_properties
+            self.service_name, self.service_label, self.description, self.extended_properties
         )
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:

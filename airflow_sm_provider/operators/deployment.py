@@ -118,7 +118,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
     :param configuration: the ``.cscfg`` as XML text or its base64. Exactly one of this and
         ``configuration_path``.
     :param configuration_path: path of a ``.cscfg`` file, read by the worker at execution.
-    :param label: deployment label (up to 100 characters); defaults to ``deployment_name``.
+    :param deployment_label: deployment label (up to 100 characters); defaults to ``deployment_name``.
     :param start_deployment: start the role instances right away (else Suspended).
     :param treat_warnings_as_error: fail on package warnings.
     :param extended_properties: name/value pairs stored with the deployment.
@@ -135,7 +135,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         "package_url",
         "configuration",
         "configuration_path",
-        "label",
+        "deployment_label",
         "start_deployment",
         "extended_properties",
         "if_exists",
@@ -153,7 +153,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         package_url: str,
         configuration: str | None = None,
         configuration_path: str | None = None,
-        label: str | None = None,
+        deployment_label: str | None = None,
         start_deployment: bool = False,
         treat_warnings_as_error: bool = False,
         extended_properties: dict[str, str] | None = None,
@@ -167,7 +167,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         self.package_url = package_url
         self.configuration = configuration
         self.configuration_path = configuration_path
-        self.label = label
+        self.deployment_label = deployment_label
         self.start_deployment = start_deployment
         self.treat_warnings_as_error = treat_warnings_as_error
         self.extended_properties = extended_properties
@@ -178,7 +178,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         check_service_name("service_name", self.service_name)
         check_slot("deployment_slot", self.deployment_slot)
         check_name("deployment_name", self.deployment_name)
-        check_text("label", self.label, protocol.LABEL_MAX_CHARS)
+        check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS)
         check_choice("if_exists", self.if_exists, IF_EXISTS)
         if not is_template(self.package_url) and not (
             isinstance(self.package_url, str) and self.package_url.lower().startswith("https://")
@@ -191,7 +191,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         dep = get_or_none(client.get_deployment_by_slot, self.service_name, slot)
         if dep is None:
             return None
-        label = self.label or self.deployment_name
+        label = self.deployment_label or self.deployment_name
         where = f"Slot {slot} of cloud service {self.service_name!r}"
         if dep.name == self.deployment_name and dep.label == label and (adopt or self.if_exists == "reuse"):
             self.log.info("%s already holds deployment %r with label %r; reusing it.", where, dep.name, label)
@@ -213,7 +213,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
             check_slot("deployment_slot", self.deployment_slot).lower(),
             self.deployment_name,
             self.package_url,
-            self.label or self.deployment_name,
+            self.deployment_label or self.deployment_name,
             _read_configuration(self.configuration, self.configuration_path),
             start_deployment=bool(self.start_deployment),
             treat_warnings_as_error=bool(self.treat_warnings_as_error),

@@ -1,0 +1,149 @@
+"""Operators for affinity groups (co-locate cloud services and storage in one region)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import check_choice, check_name, check_text, invalid, is_template
+from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client import ServiceManagementClient
+
+__all__ = ["AsmCreateAffinityGroupOperator", "AsmDeleteAffinityGroupOperator"]
+
+
+def _group_result(group: Any, name: str, status: str, request_id: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "label": getattr(group, "label", ""),
+        "location": getattr(group, "location", ""),
+        "request_id": request_id,
+        "status": status,
+    }
+
+
+class AsmCreateAffinityGroupOperator(AsmBaseOperator):
+    """Create an affinity group in a region, idempotently.
+
+    :param name: unique in the subscription.
+    :param location: region, e.g. "West US".
+    :param group_label: display label (up to 100 characters); defaults to ``name``.
+    :param description: free text (up to 1024 characters).
+    :param if_exists: "fail" (default) or "reuse" a group with the same location and label (and
+        description when given); a differing one is an error naming the fields.
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "name",
+        "location",
+        "group_label",
+        "description",
+        "if_exists",
+    )
+    operation_name = "create affinity group"
+    default_poll_interval = 5.0
+    default_timeout = 600.0
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        location: str,
+        group_label: str | None = None,
+        description: str | None = None,
+        if_exists: str = "fail",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.location = location
+        self.group_label = group_label
+        self.description = description
+        self.if_exists = if_exists
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        check_name("name", self.name)
+        if not is_template(self.location) and not (isinstance(self.location, str) and self.location.strip()):
+            invalid("location", f"must name a region, e.g. 'West US', got {self.location!r}")
+        check_text("group_label", self.group_label, protocol.LABEL_MAX_CHARS)
+        check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
+        check_choice("if_exists", self.if_exists, IF_EXISTS)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        group = get_or_none(client.get_affinity_group_properties, self.name)
+        if group is None:
+            return None
+        what = f"Affinity group {self.name!r}"
+        if self.if_exists == "fail" and not adopt:
+            self.exists_error(what)
+        differing = diff(
+            {
+                "location": (self.location, group.location),
+                "group_label": (self.group_label or self.name, group.label),
+                "description": (self.description, group.description),
+            }
+        )
+        if differing:
+            self.mismatch(what, differing)
+        self.log.info("%s already exists as requested; reusing it.", what)
+        return {**_group_result(group, self.name, "Exists"), "reused": True}
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        return client.create_affinity_group(
+            self.name, self.group_label or self.name, self.location, self.description
+        )
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        group = get_or_none(client.get_affinity_group_properties, self.name)
+        return {**_group_result(group, self.name, status, request_id), "reused": False}
+
+
+class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
+    """Delete an affinity group (it must no longer hold services or storage accounts).
+
+    :param name: the affinity group.
+    :param if_missing: "ignore" (default) or "fail" when it does not exist.
+    """
+
+    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "name", "if_missing")
+    operation_name = "delete affinity group"
+    default_poll_interval = 5.0
+    default_timeout = 600.0
+
+    def __init__(self, *, name: str, if_missing: str = "ignore", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.if_missing = if_missing
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        check_name("name", self.name)
+        check_choice("if_missing", self.if_missing, IF_MISSING)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        group = get_or_none(client.get_affinity_group_properties, self.name)
+        if group is None:
+            if self.if_missing == "fail" and not adopt:
+                self.missing_error(f"Affinity group {self.name!r}")
+            self.log.info("Affinity group %r does not exist; nothing to delete.", self.name)
+            return {"name": self.name, "request_id": None, "status": "Absent"}
+        users = [s.service_name for s in (group.hosted_services or []) + (group.storage_services or [])]
+        if users:
+            from airflow_sm_provider.client.errors import ConflictError
+
+            raise ConflictError(
+                f"Affinity group {self.name!r} still holds {users}; delete or move them first",
+                code=protocol.ERR_CONFLICT,
+            )
+        return None
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        return client.delete_affinity_group(self.name)
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        return {"name": self.name, "request_id": request_id, "status": status}

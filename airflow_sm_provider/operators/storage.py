@@ -1,0 +1,171 @@
+"""Operators for classic storage accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import (
+    check_choice,
+    check_location,
+    check_storage_name,
+    check_text,
+)
+from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client import ServiceManagementClient
+
+__all__ = ["AsmCreateStorageAccountOperator", "AsmDeleteStorageAccountOperator"]
+
+
+def _account_result(client: ServiceManagementClient, name: str, request_id: str | None, status: str) -> dict:
+    """Names and endpoints only: the account keys are secrets and never go to XCom."""
+    acct = get_or_none(client.get_storage_account_properties, name)
+    props = getattr(acct, "storage_service_properties", None)
+    return {
+        "service_name": name,
+        "url": getattr(acct, "url", ""),
+        "endpoints": list(getattr(props, "endpoints", None) or []),
+        "location": getattr(props, "location", ""),
+        "affinity_group": getattr(props, "affinity_group", ""),
+        "account_type": getattr(props, "account_type", ""),
+        "account_status": getattr(props, "status", ""),
+        "request_id": request_id,
+        "status": status,
+    }
+
+
+class AsmCreateStorageAccountOperator(AsmBaseOperator):
+    """Create a storage account (``<service_name>.blob.core.windows.net``), idempotently.
+
+    :param service_name: 3-24 lowercase letters and digits, unique in Azure.
+    :param account_label: display label (up to 100 characters); defaults to ``service_name``.
+    :param description: free text (up to 1024 characters).
+    :param location: region. Exactly one of ``location`` / ``affinity_group``.
+    :param affinity_group: affinity group to place the account in.
+    :param account_type: replication, e.g. "Standard_LRS" (the old SDK's default Standard_GRS).
+    :param extended_properties: name/value pairs stored with the account.
+    :param if_exists: "fail" (default) or "reuse" an account in the same place with the same type
+        and label; a differing one is an error naming the fields.
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "service_name",
+        "account_label",
+        "description",
+        "location",
+        "affinity_group",
+        "account_type",
+        "extended_properties",
+        "if_exists",
+    )
+    operation_name = "create storage account"
+    default_poll_interval = 15.0
+    default_timeout = 1800.0
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        account_label: str | None = None,
+        description: str | None = None,
+        location: str | None = None,
+        affinity_group: str | None = None,
+        account_type: str = "Standard_GRS",
+        extended_properties: dict[str, str] | None = None,
+        if_exists: str = "fail",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.account_label = account_label
+        self.description = description
+        self.location = location
+        self.affinity_group = affinity_group
+        self.account_type = account_type
+        self.extended_properties = extended_properties
+        self.if_exists = if_exists
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        check_storage_name("service_name", self.service_name)
+        check_text("account_label", self.account_label, protocol.LABEL_MAX_CHARS)
+        check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
+        check_location(self.location, self.affinity_group)
+        check_choice("account_type", self.account_type, protocol.STORAGE_ACCOUNT_TYPES)
+        check_choice("if_exists", self.if_exists, IF_EXISTS)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        acct = get_or_none(client.get_storage_account_properties, self.service_name)
+        if acct is None:
+            return None
+        what = f"Storage account {self.service_name!r}"
+        if self.if_exists == "fail" and not adopt:
+            self.exists_error(what)
+        props = acct.storage_service_properties
+        differing = diff(
+            {
+                "location": (self.location or None, props.location or None),
+                "affinity_group": (self.affinity_group or None, props.affinity_group or None),
+                "account_type": (self.account_type, props.account_type),
+                "account_label": (self.account_label or self.service_name, props.label),
+            }
+        )
+        if differing:
+            self.mismatch(what, differing)
+        self.log.info("%s already exists as requested; reusing it.", what)
+        return {**_account_result(client, self.service_name, None, "Exists"), "reused": True}
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        return client.create_storage_account(
+            self.service_name,
+            self.description,
+            self.account_label or self.service_name,
+            affinity_group=self.affinity_group or None,
+            location=self.location or None,
+            extended_properties=self.extended_properties,
+            account_type=self.account_type,
+        )
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        return {**_account_result(client, self.service_name, request_id, status), "reused": False}
+
+
+class AsmDeleteStorageAccountOperator(AsmBaseOperator):
+    """Delete a storage account and everything stored in it.
+
+    :param service_name: the storage account.
+    :param if_missing: "ignore" (default) or "fail" when it does not exist.
+    """
+
+    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "if_missing")
+    operation_name = "delete storage account"
+    default_poll_interval = 15.0
+    default_timeout = 1800.0
+
+    def __init__(self, *, service_name: str, if_missing: str = "ignore", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.if_missing = if_missing
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        check_storage_name("service_name", self.service_name)
+        check_choice("if_missing", self.if_missing, IF_MISSING)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        if get_or_none(client.get_storage_account_properties, self.service_name) is not None:
+            return None
+        if self.if_missing == "fail" and not adopt:
+            self.missing_error(f"Storage account {self.service_name!r}")
+        self.log.info("Storage account %r does not exist; nothing to delete.", self.service_name)
+        return {"service_name": self.service_name, "request_id": None, "status": "Absent"}
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        return client.delete_storage_account(self.service_name)
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        return {"service_name": self.service_name, "request_id": request_id, "status": status}
