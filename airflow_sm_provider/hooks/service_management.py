@@ -1,0 +1,314 @@
+"""Airflow connection -> ASM client (design.md section 2).
+
+The hook only turns a connection into client arguments: it validates the fields (with errors that
+name the field to fix), masks the secrets, loads the certificate once, and builds the sync client
+for workers or the async client for triggers. Everything that talks to ASM lives in the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider._compat import BaseHook, amask_secret, mask_secret
+from airflow_sm_provider.hooks._diagnose import explain_failure
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+    from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.aio import AsyncServiceManagementClient
+    from airflow_sm_provider.client.credentials import Credentials
+
+__all__ = ["AsmConnectionSettings", "ServiceManagementHook"]
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _blank_to_none(value: Any) -> Any:
+    """The connection form saves untouched fields as ``""``; treat them as not set."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+@dataclass(frozen=True, repr=False)
+class AsmConnectionSettings:
+    """Validated connection fields, before the certificate is loaded (no secrets in ``repr``)."""
+
+    conn_id: str
+    host: str | None
+    subscription_id: str | None
+    certificate: str | bytes | Path
+    certificate_field: str
+    password: str | None
+    ca_bundle: str | None
+    verify: bool
+    x_ms_version: str | None
+    timeout: float | None
+    max_retries: int | None
+
+    def __repr__(self) -> str:
+        return (
+            f"AsmConnectionSettings(conn_id={self.conn_id!r}, host={self.host!r}, "
+            f"subscription_id={self.subscription_id!r}, certificate_field={self.certificate_field!r})"
+        )
+
+    @classmethod
+    def from_connection(cls, conn: Connection, extras: dict[str, Any]) -> AsmConnectionSettings:
+        """Validate a connection's fields; raise ``ValueError`` naming the field to fix.
+
+        :param conn: the Airflow connection.
+        :param extras: its parsed extras (sync ``extra_dejson`` or async ``aextra_dejson``).
+        """
+        cid = conn.conn_id
+        get = {k: _blank_to_none(v) for k, v in extras.items()}
+        pem_text = get.get("certificate_private_key")
+        path = get.get("certificate_path")
+        if pem_text and path:
+            raise ValueError(
+                f"Connection {cid!r}: set either extra 'certificate_private_key' (the certificate text) "
+                "or extra 'certificate_path' (a file), not both."
+            )
+        if not pem_text and not path:
+            raise ValueError(
+                f"Connection {cid!r} has no management certificate: set extra 'certificate_path' (path "
+                "of a PEM, .pfx/.p12 or .publishsettings file) or extra 'certificate_private_key' "
+                "(PEM text, base64 PKCS#12 or .publishsettings XML)."
+            )
+        certificate: str | bytes | Path
+        if path:
+            certificate, field = Path(str(path)).expanduser(), "certificate_path"
+        else:
+            certificate, field = str(pem_text).encode(), "certificate_private_key"
+        return cls(
+            conn_id=cid,
+            host=_blank_to_none(conn.host),
+            subscription_id=str(get["subscription_id"]).strip() if get.get("subscription_id") else None,
+            certificate=certificate,
+            certificate_field=field,
+            password=_blank_to_none(conn.password),
+            ca_bundle=str(get["ca_bundle"]) if get.get("ca_bundle") else None,
+            verify=_as_bool(cid, "verify", get.get("verify"), default=True),
+            x_ms_version=str(get["x_ms_version"]).strip() if get.get("x_ms_version") else None,
+            timeout=_as_number(cid, "timeout", get.get("timeout"), float),
+            max_retries=_as_number(cid, "max_retries", get.get("max_retries"), int),
+        )
+
+    def load_credentials(self) -> Credentials:
+        """Load and check the certificate (blocking: file I/O, key decryption, PKCS#12 KDF)."""
+        from airflow_sm_provider.client.credentials import load_credentials
+
+        return load_credentials(self.certificate, self.password, subscription_id=self.subscription_id)
+
+    def client_kwargs(self, credentials: Credentials) -> dict[str, Any]:
+        """Constructor arguments shared by the sync and the async client."""
+        subscription_id = self.subscription_id or credentials.subscription_id
+        if not subscription_id:
+            raise ValueError(
+                f"Connection {self.conn_id!r} has no subscription: set extra 'subscription_id' (the "
+                "subscription GUID), or use a .publishsettings file that names one subscription."
+            )
+        kwargs: dict[str, Any] = {
+            "subscription_id": subscription_id,
+            "certificate": credentials,
+            "ca_bundle": self.ca_bundle,
+            "verify": self.verify,
+        }
+        host = self.host or credentials.management_host
+        if host:
+            kwargs["host"] = host
+        if self.x_ms_version:
+            kwargs["x_ms_version"] = self.x_ms_version
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        if self.max_retries is not None:
+            from airflow_sm_provider.client.retry import RetryPolicy
+
+            kwargs["retry"] = RetryPolicy(max_attempts=self.max_retries + 1)
+        return kwargs
+
+
+def _as_bool(conn_id: str, name: str, value: Any, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"Connection {conn_id!r}: extra {name!r} must be true or false, not {value!r}.")
+
+
+def _as_number(conn_id: str, name: str, value: Any, kind: type[int] | type[float]) -> Any:
+    if value is None:
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Connection {conn_id!r}: extra {name!r} must be a {kind.__name__}, not {value!r}."
+        ) from None
+    if number < 0 or (kind is float and number == 0):
+        raise ValueError(f"Connection {conn_id!r}: extra {name!r} must be positive, not {value!r}.")
+    return number
+
+
+class ServiceManagementHook(BaseHook):
+    """Connect to the classic Azure Service Management API with a management certificate.
+
+    The connection holds the subscription id, the certificate (a file path or the text itself),
+    an optional PKCS#12 password, the management host (or a cloud name) and TLS settings. The sync
+    client (``get_conn``) serves operators and sensors; the async client (``get_async_conn``)
+    serves triggers.
+
+    :param asm_conn_id: the Airflow connection id (conn type ``azure_service_management``).
+    """
+
+    conn_name_attr = "asm_conn_id"
+    default_conn_name = "asm_default"
+    conn_type = "azure_service_management"
+    hook_name = "Azure Service Management (classic)"
+
+    def __init__(self, asm_conn_id: str = default_conn_name) -> None:
+        super().__init__()
+        self.asm_conn_id = asm_conn_id
+        self._client: ServiceManagementClient | None = None
+        self.credentials: Credentials | None = None
+
+    # --- settings -----------------------------------------------------------------------------
+    @cached_property
+    def settings(self) -> AsmConnectionSettings:
+        """The validated connection fields (sync lookup; secrets registered with the masker)."""
+        conn = self.get_connection(self.asm_conn_id)
+        extras = conn.extra_dejson
+        self._mask(conn, extras, mask_secret)
+        return AsmConnectionSettings.from_connection(conn, extras)
+
+    async def asettings(self) -> AsmConnectionSettings:
+        """Async twin of :attr:`settings` for triggers: no sync connection lookup on the loop."""
+        conn = await self.aget_connection(self.asm_conn_id)
+        extras = await conn.aextra_dejson()
+        for secret in self._secrets(conn, extras):
+            await amask_secret(secret)
+        return AsmConnectionSettings.from_connection(conn, extras)
+
+    @staticmethod
+    def _secrets(conn: Connection, extras: dict[str, Any]) -> list[str]:
+        found = [conn.password] if conn.password else []
+        key = extras.get("certificate_private_key")
+        if isinstance(key, str) and key.strip():
+            found.append(key)
+            found.append(key.strip())
+        return found
+
+    @classmethod
+    def _mask(cls, conn: Connection, extras: dict[str, Any], masker: Any) -> None:
+        # Airflow masks the password and secret-looking extra names itself; we register the
+        # key material explicitly too, so it stays masked even if the key name changes.
+        for secret in cls._secrets(conn, extras):
+            masker(secret)
+
+    # --- clients ------------------------------------------------------------------------------
+    def get_conn(self) -> ServiceManagementClient:
+        """Return the (cached) sync client for this connection."""
+        if self._client is None:
+            from airflow_sm_provider.client import ServiceManagementClient
+
+            settings = self.settings
+            self.credentials = settings.load_credentials()
+            kwargs = settings.client_kwargs(self.credentials)
+            self.log.info(
+                "ASM connection %s: subscription %s, certificate %s, host %s",
+                self.asm_conn_id,
+                kwargs["subscription_id"],
+                self.credentials.thumbprint,
+                kwargs.get("host", "management.core.windows.net"),
+            )
+            self._client = ServiceManagementClient(**kwargs)
+        return self._client
+
+    async def get_async_conn(self) -> AsyncServiceManagementClient:
+        """Return a new async client; the caller closes it (``async with`` or ``aclose()``).
+
+        The certificate is loaded and the TLS context built in a worker thread so the triggerer's
+        event loop is never blocked by file I/O or key decryption.
+        """
+        from airflow_sm_provider.client.aio import AsyncServiceManagementClient
+
+        settings = await self.asettings()
+        credentials = await asyncio.to_thread(settings.load_credentials)
+        kwargs = settings.client_kwargs(credentials)
+        # The constructor builds the SSL context (blocking: temp file, key decryption).
+        return await asyncio.to_thread(AsyncServiceManagementClient, **kwargs)
+
+    def close(self) -> None:
+        """Release the sync client's session (safe to call more than once)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # --- test connection ----------------------------------------------------------------------
+    def test_connection(self) -> tuple[bool, str]:
+        """Call Get Subscription; say what worked, or exactly what is wrong and how to fix it."""
+        subscription = thumbprint = host = None
+        try:
+            settings = self.settings
+            subscription, host = settings.subscription_id, settings.host
+            client = self.get_conn()
+            thumbprint = self.credentials.thumbprint if self.credentials else None
+            subscription = client.subscription_id if hasattr(client, "subscription_id") else subscription
+            sub = client.get_subscription()
+        except Exception as exc:
+            return False, explain_failure(exc, subscription=subscription, thumbprint=thumbprint, host=host)
+        name = getattr(sub, "subscription_name", "") or ""
+        status = getattr(sub, "subscription_status", "") or ""
+        sub_id = getattr(sub, "subscription_id", "") or subscription
+        return True, (
+            f"Connected to subscription {sub_id}"
+            + (f" ({name})" if name else "")
+            + (f", status {status}" if status else "")
+            + f", with management certificate {thumbprint}."
+        )
+
+    # --- connection form (Airflow < 3.2; 3.2+ reads conn-fields from get_provider_info) -------
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Form widgets for the extras (legacy UIs; lazy imports, the four allowed field classes)."""
+        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import BooleanField, IntegerField, PasswordField, StringField
+
+        from airflow_sm_provider.get_provider_info import CONN_FIELDS
+
+        widgets: dict[str, Any] = {}
+        for name, spec in CONN_FIELDS.items():
+            label, schema = lazy_gettext(spec["label"]), spec["schema"]
+            kinds = schema["type"]
+            if schema.get("format") == "password":
+                widgets[name] = PasswordField(label, widget=BS3PasswordFieldWidget())
+            elif "boolean" in kinds:
+                widgets[name] = BooleanField(label, default=True)
+            elif "integer" in kinds:
+                widgets[name] = IntegerField(label, widget=BS3TextFieldWidget())
+            else:
+                widgets[name] = StringField(label, widget=BS3TextFieldWidget())
+        return widgets
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hidden/relabelled standard fields and placeholders (legacy UIs)."""
+        from airflow_sm_provider.get_provider_info import UI_FIELD_BEHAVIOUR
+
+        return {
+            "hidden_fields": list(UI_FIELD_BEHAVIOUR["hidden-fields"]),
+            "relabeling": dict(UI_FIELD_BEHAVIOUR["relabeling"]),
+            "placeholders": json.loads(json.dumps(UI_FIELD_BEHAVIOUR["placeholders"])),
+        }

@@ -1,0 +1,101 @@
+"""Sensor: wait for a deployment to be Running with every role instance ReadyRole."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider.sensors._base import AsmBaseSensor
+from airflow_sm_provider.triggers.deployment import (
+    check_deployment_target,
+    is_service_missing,
+    missing_deployment_result,
+)
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.polling import PollResult
+    from airflow_sm_provider.triggers.deployment import AsmDeploymentReadyTrigger
+
+__all__ = ["AsmDeploymentReadySensor"]
+
+
+class AsmDeploymentReadySensor(AsmBaseSensor):
+    """Wait until a deployment is Running and all of its role instances are ``ReadyRole``.
+
+    Logs progress ("3/4 instances ReadyRole"). Fails at once, without retry, when an instance is
+    ``FailedStartingRole`` or ``FailedStartingVM`` (waiting will not fix it). An empty slot counts
+    as "not ready yet". Give exactly one of ``deployment_slot`` and ``deployment_name``.
+
+    :param service_name: the cloud service (hosted service) name (templated).
+    :param deployment_slot: ``production`` or ``staging`` (templated).
+    :param deployment_name: the deployment's name (templated).
+    :param asm_conn_id: the Airflow connection id.
+    :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
+    """
+
+    template_fields: tuple[str, ...] = ("asm_conn_id", "service_name", "deployment_slot", "deployment_name")
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        deployment_slot: str | None = None,
+        deployment_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.deployment_slot = deployment_slot
+        self.deployment_name = deployment_name
+        self.validate_rendered()
+
+    def validate_rendered(self) -> None:
+        """Service name required; exactly one of slot / name; slot production | staging."""
+        if not isinstance(self.service_name, str) or not self.service_name.strip():
+            raise ValueError(f"service_name must be a non-empty string, got {self.service_name!r}.")
+        self.deployment_slot = check_deployment_target(
+            self.deployment_slot or None, self.deployment_name or None
+        )
+
+    @property
+    def target_ids(self) -> dict[str, Any]:
+        """Service name plus slot or deployment name."""
+        return {
+            "service_name": self.service_name,
+            "deployment_slot": self.deployment_slot,
+            "deployment_name": self.deployment_name,
+        }
+
+    @property
+    def target_description(self) -> str:
+        """``deployment <service>/<slot or name>``."""
+        return f"deployment {self.service_name}/{self.deployment_slot or self.deployment_name}"
+
+    def check(self, client: ServiceManagementClient) -> PollResult:
+        """Get Deployment (by slot or name), judged by the shared deployment-ready condition."""
+        from airflow_sm_provider.client.errors import NotFoundError
+        from airflow_sm_provider.client.polling import deployment_ready_condition
+
+        try:
+            if self.deployment_slot:
+                dep = client.get_deployment_by_slot(self.service_name, self.deployment_slot)
+            else:
+                dep = client.get_deployment_by_name(self.service_name, str(self.deployment_name))
+        except NotFoundError as exc:
+            if is_service_missing(exc):
+                raise
+            return missing_deployment_result(self.service_name, self.deployment_slot, self.deployment_name)
+        return deployment_ready_condition(dep)
+
+    def make_trigger(self, deadline: float) -> AsmDeploymentReadyTrigger:
+        """A deployment-ready trigger polling every ``poke_interval`` until ``deadline``."""
+        from airflow_sm_provider.triggers.deployment import AsmDeploymentReadyTrigger
+
+        return AsmDeploymentReadyTrigger(
+            self.service_name,
+            self.deployment_slot,
+            self.deployment_name,
+            asm_conn_id=self.asm_conn_id,
+            deadline=deadline,
+            poll_interval=float(self.poke_interval),
+        )

@@ -1,0 +1,172 @@
+"""One deferrable trigger base for "poll ASM until a condition holds" (design.md section 3).
+
+Shaped like Amazon's waiter trigger: the base owns the common kwargs (connection, absolute
+deadline, poll interval), serialization, the client's life cycle and the event; a subclass only
+says what to fetch and how to judge it. The waiting itself is ``client.polling.run_async`` -- the
+same loop the sync client and the sensors use -- so throttling, exclusive-access conflicts, 5xx
+and connection errors never end a wait, and Retry-After is honoured.
+
+Triggers may run more than once (triggerer HA, restarts), so ``run()`` only reads: no side effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider._compat import BaseTrigger, TriggerEvent
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client.aio import AsyncServiceManagementClient
+    from airflow_sm_provider.client.polling import PollResult
+
+__all__ = ["AsmPollTrigger", "shared_async_client"]
+
+DEFAULT_POLL_INTERVAL = 15.0
+
+# --- one async client per (connection id, event loop) ---------------------------------------------
+# The triggerer runs every trigger of a process on one event loop; 1,000 waits on one connection
+# should share one TLS session pool, not open 1,000. Clients are bound to the loop that created
+# them (httpx connections are), hence the loop in the key. Reference-counted: the last user closes
+# it, so a connection edited in Airflow is picked up once the triggers using it have finished.
+_shared: dict[tuple[str, int], tuple[asyncio.AbstractEventLoop, asyncio.Task[Any], list[int]]] = {}
+
+
+@asynccontextmanager
+async def shared_async_client(conn_id: str) -> AsyncIterator[AsyncServiceManagementClient]:
+    """Borrow the async client of ``conn_id`` for this event loop; created on first use.
+
+    :param conn_id: the Airflow connection id.
+    """
+    from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+    loop = asyncio.get_running_loop()
+    key = (conn_id, id(loop))
+    entry = _shared.get(key)
+    if entry is None or entry[0] is not loop:
+        task = loop.create_task(ServiceManagementHook(asm_conn_id=conn_id).get_async_conn())
+        entry = (loop, task, [0])
+        _shared[key] = entry
+    _, task, users = entry
+    users[0] += 1
+    try:
+        try:
+            # shield: one waiter being cancelled must not cancel the creation others await.
+            client = await asyncio.shield(task)
+        except BaseException:
+            if _shared.get(key) is entry and task.done():
+                del _shared[key]  # a failed creation is not cached; the next trigger retries
+            raise
+        yield client
+    finally:
+        users[0] -= 1
+        if users[0] == 0 and _shared.get(key) is entry:
+            del _shared[key]
+            if task.done() and not task.cancelled() and task.exception() is None:
+                await task.result().aclose()
+
+
+class AsmPollTrigger(BaseTrigger):
+    """Poll ASM until :meth:`condition` says done, then yield exactly one event.
+
+    The event is ``{"status": "success" | "failed" | "timeout", "message": str, **ids,
+    "error_code"?: str}`` plus the last progress payload (e.g. ``instances_ready``). An
+    unexpected error is not swallowed: it becomes a ``failed`` event naming the exception type
+    (``error_type``) and message, so the task fails with the cause.
+
+    :param asm_conn_id: the Airflow connection id.
+    :param deadline: absolute epoch seconds after which the wait ends with a ``timeout`` event;
+        absolute so a trigger re-created after a triggerer restart keeps the original deadline.
+    :param poll_interval: seconds between checks (Retry-After may stretch it).
+    """
+
+    def __init__(
+        self,
+        *,
+        asm_conn_id: str = "asm_default",
+        deadline: float,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        super().__init__()
+        if poll_interval <= 0:
+            raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
+        self.asm_conn_id = asm_conn_id
+        self.deadline = float(deadline)
+        self.poll_interval = float(poll_interval)
+
+    @property
+    @abstractmethod
+    def serialized_fields(self) -> dict[str, Any]:
+        """The subclass's own kwargs (JSON-safe); they are also copied into every event."""
+
+    @abstractmethod
+    async def fetch(self, client: AsyncServiceManagementClient) -> Any:
+        """Read the current state from ASM (one request; async I/O only)."""
+
+    @abstractmethod
+    def condition(self, value: Any) -> PollResult:
+        """Judge a fetched value: done? ok? (Use the shared conditions of ``client.polling``.)"""
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Class path from ``self.__class__`` (survives renames and subclassing) + kwargs."""
+        cls = self.__class__
+        return f"{cls.__module__}.{cls.__qualname__}", {
+            "asm_conn_id": self.asm_conn_id,
+            "deadline": self.deadline,
+            "poll_interval": self.poll_interval,
+            **self.serialized_fields,
+        }
+
+    def _event(self, status: str, message: str, payload: dict[str, Any] | None = None) -> TriggerEvent:
+        body: dict[str, Any] = {**(payload or {}), **self.serialized_fields}
+        body["status"] = status
+        body["message"] = message
+        if not body.get("error_code"):
+            body.pop("error_code", None)
+        return TriggerEvent(body)
+
+    def _progress(self, message: str) -> None:
+        self.log.info("%s", message)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll with the shared loop; yield one success / failed / timeout event."""
+        from airflow_sm_provider.client.errors import AsmError
+        from airflow_sm_provider.client.polling import run_async
+
+        self.log.info(
+            "Waiting (connection %s, every %.0f s, until %s): %s",
+            self.asm_conn_id,
+            self.poll_interval,
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.deadline)),
+            self.serialized_fields,
+        )
+        try:
+            async with shared_async_client(self.asm_conn_id) as client:
+                result = await run_async(
+                    lambda: self.fetch(client),
+                    self.condition,
+                    deadline=self.deadline,
+                    interval=self.poll_interval,
+                    on_progress=self._progress,
+                )
+        except asyncio.CancelledError:
+            raise
+        except AsmError as exc:
+            payload = {"error_type": type(exc).__name__, "error_code": exc.code or ""}
+            yield self._event("failed", str(exc), payload)
+            return
+        except Exception as exc:
+            # Keep the type: a bad connection (ValueError, CertificateError) must be visible as such.
+            yield self._event("failed", f"{type(exc).__name__}: {exc}", {"error_type": type(exc).__name__})
+            return
+        if result.ok:
+            status = "success"
+        elif result.payload.get("timeout"):
+            status = "timeout"
+        else:
+            status = "failed"
+        yield self._event(status, result.message, result.payload)
