@@ -1,0 +1,292 @@
+"""What every handler shares: the request context, ASM errors, validation, starting operations.
+
+Operations: every write gets a row whose id is the request's ``x-ms-request-id``. Synchronous kinds
+(duration 0) are Succeeded at once. Asynchronous kinds stay InProgress until ``ends`` and then apply
+their ``completion`` (a JSON description of the effect, so it survives a restart). A fault-injected
+``Request.fail_operation`` makes the operation end Failed with that code and apply ``on_fail``
+instead (the rollback), never the effect.
+
+Locks: an operation carries the keys of the deployments (and services) it holds; while it is
+InProgress every other write touching one of them gets 409 ConflictError with the exclusive-access
+text (asm-wire.md 2.3), and Get Deployment shows ``Locked=true``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_sm_provider import protocol as p
+from airflow_sm_provider.emulator.http import Request, Response
+from airflow_sm_provider.emulator.routes import Route
+from airflow_sm_provider.emulator.state import Doc, Operation, Store
+from airflow_sm_provider.emulator.timings import duration
+from airflow_sm_provider.emulator.xmlio import Builder, Node, XmlError, parse, unb64
+
+
+class AsmError(Exception):
+    """An ASM error answer: HTTP status + ``<Error><Code/><Message/></Error>``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def bad_request(message: str, code: str = p.ERR_BAD_REQUEST) -> AsmError:
+    return AsmError(400, code, message)
+
+
+def not_found(message: str) -> AsmError:
+    return AsmError(404, p.ERR_NOT_FOUND, message)
+
+
+def conflict(message: str = p.MSG_CONFLICT_GENERIC) -> AsmError:
+    return AsmError(409, p.ERR_CONFLICT, message)
+
+
+#: HTTP status of a failed operation per injected error code.
+FAIL_STATUS = {
+    p.ERR_BAD_REQUEST: 400,
+    p.ERR_NOT_FOUND: 404,
+    p.ERR_CONFLICT: 409,
+    p.ERR_TOO_MANY_REQUESTS: 429,
+    p.ERR_INTERNAL: 500,
+    p.ERR_OPERATION_TIMED_OUT: 500,
+    p.ERR_SERVER_BUSY: 503,
+}
+FAIL_MESSAGE = {
+    p.ERR_CONFLICT: p.MSG_CONFLICT_GENERIC,
+    p.ERR_INTERNAL: p.MSG_INTERNAL,
+    p.ERR_SERVER_BUSY: p.MSG_SERVER_BUSY,
+    p.ERR_TOO_MANY_REQUESTS: p.MSG_THROTTLED,
+    p.ERR_OPERATION_TIMED_OUT: "The operation could not be completed within the permitted time.",
+}
+
+
+@dataclass
+class Ctx:
+    """One request being handled, inside the store's transaction."""
+
+    request: Request
+    route: Route
+    store: Store
+    now: float
+    speed: float
+    request_id: str
+    public_images: int
+    _body: Node | None = field(default=None, repr=False)
+
+    @property
+    def sub(self) -> str:
+        return self.route.sub
+
+    @property
+    def host(self) -> str:
+        return self.request.server_host
+
+    def body(self, root: str | None = None) -> Node:
+        """The parsed request body (400 InvalidXmlRequest when malformed or of the wrong root)."""
+        if self._body is None:
+            try:
+                self._body = parse(self.request.body)
+            except XmlError as exc:
+                raise bad_request(f"The request body is not valid XML: {exc}", p.ERR_INVALID_XML) from exc
+        if root is not None and self._body.name.strip() != root:
+            raise bad_request(f"The request body's root element must be {root}.", p.ERR_INVALID_XML)
+        return self._body
+
+    def mgmt_url(self, *parts: str) -> str:
+        """Url fields: the real path shape on the emulator's host (the real host would not resolve)."""
+        return f"https://{self.host}/{self.sub}/" + "/".join(parts)
+
+    def start_operation(
+        self,
+        kind: str,
+        completion: Doc | None = None,
+        *,
+        locks: list[str] | None = None,
+        on_fail: Doc | None = None,
+        seconds: float | None = None,
+    ) -> Operation:
+        """Record the operation this request starts; sync kinds (0 s) finish right away."""
+        length = duration(kind, self.speed) if seconds is None else seconds
+        fail = self.request.fail_operation
+        op = Operation(
+            id=self.request_id,
+            sub=self.sub,
+            kind=kind,
+            lock_key=("|" + "|".join(k.lower() for k in locks) + "|") if locks else None,
+            started=self.now,
+            ends=self.now + length,
+            status=p.OP_IN_PROGRESS,
+            fail_code=fail,
+            http_status=None,
+            error_code=None,
+            error_message=None,
+            completion={"effect": completion or {}, "on_fail": on_fail or {}},
+        )
+        self.store.add_operation(op)
+        if length <= 0:
+            finish_operation(self.store, op, self.now)
+        return op
+
+    def failing(self) -> bool:
+        """True when a fault rule says the operation this request starts must fail."""
+        return self.request.fail_operation is not None
+
+
+Handler = Callable[[Ctx], Response]
+Completion = Callable[[Store, Operation, Doc, float], None]
+HANDLERS: dict[str, Handler] = {}
+COMPLETIONS: dict[str, Completion] = {}
+
+
+def handler(*kinds: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for kind in kinds:
+            HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def completion(action: str) -> Callable[[Completion], Completion]:
+    def register(fn: Completion) -> Completion:
+        COMPLETIONS[action] = fn
+        return fn
+
+    return register
+
+
+def finish_operation(store: Store, op: Operation, now: float) -> None:
+    """Apply an operation's effect (or its rollback when it was made to fail) and close it."""
+    part = "on_fail" if op.fail_code else "effect"
+    step: Doc = op.completion.get(part) or {}
+    action = step.get("action")
+    if action:
+        COMPLETIONS[action](store, op, step, now)
+    if op.fail_code:
+        op.status = p.OP_FAILED
+        op.http_status = FAIL_STATUS.get(op.fail_code, 500)
+        op.error_code = op.fail_code
+        op.error_message = FAIL_MESSAGE.get(op.fail_code, f"The operation failed with {op.fail_code}.")
+    else:
+        op.status, op.http_status = p.OP_SUCCEEDED, 200
+    store.update_operation(op)
+
+
+def advance(store: Store, now: float) -> None:
+    """Finish every operation whose end time has passed, oldest first (call inside a transaction)."""
+    for op in store.due_operations(now):
+        finish_operation(store, op, now)
+
+
+# --- responses -----------------------------------------------------------------------------------
+def xml(status: int, builder: Builder, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, builder.tobytes(), {"Content-Type": p.RESPONSE_CONTENT_TYPE, **(headers or {})})
+
+
+def empty(status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, b"", dict(headers or {}))
+
+
+def error_body(code: str, message: str) -> bytes:
+    return Builder.root("Error").add("Code", code).add("Message", message).tobytes()
+
+
+# --- validation ------------------------------------------------------------------------------------
+_DNS_LABEL = re.compile(r"^[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+_STORAGE_NAME = re.compile(rf"^[a-z0-9]{{{p.STORAGE_NAME_MIN},{p.STORAGE_NAME_MAX}}}$")
+_PROP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def valid_service_name(name: str) -> bool:
+    return len(name) <= p.SERVICE_NAME_MAX and bool(_DNS_LABEL.match(name))
+
+
+def valid_storage_name(name: str) -> bool:
+    return bool(_STORAGE_NAME.match(name))
+
+
+def storage_name_message(name: str) -> str:
+    return (
+        f"The name '{name}' is not a valid storage account name. Storage account names must be between "
+        f"{p.STORAGE_NAME_MIN} and {p.STORAGE_NAME_MAX} characters in length and use numbers and "
+        "lower-case letters only."
+    )
+
+
+def required(node: Node, name: str) -> str:
+    value = node.text(name)
+    if value is None or not value.strip():
+        raise bad_request(f"The {name} parameter is required.")
+    return value.strip()
+
+
+def label_b64(node: Node, name: str = "Label", *, required_: bool = True) -> str | None:
+    """A base64 label (hosted service, deployment, storage, affinity group), decoded and limited."""
+    raw = node.text(name)
+    if raw is None or raw == "":
+        if required_:
+            raise bad_request(f"The {name} parameter is required.")
+        return None
+    try:
+        text = unb64(raw)
+    except ValueError as exc:
+        raise bad_request(f"The value of {name} is not a valid base64 string.") from exc
+    return check_label(text, name)
+
+
+def check_label(text: str, name: str = "Label") -> str:
+    if len(text) > p.LABEL_MAX_CHARS:
+        raise bad_request(f"The {name} is longer than {p.LABEL_MAX_CHARS} characters.")
+    return text
+
+
+def description(node: Node) -> str | None:
+    text = node.text("Description")
+    if text is not None and len(text) > p.DESCRIPTION_MAX_CHARS:
+        raise bad_request(f"The Description is longer than {p.DESCRIPTION_MAX_CHARS} characters.")
+    return text
+
+
+def extended_properties(node: Node) -> dict[str, str] | None:
+    props = node.extended_properties()
+    if props is None:
+        return None
+    if len(props) > p.EXTENDED_PROPERTIES_MAX:
+        raise bad_request(f"At most {p.EXTENDED_PROPERTIES_MAX} extended properties are allowed.")
+    for key, value in props.items():
+        if len(key) > p.EXTENDED_PROPERTY_NAME_MAX or not _PROP_NAME.match(key):
+            raise bad_request(f"The extended property name '{key}' is not valid.")
+        if len(value) > p.EXTENDED_PROPERTY_VALUE_MAX:
+            raise bad_request(f"The value of extended property '{key}' is longer than 255 characters.")
+    return props
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def lock_key(sub: str, service: str, deployment: str | None = None) -> str:
+    return f"{sub}/{service}" + (f"/{deployment}" if deployment else "")
+
+
+def ensure_unlocked(store: Store, *keys: str) -> None:
+    for key in keys:
+        if store.locking_operation(key) is not None:
+            raise conflict(p.MSG_EXCLUSIVE_ACCESS)
+
+
+def capitalise_slot(slot: str) -> str:
+    for known in p.DEPLOYMENT_SLOTS:
+        if slot.lower() == known.lower():
+            return known
+    raise bad_request(f"The deployment slot '{slot}' is not valid. Valid values are Production and Staging.")
+
+
+def first(items: list[Any]) -> Any:
+    return items[0] if items else None

@@ -1,0 +1,325 @@
+"""PaaS deployments: create, get, delete, change configuration, update status, swap, reboot (4.3).
+
+Choices where the sources are silent (asm-wire.md marks them unverified):
+* Create into an occupied slot: 409 ConflictError "The specified deployment slot Production is
+  occupied." A deployment name already used in the service: 409 ConflictError.
+* Create applies at once (the slot is taken, Status is already Running/Suspended as recorded, the
+  deployment is Locked); instances then walk their life cycle. A fault-failed create removes the
+  deployment when its operation ends (rollback).
+* Update Deployment Status shows RunningTransitioning / SuspendedTransitioning until the operation ends.
+* Swap applies the slot exchange at once and holds both deployments locked for the operation.
+  Staging empty, or names that do not match the occupants: 409 ConflictError. A VM deployment on
+  either side: 400 BadRequest. Missing / empty / nil Production with an empty production slot = move.
+* Change configuration restarts the kept instances only when the ``Emulator.Health`` setting changed;
+  added instances walk from CreatingVM, removed ones stop and vanish when the operation ends.
+* Walk upgrade domain / rollback: 400 BadRequest (the emulator never has an upgrade in progress).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from airflow_sm_provider import protocol as p
+from airflow_sm_provider.emulator.cscfg import ConfigError, ServiceConfig, parse_cscfg
+from airflow_sm_provider.emulator.handlers import lifecycle, render
+from airflow_sm_provider.emulator.handlers.common import (
+    Ctx,
+    bad_request,
+    capitalise_slot,
+    completion,
+    conflict,
+    empty,
+    ensure_unlocked,
+    extended_properties,
+    handler,
+    label_b64,
+    lock_key,
+    new_id,
+    not_found,
+    required,
+    xml,
+)
+from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, deployments_of, get_service
+from airflow_sm_provider.emulator.http import Response
+from airflow_sm_provider.emulator.state import Doc, Operation, Store
+from airflow_sm_provider.emulator.timings import duration
+from airflow_sm_provider.emulator.xmlio import Builder, Node, unb64
+
+MAX_DEPLOYMENT_NAME = 100
+
+
+def dep_key(dep: Doc) -> str:
+    return f"{dep['service']}/{dep['name']}"
+
+
+def vip_for(seed: str) -> str:
+    d = hashlib.sha1(seed.encode(), usedforsecurity=False).digest()
+    return f"23.{d[0] % 200 + 20}.{d[1]}.{max(d[2], 1)}"
+
+
+def find_deployment(ctx: Ctx) -> Doc:
+    """The deployment the URL names, by slot or by name (404 texts as recorded)."""
+    svc = get_service(ctx, ctx.route.params["service"])
+    params = ctx.route.params
+    if "slot" in params:
+        slot = capitalise_slot(params["slot"])
+        dep = next((d for d in deployments_of(ctx, svc["name"]) if d["slot"] == slot), None)
+    else:
+        dep = ctx.store.get(ctx.sub, DEPLOYMENT, f"{svc['name']}/{params['deployment']}")
+    if dep is None:
+        raise not_found(p.MSG_DEPLOYMENT_NOT_FOUND)
+    return dep
+
+
+def save(ctx: Ctx, dep: Doc) -> None:
+    dep["modified"] = ctx.now
+    ctx.store.put(ctx.sub, DEPLOYMENT, dep_key(dep), dep)
+
+
+def read_configuration(body: Node) -> tuple[str, ServiceConfig]:
+    raw = required(body, "Configuration")
+    try:
+        text = unb64(raw)
+    except ValueError as exc:
+        raise bad_request("The value of Configuration is not a valid base64 string.") from exc
+    try:
+        return text, parse_cscfg(text)
+    except ConfigError as exc:
+        raise bad_request(f"The specified configuration is invalid: {exc}") from exc
+
+
+def apply_config(dep: Doc, config: ServiceConfig, text: str) -> None:
+    from airflow_sm_provider.emulator.handlers.seed import os_version_for
+
+    dep["configuration"] = text
+    dep["health"] = config.health
+    dep["role_names"] = [r.name for r in config.roles]
+    dep["os_version"] = os_version_for(config.os_family)
+    dep["upgrade_domain_count"] = max(1, min(5, max((r.count for r in config.roles), default=1)))
+
+
+@handler("get_deployment")
+def get(ctx: Ctx) -> Response:
+    dep = find_deployment(ctx)
+    root = Builder.root("Deployment")
+    render.deployment(ctx, root, dep)
+    return xml(200, root)
+
+
+@handler("create_deployment")
+def create(ctx: Ctx) -> Response:
+    svc = get_service(ctx, ctx.route.params["service"])
+    slot = capitalise_slot(ctx.route.params["slot"])
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, svc["name"]))
+    if svc.get("status") == "Deleting":
+        raise conflict()
+    body = ctx.body("CreateDeployment")
+    name = required(body, "Name")
+    if len(name) > MAX_DEPLOYMENT_NAME:
+        raise bad_request(f"The deployment name is longer than {MAX_DEPLOYMENT_NAME} characters.")
+    package_url = required(body, "PackageUrl")
+    label = label_b64(body)
+    text, config = read_configuration(body)
+    props = extended_properties(body) or {}
+    start = body.bool("StartDeployment")
+    existing = deployments_of(ctx, svc["name"])
+    if any(d["slot"] == slot for d in existing):
+        raise conflict(f"The specified deployment slot {slot} is occupied.")
+    if any(d["name"].lower() == name.lower() for d in existing):
+        raise conflict(f"A deployment named {name} already exists in hosted service {svc['name']}.")
+    end = ctx.now + duration("create_deployment", ctx.speed)
+    key = f"{svc['name']}/{name}"
+    dep: Doc = {
+        "service": svc["name"],
+        "name": name,
+        "slot": slot,
+        "private_id": new_id(),
+        "status": "Running" if start else "Suspended",
+        "label": label,
+        "package_url": package_url,
+        "created": ctx.now,
+        "modified": ctx.now,
+        "extended_properties": props,
+        "kind": "paas",
+        "vip": vip_for(f"{ctx.sub}/{key}"),
+        "instances": [],
+    }
+    apply_config(dep, config, text)
+    fail = config.health == "fail-start"
+    dep["instances"] = [
+        lifecycle.new_instance(
+            key, role.name, i, lifecycle.paas_create_steps(ctx.now, end, ctx.speed, running=start, fail=fail)
+        )
+        for role in config.roles
+        for i in range(role.count)
+    ]
+    save(ctx, dep)
+    ctx.start_operation(
+        "create_deployment",
+        locks=[lock_key(ctx.sub, svc["name"], name)],
+        on_fail={"action": "remove_deployment", "key": key},
+    )
+    return empty(202)
+
+
+@completion("remove_deployment")
+def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
+    store.delete(op.sub, DEPLOYMENT, step["key"])
+
+
+@handler("delete_deployment")
+def delete(ctx: Ctx) -> Response:
+    dep = find_deployment(ctx)
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    end = ctx.now + duration("delete_deployment", ctx.speed)
+    if not ctx.failing():
+        dep["status"] = "Deleting"
+        for inst in dep["instances"]:
+            lifecycle.reschedule(inst, ctx.now, lifecycle.stop_steps(ctx.now, end))
+        save(ctx, dep)
+    ctx.start_operation(
+        "delete_deployment",
+        {"action": "remove_deployment", "key": dep_key(dep)},
+        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+    )
+    return empty(202)
+
+
+@handler("change_deployment_configuration", "upgrade_deployment")
+def change_configuration(ctx: Ctx) -> Response:
+    dep = find_deployment(ctx)
+    upgrade = ctx.route.kind == "upgrade_deployment"
+    body = ctx.body("UpgradeDeployment" if upgrade else "ChangeConfiguration")
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    if dep.get("kind") == "vm":
+        raise bad_request("The configuration of a deployment with virtual machines cannot be changed.")
+    mode = body.text("Mode")
+    if mode and mode.lower() not in [m.lower() for m in p.CHANGE_CONFIGURATION_MODES]:
+        raise bad_request(f"The Mode '{mode}' is not valid.")
+    text, config = read_configuration(body)
+    label = label_b64(body, required_=False) if upgrade else None
+    package_url = required(body, "PackageUrl") if upgrade else None
+    props = extended_properties(body)
+    kind = ctx.route.kind
+    end = ctx.now + duration(kind, ctx.speed)
+    if not ctx.failing():
+        restart = upgrade or config.health != dep.get("health")
+        dep["instances"] = lifecycle.reconcile_instances(
+            dep_key(dep),
+            dep["instances"],
+            config,
+            ctx.now,
+            end,
+            ctx.speed,
+            running=dep["status"] == "Running",
+            restart=restart,
+            fail=config.health == "fail-start",
+        )
+        apply_config(dep, config, text)
+        if label is not None:
+            dep["label"] = label
+        if package_url is not None:
+            dep["package_url"] = package_url
+        if props:
+            dep["extended_properties"] = {**dep.get("extended_properties", {}), **props}
+        save(ctx, dep)
+    ctx.start_operation(kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    return empty(202)
+
+
+@handler("update_deployment_status")
+def update_status(ctx: Ctx) -> Response:
+    dep = find_deployment(ctx)
+    body = ctx.body("UpdateDeploymentStatus")
+    wanted = required(body, "Status")
+    target = next((s for s in p.SETTABLE_DEPLOYMENT_STATUSES if s.lower() == wanted.lower()), None)
+    if target is None:
+        raise bad_request(
+            f"The deployment status '{wanted}' is not valid. Valid values are Running and Suspended."
+        )
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    end = ctx.now + duration("update_deployment_status", ctx.speed)
+    if not ctx.failing() and dep["status"] != target:
+        dep["status"] = f"{target}Transitioning"
+        fail = dep.get("health") == "fail-start"
+        for inst in dep["instances"]:
+            if not lifecycle.visible(inst, ctx.now):
+                continue
+            steps = (
+                lifecycle.start_steps(ctx.now, end, ctx.speed, fail=fail)
+                if target == "Running"
+                else lifecycle.stop_steps(ctx.now, end)
+            )
+            lifecycle.reschedule(inst, ctx.now, steps)
+        save(ctx, dep)
+    ctx.start_operation(
+        "update_deployment_status",
+        {"action": "set_deployment_status", "key": dep_key(dep), "status": target},
+        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+    )
+    return empty(202)
+
+
+@completion("set_deployment_status")
+def _set_status(store: Store, op: Operation, step: Doc, now: float) -> None:
+    dep = store.get(op.sub, DEPLOYMENT, step["key"])
+    if dep is not None:
+        dep["status"] = step["status"]
+        dep["modified"] = now
+        store.put(op.sub, DEPLOYMENT, step["key"], dep)
+
+
+@handler("swap_deployment")
+def swap(ctx: Ctx) -> Response:
+    svc = get_service(ctx, ctx.route.params["service"])
+    body = ctx.body("Swap")
+    source = required(body, "SourceDeployment")
+    production_name = (body.text("Production") or "").strip()
+    deps = deployments_of(ctx, svc["name"])
+    staging = next((d for d in deps if d["slot"] == p.SLOT_STAGING), None)
+    production = next((d for d in deps if d["slot"] == p.SLOT_PRODUCTION), None)
+    if staging is None:
+        raise conflict("There is no deployment in the staging slot to swap.")
+    if staging["name"].lower() != source.lower():
+        raise conflict(f"The deployment {source} is not in the staging slot of hosted service {svc['name']}.")
+    if production_name:
+        if production is None or production["name"].lower() != production_name.lower():
+            raise conflict(f"The deployment {production_name} is not in the production slot.")
+    elif production is not None:
+        raise conflict(f"The production slot is occupied by deployment {production['name']}.")
+    pair = [d for d in (production, staging) if d is not None]
+    if any(d.get("kind") == "vm" for d in pair):
+        raise bad_request("Deployments that contain virtual machines cannot be swapped.")
+    keys = [lock_key(ctx.sub, svc["name"], d["name"]) for d in pair]
+    ensure_unlocked(ctx.store, *keys)
+    if not ctx.failing():
+        staging["slot"] = p.SLOT_PRODUCTION
+        save(ctx, staging)
+        if production is not None:
+            production["slot"] = p.SLOT_STAGING
+            save(ctx, production)
+    ctx.start_operation("swap_deployment", locks=keys)
+    return empty(202)
+
+
+@handler("reboot_role_instance", "reimage_role_instance", "rebuild_role_instance")
+def reboot(ctx: Ctx) -> Response:
+    dep = find_deployment(ctx)
+    name = ctx.route.params["role"].lower()
+    inst = next((i for i in dep["instances"] if i["name"].lower() == name), None)
+    if inst is None or not lifecycle.visible(inst, ctx.now):
+        raise not_found("The role instance does not exist.")
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    end = ctx.now + duration(ctx.route.kind, ctx.speed)
+    if not ctx.failing() and dep["status"] == "Running":
+        fail = dep.get("health") == "fail-start"
+        lifecycle.reschedule(inst, ctx.now, lifecycle.restart_steps(ctx.now, end, ctx.speed, fail=fail))
+        save(ctx, dep)
+    ctx.start_operation(ctx.route.kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    return empty(202)
+
+
+@handler("walk_upgrade_domain", "rollback_update_or_upgrade")
+def no_upgrade(ctx: Ctx) -> Response:
+    find_deployment(ctx)
+    raise bad_request("No upgrade or configuration change is in progress on this deployment.")

@@ -1,0 +1,292 @@
+"""Virtual machines (PersistentVMRole): create VM deployment, get/add/delete role, start/restart/shutdown.
+
+Recorded behaviour (asm-wire.md 4.3, 4.7): Label is PLAIN in the request and returned base64; the
+deployment is Running right after create while the VM stays RoleStateUnknown/Starting for ~2 min,
+then ReadyRole/Started with HostName; shutdown -> StoppedVM/Stopped, or StoppedDeallocated with the
+shrunken RoleInstance; the provisioning configuration set is never returned.
+
+Choices: only one deployment per service may hold VMs (409 ConflictError otherwise); an unknown
+SourceImageName is 400 BadRequest "The image <name> does not exist."; deleting the last role is
+400 BadRequest (delete the deployment instead); a role/instance that does not exist is 404
+ResourceNotFound.
+"""
+
+from __future__ import annotations
+
+import time as _time
+
+from airflow_sm_provider import protocol as p
+from airflow_sm_provider.emulator.handlers import lifecycle, render
+from airflow_sm_provider.emulator.handlers.common import (
+    Ctx,
+    bad_request,
+    capitalise_slot,
+    check_label,
+    completion,
+    conflict,
+    empty,
+    ensure_unlocked,
+    handler,
+    lock_key,
+    new_id,
+    not_found,
+    required,
+    xml,
+)
+from airflow_sm_provider.emulator.handlers.deployments import dep_key, find_deployment, save, vip_for
+from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, deployments_of, get_service
+from airflow_sm_provider.emulator.handlers.images import find_image
+from airflow_sm_provider.emulator.http import Response
+from airflow_sm_provider.emulator.state import Doc, Operation, Store
+from airflow_sm_provider.emulator.timings import VM_BOOT_AFTER_CREATE, duration
+from airflow_sm_provider.emulator.xmlio import Builder, Node
+
+
+def _config_xml(roles: list[Doc]) -> str:
+    inner = "".join(f'<Role name="{r["name"]}"><Instances count="1"/></Role>' for r in roles)
+    return (
+        '<ServiceConfiguration xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration"'
+        f' serviceName="">{inner}</ServiceConfiguration>'
+    )
+
+
+def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
+    name = required(node, "RoleName")
+    host_name = name
+    endpoints: list[Doc] = []
+    subnets: list[str] = []
+    sets = node.find("ConfigurationSets")
+    for cs in sets.children("ConfigurationSet") if sets is not None else iter(()):
+        kind = (cs.text("ConfigurationSetType") or "").strip()
+        if kind == "LinuxProvisioningConfiguration":
+            host_name = cs.text("HostName") or name
+        elif kind == "WindowsProvisioningConfiguration":
+            host_name = cs.text("ComputerName") or name
+        elif kind == "NetworkConfiguration":
+            box = cs.find("InputEndpoints")
+            for ep in box.children("InputEndpoint") if box is not None else iter(()):
+                port = required(ep, "Port")
+                endpoints.append(
+                    {
+                        "name": required(ep, "Name"),
+                        "port": int(port),
+                        "local_port": int(ep.text("LocalPort") or port),
+                        "protocol": (ep.text("Protocol") or "tcp").lower(),
+                    }
+                )
+            names = cs.find("SubnetNames")
+            subnets = (
+                [s.element.text or "" for s in names.children("SubnetName")] if names is not None else []
+            )
+    disk_node = node.find("OSVirtualHardDisk")
+    if disk_node is None and not node.text("VMImageName"):
+        raise bad_request("The OSVirtualHardDisk parameter is required.")
+    disk: Doc = {}
+    if disk_node is not None:
+        source = disk_node.text("SourceImageName")
+        remote = disk_node.text("RemoteSourceImageLink")
+        os_ = disk_node.text("OS")
+        if source:
+            image = find_image(ctx, source)
+            if image is None:
+                raise bad_request(f"The image {source} does not exist.")
+            os_ = os_ or image["os"]
+        elif not remote:
+            raise bad_request("The SourceImageName or RemoteSourceImageLink parameter is required.")
+        stamp = _time.strftime("%Y%m%d%H%M%S", _time.gmtime(ctx.now))
+        disk = {
+            "host_caching": disk_node.text("HostCaching"),
+            "disk_label": disk_node.text("DiskLabel"),
+            "disk_name": disk_node.text("DiskName") or f"{service}-{name}-0-{stamp}",
+            "media_link": disk_node.text("MediaLink"),
+            "source_image_name": source,
+            "remote_source_image_link": remote,
+            "os": os_ or "Linux",
+        }
+    guest = node.text("ProvisionGuestAgent")
+    return {
+        "name": name,
+        "host_name": host_name,
+        "endpoints": endpoints,
+        "subnets": subnets,
+        "os_disk": disk,
+        "size": node.text("RoleSize") or "Small",
+        "availability_set": node.text("AvailabilitySetName"),
+        "provision_guest_agent": None if guest is None else guest.strip().lower() == "true",
+    }
+
+
+def _instance(key: str, role: Doc, now: float, ready_at: float, index: int) -> Doc:
+    steps: list[lifecycle.Step] = [[now, "RoleStateUnknown", "Starting"], [ready_at, "ReadyRole", "Started"]]
+    inst = lifecycle.new_instance(key, role["name"], index, steps)
+    inst.update(
+        name=role["name"], size=role["size"], host_name=role["host_name"], endpoints=role["endpoints"]
+    )
+    return inst
+
+
+@handler("create_virtual_machine_deployment")
+def create(ctx: Ctx) -> Response:
+    svc = get_service(ctx, ctx.route.params["service"])
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, svc["name"]))
+    body = ctx.body("Deployment")
+    name = required(body, "Name")
+    slot = capitalise_slot(required(body, "DeploymentSlot"))
+    label = check_label(required(body, "Label"))  # PLAIN text for VM deployments (recorded)
+    role_list = body.find("RoleList")
+    role_nodes = list(role_list.children("Role")) if role_list is not None else []
+    if not role_nodes:
+        raise bad_request("The RoleList parameter must contain one role.")
+    roles = [parse_role(ctx, svc["name"], node) for node in role_nodes]
+    existing = deployments_of(ctx, svc["name"])
+    if any(d["slot"] == slot for d in existing):
+        raise conflict(f"The specified deployment slot {slot} is occupied.")
+    if any(d.get("kind") == "vm" for d in existing):
+        raise conflict("A deployment with virtual machines already exists in this hosted service.")
+    end = ctx.now + duration("create_virtual_machine_deployment", ctx.speed)
+    key = f"{svc['name']}/{name}"
+    ready = end + VM_BOOT_AFTER_CREATE / ctx.speed
+    dep: Doc = {
+        "service": svc["name"],
+        "name": name,
+        "slot": slot,
+        "private_id": new_id(),
+        "status": "Running",
+        "label": label,
+        "package_url": "",
+        "configuration": _config_xml(roles),
+        "created": ctx.now,
+        "modified": ctx.now,
+        "extended_properties": {},
+        "kind": "vm",
+        "vip": vip_for(f"{ctx.sub}/{key}"),
+        "roles": roles,
+        "instances": [_instance(key, r, ctx.now, ready, i) for i, r in enumerate(roles)],
+        "health": "healthy",
+        "upgrade_domain_count": 1,
+        "virtual_network": body.text("VirtualNetworkName"),
+    }
+    save(ctx, dep)
+    ctx.start_operation(
+        "create_virtual_machine_deployment",
+        locks=[lock_key(ctx.sub, svc["name"], name)],
+        on_fail={"action": "remove_deployment", "key": key},
+    )
+    return empty(202)
+
+
+def _vm_deployment(ctx: Ctx) -> Doc:
+    dep = find_deployment(ctx)
+    if dep.get("kind") != "vm":
+        raise bad_request("The deployment does not contain virtual machines.")
+    return dep
+
+
+def _role(dep: Doc, name: str) -> Doc:
+    role = next((r for r in dep.get("roles", []) if r["name"].lower() == name.lower()), None)
+    if role is None:
+        raise not_found(f"The role {name} does not exist.")
+    return role
+
+
+@handler("get_role")
+def get_role(ctx: Ctx) -> Response:
+    dep = _vm_deployment(ctx)
+    root = Builder.root("PersistentVMRole")
+    render.vm_role(root, _role(dep, ctx.route.params["role"]), dep)
+    return xml(200, root)
+
+
+@handler("add_role")
+def add_role(ctx: Ctx) -> Response:
+    dep = _vm_deployment(ctx)
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    role = parse_role(ctx, dep["service"], ctx.body("PersistentVMRole"))
+    if any(r["name"].lower() == role["name"].lower() for r in dep["roles"]):
+        raise conflict(f"A role named {role['name']} already exists in the deployment.")
+    end = ctx.now + duration("add_role", ctx.speed)
+    if not ctx.failing():
+        dep["roles"].append(role)
+        dep["instances"].append(
+            _instance(
+                dep_key(dep), role, ctx.now, end + VM_BOOT_AFTER_CREATE / ctx.speed, len(dep["roles"]) - 1
+            )
+        )
+        dep["configuration"] = _config_xml(dep["roles"])
+        save(ctx, dep)
+    ctx.start_operation("add_role", locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    return empty(202)
+
+
+@handler("delete_role")
+def delete_role(ctx: Ctx) -> Response:
+    dep = _vm_deployment(ctx)
+    role = _role(dep, ctx.route.params["role"])
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    if len(dep["roles"]) == 1:
+        raise bad_request("The last role of a deployment cannot be deleted; delete the deployment instead.")
+    end = ctx.now + duration("delete_role", ctx.speed)
+    if not ctx.failing():
+        for inst in dep["instances"]:
+            if inst["role"] == role["name"]:
+                lifecycle.reschedule(inst, ctx.now, [(ctx.now, "StoppingVM", "Stopping")])
+                inst["gone_at"] = end
+        save(ctx, dep)
+    ctx.start_operation(
+        "delete_role",
+        {"action": "remove_role", "key": dep_key(dep), "role": role["name"]},
+        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+    )
+    return empty(202)
+
+
+@completion("remove_role")
+def _remove_role(store: Store, op: Operation, step: Doc, now: float) -> None:
+    dep = store.get(op.sub, DEPLOYMENT, step["key"])
+    if dep is not None:
+        dep["roles"] = [r for r in dep["roles"] if r["name"] != step["role"]]
+        dep["instances"] = [i for i in dep["instances"] if i["role"] != step["role"]]
+        dep["configuration"] = _config_xml(dep["roles"])
+        store.put(op.sub, DEPLOYMENT, step["key"], dep)
+
+
+@handler("start_role", "restart_role", "shutdown_role", "start_roles", "shutdown_roles")
+def role_operation(ctx: Ctx) -> Response:
+    kind = ctx.route.kind
+    dep = _vm_deployment(ctx)
+    body = ctx.body()
+    if kind.endswith("_roles"):
+        box = body.find("Roles")
+        names = [n.element.text or "" for n in box.children("Name")] if box is not None else []
+        if not names:
+            raise bad_request("The Roles parameter must name at least one role.")
+    else:
+        names = [ctx.route.params["role"]]
+    action = "Stopped"
+    if kind.startswith("shutdown"):
+        action = body.text("PostShutdownAction") or "Stopped"
+        if action not in p.POST_SHUTDOWN_ACTIONS:
+            raise bad_request(f"The PostShutdownAction '{action}' is not valid.")
+    targets = []
+    for name in names:
+        inst = next((i for i in dep["instances"] if i["name"].lower() == name.strip().lower()), None)
+        if inst is None or not lifecycle.visible(inst, ctx.now):
+            raise not_found(f"The role instance {name} does not exist.")
+        targets.append(inst)
+    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    now, end = ctx.now, ctx.now + duration(kind, ctx.speed)
+    if not ctx.failing():
+        for inst in targets:
+            if kind.startswith("shutdown"):
+                steps = [
+                    (now, "StoppingVM", "Stopping"),
+                    (end, "StoppedVM" if action == "Stopped" else action, "Stopped"),
+                ]
+            elif kind == "restart_role":
+                steps = [(now, "RestartingRole", "Starting"), (end, "ReadyRole", "Started")]
+            else:
+                steps = [(now, "RoleStateUnknown", "Starting"), (end, "ReadyRole", "Started")]
+            lifecycle.reschedule(inst, now, steps)
+        save(ctx, dep)
+    ctx.start_operation(kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    return empty(202)
