@@ -1,0 +1,151 @@
+"""Nightly teardown of ephemeral environments: deployments, then cloud services, and storage accounts.
+
+Test and preview environments are cheap to create and expensive to forget. Every night this DAG
+finds the ones *marked* ephemeral and deletes them; nothing else is ever touched:
+
+* a cloud service or storage account is ephemeral when it carries the extended property
+  ``ephemeral_property`` = ``ephemeral_value`` (default ``ephemeral=true``) **and** its name starts
+  with ``name_prefix`` (default ``eph-``; storage names allow only lower-case letters and digits, so
+  for them the prefix is compared without other characters: ``eph``). ``match="any"`` accepts either
+  marker alone; an empty marker is not used, and at least one must be configured.
+* ``find_ephemeral`` lists what it found and why (its XCom is the plan); with ``dry_run=True`` the
+  plan is all that happens: the ``*_to_delete`` lists are empty and the delete tasks are skipped.
+* one mapped task per deployment (``.expand_kwargs``), then one per cloud service and one per storage
+  account (``.expand``): each resource is its own task instance, with its own log and retry.
+
+The writing tasks use the pool ``asm_blue_green`` (see ``blue_green_release``) so teardown never
+races a release on the same subscription. Parsing this file makes no network call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import datetime
+from typing import Any
+
+from airflow.sdk import DAG, Param, task
+
+from airflow_sm_provider.operators.cloud_service import AsmDeleteCloudServiceOperator
+from airflow_sm_provider.operators.deployment import AsmDeleteDeploymentOperator
+from airflow_sm_provider.operators.storage import AsmDeleteStorageAccountOperator
+
+CONN_ID = os.environ.get("ASM_CONN_ID", "asm_default")
+POOL = os.environ.get("ASM_RELEASE_POOL", "asm_blue_green")
+POLL = float(os.environ.get("ASM_EXAMPLE_POLL_INTERVAL", "15"))
+log = logging.getLogger(__name__)
+
+
+def is_ephemeral(
+    name: str, props: dict[str, str], params: dict[str, Any], *, storage: bool = False
+) -> str | None:
+    """Why ``name`` is ephemeral (a short reason), or None when it must be left alone."""
+    prefix = str(params.get("name_prefix") or "")
+    if storage:
+        prefix = re.sub(r"[^a-z0-9]", "", prefix.lower())
+    key, want = str(params.get("ephemeral_property") or ""), str(params.get("ephemeral_value") or "")
+    markers: list[bool] = []
+    reasons: list[str] = []
+    if prefix:
+        markers.append(name.lower().startswith(prefix.lower()))
+        reasons.append(f"name starts with {prefix!r}")
+    if key:
+        have = {k.lower(): v for k, v in props.items()}.get(key.lower())
+        markers.append(have is not None and have.strip().lower() == want.strip().lower())
+        reasons.append(f"{key}={want}")
+    if not markers:
+        raise ValueError(
+            "Configure name_prefix and/or ephemeral_property: refusing to treat everything as ephemeral"
+        )
+    matched = any(markers) if params.get("match") == "any" else all(markers)
+    if not matched:
+        return None
+    return " and ".join(r for r, m in zip(reasons, markers, strict=True) if m)
+
+
+with DAG(
+    dag_id="nightly_teardown",
+    description="Delete ephemeral (marked) cloud services, their deployments, and storage accounts.",
+    schedule="0 2 * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 0, "pool": POOL},
+    tags=["asm", "teardown", "example"],
+    doc_md=__doc__,
+    params={
+        "name_prefix": Param("eph-", type="string", description="Name prefix marking ephemeral resources."),
+        "ephemeral_property": Param("ephemeral", type="string", description="Extended property name."),
+        "ephemeral_value": Param("true", type="string", description="Its value marking ephemeral."),
+        "match": Param("all", enum=["all", "any"], description="Need all configured markers, or any."),
+        "dry_run": Param(False, type="boolean", description="List what would be deleted; delete nothing."),
+    },
+) as dag:
+
+    @task(pool="default_pool")
+    def find_ephemeral(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Read-only: list marked services (with their deployments) and storage accounts; log the plan."""
+        from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+        p = params or {}
+        client = ServiceManagementHook(asm_conn_id=CONN_ID).get_conn()
+        services: list[str] = []
+        deployments: list[dict[str, str]] = []
+        found: list[dict[str, str]] = []
+        for hs in client.list_hosted_services():
+            svc = client.get_hosted_service_properties(hs.service_name, embed_detail=True)
+            why = is_ephemeral(svc.service_name, svc.hosted_service_properties.extended_properties, p)
+            if why is None:
+                continue
+            services.append(svc.service_name)
+            found.append({"kind": "cloud service", "name": svc.service_name, "why": why})
+            for dep in svc.deployments:
+                deployments.append({"service_name": svc.service_name, "deployment_name": dep.name})
+                found.append({"kind": "deployment", "name": f"{svc.service_name}/{dep.name}", "why": why})
+        accounts: list[str] = []
+        for sa in client.list_storage_accounts():
+            props = client.get_storage_account_properties(sa.service_name).extended_properties
+            why = is_ephemeral(sa.service_name, props, p, storage=True)
+            if why is not None:
+                accounts.append(sa.service_name)
+                found.append({"kind": "storage account", "name": sa.service_name, "why": why})
+        dry = bool(p.get("dry_run"))
+        for item in found:
+            log.info(
+                "%s %s %s (%s)", "WOULD DELETE" if dry else "DELETE", item["kind"], item["name"], item["why"]
+            )
+        if dry:
+            return {"plan": found, "deployments": [], "services": [], "storage_accounts": [], "dry_run": True}
+        return {
+            "plan": found,
+            "deployments": deployments,
+            "services": services,
+            "storage_accounts": accounts,
+            "dry_run": False,
+        }
+
+    @task(pool="default_pool")
+    def targets(plan: dict[str, Any], kind: str) -> list[Any]:
+        """One list of the plan, as the input of a mapped delete task (empty on a dry run)."""
+        return list(plan[kind])
+
+    plan = find_ephemeral()
+    deployments = targets.override(task_id="deployments_to_delete")(plan, "deployments")
+    services = targets.override(task_id="services_to_delete")(plan, "services")
+    accounts = targets.override(task_id="storage_accounts_to_delete")(plan, "storage_accounts")
+    delete_deployments = AsmDeleteDeploymentOperator.partial(
+        task_id="delete_deployments", asm_conn_id=CONN_ID, if_missing="ignore", poll_interval=POLL
+    ).expand_kwargs(deployments)
+    delete_services = AsmDeleteCloudServiceOperator.partial(
+        task_id="delete_cloud_services",
+        asm_conn_id=CONN_ID,
+        if_missing="ignore",
+        poll_interval=POLL,
+        # Runs when there were no deployments to delete (that mapped task is then skipped).
+        trigger_rule="none_failed",
+    ).expand(service_name=services)
+    delete_storage = AsmDeleteStorageAccountOperator.partial(
+        task_id="delete_storage_accounts", asm_conn_id=CONN_ID, if_missing="ignore", poll_interval=POLL
+    ).expand(service_name=accounts)
+    delete_deployments >> delete_services

@@ -1,0 +1,66 @@
+"""Manually triggered staging -> production VIP swap, behind the same gates as a release.
+
+Use it when a deployment already sits in staging (deployed by hand or by another pipeline) and
+should go live, or -- with ``rollback=True`` -- to bring back the previous production that
+``blue_green_release`` left in staging (``keep_previous=True``). A rollback is a swap like any
+other, so it gets the same gates: the deployment coming back must still be Running, every instance
+ReadyRole, unlocked and healthy; otherwise production is not touched. After the flip production is
+checked (``bake_seconds``) and swapped back automatically if unhealthy.
+
+``expected_deployment`` (optional) names the deployment that must be in staging; give it whenever
+you know it: then a retry of this task can never flip the slots twice.
+
+The task uses the pool ``asm_blue_green`` (see ``blue_green_release``) so it never races a release.
+Parsing this file makes no network call.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from airflow.sdk import DAG, Param
+
+from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
+
+CONN_ID = os.environ.get("ASM_CONN_ID", "asm_default")
+POOL = os.environ.get("ASM_RELEASE_POOL", "asm_blue_green")
+POLL = float(os.environ.get("ASM_EXAMPLE_POLL_INTERVAL", "15"))
+
+with DAG(
+    dag_id="staging_to_production_swap",
+    description="Guarded VIP swap (or rollback) of one cloud service, on demand.",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["asm", "blue-green", "example"],
+    doc_md=__doc__,
+    params={
+        "service_name": Param("bluegreen-demo", type="string", description="The cloud service."),
+        "rollback": Param(
+            False,
+            type="boolean",
+            description="Swap back the previous production kept in staging (production must be occupied).",
+        ),
+        "expected_deployment": Param(
+            "",
+            type="string",
+            description="Deployment that must be in staging (empty: whatever is there).",
+        ),
+        "bake_seconds": Param(30, type="integer", minimum=0, description="Watch production this long."),
+    },
+) as dag:
+    AsmGuardedSwapOperator(
+        task_id="guarded_swap",
+        asm_conn_id=CONN_ID,
+        pool=POOL,
+        retries=0,
+        service_name="{{ params.service_name }}",
+        expected_new_deployment="{{ params.expected_deployment }}",
+        rollback="{{ params.rollback }}",
+        bake_seconds="{{ params.bake_seconds }}",
+        bake_interval=max(POLL, 1.0),
+        poll_interval=POLL,
+        health_interval=min(POLL, 2.0),
+    )
