@@ -1,0 +1,45 @@
+"""Shared bits of the operator tests: unique names, a .cscfg, failure capture, request counting."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+CSCFG = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<ServiceConfiguration serviceName="{name}" '
+    'xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration">\n'
+    '  <Role name="WebRole1"><Instances count="{count}"/><ConfigurationSettings/></Role>\n'
+    "</ServiceConfiguration>\n"
+)
+PACKAGE_URL = "https://pkgstore.blob.core.windows.net/packages/app.cspkg"
+
+#: task_id -> the exception that failed it (filled by ``record_failure``).
+FAILURES: dict[str, BaseException | None] = {}
+
+
+def unique(prefix: str) -> str:
+    """A fresh resource name (the session emulator is shared by every test)."""
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def cscfg(name: str = "svc", count: int = 1) -> str:
+    return CSCFG.format(name=name, count=count)
+
+
+def record_failure(context: Any) -> None:
+    """``on_failure_callback``: keep the exception so a test can assert on its text."""
+    FAILURES[context["ti"].task_id] = context.get("exception")
+
+
+def request_counter(emulator: Any, operation: str) -> int:
+    """Add a never-firing rule on ``operation``; its ``matched`` counts the requests sent."""
+    rule = emulator.add_faults({"action": "slow", "delay": 0, "operation": operation, "after": 10**9})[0]
+    return int(rule["id"])
+
+
+def requests_seen(emulator: Any, rule_id: int) -> int:
+    for rule in emulator.faults.list():
+        if rule["id"] == rule_id:
+            return int(rule["matched"])
+    raise AssertionError(f"fault rule {rule_id} vanished")
