@@ -50,12 +50,15 @@ class AsmError(Exception):
         status_code: int | None = None,
         code: str | None = None,
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.code = code
         self.request_id = request_id
+        #: The server's Retry-After hint in seconds (429/503/409 may carry one), else None.
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         parts = []
@@ -101,17 +104,9 @@ class BadRequestError(AsmError):
 class ThrottledError(AsmError):
     """429 (and 503 ServerBusy): slow down. ``retry_after`` is the server's hint in seconds."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
 
 class ServerError(AsmError):
     """500 and other 5xx: the service failed; the request may or may not have taken effect."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
 
 
 class OperationFailedError(AsmError):
@@ -244,8 +239,12 @@ def error_from_response(
     code, message = _parse_error_body(body)
     if not message:
         message = _REASONS.get(status, f"HTTP status {status}")
-    kwargs: dict[str, Any] = {"status_code": status, "code": code, "request_id": request_id}
-    retry_after = parse_retry_after(headers.get("retry-after"))
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "code": code,
+        "request_id": request_id,
+        "retry_after": parse_retry_after(headers.get("retry-after")),
+    }
     if status == 403:
         if code in protocol.AUTH_ERROR_CODES or code is None:
             message += (
@@ -260,9 +259,9 @@ def error_from_response(
             return ExclusiveAccessError(message, **kwargs)
         return ConflictError(message, **kwargs)
     if status == 429 or (status == 503 and code in (None, protocol.ERR_SERVER_BUSY)):
-        return ThrottledError(message, retry_after=retry_after, **kwargs)
+        return ThrottledError(message, **kwargs)
     if status >= 500:
-        return ServerError(message, retry_after=retry_after, **kwargs)
+        return ServerError(message, **kwargs)
     if status == 400:
         return BadRequestError(message, **kwargs)
     if status == 401:

@@ -129,7 +129,7 @@ def _explain(host: str, text: str, timeout: float) -> tuple[str, bool]:
         if any(n.lower() in text.lower() for n in needles):
             return f"TLS handshake with {host} failed: {hint.format(host=host)}", False
     low = text.lower()
-    if "refused" in low:
+    if "refused" in low or "errno 111" in low or "connect call failed" in low:
         return (
             f"could not connect to {host}: connection refused. Is the host right, and is the "
             "service (or the emulator) running?",
@@ -169,26 +169,34 @@ class _Core:
         self.headers = {protocol.HEADER_VERSION: x_ms_version, "User-Agent": USER_AGENT}
 
     def prepare(self, request: ApiRequest) -> tuple[str, dict[str, str], bytes | None]:
+        body = request.body
+        if body is None and request.method in ("POST", "PUT", "DELETE"):
+            body = b""  # ASM expects Content-Length: 0 on bodiless writes (httpx omits it otherwise)
         headers = self.headers
-        if request.x_ms_version or request.body is not None:
+        if request.x_ms_version or body is not None:
             headers = dict(headers)
             if request.x_ms_version:
                 headers[protocol.HEADER_VERSION] = request.x_ms_version
-            if request.body is not None:
-                headers["Content-Type"] = protocol.CONTENT_TYPE_XML
-        body = request.body
-        if body is None and request.method in ("POST", "PUT", "DELETE"):
-            body = b""  # ASM expects Content-Length: 0 on bodiless writes
+            if body is not None:
+                headers["Content-Length"] = str(len(body))
+                if body:
+                    headers["Content-Type"] = protocol.CONTENT_TYPE_XML
         return self.base + request.path, headers, body
 
     def redirect(self, url: str, location: str | None, hops: int) -> str:
         if not location:
-            raise TransportError(f"the server answered 307 from {self.host} without a Location header")
+            raise TransportError(
+                f"the server answered 307 from {self.host} without a Location header", retryable=False
+            )
         if hops >= MAX_REDIRECTS:
-            raise TransportError(f"more than {MAX_REDIRECTS} redirects from {self.host}; giving up")
+            raise TransportError(
+                f"more than {MAX_REDIRECTS} redirects from {self.host}; giving up", retryable=False
+            )
         target = urljoin(url, location)
         if urlsplit(target).scheme != "https":
-            raise TransportError(f"refusing to follow a redirect to a non-https URL ({target})")
+            raise TransportError(
+                f"refusing to follow a redirect to a non-https URL ({target})", retryable=False
+            )
         return target
 
     def finish(
@@ -220,7 +228,7 @@ class _Core:
 
     def first_retry_delay(self, exc: AsmError, request: ApiRequest) -> float | None:
         """Seconds to wait before the 2nd attempt, or None when ``exc`` must be raised."""
-        if not self.policy.should_retry(exc, idempotent=request.idempotent):
+        if self.policy.max_attempts < 2 or not self.policy.should_retry(exc, idempotent=request.idempotent):
             return None
         delay = self.policy.delay(1, exc)
         self._log_retry(request, exc, 1, delay)
@@ -324,7 +332,7 @@ class Transport:
         self._session = session
         self._retrying = tenacity.Retrying(
             before_sleep=core.before_sleep,
-            **core.policy.tenacity_kwargs(lambda s: _sleep(s), attempt_offset=1),
+            **core.policy.tenacity_kwargs(lambda s: _sleep(s), attempt_offset=1),  # noqa: PLW0108 (late binding)
         )
         self._send: Callable[..., ApiResponse] = (
             self._attempt if core.policy.max_attempts == 1 else self._send_with_retry
@@ -427,8 +435,6 @@ class AsyncTransport:
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
     ) -> None:
-        import asyncio
-
         import httpx
         import tenacity
 
@@ -447,7 +453,7 @@ class AsyncTransport:
         )
         self._retrying = tenacity.AsyncRetrying(
             before_sleep=core.before_sleep,
-            **core.policy.tenacity_kwargs(lambda s: _asleep(s), attempt_offset=1),
+            **core.policy.tenacity_kwargs(lambda s: _asleep(s), attempt_offset=1),  # noqa: PLW0108
         )
 
     @property

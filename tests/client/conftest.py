@@ -129,6 +129,7 @@ class TlsServer:
     def __init__(self, pki: Pki) -> None:
         self.replies: queue.Queue[Reply] = queue.Queue()
         self.seen: list[Seen] = []
+        self.peers: set[tuple[str, int]] = set()  # client (ip, port): one per TCP connection
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -142,6 +143,7 @@ class TlsServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 peer = self.connection.getpeercert(binary_form=True)  # type: ignore[attr-defined]
+                server.peers.add(self.client_address)
                 server.seen.append(
                     Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, peer)
                 )
@@ -173,7 +175,7 @@ class TlsServer:
         self.httpd.daemon_threads = True
         self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
         self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     def script(self, *replies: Reply) -> None:
