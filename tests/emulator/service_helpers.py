@@ -33,7 +33,8 @@ def cscfg(roles: dict[str, int] | None = None, health: str | None = None) -> str
     parts = []
     for name, count in roles.items():
         setting = (
-            f'<ConfigurationSettings><Setting name="Emulator.Health" value="{health}"/></ConfigurationSettings>'
+            "<ConfigurationSettings>"
+            f'<Setting name="Emulator.Health" value="{health}"/></ConfigurationSettings>'
             if health
             else ""
         )

@@ -60,10 +60,25 @@ def test_get_deployment_shape_and_element_order(h: Harness) -> None:
     h.create_deployment(slot="production", roles={"WebRole1": 2})
     dep = h.deployment(slot="PRODUCTION")
     assert names(dep) == [
-        "Name", "DeploymentSlot", "PrivateID", "Status", "Label", "Url", "Configuration", "RoleInstanceList",
-        "UpgradeDomainCount", "RoleList", "SdkVersion", "Locked", "RollbackAllowed", "CreatedTime",
-        "LastModifiedTime", "ExtendedProperties", "VirtualIPs", "LoadBalancers",
-    ]  # fmt: skip
+        "Name",
+        "DeploymentSlot",
+        "PrivateID",
+        "Status",
+        "Label",
+        "Url",
+        "Configuration",
+        "RoleInstanceList",
+        "UpgradeDomainCount",
+        "RoleList",
+        "SdkVersion",
+        "Locked",
+        "RollbackAllowed",
+        "CreatedTime",
+        "LastModifiedTime",
+        "ExtendedProperties",
+        "VirtualIPs",
+        "LoadBalancers",
+    ]
     assert text(dep, "DeploymentSlot") == "Production"
     assert re.fullmatch(r"[0-9a-f]{32}", text(dep, "PrivateID") or "")
     assert text(dep, "Label") == b64("v1")
@@ -73,9 +88,16 @@ def test_get_deployment_shape_and_element_order(h: Harness) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text(dep, "CreatedTime") or "")
     inst = children(children(dep, "RoleInstanceList")[0], "RoleInstance")[0]
     assert names(inst) == [
-        "RoleName", "InstanceName", "InstanceStatus", "InstanceUpgradeDomain", "InstanceFaultDomain",
-        "InstanceSize", "InstanceStateDetails", "IpAddress", "PowerState",
-    ]  # fmt: skip
+        "RoleName",
+        "InstanceName",
+        "InstanceStatus",
+        "InstanceUpgradeDomain",
+        "InstanceFaultDomain",
+        "InstanceSize",
+        "InstanceStateDetails",
+        "IpAddress",
+        "PowerState",
+    ]
     h.finish()
     assert text(h.deployment(), "Locked") == "false"
 
@@ -115,11 +137,17 @@ def test_update_status_walks_instances(h: Harness) -> None:
     assert text(h.deployment(), "Status") == "Running"
     h.finish()
     assert instances(h.deployment())[0][1:] == ("ReadyRole", "Started")
-    got = h.call("POST", f"{SVC}/deployments/v1/?comp=status", xml_body("UpdateDeploymentStatus", {"Status": "Suspended"}))
+    got = h.call(
+        "POST",
+        f"{SVC}/deployments/v1/?comp=status",
+        xml_body("UpdateDeploymentStatus", {"Status": "Suspended"}),
+    )
     h.finish()
     assert text(h.deployment(), "Status") == "Suspended"
     assert instances(h.deployment())[0][1:] == ("StoppedVM", "Stopped")
-    bad = h.call("POST", f"{SVC}/deployments/v1/?comp=status", xml_body("UpdateDeploymentStatus", {"Status": "Paused"}))
+    bad = h.call(
+        "POST", f"{SVC}/deployments/v1/?comp=status", xml_body("UpdateDeploymentStatus", {"Status": "Paused"})
+    )
     assert bad.status == 400
 
 
@@ -138,7 +166,11 @@ def test_exclusive_access_while_operation_runs(h: Harness) -> None:
     for method, path, body in [
         ("POST", f"{SVC}/deployments/v1/?comp=status", status),
         ("DELETE", f"{SVC}/deployments/v1", ""),
-        ("POST", f"{SVC}/deployments/v1/?comp=config", xml_body("ChangeConfiguration", {"Configuration": b64(cscfg())})),
+        (
+            "POST",
+            f"{SVC}/deployments/v1/?comp=config",
+            xml_body("ChangeConfiguration", {"Configuration": b64(cscfg())}),
+        ),
     ]:
         got = h.call(method, path, body)
         assert got.status == 409, path

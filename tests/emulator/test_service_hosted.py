@@ -38,8 +38,14 @@ def test_create_hosted_service_201_location_and_sync_operation(h: Harness) -> No
     assert text(svc, "HostedServiceProperties/Location") == "West US"
     assert text(svc, "HostedServiceProperties/Status") == "Created"
     assert names(children(svc, "HostedServiceProperties")[0]) == [
-        "Description", "Location", "Label", "Status", "DateCreated", "DateLastModified", "ExtendedProperties",
-    ]  # fmt: skip
+        "Description",
+        "Location",
+        "Label",
+        "Status",
+        "DateCreated",
+        "DateLastModified",
+        "ExtendedProperties",
+    ]
     listed = parse(h.call("GET", "/services/hostedservices").body)
     assert [text(s, "ServiceName") for s in children(listed, "HostedService")] == ["mysvc"]
 
@@ -80,7 +86,8 @@ def test_location_xor_affinity_group(h: Harness) -> None:
 
 def test_update_merges_extended_properties(h: Harness) -> None:
     props = "".join(
-        f"<ExtendedProperty><Name>{k}</Name><Value>{v}</Value></ExtendedProperty>" for k, v in [("a", "1"), ("b", "2")]
+        f"<ExtendedProperty><Name>{k}</Name><Value>{v}</Value></ExtendedProperty>"
+        for k, v in [("a", "1"), ("b", "2")]
     )
     h.create_service("svc", ExtendedProperties=props)
     update = xml_body(
@@ -171,7 +178,8 @@ def test_storage_name_taken(h: Harness) -> None:
 # --- affinity groups ---------------------------------------------------------------------------
 def test_affinity_group_lifecycle(h: Harness) -> None:
     body = xml_body(
-        "CreateAffinityGroup", {"Name": "myAffinityGroup", "Label": b64("ag"), "Description": "d", "Location": "West US"}
+        "CreateAffinityGroup",
+        {"Name": "myAffinityGroup", "Label": b64("ag"), "Description": "d", "Location": "West US"},
     )
     got = h.call("POST", "/affinitygroups", body)
     assert got.status == 201 and got.headers["Location"].endswith("/affinitygroup/myAffinityGroup")
@@ -189,7 +197,13 @@ def test_affinity_group_lifecycle(h: Harness) -> None:
 # --- OS images ---------------------------------------------------------------------------------
 def test_add_os_image_200_with_body_plain_label(h: Harness) -> None:
     body = xml_body(
-        "OSImage", {"Label": "mycentos", "MediaLink": "https://a.blob.core.windows.net/v/c.vhd", "Name": "mycentos", "OS": "Linux"}
+        "OSImage",
+        {
+            "Label": "mycentos",
+            "MediaLink": "https://a.blob.core.windows.net/v/c.vhd",
+            "Name": "mycentos",
+            "OS": "Linux",
+        },
     )
     got = h.call("POST", "/services/images", body)
     assert got.status == 200

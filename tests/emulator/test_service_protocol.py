@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
-from airflow_sm_provider import protocol as p
 from service_helpers import (
     ATOM,
     OTHER_CERT,
@@ -21,6 +19,8 @@ from service_helpers import (
     text,
     xml_body,
 )
+
+from airflow_sm_provider import protocol as p
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_isavailable_routes_before_operation_status(h: Harness) -> None:
         "check_hosted_service_name_availability"
     )
     assert h.app.route_name(_req("GET", f"/{SUB}/operations/abc")) == "get_operation_status"
-    body = b"<ShutdownRolesOperation><OperationType>ShutdownRolesOperation</OperationType></ShutdownRolesOperation>"
+    body = b"<ShutdownRolesOperation><OperationType>ShutdownRolesOperation</OperationType>"
     path = f"/{SUB}/services/hostedservices/s/deployments/d/roles/Operations"
     assert h.app.route_name(_req("POST", path, body)) == "shutdown_roles"
 
