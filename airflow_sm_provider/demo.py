@@ -1,0 +1,288 @@
+"""``make demo``: three scheduled-style releases against a local ASM emulator, in about a minute.
+
+What it shows (the README's promise): the ``blue_green_release`` example DAG ships v1 into an empty
+production slot (a move), replaces it with v2 (a swap, v1 retired), then refuses a broken v3 whose
+staging health check fails (production untouched), and finally swaps back on its own when a v3b that
+looked fine in staging fails in production. It prints a timeline and the final slots, and exits
+non-zero if anything is not as expected (v2 must be serving production at the end).
+
+Why this shape: Airflow reads its configuration on first import, so the environment (a temp
+``AIRFLOW_HOME``, the DAGs folder, the connection ``AIRFLOW_CONN_ASM_DEFAULT``) is set before
+``airflow`` is imported, and every DAG run happens in this one process with ``dag.test()`` (the first
+task of a process pays ~3 s of start-up, later ones do not). The emulator runs as a subprocess via
+its CLI, like a real endpoint. Whatever happens, the emulator is stopped and the temp directories --
+which hold the demo's certificate and key -- are deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SERVICE = "bluegreen-demo"
+PACKAGE = "https://demostore.blob.core.windows.net/packages/app-{v}.cspkg"
+EXAMPLE_DAGS = Path(__file__).resolve().parent.parent / "example_dags"
+SPEED = "50"
+#: (deployment name, .cscfg file, expected DAG run state, expected swap outcome, what it demonstrates)
+RELEASES = [
+    ("v1", "v1.cscfg", "success", "swapped", "first release: production is empty, so staging is moved"),
+    ("v2", "v2.cscfg", "success", "swapped", "regular release: gate, swap, bake, retire v1"),
+    ("v3", "v3-broken.cscfg", "failed", "refused", "broken build: staging health fails, no swap"),
+    ("v3b", "v3-fails-in-production.cscfg", "failed", "rolled_back", "fails only in production: swap back"),
+]
+
+
+class Timeline:
+    """Steps with their offset from the start, printed as they happen."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def step(self, text: str, detail: str = "") -> None:
+        line = f"[{time.monotonic() - self.t0:6.1f}s] {text}"
+        print(line + (f"\n           {detail}" if detail else ""), flush=True)
+
+
+def start_emulator(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Start ``python -m airflow_sm_provider.emulator`` and read its one-line endpoint JSON."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "airflow_sm_provider.emulator",
+            "--state-dir",
+            str(state_dir),
+            "--speed",
+            SPEED,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    line = proc.stdout.readline() if ready else ""
+    if not line.strip():
+        proc.kill()
+        raise RuntimeError("the emulator did not print its endpoint within 30 s")
+    return proc, json.loads(line)
+
+
+def stop_emulator(proc: subprocess.Popen[str] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
+    """Everything Airflow and the example DAGs read from the environment; before importing airflow."""
+    conn = {
+        "conn_type": "azure_service_management",
+        "host": endpoint["host"],
+        "extra": {
+            "subscription_id": endpoint["subscription_id"],
+            "certificate_path": endpoint["client_pem"],
+            "ca_bundle": endpoint["ca_cert"],
+        },
+    }
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
+            "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
+            "ASM_EXAMPLE_POLL_INTERVAL": "0.3",
+        }
+    )
+
+
+def quietly(log_file: Path) -> contextlib.ExitStack:
+    """Send Airflow's chatter (task logs, warnings) to a file; the terminal shows the timeline."""
+    stack = contextlib.ExitStack()
+    fh = stack.enter_context(log_file.open("a", encoding="utf-8"))
+    stack.enter_context(contextlib.redirect_stdout(fh))
+    stack.enter_context(contextlib.redirect_stderr(fh))
+    return stack
+
+
+def run_release(dag: Any, version: str, cscfg: str, log_file: Path) -> tuple[str, dict[str, Any] | None, str]:
+    """One ``dag.test()`` run; returns (run state, swap report or None, per-task summary)."""
+    from airflow import settings
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from sqlalchemy import select as sa_select
+
+    conf = {
+        "service_name": SERVICE,
+        "package_url": PACKAGE.format(v=version),
+        "cscfg": cscfg,
+        "deployment_name": version,
+        "bake_seconds": 2,
+        "keep_previous": False,
+    }
+    with quietly(log_file):
+        dr = dag.test(run_conf=conf)
+    with settings.Session() as session:
+        tis = session.scalars(
+            sa_select(TaskInstance).where(TaskInstance.dag_id == dr.dag_id, TaskInstance.run_id == dr.run_id)
+        ).all()
+        row = session.scalars(
+            sa_select(XComModel).where(
+                XComModel.dag_id == dr.dag_id,
+                XComModel.run_id == dr.run_id,
+                XComModel.task_id == "guarded_swap",
+                XComModel.key == "swap_report",
+            )
+        ).first()
+        report = XComModel.deserialize_value(row) if row is not None else None
+        order = {t.task_id: i for i, t in enumerate(dag.tasks)}
+        tasks = ", ".join(
+            f"{ti.task_id}={getattr(ti.state, 'value', ti.state)}"
+            for ti in sorted(tis, key=lambda t: order.get(t.task_id, 99))
+        )
+    return str(getattr(dr.state, "value", dr.state)), report, tasks
+
+
+def report_lines(report: dict[str, Any] | None) -> str:
+    if not report:
+        return "guarded swap did not run"
+    lines = [f"guarded swap: {report['outcome']} -- {report['message']}"]
+    for check in report["checks"]:
+        lines.append(f"  [{'ok' if check['ok'] else 'FAIL'}] {check['name']}: {check['detail']}")
+    return "\n           ".join(lines)
+
+
+def final_state(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """Read both slots and probe production's health, straight from the emulator."""
+    from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.errors import NotFoundError
+    from airflow_sm_provider.operators.health import HealthCheckConfig, check_health, ssl_context_from_extras
+
+    state: dict[str, Any] = {}
+    with ServiceManagementClient(
+        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
+    ) as client:
+        for slot in ("production", "staging"):
+            try:
+                state[slot] = client.get_deployment_by_slot(SERVICE, slot)
+            except NotFoundError:
+                state[slot] = None
+        prod = state["production"]
+        ctx = ssl_context_from_extras({"ca_bundle": endpoint["ca_cert"]})
+        state["health"] = check_health("final", prod.url, HealthCheckConfig(retries=1), ctx) if prod else None
+    return state
+
+
+def demo(work: Path, timeline: Timeline) -> list[str]:
+    """The demo proper; returns the list of broken expectations (empty = all good)."""
+    problems: list[str] = []
+    proc, endpoint = start_emulator(work / "emulator")
+    try:
+        timeline.step(f"emulator up at {endpoint['host']} (speed x{SPEED}, mutual TLS)")
+        configure_airflow(work / "airflow", endpoint)
+        log_file = work / "airflow.log"
+        with quietly(log_file):
+            from airflow.utils.db import initdb
+
+            initdb()
+        timeline.step("Airflow metadata DB migrated (SQLite, temp AIRFLOW_HOME); connection asm_default set")
+        with quietly(log_file):
+            from airflow.dag_processing.bundles.manager import DagBundlesManager
+            from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+            from airflow.models.pool import Pool
+
+            Pool.create_or_update_pool(
+                "asm_blue_green", 1, "one ASM writer at a time", include_deferred=False
+            )
+            DagBundlesManager().sync_bundles_to_db()
+            bag = DagBag(str(EXAMPLE_DAGS))
+            sync_bag_to_db(bag, "dags-folder", None)
+        if bag.import_errors:
+            return [f"example DAGs failed to import: {bag.import_errors}"]
+        dag = bag.dags["blue_green_release"]
+        timeline.step(f"example DAGs parsed: {', '.join(sorted(bag.dags))}; pool asm_blue_green (1 slot)")
+
+        from airflow_sm_provider.client import ServiceManagementClient
+
+        with ServiceManagementClient(
+            endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
+        ) as client:
+            client.create_hosted_service(SERVICE, SERVICE, "blue-green demo", location="West Europe").wait(
+                timeout=60, poll_interval=0.2
+            )
+        timeline.step(f"cloud service {SERVICE} created (both slots empty)")
+
+        for version, cscfg, expected, outcome, why in RELEASES:
+            timeline.step(f"release {version}: {why}")
+            state, report, tasks = run_release(dag, version, cscfg, log_file)
+            timeline.step(f"release {version}: DAG run {state} (expected {expected})", f"tasks: {tasks}")
+            timeline.step(f"release {version}: report", report_lines(report))
+            if state != expected:
+                problems.append(f"release {version}: DAG run {state}, expected {expected}")
+            got = report.get("outcome") if report else None
+            if got != outcome:
+                problems.append(f"release {version}: guarded swap outcome {got}, expected {outcome}")
+        state = final_state(endpoint)
+    finally:
+        stop_emulator(proc)
+    prod, stag, health = state["production"], state["staging"], state["health"]
+    print("\nFinal state of cloud service", SERVICE)
+    print(f"  production: {prod.name if prod else '(empty)'}  ({prod.status if prod else '-'})")
+    print(f"  staging:    {stag.name if stag else '(empty)'}")
+    verdict = "healthy" if health and health.ok else "UNHEALTHY"
+    print(f"  production health: {verdict} ({health and health.detail})")
+    if prod is None or prod.name != "v2":
+        problems.append(f"production holds {prod.name if prod else 'nothing'}, expected v2")
+    if health is None or not health.ok:
+        problems.append("production is not healthy")
+    if stag is not None and stag.name in ("v1",):
+        problems.append("v1 was not retired")
+    if not problems:
+        print("  v3 refused (staging unhealthy, never reached production)")
+        print("  v3b swapped back automatically (unhealthy in production; v2 restored)")
+    return problems
+
+
+def main() -> int:
+    timeline = Timeline()
+    work = Path(tempfile.mkdtemp(prefix="asm-demo-"))
+    os.chmod(work, 0o700)
+    problems: list[str]
+    try:
+        problems = demo(work, timeline)
+    except Exception as exc:  # the demo must explain, clean up and exit non-zero
+        problems = [f"{type(exc).__name__}: {exc}"]
+        log = work / "airflow.log"
+        if log.exists():
+            print("--- last lines of the Airflow log ---", file=sys.stderr)
+            print("\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    timeline.step("done; emulator stopped, temp directories (with the demo's key material) removed")
+    if problems:
+        print("\nDEMO FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    print("\nDEMO OK: v2 in production, v3 refused, v3b swapped back automatically.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
