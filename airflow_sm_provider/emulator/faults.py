@@ -36,6 +36,10 @@ ACTIONS = ("503", "429", "500", "409", "307", "drop", "drop_after", "slow", "fai
 REDIRECT_MEMORY_SECONDS = 60.0
 
 
+#: The ``Server`` header of the recorded real responses (asm-wire.md 1.3).
+RECORDED_SERVER = "1.0.6198.243 (rd_rdfe_stable.150618-1025) Microsoft-HTTPAPI/2.0"
+
+
 def asm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error response in the real service's shape: namespaced ``<Error>``, no XML declaration,
     ``x-ms-request-id`` (32 lower-case hex) and the usual ASM headers."""
@@ -46,8 +50,9 @@ def asm_error(status: int, code: str, message: str, headers: dict[str, str] | No
     all_headers = {
         "Content-Type": p.RESPONSE_CONTENT_TYPE,
         p.HEADER_REQUEST_ID: uuid.uuid4().hex,
+        "x-ms-servedbyregion": "ussouth3",
         "Cache-Control": "no-cache",
-        "x-ms-servedbyregion": "emulator",
+        "Server": RECORDED_SERVER,
     }
     all_headers.update(headers or {})
     return Response(status=status, body=body, headers=all_headers)
