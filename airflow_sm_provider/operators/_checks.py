@@ -1,21 +1,37 @@
-"""Input checks shared by the ASM operators: run at construction (static values) and render time.
+"""Input checks of the ASM operators, run at construction (static values) and after rendering.
 
-Each raises the client's ``InvalidInputError`` naming the operator argument, before any request.
-Values that are still templates are skipped at construction and checked after rendering. Only
-the standard library and ``protocol`` are imported, so DAG parsing stays light.
+The rules themselves are the client's (``airflow_sm_provider.client.validation``): one place says
+what a valid service name, slot or configuration is. This module only adds what an operator needs
+on top: skip values that are still templates at construction (they are checked after rendering),
+and name the operator argument in the ``InvalidInputError``. The client module is imported on
+first use so importing an operator module stays cheap.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any, NoReturn
 
-from airflow_sm_provider import protocol
+__all__ = [
+    "check_choice",
+    "check_configuration",
+    "check_https_url",
+    "check_location",
+    "check_name",
+    "check_service_name",
+    "check_slot",
+    "check_storage_name",
+    "check_text",
+    "invalid",
+    "is_template",
+]
 
-_SERVICE_NAME_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
-_STORAGE_NAME_RE = re.compile(r"^[a-z0-9]+$")
-_GENERIC_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+def _v() -> ModuleType:
+    from airflow_sm_provider.client import validation
+
+    return validation
 
 
 def invalid(field: str, message: str) -> NoReturn:
@@ -32,66 +48,71 @@ def is_template(value: Any) -> bool:
     return not isinstance(value, (int, float, bool, bytes, type(None), list, tuple, dict))
 
 
-# ---------------------------------------------------------------------- input checks
 def check_choice(field: str, value: Any, choices: Sequence[str]) -> None:
-    """``value`` must be one of ``choices`` (exact spelling)."""
+    """``value`` must be one of ``choices`` (exact spelling: these are operator options)."""
     if not is_template(value) and value not in choices:
         invalid(field, f"must be one of {', '.join(map(repr, choices))}, got {value!r}")
 
 
 def check_service_name(field: str, value: Any) -> None:
-    """A cloud service name: a DNS label (``<name>.cloudapp.net``)."""
-    if is_template(value):
-        return
-    if not isinstance(value, str) or not value or len(value) > protocol.SERVICE_NAME_MAX:
-        invalid(field, f"must be 1-{protocol.SERVICE_NAME_MAX} characters, got {value!r}")
-    if not _SERVICE_NAME_RE.match(value):
-        invalid(
-            field,
-            f"{value!r} is not a DNS label (letters, digits, hyphens; letter first, letter or digit last)",
-        )
+    """A cloud service name (a DNS label, ``<name>.cloudapp.net``)."""
+    if not is_template(value):
+        _v().service_name(value, field)
 
 
 def check_storage_name(field: str, value: Any) -> None:
     """A storage account name: 3-24 lowercase letters and digits."""
-    if is_template(value):
-        return
-    lo, hi = protocol.STORAGE_NAME_MIN, protocol.STORAGE_NAME_MAX
-    if not isinstance(value, str) or not (lo <= len(value) <= hi) or not _STORAGE_NAME_RE.match(value):
-        invalid(field, f"must be {lo}-{hi} lowercase letters and digits, got {value!r}")
+    if not is_template(value):
+        _v().storage_name(value, field)
 
 
 def check_name(field: str, value: Any, *, required: bool = True) -> None:
-    """A deployment/role/image/affinity-group name: no spaces or path characters."""
+    """A deployment/role/image/affinity-group name (it goes into a URL path)."""
     if is_template(value) or (value is None and not required):
         return
-    if not isinstance(value, str) or not value or len(value) > 256 or not _GENERIC_NAME_RE.match(value):
-        invalid(field, f"must be a non-empty name of letters, digits, '.', '_' or '-', got {value!r}")
+    _v().resource_name(field, value)
 
 
 def check_text(field: str, value: Any, limit: int, *, required: bool = False) -> None:
-    """A label or description: at most ``limit`` characters."""
+    """A label (``limit`` = the label limit) or a description."""
     if is_template(value) or (value is None and not required):
         return
-    if not isinstance(value, str) or (required and not value):
-        invalid(field, f"must be a non-empty string, got {value!r}")
-    if len(value) > limit:
-        invalid(field, f"must be at most {limit} characters, got {len(value)}")
+    from airflow_sm_provider import protocol
+
+    if limit <= protocol.LABEL_MAX_CHARS:
+        _v().label(value, field)
+    else:
+        _v().description(value, field)
 
 
 def check_slot(field: str, value: Any) -> str:
-    """A deployment slot, case-insensitive; returns the canonical spelling."""
+    """A deployment slot, any case; returns the canonical "Production" / "Staging"."""
     if is_template(value):
         return str(value)
-    for slot in protocol.DEPLOYMENT_SLOTS:
-        if isinstance(value, str) and value.lower() == slot.lower():
-            return slot
-    invalid(field, f"must be 'production' or 'staging', got {value!r}")
+    return str(_v().slot(value, field)).capitalize()
 
 
 def check_location(location: Any, affinity_group: Any) -> None:
     """Exactly one of ``location`` / ``affinity_group``."""
-    if is_template(location) or is_template(affinity_group):
+    if not is_template(location) and not is_template(affinity_group):
+        _v().location_xor_affinity_group(location, affinity_group)
+
+
+def check_https_url(field: str, value: Any) -> None:
+    """An https URL (packages and VHDs are fetched over https)."""
+    if not is_template(value):
+        _v().https_url(value, field)
+
+
+def check_configuration(configuration: Any, configuration_path: Any) -> None:
+    """Exactly one source; inline text is ``.cscfg`` XML or its base64; a path must be a file."""
+    import os
+
+    if is_template(configuration) or is_template(configuration_path):
         return
-    if bool(location) == bool(affinity_group):
-        invalid("location", "give exactly one of location or affinity_group")
+    if (configuration is None) == (configuration_path is None):
+        invalid("configuration", "give exactly one of configuration (XML or base64) or configuration_path")
+    if configuration is not None:
+        _v().configuration(configuration, "configuration")
+    elif not isinstance(configuration_path, (str, os.PathLike)) or not os.path.isfile(configuration_path):
+        invalid("configuration_path", f"{configuration_path!r} is not a readable file")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.operators._checks import (
     check_choice,
+    check_configuration,
+    check_https_url,
     check_name,
     check_service_name,
     check_slot,
@@ -34,26 +33,6 @@ __all__ = [
     "AsmDeleteDeploymentOperator",
     "AsmUpdateDeploymentStatusOperator",
 ]
-
-
-def _check_configuration(configuration: Any, configuration_path: Any) -> None:
-    """Exactly one source; inline text is ``.cscfg`` XML or its base64; a path must be a file."""
-    if is_template(configuration) or is_template(configuration_path):
-        return
-    if (configuration is None) == (configuration_path is None):
-        invalid("configuration", "give exactly one of configuration (XML or base64) or configuration_path")
-    if configuration is not None:
-        if not isinstance(configuration, str) or not configuration.strip():
-            invalid("configuration", "must be the .cscfg XML text or its base64")
-        if not configuration.lstrip().startswith("<"):
-            try:
-                decoded = base64.b64decode(configuration, validate=True)
-            except (binascii.Error, ValueError):
-                invalid("configuration", "is neither XML (starting with '<') nor valid base64")
-            if not decoded.lstrip().startswith(b"<"):
-                invalid("configuration", "is base64 but does not decode to XML")
-    elif not isinstance(configuration_path, (str, os.PathLike)) or not os.path.isfile(configuration_path):
-        invalid("configuration_path", f"{configuration_path!r} is not a readable file")
 
 
 def _read_configuration(configuration: str | None, configuration_path: str | None) -> str:
@@ -180,11 +159,8 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         check_name("deployment_name", self.deployment_name)
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS)
         check_choice("if_exists", self.if_exists, IF_EXISTS)
-        if not is_template(self.package_url) and not (
-            isinstance(self.package_url, str) and self.package_url.lower().startswith("https://")
-        ):
-            invalid("package_url", f"must be an https:// URL, got {self.package_url!r}")
-        _check_configuration(self.configuration, self.configuration_path)
+        check_https_url("package_url", self.package_url)
+        check_configuration(self.configuration, self.configuration_path)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         slot = check_slot("deployment_slot", self.deployment_slot)
@@ -275,7 +251,7 @@ class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOp
     def validate_inputs(self) -> None:
         self._check_target()
         check_choice("mode", self.mode, protocol.CHANGE_CONFIGURATION_MODES)
-        _check_configuration(self.configuration, self.configuration_path)
+        check_configuration(self.configuration, self.configuration_path)
 
     def submit(self, client: ServiceManagementClient) -> Any:
         dep = self._find(client)
