@@ -29,6 +29,7 @@ from airflow.sdk.configuration import conf
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.operators._checks import invalid
+from airflow_sm_provider.operators._memo import OperationMemo
 
 if TYPE_CHECKING:
     import jinja2
@@ -42,8 +43,6 @@ __all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "diff", "get_or_none"]
 
 IF_EXISTS = ("fail", "reuse")
 IF_MISSING = ("ignore", "fail")
-#: Key in the task state store; renaming it breaks resumption of tries already in flight.
-STATE_KEY = "asm_operation"
 
 
 class AsmBaseOperator(BaseOperator):
@@ -141,7 +140,7 @@ class AsmBaseOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
-        memo = _Memo(context, enabled=self.durable, log=self.log)
+        memo = OperationMemo(context, enabled=self.durable, log=self.log)
         client = self.hook.get_conn()
         prior = memo.get()
         adopt = False
@@ -197,7 +196,18 @@ class AsmBaseOperator(BaseOperator):
         request_id = event.get("request_id")
         if not request_id:
             raise RuntimeError(f"{self.operation_name}: the trigger event carries no request id: {event!r}")
-        memo = _Memo(context, enabled=self.durable, log=self.log)
+        memo = OperationMemo(context, enabled=self.durable, log=self.log)
+        if event.get("status") == "failed" and event.get("error_type"):
+            # The trigger could not poll (bad connection, certificate, ...): the operation's fate is
+            # unknown, so keep its request id for the retry instead of submitting again.
+            from airflow_sm_provider.client.errors import AsmError
+
+            raise AsmError(
+                f"{self.operation_name}: could not watch request {request_id}: {event.get('message')}. The "
+                "operation may still be running; a retry resumes waiting on it",
+                code=event.get("error_code") or None,
+                request_id=str(request_id),
+            )
         return self._finish(
             memo,
             str(request_id),
@@ -220,7 +230,9 @@ class AsmBaseOperator(BaseOperator):
             self.log.info("Killed before any ASM request was in flight; nothing is left running.")
 
     # ------------------------------------------------------------------ internals
-    def _resume(self, context: Context, client: ServiceManagementClient, memo: _Memo, request_id: str) -> Any:
+    def _resume(
+        self, context: Context, client: ServiceManagementClient, memo: OperationMemo, request_id: str
+    ) -> Any:
         """Decide what to do with the operation a previous try submitted."""
         from airflow_sm_provider.client.errors import NotFoundError
 
@@ -255,7 +267,12 @@ class AsmBaseOperator(BaseOperator):
         return _SUBMIT
 
     def _wait(
-        self, context: Context, client: ServiceManagementClient, memo: _Memo, request_id: str, deadline: float
+        self,
+        context: Context,
+        client: ServiceManagementClient,
+        memo: OperationMemo,
+        request_id: str,
+        deadline: float,
     ) -> Any:
         """Wait for ``request_id`` until ``deadline`` (epoch seconds): deferred or synchronously."""
         if self.deferrable:
@@ -322,7 +339,9 @@ class AsmBaseOperator(BaseOperator):
             request_id=request_id,
         )
 
-    def _finish(self, memo: _Memo, request_id: str, status: str, message: str, error_code: str | None) -> Any:
+    def _finish(
+        self, memo: OperationMemo, request_id: str, status: str, message: str, error_code: str | None
+    ) -> Any:
         """Turn a terminal outcome into the XCom value or an exception carrying the ASM code."""
         from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
 
@@ -373,37 +392,6 @@ class AsmBaseOperator(BaseOperator):
 
 _SUBMIT = object()  # resume decision: send a fresh request
 _ADOPT = object()  # resume decision: the earlier request may have taken effect; check first
-
-
-class _Memo:
-    """The request id of this task's in-flight operation, kept in the task state store.
-
-    The state store is scoped to dag/run/task/map index, so it survives retries. The key is set
-    before sending ("submitting"), updated with the request id right after, and cleared at a
-    terminal outcome -- so a cleared-and-rerun task starts fresh, and only an interrupted try
-    leaves something for the next one. Without a store (Airflow < 3.3, ``durable=False``) it is
-    a no-op and the ``if_exists`` checks are the only protection.
-    """
-
-    def __init__(self, context: Context | Mapping[str, Any], *, enabled: bool, log: Any) -> None:
-        self._store = context.get("task_state_store") if enabled else None
-        self._log = log
-        if enabled and self._store is None:
-            log.warning("No task state store: a retry after a crash relies on checking state only.")
-
-    def get(self) -> dict[str, Any] | None:
-        if self._store is None:
-            return None
-        value = self._store.get(STATE_KEY)
-        return value if isinstance(value, dict) else None
-
-    def set(self, value: dict[str, Any]) -> None:
-        if self._store is not None:
-            self._store.set(STATE_KEY, value)
-
-    def clear(self) -> None:
-        if self._store is not None:
-            self._store.delete(STATE_KEY)
 
 
 def get_or_none(fetch: Any, *args: Any, **kwargs: Any) -> Any:
