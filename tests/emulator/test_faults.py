@@ -173,3 +173,30 @@ def test_profiles(tmp_path: Path) -> None:
     path.write_text(json.dumps([{"action": "503", "rate": 2}]))
     with pytest.raises(ValueError, match="rate"):
         load_profile(path)
+
+
+def test_chaos_profile_only_produces_transient_asm_failures(tmp_path: Path, stub_app_class: type) -> None:
+    outcomes: dict[str, int] = {}
+    with Emulator(tmp_path, seed=3, app_factory=stub_app_class, faults="chaos") as emu:
+        ep = emu.endpoint
+        session = requests.Session()
+        session.trust_env, session.verify, session.cert = False, ep["ca_cert"], ep["client_pem"]
+        for _ in range(150):
+            try:
+                resp = _get(emu, session, allow_redirects=False)
+                key = str(resp.status_code)
+                if resp.status_code != 200:
+                    assert re.search(
+                        r"<Code>(ServerBusy|TooManyRequests|InternalError|ConflictError|"
+                        r"TemporaryRedirect)</Code>",
+                        resp.text,
+                    )
+            except requests.ConnectionError:
+                key = "dropped"
+            outcomes[key] = outcomes.get(key, 0) + 1
+        session.close()
+        assert emu.server is not None
+        fired = {r["action"]: r["fired"] for r in emu.faults.list()}
+    assert outcomes["200"] > 100  # mild rates
+    assert set(outcomes) - {"200"}, outcomes  # but something did go wrong
+    assert sum(fired.values()) == sum(n for k, n in outcomes.items() if k != "200") + fired.get("slow", 0)

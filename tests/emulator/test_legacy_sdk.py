@@ -235,3 +235,26 @@ def test_requests_ca_bundle_variant(emulator: Emulator, monkeypatch: pytest.Monk
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     sms = ServiceManagementService(ep["subscription_id"], ep["client_pem"], host=ep["host"])
     assert "West US" in [location.name for location in sms.list_locations()]
+
+
+def test_concurrent_clients_on_the_session_fixture(asm_emulator: Emulator) -> None:
+    """Many keep-alive clients at once through the shared ``asm_emulator`` fixture (ServiceApp is
+    called from many server threads at the same time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ep = asm_emulator.endpoint
+
+    def work(i: int) -> str:
+        session = legacy_session(ep)
+        try:
+            sms = ServiceManagementService(ep["subscription_id"], host=ep["host"], request_session=session)
+            sms.create_hosted_service(f"conc{i}", f"conc{i}", "concurrent", "West US")
+            for _ in range(5):
+                sms.list_locations()
+            return sms.get_hosted_service_properties(f"conc{i}").service_name
+        finally:
+            session.close()
+
+    with ThreadPoolExecutor(20) as pool:
+        names = list(pool.map(work, range(40)))
+    assert names == [f"conc{i}" for i in range(40)]
