@@ -220,11 +220,11 @@ class ServiceManagementHook(BaseHook):
     def get_conn(self) -> ServiceManagementClient:
         """Return the (cached) sync client for this connection."""
         if self._client is None:
-            from airflow_sm_provider.client import ServiceManagementClient
-
-            settings = self.settings
+            settings = self.settings  # validate the fields before anything else
             self.credentials = settings.load_credentials()
             kwargs = settings.client_kwargs(self.credentials)
+            from airflow_sm_provider.client import ServiceManagementClient
+
             self.log.info(
                 "ASM connection %s: subscription %s, certificate %s, host %s",
                 self.asm_conn_id,
@@ -241,11 +241,11 @@ class ServiceManagementHook(BaseHook):
         The certificate is loaded and the TLS context built in a worker thread so the triggerer's
         event loop is never blocked by file I/O or key decryption.
         """
-        from airflow_sm_provider.client.aio import AsyncServiceManagementClient
-
         settings = await self.asettings()
         credentials = await asyncio.to_thread(settings.load_credentials)
         kwargs = settings.client_kwargs(credentials)
+        from airflow_sm_provider.client.aio import AsyncServiceManagementClient
+
         # The constructor builds the SSL context (blocking: temp file, key decryption).
         return await asyncio.to_thread(AsyncServiceManagementClient, **kwargs)
 

@@ -158,3 +158,100 @@ def xcom_value(dr: DagRun, task_id: str, key: str = "return_value") -> Any:
         if row is None:
             return None
         return XComModel.deserialize_value(row)
+
+
+# --- emulator set-up helpers (independent of our client, so a client bug cannot hide here) -------
+CSCFG = (
+    '<ServiceConfiguration serviceName="svc" osFamily="4" osVersion="*" '
+    'xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration">'
+    '<Role name="WebRole"><Instances count="{count}"/><ConfigurationSettings>'
+    '<Setting name="Emulator.Health" value="{health}"/></ConfigurationSettings></Role>'
+    "</ServiceConfiguration>"
+)
+PACKAGE_URL = "https://example.blob.core.windows.net/packages/app.cspkg"
+
+
+def legacy_sms(endpoint: Mapping[str, Any]) -> Any:
+    """The old SDK's ``ServiceManagementService`` on the emulator, for arranging test state."""
+    from azure.servicemanagement import ServiceManagementService
+
+    from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+
+    return ServiceManagementService(
+        endpoint["subscription_id"], request_session=legacy_session(dict(endpoint)), host=endpoint["host"]
+    )
+
+
+def add_fault(endpoint: Mapping[str, Any], **rule: Any) -> dict[str, Any]:
+    """POST a fault rule to the emulator's admin endpoint (``{admin_url}faults``); return it."""
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False
+        resp = session.post(
+            endpoint["admin_url"].rstrip("/") + "/faults", json=rule, verify=endpoint["ca_cert"], timeout=10
+        )
+    resp.raise_for_status()
+    added: dict[str, Any] = resp.json()["added"][0]
+    return added
+
+
+def clear_faults(endpoint: Mapping[str, Any]) -> None:
+    """Remove every fault rule of the emulator."""
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False
+        session.delete(endpoint["admin_url"].rstrip("/") + "/faults", verify=endpoint["ca_cert"], timeout=10)
+
+
+def unique(prefix: str) -> str:
+    """A resource name unused in this session's shared emulator (lower case, <= 24 chars)."""
+    import uuid
+
+    return f"{prefix}{uuid.uuid4().hex[: 20 - len(prefix)]}"
+
+
+def start_storage_create(endpoint: Mapping[str, Any], *, fail_with: str | None = None) -> str:
+    """Submit Create Storage Account (an async operation); return its request id.
+
+    :param endpoint: the emulator endpoint.
+    :param fail_with: make this operation end ``Failed`` with this ASM error code.
+    """
+    if fail_with:
+        add_fault(
+            endpoint,
+            action="fail_operation",
+            operation="create_storage_account",
+            count=1,
+            error_code=fail_with,
+        )
+    result = legacy_sms(endpoint).create_storage_account(unique("st"), "test", "test", location="West US")
+    return str(result.request_id)
+
+
+def create_deployment(
+    endpoint: Mapping[str, Any], *, slot: str = "staging", health: str = "healthy", count: int = 2
+) -> tuple[str, str]:
+    """Create a cloud service and a started deployment in ``slot``; return (service, deployment).
+
+    :param endpoint: the emulator endpoint.
+    :param slot: production or staging.
+    :param health: the ``Emulator.Health`` setting (``fail-start`` ends in FailedStartingRole).
+    :param count: role instances.
+    """
+    import base64
+
+    sms = legacy_sms(endpoint)
+    service, name = unique("svc"), unique("dep")
+    sms.create_hosted_service(service, "test", location="West US")
+    cfg = base64.b64encode(CSCFG.format(count=count, health=health).encode()).decode()
+    sms.create_deployment(service, slot, name, PACKAGE_URL, "test", cfg, start_deployment=True)
+    return service, name
+
+
+def create_service(endpoint: Mapping[str, Any]) -> str:
+    """Create an empty cloud service (no deployments); return its name."""
+    service = unique("svc")
+    legacy_sms(endpoint).create_hosted_service(service, "test", location="West US")
+    return service
