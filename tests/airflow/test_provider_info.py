@@ -77,7 +77,6 @@ def test_connection_form_metadata() -> None:
 
 def test_providers_manager_registers_form_and_behaviour() -> None:
     from airflow.providers_manager import ProvidersManager
-
     from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
     pm = ProvidersManager()

@@ -220,7 +220,8 @@ def test_concurrent_triggers_share_one_client(asm_conn_id: str, asm_endpoint: di
             trigger = AsmOperationTrigger(rid, deadline=time.time() + 60, poll_interval=0.05)
             async with trigger_base.shared_async_client(asm_conn_id) as client:
                 seen.add(id(client))
-                return [e.payload async for e in trigger.run()][0]["status"]
+                events = [e.payload async for e in trigger.run()]
+                return str(events[0]["status"])
 
         return await asyncio.gather(*(one(r) for r in ids))
 
