@@ -1,0 +1,228 @@
+"""Input checks run before any request is sent.
+
+Why: ASM answers a bad input with a terse 400 (or, for element-order/format problems, silently
+ignores a field) after a network round trip, sometimes after an async operation was queued. Checking
+locally names the exact argument (``InvalidInputError.field``) and says the rule and the fix.
+Every function returns the value to send (possibly normalised) or raises ``InvalidInputError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.client.errors import InvalidInputError
+
+_DNS_LABEL = re.compile(r"^[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+_STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+_EXT_PROP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ROLE_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_REQUEST_ID = re.compile(r"^[0-9A-Fa-f]{32}$|^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
+_SAFE_NAME = re.compile(r"^[^/\\?#%\x00-\x1f]{1,256}$")
+
+
+def required(field: str, value: Any) -> str:
+    """A non-empty string (the old SDK raised ``'<name> should not be None.'``)."""
+    if value is None or not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(field, f"{field} is required: pass a non-empty string (got {value!r}).")
+    return value
+
+
+def resource_name(field: str, value: Any) -> str:
+    """A name that goes into a URL path: no slashes, '?', '#', '%' or control characters."""
+    required(field, value)
+    if not _SAFE_NAME.match(value):
+        raise InvalidInputError(
+            field,
+            f"{value!r} cannot be a resource name: remove '/', '\\', '?', '#', '%' and control characters.",
+        )
+    return str(value)
+
+
+def service_name(value: Any, field: str = "service_name") -> str:
+    """A cloud service name becomes ``<name>.cloudapp.net``: a DNS label."""
+    required(field, value)
+    if len(value) > protocol.SERVICE_NAME_MAX or not _DNS_LABEL.match(value):
+        raise InvalidInputError(
+            field,
+            f"{value!r} is not a valid cloud service name: use 1-{protocol.SERVICE_NAME_MAX} letters, digits "
+            "and hyphens, starting with a letter and ending with a letter or digit (it becomes "
+            "<name>.cloudapp.net).",
+        )
+    return str(value)
+
+
+def storage_name(value: Any, field: str = "service_name") -> str:
+    """A storage account name becomes ``<name>.blob.core.windows.net``: 3-24 lowercase letters/digits."""
+    required(field, value)
+    if not _STORAGE_NAME.match(value):
+        raise InvalidInputError(
+            field,
+            f"{value!r} is not a valid storage account name: use {protocol.STORAGE_NAME_MIN}-"
+            f"{protocol.STORAGE_NAME_MAX} lowercase letters and digits only (e.g. {value.lower()[:24]!r} "
+            "without hyphens or other characters).",
+        )
+    return str(value)
+
+
+def slot(value: Any, field: str = "deployment_slot") -> str:
+    """``production`` or ``staging`` in any case; sent as given (the service accepts both)."""
+    required(field, value)
+    if value.lower() not in ("production", "staging"):
+        raise InvalidInputError(field, f"{value!r} is not a deployment slot: use 'production' or 'staging'.")
+    return str(value)
+
+
+def deployment_status(value: Any, field: str = "status") -> str:
+    required(field, value)
+    for allowed in protocol.SETTABLE_DEPLOYMENT_STATUSES:
+        if value.lower() == allowed.lower():
+            return allowed
+    raise InvalidInputError(field, f"{value!r} is not a status you can set: use 'Running' or 'Suspended'.")
+
+
+def label(value: Any, field: str = "label", *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    required(field, value)
+    if len(value) > protocol.LABEL_MAX_CHARS:
+        raise InvalidInputError(
+            field,
+            f"the label is {len(value)} characters; the limit is {protocol.LABEL_MAX_CHARS} (before "
+            "base64): shorten it.",
+        )
+    return str(value)
+
+
+def description(value: Any, field: str = "description") -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInputError(field, f"the description must be a string, not {type(value).__name__}.")
+    if len(value) > protocol.DESCRIPTION_MAX_CHARS:
+        raise InvalidInputError(
+            field,
+            f"the description is {len(value)} characters; the limit is {protocol.DESCRIPTION_MAX_CHARS}: "
+            "shorten it.",
+        )
+    return value
+
+
+def extended_properties(value: Any, field: str = "extended_properties") -> dict[str, str] | None:
+    """At most 50 pairs; names ``[A-Za-z][A-Za-z0-9_]*`` up to 64 chars; values up to 255 chars."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(field, "extended_properties must be a dict of name -> value strings.")
+    if len(value) > protocol.EXTENDED_PROPERTIES_MAX:
+        raise InvalidInputError(
+            field, f"{len(value)} extended properties given; the limit is {protocol.EXTENDED_PROPERTIES_MAX}."
+        )
+    out: dict[str, str] = {}
+    for name, val in value.items():
+        if (
+            not isinstance(name, str)
+            or len(name) > protocol.EXTENDED_PROPERTY_NAME_MAX
+            or not _EXT_PROP_NAME.match(name)
+        ):
+            raise InvalidInputError(
+                field,
+                f"extended property name {name!r} is invalid: start with a letter, then letters, digits or "
+                f"'_', at most {protocol.EXTENDED_PROPERTY_NAME_MAX} characters.",
+            )
+        text = "" if val is None else str(val)
+        if len(text) > protocol.EXTENDED_PROPERTY_VALUE_MAX:
+            raise InvalidInputError(
+                field,
+                f"extended property {name!r} has a {len(text)}-character value; the limit is "
+                f"{protocol.EXTENDED_PROPERTY_VALUE_MAX}.",
+            )
+        out[name] = text
+    return out
+
+
+def https_url(value: Any, field: str = "package_url") -> str:
+    required(field, value)
+    if not value.lower().startswith("https://") or len(value) <= len("https://"):
+        raise InvalidInputError(
+            field, f"{value!r} is not an https URL: ASM fetches packages and VHDs over https only."
+        )
+    return str(value)
+
+
+def location_xor_affinity_group(location: Any, affinity_group: Any) -> None:
+    if bool(location) == bool(affinity_group):
+        which = "both were" if location else "neither was"
+        raise InvalidInputError(
+            "location",
+            f"pass exactly one of location or affinity_group ({which} given): a service lives either "
+            "in a region or in an affinity group.",
+        )
+    for name, val in (("location", location), ("affinity_group", affinity_group)):
+        if val is not None and not isinstance(val, str):
+            raise InvalidInputError(name, f"{name} must be a string.")
+
+
+def one_of(value: Any, allowed: tuple[str, ...], field: str) -> str:
+    required(field, value)
+    for option in allowed:
+        if value.lower() == option.lower():
+            return option
+    raise InvalidInputError(field, f"{value!r} is not allowed: use one of {', '.join(allowed)}.")
+
+
+def role_size(value: Any, field: str = "role_size") -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _ROLE_SIZE.match(value):
+        raise InvalidInputError(
+            field, f"{value!r} is not a role size: use a name like 'Small', 'Medium', 'A5' or 'Standard_D1'."
+        )
+    return value
+
+
+def request_id(value: Any, field: str = "request_id") -> str:
+    required(field, value)
+    if not _REQUEST_ID.match(value.strip()):
+        raise InvalidInputError(
+            field,
+            f"{value!r} is not an ASM request id: pass the 32 hex characters of x-ms-request-id "
+            "(the handle's .request_id).",
+        )
+    return str(value.strip())
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"{field} must be True or False, not {value!r}.")
+    return value
+
+
+def configuration(value: Any, field: str = "configuration") -> str:
+    """The ``.cscfg`` as base64 for the wire: XML text/bytes is encoded, base64 must decode to XML."""
+    if isinstance(value, (bytes, bytearray)):
+        raw = bytes(value)
+        if raw.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+            return base64.b64encode(raw).decode("ascii")
+        value = raw.decode("ascii", errors="replace")
+    required(field, value)
+    text = value.strip()
+    if text.startswith(("<", "\ufeff<")):
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInputError(
+            field,
+            "configuration is neither the .cscfg XML nor valid base64 of it: pass the file's text, its "
+            "bytes, or base64.b64encode(open(path, 'rb').read()).",
+        ) from None
+    if not decoded.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+        raise InvalidInputError(
+            field, "configuration is base64 but does not decode to XML: encode the .cscfg file's bytes."
+        )
+    return text
