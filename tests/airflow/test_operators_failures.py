@@ -228,3 +228,19 @@ def test_password_is_masked_and_not_in_xcom_or_repr() -> None:
     )
     assert "Very-S3cret-Pw" not in str(redact("password is Very-S3cret-Pw"))
     assert "admin_password" in op.template_fields
+
+
+def test_execute_complete_rejects_a_missing_event() -> None:
+    op = AsmCreateStorageAccountOperator(task_id="t", service_name="okname", location="West US")
+    with pytest.raises(RuntimeError, match="no event"):
+        op.execute_complete({}, None)
+    with pytest.raises(RuntimeError, match="no request id"):
+        op.execute_complete({}, {"status": "success"})
+
+
+def test_on_kill_says_asm_cannot_cancel_and_names_the_request(capsys: pytest.CaptureFixture[str]) -> None:
+    op = AsmCreateStorageAccountOperator(task_id="t", service_name="okname", location="West US")
+    op._in_flight = "0123456789abcdef0123456789abcdef"
+    op.on_kill()  # Airflow's structlog writes to stdout here
+    out = capsys.readouterr().out
+    assert "cannot cancel" in out and "0123456789abcdef0123456789abcdef" in out
