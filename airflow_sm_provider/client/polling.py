@@ -195,30 +195,45 @@ async def run_async(
 
 
 # --- conditions: read attributes only, so they work with any model of the right shape ------------
+# Read-only properties, so frozen dataclasses (the models) match these Protocols structurally.
 class OperationErrorLike(Protocol):
-    code: str
-    message: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
 
 
 class OperationLike(Protocol):
-    id: str
-    status: str
-    http_status_code: int | None
-    error: OperationErrorLike | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def http_status_code(self) -> int | None: ...
+    @property
+    def error(self) -> OperationErrorLike | None: ...
 
 
 class RoleInstanceLike(Protocol):
-    instance_name: str
-    role_name: str
-    instance_status: str
+    @property
+    def instance_name(self) -> str: ...
+    @property
+    def role_name(self) -> str: ...
+    @property
+    def instance_status(self) -> str: ...
 
 
 class DeploymentLike(Protocol):
-    name: str
-    status: str
-    deployment_slot: str
-    locked: bool
-    role_instance_list: Sequence[RoleInstanceLike]
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def deployment_slot(self) -> str: ...
+    @property
+    def locked(self) -> bool: ...
+    @property
+    def role_instance_list(self) -> Sequence[RoleInstanceLike]: ...
 
 
 def operation_condition(op: OperationLike) -> PollResult:

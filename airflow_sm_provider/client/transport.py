@@ -27,6 +27,7 @@ from airflow_sm_provider.client.errors import (
     InvalidInputError,
     TransportError,
     error_from_response,
+    explain_connection_failure,
 )
 from airflow_sm_provider.client.retry import RetryPolicy
 
@@ -95,55 +96,6 @@ def resolve_host(host: str | None) -> str:
 
 
 # --- shared core -------------------------------------------------------------------------------------
-_TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (
-        ("EE_KEY_TOO_SMALL", "ee key too small", "key too weak"),
-        "the client certificate's key is too small for OpenSSL 3 (under 2048 bits); make a new "
-        "certificate with `openssl req -x509 -nodes -days 365 -newkey rsa:2048 -subj /CN=mycert "
-        "-keyout mycert.pem -out mycert.pem` and upload its .cer",
-    ),
-    (
-        ("Hostname mismatch", "IP address mismatch", "doesn't match", "does not match"),
-        "the server's certificate is not issued for {host}; use the host name on its certificate",
-    ),
-    (
-        ("certificate has expired",),
-        "the server's certificate has expired",
-    ),
-    (
-        ("CERTIFICATE_VERIFY_FAILED", "unable to get local issuer", "self-signed certificate", "self signed"),
-        "the server's certificate is not signed by a trusted CA; set ca_bundle to the CA that "
-        "signed it (for the emulator: its ca_cert from endpoint.json)",
-    ),
-    (
-        ("UNKNOWN_CA", "unknown ca", "CERTIFICATE_UNKNOWN", "BAD_CERTIFICATE", "certificate required"),
-        "the server rejected our client certificate during the TLS handshake; check that its "
-        ".cer is registered on the subscription",
-    ),
-)
-
-
-def _explain(host: str, text: str, timeout: float) -> tuple[str, bool]:
-    """(sentence, retryable) for a failure below HTTP. TLS problems are not retryable."""
-    for needles, hint in _TLS_HINTS:
-        if any(n.lower() in text.lower() for n in needles):
-            return f"TLS handshake with {host} failed: {hint.format(host=host)}", False
-    low = text.lower()
-    if "refused" in low or "errno 111" in low or "connect call failed" in low:
-        return (
-            f"could not connect to {host}: connection refused. Is the host right, and is the "
-            "service (or the emulator) running?",
-            True,
-        )
-    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low:
-        return f"could not resolve the host name of {host}; check the host setting", True
-    if "timed out" in low or "timeout" in low:
-        return f"no answer from {host} within {timeout:g} s", True
-    if "ssl" in low or "tls" in low or "certificate" in low:
-        return f"TLS handshake with {host} failed ({text[:200]})", False
-    return f"the connection to {host} failed ({text[:200]})", True
-
-
 class _Core:
     """Request building, response checking and retry wiring shared by both transports."""
 
@@ -217,7 +169,7 @@ class _Core:
         raise error_from_response(status, body, rid, headers)
 
     def transport_error(self, text: str, request: ApiRequest, *, sent: bool) -> TransportError:
-        message, retryable = _explain(self.host, text, self.timeout)
+        message, retryable = explain_connection_failure(self.host, text, self.timeout)
         ambiguous = sent and not request.idempotent
         if ambiguous:
             message += (

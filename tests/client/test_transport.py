@@ -22,6 +22,7 @@ from airflow_sm_provider.client.errors import (
     ServerError,
     ThrottledError,
     TransportError,
+    explain_connection_failure,
 )
 from airflow_sm_provider.client.retry import RetryPolicy
 from airflow_sm_provider.client.transport import ApiRequest, AsyncTransport, Transport
@@ -300,7 +301,7 @@ def test_trust_env_ignored(kind: str, tls_server: Any, pki: Any, monkeypatch: py
     ],
 )
 def test_failures_below_http_are_explained(text: str, expect: str, retryable: bool) -> None:
-    message, can_retry = tmod._explain("h:1", text, 5.0)
+    message, can_retry = explain_connection_failure("h:1", text, 5.0)
     assert expect in message and can_retry is retryable
 
 
