@@ -20,11 +20,17 @@ def parse(body: str, cls: type) -> object:
 
 
 def test_operation_in_progress_succeeded_failed() -> None:
-    op = parse(f"<Operation {HEAD}><ID>977b2d2b-61d3-b0f1-9522-77896459cf7a</ID><Status>InProgress</Status></Operation>", m.Operation)
+    op = parse(
+        f"<Operation {HEAD}><ID>977b2d2b-61d3-b0f1-9522-77896459cf7a</ID><Status>InProgress</Status></Operation>",
+        m.Operation,
+    )
     assert isinstance(op, m.Operation)
     assert op.id == "977b2d2b-61d3-b0f1-9522-77896459cf7a"
     assert op.http_status_code is None and op.error is None
-    ok = parse(f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status><HttpStatusCode>200</HttpStatusCode></Operation>", m.Operation)
+    ok = parse(
+        f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status><HttpStatusCode>200</HttpStatusCode></Operation>",
+        m.Operation,
+    )
     assert isinstance(ok, m.Operation) and ok.http_status_code == 200
     failed = parse(
         f"<Operation {HEAD}><ID>x</ID><Status>Failed</Status><HttpStatusCode>409</HttpStatusCode>"
@@ -36,7 +42,10 @@ def test_operation_in_progress_succeeded_failed() -> None:
 
 
 def test_availability_reason_is_text() -> None:
-    free = parse(f'<AvailabilityResponse {HEAD}><Result>true</Result><Reason i:nil="true"/></AvailabilityResponse>', m.AvailabilityResponse)
+    free = parse(
+        f'<AvailabilityResponse {HEAD}><Result>true</Result><Reason i:nil="true"/></AvailabilityResponse>',
+        m.AvailabilityResponse,
+    )
     assert free == m.AvailabilityResponse(True, "")
     taken = parse(
         f"<AvailabilityResponse {HEAD}><Result>false</Result><Reason>A hosted service with the specified name "
@@ -170,7 +179,10 @@ def test_storage_keys_and_properties() -> None:
 
 
 def test_label_that_is_not_base64_is_kept() -> None:
-    hs = parse(f"<HostedServiceProperties {HEAD}><Label>not base64!</Label></HostedServiceProperties>", m.HostedServiceProperties)
+    hs = parse(
+        f"<HostedServiceProperties {HEAD}><Label>not base64!</Label></HostedServiceProperties>",
+        m.HostedServiceProperties,
+    )
     assert isinstance(hs, m.HostedServiceProperties) and hs.label == "not base64!"
 
 

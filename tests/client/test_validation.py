@@ -22,7 +22,9 @@ class RecordingTransport:
     def send(self, request: ApiRequest) -> ApiResponse:
         self.sent.append(request)
         if request.method == "GET":
-            return ApiResponse(200, {}, b'<Deployment xmlns="http://schemas.microsoft.com/windowsazure"/>', "1" * 32)
+            return ApiResponse(
+                200, {}, b'<Deployment xmlns="http://schemas.microsoft.com/windowsazure"/>', "1" * 32
+            )
         return ApiResponse(202, {}, b"", "0" * 32)
 
     def close(self) -> None:
@@ -49,11 +51,25 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("create_hosted_service", ("svc", "l"), {}, "location"),
     ("create_hosted_service", ("svc", "l", None, "West US", "ag"), {}, "location"),
     ("create_hosted_service", ("svc", "l", None, "West US", None, {"1bad": "v"}), {}, "extended_properties"),
-    ("create_hosted_service", ("svc", "l", None, "West US", None, {"ok": "v" * 256}), {}, "extended_properties"),
-    ("create_hosted_service", ("svc", "l", None, "West US", None, {f"k{i}": "v" for i in range(51)}), {},
-     "extended_properties"),
+    (
+        "create_hosted_service",
+        ("svc", "l", None, "West US", None, {"ok": "v" * 256}),
+        {},
+        "extended_properties",
+    ),
+    (
+        "create_hosted_service",
+        ("svc", "l", None, "West US", None, {f"k{i}": "v" for i in range(51)}),
+        {},
+        "extended_properties",
+    ),
     ("create_deployment", ("svc", "prod", "v1", URL, "l", CFG), {}, "deployment_slot"),
-    ("create_deployment", ("svc", "production", "v1", "http://insecure/p.cspkg", "l", CFG), {}, "package_url"),
+    (
+        "create_deployment",
+        ("svc", "production", "v1", "http://insecure/p.cspkg", "l", CFG),
+        {},
+        "package_url",
+    ),
     ("create_deployment", ("svc", "production", "v1", URL, "l", "not base64 !!"), {}, "configuration"),
     ("create_deployment", ("svc", "production", "v1", URL, "l", "aGVsbG8="), {}, "configuration"),
     ("create_deployment", ("svc", "production", "", URL, "l", CFG), {}, "name"),
@@ -63,14 +79,27 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("delete_deployment", ("svc", "a/b"), {}, "deployment_name"),
     ("create_storage_account", ("My-Account", "d", "l"), {"location": "West US"}, "service_name"),
     ("create_storage_account", ("ab", "d", "l"), {"location": "West US"}, "service_name"),
-    ("create_storage_account", ("acct", "d", "l"), {"location": "West US", "account_type": "Gold"}, "account_type"),
+    (
+        "create_storage_account",
+        ("acct", "d", "l"),
+        {"location": "West US", "account_type": "Gold"},
+        "account_type",
+    ),
     ("create_affinity_group", ("ag", "l", ""), {}, "location"),
     ("add_os_image", ("l", "https://a/b.vhd", "img", "BeOS"), {}, "os"),
     ("shutdown_role", ("svc", "dep", "vm"), {"post_shutdown_action": "Off"}, "post_shutdown_action"),
-    ("create_virtual_machine_deployment", ("svc", "dep", "production", "l", "vm", LINUX, DISK),
-     {"role_size": "Small!"}, "role_size"),
-    ("create_virtual_machine_deployment", ("svc", "dep", "production", "l", "vm", "linux", DISK), {},
-     "system_config"),
+    (
+        "create_virtual_machine_deployment",
+        ("svc", "dep", "production", "l", "vm", LINUX, DISK),
+        {"role_size": "Small!"},
+        "role_size",
+    ),
+    (
+        "create_virtual_machine_deployment",
+        ("svc", "dep", "production", "l", "vm", "linux", DISK),
+        {},
+        "system_config",
+    ),
     ("get_operation_status", ("not-an-id",), {}, "request_id"),
     ("get_deployment_by_slot", ("svc", "blue"), {}, "deployment_slot"),
     ("get_hosted_service_properties", ("",), {}, "service_name"),

@@ -74,7 +74,9 @@ def test_update_hosted_service_order() -> None:
 
 
 def test_create_deployment_order_and_configuration_forms() -> None:
-    call = oc.create_deployment("svc", "Production", "v1", "https://a/p.cspkg", "lbl", CFG, True, False, {"a": "1"})
+    call = oc.create_deployment(
+        "svc", "Production", "v1", "https://a/p.cspkg", "lbl", CFG, True, False, {"a": "1"}
+    )
     assert call.request.path == "/services/hostedservices/svc/deploymentslots/Production"
     root = tree(call.request.body)
     assert children(root) == [
@@ -143,7 +145,15 @@ def test_vm_deployment_body_order() -> None:
     disk = OSVirtualHardDisk("image", "https://a/vm.vhd")
     data = [DataVirtualHardDisk("https://a/d.vhd", lun=1, logical_disk_size_in_gb=10)]
     call = orc.create_virtual_machine_deployment(
-        "svc", "dep", "production", "plain label", "vm1", linux, disk, net, data_virtual_hard_disks=data,
+        "svc",
+        "dep",
+        "production",
+        "plain label",
+        "vm1",
+        linux,
+        disk,
+        net,
+        data_virtual_hard_disks=data,
         role_size="Small",
     )
     assert call.request.path == "/services/hostedservices/svc/deployments"
@@ -225,7 +235,10 @@ def test_read_paths() -> None:
         "/services/hostedservices/operations/isavailable/svc"
     )
     assert orc.get_storage_account_keys("acct").request.path == "/services/storageservices/acct/keys"
-    assert orc.get_role("svc", "dep", "vm").request.path == "/services/hostedservices/svc/deployments/dep/roles/vm"
+    assert (
+        orc.get_role("svc", "dep", "vm").request.path
+        == "/services/hostedservices/svc/deployments/dep/roles/vm"
+    )
     rid = "977b2d2b61d3b0f1952277896459cf7a"
     assert oc.get_operation_status(rid).request.path == f"/operations/{rid}"
 
