@@ -249,8 +249,8 @@ def test_concurrent_clients_on_the_session_fixture(asm_emulator: Emulator) -> No
         try:
             sms = ServiceManagementService(ep["subscription_id"], host=ep["host"], request_session=session)
             sms.create_hosted_service(f"conc{i}", f"conc{i}", "concurrent", "West US")
-            for _ in range(5):
-                sms.list_locations()
+            for _ in range(3):
+                assert sms.get_subscription().subscription_id == ep["subscription_id"]
             return sms.get_hosted_service_properties(f"conc{i}").service_name
         finally:
             session.close()

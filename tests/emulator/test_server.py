@@ -184,7 +184,7 @@ def test_app_exception_becomes_asm_500(stub_emulator: Emulator, session_for: Ses
 
 def test_many_concurrent_keep_alive_clients(stub_emulator: Emulator) -> None:
     ep = stub_emulator.endpoint
-    n = 300
+    n = 200
     socks = []
     try:
         with ThreadPoolExecutor(32) as pool:
