@@ -51,6 +51,12 @@ _TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+def _already_advised(message: str, fix: str) -> bool:
+    """True when the client's own message already names the fix (avoid saying it twice)."""
+    markers = ("ca_bundle", "2048", ".cer", "host")
+    return any(m in fix and m in message for m in markers)
+
+
 def _chain_text(exc: BaseException) -> str:
     parts: list[str] = []
     seen: set[int] = set()
@@ -82,11 +88,13 @@ def explain_failure(
     if isinstance(exc, errors.InvalidInputError):
         return f"Invalid connection setting '{exc.field}': {exc.message}"
     if isinstance(exc, errors.AuthenticationError):
-        return (
-            f"ASM refused certificate {cert} for subscription {sub} ({exc}). Upload the certificate's "
-            "public part (.cer) to this subscription's management certificates, or correct the "
-            "'subscription_id' extra if it names another subscription."
+        advice = (
+            ""
+            if ".cer" in str(exc)
+            else " Upload the certificate's public part (.cer) to this subscription's management "
+            "certificates, or correct the 'subscription_id' extra if it names another subscription."
         )
+        return f"ASM refused certificate {cert} for subscription {sub}: {exc}{advice}"
     if isinstance(exc, errors.NotFoundError):
         return (
             f"Subscription {sub} was not found at {where} ({exc}). Check the 'subscription_id' extra "
@@ -95,7 +103,7 @@ def explain_failure(
     if isinstance(exc, errors.TransportError):
         text = _chain_text(exc)
         for needles, fix in _TLS_HINTS:
-            if any(n in text for n in needles):
+            if any(n in text for n in needles) and not _already_advised(str(exc), fix):
                 return f"Could not talk to {where}: {fix}. Details: {exc}"
         return f"Could not talk to {where}: {exc}"
     if isinstance(exc, errors.AsmError):

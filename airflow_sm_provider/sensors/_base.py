@@ -46,7 +46,9 @@ class AsmWaitError(RuntimeError):
 
 def event_from_result(result: PollResult, ids: dict[str, Any]) -> dict[str, Any]:
     """The trigger's event payload for a poke verdict, so both modes push the same XCom."""
-    body: dict[str, Any] = {**result.payload, **ids}
+    from airflow_sm_provider.triggers.base import merge_payload
+
+    body = merge_payload(ids, result.payload)
     if result.ok:
         body["status"] = "success"
     elif result.payload.get("timeout"):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
     from airflow_sm_provider.client.polling import PollResult
 
-__all__ = ["AsmPollTrigger", "shared_async_client"]
+__all__ = ["AsmPollTrigger", "merge_payload", "shared_async_client"]
 
 DEFAULT_POLL_INTERVAL = 15.0
 
@@ -68,6 +68,19 @@ async def shared_async_client(conn_id: str) -> AsyncIterator[AsyncServiceManagem
             del _shared[key]
             if task.done() and not task.cancelled() and task.exception() is None:
                 await task.result().aclose()
+
+
+def merge_payload(ids: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The waited-for ids, completed by what ASM reported (an observed name beats a None id).
+
+    :param ids: the trigger's (or sensor's) own arguments, e.g. ``request_id``.
+    :param payload: the condition's payload, e.g. ``deployment_name`` seen in the slot.
+    """
+    body = dict(ids)
+    for key, value in payload.items():
+        if key not in body or (value not in (None, "") and body[key] in (None, "")):
+            body[key] = value
+    return body
 
 
 class AsmPollTrigger(BaseTrigger):
@@ -122,7 +135,7 @@ class AsmPollTrigger(BaseTrigger):
         }
 
     def _event(self, status: str, message: str, payload: dict[str, Any] | None = None) -> TriggerEvent:
-        body: dict[str, Any] = {**(payload or {}), **self.serialized_fields}
+        body = merge_payload(self.serialized_fields, payload or {})
         body["status"] = status
         body["message"] = message
         if not body.get("error_code"):

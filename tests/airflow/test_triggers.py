@@ -109,12 +109,30 @@ def test_operation_failed_carries_asm_code(asm_conn_id: str, asm_endpoint: dict[
 
 
 def test_throttling_does_not_end_the_wait(asm_conn_id: str, asm_endpoint: dict[str, Any]) -> None:
+    # max_retries=0: the client does not retry, so every 429/409/503 reaches the polling loop.
     request_id = start_storage_create(asm_endpoint)
-    rule = add_fault(asm_endpoint, action="429", path="/operations/", count=3, retry_after=0)
+    add_fault(asm_endpoint, action="429", path="/operations/", count=3, retry_after=0)
     add_fault(asm_endpoint, action="409", path="/operations/", count=1)
-    events = run_trigger(AsmOperationTrigger(request_id, deadline=time.time() + 120, poll_interval=0.05))
+    add_fault(asm_endpoint, action="503", path="/operations/", count=1, retry_after=0)
+    with conn_env("asm_noretry", asm_connection_json(asm_endpoint, max_retries=0)):
+        events = run_trigger(
+            AsmOperationTrigger(
+                request_id, asm_conn_id="asm_noretry", deadline=time.time() + 120, poll_interval=0.05
+            )
+        )
     assert [e["status"] for e in events] == ["success"]
-    assert rule["id"] >= 0
+    assert _fired(asm_endpoint) == 5
+
+
+def _fired(endpoint: dict[str, Any]) -> int:
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False
+        rules = session.get(endpoint["admin_url"] + "faults", verify=endpoint["ca_cert"], timeout=10).json()[
+            "rules"
+        ]
+    return sum(int(r["fired"]) for r in rules)
 
 
 def test_deadline_gives_timeout_event(asm_emulator_factory: Any) -> None:
