@@ -179,11 +179,13 @@ def test_virtual_machine(sms: ServiceManagementClient) -> None:
 
 def test_wrong_subscription_is_an_authentication_error(emu: Any) -> None:
     ep = emu.endpoint
-    with ServiceManagementClient(
-        "00000000-0000-0000-0000-000000000001", ep["client_pem"], ep["host"], ep["ca_cert"]
-    ) as c:
-        with pytest.raises(AuthenticationError) as info:
-            c.get_subscription()
+    with (
+        ServiceManagementClient(
+            "00000000-0000-0000-0000-000000000001", ep["client_pem"], ep["host"], ep["ca_cert"]
+        ) as c,
+        pytest.raises(AuthenticationError) as info,
+    ):
+        c.get_subscription()
     assert info.value.status_code == 403
 
 

@@ -21,14 +21,16 @@ def parse(body: str, cls: type) -> object:
 
 def test_operation_in_progress_succeeded_failed() -> None:
     op = parse(
-        f"<Operation {HEAD}><ID>977b2d2b-61d3-b0f1-9522-77896459cf7a</ID><Status>InProgress</Status></Operation>",
+        f"<Operation {HEAD}><ID>977b2d2b-61d3-b0f1-9522-77896459cf7a</ID>"
+        "<Status>InProgress</Status></Operation>",
         m.Operation,
     )
     assert isinstance(op, m.Operation)
     assert op.id == "977b2d2b-61d3-b0f1-9522-77896459cf7a"
     assert op.http_status_code is None and op.error is None
     ok = parse(
-        f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status><HttpStatusCode>200</HttpStatusCode></Operation>",
+        f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status>"
+        "<HttpStatusCode>200</HttpStatusCode></Operation>",
         m.Operation,
     )
     assert isinstance(ok, m.Operation) and ok.http_status_code == 200
@@ -48,7 +50,8 @@ def test_availability_reason_is_text() -> None:
     )
     assert free == m.AvailabilityResponse(True, "")
     taken = parse(
-        f"<AvailabilityResponse {HEAD}><Result>false</Result><Reason>A hosted service with the specified name "
+        f"<AvailabilityResponse {HEAD}><Result>false</Result>"
+        "<Reason>A hosted service with the specified name "
         "already exists.</Reason></AvailabilityResponse>",
         m.AvailabilityResponse,
     )
@@ -87,7 +90,8 @@ def test_deployment_recorded_shape() -> None:
         "</PublicPort><LocalPort>22</LocalPort><Protocol>tcp</Protocol></InstanceEndpoint></InstanceEndpoints>"
         "<PowerState>Started</PowerState><HostName>host</HostName><GuestAgentStatus><x/></GuestAgentStatus>"
         "</RoleInstance></RoleInstanceList><UpgradeDomainCount>1</UpgradeDomainCount><RoleList>"
-        '<Role i:type="PersistentVMRole"><RoleName>vm</RoleName><OsVersion/><RoleType>PersistentVMRole</RoleType>'
+        '<Role i:type="PersistentVMRole"><RoleName>vm</RoleName><OsVersion/>'
+        "<RoleType>PersistentVMRole</RoleType>"
         '<ConfigurationSets><ConfigurationSet i:type="NetworkConfigurationSet"><ConfigurationSetType>'
         "NetworkConfiguration</ConfigurationSetType><InputEndpoints><InputEndpoint><LocalPort>22</LocalPort>"
         "<Name>ssh</Name><Port>22</Port><Protocol>tcp</Protocol><Vip>1.2.3.4</Vip></InputEndpoint>"
@@ -143,8 +147,9 @@ def test_unknown_and_foreign_namespace_elements_are_tolerated() -> None:
 
 def test_lists_os_catalogue_and_locations() -> None:
     body = (
-        f"<OperatingSystemFamilies {HEAD}><OperatingSystemFamily><Name>2</Name><Label>{b64('Windows Server 2008 R2')}"
-        f"</Label><OperatingSystems><OperatingSystem><Version>WA-GUEST-OS-2.1</Version><Label>{b64('OS 2.1')}</Label>"
+        f"<OperatingSystemFamilies {HEAD}><OperatingSystemFamily><Name>2</Name>"
+        f"<Label>{b64('Windows Server 2008 R2')}</Label><OperatingSystems><OperatingSystem>"
+        f"<Version>WA-GUEST-OS-2.1</Version><Label>{b64('OS 2.1')}</Label>"
         "<IsDefault>true</IsDefault><IsActive>true</IsActive></OperatingSystem></OperatingSystems>"
         "</OperatingSystemFamily></OperatingSystemFamilies>"
     )

@@ -21,7 +21,10 @@ from airflow_sm_provider.client.models import (
 from airflow_sm_provider.client.xmlmap import F, Spec, build
 from airflow_sm_provider.protocol import NS, NS_I
 
-CFG = '<ServiceConfiguration serviceName="s"><Role name="W"><Instances count="1"/></Role></ServiceConfiguration>'
+CFG = (
+    '<ServiceConfiguration serviceName="s"><Role name="W"><Instances count="1"/></Role>'
+    "</ServiceConfiguration>"
+)
 
 
 def b64(text: str) -> str:
