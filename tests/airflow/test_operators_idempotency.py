@@ -147,7 +147,10 @@ def test_retry_after_crash_resumes_the_same_operation(
 
 
 def test_connection_dropped_after_the_request_reached_asm(asm_conn_id: str, asm_emulator: Any) -> None:
-    """The answer is lost (no request id known): the retry finds its own account and adopts it."""
+    """The answer is lost after ASM acted: the task ends with the account, and one create was sent.
+
+    The client reconciles (reads state) itself; whichever layer notices, no duplicate is sent.
+    """
     acct = unique("st")
     with DAG("ops_drop_after", schedule=None, start_date=START) as dag:
         AsmCreateStorageAccountOperator(
@@ -165,5 +168,40 @@ def test_connection_dropped_after_the_request_reached_asm(asm_conn_id: str, asm_
 
     assert task_states(dr) == {"create": "success"}
     assert xcom_value(dr, "create")["service_name"] == acct
-    assert xcom_value(dr, "create")["reused"] is True  # adopted, although if_exists="fail"
+    assert requests_seen(asm_emulator, counter) == 1
+
+
+class CrashBeforeIdStoredOperator(AsmCreateStorageAccountOperator):
+    """The worker dies after the request reached ASM but before its id was stored (first try)."""
+
+    def submit(self, client: Any) -> Any:
+        handle = super().submit(client)
+        if self._try_number == 1:
+            raise RuntimeError("simulated worker crash before the request id was stored")
+        return handle
+
+    def execute(self, context: Any) -> Any:
+        self._try_number = context["ti"].try_number
+        return super().execute(context)
+
+
+def test_crash_before_the_request_id_was_stored_adopts_own_work(asm_conn_id: str, asm_emulator: Any) -> None:
+    """The retry sees "was submitting", finds the account it created and adopts it (if_exists='fail')."""
+    acct = unique("st")
+    with DAG("ops_crash_no_id", schedule=None, start_date=START) as dag:
+        CrashBeforeIdStoredOperator(
+            task_id="create",
+            service_name=acct,
+            location="West US",
+            retries=1,
+            retry_delay=timedelta(0),
+            **FAST,
+        )
+    counter = request_counter(asm_emulator, "create_storage_account")
+
+    dr = run_dag(dag)
+
+    assert task_states(dr) == {"create": "success"}
+    result = xcom_value(dr, "create")
+    assert result["service_name"] == acct and result["reused"] is True
     assert requests_seen(asm_emulator, counter) == 1
