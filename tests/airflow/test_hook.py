@@ -240,3 +240,28 @@ def test_connection_json_is_valid_for_airflow(asm_endpoint: dict[str, Any]) -> N
     data = json.loads(asm_connection_json(asm_endpoint))
     assert data["conn_type"] == "azure_service_management"
     assert data["extra"]["certificate_path"] == asm_endpoint["client_pem"]
+
+
+def test_airflow_connections_test_cli(asm_endpoint: dict[str, Any], tmp_path: Path) -> None:
+    """``airflow connections test`` (what the UI's Test button runs) on good and bad connections."""
+    import os
+    import subprocess
+    import sys
+
+    airflow_bin = str(Path(sys.executable).with_name("airflow"))
+
+    def cli(conn_json: str) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, AIRFLOW_CONN_ASM_CLI=conn_json, AIRFLOW__CORE__TEST_CONNECTION="Enabled")
+        return subprocess.run(
+            [airflow_bin, "connections", "test", "asm_cli"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+
+    good = cli(asm_connection_json(asm_endpoint))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Connection success" in good.stdout  # the CLI prints our message only on failure
+    bad = cli(asm_connection_json(asm_endpoint, certificate_path=str(_self_signed(tmp_path))))
+    assert "upload" in (bad.stdout + bad.stderr).lower()

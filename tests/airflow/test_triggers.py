@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import time
 from typing import Any
 
@@ -37,10 +38,19 @@ def run_trigger(trigger: AsmPollTrigger) -> list[dict[str, Any]]:
 
     async def collect() -> list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
-        loop.slow_callback_duration = 0.5  # a blocking call in run() would show up in the log
+        loop.slow_callback_duration = 0.5  # generous: the machine may be busy; blocking I/O is worse
         return [event.payload async for event in rebuilt.run()]
 
-    return asyncio.run(collect(), debug=True)
+    slow: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: slow.append(record.getMessage()) if "took" in record.getMessage() else None  # type: ignore[method-assign]
+    logging.getLogger("asyncio").addHandler(handler)
+    try:
+        events = asyncio.run(collect(), debug=True)
+    finally:
+        logging.getLogger("asyncio").removeHandler(handler)
+    assert not slow, f"the event loop was blocked: {slow}"
+    return events
 
 
 @pytest.fixture(autouse=True)
