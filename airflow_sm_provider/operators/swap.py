@@ -91,7 +91,7 @@ class AsmSwapDeploymentOperator(AsmBaseOperator):
                 f"Production holds {prod_name!r}, not production={self.production!r}",
                 code=protocol.ERR_CONFLICT,
             )
-        self._names = (prod_name, staging_name)
+        self._names: tuple[str | None, str] = (prod_name, str(staging_name))
         return None
 
     def submit(self, client: ServiceManagementClient) -> Any:
