@@ -1,0 +1,91 @@
+"""1. Per-call cost: small GETs through our client, the old SDK and a bare requests.Session."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from bench.common import Section, floor_session, legacy_client, med_range, our_client, table
+from bench.timing import Samples, measure
+
+N = 200
+REPEATS = 5
+GOAL = 1.2
+
+
+def _variants(ep: dict[str, str], path: str, ours: Any, legacy: Any) -> dict[str, Any]:
+    session = floor_session(ep)
+    url = f"https://{ep['host']}/{ep['subscription_id']}{path}"
+
+    def floor() -> bytes:
+        resp = session.get(url)
+        resp.raise_for_status()
+        return resp.content
+
+    return {"floor (requests GET)": floor, "ours": ours, "old SDK 0.20.8": legacy}
+
+
+def run(ep: dict[str, str], emulator_pid: int, service: str, request_id: str) -> Section:
+    sec = Section("1. Per-call cost (small GETs over one reused mTLS connection)")
+    ours, legacy = our_client(ep), legacy_client(ep)
+    calls = {
+        "get_deployment_by_slot": (
+            f"/services/hostedservices/{service}/deploymentslots/production",
+            lambda: ours.get_deployment_by_slot(service, "production"),
+            lambda: legacy.get_deployment_by_slot(service, "production"),
+        ),
+        "get_operation_status": (
+            f"/operations/{request_id}",
+            lambda: ours.get_operation_status(request_id),
+            lambda: legacy.get_operation_status(request_id),
+        ),
+    }
+    rows = []
+    for call, (path, o, lg) in calls.items():
+        res = measure(_variants(ep, path, o, lg), N, REPEATS, emulator_pid)
+        floor_ms = statistics.median(res["floor (requests GET)"].wall)
+        for name, s in res.items():
+            rows.append(_row(call, name, s, floor_ms))
+            if name == "ours":
+                ratio = statistics.median(s.wall) / floor_ms
+                verdict = "met" if ratio <= GOAL else "MISSED"
+                sec.summary.append(
+                    (f"1. {call}: ours / floor", f"{ratio:.2f}x", f"goal <= {GOAL}x: {verdict}")
+                )
+            if name.startswith("old"):
+                ratio = statistics.median(s.wall) / floor_ms
+                sec.summary.append((f"1. {call}: old SDK / floor", f"{ratio:.2f}x", "(reference)"))
+    ours.close()
+    sec.add(
+        f"{N} sequential calls per repeat, {REPEATS} repeats, variants interleaved; after 5 warm-up calls "
+        "each. Emulator: a subprocess (`--speed 1000`), one keep-alive mTLS connection per client.",
+        "",
+        *table(
+            [
+                "call",
+                "client",
+                "wall ms/call median (min-max)",
+                "x floor",
+                "client CPU ms/call",
+                "emulator CPU ms/call",
+            ],
+            rows,
+        ),
+        "",
+        "*wall* includes the emulator's own service time, the same for all three clients. *client CPU* is "
+        "this process's CPU time per call (the emulator runs in another process), so it is the client's "
+        "own cost: parsing, models, requests/urllib3 and the TLS record layer. *emulator CPU* is the "
+        "emulator process's CPU time per call (from /proc), i.e. the server side of every number.",
+    )
+    return sec
+
+
+def _row(call: str, name: str, s: Samples, floor_ms: float) -> list[str]:
+    return [
+        call,
+        name,
+        med_range(s.wall),
+        f"{statistics.median(s.wall) / floor_ms:.2f}",
+        med_range(s.cpu),
+        med_range(s.server),
+    ]

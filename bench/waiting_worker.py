@@ -1,0 +1,171 @@
+"""Child process of section 3: wait for N operations, record detection times, lag, RSS, threads.
+
+``python -m bench.waiting_worker MODE WARM_ID IN.json OUT.json`` with MODE ``triggers`` (N
+``AsmOperationTrigger`` on one asyncio loop) or ``threads`` (the old SDK's
+``wait_for_operation_status`` in N threads, one client each, as N separate tasks would have).
+
+The worker first warms up -- one wait on the finished operation WARM_ID, which pays Airflow's lazy
+start-up (config, providers manager) as a running triggerer already has -- then waits for IN.json
+(``{"request_ids": [...], "poll": seconds}``; the endpoint is in ``BENCH_ENDPOINT``), written by
+the parent once all operations exist, so the warm-up overlaps their creation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+TICK = 0.01
+
+
+def status() -> dict[str, int]:
+    """VmRSS, VmHWM (peak RSS) in KiB and the thread count of this process."""
+    out: dict[str, int] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "Threads"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+async def _ticker(lags: list[float], stop: asyncio.Event, peak: dict[str, int]) -> None:
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        await asyncio.sleep(TICK)
+        lags.append(time.perf_counter() - t0 - TICK)
+        peak["Threads"] = max(peak.get("Threads", 0), status()["Threads"])
+
+
+async def _wait_for(path: Path) -> None:
+    while not path.exists():
+        await asyncio.sleep(0.05)
+
+
+async def _warm_triggers(warm_id: str) -> float:
+    """One trigger on a finished operation; returns the worst loop lag (ms) meanwhile."""
+    from airflow_sm_provider.triggers.operation import AsmOperationTrigger
+
+    lags: list[float] = []
+    stop = asyncio.Event()
+    ticker = asyncio.create_task(_ticker(lags, stop, {}))
+    async for _ in AsmOperationTrigger(warm_id, deadline=time.time() + 120, poll_interval=1).run():
+        break
+    stop.set()
+    await ticker
+    return max(lags, default=0.0) * 1000
+
+
+async def _triggers(warm_id: str, src: Path) -> dict[str, Any]:
+    from airflow_sm_provider.triggers.operation import AsmOperationTrigger
+
+    warm_lag = await _warm_triggers(warm_id)
+    base = status()
+    await _wait_for(src)
+    spec = json.loads(src.read_text())
+    request_ids, poll = spec["request_ids"], spec["poll"]
+    lags: list[float] = []
+    peak: dict[str, int] = {}
+    stop = asyncio.Event()
+    ticker = asyncio.create_task(_ticker(lags, stop, peak))
+    detected: dict[str, float] = {}
+    statuses: dict[str, str] = {}
+    deadline = time.time() + 600
+
+    async def one(rid: str) -> None:
+        trigger = AsmOperationTrigger(rid, deadline=deadline, poll_interval=poll)
+        async for event in trigger.run():
+            detected[rid] = time.time()
+            statuses[rid] = str(event.payload.get("status"))
+            return
+
+    started = time.time()
+    await asyncio.gather(*(one(rid) for rid in request_ids))
+    stop.set()
+    await ticker
+    return {
+        "started": started,
+        "detected": detected,
+        "statuses": statuses,
+        "lags": lags,
+        "peak": peak,
+        "warm_lag_ms": warm_lag,
+        "baseline": base,
+    }
+
+
+def _threads(warm_id: str, src: Path) -> dict[str, Any]:
+    from bench.common import legacy_client
+
+    endpoint = json.loads(os.environ["BENCH_ENDPOINT"])
+    legacy_client(endpoint).get_operation_status(warm_id)
+    base = status()
+    while not src.exists():
+        time.sleep(0.05)
+    spec = json.loads(src.read_text())
+    request_ids, poll = spec["request_ids"], spec["poll"]
+
+    detected: dict[str, float] = {}
+    statuses: dict[str, str] = {}
+    lags: list[float] = []
+    peak: dict[str, int] = {}
+    done = threading.Event()
+
+    def ticker() -> None:
+        while not done.is_set():
+            t0 = time.perf_counter()
+            time.sleep(TICK)
+            lags.append(time.perf_counter() - t0 - TICK)
+            peak["Threads"] = max(peak.get("Threads", 0), status()["Threads"])
+
+    def one(rid: str) -> None:
+        sms = legacy_client(endpoint)
+        op = sms.wait_for_operation_status(
+            rid,
+            timeout=600,
+            sleep_interval=poll,
+            progress_callback=None,
+            success_callback=None,
+            failure_callback=None,
+        )
+        detected[rid] = time.time()
+        statuses[rid] = str(op.status)
+
+    tick = threading.Thread(target=ticker, daemon=True)
+    tick.start()
+    started = time.time()
+    workers = [threading.Thread(target=one, args=(rid,), daemon=True) for rid in request_ids]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    done.set()
+    tick.join()
+    return {
+        "started": started,
+        "detected": detected,
+        "statuses": statuses,
+        "lags": lags,
+        "peak": peak,
+        "warm_lag_ms": 0.0,
+        "baseline": base,
+    }
+
+
+def main() -> None:
+    mode, warm_id, src, dst = sys.argv[1:5]
+    if mode == "triggers":
+        result = asyncio.run(_triggers(warm_id, Path(src)))
+    else:
+        result = _threads(warm_id, Path(src))
+    result["final"] = status()
+    Path(dst).write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
