@@ -257,7 +257,6 @@ class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOp
         dep = self._find(client)
         if dep is None:
             self.missing_error(self._describe())
-        self._resolved = dep.name
         return client.change_deployment_configuration(
             self.service_name,
             dep.name,
