@@ -24,6 +24,7 @@ OPERATOR_MODULES = (
     "os_image",
     "virtual_machine",
     "blue_green",
+    "swap",
 )
 
 _SECRET = {"type": ["string", "null"], "format": "password"}

@@ -49,6 +49,21 @@ def test_every_listed_module_imports_and_hook_matches_conn_type() -> None:
     assert hook.default_conn_name == "asm_default"
 
 
+def test_every_operator_module_is_listed() -> None:
+    """A new operators/<name>.py defining an operator must be added to OPERATOR_MODULES."""
+    import re
+
+    here = Path(importlib.import_module("airflow_sm_provider.operators").__file__).parent
+    defining = {
+        p.stem
+        for p in here.glob("*.py")
+        if not p.stem.startswith("_")
+        and p.stem != "base"
+        and re.search(r"^class \w+Operator\(", p.read_text(), re.M)
+    }
+    assert defining <= set(OPERATOR_MODULES), defining - set(OPERATOR_MODULES)
+
+
 def test_operator_list_tracks_the_modules_present() -> None:
     info = get_provider_info()
     listed = {m for g in info.get("operators", []) for m in g["python-modules"]}
