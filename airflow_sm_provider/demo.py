@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +49,14 @@ class Timeline:
 
     def __init__(self) -> None:
         self.t0 = time.monotonic()
+        self.out: Any = sys.stdout  # the terminal, even while Airflow's output goes to the log file
 
     def step(self, text: str, detail: str = "") -> None:
         line = f"[{time.monotonic() - self.t0:6.1f}s] {text}"
-        print(line + (f"\n           {detail}" if detail else ""), flush=True)
+        print(line + (f"\n           {detail}" if detail else ""), file=self.out, flush=True)
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
 
 
 def start_emulator(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
@@ -114,16 +120,34 @@ def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
     )
 
 
-def quietly(log_file: Path) -> contextlib.ExitStack:
-    """Send Airflow's chatter (task logs, warnings) to a file; the terminal shows the timeline."""
-    stack = contextlib.ExitStack()
-    fh = stack.enter_context(log_file.open("a", encoding="utf-8"))
-    stack.enter_context(contextlib.redirect_stdout(fh))
-    stack.enter_context(contextlib.redirect_stderr(fh))
-    return stack
+@contextlib.contextmanager
+def quietly(log_file: Path, timeline: Timeline) -> Iterator[None]:
+    """Send Airflow's chatter (task logs, warnings) to a file; the terminal shows only the timeline.
+
+    Redirected at the file-descriptor level, not by swapping ``sys.stdout``: Airflow's loggers keep
+    (and reconfigure) the stream objects they first saw, so only fds 1 and 2 stay valid throughout.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    timeline.out = os.fdopen(os.dup(saved_out), "w", buffering=1)
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved_out, 1)
+        os.dup2(saved_err, 2)
+        for handle in (fd, saved_out, saved_err):
+            os.close(handle)
+        timeline.out.close()
+        timeline.out = sys.stdout
 
 
-def run_release(dag: Any, version: str, cscfg: str, log_file: Path) -> tuple[str, dict[str, Any] | None, str]:
+def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any] | None, str]:
     """One ``dag.test()`` run; returns (run state, swap report or None, per-task summary)."""
     from airflow import settings
     from airflow.models.taskinstance import TaskInstance
@@ -138,8 +162,7 @@ def run_release(dag: Any, version: str, cscfg: str, log_file: Path) -> tuple[str
         "bake_seconds": 2,
         "keep_previous": False,
     }
-    with quietly(log_file):
-        dr = dag.test(run_conf=conf)
+    dr = dag.test(run_conf=conf)
     with settings.Session() as session:
         tis = session.scalars(
             sa_select(TaskInstance).where(TaskInstance.dag_id == dr.dag_id, TaskInstance.run_id == dr.run_id)
@@ -198,23 +221,18 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     try:
         timeline.step(f"emulator up at {endpoint['host']} (speed x{SPEED}, mutual TLS)")
         configure_airflow(work / "airflow", endpoint)
-        log_file = work / "airflow.log"
-        with quietly(log_file):
-            from airflow.utils.db import initdb
+        from airflow.utils.db import initdb
 
-            initdb()
+        initdb()
         timeline.step("Airflow metadata DB migrated (SQLite, temp AIRFLOW_HOME); connection asm_default set")
-        with quietly(log_file):
-            from airflow.dag_processing.bundles.manager import DagBundlesManager
-            from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
-            from airflow.models.pool import Pool
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+        from airflow.models.pool import Pool
 
-            Pool.create_or_update_pool(
-                "asm_blue_green", 1, "one ASM writer at a time", include_deferred=False
-            )
-            DagBundlesManager().sync_bundles_to_db()
-            bag = DagBag(str(EXAMPLE_DAGS))
-            sync_bag_to_db(bag, "dags-folder", None)
+        Pool.create_or_update_pool("asm_blue_green", 1, "one ASM writer at a time", include_deferred=False)
+        DagBundlesManager().sync_bundles_to_db()
+        bag = DagBag(str(EXAMPLE_DAGS))
+        sync_bag_to_db(bag, "dags-folder", None)
         if bag.import_errors:
             return [f"example DAGs failed to import: {bag.import_errors}"]
         dag = bag.dags["blue_green_release"]
@@ -232,7 +250,7 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
 
         for version, cscfg, expected, outcome, why in RELEASES:
             timeline.step(f"release {version}: {why}")
-            state, report, tasks = run_release(dag, version, cscfg, log_file)
+            state, report, tasks = run_release(dag, version, cscfg)
             timeline.step(f"release {version}: DAG run {state} (expected {expected})", f"tasks: {tasks}")
             timeline.step(f"release {version}: report", report_lines(report))
             if state != expected:
@@ -244,11 +262,12 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     finally:
         stop_emulator(proc)
     prod, stag, health = state["production"], state["staging"], state["health"]
-    print("\nFinal state of cloud service", SERVICE)
-    print(f"  production: {prod.name if prod else '(empty)'}  ({prod.status if prod else '-'})")
-    print(f"  staging:    {stag.name if stag else '(empty)'}")
+    say = timeline.say
+    say(f"\nFinal state of cloud service {SERVICE}")
+    say(f"  production: {prod.name if prod else '(empty)'}  ({prod.status if prod else '-'})")
+    say(f"  staging:    {stag.name if stag else '(empty)'}")
     verdict = "healthy" if health and health.ok else "UNHEALTHY"
-    print(f"  production health: {verdict} ({health and health.detail})")
+    say(f"  production health: {verdict} ({health and health.detail})")
     if prod is None or prod.name != "v2":
         problems.append(f"production holds {prod.name if prod else 'nothing'}, expected v2")
     if health is None or not health.ok:
@@ -256,8 +275,8 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     if stag is not None and stag.name in ("v1",):
         problems.append("v1 was not retired")
     if not problems:
-        print("  v3 refused (staging unhealthy, never reached production)")
-        print("  v3b swapped back automatically (unhealthy in production; v2 restored)")
+        say("  v3 refused (staging unhealthy, never reached production)")
+        say("  v3b swapped back automatically (unhealthy in production; v2 restored)")
     return problems
 
 
@@ -267,13 +286,16 @@ def main() -> int:
     os.chmod(work, 0o700)
     problems: list[str]
     try:
-        problems = demo(work, timeline)
+        with quietly(work / "airflow.log", timeline):
+            problems = demo(work, timeline)
     except Exception as exc:  # the demo must explain, clean up and exit non-zero
         problems = [f"{type(exc).__name__}: {exc}"]
+        traceback.print_exc()
+    try:
         log = work / "airflow.log"
-        if log.exists():
+        if problems and log.exists():
             print("--- last lines of the Airflow log ---", file=sys.stderr)
-            print("\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+            print("\n".join(log.read_text(errors="replace").splitlines()[-60:]), file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     timeline.step("done; emulator stopped, temp directories (with the demo's key material) removed")
