@@ -66,7 +66,9 @@ async def shared_async_client(conn_id: str) -> AsyncIterator[AsyncServiceManagem
         users[0] -= 1
         if users[0] == 0 and _shared.get(key) is entry:
             del _shared[key]
-            if task.done() and not task.cancelled() and task.exception() is None:
+            if not task.done():
+                task.cancel()  # every waiter left (cancelled) before the client existed
+            elif not task.cancelled() and task.exception() is None:
                 await task.result().aclose()
 
 

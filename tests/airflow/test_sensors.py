@@ -7,6 +7,7 @@ and ``soft_fail`` turning failure or timeout into a skip.
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 import pytest
@@ -176,3 +177,67 @@ def test_deployment_sensor_timeout_soft_fail_skips(
         **mode,
     )
     assert state == "skipped"
+
+
+# --- what deferrable mode hands to the triggerer -------------------------------------------------
+def test_deferrable_defers_with_poke_interval_and_timeout(
+    asm_conn_id: str, asm_endpoint: dict[str, Any]
+) -> None:
+    import time
+    from datetime import timedelta
+
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from airflow_sm_provider.triggers.deployment import AsmDeploymentReadyTrigger
+
+    service = create_service(asm_endpoint)  # empty slot: the immediate check is "not ready"
+    sensor = AsmDeploymentReadySensor(
+        task_id="x",
+        service_name=service,
+        deployment_slot="staging",
+        poke_interval=7,
+        timeout=300,
+        deferrable=True,
+    )
+    before = time.time()
+    with pytest.raises(TaskDeferred) as info:
+        sensor.execute(context={})  # type: ignore[arg-type]
+    after = time.time()
+    deferred = info.value
+    assert isinstance(deferred.trigger, AsmDeploymentReadyTrigger)
+    assert deferred.trigger.poll_interval == 7.0
+    assert before + 300 <= deferred.trigger.deadline <= after + 300
+    assert deferred.timeout == timedelta(seconds=300)
+    assert deferred.method_name == "execute_complete"
+
+
+def test_deferrable_returns_at_once_when_already_done(asm_conn_id: str, asm_endpoint: dict[str, Any]) -> None:
+    from harness import legacy_sms
+
+    request_id = start_storage_create(asm_endpoint)
+    sms = legacy_sms(asm_endpoint)
+    for _ in range(200):  # arrange: wait (outside the code under test) until it finished
+        if sms.get_operation_status(request_id).status != "InProgress":
+            break
+        time.sleep(0.05)
+    sensor = AsmOperationSensor(task_id="x", request_id=request_id, deferrable=True)
+    value = sensor.execute(context={})  # type: ignore[arg-type]
+    assert value["status"] == "success"
+
+
+@pytest.mark.parametrize(
+    ("event", "exc_name"),
+    [
+        (None, "AirflowException"),
+        ({"status": "failed", "message": "m", "error_code": "Code1"}, "AirflowFailException"),
+        ({"status": "timeout", "message": "m"}, "AirflowSensorTimeout"),
+        ({"status": "failed", "message": "m", "error_type": "AuthenticationError"}, "AsmWaitError"),
+    ],
+)
+def test_execute_complete_raises_per_status(event: dict[str, Any] | None, exc_name: str) -> None:
+    sensor = AsmOperationSensor(task_id="x", request_id="r1")
+    with pytest.raises(Exception) as info:
+        sensor.execute_complete(context={}, event=event)  # type: ignore[arg-type]
+    assert type(info.value).__name__ == exc_name
+    if event and event.get("error_code"):
+        assert "Code1" in str(info.value)
