@@ -104,7 +104,8 @@ def measure_all(repeats: int = 15, calls: int = 10) -> dict[str, dict[str, list[
         )
         handle.wait(120, 0.05)
         dep_path = f"/services/hostedservices/{svc}/deploymentslots/production"
-        op_path = f"/operations/{handle.request_id}"
+        rid = str(handle.request_id)
+        op_path = f"/operations/{rid}"
 
         def floor(path: str) -> Callable[[], object]:
             def call() -> object:
@@ -140,7 +141,7 @@ def measure_all(repeats: int = 15, calls: int = 10) -> dict[str, dict[str, list[
             repeats,
         )
         results["get_operation_status (small call)"] = _interleaved(
-            {"floor": bare(op_path), "ours": lambda: sms.get_operation_status(handle.request_id)},
+            {"floor": bare(op_path), "ours": lambda: sms.get_operation_status(rid)},
             calls * 5,
             repeats,
         )
