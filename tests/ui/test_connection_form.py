@@ -1,0 +1,244 @@
+"""The connection form in the real Airflow UI, driven by headless Chromium (marker ``ui``).
+
+Starts ``airflow api-server`` on a fresh AIRFLOW_HOME (migrated SQLite DB, simple auth manager in
+all-admins mode, ``[core] test_connection = Enabled``), opens Admin > Connections > Add Connection,
+chooses "Azure Service Management (classic)", checks the provider's labels and placeholders, fills the
+form for the ``asm_emulator`` fixture, saves, presses "Test Connection" and reads the success toast.
+Saves the filled form as docs/img/connection-form.png (used by docs/getting-started.md).
+
+Needs the Debian packages ``chromium`` (and ``chromium-driver`` is not used: Playwright drives the
+binary over CDP) and the Python package ``playwright`` (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+CHROMIUM = os.environ.get("ASM_UI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "img" / "connection-form.png"
+HOOK_NAME = "Azure Service Management (classic)"
+CONN_ID = "asm_ui_test"
+SERVER_START_TIMEOUT = 240.0
+
+# What the form must show: standard field -> (label, placeholder); extra field -> label.
+STANDARD_FIELDS = {
+    "host": ("Management host or cloud", "management.core.windows.net"),
+    "password": ("PKCS#12 password", ".pfx"),
+}
+EXTRA_LABELS = {
+    "subscription_id": "Subscription ID",
+    "certificate_private_key": "Management certificate (PEM, base64 PKCS#12 or .publishsettings)",
+    "certificate_path": "Certificate path",
+    "ca_bundle": "CA bundle",
+    "verify": "Verify TLS",
+    "x_ms_version": "x-ms-version",
+    "timeout": "Request timeout (seconds)",
+    "max_retries": "Max retries",
+}
+HIDDEN_STANDARD_LABELS = ("Login", "Port", "Schema")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _airflow_env(home: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+            ),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
+    return env
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"airflow api-server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    tail = log.read_text()[-3000:]
+    pytest.fail(f"airflow api-server not healthy after {SERVER_START_TIMEOUT:.0f}s:\n{tail}")
+
+
+@pytest.fixture(scope="module")
+def api_server() -> Iterator[str]:
+    """A real ``airflow api-server`` on 127.0.0.1 with a migrated temp DB; yields its base URL."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium is not installed ({CHROMIUM} missing): apt-get install -y chromium")
+    if os.environ.get("ASM_UI_API_SERVER"):  # reuse a running server (configured as below) while iterating
+        yield os.environ["ASM_UI_API_SERVER"].rstrip("/")
+        return
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+    with tempfile.TemporaryDirectory(prefix="asm-ui-") as tmp:
+        home = Path(tmp)
+        (home / "dags").mkdir()
+        port = _free_port()
+        env = _airflow_env(home, port)
+        subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+        log = home / "api-server.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_healthy(f"{base}/api/v2/monitor/health", proc, log)
+            yield base
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+def _airflow_version() -> tuple[int, ...]:
+    from importlib.metadata import version
+
+    return tuple(int(p) for p in version("apache-airflow").split(".")[:3] if p.isdigit())
+
+
+# apache/airflow#73298 was merged after 3.3.2 was released.
+_NEEDS_PORT_FIX = _airflow_version() <= (3, 3, 2)
+
+
+def _fix_portless_test_request(route: Any, counter: list[int]) -> None:
+    """Work around apache/airflow#73298 (fixed after 3.3.2).
+
+    The UI's "Test Connection" button sends ``port: Number(null) == 0`` for a connection without a
+    port; Airflow 3.3.2's API then answers 400 "The host or port to test differs from the stored
+    connection". This provider hides the port field, so every one of its connections is portless.
+    Sending ``null`` is what the upstream fix makes the API accept; nothing else is changed.
+    """
+    body = json.loads(route.request.post_data or "{}")
+    if body.get("port") == 0:
+        body["port"] = None
+        counter.append(1)
+    route.continue_(post_data=json.dumps(body))
+
+
+def test_add_connection_form_and_test_button(api_server: str, asm_emulator: Any) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ep = asm_emulator.endpoint
+    rewritten: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 1500},
+        )
+        try:
+            ctx.set_default_timeout(60_000)
+            page = ctx.new_page()
+            if _NEEDS_PORT_FIX:
+                page.route(
+                    "**/api/v2/connections/test", lambda route: _fix_portless_test_request(route, rewritten)
+                )
+            page.goto(f"{api_server}/connections")
+            page.get_by_role("button", name="Add Connection").click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_label("Connection ID").fill(CONN_ID)
+
+            combo = dialog.get_by_role("combobox").first
+            combo.click()
+            combo.press_sequentially("Azure Service Management")
+            page.get_by_role("option", name=HOOK_NAME).click()
+            expect(dialog.get_by_text(HOOK_NAME, exact=True)).to_be_visible()
+
+            # Standard fields: relabelled, with placeholders; login/port/schema hidden.
+            for name, (label, placeholder) in STANDARD_FIELDS.items():
+                field = dialog.locator(f"input[name='{name}']")
+                expect(field).to_be_visible()
+                expect(dialog.get_by_text(label, exact=True)).to_be_visible()
+                assert placeholder in (field.get_attribute("placeholder") or ""), name
+            for hidden in HIDDEN_STANDARD_LABELS:
+                expect(dialog.get_by_text(hidden, exact=True)).to_have_count(0)
+
+            dialog.locator("input[name='host']").fill(ep["host"])
+
+            # Extra fields: the provider's labels; the certificate text is a password input.
+            dialog.get_by_role("button", name="Extra Fields", exact=True).click()
+            for name, label in EXTRA_LABELS.items():
+                expect(dialog.locator(f"input[name='element_{name}']")).to_have_count(1)
+                expect(dialog.locator("label", has_text=label).first).to_be_visible()
+            key_input = dialog.locator("input[name='element_certificate_private_key']")
+            assert key_input.get_attribute("type") == "password"
+
+            dialog.locator("input[name='element_subscription_id']").fill(ep["subscription_id"])
+            dialog.locator("input[name='element_certificate_path']").fill(ep["client_pem"])
+            dialog.locator("input[name='element_ca_bundle']").fill(ep["ca_cert"])
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            dialog.screenshot(path=str(SCREENSHOT))
+
+            dialog.get_by_role("button", name="Save").click()
+            row = page.get_by_role("row").filter(has_text=CONN_ID)
+            expect(row).to_have_count(1)
+            expect(row).to_contain_text("azure_service_management")
+
+            row.get_by_role("button", name="Test Connection").click()
+            toast = page.get_by_role("status").filter(has_text="Test Connection")
+            expect(toast.first).to_be_visible()
+            text = toast.first.inner_text()
+            assert "Test Connection Successful" in text, text
+            assert f"Connected to subscription {ep['subscription_id']}" in text, text
+            assert ep["thumbprint"] in text, text
+        finally:
+            ctx.close()
+    if _NEEDS_PORT_FIX:
+        assert rewritten, "expected the UI to send port 0 for a portless connection (apache/airflow#73298)"
