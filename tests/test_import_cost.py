@@ -12,7 +12,12 @@ import sys
 import airflow_sm_provider.operators
 import airflow_sm_provider.sensors
 
-HEAVY = ["airflow_sm_provider.client.transport", "airflow_sm_provider.client.service", "lxml.etree", "OpenSSL"]
+HEAVY = [
+    "airflow_sm_provider.client.transport",
+    "airflow_sm_provider.client.service",
+    "lxml.etree",
+    "OpenSSL",
+]
 MODULES = [
     f"{pkg.__name__}.{m.name}"
     for pkg in (airflow_sm_provider.operators, airflow_sm_provider.sensors)
