@@ -174,7 +174,8 @@ def _run_release(factory: Any, seed: int, capfd: pytest.CaptureFixture[str]) -> 
 def _check_release(result: dict[str, Any]) -> None:
     failed_tasks = sorted(t for t, s in result["tasks"].items() if s == "failed")
     print(
-        f"SOAK release: {result['state']} slots={result['slots']} fired={result['fired']} failed={failed_tasks}"
+        f"SOAK release: {result['state']} slots={result['slots']} "
+        f"fired={result['fired']} failed={failed_tasks}"
     )
     assert result["fired"] > 0, "no fault fired: this run tested nothing"
     info = (result["state"], result["tasks"], result["slots"])
