@@ -112,13 +112,22 @@ def run_dag(dag: DAG, *, run_conf: dict[str, Any] | None = None) -> DagRun:
     return dag.test(run_conf=run_conf)
 
 
+def _session() -> Any:
+    """A new ORM session (``settings.Session`` is configured once Airflow is initialised)."""
+    from airflow import settings
+
+    factory = settings.Session
+    if factory is None:
+        raise RuntimeError("Airflow's ORM is not configured; is tests/airflow/conftest.py loaded?")
+    return factory()
+
+
 def task_instances(dr: DagRun) -> dict[str, Any]:
     """Return ``{task_id: TaskInstance}`` of a run, freshly read from the DB (mapped: last index)."""
-    from airflow import settings
     from airflow.models.taskinstance import TaskInstance
     from sqlalchemy import select
 
-    with settings.Session() as session:
+    with _session() as session:
         rows = session.scalars(
             select(TaskInstance).where(TaskInstance.dag_id == dr.dag_id, TaskInstance.run_id == dr.run_id)
         ).all()
@@ -142,11 +151,10 @@ def xcom_value(dr: DagRun, task_id: str, key: str = "return_value") -> Any:
     :param task_id: the task that pushed the value.
     :param key: the XCom key; ``return_value`` is what ``execute`` returned.
     """
-    from airflow import settings
     from airflow.models.xcom import XComModel
     from sqlalchemy import select
 
-    with settings.Session() as session:
+    with _session() as session:
         row = session.scalars(
             select(XComModel).where(
                 XComModel.dag_id == dr.dag_id,

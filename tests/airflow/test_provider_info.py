@@ -53,7 +53,7 @@ def test_every_operator_module_is_listed() -> None:
     """A new operators/<name>.py defining an operator must be added to OPERATOR_MODULES."""
     import re
 
-    here = Path(importlib.import_module("airflow_sm_provider.operators").__file__).parent
+    here = Path(str(importlib.import_module("airflow_sm_provider.operators").__file__)).parent
     defining = {
         p.stem
         for p in here.glob("*.py")
@@ -67,7 +67,7 @@ def test_every_operator_module_is_listed() -> None:
 def test_operator_list_tracks_the_modules_present() -> None:
     info = get_provider_info()
     listed = {m for g in info.get("operators", []) for m in g["python-modules"]}
-    here = Path(importlib.import_module("airflow_sm_provider.operators").__file__).parent
+    here = Path(str(importlib.import_module("airflow_sm_provider.operators").__file__)).parent
     present = {f"airflow_sm_provider.operators.{m}" for m in OPERATOR_MODULES if (here / f"{m}.py").exists()}
     assert listed == present
 

@@ -201,7 +201,7 @@ def test_deferrable_defers_with_poke_interval_and_timeout(
     )
     before = time.time()
     with pytest.raises(TaskDeferred) as info:
-        sensor.execute(context={})  # type: ignore[arg-type]
+        sensor.execute(context={})
     after = time.time()
     deferred = info.value
     assert isinstance(deferred.trigger, AsmDeploymentReadyTrigger)
@@ -221,7 +221,7 @@ def test_deferrable_returns_at_once_when_already_done(asm_conn_id: str, asm_endp
             break
         time.sleep(0.05)
     sensor = AsmOperationSensor(task_id="x", request_id=request_id, deferrable=True)
-    value = sensor.execute(context={})  # type: ignore[arg-type]
+    value = sensor.execute(context={})
     assert value["status"] == "success"
 
 
@@ -237,7 +237,7 @@ def test_deferrable_returns_at_once_when_already_done(asm_conn_id: str, asm_endp
 def test_execute_complete_raises_per_status(event: dict[str, Any] | None, exc_name: str) -> None:
     sensor = AsmOperationSensor(task_id="x", request_id="r1")
     with pytest.raises(Exception) as info:
-        sensor.execute_complete(context={}, event=event)  # type: ignore[arg-type]
+        sensor.execute_complete(context={}, event=event)
     assert type(info.value).__name__ == exc_name
     if event and event.get("error_code"):
         assert "Code1" in str(info.value)
