@@ -122,6 +122,7 @@ class Decision:
     drop_after: bool = False
     delay: float = 0.0
     fail_operation: str | None = None
+    fail_message: str | None = None
 
 
 @dataclass
@@ -228,7 +229,7 @@ def _decision(rule: FaultRule, request: Request) -> Decision:
         return Decision(rule, drop_after=True)
     if rule.action == "slow":
         return Decision(rule, delay=float(rule.delay))
-    return Decision(rule, fail_operation=rule.error_code)
+    return Decision(rule, fail_operation=rule.error_code, fail_message=rule.message)
 
 
 #: Mild rates of every transient fault, for soak tests (``--faults chaos``). Writes are never

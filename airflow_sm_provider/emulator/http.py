@@ -3,8 +3,9 @@
 ``server.py`` (TLS, HTTP/1.1 framing, keep-alive, faults, admin endpoints) turns bytes on a socket
 into a :class:`Request` and asks an :class:`App` for a :class:`Response`. The App answers every path
 except ``/__admin__/*``: the management API (it checks the client certificate itself and answers 403
-like ASM) and the deployments' applications under ``/cloudapp/`` (no client certificate needed). ``service.py`` (state,
-routes, XML, the ASM rules) implements :class:`App`. Neither side knows how the other works.
+like ASM) and the deployments' applications under ``/cloudapp/`` (no client certificate needed).
+``service.py`` (state, routes, XML, the ASM rules) implements :class:`App`. Neither side knows how
+the other works.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Request:
     #: Set by a fault rule ("operations that end Failed"): the async operation this request starts
     #: must end Failed with this ASM error code instead of Succeeded. None = no fault.
     fail_operation: str | None = None
+    #: With ``fail_operation``: the operation's error message instead of the code's usual one.
+    fail_operation_message: str | None = None
 
     @property
     def path(self) -> str:

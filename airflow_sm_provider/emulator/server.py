@@ -362,7 +362,11 @@ class EmulatorServer:
                 if decision.delay:
                     time.sleep(decision.delay)
                 if decision.fail_operation:
-                    request = replace(request, fail_operation=decision.fail_operation)
+                    request = replace(
+                        request,
+                        fail_operation=decision.fail_operation,
+                        fail_operation_message=decision.fail_message,
+                    )
             response = self.app.handle(request)
             return response, bool(decision and decision.drop_after)
         except Exception:

@@ -78,6 +78,7 @@ class Harness:
         version: str | None = "2014-10-01",
         content_type: str | None = None,
         fail: str | None = None,
+        fail_message: str | None = None,
     ) -> Response:
         headers: dict[str, str] = {}
         if version:
@@ -86,7 +87,7 @@ class Harness:
         if data or method in ("POST", "PUT", "DELETE"):
             headers["content-type"] = content_type or "application/xml"
         target = f"/{sub}{path}" if sub else path
-        return self.app.handle(Request(method, target, headers, data, cert, HOST, fail))
+        return self.app.handle(Request(method, target, headers, data, cert, HOST, fail, fail_message))
 
     def app_get(self, path: str) -> Response:
         return self.app.handle(Request("GET", path, {}, b"", None, HOST))

@@ -115,13 +115,14 @@ def test_slow_delays_then_answers_normally(stub_emulator: Emulator, session_for:
 
 def test_fail_operation_matches_operation_kind(stub_emulator: Emulator, session_for: Session) -> None:
     stub_emulator.add_faults(
-        {"action": "fail_operation", "operation": "create_deployment", "error_code": "Boom"}
+        {"action": "fail_operation", "operation": "create_deployment", "error_code": "Boom", "message": "m"}
     )
     session = session_for(stub_emulator.endpoint)
     assert "<Fail></Fail>" in _get(stub_emulator, session).text  # another kind: untouched
     resp = _post(stub_emulator, session, "/services/hostedservices/s/deploymentslots/staging")
     assert resp.status_code == 202 and "<Fail>Boom</Fail>" in resp.text
     assert stub_emulator.app.requests[-1].fail_operation == "Boom"
+    assert stub_emulator.app.requests[-1].fail_operation_message == "m"
 
 
 def test_after_count_method_and_path(stub_emulator: Emulator, session_for: Session) -> None:

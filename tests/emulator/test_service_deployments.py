@@ -239,6 +239,18 @@ def test_failed_operation_shape_and_rollback(h: Harness) -> None:
     assert text(h.deployment(), "Status") == "Running"
 
 
+def test_failed_operation_carries_the_fault_rules_message(h: Harness) -> None:
+    h.create_deployment()
+    h.finish()
+    status = xml_body("UpdateDeploymentStatus", {"Status": "Suspended"})
+    got = h.call(
+        "POST", f"{SVC}/deployments/v1/?comp=status", status, fail="Boom", fail_message="custom words"
+    )
+    h.finish()
+    op = h.op_status(got)
+    assert text(op, "Error/Code") == "Boom" and text(op, "Error/Message") == "custom words"
+
+
 def test_embed_detail_lists_deployments(h: Harness) -> None:
     h.create_deployment()
     svc = parse(h.call("GET", f"{SVC}?embed-detail=true").body)

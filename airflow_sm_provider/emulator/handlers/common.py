@@ -125,7 +125,7 @@ class Ctx:
             fail_code=fail,
             http_status=None,
             error_code=None,
-            error_message=None,
+            error_message=self.request.fail_operation_message if fail else None,
             completion={"effect": completion or {}, "on_fail": on_fail or {}},
         )
         self.store.add_operation(op)
@@ -172,7 +172,9 @@ def finish_operation(store: Store, op: Operation, now: float) -> None:
         op.status = p.OP_FAILED
         op.http_status = FAIL_STATUS.get(op.fail_code, 500)
         op.error_code = op.fail_code
-        op.error_message = FAIL_MESSAGE.get(op.fail_code, f"The operation failed with {op.fail_code}.")
+        op.error_message = op.error_message or FAIL_MESSAGE.get(
+            op.fail_code, f"The operation failed with {op.fail_code}."
+        )
     else:
         op.status, op.http_status = p.OP_SUCCEEDED, 200
     store.update_operation(op)
