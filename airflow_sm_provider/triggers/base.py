@@ -153,7 +153,7 @@ class AsmPollTrigger(BaseTrigger):
         from airflow_sm_provider.client.polling import run_async
 
         self.log.info(
-            "Waiting (connection %s, every %.0f s, until %s): %s",
+            "Waiting (connection %s, every %s s, until %s): %s",
             self.asm_conn_id,
             self.poll_interval,
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.deadline)),
