@@ -20,21 +20,26 @@ class Samples:
 
 
 def measure(
-    variants: dict[str, Callable[[], object]], n: int, repeats: int, emulator_pid: int, warmup: int = 5
+    variants: dict[str, Callable[[], object]],
+    n: int | dict[str, int],
+    repeats: int,
+    emulator_pid: int,
+    warmup: int = 5,
 ) -> dict[str, Samples]:
-    """Run every variant ``n`` times per repeat, variants interleaved so load hits them alike."""
+    """Run every variant ``n`` times per repeat (``n`` may differ per variant), interleaved."""
     out = {name: Samples() for name in variants}
     for fn in variants.values():
         for _ in range(warmup):
             fn()
     for _ in range(repeats):
         for name, fn in variants.items():
+            count = n if isinstance(n, int) else n[name]
             gc.collect()
             s0, c0, w0 = cpu_seconds(emulator_pid), time.process_time(), time.perf_counter()
-            for _ in range(n):
+            for _ in range(count):
                 fn()
             w1, c1, s1 = time.perf_counter(), time.process_time(), cpu_seconds(emulator_pid)
-            out[name].wall.append((w1 - w0) * 1000 / n)
-            out[name].cpu.append((c1 - c0) * 1000 / n)
-            out[name].server.append((s1 - s0) * 1000 / n)
+            out[name].wall.append((w1 - w0) * 1000 / count)
+            out[name].cpu.append((c1 - c0) * 1000 / count)
+            out[name].server.append((s1 - s0) * 1000 / count)
     return out
