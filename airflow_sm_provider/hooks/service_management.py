@@ -207,6 +207,13 @@ class ServiceManagementHook(BaseHook):
         if isinstance(key, str) and key.strip():
             found.append(key)
             found.append(key.strip())
+            # The masker matches whole strings; a single PEM/base64 line logged on its own (by a
+            # library, in a traceback) must be hidden too.
+            found.extend(
+                line.strip()
+                for line in key.splitlines()
+                if len(line.strip()) >= 16 and not line.lstrip().startswith("-----")
+            )
         return found
 
     @classmethod

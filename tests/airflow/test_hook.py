@@ -223,6 +223,15 @@ def test_key_material_and_password_are_masked(make_hook: Any, asm_endpoint: dict
     assert "pw-xyz-123" not in repr(hook.settings) and p12_b64 not in repr(hook.settings)
 
 
+def test_each_pem_line_is_masked(make_hook: Any, asm_endpoint: dict[str, Any]) -> None:
+    from airflow.sdk._shared.secrets_masker.secrets_masker import redact
+
+    pem = Path(asm_endpoint["client_pem"]).read_text()
+    _ = make_hook(certificate_path=None, certificate_private_key=pem).settings
+    key_line = _key_block(pem.encode()).decode().splitlines()[3]
+    assert key_line not in str(redact(f"oops: {key_line}"))
+
+
 def test_async_settings_and_client(asm_endpoint: dict[str, Any]) -> None:
     import asyncio
 
