@@ -65,11 +65,12 @@ class GuardedSwap:
         *,
         extras: dict[str, Any],
         state_store: Any,
+        run_id: str | None,
         on_request: Callable[[str | None], None],
         log: Any,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.client, self.service, self.s = client, service_name, settings
+        self.client, self.service, self.s, self.run_id = client, service_name, settings, run_id
         self.ctx = ssl_context_from_extras(extras)
         self.store, self.on_request, self.log, self.sleep = state_store, on_request, log, sleep
         self.report = new_report(service_name, settings)
@@ -116,13 +117,17 @@ class GuardedSwap:
         except Exception as exc:  # the store is an optimisation; reconciling by names still works
             self.log.warning("Cannot read the task state store (%s); reconciling by slot names only", exc)
             return {}
-        return value if isinstance(value, dict) else {}
+        if not isinstance(value, dict) or not self.run_id or value.get("run_id") != self.run_id:
+            return {}  # only a retry of this very run may reconcile on it, never a later run
+        return value
 
     def _save_intent(self, old: str | None, new: str) -> None:
         if self.store is None:
             return
         try:
-            self.store.set(STATE_KEY, {"old": old or "", "new": new, "at": utcnow_iso()})
+            self.store.set(
+                STATE_KEY, {"old": old or "", "new": new, "at": utcnow_iso(), "run_id": self.run_id}
+            )
         except Exception as exc:
             self.log.warning("Cannot write the task state store (%s); a retry will reconcile by names", exc)
 
@@ -139,7 +144,10 @@ class GuardedSwap:
             # An earlier try already flipped (swaps are not idempotent): verify, never flip again.
             old = intent.get("old") or (stag.name if stag is not None else None)
             self.report.update(old_production=old, new_production=prod.name)
-            self._check("reconcile", True, f"production already holds {prod.name}; not swapping again")
+            why = "expected_new_deployment" if self.s.expected_new else f"an earlier try of run {self.run_id}"
+            self._check(
+                "reconcile", True, f"production already holds {prod.name} ({why}); not swapping again"
+            )
             if self._verify_after(prod.name):
                 return self._finish(
                     "already_promoted", f"{prod.name} was already in production and is healthy"
@@ -418,6 +426,7 @@ class AsmGuardedSwapOperator(BaseOperator):
             settings,
             extras=extras,
             state_store=context.get("task_state_store"),
+            run_id=context.get("run_id"),
             on_request=self._remember_request,
             log=self.log,
         )

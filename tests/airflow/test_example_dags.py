@@ -1,0 +1,177 @@
+"""The example DAGs: they parse without import errors or network, and the swap and teardown DAGs work.
+
+``blue_green_release`` runs end to end in ``test_blue_green.py``; here are the parse checks, the
+manual swap (with and without ``rollback``) and the nightly teardown (dry run and real run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from harness import run_dag, task_states, xcom_value
+from test_blue_green_support import (
+    EXAMPLES,
+    deploy,
+    ensure_pool,
+    example_dag,
+    make_client,
+    new_service,
+    slots,
+)
+
+DAG_IDS = {"blue_green_release", "nightly_teardown", "staging_to_production_swap"}
+
+
+@pytest.fixture
+def client(asm_endpoint: dict[str, Any], asm_conn_id: str) -> Iterator[Any]:
+    ensure_pool()
+    with make_client(asm_endpoint) as c:
+        yield c
+
+
+def test_example_dags_parse_without_errors_and_without_network(tmp_path: Any) -> None:
+    """Parse the folder in a fresh interpreter whose sockets refuse to connect anywhere."""
+    script = textwrap.dedent(
+        f"""
+        import json, socket
+        def no_network(*args, **kwargs):
+            raise AssertionError(f"network call at parse time: {{args!r}}")
+        socket.socket.connect = no_network
+        socket.socket.connect_ex = no_network
+        socket.create_connection = no_network
+        socket.getaddrinfo = no_network
+        from airflow.dag_processing.dagbag import DagBag
+        bag = DagBag({str(EXAMPLES)!r})
+        out = {{"errors": {{k: str(v) for k, v in bag.import_errors.items()}}, "dags": {{}}}}
+        for dag_id, dag in bag.dags.items():
+            out["dags"][dag_id] = {{
+                "doc": bool(dag.doc_md), "schedule": str(dag.schedule), "tasks": sorted(dag.task_ids),
+                "max_active_runs": dag.max_active_runs,
+                "pools": sorted({{t.pool for t in dag.tasks}}),
+            }}
+        print("RESULT" + json.dumps(out))
+        """
+    )
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'a.db'}",
+    }
+    env.pop("AIRFLOW_CONN_ASM_DEFAULT", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=180, check=False
+    )
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
+    assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = json.loads(line[len("RESULT") :])
+    assert out["errors"] == {}
+    assert set(out["dags"]) == DAG_IDS
+    for dag_id, info in out["dags"].items():
+        assert info["doc"], f"{dag_id} has no documentation"
+    assert out["dags"]["staging_to_production_swap"]["schedule"] == "None"
+    release = out["dags"]["blue_green_release"]
+    assert release["max_active_runs"] == 1 and "asm_blue_green" in release["pools"]
+    assert release["schedule"] != "None" and out["dags"]["nightly_teardown"]["schedule"] != "None"
+
+
+def _promote(client: Any, service: str, name: str) -> None:
+    deploy(client, service, "staging", name)
+    client.swap_deployment(service, None, name).wait(timeout=60, poll_interval=0.05)
+
+
+def test_manual_swap_then_rollback(client: Any) -> None:
+    service = new_service(client)
+    _promote(client, service, "v1")
+    deploy(client, service, "staging", "v2")
+    dag = example_dag("staging_to_production_swap", "staging_to_production_swap")
+    conf = {"service_name": service, "bake_seconds": 0, "expected_deployment": "v2", "rollback": False}
+    dr = run_dag(dag, run_conf=conf)
+    assert dr.state == "success", task_states(dr)
+    assert slots(client, service) == {"production": "v2", "staging": "v1"}
+    # Every param explicitly: dag.test() on one DAG object carries the previous run's conf over.
+    conf = {"service_name": service, "bake_seconds": 0, "expected_deployment": "", "rollback": True}
+    dr = run_dag(dag, run_conf=conf)
+    report = xcom_value(dr, "guarded_swap", "swap_report")
+    assert dr.state == "success"
+    assert report["mode"] == "rollback" and report["new_production"] == "v1"
+    assert slots(client, service) == {"production": "v1", "staging": "v2"}
+
+
+def test_manual_rollback_needs_an_occupied_production(client: Any) -> None:
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    dag = example_dag("staging_to_production_swap", "staging_to_production_swap")
+    conf = {"service_name": service, "bake_seconds": 0, "expected_deployment": "", "rollback": True}
+    dr = run_dag(dag, run_conf=conf)
+    report = xcom_value(dr, "guarded_swap", "swap_report")
+    assert dr.state == "failed"
+    assert report["outcome"] == "refused" and "nothing to roll back" in report["message"]
+    assert slots(client, service) == {"production": None, "staging": "v1"}
+
+
+def _storage(client: Any, name: str, **props: str) -> str:
+    client.create_storage_account(
+        name, "test", name, location="West Europe", extended_properties=props or None
+    ).wait(timeout=60, poll_interval=0.05)
+    return name
+
+
+def _exists(fn: Any, *args: Any) -> bool:
+    from airflow_sm_provider.client.errors import NotFoundError
+
+    try:
+        fn(*args)
+    except NotFoundError:
+        return False
+    return True
+
+
+def test_nightly_teardown_dry_run_then_real_run(client: Any) -> None:
+    suffix = os.urandom(3).hex()
+    doomed = new_service(client, "eph", ephemeral="true")
+    doomed_empty = new_service(client, "eph", ephemeral="true")
+    no_prefix = new_service(client, "keep", ephemeral="true")
+    no_property = new_service(client, "eph")
+    not_true = new_service(client, "eph", ephemeral="false")
+    _promote(client, doomed, "v1")
+    deploy(client, doomed, "staging", "v2")
+    deploy(client, no_property, "staging", "v1")
+    doomed_sa = _storage(client, f"eph{suffix}a", ephemeral="true")
+    kept_sa = _storage(client, f"eph{suffix}b")
+    other_sa = _storage(client, f"keep{suffix}", ephemeral="true")
+    dag = example_dag("nightly_teardown", "nightly_teardown")
+
+    conf = {
+        "name_prefix": "eph-",
+        "ephemeral_property": "ephemeral",
+        "ephemeral_value": "true",
+        "match": "all",
+    }
+    dr = run_dag(dag, run_conf={**conf, "dry_run": True})
+    assert dr.state == "success", task_states(dr)
+    plan = xcom_value(dr, "find_ephemeral")["plan"]
+    planned = {item["name"] for item in plan}
+    assert {doomed, doomed_empty, f"{doomed}/v1", f"{doomed}/v2", doomed_sa} <= planned
+    assert not planned & {no_prefix, no_property, not_true, kept_sa, other_sa}
+    assert slots(client, doomed) == {"production": "v1", "staging": "v2"}  # dry run: nothing deleted
+    assert _exists(client.get_storage_account_properties, doomed_sa)
+
+    dr = run_dag(dag, run_conf={**conf, "dry_run": False})
+    states = task_states(dr)
+    assert dr.state == "success", states
+    for gone in (doomed, doomed_empty):
+        assert not _exists(client.get_hosted_service_properties, gone)
+    assert not _exists(client.get_storage_account_properties, doomed_sa)
+    for kept in (no_prefix, no_property, not_true):
+        assert _exists(client.get_hosted_service_properties, kept)
+    assert slots(client, no_property) == {"production": None, "staging": "v1"}
+    assert _exists(client.get_storage_account_properties, kept_sa)
+    assert _exists(client.get_storage_account_properties, other_sa)
