@@ -149,9 +149,9 @@ def quietly(log_file: Path, timeline: Timeline) -> Iterator[None]:
 
 def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any] | None, str]:
     """One ``dag.test()`` run; returns (run state, swap report or None, per-task summary)."""
-    from airflow import settings
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
     from sqlalchemy import select as sa_select
 
     conf = {
@@ -163,7 +163,7 @@ def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any]
         "keep_previous": False,
     }
     dr = dag.test(run_conf=conf)
-    with settings.Session() as session:
+    with create_session() as session:
         tis = session.scalars(
             sa_select(TaskInstance).where(TaskInstance.dag_id == dr.dag_id, TaskInstance.run_id == dr.run_id)
         ).all()
@@ -250,11 +250,11 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
 
         for version, cscfg, expected, outcome, why in RELEASES:
             timeline.step(f"release {version}: {why}")
-            state, report, tasks = run_release(dag, version, cscfg)
-            timeline.step(f"release {version}: DAG run {state} (expected {expected})", f"tasks: {tasks}")
+            run_state, report, tasks = run_release(dag, version, cscfg)
+            timeline.step(f"release {version}: DAG run {run_state} (expected {expected})", f"tasks: {tasks}")
             timeline.step(f"release {version}: report", report_lines(report))
-            if state != expected:
-                problems.append(f"release {version}: DAG run {state}, expected {expected}")
+            if run_state != expected:
+                problems.append(f"release {version}: DAG run {run_state}, expected {expected}")
             got = report.get("outcome") if report else None
             if got != outcome:
                 problems.append(f"release {version}: guarded swap outcome {got}, expected {outcome}")

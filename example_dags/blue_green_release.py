@@ -172,5 +172,5 @@ with DAG(
         client.delete_deployment(service, old).wait(timeout=1800, poll_interval=POLL)
         return {"service_name": service, "retired": old}
 
-    retired = retire_previous(swap.output)
+    retired = retire_previous(swap.output)  # type: ignore[arg-type]  # resolves to the report at run time
     prepared >> clear_staging >> deploy >> ready >> swap

@@ -130,10 +130,11 @@ with DAG(
         """One list of the plan, as the input of a mapped delete task (empty on a dry run)."""
         return list(plan[kind])
 
+    # The XComArg ``plan`` resolves to the dict at run time; mypy only sees the XComArg.
     plan = find_ephemeral()
-    deployments = targets.override(task_id="deployments_to_delete")(plan, "deployments")
-    services = targets.override(task_id="services_to_delete")(plan, "services")
-    accounts = targets.override(task_id="storage_accounts_to_delete")(plan, "storage_accounts")
+    deployments = targets.override(task_id="deployments_to_delete")(plan, "deployments")  # type: ignore[arg-type]
+    services = targets.override(task_id="services_to_delete")(plan, "services")  # type: ignore[arg-type]
+    accounts = targets.override(task_id="storage_accounts_to_delete")(plan, "storage_accounts")  # type: ignore[arg-type]
     delete_deployments = AsmDeleteDeploymentOperator.partial(
         task_id="delete_deployments", asm_conn_id=CONN_ID, if_missing="ignore", poll_interval=POLL
     ).expand_kwargs(deployments)
