@@ -11,7 +11,7 @@ Runnable blocks: a fenced block whose info string is ``python run`` or ``bash ru
 file by file in document order, against one local emulator started for the check. Every block of a
 file runs in the same scratch directory (so a later block sees the files an earlier one made), with
 the environment variable ``ASM_STATE_DIR`` pointing at the emulator's state directory (its
-``endpoint.json`` has host, subscription id, certificate and CA paths). ``python run setup`` marks a
+``endpoint.json`` has host, subscription id, certificate and CA paths) and ``ASM_POLL_INTERVAL=0.2``. ``python run setup`` marks a
 block that is run before every later ``python run`` block of the same file (shared imports and
 variables); ``<lang> file=PATH`` writes the block to PATH in the scratch directory without running it.
 Blocks run with the venv's ``python``/``airflow`` first on PATH, without inherited ``AIRFLOW_*``
@@ -141,6 +141,7 @@ def block_env(state_dir: Path) -> dict[str, str]:
     env["ASM_STATE_DIR"] = str(state_dir)
     env["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     env["PYTHONUNBUFFERED"] = "1"
+    env["ASM_POLL_INTERVAL"] = "0.2"  # the emulator runs at speed 200: poll often
     return env
 
 
