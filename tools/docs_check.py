@@ -142,6 +142,7 @@ def block_env(state_dir: Path) -> dict[str, str]:
     env["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     env["PYTHONUNBUFFERED"] = "1"
     env["ASM_POLL_INTERVAL"] = "0.2"  # the emulator runs at speed 200: poll often
+    env["AIRFLOW_HOME"] = str(state_dir.parent / "airflow-home")  # never the user's ~/airflow
     return env
 
 
