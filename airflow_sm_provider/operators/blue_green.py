@@ -1,21 +1,12 @@
 """Guarded blue-green swap for classic Cloud Services: gate -> flip -> verify/bake -> (swap back).
 
-Why: a classic VIP swap is only the flip. Mature blue-green tools go "ready -> gate -> flip ->
-bake -> retire" (docs/blue-green.md), and a scheduled release must never flip a broken build into
-production, nor leave one there. :class:`AsmGuardedSwapOperator` adds the gates around the flip:
-
-* before: staging holds a deployment, it is ``Running`` with every instance ``ReadyRole``, no
-  operation holds either deployment (``Locked``; we wait, bounded, and never swap over a lock),
-  and ``<staging Url><health_path>`` answers ``expected_status``;
-* flip: Swap Deployment (an empty production slot means the staging deployment is *moved*);
-* after: production is the new deployment, ready, and healthy -- first check and then every check
-  of the bake window; otherwise swap back (only if the previous production sits in staging) and fail.
-
-Swaps are not idempotent (a second swap flips back), so the operator reconciles before acting: if
-production already holds the intended deployment (an earlier try swapped, then died), it verifies
-instead of swapping again. Everything that happened is returned as a JSON report through XCom
-(``return_value`` on success, key ``swap_report`` always) -- names, slot states, times, every
-check -- and holds no secret.
+A classic VIP swap is only the flip. :class:`AsmGuardedSwapOperator` adds what mature blue-green
+tools have around it (docs/blue-green.md): before, staging must hold a deployment that is Running,
+every instance ReadyRole, unlocked (we wait, bounded, and never swap over a lock) and healthy;
+after, production must be the new deployment, ready and healthy through the bake window, or it is
+swapped back (if the previous production is still in staging) and the task fails. Swaps are not
+idempotent, so a production slot that already holds the intended deployment is verified, never
+flipped again. The JSON report goes to XCom (``return_value``; ``swap_report`` always), no secrets.
 """
 
 from __future__ import annotations
@@ -37,7 +28,9 @@ from airflow_sm_provider.operators.health import (
     assess_deployment,
     check_health,
     format_report,
+    load_intent,
     new_report,
+    save_intent,
     slot_summary,
     ssl_context_from_extras,
     utcnow_iso,
@@ -49,9 +42,6 @@ if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
 
 __all__ = ["AsmGuardedSwapOperator", "GuardedSwap", "SwapRefused", "SwapSettings"]
-
-#: Task-state-store key of the swap intent (survives retries of the same task instance).
-STATE_KEY = "asm_guarded_swap"
 
 
 class GuardedSwap:
@@ -109,28 +99,6 @@ class GuardedSwap:
     def _refuse(self, outcome: str, message: str, *, final: bool = False) -> NoReturn:
         raise SwapRefused(self._finish(outcome, message), final)
 
-    def _intent(self) -> dict[str, Any]:
-        if self.store is None:
-            return {}
-        try:
-            value = self.store.get(STATE_KEY)
-        except Exception as exc:  # the store is an optimisation; reconciling by names still works
-            self.log.warning("Cannot read the task state store (%s); reconciling by slot names only", exc)
-            return {}
-        if not isinstance(value, dict) or not self.run_id or value.get("run_id") != self.run_id:
-            return {}  # only a retry of this very run may reconcile on it, never a later run
-        return value
-
-    def _save_intent(self, old: str | None, new: str) -> None:
-        if self.store is None:
-            return
-        try:
-            self.store.set(
-                STATE_KEY, {"old": old or "", "new": new, "at": utcnow_iso(), "run_id": self.run_id}
-            )
-        except Exception as exc:
-            self.log.warning("Cannot write the task state store (%s); a retry will reconcile by names", exc)
-
     def summary(self) -> str:
         return format_report(self.report)
 
@@ -138,7 +106,7 @@ class GuardedSwap:
     def run(self) -> dict[str, Any]:
         prod, stag = self._slots()
         self.report["before"] = {"production": slot_summary(prod), "staging": slot_summary(stag)}
-        intent = self._intent()
+        intent = load_intent(self.store, self.run_id, self.log)
         target = self.s.expected_new or intent.get("new")
         if prod is not None and target and prod.name == target:
             # An earlier try already flipped (swaps are not idempotent): verify, never flip again.
@@ -168,7 +136,7 @@ class GuardedSwap:
         self._check("pre_swap_recheck", True, "slots unchanged and unlocked right before the swap")
         old, new = _name(prod), stag.name
         self.report.update(old_production=old, new_production=new)
-        self._save_intent(old, new)
+        save_intent(self.store, self.run_id, old, new, self.log)
         self.log.info("Swapping %s into production of %s (previous production: %s)", new, self.service, old)
         self.report["swap_request_id"] = self._swap(old, new, "swap")
         self.report.update(swapped=True, swapped_at=utcnow_iso())
@@ -240,7 +208,7 @@ class GuardedSwap:
         except AsmError as exc:
             self._check(f"{phase}_operation", False, str(exc))
             prod = self._slot("production")
-            flipped = _name(prod) == (source if phase == "swap" else production)
+            flipped = _name(prod) == source
             self.report["swapped"] = self.report["swapped"] or (phase == "swap" and flipped)
             self._refuse(
                 f"{phase}_failed",

@@ -1,6 +1,9 @@
-"""HTTP health probes for the blue-green gates.
+"""The checks behind the guarded swap: HTTP health probes, deployment readiness, the report.
 
-Why a module of its own: a VIP swap in classic Cloud Services has no health gate of its own, so the
+``blue_green.py`` holds the swap's state machine and the operator; everything it *judges with* lives
+here, free of Airflow imports, so it can be read (and reused, e.g. by ``make demo``) on its own.
+
+HTTP probes: a VIP swap in classic Cloud Services has no health gate of its own, so the
 guarded swap checks the application itself -- the staging URL before the flip, the production URL
 after it. The probe must trust exactly what the Airflow connection trusts (the emulator and private
 deployments use a private CA), must not pick up proxy or CA settings from the environment (the
@@ -293,3 +296,36 @@ def new_report(service_name: str, settings: SwapSettings) -> dict[str, Any]:
         "finished_at": None,
         "checks": [],
     }
+
+
+# --- retry reconciliation ---------------------------------------------------------------------------
+#: Task-state-store key of the swap intent (survives retries of the same task instance).
+STATE_KEY = "asm_guarded_swap"
+
+
+def load_intent(store: Any, run_id: str | None, log: Any) -> dict[str, Any]:
+    """What an earlier try of *this* run was about to swap (``{"old", "new"}``), or ``{}``.
+
+    The store is an optimisation: without it, reconciling by ``expected_new_deployment`` still works.
+    An intent written by another run is ignored -- only a retry may skip its own swap.
+    """
+    if store is None:
+        return {}
+    try:
+        value = store.get(STATE_KEY)
+    except Exception as exc:
+        log.warning("Cannot read the task state store (%s); reconciling by slot names only", exc)
+        return {}
+    if not isinstance(value, dict) or not run_id or value.get("run_id") != run_id:
+        return {}
+    return value
+
+
+def save_intent(store: Any, run_id: str | None, old: str | None, new: str, log: Any) -> None:
+    """Record the swap about to be sent, so a retry after a crash does not send it twice."""
+    if store is None:
+        return
+    try:
+        store.set(STATE_KEY, {"old": old or "", "new": new, "at": utcnow_iso(), "run_id": run_id})
+    except Exception as exc:
+        log.warning("Cannot write the task state store (%s); a retry will reconcile by names", exc)
