@@ -102,23 +102,25 @@ def server_pki(directory: Path) -> ServerPki:
 _PEM_BODY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----\s*(.+?)\s*-----END", re.S)
 
 
-def private_key_needles(pem: bytes) -> list[str]:
+def private_key_needles(pem: bytes, *, marker: bool = True) -> list[str]:
     """Strings that would betray a private key: the PEM markers and chunks of the base64 body.
 
     Every 48-character slice of the body (whitespace removed) is a needle, so a log that holds
-    even one line of the key is caught, while public certificate text is not.
+    even one line of the key is caught, while public certificate text is not. The first 64
+    characters are skipped: the PKCS#8 header of every RSA-2048 key is the same. ``marker``
+    adds the generic "PRIVATE KEY-----" (any key at all), for places that must hold none.
     """
-    needles = ["PRIVATE KEY-----"]
+    needles = ["PRIVATE KEY-----"] if marker else []
     for match in _PEM_BODY.finditer(pem):
         body = b"".join(match.group(1).split()).decode()
-        needles.extend(body[i : i + 48] for i in range(0, max(len(body) - 48, 1), 48))
+        needles.extend(body[i : i + 48] for i in range(64, max(len(body) - 48, 65), 48))
     return needles
 
 
 def der_needles(der: bytes) -> list[str]:
     """Chunks of the base64 of a binary secret (e.g. a PKCS#12), as it would appear in text."""
     text = base64.b64encode(der).decode()
-    return [text[i : i + 48] for i in range(0, max(len(text) - 48, 1), 48)]
+    return [text[i : i + 48] for i in range(64, max(len(text) - 48, 65), 48)]
 
 
 def find_secrets(texts: Iterable[tuple[str, str]], needles: Iterable[str]) -> list[str]:
