@@ -89,7 +89,13 @@ POWER_STATES: Final = ("Starting", "Started", "Stopping", "Stopped", "Unknown")
 POST_SHUTDOWN_ACTIONS: Final = ("Stopped", "StoppedDeallocated")
 CHANGE_CONFIGURATION_MODES: Final = ("Auto", "Manual", "Simultaneous")
 
-STORAGE_ACCOUNT_TYPES: Final = ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Premium_LRS")
+STORAGE_ACCOUNT_TYPES: Final = (
+    "Standard_LRS",
+    "Standard_ZRS",
+    "Standard_GRS",
+    "Standard_RAGRS",
+    "Premium_LRS",
+)
 OS_TYPES: Final = ("Linux", "Windows")
 
 # --- Limits (sections 4.2, 4.4) ----------------------------------------------------------------
