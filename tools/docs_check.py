@@ -11,9 +11,10 @@ Runnable blocks: a fenced block whose info string is ``python run`` or ``bash ru
 file by file in document order, against one local emulator started for the check. Every block of a
 file runs in the same scratch directory (so a later block sees the files an earlier one made), with
 the environment variable ``ASM_STATE_DIR`` pointing at the emulator's state directory (its
-``endpoint.json`` has host, subscription id, certificate and CA paths) and ``ASM_POLL_INTERVAL=0.2``. ``python run setup`` marks a
-block that is run before every later ``python run`` block of the same file (shared imports and
-variables); ``<lang> file=PATH`` writes the block to PATH in the scratch directory without running it.
+``endpoint.json`` has host, subscription id, certificate and CA paths) and ``ASM_POLL_INTERVAL=0.2``.
+``python run setup`` marks a block that is run before every later ``python run`` block of the same
+file (shared imports and variables); ``<lang> file=PATH`` writes the block to PATH in the scratch
+directory without running it.
 Blocks run with the venv's ``python``/``airflow`` first on PATH, without inherited ``AIRFLOW_*``
 variables, each in its own process group (killed afterwards) and with a timeout.
 """
@@ -21,6 +22,7 @@ variables, each in its own process group (killed afterwards) and with a timeout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
@@ -169,15 +171,17 @@ def run_block(block: Block, setup: str, cwd: Path, env: dict[str, str]) -> str |
         out, _ = proc.communicate()
         return f"timed out after {BLOCK_TIMEOUT:.0f}s\n{out[-3000:]}"
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)  # anything the block left running in background
-        except ProcessLookupError:
-            pass
     where = f"{block.path.relative_to(REPO)}:{block.line}"
     print(f"  {where} ({block.lang}) {time.monotonic() - started:.1f}s rc={proc.returncode}", flush=True)
     if proc.returncode != 0:
         return f"exit code {proc.returncode}\n{out[-4000:]}"
     return None
+
+
+def is_runnable(block: Block) -> bool:
+    return "run" in block.flags or any(f.startswith("file=") for f in block.flags)
 
 
 def check_blocks(files: list[Path], only: str | None) -> list[str]:
@@ -192,7 +196,7 @@ def check_blocks(files: list[Path], only: str | None) -> list[str]:
                 if only and only not in path.name:
                     continue
                 _, blocks = scan(path)
-                runnable = [b for b in blocks if "run" in b.flags or any(f.startswith("file=") for f in b.flags)]
+                runnable = [b for b in blocks if is_runnable(b)]
                 if not runnable:
                     continue
                 print(f"{path.relative_to(REPO)}: {len(runnable)} runnable blocks", flush=True)
@@ -238,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         errors += check_reference()
         errors += check_blocks(files, args.only)
     for error in errors:
-        print(f"docs-check: {error}", file=sys.stderr)
-    print(f"docs-check: {'FAILED, ' + str(len(errors)) + ' problem(s)' if errors else 'ok'}")
+        print(f"docs-check: {error}", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    print(f"docs-check: {'FAILED, ' + str(len(errors)) + ' problem(s)' if errors else 'ok'}", file=sys.stderr)
     return 1 if errors else 0
 
 
