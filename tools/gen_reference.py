@@ -140,7 +140,7 @@ def inherited_params(cls: type) -> dict[str, str]:
     """:param docs of the class and all its bases in this package (own first)."""
     found: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if klass.__module__.startswith("airflow_sm_provider"):
+        if klass is cls or klass.__module__.startswith("airflow_sm_provider"):
             found.update(split_docstring(klass.__doc__ or "")[1])
     return found
 
