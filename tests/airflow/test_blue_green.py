@@ -132,6 +132,20 @@ def _swap_dag(dag_id: str, service: str, **kwargs: Any) -> Any:
     return dag
 
 
+def _warm_up() -> None:
+    """Pay Airflow's one-time in-process API start-up (seconds under load) before timing matters."""
+    from airflow.sdk import DAG, task
+
+    with DAG("bg_warm_up", schedule=None, start_date=START, catchup=False) as dag:
+
+        @task
+        def noop() -> None:
+            return None
+
+        noop()
+    assert run_dag(dag).state == "success"
+
+
 def _hold_lock(emulator: Any, client: Any, service: str, speed: float) -> None:
     """Start Update Deployment Status on staging with the emulator slowed down, so the operation
     (and the deployment's lock) lasts a few seconds; then restore the speed for everything else."""
@@ -149,7 +163,7 @@ def test_lock_held_by_another_operation_refuses_without_swapping(client: Any, as
     deploy(client, service, "staging", "v1")
     client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
     deploy(client, service, "staging", "v2")
-    _hold_lock(asm_emulator, client, service, speed=0.5)  # 5 s / 0.5 = a 10 s lock
+    _hold_lock(asm_emulator, client, service, speed=0.05)  # 5 s / 0.05: a 100 s lock, outlasts any start-up
     dr = run_dag(_swap_dag("bg_lock_refused", service, lock_wait_timeout=0.5))
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "failed"
@@ -165,7 +179,8 @@ def test_lock_held_by_another_operation_is_waited_for(client: Any, asm_emulator:
     deploy(client, service, "staging", "v1")
     client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
     deploy(client, service, "staging", "v2")
-    _hold_lock(asm_emulator, client, service, speed=0.5)  # a 10 s lock, longer than task start-up
+    _warm_up()  # so the 10 s lock below is still held when the swap task starts
+    _hold_lock(asm_emulator, client, service, speed=0.5)  # 5 s / 0.5: a 10 s lock
     dr = run_dag(_swap_dag("bg_lock_waited", service, lock_wait_timeout=120, expected_new_deployment="v2"))
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "success", report
