@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 import tempfile
 import time
@@ -104,6 +105,7 @@ def render(sections: list[Section], when: str, loads: list[tuple[str, str]], run
     ]
     for sec in sections:
         lines += [f"## {sec.title}", "", *sec.body, ""]
+    importlib.reload(analysis)  # written while the run goes on
     lines += ["## Analysis: profiles, what bounds the misses, proposed fixes", "", *analysis.TEXT, ""]
     return "\n".join(lines)
 

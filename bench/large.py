@@ -98,6 +98,7 @@ def run(ep: dict[str, str], emulator_pid: int, big_service: str) -> Section:
                 "x floor",
                 "client CPU ms",
                 "emulator CPU ms",
+                "x floor (CPU)",
             ],
             rows,
         ),
