@@ -161,6 +161,18 @@ def _as_number(conn_id: str, name: str, value: Any, kind: type[int] | type[float
     return number
 
 
+def _build_async_client(settings: AsmConnectionSettings) -> AsyncServiceManagementClient:
+    """Blocking part of ``get_async_conn`` (runs in a worker thread, never on the event loop).
+
+    Loading the certificate (file I/O, PKCS#12 key derivation), importing httpx on first use and
+    building the SSL context (temp file, key decryption) all block.
+    """
+    from airflow_sm_provider.client.aio import AsyncServiceManagementClient
+
+    credentials = settings.load_credentials()
+    return AsyncServiceManagementClient(**settings.client_kwargs(credentials))
+
+
 class ServiceManagementHook(BaseHook):
     """Connect to the classic Azure Service Management API with a management certificate.
 
@@ -249,12 +261,7 @@ class ServiceManagementHook(BaseHook):
         event loop is never blocked by file I/O or key decryption.
         """
         settings = await self.asettings()
-        credentials = await asyncio.to_thread(settings.load_credentials)
-        kwargs = settings.client_kwargs(credentials)
-        from airflow_sm_provider.client.aio import AsyncServiceManagementClient
-
-        # The constructor builds the SSL context (blocking: temp file, key decryption).
-        return await asyncio.to_thread(AsyncServiceManagementClient, **kwargs)
+        return await asyncio.to_thread(_build_async_client, settings)
 
     def close(self) -> None:
         """Release the sync client's session (safe to call more than once)."""
@@ -271,7 +278,7 @@ class ServiceManagementHook(BaseHook):
             subscription, host = settings.subscription_id, settings.host
             client = self.get_conn()
             thumbprint = self.credentials.thumbprint if self.credentials else None
-            subscription = client.subscription_id if hasattr(client, "subscription_id") else subscription
+            subscription = getattr(client, "subscription_id", subscription)  # may come from .publishsettings
             sub = client.get_subscription()
         except Exception as exc:
             return False, explain_failure(exc, subscription=subscription, thumbprint=thumbprint, host=host)
