@@ -4,7 +4,8 @@ Starts ``airflow api-server`` on a fresh AIRFLOW_HOME (migrated SQLite DB, simpl
 all-admins mode, ``[core] test_connection = Enabled``), opens Admin > Connections > Add Connection,
 chooses "Azure Service Management (classic)", checks the provider's labels and placeholders, fills the
 form for the ``asm_emulator`` fixture, saves, presses "Test Connection" and reads the success toast.
-Saves the filled form as docs/img/connection-form.png (used by docs/getting-started.md).
+Screenshots the filled form into the test's tmp dir; with ``ASM_UI_UPDATE_SCREENSHOT=1`` also into
+docs/img/connection-form.png (used by docs/getting-started.md), so normal runs leave the tree clean.
 
 Needs the Debian packages ``chromium`` (and ``chromium-driver`` is not used: Playwright drives the
 binary over CDP) and the Python package ``playwright`` (never ``playwright install``).
@@ -170,7 +171,7 @@ def _fix_portless_test_request(route: Any, counter: list[int]) -> None:
     route.continue_(post_data=json.dumps(body))
 
 
-def test_add_connection_form_and_test_button(api_server: str, asm_emulator: Any) -> None:
+def test_add_connection_form_and_test_button(api_server: str, asm_emulator: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ep = asm_emulator.endpoint
@@ -223,8 +224,11 @@ def test_add_connection_form_and_test_button(api_server: str, asm_emulator: Any)
             dialog.locator("input[name='element_subscription_id']").fill(ep["subscription_id"])
             dialog.locator("input[name='element_certificate_path']").fill(ep["client_pem"])
             dialog.locator("input[name='element_ca_bundle']").fill(ep["ca_cert"])
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            dialog.screenshot(path=str(SCREENSHOT))
+            shot = tmp_path / SCREENSHOT.name
+            dialog.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
+            if os.environ.get("ASM_UI_UPDATE_SCREENSHOT") == "1":
+                shutil.copyfile(shot, SCREENSHOT)
 
             dialog.get_by_role("button", name="Save").click()
             row = page.get_by_role("row").filter(has_text=CONN_ID)
