@@ -45,10 +45,10 @@ def root_of(body: bytes) -> Any:
     1,000-image list). The mapping is namespace-agnostic, so nothing else changes.
     """
     head_end = body.find(b">", 0, 4096)
-    if head_end > 0:
-        at = body.find(_NS_DECL, 0, head_end)
-        if at > 0:
-            body = body[:at] + body[at + len(_NS_DECL) :]
+    if head_end > 0 and body.find(_NS_DECL, 0, head_end) > 0:
+        # The first occurrence is the one in the root start tag. One ``replace`` is one copy;
+        # slicing and concatenating made two and cost a whole parse's worth of time on 700 KiB.
+        body = body.replace(_NS_DECL, b"", 1)
     return parse_xml(body)
 
 
