@@ -95,11 +95,6 @@ def _local(tag: str) -> str:
     return tag[tag.rfind("}") + 1 :]
 
 
-def _text(el: Any) -> str:
-    t = el.text
-    return t if t is not None else ""
-
-
 def _int(el: Any) -> int:
     t = el.text
     if not t:
@@ -164,7 +159,6 @@ def _dict(el: Any) -> dict[str, str]:
 
 
 _SIMPLE: dict[str, _Conv] = {
-    STR: _text,
     INT: _int,
     OPTINT: _optint,
     BOOL: _bool,
@@ -174,27 +168,41 @@ _SIMPLE: dict[str, _Conv] = {
 }
 _SCALAR_DEFAULTS: dict[str, Any] = {STR: "", INT: 0, OPTINT: None, BOOL: False, B64: ""}
 
+_Parse = Callable[[Any], Any]
+
 
 class _Compiled:
-    """A spec compiled for parsing: tag table, immutable defaults, and factories for mutable ones."""
+    """A spec compiled for parsing, once per class (on first use).
 
-    __slots__ = ("cls", "defaults", "factories", "table")
+    ``text``: tag -> attribute for plain-text fields (the bulk of every response), so the hot loop
+    is one dict lookup and one ``.text`` per element; ``other``: tag -> (attribute, kind, converter)
+    for the rest. Both are keyed by the bare and the ASM-namespaced tag. ``defaults`` holds the
+    immutable parse defaults, ``factories`` the mutable ones (new list/dict/model per instance).
+    ``parse`` is the element -> instance function (a closure over these tables).
+    """
+
+    __slots__ = ("cls", "defaults", "factories", "other", "parse", "text")
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
-        self.table: dict[str, tuple[str, _Conv | None]] = {}
+        self.text: dict[str, str] = {}
+        self.other: dict[str, tuple[str, str, _Conv]] = {}
         self.defaults: dict[str, Any] = {}
         self.factories: list[tuple[str, Callable[[], Any]]] = []
         for f in spec_of(cls).fields:
             if not f.read:
                 continue
             conv, default, factory = self._converter(f)
-            self.table[f.tag] = (f.attr, conv)
-            self.table[f"{{{NS}}}{f.tag}"] = (f.attr, conv)
+            for tag in (f.tag, f"{{{NS}}}{f.tag}"):
+                if conv is None:
+                    self.text[tag] = f.attr
+                else:
+                    self.other[tag] = (f.attr, f.kind, conv)
             if factory is None:
                 self.defaults[f.attr] = default
             else:
                 self.factories.append((f.attr, factory))
+        self.parse: _Parse = _element_parser(self)
 
     @staticmethod
     def _converter(f: F) -> tuple[_Conv | None, Any, Callable[[], Any] | None]:
@@ -210,13 +218,109 @@ class _Compiled:
         if model is None:
             raise TypeError(f"field {f.tag} of kind {f.kind} needs a model")
         if f.kind == MODEL:
-            if f.optional:
-                return (lambda el, m=model: parse_element(el, m)), None, None
-            return (lambda el, m=model: parse_element(el, m)), None, (lambda m=model: empty(m))
+            conv = _lazy_parser(model)
+            return conv, None, (None if f.optional else (lambda m=model: empty(m)))
         if f.kind == LIST:
-            item, poly = f.item, f.poly
-            return (lambda el, m=model: _parse_list(el, m, item, poly)), None, list
+            return _list_parser(model, f.item, f.poly), None, list
         raise TypeError(f"unknown field kind {f.kind!r}")
+
+
+def _element_parser(comp: _Compiled) -> _Parse:
+    """The element -> instance function of one compiled spec.
+
+    Every response element passes through the loop below, so it is kept to the minimum: one
+    lookup of the element's tag among the plain-text fields and one ``.text`` read. Anything else
+    (converted fields, other namespaces, unknown elements, comments) takes the slow branch.
+    Instances are made without ``__init__``: ``object.__new__`` and the finished attribute dict.
+    """
+    cls, defaults, factories = comp.cls, comp.defaults, tuple(comp.factories)
+    text_get, other_get = comp.text.get, comp.other.get
+    new = object.__new__
+
+    def parse(el: Any) -> Any:
+        values = defaults.copy()
+        for child in el:
+            tag = child.tag
+            attr = text_get(tag)
+            if attr is not None:
+                values[attr] = child.text or ""  # lxml gives None, never "", for no text
+                continue
+            entry = other_get(tag)
+            if entry is None:
+                if not isinstance(tag, str):
+                    continue  # comment / processing instruction
+                tag = _local(tag)  # some other namespace: match on the local name
+                attr = text_get(tag)
+                if attr is not None:
+                    values[attr] = child.text or ""
+                    continue
+                entry = other_get(tag)
+                if entry is None:
+                    continue  # unknown element: tolerated
+            attr, kind, conv = entry
+            if kind is BOOL:  # inline: as _bool, without a call
+                t = child.text
+                values[attr] = t is not None and (t == "true" or t.strip().lower() == "true")
+            elif kind is INT:  # inline: as _int
+                t = child.text
+                try:
+                    values[attr] = int(t) if t else 0
+                except ValueError:
+                    values[attr] = 0
+            else:
+                values[attr] = conv(child)
+        for attr, factory in factories:
+            if attr not in values:
+                values[attr] = factory()
+        obj: Any = new(cls)
+        obj.__dict__ = values
+        return obj
+
+    return parse
+
+
+def _lazy_parser(cls: type) -> _Parse:
+    """``cls``'s parse function, compiled on first call (specs may refer to each other)."""
+    compiled: list[_Parse] = []
+
+    def parse(el: Any) -> Any:
+        if not compiled:
+            compiled.append(_compiled(cls).parse)
+        return compiled[0](el)
+
+    return parse
+
+
+def _list_parser(model: type, item: str, poly: Mapping[str, type] | None) -> _Parse:
+    """Parse a wrapper element's ``item`` children (any element when ``item`` is empty).
+
+    ``poly`` maps an ``i:type`` value to the item class. Item specs are compiled on first call
+    (specs refer to each other), then called directly.
+    """
+    names = frozenset((item, f"{{{NS}}}{item}")) if item else frozenset()
+    item_parse: _Parse | None = None
+    poly_parse: dict[str, _Parse] = {}
+
+    def parse(el: Any) -> list[Any]:
+        nonlocal item_parse
+        if item_parse is None:
+            poly_parse.update((name, _compiled(cls).parse) for name, cls in (poly or {}).items())
+            item_parse = _compiled(model).parse
+        out: list[Any] = []
+        append = out.append
+        for c in el:
+            tag = c.tag
+            if tag not in names and (not isinstance(tag, str) or (item and _local(tag) != item)):
+                continue
+            if poly_parse:
+                itype = c.get(_ITYPE)
+                if itype is not None:
+                    append(poly_parse.get(_local(itype.split(":")[-1]), item_parse)(c))
+                    continue
+            append(item_parse(c))
+        return out
+
+    return parse
 
 
 _COMPILED: dict[type, _Compiled] = {}
@@ -229,48 +333,11 @@ def _compiled(cls: type) -> _Compiled:
     return c
 
 
-def _parse_list(el: Any, model: type, item: str, poly: Mapping[str, type] | None) -> list[Any]:
-    out: list[Any] = []
-    for c in el:
-        tag = c.tag
-        if not isinstance(tag, str) or (item and _local(tag) != item):
-            continue
-        cls = model
-        if poly:
-            itype = c.get(_ITYPE)
-            if itype is not None:
-                cls = poly.get(_local(itype.split(":")[-1]), model)
-        out.append(parse_element(c, cls))
-    return out
-
-
 def parse_element(el: Any, cls: type[T]) -> T:
     """Map one element onto a new instance of ``cls`` (one pass over its children)."""
     comp = _COMPILED.get(cls) or _compiled(cls)
-    values = comp.defaults.copy()
-    get = comp.table.get
-    for child in el:
-        entry = get(child.tag)
-        if entry is None:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue  # comment / processing instruction
-            entry = get(_local(tag))  # some other namespace: match on the local name
-            if entry is None:
-                continue  # unknown element: tolerated
-        attr, conv = entry
-        if conv is None:  # plain text, the common case: no function call
-            text = child.text
-            values[attr] = text if text is not None else ""
-        else:
-            values[attr] = conv(child)
-    if comp.factories:
-        for attr, factory in comp.factories:
-            if attr not in values:
-                values[attr] = factory()
-    obj = object.__new__(cls)
-    obj.__dict__ = values
-    return obj
+    result: T = comp.parse(el)
+    return result
 
 
 def empty(cls: type[T]) -> T:
@@ -284,9 +351,16 @@ def empty(cls: type[T]) -> T:
     return obj
 
 
+_LISTS: dict[tuple[type, str | None], _Parse] = {}
+
+
 def parse_list(root: Any, cls: type[T], item: str | None = None) -> list[T]:
     """Parse a collection response (``<Images><OSImage/>...``) into a plain list."""
-    return _parse_list(root, cls, item if item is not None else spec_of(cls).root, None)
+    parse = _LISTS.get((cls, item))
+    if parse is None:
+        parse = _LISTS[cls, item] = _list_parser(cls, item if item is not None else spec_of(cls).root, None)
+    result: list[T] = parse(root)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
