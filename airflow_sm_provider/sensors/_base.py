@@ -194,6 +194,11 @@ class AsmBaseSensor(BaseSensorOperator):
 
         ``soft_fail`` / ``never_fail`` are applied by ``BaseSensorOperator.resume_execution``.
         """
-        result = raise_for_event(event, self.target_description)
+        try:
+            result = raise_for_event(event, self.target_description)
+        except AsmWaitError as exc:  # not an AirflowException, so resume_execution won't skip it
+            if self.never_fail:
+                raise AirflowSkipException("Skipping due to never_fail is set to True.") from exc
+            raise
         self.log.info("%s", result.get("message", ""))
         return result

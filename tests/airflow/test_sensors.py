@@ -241,3 +241,12 @@ def test_execute_complete_raises_per_status(event: dict[str, Any] | None, exc_na
     assert type(info.value).__name__ == exc_name
     if event and event.get("error_code"):
         assert "Code1" in str(info.value)
+
+
+def test_never_fail_skips_a_broken_wait_in_every_mode() -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    sensor = AsmOperationSensor(task_id="x", request_id="r1", never_fail=True)
+    event = {"status": "failed", "message": "m", "error_type": "TransportError"}
+    with pytest.raises(AirflowSkipException):
+        sensor.execute_complete(context={}, event=event)
