@@ -71,6 +71,15 @@ def airflow_home() -> Iterator[Path]:
         shutil.rmtree(HOME, ignore_errors=True)
 
 
+def db_session() -> Any:
+    """A session on this process's Airflow metadata DB (``settings.Session`` is Optional in types)."""
+    from airflow import settings
+
+    factory = settings.Session
+    assert factory is not None, "Airflow ORM not configured"
+    return factory()
+
+
 # --- emulator helpers --------------------------------------------------------------------------
 COUNT_ALL: dict[str, Any] = {"action": "slow", "delay": 0, "count": 0}
 

@@ -553,11 +553,9 @@ def test_operator_bad_values_after_render(
     with DAG("rel_bad_input_render", schedule=None, start_date=START, catchup=False) as dag:
         for task_id, override in bad_values.items():
             values = {**base, **override}
+            templated: dict[str, Any] = {k: "{{ params.v['" + k + "'] }}" for k in values}
             AsmCreateDeploymentOperator(
-                task_id=task_id,
-                asm_conn_id="asm_render",
-                params={"v": values},
-                **{k: "{{ params.v['" + k + "'] }}" for k in values},
+                task_id=task_id, asm_conn_id="asm_render", params={"v": values}, **templated
             )
     capfd.readouterr()
     with conn_env("asm_render", asm_connection_json(emu.endpoint)):

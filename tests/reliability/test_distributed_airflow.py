@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -94,7 +93,11 @@ def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster
     home = tmp_path / "airflow"
     dags = home / "dags"
     dags.mkdir(parents=True)
-    shutil.copy(ROOT / "example_dags" / "blue_green_release.py", dags / "blue_green_release.py")
+    # The example as shipped, except its @daily schedule: unpausing must not start a second
+    # (scheduled) release that would hold the one-slot pool and max_active_runs=1.
+    source = (ROOT / "example_dags" / "blue_green_release.py").read_text()
+    assert source.count('schedule="@daily"') == 1, "the example's schedule changed: update this test"
+    (dags / "blue_green_release.py").write_text(source.replace('schedule="@daily"', "schedule=None"))
     port = _free_port()
     conn = {
         "conn_type": "azure_service_management",
@@ -186,8 +189,21 @@ def test_release_dag_defers_through_the_real_triggerer(cluster: tuple[Cluster, d
     assert state == "success", (state, tis, c.output("scheduler")[-3000:])
     deferred = {t for t, s in seen if s == "deferred"}
     assert deferred & {"clear_staging", "deploy_to_staging", "wait_staging_ready", "guarded_swap"}, seen
-    assert "AsmOperationTrigger" in c.output("triggerer") or "AsmDeploymentReadyTrigger" in c.output(
-        "triggerer"
-    )
+    # The triggerer process (not the worker) ran the wait: its per-trigger log says it fired.
+    logs = c.home / "logs" / "dag_id=blue_green_release" / "run_id=dist_run"
+    task_log = (logs / "task_id=deploy_to_staging" / "attempt=1.log").read_text()
+    assert "Pausing task as DEFERRED" in task_log, task_log[-2000:]
+    trigger_logs = list((logs / "task_id=deploy_to_staging").glob("attempt=1.log.trigger.*.log"))
+    assert trigger_logs, sorted(p.name for p in (logs / "task_id=deploy_to_staging").iterdir())
+    fired = "".join(p.read_text() for p in trigger_logs)
+    assert "Trigger fired event" in fired and "'status': 'success'" in fired, fired[-2000:]
+    # Real task log files: no error records, no traceback, no key material.
+    from relkit import find_secrets, private_key_needles, read_texts
+
+    texts = read_texts(logs)
+    assert texts
+    for where, text in texts:
+        assert '"level":"error"' not in text and "Traceback" not in text, (where, text[-2000:])
+    assert not find_secrets(texts, private_key_needles(Path(ep["client_pem"]).read_bytes()))
     with client_for(ep) as client:
         assert client.get_deployment_by_slot(service, "production").name == "v1"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HERE, admin_get, admin_post, client_for
+from conftest import HERE, admin_get, admin_post, client_for, db_session
 
 CSCFG = (
     '<ServiceConfiguration serviceName="svc" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/'
@@ -112,11 +112,10 @@ def test_trigger_survives_emulator_kill_9(asm_emulator_factory: Any, airflow_hom
 def _memo(dag_id: str, task_id: str) -> dict[str, Any] | None:
     import json
 
-    from airflow import settings
     from airflow.models.task_state_store import TaskStateStoreModel
     from sqlalchemy import select
 
-    with settings.Session() as session:
+    with db_session() as session:
         row = session.scalars(
             select(TaskStateStoreModel).where(
                 TaskStateStoreModel.dag_id == dag_id, TaskStateStoreModel.task_id == task_id
@@ -174,13 +173,12 @@ def test_task_killed_after_submit_resumes_same_operation(
     assert _op_status(ep, request_id) == "InProgress", "the kill came too late to test resuming"
 
     # The scheduler's retry: same task instance, next try, run by a fresh worker (this process).
-    from airflow import settings
     from airflow.models.taskinstance import TaskInstance
     from airflow.sdk.definitions.dag import _run_task
     from sqlalchemy import select
 
     dag = crashdag.build("crash-svc")
-    with settings.Session() as session:
+    with db_session() as session:
         ti = session.scalars(
             select(TaskInstance).where(
                 TaskInstance.dag_id == crashdag.DAG_ID, TaskInstance.task_id == crashdag.TASK_ID
@@ -194,7 +192,7 @@ def test_task_killed_after_submit_resumes_same_operation(
             _run_task(ti=ti, task=dag.get_task(crashdag.TASK_ID))
         finally:
             os.environ.pop(f"AIRFLOW_CONN_{crashdag.CONN_ID.upper()}", None)
-    with settings.Session() as session:
+    with db_session() as session:
         ti = session.scalars(
             select(TaskInstance).where(
                 TaskInstance.dag_id == crashdag.DAG_ID, TaskInstance.task_id == crashdag.TASK_ID

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import db_session
 from relkit import der_needles, find_secrets, private_key_needles, read_texts
 
 PASSWORD = "Pa55-" + os.urandom(6).hex()
@@ -37,13 +38,13 @@ def _pkcs12_b64(client_pem: Path) -> tuple[str, bytes]:
     data = client_pem.read_bytes()
     cert = x509.load_pem_x509_certificate(data)
     start = data.index(b"-----BEGIN", data.index(b"-----END CERTIFICATE-----"))
-    key = serialization.load_pem_private_key(data[start:], None)
+    key: Any = serialization.load_pem_private_key(data[start:], None)
     der = pkcs12.serialize_key_and_certificates(
         b"asm",
         key,
         cert,
         None,
-        serialization.BestAvailableEncryption(PASSWORD.encode()),  # type: ignore[arg-type]
+        serialization.BestAvailableEncryption(PASSWORD.encode()),
     )
     return base64.b64encode(der).decode(), der
 
@@ -181,13 +182,12 @@ def test_no_key_material_or_password_anywhere(
 
 def _db_texts(dr: Any) -> list[tuple[str, str]]:
     """XCom values and rendered template fields of the run, as text."""
-    from airflow import settings
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
     from airflow.models.xcom import XComModel
     from sqlalchemy import select
 
     out: list[tuple[str, str]] = []
-    with settings.Session() as session:
+    with db_session() as session:
         for row in session.scalars(select(XComModel).where(XComModel.run_id == dr.run_id)):
             out.append((f"xcom {row.task_id}.{row.key}", repr(row.value)))
         for rtif in session.scalars(
