@@ -105,7 +105,11 @@ def _scenario(mode: str, work: Path) -> dict[str, Any]:
             budget = max(ends.values()) - time.time() + POLL + BUDGET_AFTER_LAST
             tmp.write_text(json.dumps({"request_ids": ids, "poll": POLL, "budget": budget}))
             tmp.rename(work / f"{mode}-in.json")
-            _, err = proc.communicate(timeout=budget + 60)
+            try:
+                _, err = proc.communicate(timeout=budget + 30)
+            except subprocess.TimeoutExpired:  # event loop stuck: keep its last snapshot
+                proc.kill()
+                _, err = proc.communicate()
             wall = time.time() - t0
             stop.set()
             sampler.join()
@@ -114,9 +118,13 @@ def _scenario(mode: str, work: Path) -> dict[str, Any]:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    if proc.returncode != 0:
+    out, partial = work / f"{mode}-out.json", work / f"{mode}-out.partial"
+    if proc.returncode == 0 and out.exists():
+        result: dict[str, Any] = json.loads(out.read_text())
+    elif partial.exists():
+        result = json.loads(partial.read_text())
+    else:
         raise RuntimeError(f"{mode} worker failed: {err[-2000:]}")
-    result: dict[str, Any] = json.loads((work / f"{mode}-out.json").read_text())
     result.update(ends=ends, ids=ids, wall=wall, series=series, emu_cpu=emu_cpu)
     return result
 
@@ -129,8 +137,9 @@ def _summarise(r: dict[str, Any]) -> dict[str, Any]:
     active = (series[-1][0] - series[0][0]) if len(series) > 1 else 0.0
     ok = sum(1 for s in r["statuses"].values() if s in ("success", "Succeeded"))
     lags_ms = [x * 1000 for x in r["lags"]]
+    killed = " -- KILLED: event loop stuck past the budget, last snapshot" if r.get("partial") else ""
     return {
-        "done": f"{len(r['detected'])}/{len(r['ids'])} ({ok} succeeded)",
+        "done": f"{len(r['detected'])}/{len(r['ids'])} ({ok} succeeded){killed}",
         "peak_rss": r["final"]["VmHWM"] / 1024,
         "base_rss": r["baseline"]["VmRSS"] / 1024,
         "warm_lag": r["warm_lag_ms"],

@@ -34,11 +34,48 @@ def status() -> dict[str, int]:
     return out
 
 
+LAST_TICK = [0.0]  # perf_counter of the ticker's last wake-up (read by the snapshot thread)
+
+
+def start_snapshots(dst: Path, state: dict[str, Any]) -> None:
+    """Every 2 s, from a thread, write what is known so far to DST.partial.
+
+    If the event loop is stuck (the parent then kills this process), the parent still gets the
+    finished count, peak RSS and the stall in progress (now - the ticker's last wake-up).
+    """
+
+    def loop() -> None:
+        while True:
+            time.sleep(2.0)
+            stall = time.perf_counter() - LAST_TICK[0] if LAST_TICK[0] else 0.0
+            snap = {
+                "detected": dict(state.get("detected", {})),
+                "statuses": dict(state.get("statuses", {})),
+                "lags": [*state.get("lags", []), stall],
+                "peak": dict(state.get("peak", {})),
+                "final": status(),
+                "started": state.get("started", time.time()),
+                "warm_lag_ms": state.get("warm_lag_ms", 0.0),
+                "baseline": state.get("baseline", status()),
+                "cpu_s": time.process_time() - state.get("cpu0", 0.0),
+                "partial": True,
+            }
+            tmp = dst.with_suffix(".tmp")
+            tmp.write_text(json.dumps(snap))
+            tmp.rename(dst.with_suffix(".partial"))
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+STATE: dict[str, Any] = {}
+
+
 async def _ticker(lags: list[float], stop: asyncio.Event, peak: dict[str, int]) -> None:
     while not stop.is_set():
         t0 = time.perf_counter()
         await asyncio.sleep(TICK)
-        lags.append(time.perf_counter() - t0 - TICK)
+        LAST_TICK[0] = time.perf_counter()
+        lags.append(LAST_TICK[0] - t0 - TICK)
         peak["Threads"] = max(peak.get("Threads", 0), status()["Threads"])
 
 
@@ -76,6 +113,15 @@ async def _triggers(warm_id: str, src: Path) -> dict[str, Any]:
     ticker = asyncio.create_task(_ticker(lags, stop, peak))
     detected: dict[str, float] = {}
     statuses: dict[str, str] = {}
+    STATE.update(
+        detected=detected,
+        statuses=statuses,
+        lags=lags,
+        peak=peak,
+        baseline=base,
+        cpu0=cpu0,
+        warm_lag_ms=warm_lag,
+    )
     deadline = time.time() + 600
 
     async def one(rid: str) -> None:
@@ -85,7 +131,7 @@ async def _triggers(warm_id: str, src: Path) -> dict[str, Any]:
             statuses[rid] = str(event.payload.get("status"))
             return
 
-    started = time.time()
+    started = STATE["started"] = time.time()
     tasks = [asyncio.create_task(one(rid)) for rid in request_ids]
     _, pending = await asyncio.wait(tasks, timeout=spec["budget"])
     for task in pending:  # out of time budget: report what finished
@@ -127,7 +173,8 @@ def _threads(warm_id: str, src: Path) -> dict[str, Any]:
         while not done.is_set():
             t0 = time.perf_counter()
             time.sleep(TICK)
-            lags.append(time.perf_counter() - t0 - TICK)
+            LAST_TICK[0] = time.perf_counter()
+            lags.append(LAST_TICK[0] - t0 - TICK)
             peak["Threads"] = max(peak.get("Threads", 0), status()["Threads"])
 
     def one(rid: str) -> None:
@@ -143,9 +190,10 @@ def _threads(warm_id: str, src: Path) -> dict[str, Any]:
         detected[rid] = time.time()
         statuses[rid] = str(op.status)
 
+    STATE.update(detected=detected, statuses=statuses, lags=lags, peak=peak, baseline=base, cpu0=cpu0)
     tick = threading.Thread(target=ticker, daemon=True)
     tick.start()
-    started = time.time()
+    started = STATE["started"] = time.time()
     workers = [threading.Thread(target=one, args=(rid,), daemon=True) for rid in request_ids]
     for w in workers:
         w.start()
@@ -197,6 +245,7 @@ def bound_concurrency(limit: int = 50) -> None:
 
 def main() -> None:
     mode, warm_id, src, dst = sys.argv[1:5]
+    start_snapshots(Path(dst), STATE)
     if mode == "triggers-bounded":
         bound_concurrency()
     if mode.startswith("triggers"):
