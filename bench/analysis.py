@@ -89,9 +89,10 @@ TEXT: list[str] = [
     "* Proposed, in order of gain: (1) the `_compat` split above; (2) `operators/_checks.py` already "
     'imports `client.validation` lazily, but any literal argument (e.g. `deployment_slot="staging"`) '
     "loads it, and `client.errors` with it, at parse time: defer literal checks of that kind to "
-    "`execute()` as for templates, or move the pure name/slot rules into a small dependency-free module; (3) merge `operators/_checks.py` and `_memo.py` into "
-    "`operators/base.py` to save module-load overhead. Expected: the sensor rows fall to the operator "
-    "rows' level and `blue_green_release.py`'s provider share by roughly 30-40 ms; re-measure with "
+    "`execute()` as for templates, or move the pure name/slot rules into a small dependency-free "
+    "module; (3) merge `operators/_checks.py` and `_memo.py` into `operators/base.py` to save "
+    "module-load overhead. Expected: the sensor rows fall to the operator rows' level and "
+    "`blue_green_release.py`'s provider share by roughly 30-40 ms; re-measure with "
     "`.venv/bin/python -m bench 4`.",
     "",
     "### 5. End to end",
