@@ -34,8 +34,8 @@ _TEXT = {"type": ["string", "null"]}
 CONN_FIELDS: dict[str, dict[str, Any]] = {
     "subscription_id": {
         "label": "Subscription ID",
-        "description": "The ASM subscription id (a GUID). May be omitted when the certificate is a "
-        ".publishsettings file that names one subscription.",
+        "description": "The ASM subscription id (a GUID, e.g. 00000000-0000-0000-0000-000000000000). "
+        "May be omitted when the certificate is a .publishsettings file that names one subscription.",
         "schema": _TEXT,
     },
     "certificate_private_key": {
@@ -48,13 +48,15 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "certificate_path": {
         "label": "Certificate path",
         "description": "Path, on every worker and triggerer, to a PEM (certificate + key), .pfx/.p12 "
-        "or .publishsettings file. Set either this or the certificate field, not both.",
+        "or .publishsettings file, e.g. /opt/airflow/secrets/management.pem. Set either this or the "
+        "certificate field, not both.",
         "schema": _TEXT,
     },
     "ca_bundle": {
         "label": "CA bundle",
         "description": "PEM file path (or PEM text) of the CA to trust for the management endpoint; "
-        "empty = system trust store. Needed for the local emulator or a TLS-inspecting proxy.",
+        "empty = system trust store. Needed for the local emulator (its ca.pem) or a TLS-inspecting "
+        "proxy.",
         "schema": _TEXT,
     },
     "verify": {
@@ -84,7 +86,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden-fields": ["schema", "port", "login"],
     "relabeling": {"host": "Management host or cloud", "password": "PKCS#12 password"},
     "placeholders": {
-        "host": "management.core.windows.net | public | china | usgovernment | germany | host:port",
+        "host": "public, china, usgovernment, or host[:port]",
         "password": "only for a password-protected .pfx/.p12",
         "subscription_id": "00000000-0000-0000-0000-000000000000",
         "certificate_private_key": "-----BEGIN CERTIFICATE----- ... -----BEGIN PRIVATE KEY----- ...",

@@ -271,15 +271,23 @@ class ServiceManagementHook(BaseHook):
 
     # --- test connection ----------------------------------------------------------------------
     def test_connection(self) -> tuple[bool, str]:
-        """Call Get Subscription; say what worked, or exactly what is wrong and how to fix it."""
+        """Call Get Subscription; say what worked, or exactly what is wrong and how to fix it.
+
+        Uses a one-shot client without retries: someone is waiting at the Test button or the CLI,
+        and one clear answer now beats the same refusal after six attempts and ~20 s of back-off.
+        """
+        from airflow_sm_provider.client import RetryPolicy, ServiceManagementClient
+
         subscription = thumbprint = host = None
         try:
             settings = self.settings
             subscription, host = settings.subscription_id, settings.host
-            client = self.get_conn()
-            thumbprint = self.credentials.thumbprint if self.credentials else None
-            subscription = getattr(client, "subscription_id", subscription)  # may come from .publishsettings
-            sub = client.get_subscription()
+            credentials = settings.load_credentials()
+            thumbprint = credentials.thumbprint
+            kwargs = settings.client_kwargs(credentials)
+            subscription = kwargs["subscription_id"]  # may come from a .publishsettings file
+            with ServiceManagementClient(**{**kwargs, "retry": RetryPolicy.none()}) as client:
+                sub = client.get_subscription()
         except Exception as exc:
             return False, explain_failure(exc, subscription=subscription, thumbprint=thumbprint, host=host)
         name = getattr(sub, "subscription_name", "") or ""

@@ -170,6 +170,24 @@ def test_test_connection_success_names_subscription_and_thumbprint(
     assert asm_endpoint["thumbprint"] in message
 
 
+def test_test_connection_answers_at_once_without_retrying(
+    make_hook: Any, asm_endpoint: dict[str, Any]
+) -> None:
+    """One 503 must be reported, not retried away: a person is waiting for the answer."""
+    from harness import add_fault, clear_faults
+
+    add_fault(asm_endpoint, action="503", operation="get_subscription", count=2)
+    try:
+        ok, message = make_hook().test_connection()
+        assert not ok
+        assert "ServerBusy" in message or "503" in message, message
+        ok_again, message_again = make_hook().test_connection()  # the second 503 of the rule
+        assert not ok_again, message_again
+        assert make_hook().test_connection()[0]  # rule used up: exactly one request per test
+    finally:
+        clear_faults(asm_endpoint)
+
+
 def test_test_connection_unregistered_certificate(make_hook: Any, tmp_path: Path) -> None:
     ok, message = make_hook(certificate_path=str(_self_signed(tmp_path))).test_connection()
     assert not ok
