@@ -494,6 +494,38 @@ def test_operator_configuration_path_missing_at_construction(quiet: Any, tmp_pat
         )  # fmt: skip
 
 
+def test_operator_configuration_path_is_a_directory(quiet: Any, tmp_path: Path) -> None:
+    from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
+
+    with bad("configuration_path", "not a readable file"):
+        AsmCreateDeploymentOperator(
+            task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
+            package_url=PKG, configuration_path=str(tmp_path),
+        )  # fmt: skip
+
+
+def test_operator_invalid_configuration_at_construction(quiet: Any) -> None:
+    from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
+
+    with bad("configuration", "neither"):
+        AsmCreateDeploymentOperator(
+            task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
+            package_url=PKG, configuration="definitely not a cscfg",
+        )  # fmt: skip
+
+
+def test_operator_both_configuration_sources(quiet: Any, tmp_path: Path) -> None:
+    from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
+
+    path = tmp_path / "a.cscfg"
+    path.write_text(CSCFG)
+    with bad("configuration", "exactly one"):
+        AsmCreateDeploymentOperator(
+            task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
+            package_url=PKG, configuration=CSCFG, configuration_path=str(path),
+        )  # fmt: skip
+
+
 def test_operator_wrong_status_at_construction(quiet: Any) -> None:
     from airflow_sm_provider.operators.deployment import AsmUpdateDeploymentStatusOperator
 
