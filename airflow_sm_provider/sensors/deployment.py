@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider.sensors._base import AsmBaseSensor
-from airflow_sm_provider.triggers.deployment import (
+from airflow_sm_provider.triggers._deployment_target import (
     check_deployment_target,
     is_service_missing,
     missing_deployment_result,
