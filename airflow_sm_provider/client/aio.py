@@ -20,13 +20,22 @@ from airflow_sm_provider.client.models import Deployment, HostedService, Operati
 from airflow_sm_provider.client.ops_base import Call
 from airflow_sm_provider.client.retry import RetryPolicy
 from airflow_sm_provider.client.service import open_credentials
-from airflow_sm_provider.client.transport import AsyncTransport
+from airflow_sm_provider.client.transport import (
+    ASYNC_KEEPALIVE_EXPIRY,
+    ASYNC_MAX_CONNECTIONS,
+    AsyncTransport,
+)
 
 T = TypeVar("T")
 
 
 class AsyncServiceManagementClient:
-    """Async ASM reads for triggers; use ``async with`` or ``await client.aclose()``."""
+    """Async ASM reads for triggers; use ``async with`` or ``await client.aclose()``.
+
+    One client is meant to be shared by many concurrent callers (``triggers.base`` shares one per
+    connection and event loop): ``max_connections`` requests run at once over as many kept-alive
+    TLS connections, the others wait their turn (see ``transport.AsyncTransport``).
+    """
 
     def __init__(
         self,
@@ -41,6 +50,8 @@ class AsyncServiceManagementClient:
         x_ms_version: str = protocol.DEFAULT_X_MS_VERSION,
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
+        max_connections: int = ASYNC_MAX_CONNECTIONS,
+        keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
     ) -> None:
         self.subscription_id = v.required("subscription_id", subscription_id).strip()
         self.credentials, self._owns_credentials = open_credentials(
@@ -57,6 +68,8 @@ class AsyncServiceManagementClient:
                 x_ms_version=x_ms_version,
                 retry=retry,
                 proxies=proxies,
+                max_connections=max_connections,
+                keepalive_expiry=keepalive_expiry,
             )
         except BaseException:
             if self._owns_credentials:

@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from airflow_sm_provider import __version__, protocol
@@ -31,11 +31,31 @@ from airflow_sm_provider.client.errors import (
 )
 from airflow_sm_provider.client.retry import RetryPolicy
 
-__all__ = ["MAX_REDIRECTS", "ApiRequest", "ApiResponse", "AsyncTransport", "Transport", "resolve_host"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = [
+    "ASYNC_KEEPALIVE_EXPIRY",
+    "ASYNC_MAX_CONNECTIONS",
+    "MAX_REDIRECTS",
+    "ApiRequest",
+    "ApiResponse",
+    "AsyncTransport",
+    "Transport",
+    "resolve_host",
+]
 
 log = logging.getLogger("airflow_sm_provider.client")
 
 MAX_REDIRECTS = 3
+# AsyncTransport: requests in flight (= pooled TLS connections) per client, and how long an idle
+# connection is kept. One client serves every trigger of a connection in a triggerer (triggers/base.py),
+# so 1,000 waits share these. Why 4 (docs/benchmarks.md section 3): httpcore checks every pooled
+# connection's socket twice per request (~2 anyio attribute lookups + a poll() each), so the CPU per
+# request grows with the pool: at 1,000 waits 4 beat 8 and 16 on event-loop lag and detection delay.
+# 4 connections still carry ~80 requests/s at a 50 ms round trip, i.e. 1,000 waits polled every 15 s.
+ASYNC_MAX_CONNECTIONS = 4
+ASYNC_KEEPALIVE_EXPIRY = 120.0
 USER_AGENT = f"airflow-sm-provider/{__version__}"
 _HOST_RE = re.compile(
     r"^(?:(?P<name>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
@@ -372,6 +392,20 @@ class AsyncTransport:
     Shares ``_Core`` (request building, error mapping, retry decision). The only blocking step
     is building the SSL context in ``__init__`` (a temp file and key decryption, ~ms): create the
     transport once per trigger run, not per poll.
+
+    Many concurrent callers (a triggerer's 1,000 waits share one client) are admitted
+    ``max_connections`` at a time by an ``asyncio.Semaphore``; the rest wait their turn in it, in
+    FIFO order, at O(1) each. Without it they queue inside httpcore's pool, whose hand-out is
+    O(queued x connections) per request and froze the event loop for ~35 s at 1,000 waits
+    (docs/benchmarks.md section 3). The pool holds as many connections as the gate admits and
+    keeps them ``keepalive_expiry`` seconds, longer than any poll interval, so polls reuse
+    TLS sessions instead of handshaking (~10 ms of CPU on the event loop) each time. A retry's
+    back-off sleep happens outside the gate.
+
+    :param max_connections: requests in flight and TLS connections at most (default
+        ``ASYNC_MAX_CONNECTIONS`` = 4).
+    :param keepalive_expiry: seconds an idle connection is kept for reuse (default
+        ``ASYNC_KEEPALIVE_EXPIRY`` = 120; ASM's front end closes idle connections after ~4 min).
     """
 
     def __init__(
@@ -386,9 +420,16 @@ class AsyncTransport:
         x_ms_version: str = protocol.DEFAULT_X_MS_VERSION,
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
+        max_connections: int = ASYNC_MAX_CONNECTIONS,
+        keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
     ) -> None:
         import httpx
         import tenacity
+
+        if max_connections < 1:
+            raise InvalidInputError("max_connections", f"must be at least 1, got {max_connections!r}")
+        if keepalive_expiry < 0:
+            raise InvalidInputError("keepalive_expiry", f"must not be negative, got {keepalive_expiry!r}")
 
         self._core = core = _Core(host, subscription_id, timeout, x_ms_version, retry)
         if not verify:
@@ -402,7 +443,15 @@ class AsyncTransport:
             follow_redirects=False,
             proxy=proxy,
             headers=core.headers,
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=keepalive_expiry,
+            ),
         )
+        self.max_connections = max_connections
+        # Created on first use, on the running loop (this object may be built in a worker thread).
+        self._gate: asyncio.Semaphore | None = None
         self._retrying = tenacity.AsyncRetrying(
             before_sleep=core.before_sleep,
             **core.policy.tenacity_kwargs(lambda s: _asleep(s), attempt_offset=1),  # noqa: PLW0108
@@ -425,6 +474,15 @@ class AsyncTransport:
         return result
 
     async def _attempt(self, *, request: ApiRequest) -> ApiResponse:
+        gate = self._gate
+        if gate is None:
+            import asyncio
+
+            gate = self._gate = asyncio.Semaphore(self.max_connections)
+        async with gate:
+            return await self._attempt_gated(request)
+
+    async def _attempt_gated(self, request: ApiRequest) -> ApiResponse:
         import httpx
 
         core = self._core
