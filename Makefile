@@ -25,7 +25,7 @@ typecheck: $(STAMP)
 
 # `slow` tests (long soak, 200 MB hostile bodies) run under `make soak`, not in CI's `make test`.
 pytest: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" --durations=15 $(PYTEST_ARGS)
 
 # Every link in README/docs resolves; every runnable block in docs/ runs against a fresh emulator;
 # docs/reference.md matches the code.
