@@ -1,7 +1,8 @@
 """Child process of section 3: wait for N operations, record detection times, lag, RSS, threads.
 
 ``python -m bench.waiting_worker MODE WARM_ID IN.json OUT.json`` with MODE ``triggers`` (N
-``AsmOperationTrigger`` on one asyncio loop) or ``threads`` (the old SDK's
+``AsmOperationTrigger`` on one asyncio loop, the provider as shipped), ``triggers-nK`` (the same
+with ``AsyncTransport(max_connections=K)``) or ``threads`` (the old SDK's
 ``wait_for_operation_status`` in N threads, one client each, as N separate tasks would have).
 
 The worker first warms up -- one wait on the finished operation WARM_ID, which pays Airflow's lazy
@@ -214,40 +215,28 @@ def _threads(warm_id: str, src: Path) -> dict[str, Any]:
     }
 
 
-def bound_concurrency(limit: int = 50) -> None:
-    """The fix proposed for ``client/transport.py`` ``AsyncTransport``, applied from outside.
+def set_max_connections(limit: int) -> None:
+    """Run the triggers with ``AsyncTransport(max_connections=limit)`` (the N sweep of section 3).
 
-    At most ``limit`` requests in flight per client (an ``asyncio.Semaphore`` around ``_attempt``), so
-    httpcore's pool queue stays short: its ``_assign_requests_to_connections`` is O(queued x
-    connections) per request; and keep ``limit`` connections alive for 60 s instead of httpx's 20
-    for 5 s, so polls every 5-15 s reuse TLS sessions instead of handshaking on the event loop.
+    The hook builds the client, so the default is changed from outside; the product default is
+    ``transport.ASYNC_MAX_CONNECTIONS``.
     """
     from airflow_sm_provider.client import transport
 
     original_init = transport.AsyncTransport.__init__
-    original_attempt = transport.AsyncTransport._attempt
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_connections", limit)
         original_init(self, *args, **kwargs)
-        self._bench_gate = asyncio.Semaphore(limit)
-        pool = self._client._transport._pool
-        pool._max_connections = limit
-        pool._max_keepalive_connections = limit
-        pool._keepalive_expiry = 60.0
-
-    async def _attempt(self: Any, *, request: Any) -> Any:
-        async with self._bench_gate:
-            return await original_attempt(self, request=request)
 
     transport.AsyncTransport.__init__ = __init__  # type: ignore[method-assign]
-    transport.AsyncTransport._attempt = _attempt  # type: ignore[method-assign]
 
 
 def main() -> None:
     mode, warm_id, src, dst = sys.argv[1:5]
     start_snapshots(Path(dst), STATE)
-    if mode == "triggers-bounded":
-        bound_concurrency()
+    if mode.startswith("triggers-n"):  # triggers-n8: max_connections=8
+        set_max_connections(int(mode.removeprefix("triggers-n")))
     if mode.startswith("triggers"):
         result = asyncio.run(_triggers(warm_id, Path(src)))
     else:
