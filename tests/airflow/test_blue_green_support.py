@@ -23,14 +23,21 @@ POLL = "0.1"
 
 
 @cache
-def example_dag(module: str, dag_id: str) -> Any:
-    """Import ``example_dags/<module>.py`` (fast polling) and return its DAG."""
+def example_module(module: str) -> Any:
+    """Import ``example_dags/<module>.py`` once (with fast polling) and return the module."""
     os.environ["ASM_EXAMPLE_POLL_INTERVAL"] = POLL
     spec = importlib.util.spec_from_file_location(f"example_{module}", EXAMPLES / f"{module}.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return mod.dag
+    return mod
+
+
+def example_dag(module: str, dag_id: str) -> Any:
+    """The DAG of ``example_dags/<module>.py``."""
+    dag = example_module(module).dag
+    assert dag.dag_id == dag_id
+    return dag
 
 
 def ensure_pool() -> None:
@@ -112,6 +119,7 @@ __all__ = [
     "deploy",
     "ensure_pool",
     "example_dag",
+    "example_module",
     "make_client",
     "new_service",
     "release",
