@@ -25,11 +25,13 @@ from airflow_sm_provider.client.credentials import Credentials
 from airflow_sm_provider.client.errors import (
     AsmError,
     InvalidInputError,
+    InvalidResponseError,
     TransportError,
     error_from_response,
     explain_connection_failure,
 )
 from airflow_sm_provider.client.retry import RetryPolicy
+from airflow_sm_provider.client.xmlsafe import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     import asyncio
@@ -48,6 +50,9 @@ __all__ = [
 log = logging.getLogger("airflow_sm_provider.client")
 
 MAX_REDIRECTS = 3
+# Response bodies are streamed in reads of at most this size; the body limit and the request deadline
+# are checked after each read (docs/reliability.md, fixed defects 1 and 3).
+READ_CHUNK = 64 * 1024
 # AsyncTransport: requests in flight (= pooled TLS connections) per client, and how long an idle
 # connection is kept. One client serves every trigger of a connection in a triggerer (triggers/base.py),
 # so 1,000 waits share these. Why 4 (docs/benchmarks.md section 3): httpcore checks every pooled
@@ -117,7 +122,14 @@ def resolve_host(host: str | None) -> str:
 
 # --- shared core -------------------------------------------------------------------------------------
 class _Core:
-    """Request building, response checking and retry wiring shared by both transports."""
+    """Request building, response checking and retry wiring shared by both transports.
+
+    ``max_body_bytes``: a response body (any status) longer than this is refused -- at once when
+    its Content-Length says so, else as soon as that many bytes were read -- so an endless or huge
+    answer costs bounded memory. It is the parser's own limit (``xmlsafe.DEFAULT_MAX_BYTES``).
+    """
+
+    max_body_bytes: int = DEFAULT_MAX_BYTES
 
     def __init__(
         self,
@@ -190,6 +202,15 @@ class _Core:
 
     def transport_error(self, text: str, request: ApiRequest, *, sent: bool) -> TransportError:
         message, retryable = explain_connection_failure(self.host, text, self.timeout)
+        return self._transport_error(message, request, sent=sent, retryable=retryable)
+
+    def deadline_error(self, request: ApiRequest) -> TransportError:
+        """The attempt's one deadline (``timeout``, connect + whole answer) passed."""
+        message = f"no complete answer from {self.host} within {self.timeout:g} s (the request timed out)"
+        return self._transport_error(message, request, sent=True, retryable=True)
+
+    @staticmethod
+    def _transport_error(message: str, request: ApiRequest, *, sent: bool, retryable: bool) -> TransportError:
         ambiguous = sent and not request.idempotent
         if ambiguous:
             message += (
@@ -197,6 +218,23 @@ class _Core:
                 "(read the resource's state before trying again)"
             )
         return TransportError(message, ambiguous=ambiguous, retryable=retryable)
+
+    def check_declared_length(self, status: int, declared: str | None) -> None:
+        """Refuse a body whose Content-Length is over the limit before reading any of it."""
+        # A malformed Content-Length is the HTTP library's to reject; the read limit still holds.
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise InvalidResponseError(
+                f"{self.host} announced a {declared}-byte answer, over the {self.max_body_bytes}-byte "
+                "response limit; refusing to read it",
+                status_code=status,
+            )
+
+    def body_too_large(self, status: int) -> InvalidResponseError:
+        return InvalidResponseError(
+            f"{self.host} answered more than {self.max_body_bytes} bytes (the response limit); "
+            "refusing to read further",
+            status_code=status,
+        )
 
     def first_retry_delay(self, exc: AsmError, request: ApiRequest) -> float | None:
         """Seconds to wait before the 2nd attempt, or None when ``exc`` must be raised."""
@@ -336,8 +374,11 @@ class Transport:
         core = self._core
         url, headers, body = core.prepare(request)
         started = time.perf_counter()
+        deadline = started + core.timeout  # one deadline for the attempt, redirects included
         for hops in range(MAX_REDIRECTS + 1):
             try:
+                # stream=True: the body is read below, bounded in size and time. requests' own
+                # timeout stays as the per-socket-read guard.
                 resp = self._session.request(
                     request.method,
                     url,
@@ -345,6 +386,7 @@ class Transport:
                     headers=headers,
                     timeout=core.timeout,
                     allow_redirects=False,
+                    stream=True,
                 )
             except (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError) as exc:
                 raise core.transport_error(str(exc), request, sent=False) from exc
@@ -352,13 +394,54 @@ class Transport:
                 raise core.transport_error(str(exc), request, sent=_maybe_sent(exc)) from exc
             except requests.exceptions.RequestException as exc:
                 raise core.transport_error(str(exc), request, sent=True) from exc
+            content = self._read_body(resp, request, deadline)
             if resp.status_code in (307, 308):
                 url = core.redirect(url, resp.headers.get("location"), hops)
-                resp.close()
                 continue
             lower = {k.lower(): v for k, v in resp.headers.items()}
-            return core.finish(request, resp.status_code, lower, resp.content, started)
+            return core.finish(request, resp.status_code, lower, content, started)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_body(self, resp: Any, request: ApiRequest, deadline: float) -> bytes:
+        """The whole body, read in chunks of at most ``READ_CHUNK``; bounded in size and time.
+
+        ``read1`` returns what one socket read brought (never waits to fill the chunk), so a
+        server dripping bytes is noticed at the deadline, not when its body ends. A body read to
+        its end hands the connection back to the pool (urllib3 does that at EOF); any failure
+        closes it, so no half-read connection is ever reused.
+        """
+        import urllib3.exceptions
+
+        core = self._core
+        raw = resp.raw
+        limit = core.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            core.check_declared_length(resp.status_code, resp.headers.get("content-length"))
+            while True:
+                chunk = raw.read1(READ_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise core.body_too_large(resp.status_code)
+                chunks.append(chunk)
+                if time.perf_counter() > deadline:
+                    raise core.deadline_error(request)
+        except AsmError:
+            resp.close()
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            resp.close()
+            raise core.transport_error(str(exc), request, sent=True) from exc
+        except BaseException:
+            resp.close()
+            raise
+        if time.perf_counter() > deadline:  # e.g. headers dripped in slowly, then an empty body
+            resp.close()
+            raise core.deadline_error(request)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def close(self) -> None:
         self._session.close()
@@ -483,24 +566,69 @@ class AsyncTransport:
             return await self._attempt_gated(request)
 
     async def _attempt_gated(self, request: ApiRequest) -> ApiResponse:
-        import httpx
+        import asyncio
 
         core = self._core
         url, headers, body = core.prepare(request)
         started = time.perf_counter()
+        # One deadline for the attempt (connect, redirects, headers and the whole body); httpx's
+        # own timeout stays as the per-operation guard. Waiting in the gate is not part of it.
+        deadline = asyncio.timeout(core.timeout)
+        try:
+            async with deadline:
+                return await self._exchange(request, url, headers, body, started)
+        except TimeoutError as exc:
+            if deadline.expired():
+                raise core.deadline_error(request) from exc
+            raise
+
+    async def _exchange(
+        self, request: ApiRequest, url: str, headers: dict[str, str], body: bytes | None, started: float
+    ) -> ApiResponse:
+        import httpx
+
+        core = self._core
+        client = self._client
         for hops in range(MAX_REDIRECTS + 1):
             try:
-                resp = await self._client.request(request.method, url, content=body, headers=headers)
+                resp = await client.send(
+                    client.build_request(request.method, url, content=body, headers=headers), stream=True
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
                 raise core.transport_error(_httpx_text(exc), request, sent=False) from exc
             except httpx.HTTPError as exc:
                 raise core.transport_error(_httpx_text(exc), request, sent=True) from exc
+            try:
+                content = await self._read_body(resp, request)
+            finally:
+                # After a complete body this returns the connection to the pool; after a partial
+                # one (limit, deadline, error) httpcore closes it instead.
+                await resp.aclose()
             if resp.status_code in (307, 308):
                 url = core.redirect(url, resp.headers.get("location"), hops)
                 continue
             lower = {k.lower(): v for k, v in resp.headers.items()}
-            return core.finish(request, resp.status_code, lower, resp.content, started)
+            return core.finish(request, resp.status_code, lower, content, started)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _read_body(self, resp: Any, request: ApiRequest) -> bytes:
+        """The whole body, bounded in size (the deadline is the caller's ``asyncio.timeout``)."""
+        import httpx
+
+        core = self._core
+        core.check_declared_length(resp.status_code, resp.headers.get("content-length"))
+        limit = core.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise core.body_too_large(resp.status_code)
+                chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise core.transport_error(_httpx_text(exc), request, sent=True) from exc
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def aclose(self) -> None:
         await self._client.aclose()
