@@ -405,10 +405,11 @@ class Transport:
     def _read_body(self, resp: Any, request: ApiRequest, deadline: float) -> bytes:
         """The whole body, read in chunks of at most ``READ_CHUNK``; bounded in size and time.
 
-        ``read1`` returns what one socket read brought (never waits to fill the chunk), so a
-        server dripping bytes is noticed at the deadline, not when its body ends. A body read to
-        its end hands the connection back to the pool (urllib3 does that at EOF); any failure
-        closes it, so no half-read connection is ever reused.
+        ``read1`` returns what one socket read brought (it never waits to fill the chunk), and
+        before each read the socket timeout is cut to the time left, so a server that drips bytes
+        or stalls is stopped at the deadline, not when its body ends. A body read to its end hands
+        the connection back to the pool (urllib3 does that at EOF, and resets the socket timeout
+        on the next request); any failure closes it, so no half-read connection is reused.
         """
         import urllib3.exceptions
 
@@ -420,6 +421,12 @@ class Transport:
         try:
             core.check_declared_length(resp.status_code, resp.headers.get("content-length"))
             while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    raise core.deadline_error(request)
+                conn = raw.connection  # None once the body was read to its end and released
+                if conn is not None and conn.sock is not None:
+                    conn.sock.settimeout(remaining)
                 chunk = raw.read1(READ_CHUNK, decode_content=True)
                 if not chunk:
                     break
@@ -427,20 +434,17 @@ class Transport:
                 if size > limit:
                     raise core.body_too_large(resp.status_code)
                 chunks.append(chunk)
-                if time.perf_counter() > deadline:
-                    raise core.deadline_error(request)
         except AsmError:
             resp.close()
             raise
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             resp.close()
+            if time.perf_counter() >= deadline:
+                raise core.deadline_error(request) from exc
             raise core.transport_error(str(exc), request, sent=True) from exc
         except BaseException:
             resp.close()
             raise
-        if time.perf_counter() > deadline:  # e.g. headers dripped in slowly, then an empty body
-            resp.close()
-            raise core.deadline_error(request)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def close(self) -> None:
