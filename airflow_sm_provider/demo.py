@@ -59,6 +59,14 @@ class Timeline:
         print(text, file=self.out, flush=True)
 
 
+def _die_with_parent() -> None:
+    """In the emulator child (Linux): get SIGTERM if the demo itself is killed, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_emulator(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """Start ``python -m airflow_sm_provider.emulator`` and read its one-line endpoint JSON."""
     proc = subprocess.Popen(
@@ -290,10 +298,24 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     return problems
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM -> SystemExit, so every ``finally`` (emulator stop, temp dir removal) still runs."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     timeline = Timeline()
     work = Path(tempfile.mkdtemp(prefix="asm-demo-"))
     os.chmod(work, 0o700)
+    try:
+        return _run(work, timeline)
+    finally:
+        # Always, even on Ctrl-C, SIGTERM or a broken pipe: the dir holds the demo's key material.
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(work: Path, timeline: Timeline) -> int:
     problems: list[str]
     try:
         with quietly(work / "airflow.log", timeline):
@@ -301,14 +323,11 @@ def main() -> int:
     except Exception as exc:  # the demo must explain, clean up and exit non-zero
         problems = [f"{type(exc).__name__}: {exc}"]
         traceback.print_exc()
-    try:
-        log = work / "airflow.log"
-        if problems and log.exists():
-            print("--- last lines of the Airflow log ---", file=sys.stderr)
-            print("\n".join(log.read_text(errors="replace").splitlines()[-60:]), file=sys.stderr)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    timeline.step("done; emulator stopped, temp directories (with the demo's key material) removed")
+    log = work / "airflow.log"
+    if problems and log.exists():
+        print("--- last lines of the Airflow log ---", file=sys.stderr)
+        print("\n".join(log.read_text(errors="replace").splitlines()[-60:]), file=sys.stderr)
+    timeline.step("done; emulator stopped, temp directory (with the demo's key material) being removed")
     if problems:
         print("\nDEMO FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
