@@ -213,3 +213,33 @@ def test_empty_staging_is_refused(client: Any) -> None:
     assert dr.state == "failed"
     assert report["outcome"] == "refused" and "staging slot is empty" in report["message"]
     assert slots(client, service) == {"production": "v1", "staging": None}
+
+
+def test_staging_with_failed_instances_is_refused_at_once(client: Any) -> None:
+    import time
+
+    from test_blue_green_support import CONFIG, PACKAGE
+
+    from airflow_sm_provider.client.polling import deployment_ready_condition, run_sync
+
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
+    config = (CONFIG / "v1.cscfg").read_text().replace('value="healthy"', 'value="fail-start"')
+    client.create_deployment(
+        service, "staging", "v2", PACKAGE.format(v="v2"), "v2", config, start_deployment=True
+    ).wait(timeout=60, poll_interval=0.05)
+    verdict = run_sync(
+        lambda: client.get_deployment_by_name(service, "v2"),
+        deployment_ready_condition,
+        deadline=time.time() + 60,
+        interval=0.05,
+    )
+    assert not verdict.ok  # the instances ended FailedStartingRole
+    # A long lock_wait_timeout: the gate must refuse at once, not wait for a deployment that cannot heal.
+    dr = run_dag(_swap_dag("bg_failed_instances", service, lock_wait_timeout=600))
+    report = xcom_value(dr, "guarded_swap", "swap_report")
+    assert dr.state == "failed"
+    ready = next(c for c in report["checks"] if c["name"] == "staging_ready")
+    assert not ready["ok"] and "failed instances" in ready["detail"]
+    assert slots(client, service) == {"production": "v1", "staging": "v2"}
