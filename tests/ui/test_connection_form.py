@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from airflow_sm_provider.get_provider_info import UI_FIELD_BEHAVIOUR
+
 pytestmark = pytest.mark.ui
 
 CHROMIUM = os.environ.get("ASM_UI_CHROMIUM", "/usr/bin/chromium")
@@ -49,10 +51,12 @@ HOOK_NAME = "Azure Service Management (classic)"
 CONN_ID = "asm_ui_test"
 SERVER_START_TIMEOUT = 240.0
 
-# What the form must show: standard field -> (label, placeholder); extra field -> label.
+# What the form must show: standard field -> (label, placeholder); extra field -> label. The
+# placeholders are the provider's declared ones: the test checks the UI shows what we declare.
+_PLACEHOLDERS = UI_FIELD_BEHAVIOUR["placeholders"]
 STANDARD_FIELDS = {
-    "host": ("Management host or cloud", "management.core.windows.net"),
-    "password": ("PKCS#12 password", ".pfx"),
+    "host": ("Management host or cloud", _PLACEHOLDERS["host"]),
+    "password": ("PKCS#12 password", _PLACEHOLDERS["password"]),
 }
 EXTRA_LABELS = {
     "subscription_id": "Subscription ID",
