@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+from airflow_sm_provider.client.errors import InvalidResponseError
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
-from airflow_sm_provider.client.xmlmap import Spec, build, parse_element, parse_list
+from airflow_sm_provider.client.xmlmap import Spec, build, parse_element, parse_list, spec_of
 from airflow_sm_provider.client.xmlsafe import parse_xml
 from airflow_sm_provider.protocol import NS
 
@@ -53,7 +54,19 @@ def root_of(body: bytes) -> Any:
 
 
 def one(cls: type[T]) -> Callable[[ApiResponse], T]:
-    return lambda resp: parse_element(root_of(resp.body), cls)
+    expected = spec_of(cls).root
+
+    def parse(resp: ApiResponse) -> T:
+        root = root_of(resp.body)
+        tag = root.tag if isinstance(root.tag, str) else ""
+        if tag.rpartition("}")[2] != expected:
+            # A captive portal, a proxy, an <Error> with a 2xx: never map it onto an empty model.
+            raise InvalidResponseError(
+                f"expected a <{expected}> document but the response is <{tag.rpartition('}')[2] or '?'}>"
+            )
+        return parse_element(root, cls)
+
+    return parse
 
 
 def many(cls: type[T], item: str | None = None) -> Callable[[ApiResponse], list[T]]:

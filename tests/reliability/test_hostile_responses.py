@@ -257,10 +257,6 @@ def test_wrong_content_type_json(hostile: HostileServer, client_pem: Path, call:
         call(hostile, client_pem)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect 2: ops_base parsers map any well-formed root onto the model (all fields empty)",
-)
 def test_unexpected_xml_root(hostile: HostileServer, client_pem: Path, call: Any) -> None:
     """Well-formed XML of the wrong kind (e.g. a captive portal's XML) is not silently accepted."""
     hostile.behaviour = Behaviour(body=b"<Portal><Login>please</Login></Portal>")
