@@ -26,6 +26,9 @@ from airflow_sm_provider.client.errors import (
     AsmError,
     InvalidInputError,
     InvalidResponseError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
     TransportError,
     error_from_response,
     explain_connection_failure,
@@ -217,7 +220,32 @@ class _Core:
                 f"; the {request.method} may have reached the server, so it was not re-sent "
                 "(read the resource's state before trying again)"
             )
-        return TransportError(message, ambiguous=ambiguous, retryable=retryable)
+        error = TransportError(message, ambiguous=ambiguous, retryable=retryable)
+        setattr(error, "_asm_maybe_sent", sent)  # noqa: B010 -- read by maybe_applied only
+        return error
+
+    @staticmethod
+    def maybe_applied(exc: BaseException, request: ApiRequest) -> bool:
+        """Did a failed DELETE perhaps take effect (answer lost, or a 5xx after executing)?
+
+        DELETE is idempotent, so the retry policy re-sends it; if the first one was executed, the
+        re-send answers 404 although the caller's wish (the resource gone) came true.
+        """
+        if request.method != "DELETE" or isinstance(exc, (ThrottledError, NotFoundError)):
+            return False
+        if isinstance(exc, TransportError):
+            return bool(getattr(exc, "_asm_maybe_sent", False))
+        return isinstance(exc, ServerError)
+
+    @staticmethod
+    def deleted_already(request: ApiRequest) -> ApiResponse:
+        """The answer for a re-sent DELETE that found nothing after a maybe-applied attempt."""
+        log.info(
+            "ASM %s %s: the re-sent DELETE found nothing; the earlier attempt had deleted it.",
+            request.method,
+            request.path or "/",
+        )
+        return ApiResponse(200, {}, b"", None)
 
     def check_declared_length(self, status: int, declared: str | None) -> None:
         """Refuse a body whose Content-Length is over the limit before reading any of it."""
@@ -357,15 +385,30 @@ class Transport:
         return self._send(request=request)
 
     def _send_with_retry(self, *, request: ApiRequest) -> ApiResponse:
+        core = self._core
         try:
             return self._attempt(request=request)
         except AsmError as exc:
             # Happy path costs no tenacity machinery; a failure hands over to it.
-            delay = self._core.first_retry_delay(exc, request)
+            delay = core.first_retry_delay(exc, request)
             if delay is None:
                 raise
+            applied = [core.maybe_applied(exc, request)]
+
+        def attempt(*, request: ApiRequest) -> ApiResponse:
+            try:
+                return self._attempt(request=request)
+            except AsmError as exc:
+                applied[0] = applied[0] or core.maybe_applied(exc, request)
+                raise
+
         _sleep(delay)
-        result: ApiResponse = self._retrying(self._attempt, request=request)
+        try:
+            result: ApiResponse = self._retrying(attempt, request=request)
+        except NotFoundError:
+            if applied[0]:  # a DELETE re-sent after it may have worked: 404 = already gone
+                return core.deleted_already(request)
+            raise
         return result
 
     def _attempt(self, *, request: ApiRequest) -> ApiResponse:
@@ -550,14 +593,29 @@ class AsyncTransport:
 
     async def send(self, request: ApiRequest) -> ApiResponse:
         """Send ``request``; a 2xx ``ApiResponse`` or an ``AsmError`` after the retry policy."""
+        core = self._core
         try:
             return await self._attempt(request=request)
         except AsmError as exc:
-            delay = self._core.first_retry_delay(exc, request)
+            delay = core.first_retry_delay(exc, request)
             if delay is None:
                 raise
+            applied = [core.maybe_applied(exc, request)]
+
+        async def attempt(*, request: ApiRequest) -> ApiResponse:
+            try:
+                return await self._attempt(request=request)
+            except AsmError as exc:
+                applied[0] = applied[0] or core.maybe_applied(exc, request)
+                raise
+
         await _asleep(delay)
-        result: ApiResponse = await self._retrying(self._attempt, request=request)
+        try:
+            result: ApiResponse = await self._retrying(attempt, request=request)
+        except NotFoundError:
+            if applied[0]:  # a DELETE re-sent after it may have worked: 404 = already gone
+                return core.deleted_already(request)
+            raise
         return result
 
     async def _attempt(self, *, request: ApiRequest) -> ApiResponse:

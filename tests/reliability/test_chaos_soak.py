@@ -284,10 +284,6 @@ def test_traceback_filter_flags_foreign_errors() -> None:
     assert _unhandled(text) == ["KeyError: 'Name'"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect 4: a re-sent DELETE after a lost answer gets 404 and the client raises NotFoundError",
-)
 @pytest.mark.parametrize("what", ["deployment", "hosted_service", "storage"])
 def test_delete_whose_answer_was_lost_succeeds(what: str, asm_emulator_factory: Any) -> None:
     """``drop_after`` on DELETE: the delete happened, the answer was lost. DELETE is idempotent so
@@ -312,6 +308,23 @@ def test_delete_whose_answer_was_lost_succeeds(what: str, asm_emulator_factory: 
         else:
             handle = client.delete_storage_account("lostdelete1")
         handle.wait(timeout=60, poll_interval=0.05)
+        assert emu.faults.list()[0]["fired"] == 1
+
+
+def test_delete_of_a_missing_resource_still_raises(asm_emulator_factory: Any) -> None:
+    """The guard of the fix above: without an earlier attempt that may have worked, 404 is an error."""
+    from airflow_sm_provider.client.errors import NotFoundError
+
+    emu = asm_emulator_factory()
+    from test_blue_green_support import make_client, new_service
+
+    with make_client(emu.endpoint) as client:
+        service = new_service(client)
+        with pytest.raises(NotFoundError):
+            client.delete_deployment(service, "never-existed")
+        emu.add_faults({"action": "503", "method": "DELETE", "count": 1, "retry_after": 0})
+        with pytest.raises(NotFoundError):  # 503 ServerBusy: surely not executed
+            client.delete_deployment(service, "never-existed")
         assert emu.faults.list()[0]["fired"] == 1
 
 
