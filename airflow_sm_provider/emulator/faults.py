@@ -29,7 +29,18 @@ from .http import Request, Response
 
 #: Fault actions. ``drop`` closes the connection before the App sees the request; ``drop_after`` lets
 #: the App execute it and then closes without answering (the client cannot know whether it happened).
-ACTIONS = ("503", "429", "500", "409", "307", "drop", "drop_after", "slow", "fail_operation")
+ACTIONS = (
+    "503",
+    "429",
+    "500",
+    "409",
+    "307",
+    "drop",
+    "drop_after",
+    "slow",
+    "fail_operation",
+    "long_operation",
+)
 
 #: A redirected request repeated within this many seconds passes (the real service's 307 is
 #: transient: following it once works). Bounds the loop even for a ``rate: 1`` redirect rule.
@@ -77,7 +88,7 @@ class FaultRule:
     count: int | None = None
     after: int = 0
     retry_after: int = 1  # seconds, for 503/429
-    delay: float = 1.0  # seconds, for slow
+    delay: float = 1.0  # seconds, for slow (answer delay) and long_operation (operation duration)
     error_code: str = p.ERR_INTERNAL  # for fail_operation
     message: str | None = None  # overrides the default error message
     id: int = 0
@@ -123,6 +134,7 @@ class Decision:
     delay: float = 0.0
     fail_operation: str | None = None
     fail_message: str | None = None
+    operation_seconds: float | None = None
 
 
 @dataclass
@@ -229,6 +241,8 @@ def _decision(rule: FaultRule, request: Request) -> Decision:
         return Decision(rule, drop_after=True)
     if rule.action == "slow":
         return Decision(rule, delay=float(rule.delay))
+    if rule.action == "long_operation":
+        return Decision(rule, operation_seconds=float(rule.delay))
     return Decision(rule, fail_operation=rule.error_code, fail_message=rule.message)
 
 

@@ -30,6 +30,9 @@ class Request:
     fail_operation: str | None = None
     #: With ``fail_operation``: the operation's error message instead of the code's usual one.
     fail_operation_message: str | None = None
+    #: Set by a ``long_operation`` fault rule: the async operation this request starts takes this many
+    #: (real) seconds, whatever its kind and the speed -- e.g. to hold a deployment's lock in a test.
+    operation_seconds: float | None = None
 
     @property
     def path(self) -> str:

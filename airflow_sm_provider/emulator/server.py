@@ -367,6 +367,8 @@ class EmulatorServer:
                         fail_operation=decision.fail_operation,
                         fail_operation_message=decision.fail_message,
                     )
+                if decision.operation_seconds is not None:
+                    request = replace(request, operation_seconds=decision.operation_seconds)
             response = self.app.handle(request)
             return response, bool(decision and decision.drop_after)
         except Exception:

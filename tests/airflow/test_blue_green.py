@@ -146,15 +146,13 @@ def _warm_up() -> None:
     assert run_dag(dag).state == "success"
 
 
-def _hold_lock(emulator: Any, client: Any, service: str, speed: float) -> None:
-    """Start Update Deployment Status on staging with the emulator slowed down, so the operation
-    (and the deployment's lock) lasts a few seconds; then restore the speed for everything else."""
-    old = emulator.app.speed
-    emulator.app.speed = speed
-    try:
-        client.update_deployment_status(service, "v2", "Running")
-    finally:
-        emulator.app.speed = old
+def _hold_lock(emulator: Any, client: Any, service: str, seconds: float) -> None:
+    """Start Update Deployment Status on staging under a ``long_operation`` fault rule, so that
+    operation (and the deployment's lock) lasts ``seconds``; other requests keep the normal speed."""
+    emulator.add_faults(
+        {"action": "long_operation", "operation": "update_deployment_status", "delay": seconds, "count": 1}
+    )
+    client.update_deployment_status(service, "v2", "Running")
     assert client.get_deployment_by_slot(service, "staging").locked
 
 
@@ -163,7 +161,7 @@ def test_lock_held_by_another_operation_refuses_without_swapping(client: Any, as
     deploy(client, service, "staging", "v1")
     client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
     deploy(client, service, "staging", "v2")
-    _hold_lock(asm_emulator, client, service, speed=0.05)  # 5 s / 0.05: a 100 s lock, outlasts any start-up
+    _hold_lock(asm_emulator, client, service, seconds=100)  # outlasts any start-up
     dr = run_dag(_swap_dag("bg_lock_refused", service, lock_wait_timeout=0.5))
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "failed"
@@ -180,7 +178,7 @@ def test_lock_held_by_another_operation_is_waited_for(client: Any, asm_emulator:
     client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
     deploy(client, service, "staging", "v2")
     _warm_up()  # so the 10 s lock below is still held when the swap task starts
-    _hold_lock(asm_emulator, client, service, speed=0.5)  # 5 s / 0.5: a 10 s lock
+    _hold_lock(asm_emulator, client, service, seconds=10)
     dr = run_dag(_swap_dag("bg_lock_waited", service, lock_wait_timeout=120, expected_new_deployment="v2"))
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "success", report

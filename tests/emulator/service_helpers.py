@@ -79,6 +79,7 @@ class Harness:
         content_type: str | None = None,
         fail: str | None = None,
         fail_message: str | None = None,
+        operation_seconds: float | None = None,
     ) -> Response:
         headers: dict[str, str] = {}
         if version:
@@ -87,7 +88,9 @@ class Harness:
         if data or method in ("POST", "PUT", "DELETE"):
             headers["content-type"] = content_type or "application/xml"
         target = f"/{sub}{path}" if sub else path
-        return self.app.handle(Request(method, target, headers, data, cert, HOST, fail, fail_message))
+        return self.app.handle(
+            Request(method, target, headers, data, cert, HOST, fail, fail_message, operation_seconds)
+        )
 
     def app_get(self, path: str) -> Response:
         return self.app.handle(Request("GET", path, {}, b"", None, HOST))

@@ -125,6 +125,17 @@ def test_fail_operation_matches_operation_kind(stub_emulator: Emulator, session_
     assert stub_emulator.app.requests[-1].fail_operation_message == "m"
 
 
+def test_long_operation_sets_the_operation_duration(stub_emulator: Emulator, session_for: Session) -> None:
+    stub_emulator.add_faults(
+        {"action": "long_operation", "operation": "create_deployment", "delay": 42, "count": 1}
+    )
+    session = session_for(stub_emulator.endpoint)
+    _post(stub_emulator, session, "/services/hostedservices/s/deploymentslots/staging")
+    assert stub_emulator.app.requests[-1].operation_seconds == 42.0
+    _post(stub_emulator, session, "/services/hostedservices/s/deploymentslots/staging")
+    assert stub_emulator.app.requests[-1].operation_seconds is None  # count: 1 used up
+
+
 def test_after_count_method_and_path(stub_emulator: Emulator, session_for: Session) -> None:
     stub_emulator.add_faults(
         {"action": "500", "method": "GET", "path": r"/services/x$", "after": 1, "count": 2}

@@ -251,6 +251,19 @@ def test_failed_operation_carries_the_fault_rules_message(h: Harness) -> None:
     assert text(op, "Error/Code") == "Boom" and text(op, "Error/Message") == "custom words"
 
 
+def test_long_operation_holds_the_lock_for_its_real_seconds(h: Harness) -> None:
+    h.create_deployment()
+    h.finish()
+    status = xml_body("UpdateDeploymentStatus", {"Status": "Suspended"})
+    got = h.call("POST", f"{SVC}/deployments/v1/?comp=status", status, operation_seconds=500.0)
+    h.advance(400)  # far longer than the kind's normal duration at this speed
+    assert text(h.op_status(got), "Status") == "InProgress"
+    assert text(h.deployment(), "Locked") == "true"
+    h.advance(101)
+    assert text(h.op_status(got), "Status") == "Succeeded"
+    assert text(h.deployment(), "Locked") == "false"
+
+
 def test_embed_detail_lists_deployments(h: Harness) -> None:
     h.create_deployment()
     svc = parse(h.call("GET", f"{SVC}?embed-detail=true").body)

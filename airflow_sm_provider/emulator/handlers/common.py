@@ -113,6 +113,8 @@ class Ctx:
     ) -> Operation:
         """Record the operation this request starts; sync kinds (0 s) finish right away."""
         length = duration(kind, self.speed) if seconds is None else seconds
+        if self.request.operation_seconds is not None:  # a long_operation fault rule
+            length = self.request.operation_seconds
         fail = self.request.fail_operation
         op = Operation(
             id=self.request_id,
