@@ -14,12 +14,11 @@ from typing import TypeVar
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client import ops_cloud as oc
-from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.credentials import Credentials
 from airflow_sm_provider.client.models import Deployment, HostedService, Operation, Subscription
 from airflow_sm_provider.client.ops_base import Call
 from airflow_sm_provider.client.retry import RetryPolicy
-from airflow_sm_provider.client.service import open_credentials
+from airflow_sm_provider.client.service import open_transport
 from airflow_sm_provider.client.transport import (
     ASYNC_KEEPALIVE_EXPIRY,
     ASYNC_MAX_CONNECTIONS,
@@ -53,28 +52,21 @@ class AsyncServiceManagementClient:
         max_connections: int = ASYNC_MAX_CONNECTIONS,
         keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
     ) -> None:
-        self.subscription_id = v.required("subscription_id", subscription_id).strip()
-        self.credentials, self._owns_credentials = open_credentials(
-            certificate, password, self.subscription_id
+        self.subscription_id, self.credentials, self._owns_credentials, self._transport = open_transport(
+            AsyncTransport,
+            subscription_id,
+            certificate,
+            password,
+            host=host,
+            ca_bundle=ca_bundle,
+            verify=verify,
+            timeout=timeout,
+            x_ms_version=x_ms_version,
+            retry=retry,
+            proxies=proxies,
+            max_connections=max_connections,
+            keepalive_expiry=keepalive_expiry,
         )
-        try:
-            self._transport = AsyncTransport(
-                host=host,
-                subscription_id=self.subscription_id,
-                credentials=self.credentials,
-                ca_bundle=ca_bundle,
-                verify=verify,
-                timeout=timeout,
-                x_ms_version=x_ms_version,
-                retry=retry,
-                proxies=proxies,
-                max_connections=max_connections,
-                keepalive_expiry=keepalive_expiry,
-            )
-        except BaseException:
-            if self._owns_credentials:
-                self.credentials.close()
-            raise
 
     @property
     def host(self) -> str:

@@ -63,6 +63,31 @@ def open_credentials(
     return load_credentials(certificate, password, subscription_id=subscription_id), True
 
 
+TransportT = TypeVar("TransportT")
+
+
+def open_transport(
+    make_transport: Callable[..., TransportT],
+    subscription_id: str,
+    certificate: str | bytes | os.PathLike[str] | Credentials,
+    password: str | None,
+    **transport_kwargs: Any,
+) -> tuple[str, Credentials, bool, TransportT]:
+    """What both clients' constructors do: check the subscription, load the certificate, build the
+    transport -- and close credentials we loaded if the transport cannot be built, so a bad host or
+    CA never leaves key material behind. Returns (subscription id, credentials, owned?, transport).
+    """
+    sub = v.required("subscription_id", subscription_id).strip()
+    credentials, owned = open_credentials(certificate, password, sub)
+    try:
+        transport = make_transport(subscription_id=sub, credentials=credentials, **transport_kwargs)
+    except BaseException:
+        if owned:
+            credentials.close()
+        raise
+    return sub, credentials, owned, transport
+
+
 class ServiceManagementClient(ResourceMethods):
     """Blocking ASM client over mutual TLS. Also a context manager; ``close()`` releases the session."""
 
@@ -80,26 +105,19 @@ class ServiceManagementClient(ResourceMethods):
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
     ) -> None:
-        self.subscription_id = v.required("subscription_id", subscription_id).strip()
-        self.credentials, self._owns_credentials = open_credentials(
-            certificate, password, self.subscription_id
+        self.subscription_id, self.credentials, self._owns_credentials, self._transport = open_transport(
+            Transport,
+            subscription_id,
+            certificate,
+            password,
+            host=host,
+            ca_bundle=ca_bundle,
+            verify=verify,
+            timeout=timeout,
+            x_ms_version=x_ms_version,
+            retry=retry,
+            proxies=proxies,
         )
-        try:
-            self._transport = Transport(
-                host=host,
-                subscription_id=self.subscription_id,
-                credentials=self.credentials,
-                ca_bundle=ca_bundle,
-                verify=verify,
-                timeout=timeout,
-                x_ms_version=x_ms_version,
-                retry=retry,
-                proxies=proxies,
-            )
-        except BaseException:
-            if self._owns_credentials:
-                self.credentials.close()
-            raise
 
     @property
     def host(self) -> str:
