@@ -8,75 +8,19 @@ request it saw -- enough to test headers, 307, retries and idempotency without t
 
 from __future__ import annotations
 
-import datetime as dt
 import http.server
 import queue
 import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
-NOW = dt.datetime.now(dt.timezone.utc)
-
-
-@lru_cache(maxsize=8)
-def rsa_key(bits: int = 2048, slot: int = 0) -> rsa.RSAPrivateKey:
-    """RSA keys are slow to generate; tests share a few by (bits, slot)."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
-
-
-def make_cert(
-    key: rsa.RSAPrivateKey,
-    cn: str = "mycert",
-    *,
-    issuer: tuple[x509.Certificate, rsa.RSAPrivateKey] | None = None,
-    not_before: dt.datetime | None = None,
-    not_after: dt.datetime | None = None,
-    san_ip: str | None = None,
-    ca: bool = False,
-) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    issuer_name, signing_key = (issuer[0].subject, issuer[1]) if issuer else (name, key)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or NOW - dt.timedelta(days=1))
-        .not_valid_after(not_after or NOW + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if san_ip:
-        import ipaddress
-
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(san_ip)), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def cert_pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def key_pem(key: rsa.RSAPrivateKey, password: bytes | None = None) -> bytes:
-    enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
-    )
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+from testpki import NOW, cert_pem, key_pem, make_cert, rsa_key
 
 
 @dataclass
