@@ -20,7 +20,7 @@ not pull in requests/lxml.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     from airflow_sm_provider.client.polling import PollResult
     from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 
-__all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "diff", "get_or_none"]
+__all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "SettleProbe", "diff", "get_or_none"]
+
+#: ``(fetch, condition)`` for :meth:`AsmBaseOperator.settle_probe`: read the resource, judge it.
+SettleProbe = tuple[Callable[[], Any], Callable[[Any], "PollResult"]]
 
 IF_EXISTS = ("fail", "reuse")
 IF_MISSING = ("ignore", "fail")
@@ -121,6 +124,14 @@ class AsmBaseOperator(BaseOperator):
         """Send the mutating request; return the client's ``OperationHandle``."""
         raise NotImplementedError
 
+    def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
+        """How to tell that a resource :meth:`check_existing` reused is usable: ``(fetch, condition)``.
+
+        A reused resource may still be mid-creation -- adopted after a crash before the request id
+        was stored, or created by another run. None (the default): nothing to wait for.
+        """
+        return None
+
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         """Return the XCom value (names, slot, url, request id, status; never secrets)."""
         return {"request_id": request_id, "status": status}
@@ -159,6 +170,7 @@ class AsmBaseOperator(BaseOperator):
             )
         existing = self.check_existing(client, adopt=adopt)
         if existing is not None:
+            self._settle(client)
             memo.clear()
             return existing
 
@@ -313,6 +325,31 @@ class AsmBaseOperator(BaseOperator):
             interval=self.poll_interval,
             on_progress=lambda msg: self.log.info("Waiting: %s", msg),
         )
+
+    def _settle(self, client: ServiceManagementClient) -> None:
+        """Wait (in the worker, on the shared polling loop) until a reused resource is usable.
+
+        No request id exists for work this try did not submit, so the resource's own state is polled.
+        """
+        probe = self.settle_probe(client)
+        if probe is None or not self.wait_for_completion:
+            return
+        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+        from airflow_sm_provider.client.polling import run_sync
+
+        fetch, condition = probe
+        result = run_sync(
+            fetch,
+            condition,
+            deadline=time.time() + self.timeout,
+            interval=self.poll_interval,
+            on_progress=lambda msg: self.log.info("Waiting for the existing resource: %s", msg),
+        )
+        if result.ok:
+            return
+        if result.payload.get("timeout"):
+            raise OperationTimeoutError(f"{self.operation_name}: the existing resource {result.message}")
+        raise OperationFailedError(f"{self.operation_name}: the existing resource {result.message}")
 
     def run_step(self, client: ServiceManagementClient, handle: Any, what: str) -> None:
         """Wait in the worker for a preparatory operation of a multi-step operator.

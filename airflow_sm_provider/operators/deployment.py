@@ -21,6 +21,7 @@ from airflow_sm_provider.operators.base import (
     IF_EXISTS,
     IF_MISSING,
     AsmBaseOperator,
+    SettleProbe,
     get_or_none,
 )
 
@@ -182,6 +183,19 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
             "it to the other slot first",
             code=protocol.ERR_CONFLICT,
         )
+
+    def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
+        """A reused deployment is usable once no operation holds it (its create has ended)."""
+        from airflow_sm_provider.client.polling import PollResult
+
+        name = self.deployment_name
+
+        def unlocked(dep: Any) -> PollResult:
+            if dep.locked:
+                return PollResult(False, False, f"deployment {name} is locked by an operation in progress")
+            return PollResult(True, True, f"deployment {name} is {dep.status}, unlocked")
+
+        return (lambda: client.get_deployment_by_name(self.service_name, name)), unlocked
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.create_deployment(

@@ -12,7 +12,14 @@ from airflow_sm_provider.operators._checks import (
     check_storage_name,
     check_text,
 )
-from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
+from airflow_sm_provider.operators.base import (
+    IF_EXISTS,
+    IF_MISSING,
+    AsmBaseOperator,
+    SettleProbe,
+    diff,
+    get_or_none,
+)
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -118,6 +125,21 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
             self.mismatch(what, differing)
         self.log.info("%s already exists as requested; reusing it.", what)
         return {**_account_result(client, self.service_name, None, "Exists"), "reused": True}
+
+    def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
+        from airflow_sm_provider.client.polling import PollResult
+
+        name = self.service_name
+
+        def created(acct: Any) -> PollResult:
+            status = acct.storage_service_properties.status
+            if status == "Created":
+                return PollResult(True, True, f"storage account {name} is Created")
+            if status in ("Creating", "ResolvingDns", "Changing"):
+                return PollResult(False, False, f"storage account {name} is {status}")
+            return PollResult(True, False, f"storage account {name} is {status or 'in no known state'}")
+
+        return (lambda: client.get_storage_account_properties(name)), created
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.create_storage_account(

@@ -205,3 +205,27 @@ def test_crash_before_the_request_id_was_stored_adopts_own_work(asm_conn_id: str
     result = xcom_value(dr, "create")
     assert result["service_name"] == acct and result["reused"] is True
     assert requests_seen(asm_emulator, counter) == 1
+
+
+def test_reused_account_still_being_created_is_waited_for(asm_conn_id: str, asm_emulator: Any) -> None:
+    """if_exists='reuse' on an account whose create is still running (another run's, or this task's
+    own after a crash before the request id was stored): the task returns only once it is Created."""
+    from harness import legacy_sms
+
+    acct = unique("st")
+    asm_emulator.add_faults(
+        {"action": "long_operation", "operation": "create_storage_account", "delay": 15, "count": 1}
+    )
+    sms = legacy_sms(asm_emulator.endpoint)
+    sms.create_storage_account(acct, "made elsewhere", acct, location="West US")
+    assert sms.get_storage_account_properties(acct).storage_service_properties.status == "Creating"
+    with DAG("ops_reuse_while_creating", schedule=None, start_date=START) as dag:
+        AsmCreateStorageAccountOperator(
+            task_id="create", service_name=acct, location="West US", if_exists="reuse", **FAST
+        )
+
+    dr = run_dag(dag)
+
+    assert task_states(dr) == {"create": "success"}
+    assert xcom_value(dr, "create")["reused"] is True
+    assert sms.get_storage_account_properties(acct).storage_service_properties.status == "Created"
