@@ -89,7 +89,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "host": "public, china, usgovernment, or host[:port]",
         "password": "only for a password-protected .pfx/.p12",
         "subscription_id": "00000000-0000-0000-0000-000000000000",
-        "certificate_private_key": "-----BEGIN CERTIFICATE----- ... -----BEGIN PRIVATE KEY----- ...",
+        "certificate_private_key": "PEM: the certificate block, then its private key block",
         "certificate_path": "/opt/airflow/secrets/management.pem",
         "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
         "x_ms_version": "2014-10-01",
