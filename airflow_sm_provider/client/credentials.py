@@ -84,17 +84,21 @@ class Credentials:
     def ssl_context(self, *, ca_bundle: str | os.PathLike[str] | None, verify: bool) -> ssl.SSLContext:
         """A client TLS context presenting this certificate.
 
-        ``ca_bundle``: a PEM file path or PEM text to trust; None = the system trust store.
+        ``ca_bundle``: a PEM file path or PEM text; when given, EXACTLY that bundle is trusted --
+        not the system store, whatever ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` say (and the
+        transports ignore ``REQUESTS_CA_BUNDLE``). None = the system trust store.
         ``verify=False`` disables server verification (the caller logs the warning).
         Blocking (file I/O, key decryption): the async client builds it once, up front.
         """
-        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         if not verify:
+            ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
         elif ca_bundle is not None:
-            _load_ca(ctx, ca_bundle)
+            ctx = _ca_only_context(ca_bundle)
+        else:
+            ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         passphrase = secrets.token_urlsafe(24).encode()
         key_pem = self.private_key.private_bytes(
             serialization.Encoding.PEM,
@@ -118,18 +122,29 @@ class Credentials:
         """Nothing to release: no file outlives ``ssl_context``. Kept for a uniform API."""
 
 
-def _load_ca(ctx: ssl.SSLContext, ca_bundle: str | os.PathLike[str]) -> None:
+def _ca_only_context(ca_bundle: str | os.PathLike[str]) -> ssl.SSLContext:
+    """A verifying context that trusts the CAs of ``ca_bundle`` and nothing else.
+
+    ``create_default_context`` loads the system store only when it is given no CA; given one,
+    that is the whole trust (unlike ``load_verify_locations`` on a default context, which adds).
+    """
     text = os.fspath(ca_bundle)
     try:
         if "-----BEGIN" in text:
-            ctx.load_verify_locations(cadata=text)
-        elif not Path(text).is_file():
+            return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=text)
+        path = Path(text).expanduser()
+        if not path.is_file():
             raise InvalidInputError("ca_bundle", f"CA bundle file {text!r} does not exist or is not a file")
-        else:
-            ctx.load_verify_locations(cafile=text)
+        return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(path))
     except ssl.SSLError as exc:
         raise InvalidInputError(
             "ca_bundle", f"the CA bundle holds no usable PEM certificate ({exc.reason or exc})"
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(
+            "ca_bundle",
+            f"CA bundle file {text!r} cannot be read ({exc.strerror or exc}); make the file and every "
+            "directory above it readable by the user that runs the client",
         ) from None
 
 
@@ -164,7 +179,7 @@ def _read_source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes, st
     if stripped.startswith(("-----BEGIN", "<")):
         return "the certificate text given", stripped.encode(), ""
     looks_like_path = len(stripped) < 1024 and "\n" not in stripped
-    if looks_like_path and Path(stripped).expanduser().exists():
+    if looks_like_path and _exists(Path(stripped).expanduser()):
         return _read_file(Path(stripped).expanduser())
     if len(stripped) >= 256 and _B64_RE.match(stripped.encode()):
         return "the base64 certificate text given", stripped.encode(), ""
@@ -178,7 +193,38 @@ def _read_source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes, st
     )
 
 
+_PEM_AS_PATH = (
+    "the certificate path given looks like PEM text, not a file path (it is not shown: it may hold a "
+    "private key); pass the text itself as the certificate -- in an Airflow connection, put it in "
+    "the extra 'certificate_private_key' and leave 'certificate_path' empty"
+)
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()``, but a directory on the way that cannot be searched is a clear error."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise CertificateError(_unreachable(path, exc)) from None
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    return (
+        f"certificate file '{path}' cannot be read ({exc.strerror or exc}): the file or a directory "
+        "above it is not readable by the user that runs the client; fix the permissions (the "
+        "directories need the x bit) or move the file"
+    )
+
+
 def _read_file(path: Path) -> tuple[str, bytes, str]:
+    text = str(path)
+    if "-----BEGIN" in text or "PRIVATE KEY" in text:
+        raise CertificateError(_PEM_AS_PATH)
+    if "\n" in text or len(text) > 4096:
+        raise CertificateError(
+            f"the certificate path given ({len(text)} characters, not shown) is not a file path; give "
+            "the path of a PEM, .pfx/.p12 or .publishsettings file, or pass the certificate text itself"
+        )
     what = f"certificate file '{path}'"
     try:
         data = path.read_bytes()
@@ -187,7 +233,7 @@ def _read_file(path: Path) -> tuple[str, bytes, str]:
     except IsADirectoryError:
         raise CertificateError(f"{what} is a directory; give the PEM/.pfx/.publishsettings file") from None
     except OSError as exc:
-        raise CertificateError(f"{what} cannot be read ({exc.strerror}); check its permissions") from None
+        raise CertificateError(_unreachable(path, exc)) from None
     if not data.strip():
         raise CertificateError(f"{what} is empty")
     return what, data, path.suffix.lower()

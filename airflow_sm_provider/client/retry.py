@@ -6,18 +6,20 @@ Which failures are worth repeating is a property of the ASM protocol (asm-wire.m
 the server is not re-sent (that would risk a duplicate deployment); the transport marks such
 failures ``TransportError(ambiguous=True)`` and this module refuses to retry them.
 
-Both transports drive tenacity with the same ``retry``/``wait``/``stop`` callables built here, so
-the decision and the back-off are written once.
+The request plan (``plan.py``) asks ``RetryPolicy.next_delay`` after each failed attempt, for
+both transports, so the decision and the back-off are written once.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_sm_provider.client.errors import (
     ExclusiveAccessError,
+    InvalidInputError,
     ServerError,
     ThrottledError,
     TransportError,
@@ -66,8 +68,12 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be at least 1 (1 = no retries)")
-        if self.base_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
-            raise ValueError("RetryPolicy delays must not be negative")
+        for name in ("base_delay", "max_delay", "max_retry_after", "max_total"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise InvalidInputError(
+                    f"retry.{name}", f"must be a finite number of seconds >= 0, not {value!r}"
+                )
 
     @classmethod
     def none(cls) -> RetryPolicy:
@@ -97,42 +103,18 @@ class RetryPolicy:
             return True  # is_transient already excluded the ambiguous ones
         return isinstance(exc, (ThrottledError, ExclusiveAccessError))
 
-    # --- tenacity glue: built once per transport, not per call ---------------------------------
-    def tenacity_kwargs(self, sleep: Any, *, attempt_offset: int = 0) -> dict[str, Any]:
-        """Keyword arguments for ``tenacity.Retrying``/``AsyncRetrying``.
+    def next_delay(
+        self, exc: BaseException, *, idempotent: bool, attempt: int, elapsed: float
+    ) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or None when ``exc`` must be raised.
 
-        The per-request idempotency travels in ``retry_state.kwargs["request"]`` (the transport
-        calls the attempt function with ``request=...``), so one Retrying object serves every
-        request. ``attempt_offset`` is the number of attempts already made before tenacity takes
-        over (the transports try once without tenacity: the happy path then costs nothing).
+        ``attempt`` is the number of attempts made so far; ``elapsed`` the seconds since the
+        first one started. Every retry's wait counts against ``max_total`` -- the first one too,
+        so a long Retry-After on the first failure cannot overrun the budget.
         """
-        import tenacity
-
-        policy = self
-
-        def _retry(state: tenacity.RetryCallState) -> bool:
-            outcome = state.outcome
-            if outcome is None or not outcome.failed:
-                return False
-            exc = outcome.exception()
-            if exc is None:
-                return False
-            request = state.kwargs.get("request")
-            idempotent = bool(getattr(request, "idempotent", True))
-            if not policy.should_retry(exc, idempotent=idempotent):
-                return False
-            # Do not start a retry whose wait would overrun the total budget.
-            elapsed = state.seconds_since_start or 0.0
-            return elapsed + policy.delay(state.attempt_number + attempt_offset, exc) <= policy.max_total
-
-        def _wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome is not None else None
-            return policy.delay(state.attempt_number + attempt_offset, exc)
-
-        return {
-            "retry": _retry,
-            "wait": _wait,
-            "stop": tenacity.stop_after_attempt(max(self.max_attempts - attempt_offset, 1)),
-            "sleep": sleep,
-            "reraise": True,
-        }
+        if attempt >= self.max_attempts or not self.should_retry(exc, idempotent=idempotent):
+            return None
+        delay = self.delay(attempt, exc)
+        if elapsed + delay > self.max_total:
+            return None
+        return delay

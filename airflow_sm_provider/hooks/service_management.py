@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -52,6 +53,7 @@ class AsmConnectionSettings:
     x_ms_version: str | None
     timeout: float | None
     max_retries: int | None
+    requests_per_second: float | None = None
 
     def __repr__(self) -> str:
         return (
@@ -98,6 +100,7 @@ class AsmConnectionSettings:
             x_ms_version=str(get["x_ms_version"]).strip() if get.get("x_ms_version") else None,
             timeout=_as_number(cid, "timeout", get.get("timeout"), float),
             max_retries=_as_number(cid, "max_retries", get.get("max_retries"), int),
+            requests_per_second=_as_number(cid, "requests_per_second", get.get("requests_per_second"), float),
         )
 
     def load_credentials(self) -> Credentials:
@@ -131,6 +134,11 @@ class AsmConnectionSettings:
             from airflow_sm_provider.client.retry import RetryPolicy
 
             kwargs["retry"] = RetryPolicy(max_attempts=self.max_retries + 1)
+        if self.requests_per_second is not None:
+            # Process-wide: every client of this host and subscription shares the budget (budget.py).
+            from airflow_sm_provider.client.budget import configure_budget
+
+            configure_budget(host or "", subscription_id, self.requests_per_second)
         return kwargs
 
 
@@ -156,8 +164,10 @@ def _as_number(conn_id: str, name: str, value: Any, kind: type[int] | type[float
         raise ValueError(
             f"Connection {conn_id!r}: extra {name!r} must be a {kind.__name__}, not {value!r}."
         ) from None
-    if number < 0 or (kind is float and number == 0):
-        raise ValueError(f"Connection {conn_id!r}: extra {name!r} must be positive, not {value!r}.")
+    if number < 0 or (kind is float and (number == 0 or not math.isfinite(number))):
+        raise ValueError(
+            f"Connection {conn_id!r}: extra {name!r} must be a positive, finite number, not {value!r}."
+        )
     return number
 
 

@@ -17,6 +17,7 @@ import pytest
 from airflow_sm_provider.client import credentials as cmod
 from airflow_sm_provider.client import transport as tmod
 from airflow_sm_provider.client.aio import AsyncServiceManagementClient
+from airflow_sm_provider.client.budget import DEFAULT_REQUESTS_PER_SECOND, configure_budget
 from airflow_sm_provider.client.errors import InvalidInputError
 from airflow_sm_provider.client.service import ServiceManagementClient
 from airflow_sm_provider.client.transport import ApiResponse, AsyncTransport
@@ -65,13 +66,18 @@ def counters(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counters]:
 
 
 @pytest.fixture(scope="module")
-def request_id(asm_emulator: Any) -> str:
-    """A finished operation to poll."""
+def request_id(asm_emulator: Any) -> Iterator[str]:
+    """A finished operation to poll (the emulator's request budget lifted: see below)."""
     ep = asm_emulator.endpoint
+    # These tests count connections and requests in flight under 600 concurrent calls; the
+    # process-wide request budget (20/s by default, tests/client/test_budget.py) would only make
+    # them take 30 s each without changing what they check.
+    configure_budget(ep["host"], ep["subscription_id"], None)
     with ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]) as sms:
         handle = sms.create_hosted_service("concsvc", "lbl", "desc", "West US")
         handle.wait(timeout=120, poll_interval=0.05)
-    return str(handle.request_id)
+    yield str(handle.request_id)
+    configure_budget(ep["host"], ep["subscription_id"], DEFAULT_REQUESTS_PER_SECOND)
 
 
 def _client(ep: dict[str, str], **kwargs: Any) -> AsyncServiceManagementClient:

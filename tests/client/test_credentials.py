@@ -296,3 +296,55 @@ def test_credentials_is_frozen(pki: Any) -> None:
     with pytest.raises(AttributeError):
         creds.thumbprint = "x"  # type: ignore[misc]
     creds.close()
+
+
+# --- findings: PEM pasted as a path, unreadable directories -------------------------------------------
+@pytest.mark.parametrize("as_path", [Path, str], ids=["pem", "indented-pem"])
+def test_pem_text_given_as_a_path_is_recognised_and_never_echoed(as_path: Any) -> None:
+    pem = _pem().decode()
+    key_line = next(
+        line for line in pem.splitlines() if line and not line.startswith("-----") and "KEY" not in line
+    )
+    source = as_path(pem) if as_path is Path else " " + pem.replace("\n", "\n ")  # str: a path-ish mess
+    with pytest.raises(CertificateError) as ei:
+        load_credentials(Path(source) if as_path is str else source)
+    assert "looks like PEM text" in str(ei.value) and "certificate_private_key" in str(ei.value)
+    _assert_clean(ei.value, key_line, pem)
+
+
+def test_long_non_path_text_is_not_echoed() -> None:
+    junk = "A" * 5000
+    with pytest.raises(CertificateError) as ei:
+        load_credentials(Path(junk))
+    assert junk not in str(ei.value) and "not shown" in str(ei.value)
+
+
+def test_unreadable_parent_directory_is_a_certificate_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "locked-dir" / "mycert.pem"
+
+    def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "exists", denied)  # what stat() raises under a dir without x (not as root)
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    for source in (str(target), target):
+        with pytest.raises(CertificateError) as ei:
+            load_credentials(source)
+        text = str(ei.value)
+        assert str(target) in text and "Permission denied" in text and "directory above it" in text
+
+
+def test_unreadable_ca_bundle_directory_is_an_invalid_input(
+    pki: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creds = load_credentials(pki.client_pem)
+
+    def denied(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_file", denied)
+    with pytest.raises(InvalidInputError) as ei:
+        creds.ssl_context(ca_bundle=tmp_path / "locked" / "ca.pem", verify=True)
+    assert ei.value.field == "ca_bundle" and "readable" in ei.value.message

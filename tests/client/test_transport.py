@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 import airflow_sm_provider.client.transport as tmod
 from airflow_sm_provider import protocol
+from airflow_sm_provider.client.budget import RequestBudget
 from airflow_sm_provider.client.credentials import load_credentials
 from airflow_sm_provider.client.errors import (
     AuthenticationError,
@@ -83,6 +84,8 @@ def send(kind: str, server: Any, pki: Any, *reqs: ApiRequest, **kw: Any) -> list
         "ca_bundle": pki.ca_pem,
         "retry": POLICY,
         "timeout": 5.0,
+        # These tests are about the plan's retries (recorded, not slept); the budget has its own.
+        "budget": RequestBudget(None),
     }
     args.update(kw)
     if kind == "sync":

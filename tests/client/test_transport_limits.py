@@ -21,7 +21,7 @@ LIMIT = 4096
 
 @pytest.fixture
 def small_limit(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(tmod._Core, "max_body_bytes", LIMIT)
+    monkeypatch.setattr(tmod.Endpoint, "max_body_bytes", LIMIT)
     return LIMIT
 
 
@@ -66,7 +66,7 @@ def test_multi_chunk_body_is_joined(kind: str, tls_server: Any, pki: Any) -> Non
 
 
 def test_deadline_error_is_ambiguous_only_for_non_idempotent_requests(tls_server: Any, pki: Any) -> None:
-    core = tmod._Core(tls_server.host, "sub", 2.5, "2014-10-01", None)
+    core = tmod.Endpoint(tls_server.host, "sub", 2.5, "2014-10-01", None)
     get_err, post_err = core.deadline_error(GET), core.deadline_error(POST)
     for err in (get_err, post_err):
         assert isinstance(err, TransportError) and err.retryable

@@ -1,0 +1,163 @@
+"""The per-subscription request budget: one token bucket per (management host, subscription).
+
+Why: ASM throttles per subscription (429 ``TooManyRequests``), and the subscription is shared by
+every client in every process -- a triggerer's 1,000 waits, the workers' operators, a script.
+Retrying after a 429 only spreads the overload; a budget keeps it from happening. Every
+``Transport`` and ``AsyncTransport`` of a process for the same host and subscription takes one
+token per attempt from the same ``RequestBudget``, so the process as a whole stays under the rate.
+
+Default (``DEFAULT_REQUESTS_PER_SECOND`` = 20, burst = one second's worth): Microsoft never
+published the ASM front end's per-subscription limit; the figures it publishes for its management
+plane are Azure Resource Manager's -- a bucket of 250 reads refilled at 25 per second per
+subscription (writes 200 / 10 per second), earlier 12,000 reads per hour. 20 per second stays
+below the read rate, and an ASM release sends tens of writes, not hundreds. The budget is per
+PROCESS: with several triggerers and workers on one subscription, set the connection extra
+``requests_per_second`` to (the subscription's limit) / (number of processes). The burst equals
+one second's worth (at least 1), the shape the emulator's ``--rate-limit`` uses, so a budget at or
+below the emulator's rate never meets a 429.
+
+Sans-I/O: ``reserve()`` only does arithmetic under a lock and returns how long the caller must
+wait before its request; the sync driver sleeps, the async one awaits. That makes one bucket
+usable from threads and event loops alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from airflow_sm_provider.client.errors import InvalidInputError
+
+__all__ = [
+    "DEFAULT_REQUESTS_PER_SECOND",
+    "RequestBudget",
+    "budget_for",
+    "configure_budget",
+    "jittered",
+    "spread_start",
+]
+
+DEFAULT_REQUESTS_PER_SECOND = 20.0
+#: Jitter of ``jittered``: a poll interval becomes a value in [1 - JITTER, 1 + JITTER] x interval.
+JITTER = 0.2
+
+
+def check_rate(field: str, rate: float | None) -> float | None:
+    """A rate in requests per second, or None for "no limit"; refuses NaN, inf and <= 0."""
+    if rate is None:
+        return None
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise InvalidInputError(field, f"must be a number of requests per second, not {rate!r}")
+    if not math.isfinite(rate) or rate <= 0:
+        raise InvalidInputError(
+            field, f"must be a positive, finite number of requests per second, not {rate!r}"
+        )
+    return float(rate)
+
+
+class RequestBudget:
+    """A token bucket (GCRA form): ``rate`` tokens per second, ``burst`` at most saved up.
+
+    ``rate=None`` means unlimited (``reserve`` always answers 0). Thread-safe; no I/O.
+    """
+
+    def __init__(
+        self, rate: float | None, burst: float | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._tat = 0.0  # "theoretical arrival time" of the next request at the steady rate
+        self.rate: float | None = None
+        self.burst = 0.0
+        self.configure(rate, burst)
+
+    def configure(self, rate: float | None, burst: float | None = None) -> None:
+        """Change the rate in place (transports holding this budget follow at once)."""
+        rate = check_rate("requests_per_second", rate)
+        if burst is not None and (not math.isfinite(burst) or burst < 1):
+            raise InvalidInputError("burst", f"must be a finite number >= 1, not {burst!r}")
+        with self._lock:
+            self.rate = rate
+            self.burst = burst if burst is not None else max(1.0, rate or 1.0)
+            self._tat = min(self._tat, self._clock())
+
+    def reserve(self) -> float:
+        """Take one token; return the seconds to wait before sending (0.0 = send now)."""
+        rate = self.rate
+        if rate is None:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            tat = max(self._tat, now)
+            delay = tat - (self.burst - 1) / rate - now
+            self._tat = tat + 1 / rate
+        return delay if delay > 0 else 0.0
+
+    def hold(self, seconds: float) -> None:
+        """The server said "throttled, retry after ``seconds``": nobody sharing this budget sends before."""
+        rate = self.rate
+        if rate is None or not math.isfinite(seconds) or seconds <= 0:
+            return
+        with self._lock:
+            self._tat = max(self._tat, self._clock() + seconds + (self.burst - 1) / rate)
+
+
+_lock = threading.Lock()
+_budgets: dict[tuple[str, str], RequestBudget] = {}
+
+
+def _key(host: str, subscription_id: str) -> tuple[str, str]:
+    from airflow_sm_provider.client.transport import resolve_host
+
+    return resolve_host(host).lower(), subscription_id.strip().lower()
+
+
+def budget_for(host: str, subscription_id: str) -> RequestBudget:
+    """The process-wide budget of (host, subscription); made with the default rate on first use."""
+    key = _key(host, subscription_id)
+    with _lock:
+        budget = _budgets.get(key)
+        if budget is None:
+            budget = _budgets[key] = RequestBudget(DEFAULT_REQUESTS_PER_SECOND)
+        return budget
+
+
+def configure_budget(
+    host: str, subscription_id: str, requests_per_second: float | None, *, burst: float | None = None
+) -> RequestBudget:
+    """Set the rate of (host, subscription) for this process; None = no limit (emulators, benchmarks).
+
+    The hook calls this from the connection extra ``requests_per_second``. The last call wins for
+    every client of that host and subscription in the process, those already built included.
+    """
+    check_rate("requests_per_second", requests_per_second)
+    budget = budget_for(host, subscription_id)
+    budget.configure(requests_per_second, burst)
+    return budget
+
+
+def jittered(interval: float, key: str | None = None, *, rng: random.Random | None = None) -> float:
+    """A poll interval spread by +/- ``JITTER`` (the mean stays ``interval``).
+
+    Waits that started together (a triggerer restart resumes hundreds at once) drift apart
+    instead of polling in lock-step, so the budget sees a steady flow, not a burst each
+    interval. ``key`` is accepted for symmetry with ``spread_start`` and not used: the
+    spreading comes from a fresh random factor each call.
+    """
+    del key
+    u = rng.random() if rng is not None else random.random()
+    return interval * (1.0 - JITTER + 2.0 * JITTER * u)
+
+
+def spread_start(interval: float, key: str) -> float:
+    """A stable offset in [0, interval) for the first poll of the wait named ``key``.
+
+    Stable (a hash of ``key``, e.g. the request id) so a trigger re-created after a triggerer
+    move keeps its phase; different keys land evenly over the interval.
+    """
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return interval * (int.from_bytes(digest, "big") / 2**64)
