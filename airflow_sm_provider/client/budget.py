@@ -111,7 +111,7 @@ _budgets: dict[tuple[str, str], RequestBudget] = {}
 
 
 def _key(host: str, subscription_id: str) -> tuple[str, str]:
-    from airflow_sm_provider.client.transport import resolve_host
+    from airflow_sm_provider.client.plan import resolve_host
 
     return resolve_host(host).lower(), subscription_id.strip().lower()
 

@@ -125,6 +125,16 @@ def resolve_host(host: str | None) -> str:
     return text
 
 
+_VERSION_RE = re.compile(r"[0-9A-Za-z.-]{1,32}")
+
+
+def _check_version(value: str) -> str:
+    """An ``x-ms-version`` header value (``2014-10-01``); CR/LF or other bytes refused before sending."""
+    if not isinstance(value, str) or not _VERSION_RE.fullmatch(value):
+        raise InvalidInputError("x_ms_version", f"{value!r} is not an API version such as '2014-10-01'")
+    return value
+
+
 def _origin(url: str) -> tuple[str, str, int] | None:
     """(scheme, host, port) of an absolute URL, ports made explicit; None if it has userinfo."""
     parts = urlsplit(url)
@@ -261,6 +271,7 @@ class Endpoint:
             raise InvalidInputError(
                 "timeout", f"must be a positive, finite number of seconds, not {timeout!r}"
             )
+        _check_version(x_ms_version)
         self.host = resolve_host(host)
         self.origin = _origin(f"https://{self.host}/")
         self.base = f"https://{self.host}/{subscription_id.strip()}"
@@ -278,7 +289,7 @@ class Endpoint:
         if request.x_ms_version or body is not None:
             headers = dict(headers)
             if request.x_ms_version:
-                headers[protocol.HEADER_VERSION] = request.x_ms_version
+                headers[protocol.HEADER_VERSION] = _check_version(request.x_ms_version)
             if body is not None:
                 headers["Content-Length"] = str(len(body))
                 if body:

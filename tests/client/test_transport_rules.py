@@ -282,3 +282,16 @@ def test_one_failure_table_for_both_libraries(exc: str, text: str, sent: bool) -
 def test_unknown_exceptions_are_not_swallowed_by_the_table() -> None:
     with pytest.raises(KeyError):
         pmod.lost(KeyError("not an I/O failure"), "")
+
+
+@pytest.mark.parametrize("version", ["2014-10-01\r\nX-Evil: 1", "2014 10 01", "é"])
+def test_x_ms_version_with_control_characters_refused_before_sending(
+    version: str, tls_server: Any, pki: Any
+) -> None:
+    creds = load_credentials(pki.client_pem)
+    with pytest.raises(InvalidInputError) as ei:
+        Transport(host=tls_server.host, subscription_id=SUB, credentials=creds, x_ms_version=version)
+    assert ei.value.field == "x_ms_version"
+    (exc,) = send("sync", tls_server, pki, ApiRequest("GET", "/x", x_ms_version=version))
+    assert isinstance(exc, InvalidInputError) and exc.field == "x_ms_version"
+    assert tls_server.seen == []
