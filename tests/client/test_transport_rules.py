@@ -108,12 +108,12 @@ def test_relative_redirect_on_the_same_host_is_followed(tls_server: Any, pki: An
 @pytest.fixture
 def env_ca_server(tls_server: Any, pki: Any, tmp_path: Path) -> Any:
     """A server whose certificate is signed by a CA that only SSL_CERT_FILE names."""
-    env_ca_key = rsa_key(2048, 5)
-    env_ca = make_cert(env_ca_key, "env-only-ca", ca=True)
-    leaf_key = rsa_key(2048, 6)
-    leaf = make_cert(leaf_key, "127.0.0.1", issuer=(env_ca, env_ca_key), san_ip="127.0.0.1")
-    (tmp_path / "env-ca.pem").write_bytes(cert_pem(env_ca))
-    (tmp_path / "leaf.pem").write_bytes(cert_pem(leaf) + key_pem(leaf_key))
+    ca_key, leaf_key = rsa_key(2048, 5), rsa_key(2048, 6)
+    env_ca = make_cert(ca_key, "env-only-ca", ca=True)
+    leaf = make_cert(leaf_key, "127.0.0.1", issuer=(env_ca, ca_key), san_ip="127.0.0.1")
+    files = {"env-ca.pem": cert_pem(env_ca), "leaf.pem": cert_pem(leaf) + key_pem(leaf_key)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
     server = type(tls_server)(dataclasses.replace(pki, server_pem=tmp_path / "leaf.pem"))
     server.env_ca = tmp_path / "env-ca.pem"
     yield server
