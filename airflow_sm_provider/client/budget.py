@@ -140,15 +140,12 @@ def configure_budget(
     return budget
 
 
-def jittered(interval: float, key: str | None = None, *, rng: random.Random | None = None) -> float:
-    """A poll interval spread by +/- ``JITTER`` (the mean stays ``interval``).
+def jittered(interval: float, *, rng: random.Random | None = None) -> float:
+    """A poll interval spread by +/- ``JITTER``, a fresh random factor each call (mean: ``interval``).
 
     Waits that started together (a triggerer restart resumes hundreds at once) drift apart
-    instead of polling in lock-step, so the budget sees a steady flow, not a burst each
-    interval. ``key`` is accepted for symmetry with ``spread_start`` and not used: the
-    spreading comes from a fresh random factor each call.
+    instead of polling in lock-step, so the budget sees a steady flow, not a burst each interval.
     """
-    del key
     u = rng.random() if rng is not None else random.random()
     return interval * (1.0 - JITTER + 2.0 * JITTER * u)
 

@@ -151,7 +151,7 @@ def _origin(url: str) -> tuple[str, str, int] | None:
 # --- steps and outcomes ---------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """Step: send this request and read its whole answer (at most ``max_body_bytes``) by ``deadline``.
+    """Step: send this request; read its whole answer (at most ``Endpoint.max_body_bytes``) by ``deadline``.
 
     ``deadline`` is on ``time.monotonic()``; the driver's own socket timeout stays as a guard.
     """
