@@ -80,6 +80,47 @@ class DataVirtualHardDisk:
     )
 
 
+@dataclass
+class ResourceExtensionParameterValue:
+    key: str | None = None
+    value: str | None = None
+    type: str | None = None
+
+    __xml__: ClassVar[Spec] = Spec(
+        "ResourceExtensionParameterValue", [F("Key", "key"), F("Value", "value"), F("Type", "type")]
+    )
+
+
+@dataclass
+class ResourceExtensionReference:
+    """A VM extension to install (input of create/add/update role); old SDK positional order."""
+
+    reference_name: str | None = None
+    publisher: str | None = None
+    name: str | None = None
+    version: str | None = None
+    resource_extension_parameter_values: list[ResourceExtensionParameterValue] = field(default_factory=list)
+    state: str | None = None
+
+    __xml__: ClassVar[Spec] = Spec(
+        "ResourceExtensionReference",
+        [
+            F("ReferenceName", "reference_name"),
+            F("Publisher", "publisher"),
+            F("Name", "name"),
+            F("Version", "version"),
+            F(
+                "ResourceExtensionParameterValues",
+                "resource_extension_parameter_values",
+                LIST,
+                ResourceExtensionParameterValue,
+                item="ResourceExtensionParameterValue",
+            ),
+            F("State", "state", read=True, write=False),
+        ],
+    )
+
+
 #: ``i:type`` values of ConfigurationSet elements in responses -> class.
 _CONFIG_SET_TYPES: dict[str, type] = {
     "NetworkConfigurationSet": ConfigurationSet,
@@ -96,6 +137,7 @@ class Role:
     os_version: str = ""
     role_type: str = ""
     configuration_sets: list[Any] = field(default_factory=list)
+    resource_extension_references: list[ResourceExtensionReference] = field(default_factory=list)
     vm_image_name: str | None = None
     media_location: str | None = None
     availability_set_name: str | None = None
@@ -118,6 +160,13 @@ class Role:
                 ConfigurationSet,
                 item="ConfigurationSet",
                 poly=_CONFIG_SET_TYPES,
+            ),
+            F(
+                "ResourceExtensionReferences",
+                "resource_extension_references",
+                LIST,
+                ResourceExtensionReference,
+                item="ResourceExtensionReference",
             ),
             F("VMImageName", "vm_image_name"),
             F("MediaLocation", "media_location"),
