@@ -325,7 +325,7 @@ class OperationMethods:
         return self._call(_OPS['reimage_role_instance'], (service_name, deployment_name, role_instance_name))
 
     def replicate_vm_image(self, vm_image_name: str, regions: Sequence[str], offer: str, sku: str, version: str) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""
+        """``PUT /services/images/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""
         return self._call(_OPS['replicate_vm_image'], (vm_image_name, regions, offer, sku, version))
 
     def restart_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle:
@@ -337,7 +337,7 @@ class OperationMethods:
         return self._call(_OPS['rollback_update_or_upgrade'], (service_name, deployment_name, mode, force))
 
     def share_vm_image(self, vm_image_name: str, permission: str) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""
+        """``PUT /services/images/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""
         return self._call(_OPS['share_vm_image'], (vm_image_name, permission))
 
     def shutdown_role(self, service_name: str, deployment_name: str, role_name: str, post_shutdown_action: str = 'Stopped') -> OperationHandle:
@@ -361,7 +361,7 @@ class OperationMethods:
         return self._call(_OPS['swap_deployment'], (service_name, production, source_deployment))
 
     def unreplicate_vm_image(self, vm_image_name: str) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""
+        """``PUT /services/images/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""
         return self._call(_OPS['unreplicate_vm_image'], (vm_image_name,))
 
     def update_affinity_group(self, affinity_group_name: str, label: str, description: str | None = None) -> OperationHandle:
@@ -718,7 +718,7 @@ class AsyncOperationMethods:
         return await self._call(_OPS['reimage_role_instance'], (service_name, deployment_name, role_instance_name))
 
     async def replicate_vm_image(self, vm_image_name: str, regions: Sequence[str], offer: str, sku: str, version: str) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""
+        """``PUT /services/images/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""
         return await self._call(_OPS['replicate_vm_image'], (vm_image_name, regions, offer, sku, version))
 
     async def restart_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle:
@@ -730,7 +730,7 @@ class AsyncOperationMethods:
         return await self._call(_OPS['rollback_update_or_upgrade'], (service_name, deployment_name, mode, force))
 
     async def share_vm_image(self, vm_image_name: str, permission: str) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""
+        """``PUT /services/images/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""
         return await self._call(_OPS['share_vm_image'], (vm_image_name, permission))
 
     async def shutdown_role(self, service_name: str, deployment_name: str, role_name: str, post_shutdown_action: str = 'Stopped') -> OperationHandle:
@@ -754,7 +754,7 @@ class AsyncOperationMethods:
         return await self._call(_OPS['swap_deployment'], (service_name, production, source_deployment))
 
     async def unreplicate_vm_image(self, vm_image_name: str) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""
+        """``PUT /services/images/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""
         return await self._call(_OPS['unreplicate_vm_image'], (vm_image_name,))
 
     async def update_affinity_group(self, affinity_group_name: str, label: str, description: str | None = None) -> OperationHandle:

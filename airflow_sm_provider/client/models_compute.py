@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from airflow_sm_provider.client.configsets import (
     ConfigurationSet,
     LinuxConfigurationSet,
+    PublicIP,
     WindowsConfigurationSet,
 )
 from airflow_sm_provider.client.xmlmap import (
@@ -226,6 +227,7 @@ class RoleInstance:
     host_name: str = ""
     remote_access_certificate_thumbprint: str = ""
     fqdn: str = ""
+    public_ips: list[PublicIP] = field(default_factory=list)
 
     __xml__: ClassVar[Spec] = Spec(
         "RoleInstance",
@@ -244,6 +246,7 @@ class RoleInstance:
             F("HostName", "host_name"),
             F("RemoteAccessCertificateThumbprint", "remote_access_certificate_thumbprint"),
             F("FQDN", "fqdn"),
+            F("PublicIPs", "public_ips", LIST, PublicIP, item="PublicIP"),
         ],
     )
 

@@ -144,7 +144,7 @@ class VMImage:
     privacy_uri: str | None = None
     publisher_name: str | None = None
     published_date: str | None = None
-    show_in_gui: bool | None = None
+    show_in_gui: bool = False  # the old SDK sends <ShowInGui>false</ShowInGui> by default
     pricing_detail_link: str | None = None
 
     __xml__: ClassVar[Spec] = Spec(

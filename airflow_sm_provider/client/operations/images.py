@@ -1,6 +1,7 @@
 """OS images, VM images and disks (asm-wire 4.6). OS image labels are plain text on the wire.
 
-Replicate / unreplicate / share need x-ms-version 2015-04-01, as the old SDK sends.
+Replicate / unreplicate / share need x-ms-version 2015-04-01, as the old SDK sends; their path is
+under ``/services/images/`` (not ``vmimages``), as the old SDK and the REST reference have it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ IMAGES = "/services/images"
 IMAGE = f"{IMAGES}/{{image_name}}"
 VMIMAGES = "/services/vmimages"
 VMIMAGE = f"{VMIMAGES}/{{vm_image_name}}"
+VM_IMAGE_UNDER_IMAGES = f"{IMAGES}/{{vm_image_name}}"  # replicate/unreplicate/share live here
 DISKS = "/services/disks"
 DISK = f"{DISKS}/{{disk_name}}"
 IMAGE_NAME = P("image_name", check=c.name)
@@ -230,7 +232,7 @@ OPS = (
     Op(
         "replicate_vm_image",
         "PUT",
-        VMIMAGE + "/replicate",
+        VM_IMAGE_UNDER_IMAGES + "/replicate",
         (
             VM_IMAGE_NAME,
             P("regions", "Sequence[str]", check=c.regions),
@@ -252,11 +254,17 @@ OPS = (
         resend=False,
         x_ms_version=V2015_04,
     ),
-    Op("unreplicate_vm_image", "PUT", VMIMAGE + "/unreplicate", (VM_IMAGE_NAME,), x_ms_version=V2015_04),
+    Op(
+        "unreplicate_vm_image",
+        "PUT",
+        VM_IMAGE_UNDER_IMAGES + "/unreplicate",
+        (VM_IMAGE_NAME,),
+        x_ms_version=V2015_04,
+    ),
     Op(
         "share_vm_image",
         "PUT",
-        VMIMAGE + "/shareasync",
+        VM_IMAGE_UNDER_IMAGES + "/shareasync",
         (VM_IMAGE_NAME, P("permission", check=c.text)),
         query=(Q("permission", param="permission"),),
         x_ms_version=V2015_04,
