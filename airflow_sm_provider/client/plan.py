@@ -87,6 +87,8 @@ class ApiRequest:
     x_ms_version: str | None = None
     idempotent: bool = True
     operation: str = ""
+    #: False for the one ASM call above any subscription (List Subscriptions: ``GET /subscriptions``).
+    under_subscription: bool = True
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,8 @@ class Endpoint:
         _check_version(x_ms_version)
         self.host = resolve_host(host)
         self.origin = _origin(f"https://{self.host}/")
-        self.base = f"https://{self.host}/{subscription_id.strip()}"
+        self.root = f"https://{self.host}"
+        self.base = f"{self.root}/{subscription_id.strip()}"
         self.timeout = float(timeout)
         self.x_ms_version = x_ms_version
         self.policy = retry if retry is not None else RetryPolicy()
@@ -294,7 +297,8 @@ class Endpoint:
                 headers["Content-Length"] = str(len(body))
                 if body:
                     headers["Content-Type"] = protocol.CONTENT_TYPE_XML
-        return self.base + request.path, headers, body
+        base = self.base if request.under_subscription else self.root
+        return base + request.path, headers, body
 
     def redirect(self, url: str, location: str | None, hops: int) -> str:
         """The URL to follow a 307/308 to; only ever this endpoint's own origin (module docstring)."""
