@@ -126,7 +126,13 @@ def _hosted(  # noqa: PLR0917
         }
         return _verb(method, table, sub, params)
     if rest[1] == "certificates" and n == 2:
-        return _verb(method, {"GET": "list_service_certificates"}, sub, params)
+        return _verb(
+            method, {"GET": "list_service_certificates", "POST": "add_service_certificate"}, sub, params
+        )
+    if rest[1] == "certificates" and n == 3:
+        params["certificate"] = names[2]
+        table = {"GET": "get_service_certificate", "DELETE": "delete_service_certificate"}
+        return _verb(method, table, sub, params)
     if rest[1] == "deployments" and n == 2:
         return _verb(method, {"POST": "create_virtual_machine_deployment"}, sub, params)
     if rest[1] not in ("deployments", "deploymentslots") or n < 3:

@@ -12,11 +12,14 @@ def load() -> None:
     """Import every handler module so their registrations run."""
     from airflow_sm_provider.emulator.handlers import (  # noqa: F401
         affinity,
+        certificates,
         deployments,
         hosted,
         images,
+        instances,
         operations,
         storage,
         subscription,
+        upgrades,
         vms,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers.common import Ctx, lock_key
 from airflow_sm_provider.emulator.handlers.lifecycle import current, visible
+from airflow_sm_provider.emulator.handlers.upgrade_state import render_status, rollback_allowed
 from airflow_sm_provider.emulator.state import Doc
 from airflow_sm_provider.emulator.xmlio import Builder, b64, timestamp
 
@@ -60,6 +61,7 @@ def deployment(ctx: Ctx, b: Builder, dep: Doc) -> None:
     for inst in dep.get("instances", []):
         if visible(inst, now):
             role_instance(instances.child("RoleInstance"), inst, dep, now)
+    render_status(b, dep, now)
     b.add("UpgradeDomainCount", dep.get("upgrade_domain_count", 1))
     roles = b.child("RoleList")
     if vm:
@@ -74,7 +76,7 @@ def deployment(ctx: Ctx, b: Builder, dep: Doc) -> None:
     b.add("SdkVersion", "" if vm else "2.6.6496.10")
     locked = ctx.store.locking_operation(lock_key(ctx.sub, dep["service"], dep["name"])) is not None
     b.add("Locked", locked)
-    b.add("RollbackAllowed", False)
+    b.add("RollbackAllowed", rollback_allowed(dep))
     b.add("CreatedTime", timestamp(dep["created"]))
     b.add("LastModifiedTime", timestamp(dep["modified"]))
     b.extended_properties(dep.get("extended_properties", {}))
