@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_sm_provider import protocol as p
-from airflow_sm_provider.emulator.cscfg import normalise_path
+from airflow_sm_provider.emulator.cscfg import normalise_path, valid_mode
 from airflow_sm_provider.emulator.handlers.lifecycle import health_at
 from airflow_sm_provider.emulator.state import Doc
 
@@ -76,3 +76,39 @@ def answer(dep: Doc, ready: list[Doc], path: str, now: float) -> Answer:
     """The worst answer of the ready instances for ``path`` (errors beat success, higher beats lower)."""
     answers = [mode_answer(instance_mode(dep, inst, path, now), dep["slot"]) for inst in ready]
     return max(answers, key=lambda a: (a[0] >= 400, a[0]))
+
+
+# --- run-time overrides (POST /__admin__/health) -------------------------------------------------
+RULE_FIELDS = {"subscription_id", "service", "slot", "deployment", "path", "upgrade_domain", "health"}
+
+
+def check_rule(rule: dict[str, Any], *, setting: bool) -> dict[str, Any]:
+    """Validate an admin rule; returns the override part ``{"path", "upgrade_domain", "health"}``."""
+    unknown = set(rule) - RULE_FIELDS
+    if unknown:
+        raise ValueError(f"unknown health rule field(s): {', '.join(sorted(unknown))}")
+    path = rule.get("path")
+    if path is not None and not isinstance(path, str):
+        raise ValueError("path must be a string such as 'health' or 'api/*'")
+    ud = rule.get("upgrade_domain")
+    if ud is not None and (isinstance(ud, bool) or not isinstance(ud, int) or ud < 0):
+        raise ValueError("upgrade_domain must be an integer >= 0")
+    mode = rule.get("health")
+    if setting:
+        if not isinstance(mode, str | int) or not valid_mode(str(mode), for_path=path is not None):
+            raise ValueError(
+                "health must be healthy, unhealthy, unhealthy-in-production, fail-start (not with a path) "
+                "or an HTTP status such as 500"
+            )
+        mode = str(mode).strip().lower()
+    return {"path": None if path is None else normalise_path(path), "upgrade_domain": ud, "health": mode}
+
+
+def set_override(dep: Doc, override: dict[str, Any]) -> None:
+    """Add or replace the override for the same (path, upgrade_domain); health None removes it."""
+    same = [
+        r
+        for r in dep.get("health_overrides") or []
+        if (r.get("path"), r.get("upgrade_domain")) != (override["path"], override["upgrade_domain"])
+    ]
+    dep["health_overrides"] = same + ([override] if override["health"] is not None else [])

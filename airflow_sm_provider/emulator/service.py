@@ -26,7 +26,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 from airflow_sm_provider import protocol as p
-from airflow_sm_provider.emulator import apps, routes
+from airflow_sm_provider.emulator import apps, health, routes
 from airflow_sm_provider.emulator.handlers import load
 from airflow_sm_provider.emulator.handlers.common import HANDLERS, AsmError, Ctx, advance, error_body, new_id
 from airflow_sm_provider.emulator.handlers.seed import DEFAULT_PUBLIC_IMAGES, subscription_doc
@@ -205,6 +205,66 @@ class ServiceApp:
     def reset(self) -> None:
         with self.store.tx() as store:
             store.reset()
+
+    def health_rules(self, method: str, rule: dict[str, object]) -> dict[str, object]:
+        """Run-time health of the deployments' applications (``health.py``; docs/emulator.md).
+
+        The deployment: ``service`` + ``slot`` (default production) or ``deployment`` (its name);
+        ``subscription_id`` is optional (service names are global). DELETE without ``service``
+        removes every override of every deployment."""
+        with self.store.tx() as store:
+            now = self.clock()
+            advance(store, now)
+            if method == "DELETE" and "service" not in rule:
+                for dep in store.list_docs(None, "deployment"):
+                    if dep.get("health_overrides"):
+                        dep["health_overrides"] = []
+                        store.put(
+                            self._owner(store, dep), "deployment", f"{dep['service']}/{dep['name']}", dep
+                        )
+                return {"cleared": True}
+            override = health.check_rule(dict(rule), setting=method == "POST")
+            dep, sub = self._target(store, rule)
+            if method == "POST":
+                health.set_override(dep, override)
+            elif method == "DELETE":
+                health.set_override(dep, {**override, "health": None})
+            if method != "GET":
+                store.put(sub, "deployment", f"{dep['service']}/{dep['name']}", dep)
+            return {
+                "service": dep["service"],
+                "deployment": dep["name"],
+                "slot": dep["slot"],
+                "health_overrides": dep.get("health_overrides") or [],
+            }
+
+    @staticmethod
+    def _owner(store: Store, dep: dict[str, object]) -> str:
+        for sub in store.subscriptions():
+            if store.get(sub["id"], "deployment", f"{dep['service']}/{dep['name']}") is not None:
+                return str(sub["id"])
+        raise LookupError("deployment without a subscription")
+
+    @staticmethod
+    def _target(store: Store, rule: dict[str, object]) -> tuple[dict[str, object], str]:
+        service = rule.get("service")
+        if not isinstance(service, str) or not service:
+            raise ValueError("a health rule needs 'service' (and 'slot' or 'deployment')")
+        subs = (
+            [str(rule["subscription_id"])]
+            if rule.get("subscription_id")
+            else [str(s["id"]) for s in store.subscriptions()]
+        )
+        slot = str(rule.get("slot") or "production").lower()
+        name = rule.get("deployment")
+        for sub in subs:
+            for dep in store.list_docs(sub, "deployment", prefix=f"{service}/"):
+                if (name and str(name).lower() == dep["name"].lower()) or (
+                    not name and dep["slot"].lower() == slot
+                ):
+                    return dep, sub
+        where = f"deployment {name}" if name else f"the {slot} slot"
+        raise LookupError(f"no deployment in {where} of hosted service {service}")
 
     def close(self) -> None:
         self.store.close()

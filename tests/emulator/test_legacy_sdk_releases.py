@@ -231,3 +231,16 @@ def test_service_certificates_add_list_get_delete(sms: ServiceManagementService)
         sms.get_service_certificate("certsvc", "sha1", thumb)
     with pytest.raises(AzureMissingResourceHttpError):
         sms.list_service_certificates("nocertsvc")
+
+
+def test_run_time_health_of_one_upgrade_domain(sms: ServiceManagementService, emulator: Emulator) -> None:
+    running_service(sms, "rthealth")
+    session = legacy_session(emulator.endpoint)
+    app = f"https://{emulator.endpoint['host']}/cloudapp/rthealth/api/ready"
+    assert session.get(app).status_code == 200
+    emulator.set_health("rthealth", "unhealthy", upgrade_domain=2, path="api/ready")
+    assert session.get(app).status_code == 503
+    assert session.get(f"https://{emulator.endpoint['host']}/cloudapp/rthealth/health").status_code == 200
+    emulator.set_health("rthealth", None, upgrade_domain=2, path="api/ready")
+    assert session.get(app).status_code == 200
+    session.close()
