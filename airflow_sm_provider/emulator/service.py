@@ -11,7 +11,10 @@ Choices where asm-wire.md is silent:
 * Content-Type of request bodies is not checked (the real service accepted ``application/xml`` and
   the legacy SDK's ``application/atom+xml;type=entry;charset=utf-8``); malformed XML is 400
   InvalidXmlRequest whatever the type.
-* ``x-ms-version`` must be one of the ASM versions published up to 2016 (``KNOWN_VERSIONS``).
+* ``x-ms-version`` must be one of the versions Microsoft's ASM clients sent up to the retirement
+  (``KNOWN_VERSIONS``: the published ASM versions through 2016-03-01, plus 2017-01-01, which the
+  Node.js ASM SDK ``azure-asm-compute`` 0.18.0 and the cross-platform CLI sent on every request);
+  anything else is 400 MissingOrIncorrectVersionHeader, as the real service answered.
 * Responses carry ``Date`` and ``Server``; ``Content-Length`` is left to the network layer.
 """
 
@@ -66,6 +69,7 @@ KNOWN_VERSIONS = frozenset(
         "2015-06-01",
         "2015-10-01",
         "2016-03-01",
+        "2017-01-01",
     ]
 )
 
@@ -146,7 +150,8 @@ class ServiceApp:
     def _management(self, request: Request, route: routes.Route | None, request_id: str) -> Response:
         segments = [s for s in request.path.split("/") if s]
         sub = segments[0] if segments else ""
-        self._authenticate(sub, request.client_cert_der)
+        listing = route is not None and route.kind == "list_subscriptions"
+        self._authenticate(sub, request.client_cert_der, anywhere=listing)
         if request.headers.get(p.HEADER_VERSION, "").strip() not in KNOWN_VERSIONS:
             raise AsmError(
                 400,
@@ -168,9 +173,13 @@ class ServiceApp:
             ctx = Ctx(request, route, store, now, self.speed, request_id, self.public_images)
             return fn(ctx)
 
-    def _authenticate(self, sub: str, der: bytes | None) -> None:
+    def _authenticate(self, sub: str, der: bytes | None, *, anywhere: bool = False) -> None:
+        """The certificate must be registered on ``sub`` (``anywhere``: on some subscription)."""
         with self.store.lock:
-            ok = der is not None and bool(sub) and self.store.has_certificate(sub, thumbprint_of(der))
+            if anywhere:
+                ok = der is not None and bool(self.store.subscriptions_of(thumbprint_of(der)))
+            else:
+                ok = der is not None and bool(sub) and self.store.has_certificate(sub, thumbprint_of(der))
         if not ok:
             raise AsmError(403, p.ERR_FORBIDDEN, p.MSG_FORBIDDEN)
 

@@ -214,7 +214,19 @@ def _fails(config: ServiceConfig, role: str, ud: int) -> bool:
 
 @completion("remove_deployment")
 def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
+    """The deployment goes; its disks are detached (deleted with ``comp=media``) and its reserved
+    IP is released."""
+    from airflow_sm_provider.emulator.handlers.disks import release
+
+    service, _, name = step["key"].partition("/")
     store.delete(op.sub, DEPLOYMENT, step["key"])
+    release(store, op.sub, service, name, None, delete=bool(step.get("media")))
+    for ip in store.list_docs(op.sub, "reserved_ip"):
+        if (ip.get("service") or "").lower() == service.lower() and (
+            ip.get("deployment") or ""
+        ).lower() == name.lower():
+            ip["service"] = ip["deployment"] = None
+            store.put(op.sub, "reserved_ip", ip["name"], ip)
 
 
 @handler("delete_deployment")
@@ -227,9 +239,10 @@ def delete(ctx: Ctx) -> Response:
         for inst in dep["instances"]:
             lifecycle.reschedule(inst, ctx.now, lifecycle.stop_steps(ctx.now, end))
         save(ctx, dep)
+    media = ctx.request.query.get("comp", "").lower() == "media"
     ctx.start_operation(
         "delete_deployment",
-        {"action": "remove_deployment", "key": dep_key(dep)},
+        {"action": "remove_deployment", "key": dep_key(dep), "media": media},
         locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
     )
     return empty(202)
