@@ -222,6 +222,13 @@ def _roles(  # noqa: PLR0917
     method: str, sub: str, rest: list[str], names: list[str], comp: str, params: dict[str, str], body: bytes
 ) -> Route | None:
     n = len(rest)
+    if rest[0] == "dnsservers":
+        if n == 1:
+            return _verb(method, {"POST": "add_dns_server"}, sub, params)
+        if n == 2:
+            params["dns"] = names[1]
+            return _verb(method, {"PUT": "update_dns_server", "DELETE": "delete_dns_server"}, sub, params)
+        return None
     if rest[0] == "roles":
         if n == 1:
             return _verb(method, {"POST": "add_role"}, sub, params)

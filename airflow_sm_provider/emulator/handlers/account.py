@@ -45,6 +45,8 @@ from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.xmlio import Builder, timestamp
 
 KIND = "management_certificate"
+#: The namespace of ``<a:Name>`` / ``<a:Value>`` in OperationParameter (the old SDK reads ``a:Name``).
+DATA_CONTRACT_NS = "http://schemas.datacontract.org/2004/07/Microsoft.WindowsAzure.ServiceManagement"
 PAGE = 1000
 MSG_CERT_NOT_FOUND = "The specified certificate does not exist."
 
@@ -179,7 +181,10 @@ def list_operations(ctx: Ctx) -> Response:
         entry.add("OperationName", _pascal(op.kind))
         params = entry.child("OperationParameters")
         for key, value in (op.completion.get("params") or {}).items():
-            params.child("OperationParameter").add("Name", key).add("Value", value)
+            param = params.child("OperationParameter")  # data-contract names, as the old SDK expects
+            param.add_foreign("Name", key, DATA_CONTRACT_NS, "a").add_foreign(
+                "Value", value, DATA_CONTRACT_NS, "a"
+            )
         caller = entry.child("OperationCaller").add("UsedServiceManagementApi", True)
         caller.add("SubscriptionCertificateThumbprint", op.completion.get("caller", ""))
         status = entry.child("OperationStatus").add("ID", dashed(op.id)).add("Status", op.status)
