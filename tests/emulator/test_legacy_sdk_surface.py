@@ -373,3 +373,15 @@ def test_admin_api_refuses_requests_without_the_token(emulator: Emulator) -> Non
     got = plain.get(ep["admin_url"] + "state")
     assert got.status_code == 401 and "primary" not in got.text  # no storage keys leak
     plain.close()
+
+
+def test_delete_role_instances_of_a_vm_deployment(sms: ServiceManagementService) -> None:
+    vm(sms, "vmdel")
+    linux = LinuxConfigurationSet("host2", "azureuser", "S3cret-Passw0rd!", True)
+    wait(sms, sms.add_role("vmdel", "vmdel", "vm2", linux, OSVirtualHardDisk(IMAGE, f"{VHDS}/vmdel-vm2.vhd")))
+    wait(sms, sms.delete_role_instances("vmdel", "vmdel", ["vm2"]))
+    dep = sms.get_deployment_by_name("vmdel", "vmdel")
+    assert [r.role_name for r in dep.role_list] == ["vm1"] and len(dep.role_instance_list) == 1
+    with pytest.raises(AzureHttpError) as info:
+        sms.delete_role_instances("vmdel", "vmdel", ["vm1"])
+    assert info.value.status_code == 400

@@ -6,8 +6,8 @@ stops the named instances; they vanish when the operation ends and the deploymen
 shrinks accordingly (its ``<Instances count>``), as the real service did.
 
 Choices: an unknown instance name is 404 ResourceNotFound "The role instance <name> does not
-exist."; deleting every instance of a role is 400 BadRequest (delete the deployment, or the role
-of a VM deployment, instead); duplicate names count once.
+exist."; deleting every instance of a role (or every VM of a VM deployment) is 400 BadRequest
+(delete the deployment instead); duplicate names count once; for VMs the roles go with them.
 """
 
 from __future__ import annotations
@@ -73,9 +73,17 @@ def delete_instances(ctx: Ctx) -> Response:
     ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
     ensure_no_upgrade(dep)
     alive = [i for i in dep["instances"] if lifecycle.visible(i, ctx.now)]
-    for role in {t["role"] for t in targets}:
-        if all(any(i is t for t in targets) for i in alive if i["role"] == role):
-            raise bad_request(f"All instances of role {role} cannot be deleted; at least one must remain.")
+    if dep.get("kind") == "vm":  # each VM is a role of its own: the deployment keeps at least one
+        if len(targets) >= len(alive):
+            raise bad_request(
+                "All virtual machines of a deployment cannot be deleted; delete the deployment."
+            )
+    else:
+        for role in {t["role"] for t in targets}:
+            if all(any(i is t for t in targets) for i in alive if i["role"] == role):
+                raise bad_request(
+                    f"All instances of role {role} cannot be deleted; at least one must remain."
+                )
     end = ctx.now + duration("delete_role_instances", ctx.speed)
     if not ctx.failing():
         for inst in targets:
