@@ -385,3 +385,30 @@ def test_delete_role_instances_of_a_vm_deployment(sms: ServiceManagementService)
     with pytest.raises(AzureHttpError) as info:
         sms.delete_role_instances("vmdel", "vmdel", ["vm1"])
     assert info.value.status_code == 400
+
+
+def test_update_calls_and_key_regeneration(sms: ServiceManagementService) -> None:
+    wait(sms, sms.create_storage_account("updacct", "before", "updacct", location="West US"))
+    sms.update_storage_account("updacct", description="after", account_type="Standard_LRS")
+    props = sms.get_storage_account_properties("updacct").storage_service_properties
+    assert (props.description, props.account_type) == ("after", "Standard_LRS")
+    before = sms.get_storage_account_keys("updacct").storage_service_keys.primary
+    after = sms.regenerate_storage_account_keys("updacct", "Primary").storage_service_keys
+    assert (
+        after.primary != before
+        and sms.get_storage_account_keys("updacct").storage_service_keys.primary == after.primary
+    )
+    sms.create_affinity_group("updgroup", "updgroup", "West US")
+    sms.update_affinity_group("updgroup", "relabelled", "described")
+    group = sms.get_affinity_group_properties("updgroup")
+    assert (group.label, group.description) == ("relabelled", "described")
+    sms.add_os_image("updimage", f"{VHDS}/updimage.vhd", "updimage", "Linux")
+    from azure.servicemanagement import OSImage
+
+    ref = OSImage()
+    ref.label, ref.description = "new label", "new description"
+    sms.update_os_image_from_image_reference("updimage", ref)
+    image = sms.get_os_image("updimage")
+    assert (image.label, image.description) == ("new label", "new description")
+    details = sms.get_os_image_details("updimage")
+    assert details.name == "updimage"
