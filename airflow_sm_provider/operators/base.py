@@ -24,11 +24,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.configuration import conf
+from airflow.sdk import BaseOperator, conf
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider.operators._checks import invalid
+from airflow_sm_provider._rendering import Reader, TypedFields, boolean, duration, text
 from airflow_sm_provider.operators._memo import OperationMemo
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ IF_EXISTS = ("fail", "reuse")
 IF_MISSING = ("ignore", "fail")
 
 
-class AsmBaseOperator(BaseOperator):
+class AsmBaseOperator(TypedFields, BaseOperator):
     """Base of every ASM operator: submit in the worker, then wait, defer or return.
 
     Subclasses implement :meth:`submit` and :meth:`build_result`, and usually
@@ -71,7 +70,17 @@ class AsmBaseOperator(BaseOperator):
         crash resumes the same operation instead of submitting a second one.
     """
 
-    template_fields: Sequence[str] = ("asm_conn_id",)
+    template_fields: Sequence[str] = ("asm_conn_id", "poll_interval", "timeout")
+    #: The type of each argument, read strictly after rendering (``_rendering.TypedFields``);
+    #: subclasses declare only their own.
+    field_readers: ClassVar[Mapping[str, Reader]] = {
+        "asm_conn_id": text,
+        "poll_interval": duration(),
+        "timeout": duration(),
+        "wait_for_completion": boolean,
+        "deferrable": boolean,
+        "durable": boolean,
+    }
     ui_color = "#0078d4"
     ui_fgcolor = "#ffffff"
 
@@ -95,13 +104,10 @@ class AsmBaseOperator(BaseOperator):
         self.asm_conn_id = asm_conn_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = deferrable
-        self.poll_interval = float(poll_interval if poll_interval is not None else self.default_poll_interval)
-        self.timeout = float(timeout if timeout is not None else self.default_timeout)
+        self.poll_interval: Any = poll_interval if poll_interval is not None else self.default_poll_interval
+        self.timeout: Any = timeout if timeout is not None else self.default_timeout
         self.durable = durable
-        if self.poll_interval <= 0:
-            invalid("poll_interval", f"must be a positive number of seconds, got {poll_interval!r}")
-        if self.timeout <= 0:
-            invalid("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        self.read_fields(final=False)  # positive seconds, unless still a template
         self._in_flight: str | None = None
 
     # ------------------------------------------------------------------ subclass interface
@@ -151,6 +157,7 @@ class AsmBaseOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
+        self.read_fields()  # typed arguments even when execute() is called without rendering
         memo = OperationMemo(context, enabled=self.durable, log=self.log)
         client = self.hook.get_conn()
         prior = memo.get()
