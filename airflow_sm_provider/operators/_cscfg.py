@@ -8,7 +8,7 @@ any other value is the XML itself (or its base64). Operators reuse it by inherit
 
 A ``.cscfg`` holding secrets would be visible in Rendered Templates: reference them from Airflow
 instead (``{{ conn.<id>.password }}``, or a Variable whose name Airflow treats as sensitive), so
-the masker shows ``***`` there and in logs (docs/reference.md, "Service configuration files").
+the masker shows ``***`` there and in logs (``AsmCreateDeploymentOperator`` in docs/reference.md).
 """
 
 from __future__ import annotations

@@ -53,6 +53,12 @@ class AsmBaseOperator(TypedFields, BaseOperator):
     Subclasses implement :meth:`submit` and :meth:`build_result`, and usually
     :meth:`check_existing` and :meth:`validate_inputs`. The wait logic lives only here.
 
+    Every argument is read strictly once rendered, before any request (Airflow renders templates
+    to strings): booleans accept ``True/False``, ``true/false``, ``1/0``, ``yes/no`` in any case;
+    numbers and durations their text (``"30"``, ``"90s"``, ``"5m"``); mappings and lists their
+    printed form (JSON or a Python literal); an optional argument rendered to ``""`` or ``"None"``
+    is not given. Anything else fails with ``InvalidInputError`` naming the argument.
+
     ASM cannot cancel an operation: when the task is killed the operation keeps running on the
     server; :meth:`on_kill` says so and logs its request id, and a retry resumes waiting on it.
 
@@ -62,12 +68,16 @@ class AsmBaseOperator(TypedFields, BaseOperator):
     :param deferrable: wait in the triggerer instead of holding a worker slot. The request itself
         is always sent by the worker. Default from ``[operators] default_deferrable``.
     :param poll_interval: seconds between two status checks; defaults to the operator's kind
-        (short for quick metadata operations, longer for deployments).
+        (short for quick metadata operations, longer for deployments). Templated, like ``timeout``:
+        a number, or text such as ``"30"``, ``"90s"``, ``"5m"``.
     :param timeout: seconds the task waits for the operation, counted from submission. The
         deadline is absolute: it survives deferral and triggerer restarts. Timing out fails the
         task but does not stop the operation (ASM cannot cancel); a retry resumes waiting on it.
     :param durable: remember the request id in the task state store so a retry after a worker
         crash resumes the same operation instead of submitting a second one.
+
+    The XCom value is a dict; each of its keys is also pushed as its own XCom
+    (``multiple_outputs``), so ``create.output["request_id"]`` feeds ``AsmOperationSensor``.
     """
 
     template_fields: Sequence[str] = ("asm_conn_id", "poll_interval", "timeout")
@@ -95,11 +105,14 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         asm_conn_id: str = "asm_default",
         wait_for_completion: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float | None = None,
-        timeout: float | None = None,
+        poll_interval: float | str | None = None,
+        timeout: float | str | None = None,
         durable: bool = True,
         **kwargs: Any,
     ) -> None:
+        # Each key of the XCom dict is also its own XCom, so ``op.output["request_id"]`` is an
+        # XComArg a sensor can take (as with TaskFlow's multiple_outputs).
+        kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
         self.asm_conn_id = asm_conn_id
         self.wait_for_completion = wait_for_completion

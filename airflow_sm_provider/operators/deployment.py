@@ -84,6 +84,14 @@ class _DeploymentTargetMixin:
 class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
     """Create a deployment from a package in a slot (the tutorial's ``create_deployment``).
 
+    ``configuration="app.cscfg"`` (any value ending in ``.cscfg``) is a template file: Airflow looks
+    it up in the DAG's folder, then in ``template_searchpath``, renders it with Jinja (the task's
+    context: ``{{ params.instances }}``, ``{{ var.value.x }}``...) and Rendered Templates shows the
+    XML that was sent. To choose the file per run, include it: ``"{% include params.cscfg %}"``.
+    Secrets written into a ``.cscfg`` are visible in Rendered Templates (and stored with the task
+    instance): reference them instead, ``{{ conn.<conn_id>.password }}`` or a Variable whose name
+    Airflow treats as sensitive (``..._secret``, ``..._password``), and Airflow shows ``***``.
+
     :param service_name: the cloud service.
     :param deployment_slot: "staging" or "production".
     :param deployment_name: name of the new deployment (unique in the service).

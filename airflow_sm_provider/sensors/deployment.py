@@ -28,6 +28,9 @@ class AsmDeploymentReadySensor(AsmTypedSensor):
     ``FailedStartingRole`` or ``FailedStartingVM`` (waiting will not fix it). An empty slot counts
     as "not ready yet". Give exactly one of ``deployment_slot`` and ``deployment_name``.
 
+    Every argument may be a template or an XComArg (``prepare.output["deployment_name"]``): they
+    are checked once rendered.
+
     :param service_name: the cloud service (hosted service) name (templated).
     :param deployment_slot: ``production`` or ``staging`` (templated).
     :param deployment_name: the deployment's name (templated).
@@ -50,9 +53,9 @@ class AsmDeploymentReadySensor(AsmTypedSensor):
     def __init__(
         self,
         *,
-        service_name: Any,
-        deployment_slot: Any = None,
-        deployment_name: Any = None,
+        service_name: str,
+        deployment_slot: str | None = None,
+        deployment_name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)

@@ -31,7 +31,7 @@ class AsmOperationSensor(AsmTypedSensor):
     template_fields: tuple[str, ...] = (*AsmTypedSensor.template_fields, "request_id")
     field_readers = {"request_id": text}
 
-    def __init__(self, *, request_id: Any, **kwargs: Any) -> None:
+    def __init__(self, *, request_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.request_id = request_id
         if not is_template(request_id):  # an XComArg or a template is checked once rendered
