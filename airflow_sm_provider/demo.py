@@ -123,7 +123,6 @@ def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
             "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
-            "ASM_EXAMPLE_POLL_INTERVAL": "0.3",
         }
     )
 
@@ -169,6 +168,7 @@ def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any]
         "deployment_name": version,
         "bake_seconds": 2,
         "keep_previous": False,
+        "poll_interval": 0.3,  # the emulator runs x50: check often
     }
     dr = dag.test(run_conf=conf)
     with create_session() as session:
