@@ -30,6 +30,7 @@ from airflow.sdk.configuration import conf
 from airflow_sm_provider import protocol
 from airflow_sm_provider.operators._checks import invalid
 from airflow_sm_provider.operators._memo import OperationMemo
+from airflow_sm_provider.operators.links import ASM_LINKS
 
 if TYPE_CHECKING:
     import jinja2
@@ -73,6 +74,7 @@ class AsmBaseOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("asm_conn_id",)
     ui_color = "#0078d4"
+    operator_extra_links = ASM_LINKS
     ui_fgcolor = "#ffffff"
 
     #: Human words for logs, e.g. "create cloud service".
