@@ -35,6 +35,7 @@ from airflow_sm_provider.operators.health import (
     ssl_context_from_extras,
     utcnow_iso,
 )
+from airflow_sm_provider.operators.links import ASM_LINKS
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -322,6 +323,7 @@ class AsmGuardedSwapOperator(BaseOperator):
         "rollback",
     )
     ui_color = "#0078d4"
+    operator_extra_links = ASM_LINKS
     ui_fgcolor = "#ffffff"
 
     def __init__(
