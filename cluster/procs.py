@@ -42,6 +42,7 @@ class Proc:
         self.log = log_dir / f"{name}.log"
         self.popen: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.started_at = 0.0
 
     def start(self) -> None:
         with self.log.open("ab") as out:
@@ -55,6 +56,7 @@ class Proc:
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 -- only prctl, no locks taken
             )
         self.starts += 1
+        self.started_at = time.monotonic()
 
     @property
     def pid(self) -> int:

@@ -72,6 +72,7 @@ class Stack:
         self.api = AirflowApi(self.api_port)
         self.timings: dict[str, float] = {}
         self.killed: set[str] = set()  # components stopped on purpose (fault tests)
+        self.restarts: dict[str, int] = {}  # components restarted by supervise()
 
     # --- bring-up -----------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -219,6 +220,23 @@ class Stack:
             raise RuntimeError(
                 f"died: {dead}\n" + "\n".join(f"--- {n}\n{self.procs[n].tail()}" for n in dead)
             )
+
+    def supervise(self, min_uptime: float = 3.0) -> list[str]:
+        """Restart Airflow components that died, as systemd ``Restart=always`` or Kubernetes would.
+
+        Airflow's scheduler, dag-processor and triggerer EXIT when the metadata database goes away
+        (measured: tests/cluster, docs/cluster.md); production runs them under such a supervisor.
+        A component is restarted at most once per ``min_uptime`` seconds. Returns the names restarted.
+        """
+        restarted = []
+        for name, proc in self.procs.items():
+            if name in self.killed or name in ("emulator", "redis") or proc.alive():
+                continue
+            if time.monotonic() - proc.started_at >= min_uptime:
+                proc.start()
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                restarted.append(name)
+        return restarted
 
     def wait_healthy(self, timeout: float) -> None:
         """Until the scheduler, the dag-processor and both triggerers have heartbeated."""
