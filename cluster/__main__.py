@@ -46,7 +46,8 @@ class Report:
 
 
 def scenario(stack: Stack, rep: Report) -> None:
-    rep.step("bring-up", "ok", ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items()))
+    laps = ", ".join(f"{k} {v:.1f}s" for k, v in stack.timings.items())
+    rep.step("bring-up", "ok", f"{laps}; work dir {stack.work}")
     rep.figures["bring_up"] = dict(stack.timings)
     api, ep = stack.api, stack.emulator.endpoint if stack.emulator else {}
     dags = ["blue_green_release", "nightly_teardown"]
