@@ -46,6 +46,8 @@ def _admin(ep: dict[str, str]) -> Any:
     s = requests.Session()
     s.trust_env = False
     s.verify = ep["ca_cert"]
+    if ep.get("admin_token"):  # the emulator's admin API takes a token once it has one
+        s.headers["X-Emulator-Admin-Token"] = str(ep["admin_token"])
     return s
 
 
