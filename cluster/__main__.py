@@ -129,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         rep.problems.append(f"{type(exc).__name__}: {exc}")
         print(f"FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
     finally:
+        # A second Ctrl-C (or SIGTERM) must not cut the teardown short: that is what leaves debris.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         t0 = time.monotonic()
         left = stack.down()
         rep.figures["teardown_of_stack_s"] = round(time.monotonic() - t0, 1)
