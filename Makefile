@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint typecheck pytest demo bench soak lock clean docs-check
+.PHONY: venv test lint typecheck pytest demo bench soak lock clean docs-check cluster
 
 venv: $(STAMP)
 
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# The optional extra `cluster` (Celery provider, Redis and PostgreSQL drivers), on top of the venv.
+CLUSTER_STAMP := $(VENV)/.cluster-installed
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[test,cluster]'
+	touch $(CLUSTER_STAMP)
+
 lint: $(STAMP)
-	$(BIN)/ruff check airflow_sm_provider example_dags tests bench tools
-	$(BIN)/ruff format --check airflow_sm_provider example_dags tests bench tools
+	$(BIN)/ruff check airflow_sm_provider example_dags tests bench tools cluster
+	$(BIN)/ruff format --check airflow_sm_provider example_dags tests bench tools cluster
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -40,14 +46,19 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-soak: $(STAMP)
+# PostgreSQL + Redis + 2 Celery workers + 2 triggerers + scheduler + dag-processor + api-server +
+# emulator on 127.0.0.1; runs the example DAGs, then tears it all down (docs/cluster.md).
+cluster: $(CLUSTER_STAMP)
+	$(BIN)/python -m cluster
+
+soak: $(STAMP) $(CLUSTER_STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m slow tests
 
 # Re-resolve the pins (needs the package index); commit the new constraints.txt.
 lock:
 	rm -rf .lockvenv && $(PY) -m venv .lockvenv
 	.lockvenv/bin/pip install -q --upgrade "pip==25.3"
-	.lockvenv/bin/pip install -q -e '.[test]'
+	.lockvenv/bin/pip install -q -e '.[test,cluster]'
 	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 	rm -rf .lockvenv
 

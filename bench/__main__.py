@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): run the five measurements, write ``docs/benchmarks.md``.
 
-``python -m bench 1 2`` runs only those sections (and prints instead of writing the doc).
+``python -m bench 1 2`` runs only those sections (and prints instead of writing the doc);
+``python -m bench fleet`` (= ``6``) runs the fleet section alone, with its own 1,000-wait baseline.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def _guarded(title: str, fn: Callable[[], list[Section]]) -> list[Section]:
 
 
 def main(argv: list[str]) -> int:
-    from bench import e2e, parse, waiting
+    from bench import e2e, fleet, parse, waiting
 
-    wanted = set(argv) or {"1", "2", "3", "4", "5"}
+    wanted = {"6" if a == "fleet" else a for a in argv} or {"1", "2", "3", "4", "5", "6"}
     started = time.time()
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     loads = [("start", load())]
@@ -60,6 +61,7 @@ def main(argv: list[str]) -> int:
         ("3", "3. Waiting at scale", lambda: [waiting.run()]),
         ("4", "4. DAG-parse cost", lambda: [parse.run()]),
         ("5", "5. End to end", lambda: [e2e.run()]),
+        ("6", "6. Fleet", lambda: [fleet.run()]),
     ]
     for keys, title, fn in steps:
         if not wanted & set(keys):
@@ -96,7 +98,8 @@ def render(sections: list[Section], when: str, loads: list[tuple[str, str]], run
         "",
         *table(["when", "load average"], loads),
         "",
-        "Commands: `make bench` (all), `.venv/bin/python -m bench 1 2` (chosen sections, printed).",
+        "Commands: `make bench` (all), `.venv/bin/python -m bench 1 2` (chosen sections, printed), "
+        "`.venv/bin/python -m bench fleet` (section 6 alone).",
         "",
         "## Summary",
         "",
