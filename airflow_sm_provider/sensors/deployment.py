@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider.sensors._base import AsmBaseSensor
-from airflow_sm_provider.triggers._deployment_target import (
-    check_deployment_target,
-    is_service_missing,
-    missing_deployment_result,
-)
+from airflow_sm_provider.triggers._deployment_target import check_deployment_target, is_service_missing
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -22,9 +18,12 @@ __all__ = ["AsmDeploymentReadySensor"]
 class AsmDeploymentReadySensor(AsmBaseSensor):
     """Wait until a deployment is Running and all of its role instances are ``ReadyRole``.
 
-    Logs progress ("3/4 instances ReadyRole"). Fails at once, without retry, when an instance is
-    ``FailedStartingRole`` or ``FailedStartingVM`` (waiting will not fix it). An empty slot counts
-    as "not ready yet". Give exactly one of ``deployment_slot`` and ``deployment_name``.
+    Logs progress per role ("WebRole 2/2 ReadyRole, WorkerRole 1/3 ReadyRole 2/3 BusyRole"). Fails
+    at once, without retry, when the deployment is hopeless by the one readiness rule
+    (``client.polling.readiness``, docs/blue-green.md "What ready means": failed, unresponsive,
+    crash-looping or stopped instances, or a Suspended deployment no operation is changing). An
+    empty slot counts as "not ready yet". Give exactly one of ``deployment_slot`` and
+    ``deployment_name``.
 
     :param service_name: the cloud service (hosted service) name (templated).
     :param deployment_slot: ``production`` or ``staging`` (templated).
@@ -84,7 +83,7 @@ class AsmDeploymentReadySensor(AsmBaseSensor):
         except NotFoundError as exc:
             if is_service_missing(exc):
                 raise
-            return missing_deployment_result(self.service_name, self.deployment_slot, self.deployment_name)
+            dep = None
         return deployment_ready_condition(dep)
 
     def make_trigger(self, deadline: float) -> AsmDeploymentReadyTrigger:

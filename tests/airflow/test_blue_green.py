@@ -218,7 +218,7 @@ def test_staging_with_failed_instances_is_refused_at_once(client: Any) -> None:
 
     from test_blue_green_support import CONFIG, PACKAGE
 
-    from airflow_sm_provider.client.polling import deployment_ready_condition, run_sync
+    from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
 
     service = new_service(client)
     deploy(client, service, "staging", "v1")
@@ -228,10 +228,9 @@ def test_staging_with_failed_instances_is_refused_at_once(client: Any) -> None:
         service, "staging", "v2", PACKAGE.format(v="v2"), "v2", config, start_deployment=True
     ).wait(timeout=60, poll_interval=0.05)
     verdict = run_sync(
-        lambda: client.get_deployment_by_name(service, "v2"),
-        deployment_ready_condition,
+        Probe("ready", deployment_ready_condition, lambda: client.get_deployment_by_name(service, "v2")),
         deadline=time.time() + 60,
-        interval=0.05,
+        schedule=Schedule(0.05),
     )
     assert not verdict.ok  # the instances ended FailedStartingRole
     # A long lock_wait_timeout: the gate must refuse at once, not wait for a deployment that cannot heal.
