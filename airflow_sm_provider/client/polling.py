@@ -533,7 +533,7 @@ def readiness(dep: Any) -> tuple[Readiness, str, str]:
     """Classify a deployment: ``(verdict, reason, detail)``; ``reason`` names the deciding state.
 
     The one readiness rule of the product, used by the sensor, the trigger, the swap's gates and the
-    rolling upgrade's domain waits (the table test in tests/client/test_readiness.py holds it):
+    rolling upgrade's domain waits (the table test in tests/airflow/test_readiness.py holds it):
 
     * failed to start (``FailedStartingRole`` / ``FailedStartingVM``): hopeless, at once;
     * locked (an operation in progress): wait -- whatever else it shows is that operation's work;
