@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -263,114 +263,107 @@ def _asampler(step: dict[str, Any], io: ReleaseIO) -> Any:
 
 
 # --- the two runners -------------------------------------------------------------------------------
-def run_steps_sync(steps: list[dict[str, Any]], io: ReleaseIO) -> list[dict[str, Any]]:
-    """Run the steps in a worker; stop at the first that does not succeed."""
-    from airflow_sm_provider.client.polling import Schedule, run_sync
+@dataclass(frozen=True)
+class _Wait:
+    """Plan step: run this probe on the polling loop and send its result back."""
+
+    probe: Any
+    deadline: float
+    schedule: Any
+    max_checks: int | None = None
+
+
+@dataclass(frozen=True)
+class _Read:
+    """Plan step: read the deployment in ``slot`` and send it back (None when empty)."""
+
+    slot: str
+
+
+def _plan(steps: list[dict[str, Any]], io: ReleaseIO) -> Generator[_Wait | _Read, Any, list[dict[str, Any]]]:
+    """The steps as a sans-I/O plan, so the worker and the triggerer run the same logic."""
+    from airflow_sm_provider.client.polling import Probe, Schedule
 
     done: list[dict[str, Any]] = []
     for step in steps:
         kind = step["kind"]
         if kind in ("operation", "deployments"):
             probe = _operation_probe(step, io) if kind == "operation" else _deployments_probe(step, io)
-            result = run_sync(
-                probe, deadline=step["deadline"], schedule=Schedule(io.poll_interval), on_progress=io.progress
-            )
-            done.append(
-                _outcome(
-                    step,
-                    result,
-                    target=step.get("request_id"),
-                    checks=io.fetches if kind == "deployments" else None,
-                )
-            )
+            result = yield _Wait(probe, step["deadline"], Schedule(io.poll_interval))
+            checks = io.fetches if kind == "deployments" else None
+            done.append(_outcome(step, result, target=step.get("request_id"), checks=checks))
         elif kind == "health":
-            dep = io.deployment(step["slot"])
+            dep = yield _Read(step["slot"])
             missing = _slot_missing(step, dep)
             if missing is not None:
                 done.append(_outcome(step, missing))
             else:
                 probe, check = _health_probe(step, io, dep)
-                result = run_sync(
-                    probe,
-                    deadline=_health_deadline(check),
-                    schedule=_health_schedule(check),
-                    max_checks=check.retries,
-                    on_progress=io.progress,
-                )
+                result = yield _Wait(probe, _health_deadline(check), _health_schedule(check), check.retries)
                 done.append(_outcome(step, result, target=result.last_seen.get("url")))
         else:  # bake: "seconds" from the start of this step (a resumed bake starts over, never shorter)
             io.samples = []
             step = {**step, "until": time.time() + float(step.get("seconds") or 0)}  # noqa: PLW2901
-
-            from airflow_sm_provider.client.polling import Probe
-
             bake = Probe(
-                step.get("what") or step["name"], _bake_condition(step, io), fetch=_sampler(step, io)
+                step.get("what") or step["name"],
+                _bake_condition(step, io),
+                fetch=_sampler(step, io) if io.client is not None else None,
+                afetch=_asampler(step, io) if io.aclient is not None else None,
             )
-            result = run_sync(
-                bake,
-                deadline=float(step["until"]) + BAKE_GRACE,
-                schedule=Schedule.fixed(max(float(step["interval"]), 0.05)),
-                on_progress=io.progress,
-            )
+            interval = Schedule.fixed(max(float(step["interval"]), 0.05))
+            result = yield _Wait(bake, float(step["until"]) + BAKE_GRACE, interval)
             done.append(_outcome(step, result, samples=list(io.samples)))
         if not done[-1]["ok"]:
             break
     return done
+
+
+def run_steps_sync(steps: list[dict[str, Any]], io: ReleaseIO) -> list[dict[str, Any]]:
+    """Run the steps in a worker; stop at the first that does not succeed."""
+    from airflow_sm_provider.client.polling import run_sync
+
+    plan = _plan(steps, io)
+    try:
+        request = next(plan)
+        while True:
+            if isinstance(request, _Read):
+                request = plan.send(io.deployment(request.slot))
+            else:
+                result = run_sync(
+                    request.probe,
+                    deadline=request.deadline,
+                    schedule=request.schedule,
+                    max_checks=request.max_checks,
+                    on_progress=io.progress,
+                )
+                request = plan.send(result)
+    except StopIteration as stop:
+        outcomes: list[dict[str, Any]] = stop.value
+        return outcomes
 
 
 async def run_steps_async(steps: list[dict[str, Any]], io: ReleaseIO) -> list[dict[str, Any]]:
-    """Run the steps in the triggerer (same semantics as :func:`run_steps_sync`)."""
-    from airflow_sm_provider.client.polling import Probe, Schedule, run_async
+    """Run the steps in the triggerer (same plan as :func:`run_steps_sync`)."""
+    from airflow_sm_provider.client.polling import run_async
 
-    done: list[dict[str, Any]] = []
-    for step in steps:
-        kind = step["kind"]
-        if kind in ("operation", "deployments"):
-            probe = _operation_probe(step, io) if kind == "operation" else _deployments_probe(step, io)
-            result = await run_async(
-                probe, deadline=step["deadline"], schedule=Schedule(io.poll_interval), on_progress=io.progress
-            )
-            done.append(
-                _outcome(
-                    step,
-                    result,
-                    target=step.get("request_id"),
-                    checks=io.fetches if kind == "deployments" else None,
-                )
-            )
-        elif kind == "health":
-            dep = await io.adeployment(step["slot"])
-            missing = _slot_missing(step, dep)
-            if missing is not None:
-                done.append(_outcome(step, missing))
+    plan = _plan(steps, io)
+    try:
+        request = next(plan)
+        while True:
+            if isinstance(request, _Read):
+                request = plan.send(await io.adeployment(request.slot))
             else:
-                probe, check = _health_probe(step, io, dep)
                 result = await run_async(
-                    probe,
-                    deadline=_health_deadline(check),
-                    schedule=_health_schedule(check),
-                    max_checks=check.retries,
+                    request.probe,
+                    deadline=request.deadline,
+                    schedule=request.schedule,
+                    max_checks=request.max_checks,
                     on_progress=io.progress,
                 )
-                done.append(_outcome(step, result, target=result.last_seen.get("url")))
-        else:  # bake: "seconds" from the start of this step (a resumed bake starts over, never shorter)
-            io.samples = []
-            step = {**step, "until": time.time() + float(step.get("seconds") or 0)}  # noqa: PLW2901
-
-            bake = Probe(
-                step.get("what") or step["name"], _bake_condition(step, io), afetch=_asampler(step, io)
-            )
-            result = await run_async(
-                bake,
-                deadline=float(step["until"]) + BAKE_GRACE,
-                schedule=Schedule.fixed(max(float(step["interval"]), 0.05)),
-                on_progress=io.progress,
-            )
-            done.append(_outcome(step, result, samples=list(io.samples)))
-        if not done[-1]["ok"]:
-            break
-    return done
+                request = plan.send(result)
+    except StopIteration as stop:
+        outcomes: list[dict[str, Any]] = stop.value
+        return outcomes
 
 
 def steps_event(
