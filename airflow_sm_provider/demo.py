@@ -22,6 +22,7 @@ import os
 import select
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -202,7 +203,7 @@ def _took(ti: Any) -> str:
 def report_lines(report: dict[str, Any] | None) -> str:
     if not report:
         return "guarded swap did not run"
-    lines = [f"guarded swap: {report['outcome']} -- {report['message']}"]
+    lines = [f"guarded swap: {report.get('swap_outcome', report['outcome'])} -- {report['message']}"]
     for check in report["checks"]:
         lines.append(f"  [{'ok' if check['ok'] else 'FAIL'}] {check['name']}: {check['detail']}")
     return "\n           ".join(lines)
@@ -212,7 +213,8 @@ def final_state(endpoint: dict[str, Any]) -> dict[str, Any]:
     """Read both slots and probe production's health, straight from the emulator."""
     from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client.errors import NotFoundError
-    from airflow_sm_provider.operators.health import HealthCheckConfig, check_health, ssl_context_from_extras
+    from airflow_sm_provider.client.polling import health_condition
+    from airflow_sm_provider.operators.health import HealthCheck, probe_sync
 
     state: dict[str, Any] = {}
     with ServiceManagementClient(
@@ -224,8 +226,10 @@ def final_state(endpoint: dict[str, Any]) -> dict[str, Any]:
             except NotFoundError:
                 state[slot] = None
         prod = state["production"]
-        ctx = ssl_context_from_extras({"ca_bundle": endpoint["ca_cert"]})
-        state["health"] = check_health("final", prod.url, HealthCheckConfig(retries=1), ctx) if prod else None
+        check = HealthCheck()
+        ctx = ssl.create_default_context(cafile=endpoint["ca_cert"])
+        sample = probe_sync(check.resolve(prod, SERVICE, "production"), check, ctx) if prod else None
+        state["health"] = health_condition(check.expected_status)(sample) if sample else None
     return state
 
 
@@ -273,7 +277,7 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
             timeline.step(f"release {version}: report", report_lines(report))
             if run_state != expected:
                 problems.append(f"release {version}: DAG run {run_state}, expected {expected}")
-            got = report.get("outcome") if report else None
+            got = report.get("swap_outcome") if report else None
             if got != outcome:
                 problems.append(f"release {version}: guarded swap outcome {got}, expected {outcome}")
         state = final_state(endpoint)
@@ -285,7 +289,7 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     say(f"  production: {prod.name if prod else '(empty)'}  ({prod.status if prod else '-'})")
     say(f"  staging:    {stag.name if stag else '(empty)'}")
     verdict = "healthy" if health and health.ok else "UNHEALTHY"
-    say(f"  production health: {verdict} ({health and health.detail})")
+    say(f"  production health: {verdict} ({health and health.message})")
     if prod is None or prod.name != "v2":
         problems.append(f"production holds {prod.name if prod else 'nothing'}, expected v2")
     if health is None or not health.ok:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
@@ -47,7 +47,7 @@ class OperationHandle:
                 f"this handle of {self.kind} cannot poll (it came from the async client): await "
                 f"client.get_operation_status({self.request_id!r}) or use a trigger to wait"
             )
-        from airflow_sm_provider.client.polling import PollResult, operation_condition, run_sync
+        from airflow_sm_provider.client.polling import Probe, Schedule, operation_condition, run_sync
 
         fetch, request_id = self._fetch, self.request_id
         last: list[Operation] = []
@@ -57,20 +57,12 @@ class OperationHandle:
             last[:] = [op]
             return op
 
-        def condition(op: Operation) -> PollResult:
-            # polling's Protocol declares mutable attributes, which a concrete dataclass cannot match.
-            return operation_condition(cast(Any, op))
-
-        result = run_sync(
-            fetch_op,
-            condition,
-            deadline=time.time() + timeout,
-            interval=poll_interval,
-        )
+        probe = Probe(f"{self.kind} on {self.target} (request {request_id})", operation_condition, fetch_op)
+        result = run_sync(probe, deadline=time.time() + timeout, schedule=Schedule(poll_interval))
         op = last[0] if last else None
         if result.ok and op is not None:
             return op
-        if result.payload.get("timeout"):
+        if result.timed_out:
             raise OperationTimeoutError(
                 f"{self.kind} on {self.target} did not finish within {timeout:g} s (request {request_id}); "
                 "it may still complete: check it later with get_operation_status",

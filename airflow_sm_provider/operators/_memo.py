@@ -31,8 +31,11 @@ class OperationMemo:
     a no-op and the ``if_exists`` checks are the only protection.
     """
 
-    def __init__(self, context: Context | Mapping[str, Any], *, enabled: bool, log: Any) -> None:
+    def __init__(
+        self, context: Context | Mapping[str, Any], *, enabled: bool, log: Any, key: str = STATE_KEY
+    ) -> None:
         self._store = context.get("task_state_store") if enabled else None
+        self._key = key
         self._log = log
         if enabled and self._store is None:
             log.warning("No task state store: a retry after a crash relies on checking state only.")
@@ -40,13 +43,13 @@ class OperationMemo:
     def get(self) -> dict[str, Any] | None:
         if self._store is None:
             return None
-        value = self._store.get(STATE_KEY)
+        value = self._store.get(self._key)
         return value if isinstance(value, dict) else None
 
     def set(self, value: dict[str, Any]) -> None:
         if self._store is not None:
-            self._store.set(STATE_KEY, value)
+            self._store.set(self._key, value)
 
     def clear(self) -> None:
         if self._store is not None:
-            self._store.delete(STATE_KEY)
+            self._store.delete(self._key)

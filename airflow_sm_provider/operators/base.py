@@ -36,13 +36,15 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_sm_provider.client import ServiceManagementClient
-    from airflow_sm_provider.client.polling import PollResult
+    from airflow_sm_provider.client.polling import PollResult, Probe
     from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+    from airflow_sm_provider.triggers.base import AsmPollTrigger
 
 __all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "SettleProbe", "diff", "get_or_none"]
 
-#: ``(fetch, condition)`` for :meth:`AsmBaseOperator.settle_probe`: read the resource, judge it.
-SettleProbe = tuple[Callable[[], Any], Callable[[Any], "PollResult"]]
+#: What :meth:`AsmBaseOperator.settle_probe` returns: the sync probe, and the trigger that runs the
+#: same wait in the triggerer (None: the wait cannot be deferred and runs in the worker).
+SettleProbe = tuple["Probe[Any]", "Callable[[float], AsmPollTrigger] | None"]
 
 IF_EXISTS = ("fail", "reuse")
 IF_MISSING = ("ignore", "fail")
@@ -146,7 +148,7 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         raise NotImplementedError
 
     def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
-        """How to tell that a resource :meth:`check_existing` reused is usable: ``(fetch, condition)``.
+        """How to tell that a resource :meth:`check_existing` reused is usable: ``(probe, trigger)``.
 
         A reused resource may still be mid-creation -- adopted after a crash before the request id
         was stored, or created by another run. None (the default): nothing to wait for.
@@ -192,8 +194,8 @@ class AsmBaseOperator(TypedFields, BaseOperator):
             )
         existing = self.check_existing(client, adopt=adopt)
         if existing is not None:
-            self._settle(client)
             memo.clear()
+            self._settle(context, client, existing)
             return existing
 
         memo.set({"phase": "submitting", "at": time.time()})
@@ -222,7 +224,9 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         """Called right after the request id is stored; a seam for tests that simulate a crash."""
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        """Resume after the trigger: validate the event, raise on failure/timeout, return XCom."""
+        """Resume after the operation trigger: read its outcome, raise on failure/timeout, return XCom."""
+        from airflow_sm_provider.client.polling import PollResult
+
         if not event:
             raise RuntimeError(
                 f"{self.operation_name}: the trigger returned no event; cannot tell the outcome."
@@ -231,24 +235,15 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         if not request_id:
             raise RuntimeError(f"{self.operation_name}: the trigger event carries no request id: {event!r}")
         memo = OperationMemo(context, enabled=self.durable, log=self.log)
-        if event.get("status") == "failed" and event.get("error_type"):
-            # The trigger could not poll (bad connection, certificate, ...): the operation's fate is
-            # unknown, so keep its request id for the retry instead of submitting again.
-            from airflow_sm_provider.client.errors import AsmError
+        return self._finish(memo, str(request_id), PollResult.from_event(event))
 
-            raise AsmError(
-                f"{self.operation_name}: could not watch request {request_id}: {event.get('message')}. The "
-                "operation may still be running; a retry resumes waiting on it",
-                code=event.get("error_code") or None,
-                request_id=str(request_id),
-            )
-        return self._finish(
-            memo,
-            str(request_id),
-            str(event.get("status", "")),
-            str(event.get("message", "")),
-            event.get("error_code"),
-        )
+    def settle_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the settle trigger: the reused resource is usable (its result) or raise."""
+        from airflow_sm_provider.client.polling import PollResult
+
+        result = PollResult.from_event(event)
+        self._raise_unless_settled(result)
+        return (event or {}).get("result")
 
     def on_kill(self) -> None:
         """ASM has no cancel: log the in-flight request id; the operation continues on the server."""
@@ -312,64 +307,78 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         if self.deferrable:
             from airflow_sm_provider.triggers.operation import AsmOperationTrigger
 
-            self.log.info(
-                "Deferring: the triggerer polls request %s every %ss.", request_id, self.poll_interval
-            )
-            self.defer(
-                trigger=AsmOperationTrigger(
+            self.defer_wait(
+                AsmOperationTrigger(
                     request_id=request_id,
                     asm_conn_id=self.asm_conn_id,
                     deadline=deadline,
                     poll_interval=self.poll_interval,
+                    what=self.operation_name,
                 ),
-                method_name="execute_complete",
-                # The deadline travels in the trigger; None lets execute_complete report a timeout
-                # with the operation's last state instead of a bare TaskDeferralTimeout.
-                timeout=None,
+                "execute_complete",
             )
-        result = self._poll(client, request_id, deadline)
-        if result.ok:
-            status = "success"
-        elif result.payload.get("timeout"):
-            status = "timeout"
-        else:
-            status = "failed"
-        return self._finish(memo, request_id, status, result.message, result.payload.get("error_code"))
+        return self._finish(memo, request_id, self._poll(client, request_id, deadline))
 
-    def _poll(self, client: ServiceManagementClient, request_id: str, deadline: float) -> PollResult:
-        """Block on the client's shared polling loop until the operation ends or ``deadline``."""
-        from airflow_sm_provider.client.polling import operation_condition, run_sync
+    def defer_wait(self, trigger: AsmPollTrigger, method_name: str) -> NoReturn:
+        """Hand a wait to the triggerer; ``method_name`` resumes with the trigger's event.
+
+        The deadline travels in the trigger (absolute, so it survives triggerer restarts); the
+        deferral itself has no timeout, so the resume method reports a timeout with the last state
+        seen instead of a bare TaskDeferralTimeout.
+        """
+        self.log.info("Deferring to the triggerer: %s", trigger.describe())
+        self.defer(trigger=trigger, method_name=method_name, timeout=None)
+
+    def wait_sync(self, probe: Probe[Any], deadline: float, *, max_checks: int | None = None) -> PollResult:
+        """Wait in the worker on the one polling loop (operators that do not defer)."""
+        from airflow_sm_provider.client.polling import Schedule, run_sync
 
         return run_sync(
-            lambda: client.get_operation_status(request_id),
-            operation_condition,
+            probe,
             deadline=deadline,
-            interval=self.poll_interval,
-            on_progress=lambda msg: self.log.info("Waiting: %s", msg),
+            schedule=Schedule(self.poll_interval),
+            max_checks=max_checks,
+            on_progress=self.log.info,
         )
 
-    def _settle(self, client: ServiceManagementClient) -> None:
-        """Wait (in the worker, on the shared polling loop) until a reused resource is usable.
+    def operation_probe(self, client: ServiceManagementClient, request_id: str, what: str = "") -> Probe[Any]:
+        """The probe of one ASM operation: Get Operation Status judged by ``operation_condition``."""
+        from airflow_sm_provider.client.polling import Probe, format_request_id, operation_condition
+
+        label = f"{what or self.operation_name} (request {format_request_id(request_id)})"
+        return Probe(label, operation_condition, lambda: client.get_operation_status(request_id))
+
+    def _poll(self, client: ServiceManagementClient, request_id: str, deadline: float) -> PollResult:
+        """Block on the shared polling loop until the operation ends or ``deadline``."""
+        return self.wait_sync(self.operation_probe(client, request_id), deadline)
+
+    def _settle(self, context: Context, client: ServiceManagementClient, result: Any) -> None:
+        """Wait until a reused resource is usable: deferred (resumes in ``settle_complete``) or here.
 
         No request id exists for work this try did not submit, so the resource's own state is polled.
         """
-        probe = self.settle_probe(client)
-        if probe is None or not self.wait_for_completion:
+        probe_and_trigger = self.settle_probe(client)
+        if probe_and_trigger is None or not self.wait_for_completion:
             return
-        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
-        from airflow_sm_provider.client.polling import run_sync
+        probe, make_trigger = probe_and_trigger
+        deadline = time.time() + self.timeout
+        if self.deferrable and make_trigger is not None:
+            first = self.wait_sync(probe, deadline, max_checks=1)  # already settled: no deferral
+            if first.ok:
+                return
+            if first.reason or first.timed_out:  # judged failed (max_checks alone leaves no reason)
+                self._raise_unless_settled(first)
+            trigger = make_trigger(deadline)
+            trigger.carry = {"result": result}
+            self.defer_wait(trigger, "settle_complete")
+        self._raise_unless_settled(self.wait_sync(probe, deadline))
 
-        fetch, condition = probe
-        result = run_sync(
-            fetch,
-            condition,
-            deadline=time.time() + self.timeout,
-            interval=self.poll_interval,
-            on_progress=lambda msg: self.log.info("Waiting for the existing resource: %s", msg),
-        )
+    def _raise_unless_settled(self, result: PollResult) -> None:
+        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+
         if result.ok:
             return
-        if result.payload.get("timeout"):
+        if result.timed_out:
             raise OperationTimeoutError(f"{self.operation_name}: the existing resource {result.message}")
         raise OperationFailedError(f"{self.operation_name}: the existing resource {result.message}")
 
@@ -380,45 +389,53 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         :meth:`submit`) is the one that defers; steps are short and idempotent by state checks.
         """
         from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+        from airflow_sm_provider.client.polling import format_request_id
 
         request_id = getattr(handle, "request_id", None)
-        self.log.info("Step: %s (request id %s).", what, request_id)
+        self.log.info("Step: %s (request %s).", what, format_request_id(request_id))
         if not request_id:
             return
         self._in_flight = request_id
-        result = self._poll(client, request_id, time.time() + self.timeout)
+        result = self.wait_sync(self.operation_probe(client, request_id, what), time.time() + self.timeout)
         self._in_flight = None
         if result.ok:
             return
-        if result.payload.get("timeout"):
+        if result.timed_out:
             raise OperationTimeoutError(f"{what} did not finish: {result.message}", request_id=request_id)
         raise OperationFailedError(
-            f"{what} failed: {result.message}",
-            code=result.payload.get("error_code") or None,
-            request_id=request_id,
+            f"{what} failed: {result.message}", code=result.reason or None, request_id=request_id
         )
 
-    def _finish(
-        self, memo: OperationMemo, request_id: str, status: str, message: str, error_code: str | None
-    ) -> Any:
+    def _finish(self, memo: OperationMemo, request_id: str, result: PollResult) -> Any:
         """Turn a terminal outcome into the XCom value or an exception carrying the ASM code."""
-        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+        from airflow_sm_provider.client.errors import AsmError, OperationFailedError, OperationTimeoutError
 
         self._in_flight = None
-        if status == "success":
+        if result.ok:
             memo.clear()
-            self.log.info("%s succeeded (request id %s).", self.operation_name, request_id)
+            self.log.info("%s succeeded (request %s).", self.operation_name, request_id)
             return self.build_result(self.hook.get_conn(), request_id, protocol.OP_SUCCEEDED)
-        if status == "timeout":
+        if result.error_type:
+            # The wait could not poll (bad connection, certificate, ...): the operation's fate is
+            # unknown, so keep its request id for the retry instead of submitting again.
+            raise AsmError(
+                f"{self.operation_name}: could not watch request {request_id}: {result.message}. The "
+                "operation may still be running; a retry resumes waiting on it",
+                code=result.reason or None,
+                request_id=request_id,
+            )
+        if result.timed_out:
             # Keep the request id: ASM may still finish it and a retry resumes waiting on it.
             raise OperationTimeoutError(
-                f"{self.operation_name} did not finish within {self.timeout:g}s: {message}. ASM cannot "
-                "cancel it; it may still complete. A retry of this task resumes waiting on it",
+                f"{self.operation_name} did not finish within {self.timeout:g}s: {result.message}. ASM "
+                "cannot cancel it; it may still complete. A retry of this task resumes waiting on it",
                 request_id=request_id,
             )
         memo.clear()
         raise OperationFailedError(
-            f"{self.operation_name} failed: {message}", code=error_code or None, request_id=request_id
+            f"{self.operation_name} failed: {result.message}",
+            code=result.reason or None,
+            request_id=request_id,
         )
 
     # ------------------------------------------------------------------ helpers for subclasses

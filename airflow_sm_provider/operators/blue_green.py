@@ -1,262 +1,534 @@
 """Guarded blue-green swap for classic Cloud Services: gate -> flip -> verify/bake -> (swap back).
 
 A classic VIP swap is only the flip. :class:`AsmGuardedSwapOperator` adds what mature blue-green
-tools have around it (docs/blue-green.md): before, staging must hold a deployment that is Running,
-every instance ReadyRole, unlocked (we wait, bounded, and never swap over a lock) and healthy;
-after, production must be the new deployment, ready and healthy through the bake window, or it is
-swapped back (if the previous production is still in staging) and the task fails. Swaps are not
-idempotent, so a production slot that already holds the intended deployment is verified, never
-flipped again. The JSON report goes to XCom (``return_value``; ``swap_report`` always), no secrets.
+tools have around it (docs/blue-green.md): before, staging must hold a deployment that is ready by
+the one readiness rule, both slots settled (we wait, bounded, and never swap over a lock) and
+staging healthy; after, production must be the new deployment, ready and healthy through the bake
+window, or it is swapped back (if the previous production is still in staging) and the task fails.
+
+It runs on the release life cycle (``operators/_release.py``): each phase decides and sends at most
+one request; every wait (lock wait, health gate, the swap, the verification, the whole bake) is a
+list of steps that runs in the triggerer when ``deferrable``. Swaps are not idempotent, so a
+production slot that already holds the intended deployment is verified, never flipped again, and a
+resumed try never sends a second swap. The report (XCom ``release_report``, also ``swap_report``
+and the return value) holds no secrets.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
-from airflow_sm_provider.operators.health import (
-    TRANSITIONAL_STATUSES,
-    CheckResult,
-    HealthCheckConfig,
-    SwapRefused,
-    SwapSettings,
-    as_bool,
-    assess_deployment,
-    check_health,
-    format_report,
-    load_intent,
-    new_report,
-    save_intent,
-    slot_summary,
-    ssl_context_from_extras,
-    utcnow_iso,
-)
-from airflow_sm_provider.operators.links import ASM_LINKS
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import check_name, check_service_name, invalid, is_template
+from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_sm_provider.operators.health import HealthCheck
 
-    from airflow_sm_provider.client import ServiceManagementClient
+__all__ = ["AsmGuardedSwapOperator", "slot_summary"]
 
-__all__ = ["AsmGuardedSwapOperator", "GuardedSwap", "SwapRefused", "SwapSettings"]
+#: The report's outcome (CONTRACTS.md) for each of today's detailed swap outcomes.
+OUTCOME_OF = {
+    "swapped": "released",
+    "already_promoted": "released",
+    "refused": "refused",
+    "rolled_back": "rolled_back",
+    "failed_after_swap": "failed",
+    "swap_failed": "failed",
+    "swap_back_failed": "failed",
+}
+#: Where each check of the report sits on the timeline: (lane, step).
+TIMELINE = {
+    "staging_occupied": ("staging", "gate"),
+    "staging_is_expected": ("staging", "gate"),
+    "production_occupied": ("production", "gate"),
+    "no_operation_in_flight": ("staging", "lock_wait"),
+    "staging_stable": ("staging", "lock_wait"),
+    "staging_ready": ("staging", "gate"),
+    "staging_health": ("staging", "gate"),
+    "pre_swap_recheck": ("production", "gate"),
+    "approval": ("production", "approval"),
+    "reconcile": ("production", "gate"),
+    "swap_operation": ("production", "flip"),
+    "production_is_new": ("production", "verify"),
+    "production_ready": ("production", "verify"),
+    "production_health": ("production", "verify"),
+    "bake": ("production", "bake"),
+    "swap_back_operation": ("production", "swap_back"),
+    "rollback_restored": ("production", "swap_back"),
+    "restored_production_health": ("production", "verify"),
+}
 
 
-class GuardedSwap:
-    """One guarded swap: a small state machine over the ASM client, recording into ``report``."""
+def slot_summary(dep: Any | None) -> dict[str, Any] | None:
+    """What the report records about a slot: name, status, instance counts, lock, label, Url."""
+    if dep is None:
+        return None
+    counts: dict[str, int] = {}
+    for inst in dep.role_instance_list:
+        counts[inst.instance_status] = counts.get(inst.instance_status, 0) + 1
+    return {
+        "name": dep.name,
+        "status": dep.status,
+        "instances": counts,
+        "locked": bool(dep.locked),
+        "label": dep.label,
+        "url": dep.url,
+    }
+
+
+def _name(dep: Any | None) -> str | None:
+    return None if dep is None else dep.name
+
+
+class AsmGuardedSwapOperator(AsmReleaseOperator):
+    """Swap staging into production behind health gates; swap back and fail when production is unhealthy.
+
+    :param service_name: the cloud service.
+    :param asm_conn_id: Airflow connection to ASM; its TLS trust (``ca_bundle``, ``verify``) is also
+        used for the health probes.
+    :param expected_new_deployment: name of the deployment that should end in production. When set,
+        staging must hold it, and a production slot that already holds it means "already swapped"
+        (no second swap). Strongly recommended in DAGs: it makes retries safe.
+    :param rollback: manual rollback mode: swap the previous production (kept in staging) back in.
+        Needs both slots occupied; the same gates apply.
+    :param health_url: URL template of the health check (``operators/health.py``), e.g.
+        ``"{deployment_url}health"`` (the default) or ``"https://{deployment_name}.example.com/ready"``.
+    :param health_path: shorthand for ``health_url="{deployment_url}<path>"``.
+    :param health_headers: headers sent with each probe (values masked, never reported).
+    :param expected_status: HTTP status, or list of statuses, meaning healthy.
+    :param health_body_contains: text the health answer's body must contain.
+    :param health_retries: attempts per health check.
+    :param health_timeout: seconds per attempt.
+    :param health_interval: seconds between attempts.
+    :param bake_seconds: after the flip, keep checking production's status and health for this
+        long (the previous production stays in staging meanwhile, so a swap back is one request away).
+    :param bake_interval: seconds between two bake samples.
+    :param lock_wait_timeout: how long to wait for another operation (a lock) or settling instances
+        before refusing the swap; also bounds the verification after the flip.
+    :param poll_interval: steady seconds between two reads while waiting (the first comes sooner).
+    :param swap_timeout: seconds to wait for each Swap Deployment operation.
+    :param rollback_on_failure: swap back automatically when the after-swap checks fail.
+    :param deferrable: run every wait in the triggerer (default from ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmReleaseOperator.template_fields,
+        "service_name",
+        "expected_new_deployment",
+        "health_url",
+        "health_path",
+        "health_headers",
+        "health_body_contains",
+        "expected_status",
+        "bake_seconds",
+        "rollback",
+    )
+    operation_name = "guarded swap"
+    strategy = "vip_swap"
+    memo_key = "asm_guarded_swap_v2"
+    extra_xcom_keys = ("swap_report",)
+    default_poll_interval = 5.0
 
     def __init__(
         self,
-        client: ServiceManagementClient,
-        service_name: str,
-        settings: SwapSettings,
         *,
-        extras: dict[str, Any],
-        state_store: Any,
-        run_id: str | None,
-        on_request: Callable[[str | None], None],
-        log: Any,
-        sleep: Callable[[float], None] = time.sleep,
+        service_name: str,
+        expected_new_deployment: str | None = None,
+        rollback: bool | str = False,
+        health_url: str | None = None,
+        health_path: str = "health",
+        health_headers: dict[str, str] | None = None,
+        expected_status: int | Sequence[int] | str = 200,
+        health_body_contains: str | None = None,
+        health_retries: int = 3,
+        health_timeout: float = 5.0,
+        health_interval: float = 2.0,
+        bake_seconds: float | str = 0.0,
+        bake_interval: float = 10.0,
+        lock_wait_timeout: float = 300.0,
+        swap_timeout: float = 900.0,
+        rollback_on_failure: bool = True,
+        **kwargs: Any,
     ) -> None:
-        self.client, self.service, self.s, self.run_id = client, service_name, settings, run_id
-        self.ctx = ssl_context_from_extras(extras)
-        self.store, self.on_request, self.log, self.sleep = state_store, on_request, log, sleep
-        self.report = new_report(service_name, settings)
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.expected_new_deployment = expected_new_deployment
+        self.rollback = rollback
+        self.health_url = health_url
+        self.health_path = health_path
+        self.health_headers = health_headers or {}
+        self.expected_status = expected_status
+        self.health_body_contains = health_body_contains
+        self.health_retries = health_retries
+        self.health_timeout = health_timeout
+        self.health_interval = health_interval
+        self.bake_seconds = bake_seconds
+        self.bake_interval = bake_interval
+        self.lock_wait_timeout = lock_wait_timeout
+        self.swap_timeout = swap_timeout
+        self.rollback_on_failure = rollback_on_failure
+        self.validate_inputs()
 
-    # --- small helpers ------------------------------------------------------------------------------
-    def _slot(self, slot: str) -> Any | None:
-        from airflow_sm_provider.client.errors import NotFoundError
+    # --- inputs ----------------------------------------------------------------------------------
+    def validate_inputs(self) -> None:
+        """Names, numbers and the health check, before any request (templates are checked once rendered)."""
+        check_service_name("service_name", self.service_name)
+        check_name("expected_new_deployment", self.expected_new_deployment or None, required=False)
+        if not is_template(self.bake_seconds):
+            try:
+                seconds = float(self.bake_seconds or 0)
+            except (TypeError, ValueError):
+                invalid("bake_seconds", f"must be a number of seconds, got {self.bake_seconds!r}")
+            if seconds < 0:
+                invalid("bake_seconds", f"must be >= 0, got {self.bake_seconds!r}")
+        for field in ("bake_interval", "lock_wait_timeout", "swap_timeout"):
+            if float(getattr(self, field)) <= 0:
+                invalid(field, f"must be a positive number of seconds, got {getattr(self, field)!r}")
+        if not any(
+            is_template(v)
+            for v in (self.health_url, self.health_path, self.expected_status, self.health_headers)
+        ):
+            self.health_check()
 
-        try:
-            return self.client.get_deployment_by_slot(self.service, slot)
-        except NotFoundError:
-            return None  # an empty slot is a state, not an error
+    def health_check(self) -> HealthCheck:
+        from airflow_sm_provider.operators.health import HealthCheck
 
-    def _slots(self) -> tuple[Any | None, Any | None]:
-        return self._slot("production"), self._slot("staging")
+        return HealthCheck.build(
+            url=self.health_url,
+            path=self.health_path,
+            headers=self.health_headers,
+            expected_status=self.expected_status,
+            body_contains=self.health_body_contains,
+            retries=self.health_retries,
+            timeout=self.health_timeout,
+            interval=self.health_interval,
+        )
 
-    def _check(self, name: str, ok: bool, detail: str, **extra: Any) -> bool:
-        result = CheckResult(name=name, ok=ok, detail=detail, **extra)
-        self.report["checks"].append(result.as_dict())
+    @property
+    def rollback_mode(self) -> bool:
+        value = self.rollback
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
+    def new_report(self) -> dict[str, Any]:
+        return {
+            "service_name": self.service_name,
+            "mode": "rollback" if self.rollback_mode else "release",
+            "outcome": "running",
+            "swap_outcome": "running",
+            "message": "",
+            "old_production": None,
+            "new_production": self.expected_new_deployment or None,
+            "before": {},
+            "after": {},
+            "swapped": False,
+            "rolled_back": False,
+            "swap_request_id": None,
+            "rollback_request_id": None,
+            "swapped_at": None,
+            "finished_at": None,
+            "checks": [],
+        }
+
+    # --- report helpers ---------------------------------------------------------------------------
+    def check(self, name: str, ok: bool, detail: str, *, at: str | None = None, **extra: Any) -> bool:
+        """One gate in ``checks`` (today's shape) and on the timeline (``events``)."""
+        from airflow_sm_provider.release_report import utcnow_iso
+
+        entry: dict[str, Any] = {"name": name, "ok": ok, "detail": detail, "at": at or utcnow_iso()}
+        entry.update({k: v for k, v in extra.items() if v is not None})
+        self.report["checks"].append(entry)
+        lane, step = TIMELINE.get(name, ("production", "sample" if name.startswith("bake_health_") else name))
+        event = self.recorder.event(lane, step, "ok" if ok else "failed", f"{name}: {detail}")
+        if at:
+            event["at"] = at
         (self.log.info if ok else self.log.warning)(
             "Gate %s: %s -- %s", name, "ok" if ok else "FAILED", detail
         )
         return ok
 
-    def _health(self, name: str, dep: Any) -> bool:
-        result = check_health(name, dep.url, self.s.health, self.ctx, sleep=self.sleep)
-        self.report["checks"].append(result.as_dict())
-        return result.ok
+    def _slots(self) -> tuple[Any | None, Any | None]:
+        return self.io.deployment(protocol.SLOT_PRODUCTION.lower()), self.io.deployment(
+            protocol.SLOT_STAGING.lower()
+        )
 
-    def _finish(self, outcome: str, message: str) -> dict[str, Any]:
+    def finish_report(self, done: Done) -> None:
+        from airflow_sm_provider.release_report import utcnow_iso
+
+        self.report["swap_outcome"] = self.state.get("swap_outcome", done.outcome)
+        self.report["message"] = done.message
+        self.report["finished_at"] = utcnow_iso()
         prod, stag = self._slots()
-        self.report.update(outcome=outcome, message=message, finished_at=utcnow_iso())
         self.report["after"] = {"production": slot_summary(prod), "staging": slot_summary(stag)}
-        return self.report
 
-    def _refuse(self, outcome: str, message: str, *, final: bool = False) -> NoReturn:
-        raise SwapRefused(self._finish(outcome, message), final)
+    def end(self, swap_outcome: str, message: str, *, final: bool = False) -> Done:
+        self.state["swap_outcome"] = swap_outcome
+        return Done(OUTCOME_OF[swap_outcome], message, final)
 
-    def summary(self) -> str:
-        return format_report(self.report)
+    def refuse(self, message: str) -> Done:
+        return self.end("refused", message)
 
-    # --- phases -----------------------------------------------------------------------------------------
-    def run(self) -> dict[str, Any]:
+    def summarise(self) -> str:
+        r = self.report
+        return (
+            f"service {r['service_name']}: {r.get('swap_outcome')} -- {r['message']}\n"
+            f"  old production: {r['old_production']}  new: {r['new_production']}  "
+            f"rolled back: {r['rolled_back']}"
+        )
+
+    # --- steps ---------------------------------------------------------------------------------------
+    def _health_step(self, name: str, slot: str, expected: str | None) -> dict[str, Any]:
+        return {
+            "kind": "health",
+            "name": name,
+            "slot": slot,
+            "expected": expected,
+            "health": self._health.as_dict(),
+        }
+
+    def _verify_steps(self, new: str, request_id: str | None, *, bake: bool = True) -> list[dict[str, Any]]:
+        steps: list[dict[str, Any]] = []
+        if request_id:
+            steps.append(self._operation_step("swap_operation", request_id))
+        steps.append(
+            {
+                "kind": "deployments",
+                "name": "production_ready",
+                "checks": [{"slot": "production", "condition": "ready", "expected": new}],
+                "deadline": self.deadline(self.lock_wait_timeout),
+            }
+        )
+        steps.append(self._health_step("production_health", "production", new))
+        seconds = float(self.bake_seconds or 0)
+        if bake and seconds > 0:
+            steps.append(
+                {
+                    "kind": "bake",
+                    "name": "bake",
+                    "slot": "production",
+                    "expected": new,
+                    "health": self._health.as_dict(),
+                    "seconds": seconds,
+                    "interval": float(self.bake_interval),
+                }
+            )
+        return steps
+
+    def _operation_step(self, name: str, request_id: str) -> dict[str, Any]:
+        return {
+            "kind": "operation",
+            "name": name,
+            "request_id": request_id,
+            "what": f"swap deployments of {self.service_name}",
+            "deadline": self.deadline(self.swap_timeout),
+        }
+
+    @property
+    def _health(self) -> HealthCheck:
+        return self.health_check()
+
+    # --- phases -------------------------------------------------------------------------------------
+    def phase_start(self, event: Any) -> Next | Done:
+        """Record the slots, reconcile an earlier flip, run the static gates, then wait for the gate."""
+        from airflow_sm_provider._compat import mask_secret
+
+        for value in self.health_headers.values():
+            mask_secret(value)
         prod, stag = self._slots()
         self.report["before"] = {"production": slot_summary(prod), "staging": slot_summary(stag)}
-        intent = load_intent(self.store, self.run_id, self.log)
-        target = self.s.expected_new or intent.get("new")
+        # Known from the start: a refused release still says what production held (issue 12).
+        self.report["old_production"] = _name(prod)
+        target = self.expected_new_deployment or None
         if prod is not None and target and prod.name == target:
-            # An earlier try already flipped (swaps are not idempotent): verify, never flip again.
-            old = intent.get("old") or (stag.name if stag is not None else None)
+            # An earlier run or try already flipped (swaps are not idempotent): verify, never flip again.
+            old = _name(stag)
             self.report.update(old_production=old, new_production=prod.name)
-            why = "expected_new_deployment" if self.s.expected_new else f"an earlier try of run {self.run_id}"
-            self._check(
-                "reconcile", True, f"production already holds {prod.name} ({why}); not swapping again"
+            self.state["intent"] = {"old": old, "new": prod.name}
+            self.state["reconciled"] = True
+            self.check(
+                "reconcile",
+                True,
+                f"production already holds {prod.name} (expected_new_deployment); not swapping again",
             )
-            if self._verify_after(prod.name):
-                return self._finish(
-                    "already_promoted", f"{prod.name} was already in production and is healthy"
-                )
-            self._swap_back(old, prod.name)
-        self._gate(prod, stag)
-        prod, stag = self._wait_settled()
-        if not self._health("staging_health", stag):
-            self._refuse("refused", f"staging deployment {stag.name} is not healthy; production unchanged")
-        prod2, stag2 = self._slots()
-        if (
-            _name(prod2) != _name(prod)
-            or _name(stag2) != _name(stag)
-            or any(d.locked for d in (prod2, stag2) if d)
-        ):
-            self._check("pre_swap_recheck", False, "the slots changed or were locked while the gates ran")
-            self._refuse("refused", "the slots changed during the gates; not swapping over someone else")
-        self._check("pre_swap_recheck", True, "slots unchanged and unlocked right before the swap")
-        old, new = _name(prod), stag.name
-        self.report.update(old_production=old, new_production=new)
-        save_intent(self.store, self.run_id, old, new, self.log)
-        self.log.info("Swapping %s into production of %s (previous production: %s)", new, self.service, old)
-        self.report["swap_request_id"] = self._swap(old, new, "swap")
-        self.report.update(swapped=True, swapped_at=utcnow_iso())
-        if self._verify_after(new):
-            verb = "moved into the empty production slot" if old is None else f"swapped in, replacing {old}"
-            return self._finish("swapped", f"{new} {verb}; healthy after {self.s.bake_seconds:g}s of baking")
-        self._swap_back(old, new)
-
-    def _gate(self, prod: Any | None, stag: Any | None) -> None:
+            return Next("flipped", self._verify_steps(prod.name, None))
         if stag is None:
-            self._check("staging_occupied", False, "the staging slot is empty")
-            self._refuse("refused", "nothing to swap in: the staging slot is empty; production unchanged")
-        self._check("staging_occupied", True, f"staging holds {stag.name}")
-        if self.s.expected_new and stag.name != self.s.expected_new:
-            self._check(
-                "staging_is_expected", False, f"staging holds {stag.name}, expected {self.s.expected_new}"
-            )
-            self._refuse("refused", f"staging does not hold {self.s.expected_new}; production unchanged")
-        if self.s.rollback_mode and prod is None:
-            self._check("production_occupied", False, "rollback needs a production deployment to replace")
-            self._refuse("refused", "nothing to roll back: the production slot is empty")
+            self.check("staging_occupied", False, "the staging slot is empty")
+            return self.refuse("nothing to swap in: the staging slot is empty; production unchanged")
+        self.check("staging_occupied", True, f"staging holds {stag.name}")
+        if target and stag.name != target:
+            self.check("staging_is_expected", False, f"staging holds {stag.name}, expected {target}")
+            return self.refuse(f"staging does not hold {target}; production unchanged")
+        if self.rollback_mode and prod is None:
+            self.check("production_occupied", False, "rollback needs a production deployment to replace")
+            return self.refuse("nothing to roll back: the production slot is empty")
+        self.report["new_production"] = stag.name
+        self.state["gate"] = {"production": _name(prod), "staging": stag.name}
+        lock_wait = {
+            "kind": "deployments",
+            "name": "lock_wait",
+            "checks": [
+                {"slot": "staging", "condition": "ready", "expected": stag.name},
+                {"slot": "production", "condition": "settled"},
+            ],
+            "deadline": self.deadline(self.lock_wait_timeout),
+        }
+        return Next("gated", [lock_wait, self._health_step("staging_health", "staging", stag.name)])
 
-    def _wait_settled(self) -> tuple[Any | None, Any]:
-        """Wait (bounded) until no operation holds either deployment and staging is ready."""
-        deadline = time.monotonic() + self.s.lock_wait_timeout
-        first = _name(self._slot("staging"))
-        waited = False
-        while True:
-            prod, stag = self._slots()
-            if stag is None or stag.name != first:
-                self._check("staging_stable", False, f"staging changed to {_name(stag)} while waiting")
-                self._refuse("refused", "staging changed while waiting; production unchanged")
-            locks = [d.name for d in (prod, stag) if d is not None and d.locked]
-            state, detail = assess_deployment(stag)
-            if prod is not None and not locks and prod.status in TRANSITIONAL_STATUSES:
-                locks.append(prod.name)
-            if not locks and state == "ready":
-                why = "waited for an operation to finish" if waited else "no lock, no operation in flight"
-                self._check("no_operation_in_flight", True, why)
-                self._check("staging_ready", True, detail)
-                return prod, stag
-            if not locks and state == "hopeless":
-                self._check("no_operation_in_flight", True, "no lock, no operation in flight")
-                self._check("staging_ready", False, detail)
-                self._refuse("refused", f"staging is not ready: {detail}; production unchanged")
-            if time.monotonic() >= deadline:
-                if locks:
-                    self._check("no_operation_in_flight", False, f"still locked: {', '.join(locks)}")
-                    self._refuse(
-                        "refused",
-                        f"another operation held {', '.join(locks)} for over {self.s.lock_wait_timeout:g}s; "
-                        "not swapping over it; production unchanged",
+    def phase_gated(self, event: dict[str, Any]) -> Next | Done:
+        """Judge the lock wait and the health gate; refuse, or go on to the flip."""
+        steps = {s["name"]: s for s in self.steps_of(event)}
+        lock = steps.get("lock_wait")
+        if lock is None:
+            self.check("no_operation_in_flight", False, f"the gate could not run: {event.get('message')}")
+            return self.refuse(f"the gate could not run ({event.get('message')}); production unchanged")
+        waited = int(lock.get("checks") or 1) > 1
+        if lock["ok"]:
+            self.check(
+                "no_operation_in_flight",
+                True,
+                "waited for an operation to finish" if waited else "no lock, no operation in flight",
+                at=lock["at"],
+            )
+            self.check("staging_ready", True, lock["message"], at=lock["at"])
+        elif lock["reason"] == "slot_changed":
+            self.check("staging_stable", False, lock["message"], at=lock["at"])
+            return self.refuse("staging changed while waiting; production unchanged")
+        elif lock["outcome"] == "timeout" and "locked" in lock["message"]:
+            self.check("no_operation_in_flight", False, f"still locked: {lock['message']}", at=lock["at"])
+            return self.refuse(
+                f"another operation held the deployments for over {float(self.lock_wait_timeout):g}s; "
+                "not swapping over it; production unchanged"
+            )
+        else:
+            if lock["outcome"] == "failed":
+                self.check("no_operation_in_flight", True, "no lock, no operation in flight", at=lock["at"])
+            self.check("staging_ready", False, lock["message"], at=lock["at"])
+            return self.refuse(f"staging is not ready: {lock['message']}; production unchanged")
+        health = steps.get("staging_health")
+        if health is None or not health["ok"]:
+            detail = health["message"] if health else "not probed"
+            self.check("staging_health", False, detail, target=(health or {}).get("target"))
+            return self.refuse(
+                f"staging deployment {self.state['gate']['staging']} is not healthy; production unchanged"
+            )
+        self.check("staging_health", True, health["message"], at=health["at"], target=health.get("target"))
+        return Next("flip")
+
+    def phase_flip(self, event: Any) -> Next | Done:
+        """Re-check the slots and send the one swap -- unless a resumed try finds it already sent."""
+        gate = self.state["gate"]
+        prod, stag = self._slots()
+        old, new = gate["production"], gate["staging"]
+        if self.state.get("intent"):  # an interrupted try got this far: never send blindly
+            rid = self.state.get("swap_request_id")
+            if _name(prod) == new or rid:
+                self.log.warning("Resumed after the swap was sent (request %s); not sending it again.", rid)
+                self.check(
+                    "reconcile", True, f"the swap of an interrupted try is done or in flight (request {rid})"
+                )
+                return Next("flipped", self._verify_steps(new, rid))
+        if _name(prod) != old or _name(stag) != new or any(d.locked for d in (prod, stag) if d):
+            self.check("pre_swap_recheck", False, "the slots changed or were locked while the gates ran")
+            return self.refuse("the slots changed during the gates; not swapping over someone else")
+        self.check("pre_swap_recheck", True, "slots unchanged and unlocked right before the swap")
+        self.report.update(old_production=old, new_production=new)
+        self.state["intent"] = {"old": old, "new": new}
+        self.save()  # the intent is durable BEFORE the request: a crash now resumes without a second swap
+        self.log.info(
+            "Swapping %s into production of %s (previous production: %s)", new, self.service_name, old
+        )
+        self.before_flip()
+        handle = self.client.swap_deployment(self.service_name, old, new)
+        self.remember_request("swap_request_id", handle.request_id)
+        self.after_flip()
+        from airflow_sm_provider.release_report import utcnow_iso
+
+        self.report.update(swap_request_id=handle.request_id, swapped_at=utcnow_iso())
+        return Next("flipped", self._verify_steps(new, handle.request_id))
+
+    def before_flip(self) -> None:
+        """Seam for crash tests: right before the swap request."""
+
+    def after_flip(self) -> None:
+        """Seam for crash tests: right after the swap request id is stored."""
+
+    def phase_flipped(self, event: dict[str, Any]) -> Next | Done:
+        """Judge the swap, the verification and the bake; done, or swap back."""
+        intent = self.state["intent"]
+        old, new = intent["old"], intent["new"]
+        failed = self._record_after(self.steps_of(event), "swap_operation")
+        if failed == "swap_operation":
+            prod = self.io.deployment("production")
+            flipped = _name(prod) == new
+            self.report["swapped"] = flipped
+            return self.end(
+                "swap_failed",
+                f"swap of {new} failed ({event.get('message')}); production now holds {_name(prod)}",
+                final=flipped,
+            )
+        self.report["swapped"] = bool(self.state.get("swap_request_id"))
+        if failed is None and event.get("status") == "success":
+            if self.state.get("reconciled"):
+                return self.end("already_promoted", f"{new} was already in production and is healthy")
+            verb = "moved into the empty production slot" if old is None else f"swapped in, replacing {old}"
+            return self.end(
+                "swapped", f"{new} {verb}; healthy after {float(self.bake_seconds or 0):g}s of baking"
+            )
+        if failed is None:  # the wait itself broke (connection, triggerer): do not guess
+            self.check("production_ready", False, f"could not verify production: {event.get('message')}")
+        return Next("swap_back")
+
+    def _record_after(self, steps: list[dict[str, Any]], op_name: str) -> str | None:
+        """Turn the after-flip step outcomes into checks; return the name of the failed step, if any."""
+        for step in steps:
+            name, ok, detail, at = step["name"], step["ok"], step["message"], step["at"]
+            if name in (op_name, "swap_back_operation"):
+                self.check(
+                    name,
+                    ok,
+                    detail if not ok else f"swap done (request {step.get('target')})",
+                    at=at,
+                    target=step.get("target"),
+                )
+            elif name in ("production_ready", "restored_ready"):
+                if step.get("reason") == "slot_changed":
+                    self.check(
+                        "production_is_new" if name == "production_ready" else "rollback_restored",
+                        False,
+                        detail,
+                        at=at,
                     )
-                self._check("staging_ready", False, detail)
-                self._refuse("refused", f"staging did not become ready: {detail}; production unchanged")
-            if not waited:
-                self.log.info("Waiting for %s before swapping", ", ".join(locks) or detail)
-            waited = True
-            self.sleep(self.s.poll_interval)
+                elif name == "production_ready":
+                    self.check("production_is_new", True, "production holds the new deployment", at=at)
+                    self.check("production_ready", ok, detail, at=at)
+                else:
+                    self.check("rollback_restored", ok, detail, at=at)
+            elif name == "bake":
+                for n, sample in enumerate(step.get("samples") or [], start=1):
+                    self.check(f"bake_health_{n}", sample["ok"], sample["detail"], at=sample["at"])
+                self.check("bake", ok, detail, at=at)
+            else:
+                self.check(name, ok, detail, at=at, target=step.get("target"))
+            if not ok:
+                return name
+        return None
 
-    def _swap(self, production: str | None, source: str, phase: str) -> str | None:
-        """Submit one Swap Deployment and wait for it; failures become a report, never a guess."""
-        from airflow_sm_provider.client.errors import AsmError
-
-        try:
-            handle = self.client.swap_deployment(self.service, production, source)
-            self.on_request(handle.request_id)
-            handle.wait(timeout=self.s.swap_timeout, poll_interval=self.s.poll_interval)
-        except AsmError as exc:
-            self._check(f"{phase}_operation", False, str(exc))
-            prod = self._slot("production")
-            flipped = _name(prod) == source
-            self.report["swapped"] = self.report["swapped"] or (phase == "swap" and flipped)
-            self._refuse(
-                f"{phase}_failed",
-                f"{phase} of {source} failed ({exc}); production now holds {_name(prod)}",
-                final=phase != "swap" or flipped,
-            )
-        self._check(f"{phase}_operation", True, f"{source} -> production", target=handle.request_id)
-        return handle.request_id
-
-    def _verify_after(self, new: str) -> bool:
-        """After the flip: production is ``new``, ready, healthy -- now and for the bake window."""
-        deadline = time.monotonic() + self.s.lock_wait_timeout
-        while True:
-            prod = self._slot("production")
-            if prod is None or prod.name != new:
-                return self._check("production_is_new", False, f"production holds {_name(prod)}, not {new}")
-            state, detail = assess_deployment(prod)
-            if state == "ready":
-                break
-            if state == "hopeless" or time.monotonic() >= deadline:
-                return self._check("production_ready", False, detail)
-            self.sleep(self.s.poll_interval)
-        self._check("production_is_new", True, f"production holds {new}")
-        self._check("production_ready", True, detail)
-        if not self._health("production_health", prod):
-            return False
-        end = time.monotonic() + self.s.bake_seconds
-        n = 0
-        while (remaining := end - time.monotonic()) > 0:
-            self.sleep(min(self.s.bake_interval, remaining))
-            n += 1
-            if not self._health(f"bake_health_{n}", prod):
-                return False
-        if self.s.bake_seconds:
-            self._check(
-                "bake", True, f"production healthy through {n} check(s) over {self.s.bake_seconds:g}s"
-            )
-        return True
-
-    def _swap_back(self, old: str | None, new: str) -> NoReturn:
+    def phase_swap_back(self, event: Any) -> Next | Done:
         """Production failed its checks: restore the previous production if it is still in staging."""
-        if not self.s.rollback_on_failure:
-            self._refuse(
+        intent = self.state["intent"]
+        old, new = intent["old"], intent["new"]
+        sent = self.state.get("rollback_request_id")
+        if sent and old:  # resumed after sending it
+            return Next("swapped_back", self._restore_steps(old, str(sent)))
+        if not self.rollback_on_failure:
+            return self.end(
                 "failed_after_swap", f"{new} failed after the swap; rollback_on_failure is off", final=True
             )
         if old is None:
-            self._refuse(
+            return self.end(
                 "failed_after_swap",
                 f"{new} is unhealthy in production, and production was empty before the swap, so there is "
                 "nothing to swap back to. Delete or fix it by hand (ASM cannot move a deployment back to "
@@ -265,170 +537,44 @@ class GuardedSwap:
             )
         prod, stag = self._slots()
         if _name(stag) != old or _name(prod) != new:
-            self._refuse(
+            return self.end(
                 "failed_after_swap",
                 f"{new} failed after the swap, but staging holds {_name(stag)}, not {old}: "
                 "cannot swap back safely",
                 final=True,
             )
-        self.log.warning("Swapping %s back into production of %s", old, self.service)
-        self.report["rollback_request_id"] = self._swap(new, old, "swap_back")
+        self.log.warning("Swapping %s back into production of %s", old, self.service_name)
+        handle = self.client.swap_deployment(self.service_name, new, old)
+        self.remember_request("rollback_request_id", handle.request_id)
+        self.report["rollback_request_id"] = handle.request_id
+        return Next("swapped_back", self._restore_steps(old, str(handle.request_id)))
+
+    def _restore_steps(self, old: str, request_id: str) -> list[dict[str, Any]]:
+        return [
+            self._operation_step("swap_back_operation", request_id),
+            {
+                "kind": "deployments",
+                "name": "restored_ready",
+                "checks": [{"slot": "production", "condition": "ready", "expected": old}],
+                "deadline": self.deadline(self.lock_wait_timeout),
+            },
+            self._health_step("restored_production_health", "production", old),
+        ]
+
+    def phase_swapped_back(self, event: dict[str, Any]) -> Done:
+        intent = self.state["intent"]
+        old, new = intent["old"], intent["new"]
+        failed = self._record_after(self.steps_of(event), "swap_back_operation")
+        if failed == "swap_back_operation":
+            prod = self.io.deployment("production")
+            return self.end(
+                "swap_back_failed",
+                f"swap back of {old} failed ({event.get('message')}); production now holds {_name(prod)}",
+                final=True,
+            )
         self.report["rolled_back"] = True
-        restored = self._slot("production")
-        self._check("rollback_restored", _name(restored) == old, f"production holds {_name(restored)}")
-        if restored is not None:
-            self._health("restored_production_health", restored)
-        self._refuse(
+        return self.end(
             "rolled_back",
             f"{new} failed its checks in production; swapped back, {old} is in production again",
             final=True,
         )
-
-
-def _name(dep: Any | None) -> str | None:
-    return None if dep is None else dep.name
-
-
-class AsmGuardedSwapOperator(BaseOperator):
-    """Swap staging into production behind health gates; swap back and fail when production is unhealthy.
-
-    :param service_name: the cloud service.
-    :param asm_conn_id: Airflow connection to ASM; its CA trust is also used for the health probes.
-    :param expected_new_deployment: name of the deployment that should end in production. When set,
-        staging must hold it, and a production slot that already holds it means "already swapped"
-        (no second swap). Strongly recommended in DAGs: it makes retries safe.
-    :param rollback: manual rollback mode: swap the previous production (kept in staging) back in.
-        Needs both slots occupied; the same gates apply.
-    :param health_path: path of the health endpoint, appended to the deployment Url.
-    :param expected_status: HTTP status meaning healthy.
-    :param health_retries: attempts per health check.
-    :param health_timeout: seconds per attempt.
-    :param health_interval: seconds between attempts.
-    :param bake_seconds: after the flip, keep checking production for this long (the previous
-        production stays in staging meanwhile, so a swap back is still possible).
-    :param bake_interval: seconds between two bake checks.
-    :param lock_wait_timeout: how long to wait for another operation (a lock) or settling instances
-        before refusing the swap.
-    :param poll_interval: seconds between two reads while waiting.
-    :param swap_timeout: seconds to wait for each Swap Deployment operation.
-    :param rollback_on_failure: swap back automatically when the after-swap checks fail.
-    """
-
-    template_fields: Sequence[str] = (
-        "service_name",
-        "asm_conn_id",
-        "expected_new_deployment",
-        "health_path",
-        "bake_seconds",
-        "rollback",
-    )
-    ui_color = "#0078d4"
-    operator_extra_links = ASM_LINKS
-    ui_fgcolor = "#ffffff"
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        asm_conn_id: str = "asm_default",
-        expected_new_deployment: str | None = None,
-        rollback: bool | str = False,
-        health_path: str = "health",
-        expected_status: int = 200,
-        health_retries: int = 3,
-        health_timeout: float = 5.0,
-        health_interval: float = 2.0,
-        bake_seconds: float | str = 0.0,
-        bake_interval: float = 10.0,
-        lock_wait_timeout: float = 300.0,
-        poll_interval: float = 5.0,
-        swap_timeout: float = 900.0,
-        rollback_on_failure: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.asm_conn_id = asm_conn_id
-        self.expected_new_deployment = expected_new_deployment
-        self.rollback = rollback
-        self.health_path = health_path
-        self.expected_status = expected_status
-        self.health_retries = health_retries
-        self.health_timeout = health_timeout
-        self.health_interval = health_interval
-        self.bake_seconds = bake_seconds
-        self.bake_interval = bake_interval
-        self.lock_wait_timeout = lock_wait_timeout
-        self.poll_interval = poll_interval
-        self.swap_timeout = swap_timeout
-        self.rollback_on_failure = rollback_on_failure
-        self._in_flight: str | None = None
-
-    def _client_and_extras(self) -> tuple[ServiceManagementClient, dict[str, Any]]:
-        from airflow_sm_provider.hooks.service_management import ServiceManagementHook
-
-        hook = ServiceManagementHook(asm_conn_id=self.asm_conn_id)
-        extras = dict(hook.get_connection(self.asm_conn_id).extra_dejson)
-        return hook.get_conn(), extras
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        client, extras = self._client_and_extras()
-        settings = SwapSettings(
-            health=HealthCheckConfig(
-                path=self.health_path,
-                expected_status=int(self.expected_status),
-                retries=int(self.health_retries),
-                timeout=float(self.health_timeout),
-                interval=float(self.health_interval),
-            ),
-            expected_new=self.expected_new_deployment or None,
-            rollback_mode=as_bool(self.rollback),
-            bake_seconds=float(self.bake_seconds or 0),
-            bake_interval=self.bake_interval,
-            lock_wait_timeout=float(self.lock_wait_timeout),
-            poll_interval=self.poll_interval,
-            swap_timeout=float(self.swap_timeout),
-            rollback_on_failure=self.rollback_on_failure,
-        )
-        swap = GuardedSwap(
-            client,
-            self.service_name,
-            settings,
-            extras=extras,
-            state_store=context.get("task_state_store"),
-            run_id=context.get("run_id"),
-            on_request=self._remember_request,
-            log=self.log,
-        )
-        try:
-            report = swap.run()
-        except SwapRefused as refused:
-            self._push(context, refused.report)
-            self.log.error("Guarded swap report:\n%s", refused.summary())
-            if refused.final:
-                # After a flip (and a swap back) retrying would flip a known-bad build in again.
-                raise AirflowFailException(refused.summary()) from None
-            raise AirflowException(refused.summary()) from None
-        finally:
-            self._in_flight = None
-        self._push(context, report)
-        self.log.info("Guarded swap report:\n%s", swap.summary())
-        return report
-
-    def _remember_request(self, request_id: str | None) -> None:
-        self._in_flight = request_id
-
-    @staticmethod
-    def _push(context: Context, report: dict[str, Any]) -> None:
-        ti = context.get("ti")
-        if ti is not None:
-            ti.xcom_push(key="swap_report", value=report)
-
-    def on_kill(self) -> None:
-        """ASM cannot cancel an operation: say so, and name the one still running."""
-        if self._in_flight:
-            self.log.warning(
-                "Killed while swap operation %s is in flight; ASM cannot cancel it. Inspect the slots "
-                "before retrying (a retry reconciles and will not swap twice).",
-                self._in_flight,
-            )

@@ -197,17 +197,27 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
         )
 
     def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
-        """A reused deployment is usable once no operation holds it (its create has ended)."""
-        from airflow_sm_provider.client.polling import PollResult
+        """A reused deployment is usable once it is settled (no operation holds it: its create ended)."""
+        from airflow_sm_provider.client.polling import Probe, deployment_settled_condition
+        from airflow_sm_provider.triggers.deployment import AsmDeploymentTrigger
 
-        name = self.deployment_name
+        name, service = str(self.deployment_name), self.service_name
+        probe = Probe(
+            f"deployment {service}/{name} settled",
+            deployment_settled_condition,
+            lambda: client.get_deployment_by_name(service, name),
+        )
 
-        def unlocked(dep: Any) -> PollResult:
-            if dep.locked:
-                return PollResult(False, False, f"deployment {name} is locked by an operation in progress")
-            return PollResult(True, True, f"deployment {name} is {dep.status}, unlocked")
+        def trigger(deadline: float) -> AsmDeploymentTrigger:
+            return AsmDeploymentTrigger(
+                service,
+                [{"name": name, "condition": "settled"}],
+                asm_conn_id=self.asm_conn_id,
+                deadline=deadline,
+                poll_interval=self.poll_interval,
+            )
 
-        return (lambda: client.get_deployment_by_name(self.service_name, name)), unlocked
+        return probe, trigger
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.create_deployment(

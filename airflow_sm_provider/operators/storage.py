@@ -139,19 +139,15 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
         return {**_account_result(client, self.service_name, None, "Exists"), "reused": True}
 
     def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
-        from airflow_sm_provider.client.polling import PollResult
+        from airflow_sm_provider.client.polling import Probe, storage_created_condition
 
         name = self.service_name
-
-        def created(acct: Any) -> PollResult:
-            status = acct.storage_service_properties.status
-            if status == "Created":
-                return PollResult(True, True, f"storage account {name} is Created")
-            if status in ("Creating", "ResolvingDns", "Changing"):
-                return PollResult(False, False, f"storage account {name} is {status}")
-            return PollResult(True, False, f"storage account {name} is {status or 'in no known state'}")
-
-        return (lambda: client.get_storage_account_properties(name)), created
+        probe = Probe(
+            f"storage account {name} Created",
+            storage_created_condition,
+            lambda: client.get_storage_account_properties(name),
+        )
+        return probe, None
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.create_storage_account(

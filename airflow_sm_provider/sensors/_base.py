@@ -44,43 +44,34 @@ class AsmWaitError(RuntimeError):
 
 
 def event_from_result(result: PollResult, ids: dict[str, Any]) -> dict[str, Any]:
-    """The trigger's event payload for a poke verdict, so both modes push the same XCom."""
-    from airflow_sm_provider.triggers.base import merge_payload
-
-    body = merge_payload(ids, result.payload)
-    if result.ok:
-        body["status"] = "success"
-    elif result.payload.get("timeout"):
-        body["status"] = "timeout"
-    else:
-        body["status"] = "failed"
-    body["message"] = result.message
-    if not body.get("error_code"):
-        body.pop("error_code", None)
-    return body
+    """The trigger's event body for a poke verdict, so both modes push the same XCom."""
+    return result.to_event(ids)
 
 
 def raise_for_event(event: dict[str, Any] | None, what: str) -> dict[str, Any]:
     """Return a success event; raise the right exception for anything else.
 
-    ``failed`` from a condition (operation Failed, FailedStartingRole) is final: no retry.
-    ``failed`` from an exception in the trigger (``error_type`` set: connection, auth) may be
-    retried. ``timeout`` raises ``AirflowSensorTimeout`` (no retry; ``soft_fail`` skips).
+    A failure of the awaited thing (operation Failed, a hopeless deployment) is final: no retry.
+    A broken wait (``error_type``: connection, auth) may be retried. A timeout raises
+    ``AirflowSensorTimeout`` (no retry; ``soft_fail`` skips).
 
     :param event: the trigger's event payload (or a poke verdict built by ``event_from_result``).
     :param what: what was awaited, for the message (e.g. ``operation 1234...``).
     """
-    if not isinstance(event, dict) or "status" not in event:
-        raise AirflowException(f"Waiting for {what}: the trigger returned no usable event: {event!r}")
-    status = event["status"]
-    if status == "success":
-        return event
-    code = event.get("error_code")
-    detail = f"{code}: {event.get('message', '')}" if code else str(event.get("message", ""))
-    if status == "timeout":
+    from airflow_sm_provider.client.polling import Outcome, PollResult
+
+    result = PollResult.from_event(event)
+    if result.error_type == "BadEvent":
+        raise AirflowException(f"Waiting for {what}: {result.message}")
+    if result.ok:
+        return dict(event or {})
+    detail = f"{result.reason}: {result.message}" if result.reason else result.message
+    if result.outcome is Outcome.TIMEOUT:
         raise AirflowSensorTimeout(f"Timed out waiting for {what}: {detail}")
-    if event.get("error_type"):
-        raise AsmWaitError(f"Error while waiting for {what} ({event['error_type']}): {detail}")
+    if result.error_type:
+        raise AsmWaitError(f"Error while waiting for {what} ({result.error_type}): {detail}")
+    if result.outcome is Outcome.WAITING:
+        raise AirflowException(f"Waiting for {what}: the trigger ended without an outcome: {detail}")
     raise AirflowFailException(f"{what} failed: {detail}")
 
 

@@ -7,11 +7,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider._rendering import is_template, optional, text
 from airflow_sm_provider.operators._checks import invalid
 from airflow_sm_provider.sensors._fields import AsmTypedSensor
-from airflow_sm_provider.triggers._deployment_target import (
-    check_deployment_target,
-    is_service_missing,
-    missing_deployment_result,
-)
+from airflow_sm_provider.triggers._deployment_target import check_deployment_target, is_service_missing
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -24,9 +20,12 @@ __all__ = ["AsmDeploymentReadySensor"]
 class AsmDeploymentReadySensor(AsmTypedSensor):
     """Wait until a deployment is Running and all of its role instances are ``ReadyRole``.
 
-    Logs progress ("3/4 instances ReadyRole"). Fails at once, without retry, when an instance is
-    ``FailedStartingRole`` or ``FailedStartingVM`` (waiting will not fix it). An empty slot counts
-    as "not ready yet". Give exactly one of ``deployment_slot`` and ``deployment_name``.
+    Logs progress per role ("WebRole 2/2 ReadyRole, WorkerRole 1/3 ReadyRole 2/3 BusyRole"). Fails
+    at once, without retry, when the deployment is hopeless by the one readiness rule
+    (``client.polling.readiness``, docs/blue-green.md "What ready means": failed, unresponsive,
+    crash-looping or stopped instances, or a Suspended deployment no operation is changing). An
+    empty slot counts as "not ready yet". Give exactly one of ``deployment_slot`` and
+    ``deployment_name``.
 
     Every argument may be a template or an XComArg (``prepare.output["deployment_name"]``): they
     are checked once rendered.
@@ -105,7 +104,7 @@ class AsmDeploymentReadySensor(AsmTypedSensor):
         except NotFoundError as exc:
             if is_service_missing(exc):
                 raise
-            return missing_deployment_result(self.service_name, self.deployment_slot, self.deployment_name)
+            dep = None
         return deployment_ready_condition(dep)
 
     def make_trigger(self, deadline: float) -> AsmDeploymentReadyTrigger:

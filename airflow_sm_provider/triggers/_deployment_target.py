@@ -1,18 +1,13 @@
-"""What a deployment target is: "exactly one of slot / name", and how a missing one reads.
+"""What a deployment target is: "exactly one of slot / name", and when a 404 is an error.
 
-Shared by ``AsmDeploymentReadyTrigger`` and ``AsmDeploymentReadySensor``. Kept apart from
+Shared by the deployment triggers and ``AsmDeploymentReadySensor``. Kept apart from
 ``triggers/deployment.py`` because the sensor checks its arguments at construction (DAG parse) and
 must not import trigger classes (and with them ``airflow.triggers.base``) to do so (issue 6).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from airflow_sm_provider.client.polling import PollResult
-
-__all__ = ["SLOTS", "check_deployment_target", "is_service_missing", "missing_deployment_result"]
+__all__ = ["SLOTS", "check_deployment_target", "is_service_missing"]
 
 SLOTS = ("production", "staging")
 
@@ -39,23 +34,3 @@ def check_deployment_target(deployment_slot: str | None, deployment_name: str | 
 def is_service_missing(exc: Exception) -> bool:
     """True when a 404 means the cloud service itself is missing (an error, unlike an empty slot)."""
     return "hosted service does not exist" in (getattr(exc, "message", "") or str(exc)).lower()
-
-
-def missing_deployment_result(
-    service_name: str, deployment_slot: str | None, deployment_name: str | None
-) -> PollResult:
-    """Not-ready verdict for "no deployment there (yet)": an empty slot is a state, not an error."""
-    from airflow_sm_provider.client.polling import PollResult
-
-    where = f"slot {deployment_slot}" if deployment_slot else f"deployment {deployment_name}"
-    return PollResult(
-        False,
-        False,
-        f"cloud service {service_name} has no {where} yet",
-        {
-            "deployment_slot": deployment_slot or "",
-            "deployment_name": deployment_name or "",
-            "instances_ready": 0,
-            "instances_total": 0,
-        },
-    )

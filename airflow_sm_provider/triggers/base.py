@@ -22,9 +22,9 @@ from airflow_sm_provider._compat import BaseTrigger, TriggerEvent
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
-    from airflow_sm_provider.client.polling import PollResult
+    from airflow_sm_provider.client.polling import PollResult, Schedule
 
-__all__ = ["AsmPollTrigger", "merge_payload", "shared_async_client"]
+__all__ = ["AsmPollTrigger", "shared_async_client"]
 
 DEFAULT_POLL_INTERVAL = 15.0
 
@@ -72,31 +72,22 @@ async def shared_async_client(conn_id: str) -> AsyncIterator[AsyncServiceManagem
                 await task.result().aclose()
 
 
-def merge_payload(ids: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    """The waited-for ids, completed by what ASM reported (an observed name beats a None id).
-
-    :param ids: the trigger's (or sensor's) own arguments, e.g. ``request_id``.
-    :param payload: the condition's payload, e.g. ``deployment_name`` seen in the slot.
-    """
-    body = dict(ids)
-    for key, value in payload.items():
-        if key not in body or (value not in (None, "") and body[key] in (None, "")):
-            body[key] = value
-    return body
-
-
 class AsmPollTrigger(BaseTrigger):
-    """Poll ASM until :meth:`condition` says done, then yield exactly one event.
+    """Poll until :meth:`condition` says done, then yield exactly one event.
 
-    The event is ``{"status": "success" | "failed" | "timeout", "message": str, **ids,
-    "error_code"?: str}`` plus the last progress payload (e.g. ``instances_ready``). An
-    unexpected error is not swallowed: it becomes a ``failed`` event naming the exception type
-    (``error_type``) and message, so the task fails with the cause.
+    The event is ``PollResult.to_event``: ``{"status": "success" | "failed" | "timeout", "message":
+    str, **ids, **last seen state, "error_code"?: str, "error_type"?: str}`` plus ``carry`` (data
+    the resuming operator needs back, since ``dag.test`` and some executors drop ``defer(kwargs=)``).
+    An unexpected error is not swallowed: it becomes a ``failed`` event naming the exception type
+    (``error_type``), so the task fails with the cause.
 
     :param asm_conn_id: the Airflow connection id.
     :param deadline: absolute epoch seconds after which the wait ends with a ``timeout`` event;
         absolute so a trigger re-created after a triggerer restart keeps the original deadline.
-    :param poll_interval: seconds between checks (Retry-After may stretch it).
+    :param poll_interval: steady seconds between checks (the first re-check comes sooner, see
+        ``client.polling.Schedule``; Retry-After may stretch one).
+    :param what: human words for the awaited thing, e.g. the operator's ``operation_name``.
+    :param carry: JSON-safe data copied into the event unchanged.
     """
 
     def __init__(
@@ -105,6 +96,8 @@ class AsmPollTrigger(BaseTrigger):
         asm_conn_id: str = "asm_default",
         deadline: float,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        what: str = "",
+        carry: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         if poll_interval <= 0:
@@ -112,6 +105,8 @@ class AsmPollTrigger(BaseTrigger):
         self.asm_conn_id = asm_conn_id
         self.deadline = float(deadline)
         self.poll_interval = float(poll_interval)
+        self.what = what
+        self.carry = dict(carry or {})
 
     @property
     @abstractmethod
@@ -124,7 +119,27 @@ class AsmPollTrigger(BaseTrigger):
 
     @abstractmethod
     def condition(self, value: Any) -> PollResult:
-        """Judge a fetched value: done? ok? (Use the shared conditions of ``client.polling``.)"""
+        """Judge a fetched value (use the shared conditions of ``client.polling``)."""
+
+    def description(self) -> str:
+        """What is awaited, for progress lines; subclasses name their target."""
+        return self.what or type(self).__name__
+
+    def describe(self) -> str:
+        """One line for the deferring task's log."""
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.deadline))
+        return (
+            f"{self.description()} (connection {self.asm_conn_id}, checks soon then every "
+            f"{self.poll_interval:g}s, until {until})"
+        )
+
+    def schedule(self) -> Schedule:
+        """The one poll schedule: soon first, backing off to ``poll_interval``."""
+        from airflow_sm_provider.client.polling import Schedule
+
+        return Schedule(self.poll_interval)
+
+    max_checks: int | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path from ``self.__class__`` (survives renames and subclassing) + kwargs."""
@@ -133,55 +148,46 @@ class AsmPollTrigger(BaseTrigger):
             "asm_conn_id": self.asm_conn_id,
             "deadline": self.deadline,
             "poll_interval": self.poll_interval,
+            "what": self.what,
+            "carry": self.carry,
             **self.serialized_fields,
         }
 
-    def _event(self, status: str, message: str, payload: dict[str, Any] | None = None) -> TriggerEvent:
-        body = merge_payload(self.serialized_fields, payload or {})
-        body["status"] = status
-        body["message"] = message
-        if not body.get("error_code"):
-            body.pop("error_code", None)
+    def event(self, result: PollResult) -> TriggerEvent:
+        body = result.to_event(self.serialized_fields)
+        body.update(self.carry)
         return TriggerEvent(body)
 
     def _progress(self, message: str) -> None:
         self.log.info("%s", message)
 
+    @asynccontextmanager
+    async def resources(self) -> AsyncIterator[Any]:
+        """What :meth:`fetch` receives; the shared async ASM client of the connection by default."""
+        async with shared_async_client(self.asm_conn_id) as client:
+            yield client
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll with the shared loop; yield one success / failed / timeout event."""
         from airflow_sm_provider.client.errors import AsmError
-        from airflow_sm_provider.client.polling import run_async
+        from airflow_sm_provider.client.polling import Outcome, PollResult, Probe, run_async
 
-        self.log.info(
-            "Waiting (connection %s, every %s s, until %s): %s",
-            self.asm_conn_id,
-            self.poll_interval,
-            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.deadline)),
-            self.serialized_fields,
-        )
+        self.log.info("Waiting for %s", self.describe())
         try:
-            async with shared_async_client(self.asm_conn_id) as client:
+            async with self.resources() as res:
                 result = await run_async(
-                    lambda: self.fetch(client),
-                    self.condition,
+                    Probe(self.description(), self.condition, afetch=lambda: self.fetch(res)),
                     deadline=self.deadline,
-                    interval=self.poll_interval,
+                    schedule=self.schedule(),
+                    max_checks=self.max_checks,
                     on_progress=self._progress,
                 )
         except asyncio.CancelledError:
             raise
         except AsmError as exc:
-            payload = {"error_type": type(exc).__name__, "error_code": exc.code or ""}
-            yield self._event("failed", str(exc), payload)
-            return
+            result = PollResult(Outcome.FAILED, str(exc), exc.code or "", {}, type(exc).__name__)
         except Exception as exc:
             # Keep the type: a bad connection (ValueError, CertificateError) must be visible as such.
-            yield self._event("failed", f"{type(exc).__name__}: {exc}", {"error_type": type(exc).__name__})
-            return
-        if result.ok:
-            status = "success"
-        elif result.payload.get("timeout"):
-            status = "timeout"
-        else:
-            status = "failed"
-        yield self._event(status, result.message, result.payload)
+            result = PollResult(Outcome.FAILED, f"{type(exc).__name__}: {exc}", "", {}, type(exc).__name__)
+        self.log.info("Wait ended (%s): %s", result.outcome.value, result.message)
+        yield self.event(result)

@@ -21,7 +21,8 @@ class AsmOperationTrigger(AsmPollTrigger):
     :param request_id: the operation's id (``x-ms-request-id`` of the submitting call).
     :param asm_conn_id: the Airflow connection id.
     :param deadline: absolute epoch seconds; past it the event is ``timeout``.
-    :param poll_interval: seconds between checks.
+    :param poll_interval: steady seconds between checks.
+    :param what: the operation's kind and target for progress lines, e.g. ``swap deployments``.
     """
 
     def __init__(
@@ -31,14 +32,23 @@ class AsmOperationTrigger(AsmPollTrigger):
         asm_conn_id: str = "asm_default",
         deadline: float,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        what: str = "",
+        carry: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(asm_conn_id=asm_conn_id, deadline=deadline, poll_interval=poll_interval)
+        super().__init__(
+            asm_conn_id=asm_conn_id, deadline=deadline, poll_interval=poll_interval, what=what, carry=carry
+        )
         self.request_id = request_id
 
     @property
     def serialized_fields(self) -> dict[str, Any]:
         """The operation's request id."""
         return {"request_id": self.request_id}
+
+    def description(self) -> str:
+        from airflow_sm_provider.client.polling import format_request_id
+
+        return f"{self.what or 'ASM operation'} (request {format_request_id(self.request_id)})"
 
     async def fetch(self, client: AsyncServiceManagementClient) -> Any:
         """Get Operation Status."""

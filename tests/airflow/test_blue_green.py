@@ -29,7 +29,7 @@ def test_first_release_moves_staging_into_empty_production(client: Any) -> None:
     assert dr.state == "success", states
     assert states["retire_previous"] == "skipped"  # nothing was in production before
     assert slots(client, service) == {"production": "v1", "staging": None}
-    assert report["outcome"] == "swapped" and report["old_production"] is None
+    assert report["swap_outcome"] == "swapped" and report["old_production"] is None
     assert report["new_production"] == "v1" and report["swapped"] and not report["rolled_back"]
     assert report["before"]["production"] is None
     assert report["after"]["production"]["name"] == "v1"
@@ -83,7 +83,7 @@ def test_unhealthy_staging_is_refused_and_production_unchanged(client: Any) -> N
     assert dr.state == "failed"
     assert states["guarded_swap"] == "failed" and states["retire_previous"] == "upstream_failed"
     assert slots(client, service) == {"production": "v2", "staging": "v3"}
-    assert report["outcome"] == "refused" and not report["swapped"] and not report["rolled_back"]
+    assert report["swap_outcome"] == "refused" and not report["swapped"] and not report["rolled_back"]
     assert check_names(report)["staging_health"] is False
     assert "swap_operation" not in check_names(report)
     assert "503" in next(c["detail"] for c in report["checks"] if c["name"] == "staging_health")
@@ -97,7 +97,7 @@ def test_failure_after_swap_swaps_back_automatically(client: Any) -> None:
     assert dr.state == "failed"
     assert task_states(dr)["guarded_swap"] == "failed"
     assert slots(client, service) == {"production": "v2", "staging": "v3b"}
-    assert report["outcome"] == "rolled_back" and report["swapped"] and report["rolled_back"]
+    assert report["swap_outcome"] == "rolled_back" and report["swapped"] and report["rolled_back"]
     checks = check_names(report)
     assert checks["staging_health"] and checks["swap_operation"]
     assert checks["production_health"] is False
@@ -112,7 +112,7 @@ def test_failure_after_first_release_is_reported_not_hidden(client: Any) -> None
     assert dr.state == "failed"
     # Production was empty: there is nothing to swap back to, and the report says so.
     assert slots(client, service) == {"production": "v1bad", "staging": None}
-    assert report["outcome"] == "failed_after_swap" and not report["rolled_back"]
+    assert report["swap_outcome"] == "failed_after_swap" and not report["rolled_back"]
     assert "nothing to swap back to" in report["message"]
 
 
@@ -166,7 +166,7 @@ def test_lock_held_by_another_operation_refuses_without_swapping(client: Any, as
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "failed"
     assert slots(client, service) == {"production": "v1", "staging": "v2"}
-    assert report["outcome"] == "refused" and not report["swapped"]
+    assert report["swap_outcome"] == "refused" and not report["swapped"]
     lock_check = next(c for c in report["checks"] if c["name"] == "no_operation_in_flight")
     assert not lock_check["ok"] and "locked" in lock_check["detail"]
     assert "not swapping over it" in report["message"]
@@ -198,7 +198,7 @@ def test_retry_after_swap_does_not_swap_twice(client: Any) -> None:
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "success"
     assert slots(client, service) == {"production": "v2", "staging": "v1"}  # not flipped back
-    assert report["outcome"] == "already_promoted" and report["swap_request_id"] is None
+    assert report["swap_outcome"] == "already_promoted" and report["swap_request_id"] is None
     assert check_names(report)["reconcile"] and check_names(report)["production_health"]
 
 
@@ -209,7 +209,7 @@ def test_empty_staging_is_refused(client: Any) -> None:
     dr = run_dag(_swap_dag("bg_empty_staging", service))
     report = xcom_value(dr, "guarded_swap", "swap_report")
     assert dr.state == "failed"
-    assert report["outcome"] == "refused" and "staging slot is empty" in report["message"]
+    assert report["swap_outcome"] == "refused" and "staging slot is empty" in report["message"]
     assert slots(client, service) == {"production": "v1", "staging": None}
 
 
@@ -218,7 +218,7 @@ def test_staging_with_failed_instances_is_refused_at_once(client: Any) -> None:
 
     from test_blue_green_support import CONFIG, PACKAGE
 
-    from airflow_sm_provider.client.polling import deployment_ready_condition, run_sync
+    from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
 
     service = new_service(client)
     deploy(client, service, "staging", "v1")
@@ -228,10 +228,9 @@ def test_staging_with_failed_instances_is_refused_at_once(client: Any) -> None:
         service, "staging", "v2", PACKAGE.format(v="v2"), "v2", config, start_deployment=True
     ).wait(timeout=60, poll_interval=0.05)
     verdict = run_sync(
-        lambda: client.get_deployment_by_name(service, "v2"),
-        deployment_ready_condition,
+        Probe("ready", deployment_ready_condition, lambda: client.get_deployment_by_name(service, "v2")),
         deadline=time.time() + 60,
-        interval=0.05,
+        schedule=Schedule(0.05),
     )
     assert not verdict.ok  # the instances ended FailedStartingRole
     # A long lock_wait_timeout: the gate must refuse at once, not wait for a deployment that cannot heal.

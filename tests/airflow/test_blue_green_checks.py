@@ -1,26 +1,24 @@
 """The small judgements the guarded swap and the example DAGs make, checked without a network.
 
-End-to-end behaviour is in ``test_blue_green.py``; here are the edge cases that are awkward to
-provoke through the emulator (failed instances, a suspended deployment, a foreign run's intent,
-a ``.cscfg`` path that escapes the config directory, teardown markers).
+End-to-end behaviour is in ``test_blue_green.py`` (readiness in ``test_readiness.py``); here are the
+health check's settings and probe, the report's slot summary, a ``.cscfg`` path that escapes the
+config directory, and teardown markers.
 """
 
 from __future__ import annotations
 
+import http.server
+import ssl
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from test_blue_green_support import example_module
 
-from airflow_sm_provider.operators.health import (
-    STATE_KEY,
-    assess_deployment,
-    health_url,
-    load_intent,
-    save_intent,
-    slot_summary,
-)
+from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator, slot_summary
+from airflow_sm_provider.operators.health import HealthCheck, probe_sync
 
 
 @dataclass
@@ -39,28 +37,6 @@ class Dep:
     role_instance_list: list[Inst] = field(default_factory=lambda: [Inst("r_0", "ReadyRole")])
 
 
-@pytest.mark.parametrize(
-    ("dep", "verdict"),
-    [
-        (Dep(), "ready"),
-        (Dep(locked=True), "settling"),
-        (Dep(status="RunningTransitioning"), "settling"),
-        (Dep(role_instance_list=[Inst("r_0", "ReadyRole"), Inst("r_1", "BusyRole")]), "settling"),
-        (Dep(status="Suspended"), "hopeless"),
-        (Dep(role_instance_list=[Inst("r_0", "FailedStartingRole")]), "hopeless"),
-        (Dep(role_instance_list=[]), "hopeless"),
-    ],
-)
-def test_assess_deployment(dep: Dep, verdict: str) -> None:
-    assert assess_deployment(dep)[0] == verdict
-
-
-def test_locked_wins_over_everything_else() -> None:
-    # An operation in flight may be what makes the deployment look broken: wait, don't judge.
-    state, detail = assess_deployment(Dep(status="Suspended", locked=True))
-    assert state == "settling" and "locked" in detail
-
-
 def test_slot_summary_counts_instances_and_holds_no_configuration() -> None:
     dep = Dep(role_instance_list=[Inst("a", "ReadyRole"), Inst("b", "ReadyRole"), Inst("c", "BusyRole")])
     summary = slot_summary(dep)
@@ -69,46 +45,103 @@ def test_slot_summary_counts_instances_and_holds_no_configuration() -> None:
     assert slot_summary(None) is None
 
 
+def _check(**kw: Any) -> HealthCheck:
+    args: dict[str, Any] = {
+        "url": None,
+        "path": "health",
+        "headers": {},
+        "expected_status": 200,
+        "body_contains": None,
+        "retries": 3,
+        "timeout": 5,
+        "interval": 1,
+    }
+    args.update(kw)
+    return HealthCheck.build(**args)
+
+
 @pytest.mark.parametrize("path", ["health", "/health"])
-def test_health_url_keeps_the_deployment_path(path: str) -> None:
-    assert health_url("https://h:1/cloudapp/abc/", path) == "https://h:1/cloudapp/abc/health"
+def test_health_path_keeps_the_deployment_path(path: str) -> None:
+    url = _check(path=path).resolve(Dep(url="https://h:1/cloudapp/abc/"), "svc", "Staging")
+    assert url == "https://h:1/cloudapp/abc/health"
 
 
-class Store:
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
+def test_health_url_template_points_anywhere() -> None:
+    check = _check(url="https://{deployment_name}.{slot}.example.com/ready?svc={service_name}")
+    assert (
+        check.resolve(Dep(name="v7"), "svc", "Production")
+        == "https://v7.production.example.com/ready?svc=svc"
+    )
+    assert _check(expected_status=[204, "200"]).expected_status == (200, 204)
+    assert HealthCheck.from_dict(check.as_dict()) == check
 
-    def get(self, key: str) -> Any:
-        return self.data.get(key)
 
-    def set(self, key: str, value: Any) -> None:
-        self.data[key] = value
+@pytest.mark.parametrize(
+    ("kw", "field_name"),
+    [
+        ({"url": "https://x/{nope}"}, "health_url"),
+        ({"url": "ftp://x/"}, "health_url"),
+        ({"url": "https://x/{"}, "health_url"),
+        ({"url": "https://x/", "path": "other"}, "health_url"),
+        ({"headers": {"X-Token": 5}}, "health_headers"),
+        ({"expected_status": "ok"}, "expected_status"),
+        ({"expected_status": [700]}, "expected_status"),
+        ({"retries": 0}, "health_retries"),
+    ],
+)
+def test_bad_health_settings_name_the_argument(kw: dict[str, Any], field_name: str) -> None:
+    with pytest.raises(ValueError, match=field_name):
+        _check(**kw)
 
 
-class Log:
-    def warning(self, *args: Any) -> None:
+def test_bad_health_settings_fail_at_construction() -> None:
+    with pytest.raises(ValueError, match="health_url"):
+        AsmGuardedSwapOperator(task_id="t", service_name="svc", health_url="https://x/{typo}")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(dict(self.headers))
+        body = b'{"status": "UP"}' if self.path == "/ready" else b"degraded"
+        self.send_response(204 if self.path == "/empty" else 200)
+        self.end_headers()
+        self.wfile.write(b"" if self.path == "/empty" else body)
+
+    def log_message(self, *args: Any) -> None:
         pass
 
 
-def test_intent_is_only_honoured_by_the_same_run() -> None:
-    store = Store()
-    save_intent(store, "run_1", "v1", "v2", Log())
-    assert store.data[STATE_KEY]["new"] == "v2"
-    assert load_intent(store, "run_1", Log())["old"] == "v1"
-    assert load_intent(store, "run_2", Log()) == {}
-    assert load_intent(None, "run_1", Log()) == {}
+@pytest.fixture
+def app_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
 
 
-def test_intent_survives_a_broken_store() -> None:
-    class Broken:
-        def get(self, key: str) -> Any:
-            raise RuntimeError("down")
+def test_probe_sends_headers_and_checks_status_and_body(app_server: str) -> None:
+    from airflow_sm_provider.client.polling import health_condition
 
-        def set(self, key: str, value: Any) -> None:
-            raise RuntimeError("down")
+    check = _check(
+        url=app_server + "/ready", headers={"Authorization": "Bearer s3cret"}, body_contains='"UP"'
+    )
+    sample = probe_sync(check.url, check, ssl.create_default_context())
+    assert health_condition(check.expected_status, check.body_contains)(sample).ok
+    assert _Handler.seen[-1]["Authorization"] == "Bearer s3cret"
+    degraded = probe_sync(app_server + "/other", check, ssl.create_default_context())
+    verdict = health_condition(check.expected_status, check.body_contains)(degraded)
+    assert not verdict.done and "lacks" in verdict.message and "s3cret" not in verdict.message
+    empty = probe_sync(app_server + "/empty", check, ssl.create_default_context())
+    assert not health_condition((200,), None)(empty).done
+    assert health_condition((200, 204), None)(empty).ok
 
-    save_intent(Broken(), "r", None, "v1", Log())  # logs, does not raise
-    assert load_intent(Broken(), "r", Log()) == {}
+
+def test_a_refused_probe_is_a_sample_not_an_exception() -> None:
+    sample = probe_sync("http://127.0.0.1:9/health", _check(timeout=1), ssl.create_default_context())
+    assert sample.status is None and "ConnectError" in sample.detail
 
 
 def test_cscfg_param_names_only_a_file_in_the_config_dir() -> None:

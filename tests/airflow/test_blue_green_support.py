@@ -62,7 +62,7 @@ def new_service(client: Any, prefix: str = "bg", **props: str) -> str:
 
 def deploy(client: Any, service: str, slot: str, name: str, cscfg: str = "v1.cscfg") -> None:
     """Create a started deployment in ``slot`` and wait until it is ready (bypassing Airflow)."""
-    from airflow_sm_provider.client.polling import deployment_ready_condition, run_sync
+    from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
 
     config = (CONFIG / cscfg).read_text()
     client.create_deployment(
@@ -71,10 +71,9 @@ def deploy(client: Any, service: str, slot: str, name: str, cscfg: str = "v1.csc
     import time
 
     result = run_sync(
-        lambda: client.get_deployment_by_name(service, name),
-        deployment_ready_condition,
+        Probe("ready", deployment_ready_condition, lambda: client.get_deployment_by_name(service, name)),
         deadline=time.time() + 60,
-        interval=0.05,
+        schedule=Schedule(0.05),
     )
     assert result.ok, result.message
 

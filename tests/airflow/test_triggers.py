@@ -54,7 +54,14 @@ def test_operation_trigger_serialize_round_trip() -> None:
     trigger = AsmOperationTrigger("ab" * 16, asm_conn_id="c1", deadline=1234.5, poll_interval=7)
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_sm_provider.triggers.operation.AsmOperationTrigger"
-    assert kwargs == {"asm_conn_id": "c1", "deadline": 1234.5, "poll_interval": 7.0, "request_id": "ab" * 16}
+    assert kwargs == {
+        "asm_conn_id": "c1",
+        "deadline": 1234.5,
+        "poll_interval": 7.0,
+        "request_id": "ab" * 16,
+        "what": "",
+        "carry": {},
+    }
     assert AsmOperationTrigger(**kwargs).serialize() == (classpath, kwargs)
 
 

@@ -1,0 +1,240 @@
+"""The life cycle of a release operator: phases, waits that defer, one memory, one report.
+
+A release (guarded swap, guarded rolling upgrade) is a few decisions and requests separated by long
+waits. :class:`AsmReleaseOperator` runs it as named phases on :class:`AsmBaseOperator`'s life cycle:
+
+* a phase method ``phase_<name>(event)`` decides, sends at most one request and returns
+  :class:`Next` (the next phase, and the steps to wait for first -- ``triggers/release.py``) or
+  :class:`Done` (the outcome);
+* a wait runs in the triggerer (``AsmReleaseTrigger``) when ``deferrable``, else in the worker on the
+  same step runner -- the worker only decides and sends requests;
+* the phase, the pending steps and the report live in the task state store (``OperationMemo``, the
+  operators' one task-state memory) from before every request and wait, so a worker or triggerer
+  crash at any point resumes at that phase: pending steps are waited for again (their deadlines are
+  absolute, a bake resumes for its remaining time), a request is never sent twice blindly (the
+  phase that sends checks the slots first);
+* the report is a :class:`~airflow_sm_provider.release_report.ReleaseRecorder` report, pushed to XCom
+  ``release_report`` (and returned) at the end, whatever the outcome.
+
+ASM cannot cancel an operation: :meth:`on_kill` (the base's one kill path) names the in-flight
+request, and a retry resumes at the saved phase.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_sm_provider.operators._memo import OperationMemo
+from airflow_sm_provider.operators.base import AsmBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_sm_provider.release_report import ReleaseRecorder
+    from airflow_sm_provider.triggers.release import ReleaseIO
+
+__all__ = ["AsmReleaseOperator", "Done", "Next", "ReleaseStopped"]
+
+
+@dataclass
+class Next:
+    """Go to ``phase`` once ``steps`` (possibly none) have been waited for."""
+
+    phase: str
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Done:
+    """The release ended: ``outcome`` is the report's; ``final`` means a retry must not act again."""
+
+    outcome: str
+    message: str
+    final: bool = True
+
+
+class ReleaseStopped(Exception):
+    """Raised inside a phase to end the release with a report (refused, failed, rolled back)."""
+
+    def __init__(self, done: Done) -> None:
+        super().__init__(done.message)
+        self.done = done
+
+
+class AsmReleaseOperator(AsmBaseOperator):
+    """Base of the release operators (see the module docstring).
+
+    Subclasses set :attr:`strategy`, implement :meth:`new_report` and the ``phase_*`` methods
+    (``phase_start`` first), and may override :meth:`summarise`.
+    """
+
+    strategy: ClassVar[str] = "vip_swap"
+    service_name: str
+    memo_key: ClassVar[str] = "asm_release"
+
+    # --- state ---------------------------------------------------------------------------------
+    def _open(self, context: Context) -> None:
+        from airflow_sm_provider.operators.health import tls_context
+        from airflow_sm_provider.release_report import ReleaseRecorder
+        from airflow_sm_provider.triggers.release import ReleaseIO
+
+        self.context = context
+        self.memo = OperationMemo(context, enabled=self.durable, log=self.log, key=self.memo_key)
+        self.client = self.hook.get_conn()
+        self.io: ReleaseIO = ReleaseIO(
+            self.service_name,
+            tls_context(self.hook.settings),
+            client=self.client,
+            poll_interval=self.poll_interval,
+            log=self.log,
+        )
+        self.state: dict[str, Any] = self.memo.get() or {}
+        if self.state.get("run_id") != context.get("run_id"):
+            self.state = {}
+        report = self.state.get("report") or self.new_report()
+        self.recorder: ReleaseRecorder = ReleaseRecorder(self.strategy, self.service_name, report=report)
+        self.state["report"] = self.recorder.report
+        self.state["run_id"] = context.get("run_id")
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return self.recorder.report
+
+    def save(self) -> None:
+        """Write the phase, pending steps and report to the task state store (before acting)."""
+        self.memo.set(self.state)
+
+    def new_report(self) -> dict[str, Any]:
+        """Today's report keys of this strategy (the recorder adds the CONTRACTS.md ones)."""
+        return {}
+
+    # --- Airflow entry points ------------------------------------------------------------------------
+    def execute(self, context: Context) -> Any:
+        """Start, or resume at the phase an interrupted earlier try saved."""
+        self._open(context)
+        phase = self.state.get("phase")
+        if phase:
+            self.log.warning(
+                "Resuming the release of %s at phase %r saved by an interrupted earlier try; "
+                "nothing already sent is sent again.",
+                self.service_name,
+                phase,
+            )
+            self.recorder.event(
+                self.default_lane, "resume", "info", f"resumed at phase {phase} after an interruption"
+            )
+            pending = self.state.get("pending") or []
+            return self._drive(phase, None, pending)
+        self.state["phase"] = "start"
+        return self._drive("start", None, [])
+
+    def resume_release(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the triggerer ran a wait; the event carries every step's outcome."""
+        self._open(context)
+        phase = self.state.get("phase")
+        if not phase:
+            raise RuntimeError(
+                f"{self.operation_name}: resumed with no saved phase (task state store cleared?); "
+                "inspect the slots before retrying"
+            )
+        if event and event.get("phase") not in (None, phase):
+            self.log.warning("Event for phase %r while the saved phase is %r", event.get("phase"), phase)
+        self.state["pending"] = []
+        return self._drive(phase, event or {"status": "failed", "message": "no event", "steps": []}, [])
+
+    default_lane: ClassVar[str] = "production"
+
+    # --- the driver ----------------------------------------------------------------------------------
+    def _drive(self, phase: str, event: dict[str, Any] | None, pending: list[dict[str, Any]]) -> Any:
+        from airflow_sm_provider.triggers.release import run_steps_sync, steps_event
+
+        try:
+            if pending:  # an interrupted try was waiting: wait again (absolute deadlines)
+                event = self._wait_steps(phase, pending)
+                if event is None:
+                    event = steps_event(pending, run_steps_sync(pending, self.io), {"phase": phase})
+            while True:
+                step = getattr(self, f"phase_{phase}")(event)
+                if isinstance(step, Done):
+                    return self._end(step)
+                phase, event = step.phase, None
+                self.state["phase"] = phase
+                self.state["pending"] = step.steps
+                self.save()
+                if step.steps:
+                    event = self._wait_steps(phase, step.steps)
+                    if event is None:
+                        event = steps_event(step.steps, run_steps_sync(step.steps, self.io), {"phase": phase})
+                    self.state["pending"] = []
+        except ReleaseStopped as stopped:
+            return self._end(stopped.done)
+
+    def _wait_steps(self, phase: str, steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Defer the steps (never returns) or return None to run them here."""
+        if not self.deferrable:
+            return None
+        from airflow_sm_provider.triggers.release import AsmReleaseTrigger
+
+        trigger = AsmReleaseTrigger(
+            self.service_name,
+            steps,
+            asm_conn_id=self.asm_conn_id,
+            poll_interval=self.poll_interval,
+            carry={"phase": phase},
+        )
+        self.log.info("Deferring to the triggerer: %s", trigger.describe())
+        self.defer(trigger=trigger, method_name="resume_release", timeout=None)
+        return None  # pragma: no cover -- defer raises
+
+    def _end(self, done: Done) -> Any:
+        from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+        from airflow_sm_provider.release_report import XCOM_KEY, format_timeline
+
+        self._in_flight = None
+        self.finish_report(done)
+        self.recorder.finish(done.outcome)
+        self.memo.clear()
+        report = self.report
+        ti = self.context.get("ti")
+        if ti is not None:
+            ti.xcom_push(key=XCOM_KEY, value=report)
+            for key in self.extra_xcom_keys:
+                ti.xcom_push(key=key, value=report)
+        text = f"{self.summarise()}\n{format_timeline(report)}"
+        if done.outcome == "released":
+            self.log.info("Release report:\n%s", text)
+            return report
+        self.log.error("Release report:\n%s", text)
+        if done.final:
+            # After a flip (and a swap back) retrying would flip a known-bad build in again.
+            raise AirflowFailException(text)
+        raise AirflowException(text)
+
+    extra_xcom_keys: ClassVar[tuple[str, ...]] = ()
+
+    def finish_report(self, done: Done) -> None:
+        """Fill today's closing keys (message, after-state) before the recorder closes the report."""
+        self.report["message"] = done.message
+
+    def summarise(self) -> str:
+        return f"{self.service_name}: {self.report.get('outcome')} -- {self.report.get('message')}"
+
+    # --- helpers for phases --------------------------------------------------------------------------
+    def stop(self, outcome: str, message: str, *, final: bool = False) -> ReleaseStopped:
+        return ReleaseStopped(Done(outcome, message, final))
+
+    def remember_request(self, key: str, request_id: str | None) -> None:
+        self._in_flight = request_id
+        self.state[key] = request_id
+        self.save()
+
+    @staticmethod
+    def steps_of(event: dict[str, Any] | None) -> list[dict[str, Any]]:
+        return list((event or {}).get("steps") or [])
+
+    @staticmethod
+    def deadline(seconds: float) -> float:
+        return time.time() + float(seconds)
