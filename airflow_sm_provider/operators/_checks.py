@@ -17,9 +17,9 @@ from airflow_sm_provider._rendering import is_template
 
 __all__ = [
     "check_choice",
-    "check_https_url",
     "check_location",
     "check_name",
+    "check_package_url",
     "check_service_name",
     "check_slot",
     "check_storage_name",
@@ -92,7 +92,8 @@ def check_location(location: Any, affinity_group: Any) -> None:
         _v().location_xor_affinity_group(location, affinity_group)
 
 
-def check_https_url(field: str, value: Any) -> None:
-    """An https URL (packages and VHDs are fetched over https)."""
+def check_package_url(field: str, value: Any) -> None:
+    """A package URL, by the client's own rule (``validation.package_url``: http or https, as the
+    real service accepted both)."""
     if not is_template(value):
-        _v().https_url(value, field)
+        _v().package_url(value, field)

@@ -9,8 +9,8 @@ from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, mapping, optional, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
-    check_https_url,
     check_name,
+    check_package_url,
     check_service_name,
     check_slot,
     check_text,
@@ -95,7 +95,7 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
     :param service_name: the cloud service.
     :param deployment_slot: "staging" or "production".
     :param deployment_name: name of the new deployment (unique in the service).
-    :param package_url: https URL of the ``.cspkg`` in a storage account of the subscription.
+    :param package_url: http(s) URL of the ``.cspkg`` in a storage account of the subscription.
     :param configuration: the ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
         up in the DAG folder and ``template_searchpath``), or the XML itself, or its base64.
     :param configuration_path: deprecated: path of a ``.cscfg`` read by the worker, not rendered.
@@ -172,7 +172,7 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
         check_name("deployment_name", self.deployment_name)
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS)
         check_choice("if_exists", self.if_exists, IF_EXISTS)
-        check_https_url("package_url", self.package_url)
+        check_package_url("package_url", self.package_url)
         self.check_configuration()
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:

@@ -123,7 +123,7 @@ def test_deadline_fails_the_task_without_cancelling(asm_emulator_factory: Any, d
                 service_name="ok",
                 deployment_slot="staging",
                 deployment_name="v1",
-                package_url="http://x/p.cspkg",
+                package_url="ftp://x/p.cspkg",  # http:// is accepted, as by the service
                 configuration=cscfg(),
             ),
             "package_url",

@@ -33,6 +33,7 @@ from harness import (
 )
 from test_blue_green_support import deploy, make_client, new_service, slots
 
+from airflow_sm_provider.emulator.pytest_plugin import admin_session
 from airflow_sm_provider.operators.affinity_group import (
     AsmCreateAffinityGroupOperator,
     AsmDeleteAffinityGroupOperator,
@@ -76,30 +77,15 @@ class World:
 
     def count(self, name: str, method: str, path: str) -> None:
         """Count requests ``method`` whose target matches the regex ``path`` (a never-firing rule)."""
-        import requests
-
         rule = {"action": "slow", "delay": 0, "count": 0, "method": method, "path": path}
-        with requests.Session() as session:
-            session.trust_env = False
-            resp = session.post(
-                self.endpoint["admin_url"].rstrip("/") + "/faults",
-                json=rule,
-                verify=self.endpoint["ca_cert"],
-                timeout=10,
-            )
+        with admin_session(self.endpoint) as session:
+            resp = session.post(self.endpoint["admin_url"].rstrip("/") + "/faults", json=rule, timeout=10)
         resp.raise_for_status()
         self.counters[name] = resp.json()["added"][0]["id"]
 
     def requests(self, name: str) -> int:
-        import requests
-
-        with requests.Session() as session:
-            session.trust_env = False
-            resp = session.get(
-                self.endpoint["admin_url"].rstrip("/") + "/faults",
-                verify=self.endpoint["ca_cert"],
-                timeout=10,
-            )
+        with admin_session(self.endpoint) as session:
+            resp = session.get(self.endpoint["admin_url"].rstrip("/") + "/faults", timeout=10)
         resp.raise_for_status()
         rule_id = self.counters[name]
         return int(next(r for r in resp.json()["rules"] if r["id"] == rule_id)["matched"])
@@ -157,14 +143,10 @@ def _vm(w: World) -> str:
     )
     import time
 
-    from airflow_sm_provider.client.polling import operation_condition, run_sync
+    from airflow_sm_provider.client.polling import Probe, Schedule, operation_condition, run_sync
 
-    done = run_sync(
-        lambda: w.client.get_operation_status(result.request_id),
-        operation_condition,
-        deadline=time.time() + 60,
-        interval=0.05,
-    )
+    probe = Probe("create VM", operation_condition, lambda: w.client.get_operation_status(result.request_id))
+    done = run_sync(probe, deadline=time.time() + 60, schedule=Schedule(0.05))
     assert done.ok, done.message
     return service
 
