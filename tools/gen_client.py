@@ -126,7 +126,8 @@ def render() -> str:
         for name, op in OPERATIONS.items():
             prefix, wait = ("async def", "await ") if is_async else ("def", "")
             call = f"return {wait}self._call(_OPS[{name!r}], {_args(op)})"
-            lines.append(f'    {prefix} {name}({_signature(op)}) -> {op.annotation()}: """{_doc(op)}"""; {call}')
+            head = f"    {prefix} {name}({_signature(op)}) -> {op.annotation()}:"
+            lines.append(f'{head} """{_doc(op)}"""; {call}')
         lines += ["", ""]
     while lines and lines[-1] == "":
         lines.pop()
