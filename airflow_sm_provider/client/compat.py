@@ -75,7 +75,7 @@ def open_client(
             kwargs["ca_bundle"] = verify
         if not kwargs.get("proxies") and getattr(request_session, "proxies", None):
             kwargs["proxies"] = dict(request_session.proxies)
-    if not subscription_id:
+    if subscription_id is None:  # missing, not empty: an explicit "" is an error, never the environment
         subscription_id = os.environ.get(AZURE_MANAGEMENT_SUBSCRIPTIONID) or None
     if certificate is None and transport is None:
         certificate = os.environ.get(AZURE_MANAGEMENT_CERTFILE) or None

@@ -41,6 +41,14 @@ def test_subscription_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert ServiceManagementClient(transport=CaptureTransport()).subscription_id == SUB
 
 
+def test_an_explicit_empty_subscription_is_not_replaced_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_MANAGEMENT_SUBSCRIPTIONID", SUB)
+    with pytest.raises(InvalidInputError):
+        ServiceManagementClient("", transport=CaptureTransport())
+
+
 def test_certificate_from_the_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     missing = tmp_path / "nope.pem"
     monkeypatch.setenv("AZURE_MANAGEMENT_CERTFILE", str(missing))
