@@ -98,3 +98,10 @@ os_type = choice(*protocol.OS_TYPES)
 certificate_format = choice("pfx", "cer")
 upgrade_domain = whole(0, 20, "an upgrade domain number")
 lun = whole(0, 64, "a logical unit number")
+
+
+def optional_texts(*param_names: str) -> tuple[Any, ...]:
+    """Parameters ``str | None = None`` checked as text, in the order given (query filters, disk fields)."""
+    from airflow_sm_provider.client.operation import P
+
+    return tuple(P(n, "str | None", None, opt_text) for n in param_names)

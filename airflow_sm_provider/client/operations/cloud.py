@@ -18,6 +18,8 @@ from airflow_sm_provider.client.xmlmap import B64, DICT, F, Spec
 HOSTED = "/services/hostedservices"
 SERVICE = f"{HOSTED}/{{service_name}}"
 SVC = P("service_name", check=c.name)
+CERTIFICATE = f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}"
+CERTIFICATE_ID = (SVC, P("thumbalgorithm", check=c.thumbalgorithm), P("thumbprint", check=c.thumbprint))
 EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
 DESC = P("description", "str | None", None, v.description)
 
@@ -101,14 +103,7 @@ OPS = (
     delete("delete_hosted_service", SERVICE, SVC, media="complete"),
     # --- service certificates (the certificates a cloud service's roles use) ----------------------
     read("list_service_certificates", f"{SERVICE}/certificates", SVC, result=Certificate, many=True),
-    read(
-        "get_service_certificate",
-        f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}",
-        SVC,
-        P("thumbalgorithm", check=c.thumbalgorithm),
-        P("thumbprint", check=c.thumbprint),
-        result=Certificate,
-    ),
+    read("get_service_certificate", CERTIFICATE, *CERTIFICATE_ID, result=Certificate),
     Op(
         "add_service_certificate",
         "POST",
@@ -126,11 +121,5 @@ OPS = (
         # Adding the same certificate twice is harmless (the service keeps one per thumbprint).
         doc="The certificate ``data`` is base64 (line-wrapped base64 is accepted).",
     ),
-    delete(
-        "delete_service_certificate",
-        f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}",
-        SVC,
-        P("thumbalgorithm", check=c.thumbalgorithm),
-        P("thumbprint", check=c.thumbprint),
-    ),
+    delete("delete_service_certificate", CERTIFICATE, *CERTIFICATE_ID),
 )

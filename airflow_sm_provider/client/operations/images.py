@@ -156,9 +156,7 @@ OPS = (
     read(
         "list_vm_images",
         VMIMAGES,
-        P("location", OPT, None, c.opt_text),
-        P("publisher", OPT, None, c.opt_text),
-        P("category", OPT, None, c.opt_text),
+        *c.optional_texts("location", "publisher", "category"),
         query=(
             Q("location", param="location"),
             Q("publisher", param="publisher"),

@@ -38,11 +38,9 @@ OPS = (
     read(
         "list_subscription_operations",
         "/operations",
-        P("start_time", OPT, None, c.opt_text),
-        P("end_time", OPT, None, c.opt_text),
-        P("object_id_filter", OPT, None, c.opt_text),
-        P("operation_result_filter", OPT, None, c.opt_text),
-        P("continuation_token", OPT, None, c.opt_text),
+        *c.optional_texts(
+            "start_time", "end_time", "object_id_filter", "operation_result_filter", "continuation_token"
+        ),
         query=(
             Q("StartTime", param="start_time"),
             Q("EndTime", param="end_time"),

@@ -166,6 +166,7 @@ GUEST_AGENT = P("provision_guest_agent", "bool | None", None, c.opt_flag)
 IMAGE = (P("vm_image_name", OPT, None, c.opt_text), P("media_location", OPT, None, c.opt_text))
 DISK_PATH = ROLE + "/DataDisks"
 LUN = P("lun", "int", check=c.lun)
+SIZE = P("logical_disk_size_in_gb", "int | None", None, c.opt_int)
 DATA_DISK = Spec("DataVirtualHardDisk", DataVirtualHardDisk.__xml__.fields)
 DNS_PATH = DEPLOYMENT + "/dnsservers"
 
@@ -286,12 +287,9 @@ OPS = (
             DEP,
             ROLE_NAME,
             LUN,
-            P("host_caching", OPT, None, c.opt_text),
-            P("media_link", OPT, None, c.opt_text),
-            P("disk_label", OPT, None, c.opt_text),
-            P("disk_name", OPT, None, c.opt_text),
-            P("logical_disk_size_in_gb", "int | None", None, c.opt_int),
-            P("source_media_link", OPT, None, c.opt_text),
+            *c.optional_texts("host_caching", "media_link", "disk_label", "disk_name"),
+            SIZE,
+            *c.optional_texts("source_media_link"),
         ),
         body=DATA_DISK,
         resend=False,
@@ -306,12 +304,10 @@ OPS = (
             DEP,
             ROLE_NAME,
             LUN,
-            P("host_caching", OPT, None, c.opt_text),
-            P("media_link", OPT, None, c.opt_text),
+            *c.optional_texts("host_caching", "media_link"),
             P("updated_lun", "int | None", None, c.opt_int),
-            P("disk_label", OPT, None, c.opt_text),
-            P("disk_name", OPT, None, c.opt_text),
-            P("logical_disk_size_in_gb", "int | None", None, c.opt_int),
+            *c.optional_texts("disk_label", "disk_name"),
+            SIZE,
         ),
         body=DATA_DISK,
         source=lambda a: {**a, "lun": a["updated_lun"], "source_media_link": None},
