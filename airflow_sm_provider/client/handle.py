@@ -40,6 +40,10 @@ class OperationHandle:
         ``OperationTimeoutError`` after ``timeout`` seconds. Transient errors while polling
         (throttling, 5xx, connection drops) do not end the wait.
         """
+        from airflow_sm_provider.client.validation import seconds
+
+        seconds(timeout, "timeout")
+        seconds(poll_interval, "poll_interval")
         if self.request_id is None:
             return Operation(id="", status=protocol.OP_SUCCEEDED, http_status_code=self.status_code)
         if self._fetch is None:

@@ -40,7 +40,7 @@ def required(field: str, value: Any) -> str:
 def resource_name(field: str, value: Any) -> str:
     """A name that goes into a URL path: no slashes, '?', '#', '%' or control characters."""
     required(field, value)
-    if not _SAFE_NAME.match(value):
+    if not _SAFE_NAME.fullmatch(value):
         raise InvalidInputError(
             field,
             f"{value!r} cannot be a resource name: remove '/', '\\', '?', '#', '%' and control characters.",
@@ -55,7 +55,7 @@ def resource_name(field: str, value: Any) -> str:
 def service_name(value: Any, field: str = "service_name") -> str:
     """A cloud service name becomes ``<name>.cloudapp.net``: a DNS label."""
     required(field, value)
-    if len(value) > protocol.SERVICE_NAME_MAX or not _DNS_LABEL.match(value):
+    if len(value) > protocol.SERVICE_NAME_MAX or not _DNS_LABEL.fullmatch(value):
         raise InvalidInputError(
             field,
             f"{value!r} is not a valid cloud service name: use 1-{protocol.SERVICE_NAME_MAX} letters, digits "
@@ -68,7 +68,7 @@ def service_name(value: Any, field: str = "service_name") -> str:
 def storage_name(value: Any, field: str = "service_name") -> str:
     """A storage account name becomes ``<name>.blob.core.windows.net``: 3-24 lowercase letters/digits."""
     required(field, value)
-    if not _STORAGE_NAME.match(value):
+    if not _STORAGE_NAME.fullmatch(value):
         raise InvalidInputError(
             field,
             f"{value!r} is not a valid storage account name: use {protocol.STORAGE_NAME_MIN}-"
@@ -138,7 +138,7 @@ def extended_properties(value: Any, field: str = "extended_properties") -> dict[
         if (
             not isinstance(name, str)
             or len(name) > protocol.EXTENDED_PROPERTY_NAME_MAX
-            or not _EXT_PROP_NAME.match(name)
+            or not _EXT_PROP_NAME.fullmatch(name)
         ):
             raise InvalidInputError(
                 field,
@@ -192,7 +192,7 @@ def one_of(value: Any, allowed: tuple[str, ...], field: str) -> str:
 def role_size(value: Any, field: str = "role_size") -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not _ROLE_SIZE.match(value):
+    if not isinstance(value, str) or not _ROLE_SIZE.fullmatch(value):
         raise InvalidInputError(
             field, f"{value!r} is not a role size: use a name like 'Small', 'Medium', 'A5' or 'Standard_D1'."
         )
@@ -201,7 +201,7 @@ def role_size(value: Any, field: str = "role_size") -> str | None:
 
 def request_id(value: Any, field: str = "request_id") -> str:
     required(field, value)
-    if not _REQUEST_ID.match(value.strip()):
+    if not _REQUEST_ID.fullmatch(value.strip()):
         raise InvalidInputError(
             field,
             f"{value!r} is not an ASM request id: pass the 32 hex characters of x-ms-request-id "
@@ -306,7 +306,7 @@ def subscription_id(value: Any, field: str = "subscription_id") -> str:
     """A subscription id is a GUID: anything else (``#``, ``?``, ``/``) would change the URL."""
     required(field, value)
     sub = value.strip()
-    if not _GUID.match(sub):
+    if not _GUID.fullmatch(sub):
         raise InvalidInputError(
             field,
             f"{value!r} is not a subscription id: pass the subscription's GUID "
@@ -329,6 +329,6 @@ def seconds(value: Any, field: str = "timeout") -> float:
 def x_ms_version(value: Any, field: str = "x_ms_version") -> str:
     """The API version header: ``YYYY-MM-DD``; CR/LF would split the header."""
     required(field, value)
-    if not _VERSION.match(value):
+    if not _VERSION.fullmatch(value):
         raise InvalidInputError(field, f"{value!r} is not an API version: use a date like '2014-10-01'.")
     return str(value)

@@ -165,11 +165,10 @@ def test_configuration_base64_of_non_xml(quiet: Any, sms: Any) -> None:
         sms.create_deployment("svc", "staging", "v1", PKG, "label", base64.b64encode(b"hello").decode())
 
 
-def test_package_url_not_a_url(quiet: Any, sms: Any) -> None:
-    # http:// is NOT refused: the real service accepted one in a recorded 2015 Create Deployment
-    # (tests/client/test_validation.py covers that); a value that is no http(s) URL at all is.
-    with bad("package_url", "http(s) URL"):
-        sms.create_deployment("svc", "staging", "v1", "ftp://example/app.cspkg", "label", CSCFG)
+def test_package_url_not_http_or_https(quiet: Any, sms: Any) -> None:
+    # http:// is accepted: the real service accepted one (2015 recording; issue 11). Other schemes are not.
+    with bad("package_url", "http(s)"):
+        sms.create_deployment("svc", "staging", "v1", PKG.replace("https", "ftp"), "label", CSCFG)
 
 
 def test_extended_property_name_invalid(quiet: Any, sms: Any) -> None:
@@ -476,7 +475,7 @@ def test_operator_wrong_slot_at_construction(quiet: Any) -> None:
         )  # fmt: skip
 
 
-def test_operator_http_package_url_at_construction(quiet: Any) -> None:
+def test_operator_package_url_not_http_or_https_at_construction(quiet: Any) -> None:
     from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
 
     with bad("package_url", "https"):
@@ -551,7 +550,7 @@ RENDER_CASES: dict[str, tuple[str, str]] = {
     # task_id: (field named in the error, words expected in the task's failure)
     "render_service_name": ("service_name", "cloudapp.net"),
     "render_slot": ("deployment_slot", "production"),
-    "render_package_url": ("package_url", "http(s) URL"),
+    "render_package_url": ("package_url", "https"),
     "render_configuration": ("configuration", "neither"),
     "render_label": ("deployment_label", "limit is 100"),
 }
