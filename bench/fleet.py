@@ -323,7 +323,8 @@ def run() -> Section:
             rows,
         ),
         "",
-        "Ratios to the 1,000-wait figures of section 3 in the same run (1,000 waits, one process, "
+        "Ratios to the 1,000-wait run (section 3's shipped-triggers row) measured in the same "
+        "`python -m bench` invocation (1,000 waits, one process, "
         f"5 s poll: lag p99 {base['lag_p99']:.1f} ms, detection p99 {base['delay_p99']:.2f} s, "
         f"peak RSS {base['peak_rss']:.0f} MiB, {base['cpu_per_req']:.2f} ms CPU per poll):",
         "",
