@@ -115,12 +115,18 @@ def scenario(stack: Stack, rep: Report) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cluster", description=__doc__.split("\n")[0])
     parser.add_argument("--speed", type=float, default=10.0, help="emulator speed-up (default 10)")
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=50.0,
+        help="emulator requests/s per subscription, if this emulator has --rate-limit (default 50; 0 = off)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _exit_on_signal)
     rep = Report()
-    stack = Stack(speed=args.speed)
+    stack = Stack(speed=args.speed, rate_limit=args.rate_limit or None)
     left: list[str] = []
     try:
         stack.up()

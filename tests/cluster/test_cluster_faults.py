@@ -38,41 +38,65 @@ def figure(name: str, **values: Any) -> None:
     print(f"\nFIGURE {name}: " + ", ".join(f"{k}={v}" for k, v in values.items()), flush=True)
 
 
-def test_triggerer_killed_while_holding_the_release_wait(stack: Any) -> None:
-    """kill -9 the triggerer holding ``deploy_to_staging``'s trigger: the other takes it over."""
+@pytest.mark.parametrize(
+    ("task_id", "bake_seconds"),
+    [("deploy_to_staging", 2), ("guarded_swap", 45)],
+    ids=["operation-wait", "bake"],
+)
+def test_triggerer_killed_while_holding_the_release_wait(stack: Any, task_id: str, bake_seconds: int) -> None:
+    """kill -9 the triggerer holding ``task_id``'s trigger: the other takes it over, one swap in all.
+
+    ``deploy_to_staging``: the operation wait (the create made long). ``guarded_swap``: its bake,
+    once the guarded swap defers it (until then it bakes in the worker and this case is skipped).
+    """
     service = fresh("tk")
     create_service(stack.emulator.endpoint, service)
     counter = OpCounter(stack)
-    long_create(stack, 60)
+    if task_id == "deploy_to_staging":
+        long_create(stack, 60)
     ev: dict[str, Any] = {}
 
     def kill(w: Any) -> None:
-        ev["victim"], ev["killed"] = holder(w, "deploy_to_staging"), time.monotonic()
+        ev["victim"], ev["killed"] = holder(w, task_id), time.monotonic()
         stack.kill9(ev["victim"])
 
     def tick(w: Any) -> None:
         stack.check()
-        now = holder(w, "deploy_to_staging")
+        now = holder(w, task_id)
         if "killed" in ev and "taken" not in ev and now and now != ev["victim"]:
             ev["taken"], ev["by"] = time.monotonic(), now
-        if "taken" in ev and "resumed" not in ev and ti(w, "deploy_to_staging").get("state") != "deferred":
+        if "taken" in ev and "resumed" not in ev and ti(w, task_id).get("state") != "deferred":
             ev["resumed"], ev["resumed_wall"] = time.monotonic(), time.time()
 
-    killer = Once(lambda w: holder(w, "deploy_to_staging") is not None, kill)
+    killer = Once(lambda w: holder(w, task_id) is not None, kill)
     try:
-        w = release(stack.api, service, "v1", "v1.cscfg", tick=lambda w: (killer(w), tick(w)))
+        w = release(
+            stack.api,
+            service,
+            "v1",
+            "v1.cscfg",
+            bake_seconds=bake_seconds,
+            tick=lambda w: (killer(w), tick(w)),
+        )
     finally:
         stack.admin().clear_faults()
         if "victim" in ev:
             stack.restart(ev["victim"])
     assert w.state == "success", w.states()
+    if task_id not in w.deferred:
+        pytest.skip(f"{task_id} never deferred on this checkout (it waits in the worker)")
     assert ev.get("victim") in TRIGGERERS and ev.get("by") in TRIGGERERS and ev["by"] != ev["victim"], ev
     assert counter.delta()["create_deployment"] == 1 and counter.delta()["swap_deployment"] == 1
     assert slots(stack.emulator.endpoint, service)["production"] == "v1"
+    extra = {}
+    if task_id == "deploy_to_staging":
+        extra["resumed_after_operation_end_s"] = round(
+            ev["resumed_wall"] - float(create_op(stack)["ends"]), 1
+        )
     figure(
-        "triggerer kill -9",
+        f"triggerer kill -9 ({task_id})",
         takeover_s=round(ev["taken"] - ev["killed"], 1),
-        resumed_after_operation_end_s=round(ev["resumed_wall"] - float(create_op(stack)["ends"]), 1),
+        **extra,
         release_s=round(w.seconds, 1),
         creates=counter.delta()["create_deployment"],
         swaps=counter.delta()["swap_deployment"],
