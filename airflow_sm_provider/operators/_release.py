@@ -44,6 +44,9 @@ class Next:
 
     phase: str
     steps: list[dict[str, Any]] = field(default_factory=list)
+    #: Check the steps once in the worker first (no waiting: one read, one health GET); defer only
+    #: when that single look does not already pass. For gates that usually pass at once.
+    look_first: bool = False
 
 
 @dataclass
@@ -163,13 +166,25 @@ class AsmReleaseOperator(AsmBaseOperator):
                 self.state["phase"] = phase
                 self.state["pending"] = step.steps
                 self.save()
-                if step.steps:
+                if step.steps and step.look_first and self.deferrable:
+                    event = self._look(phase, step.steps)
+                if step.steps and event is None:
                     event = self._wait_steps(phase, step.steps)
                     if event is None:
                         event = steps_event(step.steps, run_steps_sync(step.steps, self.io), {"phase": phase})
                     self.state["pending"] = []
         except ReleaseStopped as stopped:
             return self._end(stopped.done)
+
+    def _look(self, phase: str, steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """One look at ``steps`` without waiting; their event when all pass, else None (then wait)."""
+        from airflow_sm_provider.triggers.release import run_steps_sync, single_look, steps_event
+
+        event = steps_event(steps, run_steps_sync(single_look(steps), self.io), {"phase": phase})
+        if event["status"] == "success":
+            self.log.info("The gate passed at the first look; no wait needed.")
+            return event
+        return None
 
     def _wait_steps(self, phase: str, steps: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Defer the steps (never returns) or return None to run them here."""
@@ -223,6 +238,37 @@ class AsmReleaseOperator(AsmBaseOperator):
         return f"{self.service_name}: {self.report.get('outcome')} -- {self.report.get('message')}"
 
     # --- helpers for phases --------------------------------------------------------------------------
+    #: Where each check sits on the timeline: name -> (lane, step); the rest go to ``default_lane``.
+    timeline: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def check(
+        self,
+        name: str,
+        ok: bool,
+        detail: str,
+        *,
+        at: str | None = None,
+        lane: str | None = None,
+        step: str | None = None,
+        **extra: Any,
+    ) -> bool:
+        """One gate in the report's ``checks`` (today's shape) and on its timeline (``events``)."""
+        from airflow_sm_provider.release_report import utcnow_iso
+
+        entry: dict[str, Any] = {"name": name, "ok": ok, "detail": detail, "at": at or utcnow_iso()}
+        entry.update({k: v for k, v in extra.items() if v is not None})
+        self.report.setdefault("checks", []).append(entry)
+        where = self.timeline.get(name, (self.default_lane, name))
+        event = self.recorder.event(
+            lane or where[0], step or where[1], "ok" if ok else "failed", f"{name}: {detail}"
+        )
+        if at:
+            event["at"] = at
+        (self.log.info if ok else self.log.warning)(
+            "Gate %s: %s -- %s", name, "ok" if ok else "FAILED", detail
+        )
+        return ok
+
     def stop(self, outcome: str, message: str, *, final: bool = False) -> ReleaseStopped:
         return ReleaseStopped(Done(outcome, message, final))
 

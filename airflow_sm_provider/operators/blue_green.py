@@ -130,6 +130,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
     memo_key = "asm_guarded_swap_v2"
     extra_xcom_keys = ("swap_report",)
     default_poll_interval = 5.0
+    timeline = TIMELINE
 
     def __init__(
         self,
@@ -234,22 +235,6 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         }
 
     # --- report helpers ---------------------------------------------------------------------------
-    def check(self, name: str, ok: bool, detail: str, *, at: str | None = None, **extra: Any) -> bool:
-        """One gate in ``checks`` (today's shape) and on the timeline (``events``)."""
-        from airflow_sm_provider.release_report import utcnow_iso
-
-        entry: dict[str, Any] = {"name": name, "ok": ok, "detail": detail, "at": at or utcnow_iso()}
-        entry.update({k: v for k, v in extra.items() if v is not None})
-        self.report["checks"].append(entry)
-        lane, step = TIMELINE.get(name, ("production", "sample" if name.startswith("bake_health_") else name))
-        event = self.recorder.event(lane, step, "ok" if ok else "failed", f"{name}: {detail}")
-        if at:
-            event["at"] = at
-        (self.log.info if ok else self.log.warning)(
-            "Gate %s: %s -- %s", name, "ok" if ok else "FAILED", detail
-        )
-        return ok
-
     def _slots(self) -> tuple[Any | None, Any | None]:
         return self.io.deployment(protocol.SLOT_PRODUCTION.lower()), self.io.deployment(
             protocol.SLOT_STAGING.lower()
@@ -375,7 +360,8 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
             ],
             "deadline": self.deadline(self.lock_wait_timeout),
         }
-        return Next("gated", [lock_wait, self._health_step("staging_health", "staging", stag.name)])
+        gate = [lock_wait, self._health_step("staging_health", "staging", stag.name)]
+        return Next("gated", gate, look_first=True)
 
     def phase_gated(self, event: dict[str, Any]) -> Next | Done:
         """Judge the lock wait and the health gate; refuse, or go on to the flip."""
@@ -508,7 +494,9 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
                     self.check("rollback_restored", ok, detail, at=at)
             elif name == "bake":
                 for n, sample in enumerate(step.get("samples") or [], start=1):
-                    self.check(f"bake_health_{n}", sample["ok"], sample["detail"], at=sample["at"])
+                    self.check(
+                        f"bake_health_{n}", sample["ok"], sample["detail"], at=sample["at"], step="sample"
+                    )
                 self.check("bake", ok, detail, at=at)
             else:
                 self.check(name, ok, detail, at=at, target=step.get("target"))
