@@ -1,45 +1,52 @@
 """``AsyncServiceManagementClient``: the non-blocking twin used by triggers (design.md 1.7).
 
 Same constructor as the sync client; runs on ``AsyncTransport`` (httpx with an ``ssl.SSLContext``
-built from the same ``Credentials``) and reuses the sync client's request specs and parsers
-(``ops_cloud``), so both clients send byte-identical requests and map responses identically.
-Only the reads a trigger needs are offered. httpx is imported by the transport when the client is
-created, never at module import, so importing this module stays cheap.
+built from the same ``Credentials``). Every operation of the table is generated into
+``AsyncOperationMethods``, and each goes through ``Op.bind`` like the sync client's, so both send
+byte-identical requests and map responses identically. httpx is imported by the transport when
+the client is created, never at module import, so importing this module stays cheap.
+
+Handles of async writes carry the request id but cannot ``wait()`` (that would block the loop):
+poll with ``await client.get_operation_status(handle.request_id)`` or defer to a trigger.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TypeVar
+from pathlib import Path
+from typing import Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider.client import ops_cloud as oc
-from airflow_sm_provider.client.credentials import Credentials
-from airflow_sm_provider.client.models import Deployment, HostedService, Operation, Subscription
-from airflow_sm_provider.client.ops_base import Call
+from airflow_sm_provider.client import compat
+from airflow_sm_provider.client._generated import AsyncOperationMethods
+from airflow_sm_provider.client.errors import NotFoundError, ServerError, TransportError
+from airflow_sm_provider.client.handle import OperationHandle, handle_for
+from airflow_sm_provider.client.operation import Op, State
 from airflow_sm_provider.client.retry import RetryPolicy
-from airflow_sm_provider.client.service import open_transport
+from airflow_sm_provider.client.service import CertificateSource
 from airflow_sm_provider.client.transport import (
     ASYNC_KEEPALIVE_EXPIRY,
     ASYNC_MAX_CONNECTIONS,
+    ApiRequest,
     AsyncTransport,
 )
 
-T = TypeVar("T")
 
-
-class AsyncServiceManagementClient:
-    """Async ASM reads for triggers; use ``async with`` or ``await client.aclose()``.
+class AsyncServiceManagementClient(AsyncOperationMethods):
+    """Async ASM client; use ``async with`` or ``await client.aclose()``.
 
     One client is meant to be shared by many concurrent callers (``triggers.base`` shares one per
     connection and event loop): ``max_connections`` requests run at once over as many kept-alive
-    TLS connections, the others wait their turn (see ``transport.AsyncTransport``).
+    TLS connections, the others wait their turn (see ``transport.AsyncTransport``). ``transport=``
+    takes any object with ``async send(ApiRequest) -> ApiResponse``.
     """
+
+    _transport: Any
 
     def __init__(
         self,
-        subscription_id: str,
-        certificate: str | bytes | os.PathLike[str] | Credentials,
+        subscription_id: str | None = None,
+        certificate: CertificateSource | None = None,
         host: str = protocol.PUBLIC_HOST,
         ca_bundle: str | os.PathLike[str] | None = None,
         *,
@@ -51,55 +58,80 @@ class AsyncServiceManagementClient:
         proxies: dict[str, str] | None = None,
         max_connections: int = ASYNC_MAX_CONNECTIONS,
         keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
+        transport: Any = None,
+        cert_file: CertificateSource | None = None,
+        request_session: Any = None,
     ) -> None:
-        self.subscription_id, self.credentials, self._owns_credentials, self._transport = open_transport(
+        opened = compat.open_client(
             AsyncTransport,
             subscription_id,
             certificate,
-            password,
-            host=host,
-            ca_bundle=ca_bundle,
-            verify=verify,
-            timeout=timeout,
-            x_ms_version=x_ms_version,
-            retry=retry,
-            proxies=proxies,
-            max_connections=max_connections,
-            keepalive_expiry=keepalive_expiry,
+            password=password,
+            transport=transport,
+            cert_file=cert_file,
+            request_session=request_session,
+            transport_kwargs={
+                "host": host,
+                "ca_bundle": ca_bundle,
+                "verify": verify,
+                "timeout": timeout,
+                "x_ms_version": x_ms_version,
+                "retry": retry,
+                "proxies": proxies,
+                "max_connections": max_connections,
+                "keepalive_expiry": keepalive_expiry,
+            },
         )
+        self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
+
+    @classmethod
+    def from_endpoint(cls, path: str | os.PathLike[str], **kwargs: Any) -> AsyncServiceManagementClient:
+        """An async client for the emulator described by ``endpoint.json`` (explicit, never implied)."""
+        return cls(**compat.endpoint_kwargs(Path(path)), **kwargs)
 
     @property
     def host(self) -> str:
-        return self._transport.host
+        return str(getattr(self._transport, "host", ""))
 
-    async def _run(self, call: Call[T]) -> T:
-        return call.parse(await self._transport.send(call.request))
+    async def _call(self, op: Op, args: tuple[Any, ...]) -> Any:
+        request, values = op.bind(args)
+        if not op.returns_handle:
+            return op.parse(await self._transport.send(request))
+        return await self._submit(op, request, values)
 
-    async def get_operation_status(self, request_id: str) -> Operation:
-        return await self._run(oc.get_operation_status(request_id))
+    async def _submit(self, op: Op, request: ApiRequest, values: dict[str, Any]) -> OperationHandle:
+        """As the sync client's: send once; reconcile a non-idempotent write of unknown outcome."""
+        try:
+            return handle_for(op, values, await self._transport.send(request), None)
+        except (TransportError, ServerError) as exc:
+            ambiguous = isinstance(exc, ServerError) or getattr(exc, "ambiguous", False)
+            if op.resend or op.reconcile is None or not ambiguous:
+                raise
+            state = await self._reconcile(op, values)
+            if state == "applied":
+                return handle_for(op, values, None, None)
+            if state == "unknown":
+                raise
+        return handle_for(op, values, await self._transport.send(request), None)
 
-    async def get_deployment_by_slot(self, service_name: str, deployment_slot: str) -> Deployment:
-        return await self._run(oc.get_deployment_by_slot(service_name, deployment_slot))
-
-    async def get_deployment_by_name(self, service_name: str, deployment_name: str) -> Deployment:
-        return await self._run(oc.get_deployment_by_name(service_name, deployment_name))
-
-    async def get_hosted_service_properties(
-        self, service_name: str, embed_detail: bool = False
-    ) -> HostedService:
-        return await self._run(oc.get_hosted_service_properties(service_name, embed_detail))
-
-    async def get_subscription(self) -> Subscription:
-        return await self._run(oc.get_subscription())
+    async def _reconcile(self, op: Op, values: dict[str, Any]) -> State:
+        assert op.reconcile is not None
+        results = []
+        for name, args_of in op.reconcile.reads:
+            try:
+                results.append(await getattr(self, name)(*args_of(values)))
+            except NotFoundError:
+                results.append(None)
+        return op.reconcile.decide(results, values)
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
-        if self._owns_credentials:
+        closer = getattr(self._transport, "aclose", None)
+        if closer is not None:
+            await closer()
+        if self._owns_credentials and self.credentials is not None:
             self.credentials.close()
 
-    async def close(self) -> None:
-        """Alias of ``aclose``."""
-        await self.aclose()
+    close = aclose  #: the same coroutine under the name the sync client uses
 
     async def __aenter__(self) -> AsyncServiceManagementClient:
         return self

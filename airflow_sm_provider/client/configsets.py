@@ -88,6 +88,28 @@ class ConfigurationSetInputEndpoint:
 
 
 @dataclass
+class PublicIP:
+    """An instance-level public IP of a VM (old SDK ``PublicIP(name)``)."""
+
+    name: str | None = None
+    idle_timeout_in_minutes: int | None = None
+    address: str | None = None
+
+    __xml__: ClassVar[Spec] = Spec(
+        "PublicIP",
+        [
+            F("Name", "name"),
+            F("IdleTimeoutInMinutes", "idle_timeout_in_minutes", INT),
+            F("Address", "address", write=False),
+        ],
+    )
+
+
+class _PublicIPs(_AliasList):
+    _alias = "public_ips"
+
+
+@dataclass
 class ConfigurationSet:
     """A NetworkConfiguration set (the only kind Get Deployment / Get Role return)."""
 
@@ -95,6 +117,7 @@ class ConfigurationSet:
     input_endpoints: list[ConfigurationSetInputEndpoint] = field(default_factory=_InputEndpoints)
     subnet_names: list[str] = field(default_factory=list)
     static_virtual_network_ip_address: str | None = None
+    public_ips: list[PublicIP] = field(default_factory=_PublicIPs)
     role_type: str = ""
 
     __xml__: ClassVar[Spec] = Spec(
@@ -104,6 +127,7 @@ class ConfigurationSet:
             F("InputEndpoints", "input_endpoints", LIST, ConfigurationSetInputEndpoint, item="InputEndpoint"),
             F("SubnetNames", "subnet_names", STRLIST, item="SubnetName"),
             F("StaticVirtualNetworkIPAddress", "static_virtual_network_ip_address"),
+            F("PublicIPs", "public_ips", LIST, PublicIP, item="PublicIP"),
         ],
     )
 

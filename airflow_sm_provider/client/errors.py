@@ -117,6 +117,11 @@ class OperationFailedError(AsmError):
         super().__init__(message, **kwargs)
         self.operation = operation
 
+    @property
+    def result(self) -> Any:
+        """The old ``AzureAsyncOperationHttpError.result``: the final Operation."""
+        return self.operation
+
 
 class OperationTimeoutError(AsmError):
     """The deadline passed while waiting; the operation may still finish on the server."""
@@ -322,3 +327,12 @@ def explain_connection_failure(host: str, text: str, timeout: float) -> tuple[st
     if "ssl" in low or "tls" in low or "certificate" in low:
         return f"TLS handshake with {host} failed ({text[:200]})", False
     return f"the connection to {host} failed ({text[:200]})", True
+
+
+# --- the old SDK's names (azure.common / azure.servicemanagement), as aliases of ours ---------------
+#: ``except AzureHttpError`` in a ported script catches every service error of this client.
+AzureException = AsmError
+AzureHttpError = AsmError
+AzureMissingResourceHttpError = NotFoundError
+AzureConflictHttpError = ConflictError
+AzureAsyncOperationHttpError = OperationFailedError

@@ -4,7 +4,9 @@ Why a handle rather than the old SDK's ``AsynchronousOperationResult``: it keeps
 the tutorial's ``sms.get_operation_status(result.request_id)`` works) and adds ``wait()``, built on
 the one polling loop (``polling.run_sync`` + ``operation_condition``) that sensors and triggers use.
 ``request_id`` is None when the call was synchronous or reconciliation found the change already
-applied; ``wait()`` then returns a synthetic ``Succeeded`` operation at once.
+applied; ``wait()`` then returns a synthetic ``Succeeded`` operation at once. An asynchronous call
+answered 202 without ``x-ms-request-id`` never gets a handle (``handle_for`` raises
+``InvalidResponseError``): a handle that could only pretend to succeed would be a lie.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
 from airflow_sm_provider.client.models import Operation
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client.operation import Op
+    from airflow_sm_provider.client.transport import ApiResponse
 
 
 @dataclass(frozen=True)
@@ -33,8 +40,17 @@ class OperationHandle:
         ``OperationTimeoutError`` after ``timeout`` seconds. Transient errors while polling
         (throttling, 5xx, connection drops) do not end the wait.
         """
-        if self.request_id is None or self._fetch is None:
+        from airflow_sm_provider.client.validation import seconds
+
+        seconds(timeout, "timeout")
+        seconds(poll_interval, "poll_interval")
+        if self.request_id is None:
             return Operation(id="", status=protocol.OP_SUCCEEDED, http_status_code=self.status_code)
+        if self._fetch is None:
+            raise TypeError(
+                f"this handle of {self.kind} cannot poll (it came from the async client): await "
+                f"client.get_operation_status({self.request_id!r}) or use a trigger to wait"
+            )
         from airflow_sm_provider.client.polling import Probe, Schedule, operation_condition, run_sync
 
         fetch, request_id = self._fetch, self.request_id
@@ -64,3 +80,18 @@ class OperationHandle:
             request_id=request_id,
             operation=op,
         )
+
+
+def handle_for(
+    op: Op, values: Any, resp: ApiResponse | None, fetch: Callable[[str], Operation] | None
+) -> OperationHandle:
+    """The handle of a write ``op`` answered by ``resp`` (None: reconciliation found it applied)."""
+    target = op.target_of(values)
+    if resp is None:
+        return OperationHandle(None, op.name, target, 200, fetch)
+    rid = resp.request_id if op.is_async else None
+    if op.is_async and rid is None and resp.status == 202:
+        from airflow_sm_provider.client.operation import accepted_without_id
+
+        raise accepted_without_id(op, resp)
+    return OperationHandle(rid, op.name, target, resp.status, fetch)

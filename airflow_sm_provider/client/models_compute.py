@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from airflow_sm_provider.client.configsets import (
     ConfigurationSet,
     LinuxConfigurationSet,
+    PublicIP,
     WindowsConfigurationSet,
 )
 from airflow_sm_provider.client.xmlmap import (
@@ -80,6 +81,47 @@ class DataVirtualHardDisk:
     )
 
 
+@dataclass
+class ResourceExtensionParameterValue:
+    key: str | None = None
+    value: str | None = None
+    type: str | None = None
+
+    __xml__: ClassVar[Spec] = Spec(
+        "ResourceExtensionParameterValue", [F("Key", "key"), F("Value", "value"), F("Type", "type")]
+    )
+
+
+@dataclass
+class ResourceExtensionReference:
+    """A VM extension to install (input of create/add/update role); old SDK positional order."""
+
+    reference_name: str | None = None
+    publisher: str | None = None
+    name: str | None = None
+    version: str | None = None
+    resource_extension_parameter_values: list[ResourceExtensionParameterValue] = field(default_factory=list)
+    state: str | None = None
+
+    __xml__: ClassVar[Spec] = Spec(
+        "ResourceExtensionReference",
+        [
+            F("ReferenceName", "reference_name"),
+            F("Publisher", "publisher"),
+            F("Name", "name"),
+            F("Version", "version"),
+            F(
+                "ResourceExtensionParameterValues",
+                "resource_extension_parameter_values",
+                LIST,
+                ResourceExtensionParameterValue,
+                item="ResourceExtensionParameterValue",
+            ),
+            F("State", "state", read=True, write=False),
+        ],
+    )
+
+
 #: ``i:type`` values of ConfigurationSet elements in responses -> class.
 _CONFIG_SET_TYPES: dict[str, type] = {
     "NetworkConfigurationSet": ConfigurationSet,
@@ -96,6 +138,7 @@ class Role:
     os_version: str = ""
     role_type: str = ""
     configuration_sets: list[Any] = field(default_factory=list)
+    resource_extension_references: list[ResourceExtensionReference] = field(default_factory=list)
     vm_image_name: str | None = None
     media_location: str | None = None
     availability_set_name: str | None = None
@@ -118,6 +161,13 @@ class Role:
                 ConfigurationSet,
                 item="ConfigurationSet",
                 poly=_CONFIG_SET_TYPES,
+            ),
+            F(
+                "ResourceExtensionReferences",
+                "resource_extension_references",
+                LIST,
+                ResourceExtensionReference,
+                item="ResourceExtensionReference",
             ),
             F("VMImageName", "vm_image_name"),
             F("MediaLocation", "media_location"),
@@ -177,6 +227,7 @@ class RoleInstance:
     host_name: str = ""
     remote_access_certificate_thumbprint: str = ""
     fqdn: str = ""
+    public_ips: list[PublicIP] = field(default_factory=list)
 
     __xml__: ClassVar[Spec] = Spec(
         "RoleInstance",
@@ -195,6 +246,7 @@ class RoleInstance:
             F("HostName", "host_name"),
             F("RemoteAccessCertificateThumbprint", "remote_access_certificate_thumbprint"),
             F("FQDN", "fqdn"),
+            F("PublicIPs", "public_ips", LIST, PublicIP, item="PublicIP"),
         ],
     )
 

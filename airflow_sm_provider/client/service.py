@@ -1,100 +1,58 @@
 """``ServiceManagementClient``: the sync ASM client, spoken in the old SDK's language.
 
-Method names, argument order, defaults and result attributes are azure-servicemanagement-legacy
-0.20.8's (design.md 1.2), so ``sms = ServiceManagementClient(...)`` runs old scripts unchanged.
-Requests are built by the pure specs in ``ops_*`` (shared with the async client), validated before
-anything is sent, and mutating calls return an ``OperationHandle``.
+Every ASM method (names, argument order, defaults, result attributes of azure-servicemanagement-
+legacy 0.20.8) is generated from the operation table into ``OperationMethods``; this class adds
+only what is not an operation: the constructor, ``_call`` (check -> request -> send -> parse or
+handle), reconciliation, and the old SDK's non-operation methods (``wait_for_operation_status``,
+``perform_*``, ``with_filter``, ``set_proxy``).
 
-Non-idempotent POSTs (creates, swap, status and configuration changes) are sent once. When the
-outcome is unknown -- ``TransportError(ambiguous=True)`` (the request may have reached the server)
-or a 5xx ``ServerError`` -- the client RECONCILES by reading state:
-
-* applied (e.g. the service exists with our label) -> a handle with ``request_id=None``;
-* not applied (e.g. 404) -> the request is sent once more;
-* anything else (the resource exists but is not ours) -> the original error is raised.
-
-Each ``_reconcile_*`` method documents its rule.
+Non-idempotent writes (``Op.resend=False``: creates, swap, status and configuration changes) are
+sent once. When the outcome is unknown -- ``TransportError(ambiguous=True)`` or a 5xx -- the
+client RECONCILES by the entry's ``Reconcile`` reads: applied -> a handle with
+``request_id=None``; absent -> sent once more; anything else -> the original error is raised.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import os
+import sys
+import time
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from pathlib import Path
+from typing import Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider.client import ops_cloud as oc
+from airflow_sm_provider.client import compat
 from airflow_sm_provider.client import validation as v
-from airflow_sm_provider.client.credentials import Credentials, load_credentials
-from airflow_sm_provider.client.errors import NotFoundError, ServerError, TransportError
-from airflow_sm_provider.client.handle import OperationHandle
-from airflow_sm_provider.client.models import (
-    AvailabilityResponse,
-    Deployment,
-    HostedService,
-    Location,
-    OperatingSystem,
-    OperatingSystemFamily,
-    Operation,
-    Subscription,
-)
-from airflow_sm_provider.client.ops_base import Call
-from airflow_sm_provider.client.ops_methods import ResourceMethods
+from airflow_sm_provider.client._generated import OperationMethods
+from airflow_sm_provider.client.credentials import Credentials
+from airflow_sm_provider.client.errors import NotFoundError, OperationFailedError, ServerError, TransportError
+from airflow_sm_provider.client.handle import OperationHandle, handle_for
+from airflow_sm_provider.client.models import Operation
+from airflow_sm_provider.client.operation import Op, State
 from airflow_sm_provider.client.retry import RetryPolicy
-from airflow_sm_provider.client.transport import ApiResponse, Transport
-from airflow_sm_provider.client.xmlmap import b64decode_text
+from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transport
 
-T = TypeVar("T")
-State = Literal["applied", "absent", "unknown"]
-#: Calls the service completes synchronously: their handles carry no request id.
-_SYNCHRONOUS = frozenset({"update_hosted_service", "create_affinity_group", "delete_affinity_group"})
+CertificateSource = str | bytes | os.PathLike[str] | Credentials
 
 
-def open_credentials(
-    certificate: str | bytes | os.PathLike[str] | Credentials, password: str | None, subscription_id: str
-) -> tuple[Credentials, bool]:
-    """Credentials from any accepted form; True when we loaded them (and so must close them)."""
-    if isinstance(certificate, Credentials):
-        return certificate, False
-    if certificate is None:
-        raise v.InvalidInputError(
-            "certificate", "certificate is required: pass a PEM path/text, a .pfx/.p12 or a .publishsettings."
-        )
-    return load_credentials(certificate, password, subscription_id=subscription_id), True
+class ServiceManagementClient(OperationMethods):
+    """Blocking ASM client over mutual TLS. Also a context manager; ``close()`` releases the session.
 
-
-TransportT = TypeVar("TransportT")
-
-
-def open_transport(
-    make_transport: Callable[..., TransportT],
-    subscription_id: str,
-    certificate: str | bytes | os.PathLike[str] | Credentials,
-    password: str | None,
-    **transport_kwargs: Any,
-) -> tuple[str, Credentials, bool, TransportT]:
-    """What both clients' constructors do: check the subscription, load the certificate, build the
-    transport -- and close credentials we loaded if the transport cannot be built, so a bad host or
-    CA never leaves key material behind. Returns (subscription id, credentials, owned?, transport).
+    ``subscription_id`` / ``certificate`` default to ``AZURE_MANAGEMENT_SUBSCRIPTIONID`` /
+    ``AZURE_MANAGEMENT_CERTFILE`` like the old SDK; ``cert_file=`` and ``request_session=`` are its
+    keywords. ``transport=`` takes any object with ``send(ApiRequest) -> ApiResponse`` (tests,
+    recording, custom stacks); then no certificate is loaded.
     """
-    sub = v.required("subscription_id", subscription_id).strip()
-    credentials, owned = open_credentials(certificate, password, sub)
-    try:
-        transport = make_transport(subscription_id=sub, credentials=credentials, **transport_kwargs)
-    except BaseException:
-        if owned:
-            credentials.close()
-        raise
-    return sub, credentials, owned, transport
 
-
-class ServiceManagementClient(ResourceMethods):
-    """Blocking ASM client over mutual TLS. Also a context manager; ``close()`` releases the session."""
+    _transport: Any
 
     def __init__(
         self,
-        subscription_id: str,
-        certificate: str | bytes | os.PathLike[str] | Credentials,
+        subscription_id: str | None = None,
+        certificate: CertificateSource | None = None,
         host: str = protocol.PUBLIC_HOST,
         ca_bundle: str | os.PathLike[str] | None = None,
         *,
@@ -104,28 +62,48 @@ class ServiceManagementClient(ResourceMethods):
         x_ms_version: str = protocol.DEFAULT_X_MS_VERSION,
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
+        transport: Any = None,
+        cert_file: CertificateSource | None = None,
+        request_session: Any = None,
     ) -> None:
-        self.subscription_id, self.credentials, self._owns_credentials, self._transport = open_transport(
+        opened = compat.open_client(
             Transport,
             subscription_id,
             certificate,
-            password,
-            host=host,
-            ca_bundle=ca_bundle,
-            verify=verify,
-            timeout=timeout,
-            x_ms_version=x_ms_version,
-            retry=retry,
-            proxies=proxies,
+            password=password,
+            transport=transport,
+            cert_file=cert_file,
+            request_session=request_session,
+            transport_kwargs={
+                "host": host,
+                "ca_bundle": ca_bundle,
+                "verify": verify,
+                "timeout": timeout,
+                "x_ms_version": x_ms_version,
+                "retry": retry,
+                "proxies": proxies,
+            },
         )
+        self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
+        self._transport_kwargs: dict[str, Any] = opened[4]
+
+    @classmethod
+    def from_endpoint(cls, path: str | os.PathLike[str], **kwargs: Any) -> ServiceManagementClient:
+        """A client for the emulator described by ``endpoint.json`` (host, CA, certificate, subscription).
+
+        Explicit by design: nothing reads an endpoint file unless you call this.
+        """
+        return cls(**compat.endpoint_kwargs(Path(path)), **kwargs)
 
     @property
     def host(self) -> str:
-        return self._transport.host
+        return str(getattr(self._transport, "host", self._transport_kwargs.get("host", "")))
 
     def close(self) -> None:
-        self._transport.close()
-        if self._owns_credentials:
+        closer = getattr(self._transport, "close", None)
+        if closer is not None:
+            closer()
+        if self._owns_credentials and self.credentials is not None:
             self.credentials.close()
 
     def __enter__(self) -> ServiceManagementClient:
@@ -137,205 +115,159 @@ class ServiceManagementClient(ResourceMethods):
     def __repr__(self) -> str:
         return f"ServiceManagementClient(subscription_id={self.subscription_id!r}, host={self.host!r})"
 
-    # --- plumbing ---------------------------------------------------------------------------------
-    def _run(self, call: Call[T]) -> T:
-        return call.parse(self._transport.send(call.request))
+    # --- the one path of every operation ------------------------------------------------------------
+    def _call(self, op: Op, args: tuple[Any, ...]) -> Any:
+        request, values = op.bind(args)
+        if not op.returns_handle:
+            return op.parse(self._transport.send(request))
+        return self._submit(op, request, values)
 
-    def _handle(self, call: Call[Any], resp: ApiResponse | None) -> OperationHandle:
-        if resp is None:  # reconciled: the change is already there
-            return OperationHandle(None, call.kind, call.target, 200, self.get_operation_status)
-        rid = None if call.kind in _SYNCHRONOUS else resp.request_id
-        return OperationHandle(rid, call.kind, call.target, resp.status, self.get_operation_status)
-
-    def _submit(
-        self, call: Call[ApiResponse], reconcile: Callable[[], State] | None = None
-    ) -> OperationHandle:
+    def _submit(self, op: Op, request: ApiRequest, values: dict[str, Any]) -> OperationHandle:
         """Send a mutating call; reconcile a non-idempotent one whose outcome is unknown."""
+        fetch = self.get_operation_status
         try:
-            return self._handle(call, self._transport.send(call.request))
+            return handle_for(op, values, self._transport.send(request), fetch)
         except (TransportError, ServerError) as exc:
             ambiguous = isinstance(exc, ServerError) or getattr(exc, "ambiguous", False)
-            if call.request.idempotent or reconcile is None or not ambiguous:
+            if op.resend or op.reconcile is None or not ambiguous:
                 raise
-            state = reconcile()
+            state = self._reconcile(op, values)
             if state == "applied":
-                return self._handle(call, None)
+                return handle_for(op, values, None, fetch)
             if state == "unknown":
                 raise
-        return self._handle(call, self._transport.send(call.request))  # absent: send once more
+        return handle_for(op, values, self._transport.send(request), fetch)  # absent: send once more
 
-    def _exists(self, read: Callable[[], T]) -> T | None:
-        try:
-            return read()
-        except NotFoundError:
-            return None
+    def _reconcile(self, op: Op, values: dict[str, Any]) -> State:
+        assert op.reconcile is not None
+        results = []
+        for name, args_of in op.reconcile.reads:
+            try:
+                results.append(getattr(self, name)(*args_of(values)))
+            except NotFoundError:
+                results.append(None)
+        return op.reconcile.decide(results, values)
 
-    # --- subscription, catalogues, operations ----------------------------------------------------
-    def get_subscription(self) -> Subscription:
-        return self._run(oc.get_subscription())
+    # --- the old SDK's methods that are not ASM operations ------------------------------------------
+    @staticmethod
+    def should_use_requests(cert_file: Any) -> bool:
+        """Old SDK: whether ``requests`` (not WinHTTP) is used. This client always uses it."""
+        return True
 
-    def list_locations(self) -> list[Location]:
-        return self._run(oc.list_locations())
+    def with_filter(
+        self, filter: Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
+    ) -> Any:
+        """A client whose requests pass through ``filter(request, next)`` (see docs/migrating.md:
+        the request is an ``ApiRequest``, ``next`` returns an ``ApiResponse``)."""
+        clone = copy.copy(self)
+        clone._transport = compat.FilteredTransport(filter, self._transport)
+        clone._owns_credentials = False
+        return clone
 
-    def list_operating_systems(self) -> list[OperatingSystem]:
-        return self._run(oc.list_operating_systems())
+    def set_proxy(
+        self, host: str, port: int | str, user: str | None = None, password: str | None = None
+    ) -> None:
+        """Send through an HTTPS CONNECT proxy from now on (the transport is rebuilt)."""
+        if self.credentials is None:
+            raise v.InvalidInputError("host", "set_proxy needs a client that built its own transport")
+        proxies = {"https": compat.proxy_url(host, port, user, password)}
+        old = self._transport
+        self._transport = Transport(
+            subscription_id=self.subscription_id,
+            credentials=self.credentials,
+            **{**self._transport_kwargs, "proxies": proxies},
+        )
+        self._transport_kwargs["proxies"] = proxies
+        old.close()
 
-    def list_operating_system_families(self) -> list[OperatingSystemFamily]:
-        return self._run(oc.list_operating_system_families())
+    def perform_get(self, path: str, x_ms_version: str | None = None) -> ApiResponse:
+        """Escape hatch: GET any ASM path (``/<subscription-id>/...``); returns the raw response."""
+        return self._transport.send(compat.raw_request(self.subscription_id, "GET", path, None, x_ms_version))
 
-    def get_operation_status(self, request_id: str) -> Operation:
-        return self._run(oc.get_operation_status(request_id))
+    def perform_put(
+        self, path: str, body: str | bytes | None, x_ms_version: str | None = None
+    ) -> ApiResponse:
+        return self._transport.send(compat.raw_request(self.subscription_id, "PUT", path, body, x_ms_version))
 
-    # --- cloud services ----------------------------------------------------------------------------
-    def list_hosted_services(self) -> list[HostedService]:
-        return self._run(oc.list_hosted_services())
-
-    def get_hosted_service_properties(self, service_name: str, embed_detail: bool = False) -> HostedService:
-        return self._run(oc.get_hosted_service_properties(service_name, embed_detail))
-
-    def check_hosted_service_name_availability(self, service_name: str) -> AvailabilityResponse:
-        return self._run(oc.check_hosted_service_name_availability(service_name))
-
-    def create_hosted_service(  # noqa: PLR0917 -- the old SDK's positional API
-        self,
-        service_name: str,
-        label: str,
-        description: str | None = None,
-        location: str | None = None,
-        affinity_group: str | None = None,
-        extended_properties: dict[str, str] | None = None,
-    ) -> OperationHandle:
-        """Reconcile: the service exists with our label -> applied; 404 -> send again."""
-        call = oc.create_hosted_service(
-            service_name, label, description, location, affinity_group, extended_properties
+    def perform_post(
+        self, path: str, body: str | bytes | None, x_ms_version: str | None = None
+    ) -> ApiResponse:
+        return self._transport.send(
+            compat.raw_request(self.subscription_id, "POST", path, body, x_ms_version)
         )
 
-        def reconcile() -> State:
-            svc = self._exists(lambda: self.get_hosted_service_properties(service_name))
-            if svc is None:
-                return "absent"
-            return "applied" if svc.hosted_service_properties.label == label else "unknown"
-
-        return self._submit(call, reconcile)
-
-    def update_hosted_service(
-        self,
-        service_name: str,
-        label: str | None = None,
-        description: str | None = None,
-        extended_properties: dict[str, str] | None = None,
-    ) -> OperationHandle:
-        return self._submit(oc.update_hosted_service(service_name, label, description, extended_properties))
-
-    def delete_hosted_service(self, service_name: str, complete: bool = False) -> OperationHandle:
-        return self._submit(oc.delete_hosted_service(service_name, complete))
-
-    # --- deployments ----------------------------------------------------------------------------------
-    def get_deployment_by_slot(self, service_name: str, deployment_slot: str) -> Deployment:
-        return self._run(oc.get_deployment_by_slot(service_name, deployment_slot))
-
-    def get_deployment_by_name(self, service_name: str, deployment_name: str) -> Deployment:
-        return self._run(oc.get_deployment_by_name(service_name, deployment_name))
-
-    def create_deployment(  # noqa: PLR0917 -- the old SDK's positional API
-        self,
-        service_name: str,
-        deployment_slot: str,
-        name: str,
-        package_url: str,
-        label: str,
-        configuration: str | bytes,
-        start_deployment: bool = False,
-        treat_warnings_as_error: bool = False,
-        extended_properties: dict[str, str] | None = None,
-    ) -> OperationHandle:
-        """Reconcile: a deployment named ``name`` is in the slot -> applied; 404 -> send again."""
-        call = oc.create_deployment(
-            service_name,
-            deployment_slot,
-            name,
-            package_url,
-            label,
-            configuration,
-            start_deployment,
-            treat_warnings_as_error,
-            extended_properties,
+    def perform_delete(self, path: str, x_ms_version: str | None = None) -> ApiResponse:
+        return self._transport.send(
+            compat.raw_request(self.subscription_id, "DELETE", path, None, x_ms_version)
         )
 
-        def reconcile() -> State:
-            dep = self._exists(lambda: self.get_deployment_by_slot(service_name, deployment_slot))
-            if dep is None:
-                return "absent"
-            return "applied" if dep.name.lower() == name.lower() else "unknown"
+    @staticmethod
+    def wait_for_operation_status_progress_default_callback(elapsed: float) -> None:
+        sys.stdout.write(".")
+        sys.stdout.flush()
 
-        return self._submit(call, reconcile)
+    @staticmethod
+    def wait_for_operation_status_success_default_callback(elapsed: float) -> None:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
 
-    def change_deployment_configuration(  # noqa: PLR0917 -- the old SDK's positional API
+    @staticmethod
+    def wait_for_operation_status_failure_default_callback(elapsed: float, ex: OperationFailedError) -> None:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        print(vars(ex.result))
+        raise ex
+
+    def wait_for_operation_status(  # noqa: PLR0917 -- the old SDK's signature
         self,
-        service_name: str,
-        deployment_name: str,
-        configuration: str | bytes,
-        treat_warnings_as_error: bool = False,
-        mode: str = "Auto",
-        extended_properties: dict[str, str] | None = None,
-    ) -> OperationHandle:
-        """Reconcile: the deployment already has our configuration -> applied; else send again
-        (re-applying the same configuration is harmless)."""
-        call = oc.change_deployment_configuration(
-            service_name, deployment_name, configuration, treat_warnings_as_error, mode, extended_properties
-        )
-        wanted = b64decode_text(v.configuration(configuration)).strip()
+        request_id: str,
+        wait_for_status: str = "Succeeded",
+        timeout: float = 30,
+        sleep_interval: float = 5,
+        progress_callback: Callable[[float], None]
+        | None = wait_for_operation_status_progress_default_callback,
+        success_callback: Callable[[float], None] | None = wait_for_operation_status_success_default_callback,
+        failure_callback: Callable[[float, OperationFailedError], None]
+        | None = wait_for_operation_status_failure_default_callback,
+    ) -> Operation:
+        """The old SDK's blocking wait, with its semantics (asm-wire.md 5.6).
 
-        def reconcile() -> State:
-            dep = self.get_deployment_by_name(service_name, deployment_name)
-            return "applied" if dep.configuration.strip() == wanted else "absent"
-
-        return self._submit(call, reconcile)
-
-    def update_deployment_status(
-        self, service_name: str, deployment_name: str, status: str
-    ) -> OperationHandle:
-        """Reconcile: status already the target (or transitioning to it) -> applied; else send again."""
-        call = oc.update_deployment_status(service_name, deployment_name, status)
-        target = v.deployment_status(status)
-
-        def reconcile() -> State:
-            dep = self.get_deployment_by_name(service_name, deployment_name)
-            current = dep.status
-            if current in (target, f"{target}Transitioning"):
-                return "applied"
-            if target == "Running" and current == "Starting":
-                return "applied"
-            if target == "Suspended" and current == "Suspending":
-                return "applied"
-            return "absent"
-
-        return self._submit(call, reconcile)
-
-    def swap_deployment(
-        self, service_name: str, production: str | None, source_deployment: str
-    ) -> OperationHandle:
-        """Swap staging and production (``production=None``/"" when production is empty: a move).
-
-        Reconcile: ``source_deployment`` now in production -> applied; still in staging -> send again.
+        Polls ``timeout // sleep_interval + 1`` times, first at once. Returns the operation when
+        its status is ``wait_for_status``; when it carries an error, calls ``failure_callback``
+        (the default prints and re-raises) and returns it; after the last poll, the same with a
+        timeout error. ``OperationHandle.wait()`` is the better wait for new code.
         """
-        call = oc.swap_deployment(service_name, production, source_deployment)
-
-        def reconcile() -> State:
-            prod = self._exists(lambda: self.get_deployment_by_slot(service_name, "production"))
-            if prod is not None and prod.name.lower() == source_deployment.lower():
-                return "applied"
-            staging = self._exists(lambda: self.get_deployment_by_slot(service_name, "staging"))
-            if staging is not None and staging.name.lower() == source_deployment.lower():
-                return "absent"
-            return "unknown"
-
-        return self._submit(call, reconcile)
-
-    def delete_deployment(
-        self, service_name: str, deployment_name: str, delete_vhd: bool = False
-    ) -> OperationHandle:
-        return self._submit(oc.delete_deployment(service_name, deployment_name, delete_vhd))
+        v.request_id(request_id)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout < 0
+        ):
+            raise v.InvalidInputError(
+                "timeout", f"timeout must be a finite number of seconds >= 0, not {timeout!r}."
+            )
+        interval = v.seconds(sleep_interval, "sleep_interval")
+        start = time.time()
+        result = elapsed = None
+        for _ in range(int(timeout // interval + 1)):
+            result = self.get_operation_status(request_id)
+            elapsed = time.time() - start
+            if result.status == wait_for_status:
+                if success_callback is not None:
+                    success_callback(elapsed)
+                return result
+            if result.error is not None and (result.error.code or result.error.message):
+                if failure_callback is not None:
+                    failure_callback(elapsed, compat.async_failure(compat.ASYNC_OP_FAILURE, result))
+                return result
+            if progress_callback is not None:
+                progress_callback(elapsed)
+            time.sleep(interval)
+        assert result is not None and elapsed is not None
+        if failure_callback is not None:
+            failure_callback(elapsed, compat.async_failure(compat.ASYNC_OP_TIMEOUT, result))
+        return result
 
 
 ServiceManagementService = ServiceManagementClient  # the old SDK's class name

@@ -85,6 +85,8 @@ class ApiRequest:
     x_ms_version: str | None = None
     idempotent: bool = True
     operation: str = ""
+    #: False for the one ASM call above any subscription (List Subscriptions: ``GET /subscriptions``).
+    under_subscription: bool = True
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ class _Core:
         if timeout <= 0:
             raise InvalidInputError("timeout", "must be a positive number of seconds")
         self.host = resolve_host(host)
-        self.base = f"https://{self.host}/{subscription_id.strip()}"
+        self.origin = f"https://{self.host}"
+        self.base = f"{self.origin}/{subscription_id.strip()}"
         self.timeout = timeout
         self.x_ms_version = x_ms_version
         self.policy = retry if retry is not None else RetryPolicy()
@@ -168,7 +171,8 @@ class _Core:
                 headers["Content-Length"] = str(len(body))
                 if body:
                     headers["Content-Type"] = protocol.CONTENT_TYPE_XML
-        return self.base + request.path, headers, body
+        base = self.base if request.under_subscription else self.origin
+        return base + request.path, headers, body
 
     def redirect(self, url: str, location: str | None, hops: int) -> str:
         if not location:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,11 @@ _STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 _EXT_PROP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ROLE_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _REQUEST_ID = re.compile(r"^[0-9A-Fa-f]{32}$|^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
-_SAFE_NAME = re.compile(r"^[^/\\?#%\x00-\x1f]{1,256}$")
+_SAFE_NAME = re.compile(r"^[^/\\?#%\x00-\x1f\x7f]{1,256}$")
+_GUID = re.compile(r"^[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
+#: What XML 1.0 cannot carry (lxml refuses it with a library error) plus DEL.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def required(field: str, value: Any) -> str:
@@ -35,10 +40,14 @@ def required(field: str, value: Any) -> str:
 def resource_name(field: str, value: Any) -> str:
     """A name that goes into a URL path: no slashes, '?', '#', '%' or control characters."""
     required(field, value)
-    if not _SAFE_NAME.match(value):
+    if not _SAFE_NAME.fullmatch(value):
         raise InvalidInputError(
             field,
             f"{value!r} cannot be a resource name: remove '/', '\\', '?', '#', '%' and control characters.",
+        )
+    if value in (".", ".."):
+        raise InvalidInputError(
+            field, f"{value!r} cannot be a resource name: a dot segment addresses the parent resource."
         )
     return str(value)
 
@@ -46,7 +55,7 @@ def resource_name(field: str, value: Any) -> str:
 def service_name(value: Any, field: str = "service_name") -> str:
     """A cloud service name becomes ``<name>.cloudapp.net``: a DNS label."""
     required(field, value)
-    if len(value) > protocol.SERVICE_NAME_MAX or not _DNS_LABEL.match(value):
+    if len(value) > protocol.SERVICE_NAME_MAX or not _DNS_LABEL.fullmatch(value):
         raise InvalidInputError(
             field,
             f"{value!r} is not a valid cloud service name: use 1-{protocol.SERVICE_NAME_MAX} letters, digits "
@@ -59,7 +68,7 @@ def service_name(value: Any, field: str = "service_name") -> str:
 def storage_name(value: Any, field: str = "service_name") -> str:
     """A storage account name becomes ``<name>.blob.core.windows.net``: 3-24 lowercase letters/digits."""
     required(field, value)
-    if not _STORAGE_NAME.match(value):
+    if not _STORAGE_NAME.fullmatch(value):
         raise InvalidInputError(
             field,
             f"{value!r} is not a valid storage account name: use {protocol.STORAGE_NAME_MIN}-"
@@ -89,6 +98,7 @@ def label(value: Any, field: str = "label", *, optional: bool = False) -> str | 
     if value is None and optional:
         return None
     required(field, value)
+    text(value, field)
     if len(value) > protocol.LABEL_MAX_CHARS:
         raise InvalidInputError(
             field,
@@ -103,6 +113,7 @@ def description(value: Any, field: str = "description") -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidInputError(field, f"the description must be a string, not {type(value).__name__}.")
+    text(value, field)
     if len(value) > protocol.DESCRIPTION_MAX_CHARS:
         raise InvalidInputError(
             field,
@@ -127,7 +138,7 @@ def extended_properties(value: Any, field: str = "extended_properties") -> dict[
         if (
             not isinstance(name, str)
             or len(name) > protocol.EXTENDED_PROPERTY_NAME_MAX
-            or not _EXT_PROP_NAME.match(name)
+            or not _EXT_PROP_NAME.fullmatch(name)
         ):
             raise InvalidInputError(
                 field,
@@ -155,6 +166,9 @@ def https_url(value: Any, field: str = "package_url") -> str:
 
 
 def location_xor_affinity_group(location: Any, affinity_group: Any) -> None:
+    for name, val in (("location", location), ("affinity_group", affinity_group)):
+        if isinstance(val, str) and val and not val.strip():
+            raise InvalidInputError(name, f"{name} is only white space: pass a region name or None.")
     if bool(location) == bool(affinity_group):
         which = "both were" if location else "neither was"
         raise InvalidInputError(
@@ -178,7 +192,7 @@ def one_of(value: Any, allowed: tuple[str, ...], field: str) -> str:
 def role_size(value: Any, field: str = "role_size") -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not _ROLE_SIZE.match(value):
+    if not isinstance(value, str) or not _ROLE_SIZE.fullmatch(value):
         raise InvalidInputError(
             field, f"{value!r} is not a role size: use a name like 'Small', 'Medium', 'A5' or 'Standard_D1'."
         )
@@ -187,7 +201,7 @@ def role_size(value: Any, field: str = "role_size") -> str | None:
 
 def request_id(value: Any, field: str = "request_id") -> str:
     required(field, value)
-    if not _REQUEST_ID.match(value.strip()):
+    if not _REQUEST_ID.fullmatch(value.strip()):
         raise InvalidInputError(
             field,
             f"{value!r} is not an ASM request id: pass the 32 hex characters of x-ms-request-id "
@@ -203,18 +217,27 @@ def boolean(value: Any, field: str) -> bool:
 
 
 def configuration(value: Any, field: str = "configuration") -> str:
-    """The ``.cscfg`` as base64 for the wire: XML text/bytes is encoded, base64 must decode to XML."""
+    """The ``.cscfg`` as base64 for the wire: XML text/bytes is encoded, base64 must decode to XML.
+
+    Base64 wrapped over lines (as .NET's ``Convert.ToBase64String(..., InsertLineBreaks)`` writes
+    it) is accepted and sent unwrapped. The XML must be well-formed: the service would refuse it
+    after the round trip, often after an asynchronous operation was queued.
+    """
     if isinstance(value, (bytes, bytearray)):
         raw = bytes(value)
         if raw.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+            _well_formed(raw, field)
             return base64.b64encode(raw).decode("ascii")
         value = raw.decode("ascii", errors="replace")
     required(field, value)
-    text = value.strip()
-    if text.startswith(("<", "\ufeff<")):
-        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    text_ = value.strip()
+    if text_.startswith(("<", "\ufeff<")):
+        raw = text_.encode("utf-8")
+        _well_formed(raw, field)
+        return base64.b64encode(raw).decode("ascii")
+    compact = "".join(text_.split())
     try:
-        decoded = base64.b64decode(text, validate=True)
+        decoded = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInputError(
             field,
@@ -225,4 +248,87 @@ def configuration(value: Any, field: str = "configuration") -> str:
         raise InvalidInputError(
             field, "configuration is base64 but does not decode to XML: encode the .cscfg file's bytes."
         )
-    return text
+    _well_formed(decoded, field)
+    return compact
+
+
+def _well_formed(raw: bytes, field: str) -> None:
+    from lxml import etree  # here, not at import: operators import this module at DAG parse time
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidInputError(
+            field, f"the .cscfg is not well-formed XML ({exc.msg}, line {exc.lineno}): fix the file."
+        ) from None
+
+
+def text(value: Any, field: str) -> Any:
+    """Text that goes into the XML body: no control characters (XML 1.0 cannot carry them)."""
+    if isinstance(value, str) and _XML_ILLEGAL.search(value):
+        raise InvalidInputError(
+            field, f"{field} contains control characters XML cannot carry: remove them (got {value!r})."
+        )
+    return value
+
+
+def base64_data(value: Any, field: str) -> str:
+    """Base64 (certificate data): line-wrapped base64 is accepted and sent unwrapped."""
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value).decode("ascii", errors="replace")
+    required(field, value)
+    compact = "".join(value.split())
+    try:
+        base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInputError(
+            field, f"{field} is not base64: pass base64.b64encode(open(path, 'rb').read()).decode()."
+        ) from None
+    return compact
+
+
+def package_url(value: Any, field: str = "package_url") -> str:
+    """An http(s) URL. ``http://`` is accepted: the real service accepted one (2015 recording);
+    validation is never stricter than the service."""
+    required(field, value)
+    text(value, field)
+    lowered = value.strip().lower()
+    for scheme in ("https://", "http://"):
+        if lowered.startswith(scheme) and len(lowered) > len(scheme):
+            return str(value.strip())
+    raise InvalidInputError(
+        field, f"{value!r} is not an http(s) URL of a blob: pass https://<account>.blob..."
+    )
+
+
+def subscription_id(value: Any, field: str = "subscription_id") -> str:
+    """A subscription id is a GUID: anything else (``#``, ``?``, ``/``) would change the URL."""
+    required(field, value)
+    sub = value.strip()
+    if not _GUID.fullmatch(sub):
+        raise InvalidInputError(
+            field,
+            f"{value!r} is not a subscription id: pass the subscription's GUID "
+            "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, shown in the portal or the .publishsettings file).",
+        )
+    return sub
+
+
+def seconds(value: Any, field: str = "timeout") -> float:
+    """A positive, finite number of seconds (NaN and infinity would never expire or never wait)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(field, f"{field} must be a number of seconds, not {value!r}.")
+    if math.isnan(value) or math.isinf(value) or value <= 0:
+        raise InvalidInputError(
+            field, f"{field} must be a positive, finite number of seconds, not {value!r}."
+        )
+    return float(value)
+
+
+def x_ms_version(value: Any, field: str = "x_ms_version") -> str:
+    """The API version header: ``YYYY-MM-DD``; CR/LF would split the header."""
+    required(field, value)
+    if not _VERSION.fullmatch(value):
+        raise InvalidInputError(field, f"{value!r} is not an API version: use a date like '2014-10-01'.")
+    return str(value)

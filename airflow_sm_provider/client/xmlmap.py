@@ -410,14 +410,14 @@ def _fill(parent: Any, spec: Spec, source: Any) -> None:
         elif f.kind == LIST:
             if not value:
                 continue
-            wrapper = sub(parent, _q(f.tag))
+            wrapper = sub(parent, _q(f.tag)) if f.tag else parent  # tag "": items directly in parent
             for item in value:
                 item_spec = spec_of(type(item))
                 _fill(sub(wrapper, _q(f.item or item_spec.root)), item_spec, item)
         elif f.kind == STRLIST:
             if not value:
                 continue
-            wrapper = sub(parent, _q(f.tag))
+            wrapper = sub(parent, _q(f.tag)) if f.tag else parent
             for text in value:
                 sub(wrapper, _q(f.item)).text = str(text)
         elif f.kind == DICT:

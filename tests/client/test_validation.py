@@ -66,7 +66,7 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("create_deployment", ("svc", "prod", "v1", URL, "l", CFG), {}, "deployment_slot"),
     (
         "create_deployment",
-        ("svc", "production", "v1", "http://insecure/p.cspkg", "l", CFG),
+        ("svc", "production", "v1", "ftp://insecure/p.cspkg", "l", CFG),
         {},
         "package_url",
     ),

@@ -4,12 +4,12 @@ namespaces) and response parsing (recorded shapes, defaults, tolerance)."""
 from __future__ import annotations
 
 import base64
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from lxml import etree
 
-from airflow_sm_provider.client import ops_cloud as oc
-from airflow_sm_provider.client import ops_resources as orc
 from airflow_sm_provider.client.models import (
     ConfigurationSet,
     ConfigurationSetInputEndpoint,
@@ -18,9 +18,19 @@ from airflow_sm_provider.client.models import (
     OSVirtualHardDisk,
     WindowsConfigurationSet,
 )
+from airflow_sm_provider.client.operations import request_for
 from airflow_sm_provider.client.xmlmap import F, Spec, build
 from airflow_sm_provider.protocol import NS, NS_I
 
+
+class _Table:
+    """``oc.create_deployment(...).request``: the request the client method would send."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *a, **k: SimpleNamespace(request=request_for(name, *a, **k))
+
+
+oc = orc = _Table()
 CFG = (
     '<ServiceConfiguration serviceName="s"><Role name="W"><Instances count="1"/></Role>'
     "</ServiceConfiguration>"

@@ -1,0 +1,230 @@
+"""What the old SDK offered besides operations: module names, constructor rules, escape hatches.
+
+``MANAGEMENT_HOST``, ``X_MS_VERSION``, ``AZURE_MANAGEMENT_CERTFILE``, ``AZURE_MANAGEMENT_SUBSCRIPTIONID``
+and ``get_certificate_from_publish_settings`` are the names ``from azure.servicemanagement import
+...`` gave. The constructor rules (environment fallbacks, ``cert_file=``, ``request_session=``, an
+injected ``transport=``) are here once, for the sync and the async client alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.client import validation as v
+from airflow_sm_provider.client.errors import InvalidInputError, OperationFailedError
+from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
+
+MANAGEMENT_HOST = protocol.PUBLIC_HOST
+X_MS_VERSION = protocol.DEFAULT_X_MS_VERSION
+AZURE_MANAGEMENT_CERTFILE = "AZURE_MANAGEMENT_CERTFILE"
+AZURE_MANAGEMENT_SUBSCRIPTIONID = "AZURE_MANAGEMENT_SUBSCRIPTIONID"
+DEFAULT_HTTP_TIMEOUT = 65
+ASYNC_OP_FAILURE = "Asynchronous operation did not succeed."
+ASYNC_OP_TIMEOUT = "Timed out waiting for async operation to complete."
+_DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
+
+
+def open_client(
+    make_transport: Callable[..., Any],
+    subscription_id: str | None,
+    certificate: Any,
+    *,
+    password: str | None,
+    transport: Any,
+    cert_file: Any,
+    request_session: Any,
+    transport_kwargs: dict[str, Any],
+) -> tuple[str, Any, bool, Any, dict[str, Any]]:
+    """What both constructors do. Returns (subscription, credentials, owned?, transport, kwargs).
+
+    Missing arguments come from the old SDK's sources, in its order: ``cert_file=``, the
+    ``request_session``'s ``cert``/``verify``/``proxies``, then the environment variables.
+    Credentials we loaded are closed again if the transport cannot be built.
+    """
+    from airflow_sm_provider.client.credentials import Credentials, load_credentials
+
+    kwargs = dict(transport_kwargs)
+    if certificate is not None and cert_file is not None and certificate != cert_file:
+        raise InvalidInputError(
+            "cert_file", "pass the certificate once: certificate= or cert_file=, not both."
+        )
+    certificate = certificate if certificate is not None else cert_file
+    if request_session is not None:
+        certificate = certificate if certificate is not None else _session_cert(request_session)
+        verify = getattr(request_session, "verify", None)
+        if kwargs.get("ca_bundle") is None and isinstance(verify, str):
+            kwargs["ca_bundle"] = verify
+        if not kwargs.get("proxies") and getattr(request_session, "proxies", None):
+            kwargs["proxies"] = dict(request_session.proxies)
+    if not subscription_id:
+        subscription_id = os.environ.get(AZURE_MANAGEMENT_SUBSCRIPTIONID) or None
+    if certificate is None and transport is None:
+        certificate = os.environ.get(AZURE_MANAGEMENT_CERTFILE) or None
+    sub = v.subscription_id(subscription_id)
+    if kwargs.get("x_ms_version") is not None:
+        v.x_ms_version(kwargs["x_ms_version"])
+    if kwargs.get("timeout") is not None:
+        v.seconds(kwargs["timeout"])
+    if transport is not None:
+        owned_creds = None
+        if isinstance(certificate, Credentials):
+            owned_creds = certificate
+        return sub, owned_creds, False, transport, kwargs
+    if certificate is None:
+        raise InvalidInputError(
+            "certificate",
+            "certificate is required: pass a PEM path/text, a .pfx/.p12 or a .publishsettings "
+            f"(or set {AZURE_MANAGEMENT_CERTFILE}).",
+        )
+    if isinstance(certificate, Credentials):
+        credentials, owned = certificate, False
+    else:
+        credentials, owned = load_credentials(certificate, password, subscription_id=sub), True
+    try:
+        built = make_transport(subscription_id=sub, credentials=credentials, **kwargs)
+    except BaseException:
+        if owned:
+            credentials.close()
+        raise
+    return sub, credentials, owned, built, kwargs
+
+
+def _session_cert(session: Any) -> Any:
+    cert = getattr(session, "cert", None)
+    if isinstance(cert, tuple):
+        raise InvalidInputError(
+            "request_session",
+            "request_session.cert is a (certificate, key) pair: pass one PEM file holding both "
+            "as certificate=.",
+        )
+    return cert
+
+
+def endpoint_kwargs(path: Path) -> dict[str, Any]:
+    """Constructor arguments from an emulator's ``endpoint.json``."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidInputError("path", f"cannot read {str(path)!r} as endpoint.json: {exc}") from None
+    missing = [k for k in ("subscription_id", "client_pem", "host", "ca_cert") if not data.get(k)]
+    if missing:
+        raise InvalidInputError(
+            "path", f"{str(path)!r} lacks {', '.join(missing)}: is it an emulator's endpoint.json?"
+        )
+    return {
+        "subscription_id": data["subscription_id"],
+        "certificate": data["client_pem"],
+        "host": data["host"],
+        "ca_bundle": data["ca_cert"],
+    }
+
+
+class FilteredTransport:
+    """``with_filter``: each request passes through ``filter(request, next)``."""
+
+    def __init__(self, filter: Callable[..., ApiResponse], inner: Any) -> None:
+        self._filter = filter
+        self._inner = inner
+
+    @property
+    def host(self) -> str:
+        return str(getattr(self._inner, "host", ""))
+
+    def send(self, request: ApiRequest) -> ApiResponse:
+        return self._filter(request, self._inner.send)
+
+    def close(self) -> None:
+        """The filtered client shares the original's transport: the original closes it."""
+
+
+def proxy_url(host: str, port: int | str, user: str | None, password: str | None) -> str:
+    auth = f"{quote(user, safe='')}:{quote(password or '', safe='')}@" if user else ""
+    return f"http://{auth}{host}:{port}"
+
+
+def raw_request(
+    subscription_id: str, method: str, path: str, body: str | bytes | None, x_ms_version: str | None
+) -> ApiRequest:
+    """An ``ApiRequest`` for ``perform_*``: the old SDK's absolute path (``/<sub>/...``).
+
+    The path must start with ``/``; dot segments (also percent-encoded) and control characters
+    are refused, so even the escape hatch cannot be steered onto another resource by accident.
+    """
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise InvalidInputError(
+            "path", f"path must start with '/' (e.g. '/{subscription_id}/services/...'), got {path!r}."
+        )
+    head = path.split("?", 1)[0].split("#", 1)[0]
+    if _DOT_SEGMENT.search(unquote(head)) or re.search(r"[\x00-\x20\x7f#]", path):
+        raise InvalidInputError(
+            "path", f"{path!r} has a dot segment, '#', space or control character: remove it."
+        )
+    if x_ms_version is not None:
+        v.x_ms_version(x_ms_version)
+    prefix = f"/{subscription_id}"
+    under = head == prefix or head.lower().startswith(prefix.lower() + "/")
+    relative = path[len(prefix) :] if under else path
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    if data is None and method in ("PUT", "POST"):
+        data = b""
+    return ApiRequest(
+        method,
+        relative,
+        body=data,
+        x_ms_version=x_ms_version,
+        idempotent=method != "POST",
+        operation=f"perform_{method.lower()}",
+        under_subscription=under,
+    )
+
+
+def async_failure(message: str, result: Any) -> OperationFailedError:
+    """The old ``AzureAsyncOperationHttpError(message, status, result)``, as our typed error."""
+    error = getattr(result, "error", None)
+    return OperationFailedError(
+        message,
+        code=getattr(error, "code", None) or None,
+        operation=result,
+    )
+
+
+def get_certificate_from_publish_settings(
+    publish_settings_path: str | os.PathLike[str],
+    path_to_write_certificate: str | os.PathLike[str],
+    subscription_id: str | None = None,
+) -> str:
+    """Write the management certificate of a .publishsettings as PEM (certificate + key).
+
+    The old SDK's helper (it needed pyOpenSSL); the file is created readable by its owner only.
+    Returns the subscription id. This client also takes the .publishsettings directly.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    from airflow_sm_provider.client.credentials import load_credentials
+
+    creds = load_credentials(os.fspath(publish_settings_path), subscription_id=subscription_id)
+    try:
+        key = creds.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        target = Path(path_to_write_certificate)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(creds.certificate_pem() + key)
+        return creds.subscription_id or subscription_id or ""
+    finally:
+        creds.close()
+
+
+def env_defaults() -> Mapping[str, str | None]:
+    """The old SDK's environment fallbacks as they are now (for diagnostics and docs)."""
+    return {
+        name: os.environ.get(name) for name in (AZURE_MANAGEMENT_SUBSCRIPTIONID, AZURE_MANAGEMENT_CERTFILE)
+    }

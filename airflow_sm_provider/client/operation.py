@@ -1,0 +1,201 @@
+"""The operation model: ONE declarative entry per ASM operation, from which both clients are made.
+
+Why: an operation used to be written in three to five places (a spec function, a forwarder in the
+sync client, another in the async one); each new call multiplied the copies and the copies drifted.
+Now an operation is an ``Op`` value -- its method name and parameters as the old SDK spells them,
+the HTTP verb, a path template whose members are typed and encoded, the query, the body mapping
+(an ``xmlmap.Spec``), the response model, whether it is asynchronous and whether a retry may resend
+it. ``tools/gen_client.py`` turns the table (``client/operations/``) into real ``def`` methods for
+the sync and the async client (``client/_generated.py``), so ``inspect``, IDEs and mypy see true
+signatures, and both clients run every request through ``Op.bind`` here.
+
+Paths are safe by construction (design.md "Path rules"): every member goes through ``segment``,
+which refuses empty names, ``.`` and ``..`` and control characters and percent-encodes everything
+but RFC 3986 unreserved characters, so no argument can move a request onto another resource.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote
+
+from airflow_sm_provider.client.errors import InvalidInputError, InvalidResponseError
+from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
+from airflow_sm_provider.client.xmlmap import Spec, build
+
+REQUIRED: Any = inspect.Parameter.empty
+State = Literal["applied", "absent", "unknown"]
+Check = Callable[[Any, str], Any]
+_MEMBER = re.compile(r"\{(\w+)\}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def segment(field: str, value: Any) -> str:
+    """One path member, encoded. Refuses what could address another resource or break the URL."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInputError(field, f"{field} is required in the request path: pass a non-empty name.")
+    if text in (".", ".."):
+        raise InvalidInputError(
+            field,
+            f"{text!r} cannot be a name: a dot segment would address the parent resource; "
+            "pass the real name.",
+        )
+    if _CONTROL.search(text):
+        raise InvalidInputError(field, f"{text!r} contains control characters (CR, LF, ...): remove them.")
+    return quote(text, safe="")
+
+
+@dataclass(frozen=True)
+class P:
+    """One parameter: its name, its annotation (as source text), default, and its check.
+
+    ``check(value, field)`` returns the value to send or raises ``InvalidInputError``.
+    """
+
+    name: str
+    type: str = "str"
+    default: Any = REQUIRED
+    check: Check | None = None
+
+
+@dataclass(frozen=True)
+class Q:
+    """A query parameter: a constant ``value``, sent only ``when`` that argument is true, or the
+    value of argument ``param`` (omitted when None or empty), formatted by ``fmt``."""
+
+    key: str
+    value: str | None = None
+    param: str | None = None
+    when: str | None = None
+    fmt: Callable[[Any], str] = str
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """How to learn whether a non-idempotent write was applied when its outcome is unknown.
+
+    ``reads``: (operation name, args from the write's checked arguments); a read answering 404
+    gives ``None``. ``decide(results, args)`` says applied / absent (send again) / unknown (raise).
+    """
+
+    reads: tuple[tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]], ...]
+    decide: Callable[[list[Any], Mapping[str, Any]], State]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One ASM operation. See the module docstring; ``operations/*.py`` hold the table."""
+
+    name: str
+    verb: str
+    path: str
+    params: tuple[P, ...] = ()
+    query: tuple[Q, ...] = ()
+    body: Spec | None = None
+    source: Callable[[dict[str, Any]], Any] | None = None
+    const: Mapping[str, Any] = field(default_factory=dict)
+    result: type | None = None
+    many: bool = False
+    item: str | None = None
+    is_async: bool = True
+    resend: bool = True
+    x_ms_version: str | None = None
+    target: str | Callable[[Mapping[str, Any]], str] | None = None
+    validate: Callable[[dict[str, Any]], None] | None = None
+    reconcile: Reconcile | None = None
+    returns: str = ""
+    doc: str = ""
+    root: bool = False  #: the path is above the subscription (List Subscriptions)
+
+    @property
+    def is_read(self) -> bool:
+        return self.verb == "GET"
+
+    @property
+    def returns_handle(self) -> bool:
+        return not self.is_read and self.result is None
+
+    def annotation(self) -> str:
+        """The return annotation of the generated method."""
+        if self.returns:
+            return self.returns
+        if self.result is None:
+            return "OperationHandle"
+        return f"list[{self.result.__name__}]" if self.many else self.result.__name__
+
+    def bind(self, args: Sequence[Any]) -> tuple[ApiRequest, dict[str, Any]]:
+        """Check ``args`` (positional, in ``params`` order) and build the request, with no I/O."""
+        values: dict[str, Any] = {}
+        for p, value in zip(self.params, args, strict=True):
+            values[p.name] = value if p.check is None else p.check(value, p.name)
+        if self.validate is not None:
+            self.validate(values)
+        path = _MEMBER.sub(lambda m: segment(m.group(1), values[m.group(1)]), self.path)
+        parts = []
+        for q in self.query:
+            if q.param is not None:
+                got = values.get(q.param)
+                if got is None or got == "":
+                    continue
+                parts.append(f"{q.key}={quote(q.fmt(got), safe='')}")
+            elif q.when is None or values.get(q.when):
+                parts.append(f"{q.key}={q.value}")
+        if parts:
+            path += "?" + "&".join(parts)
+        body = None
+        if self.body is not None:
+            source: Any = self.source(values) if self.source is not None else {**values, **self.const}
+            body = build(self.body, source)
+        request = ApiRequest(
+            self.verb,
+            path,
+            body=body,
+            x_ms_version=self.x_ms_version,
+            idempotent=self.resend,
+            operation=self.name,
+            under_subscription=not self.root,
+        )
+        return request, values
+
+    def parse(self, resp: ApiResponse) -> Any:
+        parser = _PARSERS.get(self.name)
+        if parser is None:
+            parser = _PARSERS[self.name] = _make_parser(self)
+        return parser(resp)
+
+    def target_of(self, values: Mapping[str, Any]) -> str:
+        """What a handle says it acts on: the ``target`` template, else the path's members."""
+        template = self.target
+        if callable(template):
+            return template(values)
+        if template is None:
+            template = (
+                self.path.removeprefix("/services/hostedservices/").removeprefix("/services/").strip("/")
+            )
+        return _MEMBER.sub(lambda m: str(values[m.group(1)]), template)
+
+
+_PARSERS: dict[str, Callable[[ApiResponse], Any]] = {}
+
+
+def _make_parser(op: Op) -> Callable[[ApiResponse], Any]:
+    from airflow_sm_provider.client.ops_base import many, one
+
+    if op.result is None:
+        return lambda resp: resp
+    return many(op.result, op.item) if op.many else one(op.result)
+
+
+def accepted_without_id(op: Op, resp: ApiResponse) -> InvalidResponseError:
+    """A 202 (still running) without ``x-ms-request-id``: its completion can never be confirmed."""
+    return InvalidResponseError(
+        f"{op.name}: the service accepted the request (202) but sent no x-ms-request-id, so the "
+        "operation cannot be tracked and may still be running; read the resource's state before "
+        "acting on it or sending the request again",
+        status_code=resp.status,
+    )

@@ -1,0 +1,279 @@
+"""Deployments: create, read, swap, configure, upgrade, roll back, role instances (asm-wire 4.3).
+
+The old SDK puts a ``/`` before ``?comp=`` on deployment actions; the real service accepted that
+form, so the templates keep it. Non-idempotent actions reconcile by reading the deployment back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_sm_provider.client.models import Deployment
+from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State
+from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.validation import InvalidInputError
+from airflow_sm_provider.client.xmlmap import B64, BOOL, DICT, STRLIST, F, Spec, b64decode_text
+
+DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_name}"
+SLOT = "/services/hostedservices/{service_name}/deploymentslots/{deployment_slot}"
+SVC = P("service_name", check=c.name)
+DEP = P("deployment_name", check=c.name)
+EXT = P("extended_properties", "dict[str, str] | None", None, c.ext_props)
+INSTANCE = P("role_instance_name", check=c.name)
+BY_NAME = "{service_name}/deployments/{deployment_name}"
+_READ_BY_NAME = (("get_deployment_by_name", lambda a: (a["service_name"], a["deployment_name"])),)
+
+
+def _in_slot(results: list[Any], args: Any) -> State:
+    dep = results[0]
+    if dep is None:
+        return "absent"
+    return "applied" if dep.name.lower() == args["name"].lower() else "unknown"
+
+
+def _has_configuration(results: list[Any], args: Any) -> State:
+    dep = results[0]
+    if dep is None:
+        return "unknown"
+    return (
+        "applied" if dep.configuration.strip() == b64decode_text(args["configuration"]).strip() else "absent"
+    )
+
+
+def _has_status(results: list[Any], args: Any) -> State:
+    dep = results[0]
+    if dep is None:
+        return "unknown"
+    target, current = args["status"], dep.status
+    if current in (target, f"{target}Transitioning"):
+        return "applied"
+    if (target, current) in (("Running", "Starting"), ("Suspended", "Suspending")):
+        return "applied"
+    return "absent"
+
+
+def _swapped(results: list[Any], args: Any) -> State:
+    prod, staging = results
+    source = args["source_deployment"].lower()
+    if prod is not None and prod.name.lower() == source:
+        return "applied"
+    if staging is not None and staging.name.lower() == source:
+        return "absent"
+    return "unknown"
+
+
+def _distinct(values: dict[str, Any]) -> None:
+    prod, src = values["production"], values["source_deployment"]
+    if prod and prod.lower() == src.lower():
+        raise InvalidInputError(
+            "source_deployment",
+            f"production and source_deployment are both {src!r}: a swap needs the production deployment "
+            "and the (different) staging deployment; pass production=None to move staging to production.",
+        )
+
+
+def _upgrading(results: list[Any], args: Any) -> State:
+    """An upgrade (or walk, or rollback) in progress shows as ``UpgradeStatus``; else resend."""
+    dep = results[0]
+    if dep is None:
+        return "unknown"
+    return "applied" if getattr(dep, "upgrade_status", None) and dep.upgrade_status.upgrade_type else "absent"
+
+
+def _walked(results: list[Any], args: Any) -> State:
+    dep = results[0]
+    status = getattr(dep, "upgrade_status", None) if dep is not None else None
+    if status is None or not status.upgrade_type:
+        return "unknown"
+    return "applied" if status.current_upgrade_domain >= args["upgrade_domain"] else "absent"
+
+
+CONFIG = P("configuration", "str | bytes", check=c.configuration)
+OPS = (
+    Op("get_deployment_by_slot", "GET", SLOT, (SVC, P("deployment_slot", check=c.slot)), result=Deployment),
+    Op("get_deployment_by_name", "GET", DEPLOYMENT, (SVC, DEP), result=Deployment),
+    Op(
+        "create_deployment",
+        "POST",
+        SLOT,
+        (
+            SVC,
+            P("deployment_slot", check=c.slot),
+            P("name", check=c.name),
+            P("package_url", check=c.package_url),
+            P("label", check=c.label),
+            CONFIG,
+            P("start_deployment", "bool", False, c.flag),
+            P("treat_warnings_as_error", "bool", False, c.flag),
+            EXT,
+        ),
+        body=Spec(
+            "CreateDeployment",
+            [
+                F("Name", "name"),
+                F("PackageUrl", "package_url"),
+                F("Label", "label", B64),
+                F("Configuration", "configuration"),
+                F("StartDeployment", "start_deployment", BOOL),
+                F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
+                F("ExtendedProperties", "extended_properties", DICT),
+            ],
+        ),
+        resend=False,
+        target="{service_name}/deploymentslots/{deployment_slot}",
+        reconcile=Reconcile(
+            (("get_deployment_by_slot", lambda a: (a["service_name"], a["deployment_slot"])),), _in_slot
+        ),
+    ),
+    Op(
+        "delete_deployment",
+        "DELETE",
+        DEPLOYMENT,
+        (SVC, DEP, P("delete_vhd", "bool", False, c.flag)),
+        query=(Q("comp", "media", when="delete_vhd"),),
+    ),
+    Op(
+        "swap_deployment",
+        "POST",
+        "/services/hostedservices/{service_name}",
+        (SVC, P("production", "str | None", check=c.opt_name), P("source_deployment", check=c.name)),
+        body=Spec("Swap", [F("Production", "production"), F("SourceDeployment", "source_deployment")]),
+        validate=_distinct,
+        resend=False,
+        target="{service_name}",
+        reconcile=Reconcile(
+            (
+                ("get_deployment_by_slot", lambda a: (a["service_name"], "production")),
+                ("get_deployment_by_slot", lambda a: (a["service_name"], "staging")),
+            ),
+            _swapped,
+        ),
+        doc="``production`` None or '' when the production slot is empty: the element is omitted (a move).",
+    ),
+    Op(
+        "change_deployment_configuration",
+        "POST",
+        DEPLOYMENT + "/",
+        (
+            SVC,
+            DEP,
+            CONFIG,
+            P("treat_warnings_as_error", "bool", False, c.flag),
+            P("mode", "str", "Auto", c.mode),
+            EXT,
+        ),
+        query=(Q("comp", "config"),),
+        body=Spec(
+            "ChangeConfiguration",
+            [
+                F("Configuration", "configuration"),
+                F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
+                F("Mode", "mode"),
+                F("ExtendedProperties", "extended_properties", DICT),
+            ],
+        ),
+        resend=False,
+        target=BY_NAME,
+        reconcile=Reconcile(_READ_BY_NAME, _has_configuration),
+    ),
+    Op(
+        "update_deployment_status",
+        "POST",
+        DEPLOYMENT + "/",
+        (SVC, DEP, P("status", check=c.status)),
+        query=(Q("comp", "status"),),
+        body=Spec("UpdateDeploymentStatus", [F("Status", "status")]),
+        resend=False,
+        target=BY_NAME,
+        reconcile=Reconcile(_READ_BY_NAME, _has_status),
+    ),
+    Op(
+        "upgrade_deployment",
+        "POST",
+        DEPLOYMENT + "/",
+        (
+            SVC,
+            DEP,
+            P("mode", check=c.upgrade_mode),
+            P("package_url", check=c.package_url),
+            CONFIG,
+            P("label", check=c.label),
+            P("force", "bool", check=c.flag),
+            P("role_to_upgrade", "str | None", None, c.opt_name),
+            EXT,
+        ),
+        query=(Q("comp", "upgrade"),),
+        body=Spec(
+            "UpgradeDeployment",
+            [
+                F("Mode", "mode"),
+                F("PackageUrl", "package_url"),
+                F("Configuration", "configuration"),
+                F("Label", "label", B64),
+                F("RoleToUpgrade", "role_to_upgrade"),
+                F("Force", "force", BOOL),
+                F("ExtendedProperties", "extended_properties", DICT),
+            ],
+        ),
+        resend=False,
+        target=BY_NAME,
+        reconcile=Reconcile(_READ_BY_NAME, _upgrading),
+        doc="Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``.",
+    ),
+    Op(
+        "walk_upgrade_domain",
+        "POST",
+        DEPLOYMENT + "/",
+        (SVC, DEP, P("upgrade_domain", "int", check=c.upgrade_domain)),
+        query=(Q("comp", "walkupgradedomain"),),
+        body=Spec("WalkUpgradeDomain", [F("UpgradeDomain", "upgrade_domain")]),
+        resend=False,
+        target=BY_NAME,
+        reconcile=Reconcile(_READ_BY_NAME, _walked),
+    ),
+    Op(
+        "rollback_update_or_upgrade",
+        "POST",
+        DEPLOYMENT + "/",
+        (SVC, DEP, P("mode", check=c.upgrade_mode), P("force", "bool", check=c.flag)),
+        query=(Q("comp", "rollback"),),
+        body=Spec("RollbackUpdateOrUpgrade", [F("Mode", "mode"), F("Force", "force", BOOL)]),
+        resend=False,
+        target=BY_NAME,
+    ),
+    # --- role instances (PaaS): reboot/reimage/rebuild converge, so a retry may resend -------------
+    Op(
+        "reboot_role_instance",
+        "POST",
+        DEPLOYMENT + "/roleinstances/{role_instance_name}",
+        (SVC, DEP, INSTANCE),
+        query=(Q("comp", "reboot"),),
+        target=BY_NAME + "/roleinstances/{role_instance_name}",
+    ),
+    Op(
+        "reimage_role_instance",
+        "POST",
+        DEPLOYMENT + "/roleinstances/{role_instance_name}",
+        (SVC, DEP, INSTANCE),
+        query=(Q("comp", "reimage"),),
+        target=BY_NAME + "/roleinstances/{role_instance_name}",
+    ),
+    Op(
+        "rebuild_role_instance",
+        "POST",
+        DEPLOYMENT + "/roleinstances/{role_instance_name}",
+        (SVC, DEP, INSTANCE),
+        query=(Q("comp", "rebuild"), Q("resources", "allLocalDrives")),
+        target=BY_NAME + "/roleinstances/{role_instance_name}",
+    ),
+    Op(
+        "delete_role_instances",
+        "POST",
+        DEPLOYMENT + "/roleinstances/",
+        (SVC, DEP, P("role_instance_names", "Sequence[str]", check=c.names)),
+        query=(Q("comp", "delete"),),
+        body=Spec("RoleInstances", [F("", "role_instance_names", STRLIST, item="Name")]),
+        resend=False,
+        target=BY_NAME,
+    ),
+)

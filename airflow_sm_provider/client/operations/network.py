@@ -1,0 +1,86 @@
+"""Reserved IPs, virtual network sites and resource extensions (old SDK surface).
+
+Associate / disassociate need x-ms-version 2015-02-01, as the old SDK sends.
+"""
+
+from __future__ import annotations
+
+from airflow_sm_provider.client.models_media import ResourceExtension
+from airflow_sm_provider.client.models_network import ReservedIP, VirtualNetworkSite
+from airflow_sm_provider.client.operation import Op, P
+from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.xmlmap import F, Spec
+
+RESERVED = "/services/networking/reservedips"
+RESERVED_IP = f"{RESERVED}/{{name}}"
+NAME = P("name", check=c.name)
+V2015_02 = "2015-02-01"
+ASSOCIATION = Spec(
+    "ReservedIPAssociation",
+    [
+        F("ServiceName", "service_name"),
+        F("DeploymentName", "deployment_name"),
+        F("VirtualIPName", "virtual_ip_name"),
+    ],
+)
+ASSOCIATION_ARGS = (
+    NAME,
+    P("service_name", check=c.name),
+    P("deployment_name", check=c.name),
+    P("virtual_ip_name", "str | None", None, c.opt_name),
+)
+
+OPS = (
+    Op("list_reserved_ip_addresses", "GET", RESERVED, result=ReservedIP, many=True),
+    Op("get_reserved_ip_address", "GET", RESERVED_IP, (NAME,), result=ReservedIP),
+    Op(
+        "create_reserved_ip_address",
+        "POST",
+        RESERVED,
+        (
+            NAME,
+            P("label", "str | None", None, c.opt_label),
+            P("location", "str | None", None, c.opt_location),
+        ),
+        body=Spec("ReservedIP", [F("Name", "name"), F("Label", "label"), F("Location", "location")]),
+        resend=False,
+        target="{name}",
+    ),
+    Op("delete_reserved_ip_address", "DELETE", RESERVED_IP, (NAME,)),
+    Op(
+        "associate_reserved_ip_address",
+        "POST",
+        RESERVED_IP + "/operations/associate",
+        ASSOCIATION_ARGS,
+        body=ASSOCIATION,
+        x_ms_version=V2015_02,
+        target="{name}",
+    ),
+    Op(
+        "disassociate_reserved_ip_address",
+        "POST",
+        RESERVED_IP + "/operations/disassociate",
+        ASSOCIATION_ARGS,
+        body=ASSOCIATION,
+        x_ms_version=V2015_02,
+        target="{name}",
+    ),
+    Op(
+        "list_virtual_network_sites",
+        "GET",
+        "/services/networking/virtualnetwork",
+        result=VirtualNetworkSite,
+        many=True,
+    ),
+    Op(
+        "list_resource_extensions", "GET", "/services/resourceextensions", result=ResourceExtension, many=True
+    ),
+    Op(
+        "list_resource_extension_versions",
+        "GET",
+        "/services/resourceextensions/{publisher_name}/{extension_name}",
+        (P("publisher_name", check=c.name), P("extension_name", check=c.name)),
+        result=ResourceExtension,
+        many=True,
+    ),
+)

@@ -1,0 +1,158 @@
+"""The old SDK's non-operation behaviour: constructor fallbacks, wait_for_operation_status,
+perform_* escape hatches, with_filter, from_endpoint, and transport injection (sync and async)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from legacy_wire import RID, SUB, CaptureTransport
+
+from airflow_sm_provider.client import (
+    AsyncServiceManagementClient,
+    InvalidInputError,
+    OperationFailedError,
+    ServiceManagementClient,
+)
+from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
+from airflow_sm_provider.protocol import NS
+
+
+def _op(status: str, error: bool = False) -> bytes:
+    err = "<Error><Code>BadThing</Code><Message>it broke</Message></Error>" if error else ""
+    return f'<Operation xmlns="{NS}"><ID>{RID}</ID><Status>{status}</Status>{err}</Operation>'.encode()
+
+
+class Scripted(CaptureTransport):
+    def __init__(self, bodies: list[bytes]) -> None:
+        super().__init__()
+        self.bodies = bodies
+
+    def send(self, request: ApiRequest) -> ApiResponse:
+        self.sent.append(request)
+        return ApiResponse(200, {}, self.bodies.pop(0), RID)
+
+
+def test_subscription_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_MANAGEMENT_SUBSCRIPTIONID", SUB)
+    assert ServiceManagementClient(transport=CaptureTransport()).subscription_id == SUB
+
+
+def test_certificate_from_the_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    monkeypatch.setenv("AZURE_MANAGEMENT_CERTFILE", str(missing))
+    with pytest.raises(Exception, match=r"nope\.pem"):
+        ServiceManagementClient(SUB)
+
+
+def test_missing_certificate_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AZURE_MANAGEMENT_CERTFILE", raising=False)
+    with pytest.raises(InvalidInputError, match="AZURE_MANAGEMENT_CERTFILE"):
+        ServiceManagementClient(SUB)
+
+
+def test_wait_for_operation_status_returns_when_succeeded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    t = Scripted([_op("InProgress"), _op("Succeeded")])
+    progress: list[float] = []
+    done: list[float] = []
+    op = ServiceManagementClient(SUB, transport=t).wait_for_operation_status(
+        RID, progress_callback=progress.append, success_callback=done.append
+    )
+    assert op.status == "Succeeded" and len(progress) == 1 and len(done) == 1 and len(t.sent) == 2
+
+
+def test_wait_for_operation_status_default_failure_callback_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    t = Scripted([_op("Failed", error=True)])
+    with pytest.raises(OperationFailedError) as err:
+        ServiceManagementClient(SUB, transport=t).wait_for_operation_status(RID)
+    assert err.value.result.error.code == "BadThing"
+
+
+def test_wait_for_operation_status_without_callback_returns_the_failed_operation() -> None:
+    t = Scripted([_op("Failed", error=True)])
+    op = ServiceManagementClient(SUB, transport=t).wait_for_operation_status(RID, failure_callback=None)
+    assert op.status == "Failed"
+
+
+def test_wait_for_operation_status_times_out_after_timeout_over_interval_plus_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    t = Scripted([_op("InProgress")] * 7)
+    seen: list[Any] = []
+    op = ServiceManagementClient(SUB, transport=t).wait_for_operation_status(
+        RID,
+        timeout=30,
+        sleep_interval=5,
+        progress_callback=None,
+        failure_callback=lambda e, x: seen.append(x),
+    )
+    assert op.status == "InProgress" and len(t.sent) == 7 and "Timed out" in seen[0].message
+
+
+def test_perform_get_takes_the_old_absolute_path() -> None:
+    t = CaptureTransport(body=b"<x/>")
+    resp = ServiceManagementClient(SUB, transport=t).perform_get(f"/{SUB}/services/hostedservices")
+    assert t.sent[0].path == "/services/hostedservices" and resp.status == 200
+    ServiceManagementClient(SUB, transport=t).perform_post(f"/{SUB}/services/hostedservices/s", "<Swap/>")
+    assert t.sent[1].body == b"<Swap/>" and t.sent[1].idempotent is False
+
+
+@pytest.mark.parametrize(
+    "path", [f"/{SUB}/services/../x", f"/{SUB}/services/%2e%2e/x", "services", f"/{SUB}/a#b"]
+)
+def test_perform_refuses_dot_segments_and_fragments(path: str) -> None:
+    t = CaptureTransport()
+    with pytest.raises(InvalidInputError):
+        ServiceManagementClient(SUB, transport=t).perform_delete(path)
+    assert t.sent == []
+
+
+def test_with_filter_sees_every_request() -> None:
+    t = CaptureTransport(body=b"")
+    seen: list[str] = []
+
+    def log(request: ApiRequest, nxt: Any) -> ApiResponse:
+        seen.append(request.path)
+        return nxt(request)
+
+    filtered = ServiceManagementClient(SUB, transport=t).with_filter(log)
+    filtered.delete_deployment("svc", "v1")
+    assert seen == ["/services/hostedservices/svc/deployments/v1"] and len(t.sent) == 1
+
+
+def test_from_endpoint_reads_endpoint_json(tmp_path: Path) -> None:
+    ep = tmp_path / "endpoint.json"
+    ep.write_text(
+        json.dumps({"subscription_id": SUB, "host": "127.0.0.1:1", "client_pem": "x", "ca_cert": "y"})
+    )
+    client = ServiceManagementClient.from_endpoint(ep, transport=CaptureTransport())
+    assert client.subscription_id == SUB
+    ep.write_text("{}")
+    with pytest.raises(InvalidInputError, match=r"endpoint\.json"):
+        ServiceManagementClient.from_endpoint(ep, transport=CaptureTransport())
+
+
+def test_async_client_takes_an_injected_transport() -> None:
+    class AsyncCapture:
+        def __init__(self) -> None:
+            self.sent: list[ApiRequest] = []
+
+        async def send(self, request: ApiRequest) -> ApiResponse:
+            self.sent.append(request)
+            return ApiResponse(202, {}, b"", RID)
+
+    async def main() -> Any:
+        t = AsyncCapture()
+        client = AsyncServiceManagementClient(SUB, transport=t)
+        handle = await client.walk_upgrade_domain("svc", "v1", 1)
+        return t, handle
+
+    t, handle = asyncio.run(main())
+    assert handle.request_id == RID and t.sent[0].path.endswith("/deployments/v1/?comp=walkupgradedomain")
+    with pytest.raises(TypeError, match="await"):
+        handle.wait()
