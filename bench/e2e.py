@@ -84,11 +84,10 @@ def _run_worker(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             log = work / "airflow.log"
             tail = log.read_text()[-1500:] if log.exists() else ""
             raise RuntimeError(f"e2e worker failed: {proc.stderr[-1500:]}\n{tail}")
-        import requests
+        from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-        admin = requests.Session()
-        admin.trust_env = False
-        state = admin.get(ep["admin_url"] + "state", verify=ep["ca_cert"], timeout=60).json()
+        with admin_session(ep) as admin:
+            state = admin.get(ep["admin_url"] + "state", timeout=60).json()
     return json.loads(out.read_text()), state
 
 

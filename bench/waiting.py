@@ -38,12 +38,9 @@ COUNT_RULE = {"action": "slow", "operation": "get_operation_status", "rate": 0.0
 
 
 def _admin(ep: dict[str, str]) -> Any:
-    import requests
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-    s = requests.Session()
-    s.trust_env = False
-    s.verify = ep["ca_cert"]
-    return s
+    return admin_session(ep)
 
 
 def _create_ops(ep: dict[str, str], prefix: str) -> list[str]:

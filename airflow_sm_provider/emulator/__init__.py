@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -49,20 +50,32 @@ def _default_app_factory(state_dir: Path, speed: float) -> Any:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomic, owner-only (0600): endpoint.json and identity.json hold the admin token."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+def _identity(state_dir: Path) -> dict[str, str]:
+    """The state directory's own subscription id (a GUID) and admin token, made once, then reused
+    on every restart (so a client or script that read endpoint.json keeps working across restarts)."""
+    path = state_dir / IDENTITY_FILE
+    data: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if "subscription_id" in data and "admin_token" in data:
+        return data
+    state_dir.mkdir(parents=True, exist_ok=True)
+    data.setdefault("subscription_id", str(uuid.uuid4()))
+    data.setdefault("admin_token", secrets.token_urlsafe(24))
+    _write_json(path, data)
+    return data
 
 
 def default_subscription_id(state_dir: Path) -> str:
     """The state directory's own subscription id: a GUID made once, then reused on every restart."""
-    path = state_dir / IDENTITY_FILE
-    if path.exists():
-        return str(json.loads(path.read_text())["subscription_id"])
-    state_dir.mkdir(parents=True, exist_ok=True)
-    sub = str(uuid.uuid4())
-    _write_json(path, {"subscription_id": sub})
-    return sub
+    return _identity(state_dir)["subscription_id"]
 
 
 def read_endpoint(state_dir: str | os.PathLike[str]) -> dict[str, str]:
@@ -76,6 +89,10 @@ class Emulator:
     ``faults``: a built-in profile name (``"chaos"``), a JSON profile path, or a list of rule dicts.
     ``register``: extra ``(certificate PEM path, subscription id)`` pairs to authorise.
     ``app_factory``: replaces the service logic (tests of the network layer use a stub).
+    ``rate_limit``: requests per second per subscription (burst max(1, rate)); over it, 429
+    TooManyRequests with Retry-After. None: no limit. Changeable at run time (``set_rate_limit``).
+    ``admin_token``: the token ``/__admin__/*`` requires (header ``X-Emulator-Admin-Token``); by
+    default one made for the state directory and kept in it. It is in ``endpoint["admin_token"]``.
     """
 
     def __init__(
@@ -89,6 +106,8 @@ class Emulator:
         faults: str | os.PathLike[str] | list[dict[str, Any]] | None = None,
         register: Iterable[tuple[str | os.PathLike[str], str]] = (),
         app_factory: AppFactory | None = None,
+        rate_limit: float | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.state_dir = Path(state_dir).absolute()
         self.port = port
@@ -98,6 +117,8 @@ class Emulator:
         self.faults_spec = faults
         self.register = [(Path(pem), sub) for pem, sub in register]
         self._app_factory = app_factory or _default_app_factory
+        self.rate_limit = rate_limit
+        self.admin_token = admin_token
         self.app: Any = None
         self.server: EmulatorServer | None = None
         self._endpoint: dict[str, str] | None = None
@@ -113,7 +134,9 @@ class Emulator:
         local = ("127.0.0.1", "localhost", *WILDCARD_BINDS)
         extra = () if self.bind in local else (self.bind,)
         paths = certs.ensure_certificates(self.state_dir, extra_hosts=extra)
-        subscription_id = default_subscription_id(self.state_dir)
+        identity = _identity(self.state_dir)
+        subscription_id = identity["subscription_id"]
+        token = self.admin_token or identity["admin_token"]
         rules = self.faults_spec
         if rules is not None and not isinstance(rules, list):
             rules = load_profile(rules)
@@ -131,6 +154,8 @@ class Emulator:
                 bind=self.bind,
                 port=self.port,
                 faults=injector,
+                admin_token=token,
+                rate_limit=self.rate_limit,
             )
             server.start()
         except BaseException:
@@ -147,6 +172,7 @@ class Emulator:
             "ca_cert": str(paths.ca_cert),
             "thumbprint": paths.thumbprint,
             "admin_url": f"https://{host}/__admin__/",
+            "admin_token": token,
         }
         _write_json(self.state_dir / ENDPOINT_FILE, self._endpoint)
         return self
@@ -180,12 +206,44 @@ class Emulator:
             raise RuntimeError("emulator not started")
         return self.server.faults
 
-    def add_faults(self, *rules: dict[str, Any]) -> list[dict[str, Any]]:
-        """Add fault rules at run time (same as ``POST /__admin__/faults``); returns them with ids."""
-        return [r.to_dict() for r in self.faults.add(list(rules))]
+    def add_faults(self, *rules: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add fault rules at run time, as ``POST /__admin__/faults`` does; returns them with ids.
+
+        Takes one rule, several, or lists of rules (``add_faults(rule)``, ``add_faults(r1, r2)``,
+        ``add_faults([r1, r2])``); all are validated before any is added."""
+        flat: list[dict[str, Any]] = []
+        for item in rules:
+            if isinstance(item, dict):
+                flat.append(item)
+            elif isinstance(item, list | tuple) and all(isinstance(r, dict) for r in item):
+                flat.extend(item)
+            else:
+                raise TypeError(f"a fault rule is a dict (or a list of dicts), got {type(item).__name__}")
+        return [r.to_dict() for r in self.faults.add(flat)]
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    def set_rate_limit(self, rps: float | None) -> None:
+        """Requests per second per subscription from now on (None or 0: no limit)."""
+        if self.server is None:
+            raise RuntimeError("emulator not started")
+        self.server.limiter.set(rps)
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """``GET /__admin__/stats``: requests, throttled, by_operation, by_status, by_subscription."""
+        if self.server is None:
+            raise RuntimeError("emulator not started")
+        return self.server.stats.snapshot()
+
+    def set_health(self, service: str, health: str | int | None, **where: Any) -> dict[str, Any]:
+        """Run-time health of a deployment's application, as ``POST /__admin__/health`` does:
+        ``set_health("svc", "unhealthy", slot="staging", path="api/status", upgrade_domain=2)``;
+        ``health=None`` removes that override."""
+        rule = {"service": service, "health": health, **where}
+        method = "DELETE" if health is None else "POST"
+        return dict(self.app.health_rules(method, rule))
 
     def reset(self) -> None:
         """Forget all resources and operations (subscriptions and certificates stay) and all faults."""

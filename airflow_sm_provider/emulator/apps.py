@@ -1,13 +1,14 @@
 """The deployments' applications, served by the emulator at each deployment's ``Url``.
 
-``GET /cloudapp/<dns>/`` answers JSON describing the deployment; ``GET /cloudapp/<dns>/health``
-answers as the deployment's ``.cscfg`` setting ``Emulator.Health`` says: ``healthy`` (200 OK),
-``unhealthy`` (503), ``unhealthy-in-production`` (200 in staging, 503 in production), ``fail-start``
-(instances end FailedStartingRole, so the app never comes up). ``<dns>`` is the service name for
-the production deployment and the PrivateID for the staging one, so it changes on swap, exactly as
-``<svc>.cloudapp.net`` and ``<privateid>.cloudapp.net`` did. The app only answers while the
-deployment is Running and every instance is ReadyRole; otherwise 503 with a short reason, like a
-load balancer with no healthy backend. No client certificate is needed (it is a public site).
+``GET /cloudapp/<dns>/`` answers JSON describing the deployment; ANY other path under it
+(``/cloudapp/<dns>/health``, ``/cloudapp/<dns>/api/status``, ...) answers as the .cscfg settings
+``Emulator.Health`` / ``Emulator.Health.<path>`` / ``Emulator.UpgradeDomain.<n>.Health`` and the
+run-time overrides say (``health.py``). ``<dns>`` is the service name for the production deployment
+and the PrivateID for the staging one, so it changes on swap, exactly as ``<svc>.cloudapp.net`` and
+``<privateid>.cloudapp.net`` did. The app answers while the deployment is Running, no instance has
+failed to start and at least one instance is ReadyRole (a load balancer sends traffic to the ready
+ones, so a rolling upgrade keeps the site up); otherwise 503 with a short reason. No client
+certificate is needed (it is a public site).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 
 from airflow_sm_provider import protocol as p
+from airflow_sm_provider.emulator import health
 from airflow_sm_provider.emulator.handlers.lifecycle import current, visible
 from airflow_sm_provider.emulator.handlers.render import deployment_dns
 from airflow_sm_provider.emulator.http import Request, Response
@@ -33,18 +35,20 @@ def find_by_dns(store: Store, dns: str) -> Doc | None:
     return None
 
 
-def not_ready_reason(dep: Doc, now: float) -> str | None:
+def ready_instances(dep: Doc, now: float) -> tuple[list[Doc], str | None]:
+    """The instances that take traffic, or the reason nothing can answer."""
     if dep.get("status") != "Running":
-        return f"deployment {dep['name']} is {dep.get('status')}, not Running"
-    states = [current(i, now)[0] for i in dep.get("instances", []) if visible(i, now)]
-    if not states:
-        return f"deployment {dep['name']} has no role instances"
+        return [], f"deployment {dep['name']} is {dep.get('status')}, not Running"
+    alive = [i for i in dep.get("instances", []) if visible(i, now)]
+    if not alive:
+        return [], f"deployment {dep['name']} has no role instances"
+    states = [current(i, now)[0] for i in alive]
     if any(s in p.INSTANCE_FAILED_STATES for s in states):
-        return f"role instances of {dep['name']} failed to start"
-    waiting = [s for s in states if s != p.INSTANCE_READY]
-    if waiting:
-        return f"{len(waiting)} of {len(states)} role instances are not ReadyRole yet"
-    return None
+        return [], f"role instances of {dep['name']} failed to start"
+    ready = [i for i, s in zip(alive, states, strict=True) if s == p.INSTANCE_READY]
+    if not ready:
+        return [], f"none of the {len(states)} role instances is ReadyRole yet"
+    return ready, None
 
 
 def handle(store: Store, request: Request, dns: str, rest: str, now: float) -> Response:
@@ -53,9 +57,7 @@ def handle(store: Store, request: Request, dns: str, rest: str, now: float) -> R
     dep = find_by_dns(store, dns)
     if dep is None:
         return _text(404, f"No deployment answers at {dns}.\n")
-    if rest not in ("", "health"):
-        return _text(404, "Not found.\n")
-    reason = not_ready_reason(dep, now)
+    ready, reason = ready_instances(dep, now)
     if reason is not None:
         return _text(503, f"Service Unavailable: {reason}.\n")
     if rest == "":
@@ -67,7 +69,5 @@ def handle(store: Store, request: Request, dns: str, rest: str, now: float) -> R
             "service": dep["service"],
         }
         return Response(200, json.dumps(info).encode(), {"Content-Type": "application/json"})
-    mode = dep.get("health", "healthy")
-    if mode == "unhealthy" or (mode == "unhealthy-in-production" and dep["slot"] == p.SLOT_PRODUCTION):
-        return _text(503, "UNHEALTHY\n")
-    return _text(200, "OK")
+    status, text = health.answer(dep, ready, rest, now)
+    return _text(status, text + ("\n" if status >= 400 else ""))

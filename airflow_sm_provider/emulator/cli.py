@@ -47,6 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--subscription", action="append", default=[], metavar="ID", help="subscription for --register-cert"
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="RPS",
+        help="requests per second per subscription (burst max(1, RPS)); over it 429 TooManyRequests",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=None,
+        help="token the admin API requires (default: one made for the state directory, in endpoint.json)",
+    )
     parser.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
     # Test hook: "module:callable" building the App from (state_dir, speed) instead of ServiceApp.
     parser.add_argument("--app", help=argparse.SUPPRESS)
@@ -65,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give exactly one --subscription for each --register-cert")
     if args.speed <= 0:
         parser.error("--speed must be positive")
+    if args.rate_limit is not None and not args.rate_limit >= 0:
+        parser.error("--rate-limit must be a number >= 0 (0: no limit)")
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
@@ -88,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=args.faults,
         register=list(zip(args.register_cert, args.subscription, strict=True)),
         app_factory=_load_factory(args.app) if args.app else None,
+        rate_limit=args.rate_limit or None,
+        admin_token=args.admin_token,
     )
     try:
         emulator.start()

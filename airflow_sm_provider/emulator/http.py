@@ -70,3 +70,8 @@ class App(Protocol):
     def reset(self) -> None:
         """Forget every resource and operation; keep subscriptions and certificates."""
         ...
+
+    def health_rules(self, method: str, rule: dict[str, object]) -> dict[str, object]:
+        """``/__admin__/health``: GET lists, POST sets, DELETE removes run-time health overrides of
+        the deployments' applications; raises ValueError for a bad rule."""
+        ...

@@ -46,6 +46,18 @@ def legacy_session(endpoint: dict[str, str]) -> requests.Session:
     return session
 
 
+def admin_session(endpoint: dict[str, str]) -> requests.Session:
+    """A ``requests.Session`` for the emulator's admin API (``endpoint["admin_url"]``): pinned to
+    the emulator's CA and sending the ``X-Emulator-Admin-Token`` header from ``endpoint.json``."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = endpoint["ca_cert"]
+    session.headers["X-Emulator-Admin-Token"] = endpoint["admin_token"]
+    return session
+
+
 class EmulatorProcess:
     """An emulator run as a child process through the CLI (for kill -9 and SIGTERM tests)."""
 
@@ -102,8 +114,12 @@ class EmulatorProcess:
             self.proc.stdout.close()
 
 
-def _cli_args(port: int, speed: float, seed: int, faults: str | None) -> list[str]:
+def _cli_args(
+    port: int, speed: float, seed: int, faults: str | None, rate_limit: float | None = None
+) -> list[str]:
     args = ["--port", str(port), "--speed", str(speed), "--seed", str(seed)]
+    if rate_limit:
+        args += ["--rate-limit", str(rate_limit)]
     return [*args, "--faults", faults] if faults else args
 
 
@@ -125,9 +141,9 @@ def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
     """Make emulators: ``factory(subprocess=False, state_dir=None, **kwargs)``.
 
     In-process (default) returns a started :class:`Emulator` (kwargs: speed, seed, faults, port,
-    app_factory, ...). With ``subprocess=True`` returns a started :class:`EmulatorProcess` (kwargs:
-    port, speed, seed, faults, extra_args, env) that can be ``kill()``-ed and ``start()``-ed again.
-    Pass ``state_dir`` to restart on an existing directory. Everything is stopped at the end.
+    app_factory, rate_limit, ...). With ``subprocess=True`` returns a started :class:`EmulatorProcess`
+    (kwargs: port, speed, seed, faults, rate_limit, extra_args, env) that can be ``kill()``-ed and
+    ``start()``-ed again. Pass ``state_dir`` to restart on an existing directory. All are stopped at the end.
     """
     from . import Emulator
 
@@ -143,6 +159,7 @@ def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
                 kwargs.pop("speed", ASM_EMULATOR_SPEED),
                 kwargs.pop("seed", 0),
                 kwargs.pop("faults", None),
+                kwargs.pop("rate_limit", None),
             )
             if kwargs:
                 raise TypeError(f"unsupported subprocess options: {sorted(kwargs)}")

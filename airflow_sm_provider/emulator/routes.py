@@ -24,6 +24,7 @@ _OPERATION_TYPES = {
     "startrolesoperation": "start_roles",
     "shutdownrolesoperation": "shutdown_roles",
     "captureroleoperation": "capture_role",
+    "captureroleasvmimageoperation": "capture_vm_image",
 }
 _OPTYPE_RE = re.compile(rb"<(?:\w+:)?OperationType\s*>\s*(\w+)\s*<", re.IGNORECASE)
 
@@ -59,6 +60,8 @@ def match(method: str, path: str, query: dict[str, str], body: bytes) -> Route |
     if not segs:
         return None
     low = [s.lower() for s in segs]
+    if low == ["subscriptions"]:
+        return _verb(method, {"GET": "list_subscriptions"}, "", {})
     if low[0] == CLOUDAPP:
         if len(segs) < 2:
             return None
@@ -78,6 +81,17 @@ def match(method: str, path: str, query: dict[str, str], body: bytes) -> Route |
         return _verb(method, {"GET": kinds[head]}, sub, {})
     if head == "operations" and n == 2:
         return _verb(method, {"GET": "get_operation_status"}, sub, {"id": names[1]})
+    if head == "operations" and n == 1:
+        return _verb(method, {"GET": "list_subscription_operations"}, sub, {})
+    if head == "certificates":
+        if n == 1:
+            return _verb(
+                method, {"GET": "list_management_certificates", "POST": "add_management_certificate"}, sub, {}
+            )
+        if n == 2:
+            table = {"GET": "get_management_certificate", "DELETE": "delete_management_certificate"}
+            return _verb(method, table, sub, {"thumbprint": names[1]})
+        return None
     if head == "affinitygroups":
         if n == 1:
             return _verb(method, {"GET": "list_affinity_groups", "POST": "create_affinity_group"}, sub, {})
@@ -98,6 +112,57 @@ def match(method: str, path: str, query: dict[str, str], body: bytes) -> Route |
         return _storage(method, sub, rest[2:], names[2:], query)
     if family == "images":
         return _images(method, sub, rest[2:], names[2:])
+    if family == "networking":
+        return _networking(method, sub, rest[2:], names[2:])
+    if family == "resourceextensions":
+        if n == 2:
+            return _verb(method, {"GET": "list_resource_extensions"}, sub, {})
+        if n == 4:
+            params = {"publisher": names[2], "extension": names[3]}
+            return _verb(method, {"GET": "list_resource_extension_versions"}, sub, params)
+        return None
+    if family == "disks":
+        return _disks(method, sub, rest[2:], names[2:])
+    if family == "vmimages":
+        if n == 2:
+            return _verb(method, {"GET": "list_vm_images", "POST": "create_vm_image"}, sub, {})
+        if n == 3:
+            table = {"PUT": "update_vm_image", "DELETE": "delete_vm_image"}
+            return _verb(method, table, sub, {"name": names[2]})
+        return None
+    return None
+
+
+def _disks(method: str, sub: str, rest: list[str], names: list[str]) -> Route | None:
+    if not rest:
+        return _verb(method, {"GET": "list_disks", "POST": "add_disk"}, sub, {})
+    if len(rest) == 1:
+        return _verb(
+            method,
+            {"GET": "get_disk", "PUT": "update_disk", "DELETE": "delete_disk"},
+            sub,
+            {"name": names[0]},
+        )
+    return None
+
+
+def _networking(method: str, sub: str, rest: list[str], names: list[str]) -> Route | None:
+    n = len(rest)
+    if n == 1 and rest[0] == "virtualnetwork":
+        return _verb(method, {"GET": "list_virtual_network_sites"}, sub, {})
+    if not n or rest[0] != "reservedips":
+        return None
+    if n == 1:
+        return _verb(
+            method, {"GET": "list_reserved_ip_addresses", "POST": "create_reserved_ip_address"}, sub, {}
+        )
+    params = {"name": names[1]}
+    if n == 2:
+        return _verb(
+            method, {"GET": "get_reserved_ip_address", "DELETE": "delete_reserved_ip_address"}, sub, params
+        )
+    if n == 4 and rest[2] == "operations" and rest[3] in ("associate", "disassociate"):
+        return _verb(method, {"POST": f"{rest[3]}_reserved_ip_address"}, sub, params)
     return None
 
 
@@ -126,7 +191,13 @@ def _hosted(  # noqa: PLR0917
         }
         return _verb(method, table, sub, params)
     if rest[1] == "certificates" and n == 2:
-        return _verb(method, {"GET": "list_service_certificates"}, sub, params)
+        return _verb(
+            method, {"GET": "list_service_certificates", "POST": "add_service_certificate"}, sub, params
+        )
+    if rest[1] == "certificates" and n == 3:
+        params["certificate"] = names[2]
+        table = {"GET": "get_service_certificate", "DELETE": "delete_service_certificate"}
+        return _verb(method, table, sub, params)
     if rest[1] == "deployments" and n == 2:
         return _verb(method, {"POST": "create_virtual_machine_deployment"}, sub, params)
     if rest[1] not in ("deployments", "deploymentslots") or n < 3:
@@ -151,6 +222,13 @@ def _roles(  # noqa: PLR0917
     method: str, sub: str, rest: list[str], names: list[str], comp: str, params: dict[str, str], body: bytes
 ) -> Route | None:
     n = len(rest)
+    if rest[0] == "dnsservers":
+        if n == 1:
+            return _verb(method, {"POST": "add_dns_server"}, sub, params)
+        if n == 2:
+            params["dns"] = names[1]
+            return _verb(method, {"PUT": "update_dns_server", "DELETE": "delete_dns_server"}, sub, params)
+        return None
     if rest[0] == "roles":
         if n == 1:
             return _verb(method, {"POST": "add_role"}, sub, params)
@@ -159,6 +237,13 @@ def _roles(  # noqa: PLR0917
         if n == 2:
             params["role"] = names[1]
             table = {"GET": "get_role", "PUT": "update_role", "DELETE": "delete_role"}
+            return _verb(method, table, sub, params)
+        if n in (3, 4) and rest[2] == "datadisks":
+            params["role"] = names[1]
+            if n == 3:
+                return _verb(method, {"POST": "add_data_disk"}, sub, params)
+            params["lun"] = names[3]
+            table = {"GET": "get_data_disk", "PUT": "update_data_disk", "DELETE": "delete_data_disk"}
             return _verb(method, table, sub, params)
         return None
     if rest[0] == "roleinstances":
@@ -212,4 +297,9 @@ def _images(method: str, sub: str, rest: list[str], names: list[str]) -> Route |
         return _verb(method, table, sub, params)
     if n == 2 and rest[1] == "details":
         return _verb(method, {"GET": "get_os_image_details"}, sub, params)
+    if n == 2 and rest[1] in ("replicate", "unreplicate", "shareasync"):
+        kind = {"replicate": "replicate_vm_image", "unreplicate": "unreplicate_vm_image"}.get(
+            rest[1], "share_vm_image"
+        )
+        return _verb(method, {"PUT": kind}, sub, params)
     return None

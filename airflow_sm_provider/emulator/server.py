@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import hmac
 import http
 import json
 import logging
@@ -33,12 +34,16 @@ from airflow_sm_provider import protocol as p
 
 from .faults import FaultInjector, asm_error
 from .http import App, Request, Response
+from .ratelimit import RateLimiter, Stats, retry_after_header
 
 log = logging.getLogger("airflow_sm_provider.emulator")
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 64 * 1024 * 1024
 ADMIN_PREFIX = "/__admin__/"
+ADMIN_TOKEN_HEADER = "X-Emulator-Admin-Token"  # noqa: S105 - a header name, not a secret
+#: Paths of the deployments' applications: public sites, neither throttled nor counted.
+APP_PREFIX = "/cloudapp/"
 #: Binds that listen everywhere; clients still reach them through 127.0.0.1.
 WILDCARD_BINDS = ("", "0.0.0.0", "::")  # noqa: S104 - only used when the user asks for --bind 0.0.0.0
 
@@ -205,9 +210,15 @@ class EmulatorServer:
         idle_timeout: float = 120.0,
         request_timeout: float = 60.0,
         handshake_timeout: float = 15.0,
+        admin_token: str | None = None,
+        rate_limit: float | None = None,
     ) -> None:
         self.app = app
         self.faults = faults or FaultInjector()
+        #: None only for servers built directly in tests; ``Emulator`` always sets one.
+        self.admin_token = admin_token
+        self.limiter = RateLimiter(rate_limit)
+        self.stats = Stats()
         self.bind = bind
         self.tls_context = make_tls_context(cert_file, key_file)
         self.idle_timeout = idle_timeout
@@ -341,9 +352,24 @@ class EmulatorServer:
                 self._threads.discard(threading.current_thread())
 
     def _dispatch(self, request: Request, peer: str) -> tuple[Response, bool]:
-        """Admin, faults, then the App. Returns the response and whether to hang up instead."""
+        """Admin, rate limit, faults, then the App. Returns the response and whether to hang up."""
         if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request), False
+        if request.path.lower().startswith(APP_PREFIX):
+            return self._call(request, peer)
+        subscription = request.path.strip("/").split("/", 1)[0].lower()
+        self.stats.received(subscription)
+        wait = self.limiter.acquire(subscription)
+        if wait is not None:
+            self.stats.answered(429, throttled=True)
+            retry = {"Retry-After": retry_after_header(wait)}
+            return asm_error(429, p.ERR_TOO_MANY_REQUESTS, p.MSG_THROTTLED, retry), False
+        response, hang_up = self._call(request, peer, count=True)
+        self.stats.answered(response.status)
+        return response, hang_up
+
+    def _call(self, request: Request, peer: str, *, count: bool = False) -> tuple[Response, bool]:
+        """Fault rules, then the App (``count``: record the executed operation in the stats)."""
         try:
             operation = self.app.route_name(request) if self.faults.needs_route_name else None
             decision = self.faults.decide(request, operation, peer.rpartition(":")[0])
@@ -370,13 +396,28 @@ class EmulatorServer:
                 if decision.operation_seconds is not None:
                     request = replace(request, operation_seconds=decision.operation_seconds)
             response = self.app.handle(request)
+            if count:
+                self.stats.executed(response.operation)
             return response, bool(decision and decision.drop_after)
         except Exception:
             log.exception("App failed on %s %s", request.method, request.target)
             return asm_error(500, p.ERR_INTERNAL, p.MSG_INTERNAL), False
 
+    def _authorised(self, request: Request) -> bool:
+        if self.admin_token is None:
+            return True
+        given = request.headers.get(ADMIN_TOKEN_HEADER.lower(), "")
+        return hmac.compare_digest(given.encode(), self.admin_token.encode())
+
     def _admin(self, request: Request) -> Response:
-        """``/__admin__/*``: JSON, no client certificate needed (a local test hook, not ASM)."""
+        """``/__admin__/*``: JSON, a local test hook, not ASM. No client certificate is needed, but
+        the ``X-Emulator-Admin-Token`` header must carry endpoint.json's ``admin_token``: the state
+        holds every subscription's storage keys and the faults can break every client."""
+        if not self._authorised(request):
+            return _json(
+                401,
+                {"error": f"the admin API needs the {ADMIN_TOKEN_HEADER} header (endpoint.json admin_token)"},
+            )
         route = (request.method, request.path.rstrip("/"))
         try:
             if route == ("GET", "/__admin__/faults"):
@@ -397,6 +438,26 @@ class EmulatorServer:
             if route == ("POST", "/__admin__/reset"):
                 self.app.reset()
                 return _json(200, {"reset": True})
+            if route == ("GET", "/__admin__/stats"):
+                return _json(200, self.stats.snapshot())
+            if route == ("DELETE", "/__admin__/stats"):
+                self.stats.clear()
+                return _json(200, self.stats.snapshot())
+            if route[1] == "/__admin__/rate-limit" and request.method in ("GET", "POST"):
+                if request.method == "POST":
+                    data = json.loads(request.body or b"{}")
+                    if not isinstance(data, dict) or "rps" not in data:
+                        raise ValueError('expected {"rps": requests per second per subscription, or null}')
+                    self.limiter.set(data["rps"])
+                rps = self.limiter.rps
+                return _json(200, {"rps": rps, "burst": self.limiter.burst if rps else None})
+            if route[1] == "/__admin__/health" and request.method in ("GET", "POST", "DELETE"):
+                data = json.loads(request.body or b"{}")
+                if not isinstance(data, dict):
+                    raise ValueError("expected a JSON object")
+                return _json(200, self.app.health_rules(request.method, data))
+        except LookupError as exc:
+            return _json(404, {"error": str(exc.args[0] if exc.args else exc)})
         except (ValueError, TypeError) as exc:
             return _json(400, {"error": str(exc)})
         return _json(404, {"error": f"no admin route {request.method} {request.path}"})

@@ -11,7 +11,10 @@ Choices where asm-wire.md is silent:
 * Content-Type of request bodies is not checked (the real service accepted ``application/xml`` and
   the legacy SDK's ``application/atom+xml;type=entry;charset=utf-8``); malformed XML is 400
   InvalidXmlRequest whatever the type.
-* ``x-ms-version`` must be one of the ASM versions published up to 2016 (``KNOWN_VERSIONS``).
+* ``x-ms-version`` must be one of the versions Microsoft's ASM clients sent up to the retirement
+  (``KNOWN_VERSIONS``: the published ASM versions through 2016-03-01, plus 2017-01-01, which the
+  Node.js ASM SDK ``azure-asm-compute`` 0.18.0 and the cross-platform CLI sent on every request);
+  anything else is 400 MissingOrIncorrectVersionHeader, as the real service answered.
 * Responses carry ``Date`` and ``Server``; ``Content-Length`` is left to the network layer.
 """
 
@@ -26,7 +29,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 from airflow_sm_provider import protocol as p
-from airflow_sm_provider.emulator import apps, routes
+from airflow_sm_provider.emulator import apps, health, routes
 from airflow_sm_provider.emulator.handlers import load
 from airflow_sm_provider.emulator.handlers.common import HANDLERS, AsmError, Ctx, advance, error_body, new_id
 from airflow_sm_provider.emulator.handlers.seed import DEFAULT_PUBLIC_IMAGES, subscription_doc
@@ -66,6 +69,7 @@ KNOWN_VERSIONS = frozenset(
         "2015-06-01",
         "2015-10-01",
         "2016-03-01",
+        "2017-01-01",
     ]
 )
 
@@ -146,7 +150,8 @@ class ServiceApp:
     def _management(self, request: Request, route: routes.Route | None, request_id: str) -> Response:
         segments = [s for s in request.path.split("/") if s]
         sub = segments[0] if segments else ""
-        self._authenticate(sub, request.client_cert_der)
+        listing = route is not None and route.kind == "list_subscriptions"
+        self._authenticate(sub, request.client_cert_der, anywhere=listing)
         if request.headers.get(p.HEADER_VERSION, "").strip() not in KNOWN_VERSIONS:
             raise AsmError(
                 400,
@@ -168,9 +173,13 @@ class ServiceApp:
             ctx = Ctx(request, route, store, now, self.speed, request_id, self.public_images)
             return fn(ctx)
 
-    def _authenticate(self, sub: str, der: bytes | None) -> None:
+    def _authenticate(self, sub: str, der: bytes | None, *, anywhere: bool = False) -> None:
+        """The certificate must be registered on ``sub`` (``anywhere``: on some subscription)."""
         with self.store.lock:
-            ok = der is not None and bool(sub) and self.store.has_certificate(sub, thumbprint_of(der))
+            if anywhere:
+                ok = der is not None and bool(self.store.subscriptions_of(thumbprint_of(der)))
+            else:
+                ok = der is not None and bool(sub) and self.store.has_certificate(sub, thumbprint_of(der))
         if not ok:
             raise AsmError(403, p.ERR_FORBIDDEN, p.MSG_FORBIDDEN)
 
@@ -205,6 +214,66 @@ class ServiceApp:
     def reset(self) -> None:
         with self.store.tx() as store:
             store.reset()
+
+    def health_rules(self, method: str, rule: dict[str, object]) -> dict[str, object]:
+        """Run-time health of the deployments' applications (``health.py``; docs/emulator.md).
+
+        The deployment: ``service`` + ``slot`` (default production) or ``deployment`` (its name);
+        ``subscription_id`` is optional (service names are global). DELETE without ``service``
+        removes every override of every deployment."""
+        with self.store.tx() as store:
+            now = self.clock()
+            advance(store, now)
+            if method == "DELETE" and "service" not in rule:
+                for dep in store.list_docs(None, "deployment"):
+                    if dep.get("health_overrides"):
+                        dep["health_overrides"] = []
+                        store.put(
+                            self._owner(store, dep), "deployment", f"{dep['service']}/{dep['name']}", dep
+                        )
+                return {"cleared": True}
+            override = health.check_rule(dict(rule), setting=method == "POST")
+            dep, sub = self._target(store, rule)
+            if method == "POST":
+                health.set_override(dep, override)
+            elif method == "DELETE":
+                health.set_override(dep, {**override, "health": None})
+            if method != "GET":
+                store.put(sub, "deployment", f"{dep['service']}/{dep['name']}", dep)
+            return {
+                "service": dep["service"],
+                "deployment": dep["name"],
+                "slot": dep["slot"],
+                "health_overrides": dep.get("health_overrides") or [],
+            }
+
+    @staticmethod
+    def _owner(store: Store, dep: dict[str, object]) -> str:
+        for sub in store.subscriptions():
+            if store.get(sub["id"], "deployment", f"{dep['service']}/{dep['name']}") is not None:
+                return str(sub["id"])
+        raise LookupError("deployment without a subscription")
+
+    @staticmethod
+    def _target(store: Store, rule: dict[str, object]) -> tuple[dict[str, object], str]:
+        service = rule.get("service")
+        if not isinstance(service, str) or not service:
+            raise ValueError("a health rule needs 'service' (and 'slot' or 'deployment')")
+        subs = (
+            [str(rule["subscription_id"])]
+            if rule.get("subscription_id")
+            else [str(s["id"]) for s in store.subscriptions()]
+        )
+        slot = str(rule.get("slot") or "production").lower()
+        name = rule.get("deployment")
+        for sub in subs:
+            for dep in store.list_docs(sub, "deployment", prefix=f"{service}/"):
+                if (name and str(name).lower() == dep["name"].lower()) or (
+                    not name and dep["slot"].lower() == slot
+                ):
+                    return dep, sub
+        where = f"deployment {name}" if name else f"the {slot} slot"
+        raise LookupError(f"no deployment in {where} of hosted service {service}")
 
     def close(self) -> None:
         self.store.close()

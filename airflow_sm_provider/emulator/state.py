@@ -127,6 +127,18 @@ class Store:
         ).fetchone()
         return row is not None
 
+    def remove_certificate(self, sub: str, thumbprint: str) -> None:
+        self._db.execute(
+            "DELETE FROM certificates WHERE subscription_id = ? AND thumbprint = ?",
+            (sub.lower(), thumbprint.lower()),
+        )
+
+    def subscriptions_of(self, thumbprint: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT subscription_id FROM certificates WHERE thumbprint = ? ORDER BY 1", (thumbprint.lower(),)
+        )
+        return [r[0] for r in rows]
+
     def certificates(self) -> list[tuple[str, str]]:
         return list(self._db.execute("SELECT subscription_id, thumbprint FROM certificates ORDER BY 1, 2"))
 
@@ -227,8 +239,11 @@ class Store:
         ).fetchone()
         return _op(row) if row else None
 
-    def operations(self) -> list[Operation]:
-        return [_op(r) for r in self._db.execute("SELECT * FROM operations ORDER BY started")]
+    def operations(self, sub: str | None = None) -> list[Operation]:
+        if sub is None:
+            return [_op(r) for r in self._db.execute("SELECT * FROM operations ORDER BY started")]
+        rows = self._db.execute("SELECT * FROM operations WHERE sub = ? ORDER BY started, id", (sub.lower(),))
+        return [_op(r) for r in rows]
 
     # --- meta / reset ----------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:

@@ -7,10 +7,14 @@ Synchronous calls (create/delete hosted service, delete storage, affinity groups
 their operation is already Succeeded on the first poll, as recorded.
 
 Chosen (no recording; plausible orders of magnitude): change configuration 30 s, swap 10 s,
-restart role 40 s, delete role 20 s, add role 58 s, upgrade 60 s, reboot/reimage 30/60 s, delete
+restart role 40 s, delete role 20 s, add role 58 s, reboot/reimage 30/60 s, delete
 hosted service with ``comp=media`` 10 s, PaaS instances reach ReadyRole 15 s after the operation
 ends (instances keep walking their life cycle after the operation reports Succeeded, like the
 recorded VMs), update status to Running: instances ReadyRole 10 s after the operation.
+Reserved IPs 5 s (associate 10 s), DNS server, data disk and VM image changes 10 s, update role and
+captures 30 s.
+Upgrades: walking one upgrade domain 30 s (an Auto upgrade of N domains takes N x 30 s, a
+Simultaneous one 30 s), starting a Manual upgrade or rollback 5 s (it only prepares the walk).
 """
 
 from __future__ import annotations
@@ -37,13 +41,34 @@ DURATIONS: Final[dict[str, float]] = {
     "delete_deployment": 6.0,
     "change_deployment_configuration": 30.0,
     "swap_deployment": 10.0,
-    "upgrade_deployment": 60.0,
+    "upgrade_manual": 5.0,
     "walk_upgrade_domain": 30.0,
     "rollback_update_or_upgrade": 30.0,
     "reboot_role_instance": 30.0,
     "reimage_role_instance": 60.0,
     "rebuild_role_instance": 60.0,
     "delete_role_instances": 20.0,
+    "add_service_certificate": 5.0,
+    "create_reserved_ip_address": 5.0,
+    "delete_reserved_ip_address": 5.0,
+    "associate_reserved_ip_address": 10.0,
+    "disassociate_reserved_ip_address": 10.0,
+    "create_vm_image": 10.0,
+    "update_vm_image": 10.0,
+    "delete_vm_image": 10.0,
+    "capture_vm_image": 30.0,
+    "capture_role": 30.0,
+    "update_role": 30.0,
+    "replicate_vm_image": 10.0,
+    "unreplicate_vm_image": 10.0,
+    "share_vm_image": 10.0,
+    "add_data_disk": 10.0,
+    "update_data_disk": 10.0,
+    "delete_data_disk": 10.0,
+    "add_dns_server": 10.0,
+    "update_dns_server": 10.0,
+    "delete_dns_server": 10.0,
+    "delete_service_certificate": 5.0,
     "create_virtual_machine_deployment": 58.0,
     "add_role": 58.0,
     "delete_role": 20.0,

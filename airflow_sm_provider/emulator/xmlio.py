@@ -67,6 +67,12 @@ class Builder:
             el.set(_TYPE, type_)
         return Builder(el)
 
+    def add_foreign(self, name: str, value: str, ns: str, prefix: str) -> Builder:
+        """A leaf in another namespace with a fixed prefix (the real service's ``<a:Name>``)."""
+        el = etree.SubElement(self.element, f"{{{ns}}}{name}", nsmap={prefix: ns})
+        el.text = value
+        return self
+
     def add(self, name: str, value: Value) -> Builder:
         """A leaf; None becomes ``i:nil="true"``, booleans lowercase."""
         el = etree.SubElement(self.element, f"{{{NS}}}{name}")

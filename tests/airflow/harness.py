@@ -192,13 +192,10 @@ def legacy_sms(endpoint: Mapping[str, Any]) -> Any:
 
 def add_fault(endpoint: Mapping[str, Any], **rule: Any) -> dict[str, Any]:
     """POST a fault rule to the emulator's admin endpoint (``{admin_url}faults``); return it."""
-    import requests
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-    with requests.Session() as session:
-        session.trust_env = False
-        resp = session.post(
-            endpoint["admin_url"].rstrip("/") + "/faults", json=rule, verify=endpoint["ca_cert"], timeout=10
-        )
+    with admin_session(dict(endpoint)) as session:
+        resp = session.post(endpoint["admin_url"].rstrip("/") + "/faults", json=rule, timeout=10)
     resp.raise_for_status()
     added: dict[str, Any] = resp.json()["added"][0]
     return added
@@ -206,11 +203,10 @@ def add_fault(endpoint: Mapping[str, Any], **rule: Any) -> dict[str, Any]:
 
 def clear_faults(endpoint: Mapping[str, Any]) -> None:
     """Remove every fault rule of the emulator."""
-    import requests
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-    with requests.Session() as session:
-        session.trust_env = False
-        session.delete(endpoint["admin_url"].rstrip("/") + "/faults", verify=endpoint["ca_cert"], timeout=10)
+    with admin_session(dict(endpoint)) as session:
+        session.delete(endpoint["admin_url"].rstrip("/") + "/faults", timeout=10)
 
 
 def unique(prefix: str) -> str:

@@ -131,13 +131,10 @@ def test_throttling_does_not_end_the_wait(asm_conn_id: str, asm_endpoint: dict[s
 
 
 def _fired(endpoint: dict[str, Any]) -> int:
-    import requests
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-    with requests.Session() as session:
-        session.trust_env = False
-        rules = session.get(endpoint["admin_url"] + "faults", verify=endpoint["ca_cert"], timeout=10).json()[
-            "rules"
-        ]
+    with admin_session(endpoint) as session:
+        rules = session.get(endpoint["admin_url"] + "faults", timeout=10).json()["rules"]
     return sum(int(r["fired"]) for r in rules)
 
 

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from airflow_sm_provider.emulator import read_endpoint
 from airflow_sm_provider.emulator.certs import mint_client_certificate
-from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+from airflow_sm_provider.emulator.pytest_plugin import admin_session, legacy_session
 
 HERE = Path(__file__).parent
 STUB = ["--app", "conftest:StubApp"]
@@ -80,8 +78,7 @@ def test_register_cert_adds_subscriptions(asm_emulator_factory: Callable[..., An
 
 def test_faults_profile_is_loaded(asm_emulator_factory: Callable[..., Any]) -> None:
     proc = _spawn(asm_emulator_factory, faults="chaos", seed=7)
-    session = requests.Session()
-    session.trust_env, session.verify = False, proc.endpoint["ca_cert"]
+    session = admin_session(proc.endpoint)
     listed = session.get(proc.endpoint["admin_url"] + "faults").json()
     session.close()
     assert listed["seed"] == 7

@@ -15,6 +15,7 @@ from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.faults import CHAOS_PROFILE, FaultInjector, load_profile
 from airflow_sm_provider.emulator.http import Request
+from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
 Session = Callable[..., requests.Session]
 
@@ -42,7 +43,7 @@ def test_503_server_busy_with_retry_after_set_through_admin_api(
     stub_emulator: Emulator, session_for: Session
 ) -> None:
     ep = stub_emulator.endpoint
-    admin = session_for(ep, cert=None)
+    admin = admin_session(ep)
     rule = {"action": "503", "count": 1, "retry_after": 7}
     assert admin.post(ep["admin_url"] + "faults", data=json.dumps(rule)).status_code == 201
     session = session_for(ep)

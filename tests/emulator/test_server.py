@@ -17,6 +17,7 @@ import requests
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator, read_endpoint
 from airflow_sm_provider.emulator.certs import mint_client_certificate
+from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
 Session = Callable[..., requests.Session]
 
@@ -109,8 +110,36 @@ def test_endpoint_json_matches_endpoint(stub_emulator: Emulator) -> None:
     assert set(ep) == {"host", "subscription_id", "client_pem", "client_cert", "client_key", "ca_cert"} | {
         "thumbprint",
         "admin_url",
+        "admin_token",
     }
     assert ep["host"].startswith("127.0.0.1:") and ep["admin_url"] == f"https://{ep['host']}/__admin__/"
+    assert len(ep["admin_token"]) >= 32
+    path = stub_emulator.state_dir / "endpoint.json"
+    assert path.stat().st_mode & 0o077 == 0  # the token is the admin API's only key: owner-only
+
+
+def test_admin_api_needs_the_token(stub_emulator: Emulator) -> None:
+    ep = stub_emulator.endpoint
+    plain = requests.Session()
+    plain.trust_env, plain.verify = False, ep["ca_cert"]
+    for method, what in [("GET", "state"), ("POST", "reset"), ("GET", "faults"), ("GET", "stats")]:
+        assert plain.request(method, ep["admin_url"] + what).status_code == 401
+        wrong = plain.request(method, ep["admin_url"] + what, headers={"X-Emulator-Admin-Token": "x" * 32})
+        assert wrong.status_code == 401
+    assert stub_emulator.app.resets == 0  # nothing ran
+    assert admin_session(ep).get(ep["admin_url"] + "state").status_code == 200
+    plain.close()
+
+
+def test_admin_token_survives_a_restart_on_the_same_state_dir(tmp_path: Path, stub_app_class: type) -> None:
+    with Emulator(tmp_path / "s", app_factory=stub_app_class) as first:
+        token = first.endpoint["admin_token"]
+    with Emulator(tmp_path / "s", app_factory=stub_app_class) as second:
+        assert second.endpoint["admin_token"] == token
+    with Emulator(
+        tmp_path / "s", app_factory=stub_app_class, admin_token="fixed-token-for-a-cluster"
+    ) as third:
+        assert third.endpoint["admin_token"] == "fixed-token-for-a-cluster"
 
 
 def test_keep_alive_reuses_one_connection_with_nagle_off(stub_emulator: Emulator) -> None:
@@ -203,8 +232,7 @@ def test_many_concurrent_keep_alive_clients(stub_emulator: Emulator) -> None:
 
 def test_admin_endpoints(stub_emulator: Emulator) -> None:
     ep = stub_emulator.endpoint
-    admin = requests.Session()
-    admin.trust_env, admin.verify = False, ep["ca_cert"]  # no client certificate needed
+    admin = admin_session(ep)  # no client certificate needed; the admin token is
     base = ep["admin_url"]
     rule = {"action": "503", "path": "/nowhere", "count": 1}
     added = admin.post(base + "faults", json=rule)
@@ -246,6 +274,6 @@ def test_stop_closes_idle_keep_alive_connections(stub_emulator: Emulator) -> Non
 def test_admin_state_is_json_of_app_state(stub_emulator: Emulator, session_for: Session) -> None:
     ep = stub_emulator.endpoint
     session_for(ep).get(_url(ep, f"/{ep['subscription_id']}"))
-    resp = session_for(ep, cert=None).get(ep["admin_url"] + "state")
+    resp = admin_session(ep).get(ep["admin_url"] + "state")
     assert resp.headers["Content-Type"] == "application/json"
     assert json.loads(resp.text)["requests"] >= 1

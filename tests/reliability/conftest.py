@@ -115,25 +115,19 @@ def matched(emulator: Any, rule_id: int) -> int:
 
 def admin_get(endpoint: dict[str, Any], what: str = "state") -> Any:
     """``GET {admin_url}{what}`` (works for a subprocess emulator too)."""
-    import requests
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-    with requests.Session() as session:
-        session.trust_env = False
-        resp = session.get(
-            endpoint["admin_url"].rstrip("/") + "/" + what, verify=endpoint["ca_cert"], timeout=10
-        )
+    with admin_session(endpoint) as session:
+        resp = session.get(endpoint["admin_url"].rstrip("/") + "/" + what, timeout=10)
     resp.raise_for_status()
     return resp.json()
 
 
 def admin_post(endpoint: dict[str, Any], what: str, body: Any) -> Any:
-    import requests
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
 
-    with requests.Session() as session:
-        session.trust_env = False
-        resp = session.post(
-            endpoint["admin_url"].rstrip("/") + "/" + what, json=body, verify=endpoint["ca_cert"], timeout=10
-        )
+    with admin_session(endpoint) as session:
+        resp = session.post(endpoint["admin_url"].rstrip("/") + "/" + what, json=body, timeout=10)
     resp.raise_for_status()
     return resp.json()
 

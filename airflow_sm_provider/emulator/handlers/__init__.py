@@ -11,12 +11,21 @@ from __future__ import annotations
 def load() -> None:
     """Import every handler module so their registrations run."""
     from airflow_sm_provider.emulator.handlers import (  # noqa: F401
+        account,
         affinity,
+        certificates,
         deployments,
+        disks,
+        extensions,
         hosted,
         images,
+        instances,
+        networking,
         operations,
         storage,
         subscription,
+        upgrades,
+        vm_roles,
+        vmimages,
         vms,
     )

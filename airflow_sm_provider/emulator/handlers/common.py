@@ -13,6 +13,7 @@ text (asm-wire.md 2.3), and Get Deployment shows ``Locked=true``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Callable
@@ -128,7 +129,14 @@ class Ctx:
             http_status=None,
             error_code=None,
             error_message=self.request.fail_operation_message if fail else None,
-            completion={"effect": completion or {}, "on_fail": on_fail or {}},
+            completion={
+                "effect": completion or {},
+                "on_fail": on_fail or {},
+                # For List Subscription Operations: what the operation was done to, and by whom.
+                "object": self.request.path.rstrip("/"),
+                "params": dict(self.route.params),
+                "caller": caller_thumbprint(self.request.client_cert_der),
+            },
         )
         self.store.add_operation(op)
         if length <= 0:
@@ -269,6 +277,10 @@ def extended_properties(node: Node) -> dict[str, str] | None:
         if len(value) > p.EXTENDED_PROPERTY_VALUE_MAX:
             raise bad_request(f"The value of extended property '{key}' is longer than 255 characters.")
     return props
+
+
+def caller_thumbprint(der: bytes | None) -> str:
+    return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper() if der else ""
 
 
 def new_id() -> str:

@@ -1,4 +1,7 @@
-"""PaaS deployments: create, get, delete, change configuration, update status, swap, reboot (4.3).
+"""PaaS deployments: create, get, delete, change configuration, update status, swap (4.3).
+
+Upgrades (Upgrade Deployment, Manual configuration changes, Walk Upgrade Domain, Rollback) live in
+``upgrades.py``; role-instance operations in ``instances.py``.
 
 Choices where the sources are silent (asm-wire.md marks them unverified):
 * Create into an occupied slot: 409 ConflictError "The specified deployment slot Production is
@@ -12,7 +15,8 @@ Choices where the sources are silent (asm-wire.md marks them unverified):
   either side: 400 BadRequest. Missing / empty / nil Production with an empty production slot = move.
 * Change configuration restarts the kept instances only when the ``Emulator.Health`` setting changed;
   added instances walk from CreatingVM, removed ones stop and vanish when the operation ends.
-* Walk upgrade domain / rollback: 400 BadRequest (the emulator never has an upgrade in progress).
+* While an upgrade or Manual configuration change is in progress (``upgrades.py``), another
+  change, upgrade, swap or status change is 409 ConflictError.
 """
 
 from __future__ import annotations
@@ -88,14 +92,48 @@ def read_configuration(body: Node) -> tuple[str, ServiceConfig]:
         raise bad_request(f"The specified configuration is invalid: {exc}") from exc
 
 
-def apply_config(dep: Doc, config: ServiceConfig, text: str) -> None:
+def apply_config(dep: Doc, config: ServiceConfig, text: str, *, keep_domains: bool = False) -> None:
+    """Make ``text`` the deployment's configuration. ``keep_domains``: an in-place upgrade never
+    changes the number of upgrade domains (instances keep theirs)."""
     from airflow_sm_provider.emulator.handlers.seed import os_version_for
 
     dep["configuration"] = text
     dep["health"] = config.health
     dep["role_names"] = [r.name for r in config.roles]
     dep["os_version"] = os_version_for(config.os_family)
-    dep["upgrade_domain_count"] = max(1, min(5, max((r.count for r in config.roles), default=1)))
+    if not keep_domains or "upgrade_domain_count" not in dep:
+        dep["upgrade_domain_count"] = upgrade_domain_count(config)
+
+
+def upgrade_domain_count(config: ServiceConfig) -> int:
+    """``Emulator.UpgradeDomainCount`` when set; else as many domains as the largest role has
+    instances, at most 5 (the .csdef default the real fabric used)."""
+    return config.upgrade_domain_count or max(1, min(5, max((r.count for r in config.roles), default=1)))
+
+
+def require_certificates(ctx: Ctx, service: str, config: ServiceConfig) -> None:
+    """Every certificate the .cscfg names must have been uploaded to the service first."""
+    from airflow_sm_provider.emulator.handlers.certificates import KIND, cert_key
+
+    for role in config.roles:
+        for algorithm, thumbprint in role.certificates:
+            if ctx.store.get(ctx.sub, KIND, cert_key(service, algorithm, thumbprint)) is None:
+                raise bad_request(
+                    f"Certificate with thumbprint {thumbprint} associated with role {role.name} was not "
+                    f"found in the list of certificates of hosted service {service}; add it with Add "
+                    "Service Certificate first."
+                )
+
+
+UPGRADE_IN_PROGRESS = (
+    "An upgrade or configuration change is in progress on this deployment. Walk its upgrade domains "
+    "or roll it back before starting another operation."
+)
+
+
+def ensure_no_upgrade(dep: Doc) -> None:
+    if dep.get("upgrade"):
+        raise conflict(UPGRADE_IN_PROGRESS)
 
 
 @handler("get_deployment")
@@ -120,6 +158,7 @@ def create(ctx: Ctx) -> Response:
     package_url = required(body, "PackageUrl")
     label = label_b64(body)
     text, config = read_configuration(body)
+    require_certificates(ctx, svc["name"], config)
     props = extended_properties(body) or {}
     start = body.bool("StartDeployment")
     existing = deployments_of(ctx, svc["name"])
@@ -145,10 +184,17 @@ def create(ctx: Ctx) -> Response:
         "instances": [],
     }
     apply_config(dep, config, text)
-    fail = config.health == "fail-start"
+    domains = dep["upgrade_domain_count"]
     dep["instances"] = [
         lifecycle.new_instance(
-            key, role.name, i, lifecycle.paas_create_steps(ctx.now, end, ctx.speed, running=start, fail=fail)
+            key,
+            role.name,
+            i,
+            lifecycle.paas_create_steps(
+                ctx.now, end, ctx.speed, running=start, fail=_fails(config, role.name, i % domains)
+            ),
+            domains,
+            config,
         )
         for role in config.roles
         for i in range(role.count)
@@ -162,9 +208,25 @@ def create(ctx: Ctx) -> Response:
     return empty(202)
 
 
+def _fails(config: ServiceConfig, role: str, ud: int) -> bool:
+    return config.health_map(role, ud).get("*") == "fail-start"
+
+
 @completion("remove_deployment")
 def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
+    """The deployment goes; its disks are detached (deleted with ``comp=media``) and its reserved
+    IP is released."""
+    from airflow_sm_provider.emulator.handlers.disks import release
+
+    service, _, name = step["key"].partition("/")
     store.delete(op.sub, DEPLOYMENT, step["key"])
+    release(store, op.sub, service, name, None, delete=bool(step.get("media")))
+    for ip in store.list_docs(op.sub, "reserved_ip"):
+        if (ip.get("service") or "").lower() == service.lower() and (
+            ip.get("deployment") or ""
+        ).lower() == name.lower():
+            ip["service"] = ip["deployment"] = None
+            store.put(op.sub, "reserved_ip", ip["name"], ip)
 
 
 @handler("delete_deployment")
@@ -177,33 +239,34 @@ def delete(ctx: Ctx) -> Response:
         for inst in dep["instances"]:
             lifecycle.reschedule(inst, ctx.now, lifecycle.stop_steps(ctx.now, end))
         save(ctx, dep)
+    media = ctx.request.query.get("comp", "").lower() == "media"
     ctx.start_operation(
         "delete_deployment",
-        {"action": "remove_deployment", "key": dep_key(dep)},
+        {"action": "remove_deployment", "key": dep_key(dep), "media": media},
         locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
     )
     return empty(202)
 
 
-@handler("change_deployment_configuration", "upgrade_deployment")
+@handler("change_deployment_configuration")
 def change_configuration(ctx: Ctx) -> Response:
+    """Auto / Simultaneous: every instance at once (as before). Manual: an upgrade to walk."""
     dep = find_deployment(ctx)
-    upgrade = ctx.route.kind == "upgrade_deployment"
-    body = ctx.body("UpgradeDeployment" if upgrade else "ChangeConfiguration")
+    body = ctx.body("ChangeConfiguration")
     ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    ensure_no_upgrade(dep)
     if dep.get("kind") == "vm":
         raise bad_request("The configuration of a deployment with virtual machines cannot be changed.")
-    mode = body.text("Mode")
-    if mode and mode.lower() not in [m.lower() for m in p.CHANGE_CONFIGURATION_MODES]:
-        raise bad_request(f"The Mode '{mode}' is not valid.")
+    mode = read_mode(body)
     text, config = read_configuration(body)
-    label = label_b64(body, required_=False) if upgrade else None
-    package_url = required(body, "PackageUrl") if upgrade else None
+    require_certificates(ctx, dep["service"], config)
     props = extended_properties(body)
-    kind = ctx.route.kind
-    end = ctx.now + duration(kind, ctx.speed)
+    if mode == "Manual":
+        from airflow_sm_provider.emulator.handlers import upgrades
+
+        return upgrades.start(ctx, dep, mode, text, config, what="update", props=props)
+    end = ctx.now + duration("change_deployment_configuration", ctx.speed)
     if not ctx.failing():
-        restart = upgrade or config.health != dep.get("health")
         dep["instances"] = lifecycle.reconcile_instances(
             dep_key(dep),
             dep["instances"],
@@ -212,19 +275,29 @@ def change_configuration(ctx: Ctx) -> Response:
             end,
             ctx.speed,
             running=dep["status"] == "Running",
-            restart=restart,
+            restart=config.health != dep.get("health"),
             fail=config.health == "fail-start",
+            upgrade_domains=int(dep.get("upgrade_domain_count", 5)),
         )
-        apply_config(dep, config, text)
-        if label is not None:
-            dep["label"] = label
-        if package_url is not None:
-            dep["package_url"] = package_url
+        apply_config(dep, config, text, keep_domains=True)
         if props:
             dep["extended_properties"] = {**dep.get("extended_properties", {}), **props}
         save(ctx, dep)
-    ctx.start_operation(kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(
+        "change_deployment_configuration", locks=[lock_key(ctx.sub, dep["service"], dep["name"])]
+    )
     return empty(202)
+
+
+def read_mode(body: Node, default: str = "Auto") -> str:
+    """Mode (Auto | Manual | Simultaneous, any case; absent = Auto) in its canonical spelling."""
+    mode = body.text("Mode")
+    if mode is None or not mode.strip():
+        return default
+    found = next((m for m in p.CHANGE_CONFIGURATION_MODES if m.lower() == mode.strip().lower()), None)
+    if found is None:
+        raise bad_request(f"The Mode '{mode}' is not valid. Valid values are Auto, Manual and Simultaneous.")
+    return found
 
 
 @handler("update_deployment_status")
@@ -238,6 +311,7 @@ def update_status(ctx: Ctx) -> Response:
             f"The deployment status '{wanted}' is not valid. Valid values are Running and Suspended."
         )
     ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    ensure_no_upgrade(dep)
     end = ctx.now + duration("update_deployment_status", ctx.speed)
     if not ctx.failing() and dep["status"] != target:
         dep["status"] = f"{target}Transitioning"
@@ -292,6 +366,8 @@ def swap(ctx: Ctx) -> Response:
         raise bad_request("Deployments that contain virtual machines cannot be swapped.")
     keys = [lock_key(ctx.sub, svc["name"], d["name"]) for d in pair]
     ensure_unlocked(ctx.store, *keys)
+    for d in pair:
+        ensure_no_upgrade(d)
     if not ctx.failing():
         staging["slot"] = p.SLOT_PRODUCTION
         save(ctx, staging)
@@ -300,26 +376,3 @@ def swap(ctx: Ctx) -> Response:
             save(ctx, production)
     ctx.start_operation("swap_deployment", locks=keys)
     return empty(202)
-
-
-@handler("reboot_role_instance", "reimage_role_instance", "rebuild_role_instance")
-def reboot(ctx: Ctx) -> Response:
-    dep = find_deployment(ctx)
-    name = ctx.route.params["role"].lower()
-    inst = next((i for i in dep["instances"] if i["name"].lower() == name), None)
-    if inst is None or not lifecycle.visible(inst, ctx.now):
-        raise not_found("The role instance does not exist.")
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
-    end = ctx.now + duration(ctx.route.kind, ctx.speed)
-    if not ctx.failing() and dep["status"] == "Running":
-        fail = dep.get("health") == "fail-start"
-        lifecycle.reschedule(inst, ctx.now, lifecycle.restart_steps(ctx.now, end, ctx.speed, fail=fail))
-        save(ctx, dep)
-    ctx.start_operation(ctx.route.kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
-    return empty(202)
-
-
-@handler("walk_upgrade_domain", "rollback_update_or_upgrade")
-def no_upgrade(ctx: Ctx) -> Response:
-    find_deployment(ctx)
-    raise bad_request("No upgrade or configuration change is in progress on this deployment.")

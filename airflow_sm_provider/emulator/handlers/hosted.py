@@ -146,6 +146,7 @@ def delete(ctx: Ctx) -> Response:
         ensure_unlocked(ctx.store, lock_key(ctx.sub, svc["name"]))
         if not ctx.failing():
             ctx.store.delete(ctx.sub, KIND, svc["name"])
+            _delete_certificates(ctx.store, ctx.sub, svc["name"])
         ctx.start_operation("delete_hosted_service")
         return empty(200)
     keys = [lock_key(ctx.sub, svc["name"], d["name"]) for d in deps]
@@ -166,9 +167,19 @@ def delete(ctx: Ctx) -> Response:
 
 @completion("delete_service_media")
 def _delete_media(store: Store, op: Operation, step: Doc, now: float) -> None:
+    from airflow_sm_provider.emulator.handlers.disks import release
+
     for dep in store.list_docs(op.sub, DEPLOYMENT, prefix=f"{step['service']}/"):
         store.delete(op.sub, DEPLOYMENT, f"{step['service']}/{dep['name']}")
+        release(store, op.sub, step["service"], dep["name"], None, delete=True)
     store.delete(op.sub, KIND, step["service"])
+    _delete_certificates(store, op.sub, step["service"])
+
+
+def _delete_certificates(store: Store, sub: str, service: str) -> None:
+    """A service's certificates go with it (``certificates.py`` keys them ``<service>/...``)."""
+    for cert in store.list_docs(sub, "service_certificate", prefix=f"{service}/"):
+        store.delete(sub, "service_certificate", f"{service}/{cert['algorithm']}-{cert['thumbprint']}")
 
 
 @handler("check_hosted_service_name_availability")
@@ -181,9 +192,3 @@ def is_available(ctx: Ctx) -> Response:
         reason = p.MSG_HOSTED_SERVICE_NAME_TAKEN
     root = Builder.root("AvailabilityResponse").add("Result", reason is None).add("Reason", reason)
     return xml(200, root)
-
-
-@handler("list_service_certificates")
-def list_certificates(ctx: Ctx) -> Response:
-    get_service(ctx, ctx.route.params["service"])
-    return xml(200, Builder.root("Certificates"))

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers.common import Ctx, lock_key
+from airflow_sm_provider.emulator.handlers.disks import render_data_disk
+from airflow_sm_provider.emulator.handlers.extensions import render_references
 from airflow_sm_provider.emulator.handlers.lifecycle import current, visible
+from airflow_sm_provider.emulator.handlers.upgrade_state import render_status, rollback_allowed
 from airflow_sm_provider.emulator.state import Doc
 from airflow_sm_provider.emulator.xmlio import Builder, b64, timestamp
 
@@ -60,6 +63,7 @@ def deployment(ctx: Ctx, b: Builder, dep: Doc) -> None:
     for inst in dep.get("instances", []):
         if visible(inst, now):
             role_instance(instances.child("RoleInstance"), inst, dep, now)
+    render_status(b, dep, now)
     b.add("UpgradeDomainCount", dep.get("upgrade_domain_count", 1))
     roles = b.child("RoleList")
     if vm:
@@ -74,9 +78,14 @@ def deployment(ctx: Ctx, b: Builder, dep: Doc) -> None:
     b.add("SdkVersion", "" if vm else "2.6.6496.10")
     locked = ctx.store.locking_operation(lock_key(ctx.sub, dep["service"], dep["name"])) is not None
     b.add("Locked", locked)
-    b.add("RollbackAllowed", False)
+    b.add("RollbackAllowed", rollback_allowed(dep))
     b.add("CreatedTime", timestamp(dep["created"]))
     b.add("LastModifiedTime", timestamp(dep["modified"]))
+    b.opt("VirtualNetworkName", dep.get("virtual_network"))
+    if dep.get("dns_servers"):
+        servers = b.child("Dns").child("DnsServers")
+        for server in dep["dns_servers"]:
+            servers.child("DnsServer").add("Name", server["name"]).add("Address", server["address"])
     b.extended_properties(dep.get("extended_properties", {}))
     if vm:
         downtime = b.child("PersistentVMDowntime")
@@ -135,9 +144,13 @@ def vm_role(b: Builder, role: Doc, dep: Doc) -> None:
     subnets = net.child("SubnetNames")
     for subnet in role.get("subnets", []):
         subnets.add("SubnetName", subnet)
+    render_references(b, role.get("extensions") or [])
+    b.opt("VMImageName", role.get("vm_image"))
     if role.get("availability_set"):
         b.add("AvailabilitySetName", role["availability_set"])
-    b.child("DataVirtualHardDisks")
+    data = b.child("DataVirtualHardDisks")
+    for disk in sorted(role.get("data_disks") or [], key=lambda d: d["lun"]):
+        render_data_disk(data.child("DataVirtualHardDisk"), disk)
     disk = role["os_disk"]
     osd = b.child("OSVirtualHardDisk")
     osd.add("HostCaching", disk.get("host_caching") or "ReadWrite")

@@ -5,6 +5,8 @@ Names are global (``<name>.blob.core.windows.net``): a name used in this subscri
 one used by another subscription 409 "The storage account named '<name>' is already taken."
 (chosen). Invalid names: 400 StorageAccountNameNotValid naming the name. The account shows
 Status Creating until its operation ends (and is not yet listed in its affinity group, as recorded).
+``Capabilities`` (recorded in Get Storage Account Properties, values unrecorded) lists the
+capabilities of the account's region, as Get Affinity Group does: PersistentVMRole, HighMemory.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     xml,
 )
 from airflow_sm_provider.emulator.handlers.hosted import placement
+from airflow_sm_provider.emulator.handlers.seed import location_for
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.xmlio import Builder, b64, timestamp
@@ -72,7 +75,9 @@ def render(ctx: Ctx, b: Builder, acct: Doc) -> None:
     props.child("CustomDomains")
     props.add("AccountType", acct["account_type"])
     b.extended_properties(acct.get("extended_properties", {}))
-    b.child("Capabilities")
+    capabilities = b.child("Capabilities")  # the region's, as Get Affinity Group lists them
+    if acct.get("region") and location_for(acct["region"]):
+        capabilities.add("Capability", "PersistentVMRole").add("Capability", "HighMemory")
 
 
 @handler("create_storage_account")

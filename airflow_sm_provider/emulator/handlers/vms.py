@@ -34,6 +34,15 @@ from airflow_sm_provider.emulator.handlers.common import (
     xml,
 )
 from airflow_sm_provider.emulator.handlers.deployments import dep_key, find_deployment, save, vip_for
+from airflow_sm_provider.emulator.handlers.disks import (
+    attach_data_disk,
+    claim,
+    new_disk,
+    parse_data_disk,
+    register,
+    release,
+)
+from airflow_sm_provider.emulator.handlers.extensions import parse_references
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, deployments_of, get_service
 from airflow_sm_provider.emulator.handlers.images import find_image
 from airflow_sm_provider.emulator.http import Response
@@ -50,34 +59,59 @@ def _config_xml(roles: list[Doc]) -> str:
     )
 
 
-def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
-    name = required(node, "RoleName")
-    host_name = name
-    endpoints: list[Doc] = []
-    subnets: list[str] = []
+def port_number(node: Node, name: str, raw: str) -> int:
+    """A TCP/UDP port (1-65535); anything else is the 400 BadRequest ASM answered, naming the field."""
+    value = raw.strip()
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        endpoint = node.text("Name") or "?"
+        raise bad_request(
+            f"The {name} '{raw}' of input endpoint {endpoint} is not valid: a port from 1 to 65535."
+        )
+    return int(value)
+
+
+def _config_sets(node: Node) -> list[Node]:
     sets = node.find("ConfigurationSets")
-    for cs in sets.children("ConfigurationSet") if sets is not None else iter(()):
+    return list(sets.children("ConfigurationSet")) if sets is not None else []
+
+
+def provisioned_host_name(node: Node) -> str | None:
+    for cs in _config_sets(node):
         kind = (cs.text("ConfigurationSetType") or "").strip()
         if kind == "LinuxProvisioningConfiguration":
-            host_name = cs.text("HostName") or name
-        elif kind == "WindowsProvisioningConfiguration":
-            host_name = cs.text("ComputerName") or name
-        elif kind == "NetworkConfiguration":
-            box = cs.find("InputEndpoints")
-            for ep in box.children("InputEndpoint") if box is not None else iter(()):
-                port = required(ep, "Port")
-                endpoints.append(
-                    {
-                        "name": required(ep, "Name"),
-                        "port": int(port),
-                        "local_port": int(ep.text("LocalPort") or port),
-                        "protocol": (ep.text("Protocol") or "tcp").lower(),
-                    }
-                )
-            names = cs.find("SubnetNames")
-            subnets = (
-                [s.element.text or "" for s in names.children("SubnetName")] if names is not None else []
+            return cs.text("HostName")
+        if kind == "WindowsProvisioningConfiguration":
+            return cs.text("ComputerName")
+    return None
+
+
+def parse_endpoints(node: Node) -> tuple[list[Doc], list[str]]:
+    """Input endpoints and subnet names of the role's NetworkConfiguration set."""
+    endpoints: list[Doc] = []
+    subnets: list[str] = []
+    for cs in _config_sets(node):
+        if (cs.text("ConfigurationSetType") or "").strip() != "NetworkConfiguration":
+            continue
+        box = cs.find("InputEndpoints")
+        for ep in box.children("InputEndpoint") if box is not None else iter(()):
+            port = port_number(ep, "Port", required(ep, "Port"))
+            endpoints.append(
+                {
+                    "name": required(ep, "Name"),
+                    "port": port,
+                    "local_port": port_number(ep, "LocalPort", ep.text("LocalPort") or str(port)),
+                    "protocol": (ep.text("Protocol") or "tcp").lower(),
+                }
             )
+        names = cs.find("SubnetNames")
+        subnets = [s.element.text or "" for s in names.children("SubnetName")] if names is not None else []
+    return endpoints, subnets
+
+
+def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
+    name = required(node, "RoleName")
+    host_name = provisioned_host_name(node) or name
+    endpoints, subnets = parse_endpoints(node)
     disk_node = node.find("OSVirtualHardDisk")
     if disk_node is None and not node.text("VMImageName"):
         raise bad_request("The OSVirtualHardDisk parameter is required.")
@@ -104,6 +138,12 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
             "os": os_ or "Linux",
         }
     guest = node.text("ProvisionGuestAgent")
+    box = node.find("DataVirtualHardDisks")
+    data_disks = [
+        parse_data_disk(d) for d in (box.children("DataVirtualHardDisk") if box is not None else iter(()))
+    ]
+    if len({d["lun"] for d in data_disks}) != len(data_disks):
+        raise bad_request(f"Two data disks of role {name} use the same Lun.")
     return {
         "name": name,
         "host_name": host_name,
@@ -113,7 +153,29 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
         "size": node.text("RoleSize") or "Small",
         "availability_set": node.text("AvailabilitySetName"),
         "provision_guest_agent": None if guest is None else guest.strip().lower() == "true",
+        "data_disks": data_disks,
+        "extensions": parse_references(node),
+        "vm_image": node.text("VMImageName"),
     }
+
+
+def register_disks(ctx: Ctx, dep: Doc, role: Doc) -> None:
+    """The role's OS disk and data disks become disks of the repository, attached to the role."""
+    where = {"service": dep["service"], "deployment": dep["name"], "role": role["name"]}
+    disk = role.get("os_disk") or {}
+    if disk and claim(ctx, disk["disk_name"], where) is None:
+        os_disk = new_disk(
+            disk["disk_name"],
+            media_link=disk.get("media_link"),
+            os_=disk.get("os") or "Linux",
+            size=30,
+            now=ctx.now,
+            attached=where,
+            source_image_name=disk.get("source_image_name"),
+        )
+        register(ctx.store, ctx.sub, os_disk)
+    for data in role.get("data_disks", []):
+        attach_data_disk(ctx, dep, role, data)
 
 
 def _instance(key: str, role: Doc, now: float, ready_at: float, index: int) -> Doc:
@@ -165,7 +227,20 @@ def create(ctx: Ctx) -> Response:
         "health": "healthy",
         "upgrade_domain_count": 1,
         "virtual_network": body.text("VirtualNetworkName"),
+        "dns_servers": _dns_servers(body),
     }
+    reserved = body.text("ReservedIPName")
+    if reserved:
+        ip = ctx.store.get(ctx.sub, "reserved_ip", reserved)
+        if ip is None:
+            raise bad_request(f"The reserved IP {reserved} does not exist.")
+        if ip.get("service"):
+            raise conflict(f"The reserved IP {reserved} is already in use by deployment {ip['deployment']}.")
+        ip["service"], ip["deployment"] = svc["name"], name
+        dep["vip"] = ip["address"]
+        ctx.store.put(ctx.sub, "reserved_ip", reserved, ip)
+    for role in roles:
+        register_disks(ctx, dep, role)
     save(ctx, dep)
     ctx.start_operation(
         "create_virtual_machine_deployment",
@@ -175,14 +250,21 @@ def create(ctx: Ctx) -> Response:
     return empty(202)
 
 
-def _vm_deployment(ctx: Ctx) -> Doc:
+def _dns_servers(body: Node) -> list[Doc]:
+    dns = body.find("Dns")
+    box = dns.find("DnsServers") if dns is not None else None
+    servers = list(box.children("DnsServer")) if box is not None else []
+    return [{"name": required(s, "Name"), "address": required(s, "Address")} for s in servers]
+
+
+def vm_deployment(ctx: Ctx) -> Doc:
     dep = find_deployment(ctx)
     if dep.get("kind") != "vm":
         raise bad_request("The deployment does not contain virtual machines.")
     return dep
 
 
-def _role(dep: Doc, name: str) -> Doc:
+def role_of(dep: Doc, name: str) -> Doc:
     role = next((r for r in dep.get("roles", []) if r["name"].lower() == name.lower()), None)
     if role is None:
         raise not_found(f"The role {name} does not exist.")
@@ -191,21 +273,22 @@ def _role(dep: Doc, name: str) -> Doc:
 
 @handler("get_role")
 def get_role(ctx: Ctx) -> Response:
-    dep = _vm_deployment(ctx)
+    dep = vm_deployment(ctx)
     root = Builder.root("PersistentVMRole")
-    render.vm_role(root, _role(dep, ctx.route.params["role"]), dep)
+    render.vm_role(root, role_of(dep, ctx.route.params["role"]), dep)
     return xml(200, root)
 
 
 @handler("add_role")
 def add_role(ctx: Ctx) -> Response:
-    dep = _vm_deployment(ctx)
+    dep = vm_deployment(ctx)
     ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
     role = parse_role(ctx, dep["service"], ctx.body("PersistentVMRole"))
     if any(r["name"].lower() == role["name"].lower() for r in dep["roles"]):
         raise conflict(f"A role named {role['name']} already exists in the deployment.")
     end = ctx.now + duration("add_role", ctx.speed)
     if not ctx.failing():
+        register_disks(ctx, dep, role)
         dep["roles"].append(role)
         dep["instances"].append(
             _instance(
@@ -220,8 +303,8 @@ def add_role(ctx: Ctx) -> Response:
 
 @handler("delete_role")
 def delete_role(ctx: Ctx) -> Response:
-    dep = _vm_deployment(ctx)
-    role = _role(dep, ctx.route.params["role"])
+    dep = vm_deployment(ctx)
+    role = role_of(dep, ctx.route.params["role"])
     ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
     if len(dep["roles"]) == 1:
         raise bad_request("The last role of a deployment cannot be deleted; delete the deployment instead.")
@@ -232,9 +315,10 @@ def delete_role(ctx: Ctx) -> Response:
                 lifecycle.reschedule(inst, ctx.now, [(ctx.now, "StoppingVM", "Stopping")])
                 inst["gone_at"] = end
         save(ctx, dep)
+    media = ctx.request.query.get("comp", "").lower() == "media"
     ctx.start_operation(
         "delete_role",
-        {"action": "remove_role", "key": dep_key(dep), "role": role["name"]},
+        {"action": "remove_role", "key": dep_key(dep), "role": role["name"], "media": media},
         locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
     )
     return empty(202)
@@ -248,12 +332,13 @@ def _remove_role(store: Store, op: Operation, step: Doc, now: float) -> None:
         dep["instances"] = [i for i in dep["instances"] if i["role"] != step["role"]]
         dep["configuration"] = _config_xml(dep["roles"])
         store.put(op.sub, DEPLOYMENT, step["key"], dep)
+        release(store, op.sub, dep["service"], dep["name"], step["role"], delete=bool(step.get("media")))
 
 
 @handler("start_role", "restart_role", "shutdown_role", "start_roles", "shutdown_roles")
 def role_operation(ctx: Ctx) -> Response:
     kind = ctx.route.kind
-    dep = _vm_deployment(ctx)
+    dep = vm_deployment(ctx)
     body = ctx.body()
     if kind.endswith("_roles"):
         box = body.find("Roles")

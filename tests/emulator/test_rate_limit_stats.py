@@ -1,0 +1,124 @@
+"""The per-subscription rate limit (429 TooManyRequests + Retry-After), the stats counters, and the
+forms ``add_faults`` accepts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from airflow_sm_provider import protocol as p
+from airflow_sm_provider.emulator import Emulator
+from airflow_sm_provider.emulator.pytest_plugin import admin_session
+from airflow_sm_provider.emulator.ratelimit import RateLimiter
+
+Session = Callable[..., requests.Session]
+
+
+def _get(emu: Emulator, session: requests.Session, sub: str | None = None) -> requests.Response:
+    ep = emu.endpoint
+    url = f"https://{ep['host']}/{sub or ep['subscription_id']}"
+    return session.get(url, headers={"x-ms-version": "2014-10-01"}, timeout=10)
+
+
+def test_bucket_refills_at_rps_with_burst() -> None:
+    now = [100.0]
+    limiter = RateLimiter(2.0, clock=lambda: now[0])
+    assert [limiter.acquire("a") for _ in range(2)] == [None, None]  # burst = max(1, rps) = 2
+    wait = limiter.acquire("a")
+    assert wait == pytest.approx(0.5)
+    assert limiter.acquire("B") is None  # another subscription has its own bucket
+    now[0] += 0.5
+    assert limiter.acquire("a") is None
+    limiter.set(None)
+    assert all(limiter.acquire("a") is None for _ in range(100))
+    with pytest.raises(ValueError, match="rps"):
+        limiter.set(float("nan"))
+
+
+def test_over_the_limit_is_429_with_retry_after_and_counted(
+    asm_emulator_factory: Callable[..., Any], session_for: Session
+) -> None:
+    emu = asm_emulator_factory(rate_limit=0.5)  # burst 1, then one request per 2 s
+    session = session_for(emu.endpoint)
+    assert _get(emu, session).status_code == 200
+    throttled = _get(emu, session)
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] in ("1", "2")
+    assert "<Code>TooManyRequests</Code>" in throttled.text
+    assert re.fullmatch(r"[0-9a-f]{32}", throttled.headers[p.HEADER_REQUEST_ID])
+    stats = emu.stats
+    assert (stats["requests"], stats["throttled"]) == (2, 1)
+    assert stats["by_operation"] == {"get_subscription": 1}  # the throttled one never executed
+    assert stats["by_status"] == {"200": 1, "429": 1}
+    admin = admin_session(emu.endpoint)
+    assert admin.post(emu.endpoint["admin_url"] + "rate-limit", json={"rps": None}).json() == {
+        "rps": None,
+        "burst": None,
+    }
+    assert all(_get(emu, session).status_code == 200 for _ in range(5))
+    got = admin.post(emu.endpoint["admin_url"] + "rate-limit", json={"rps": 3})
+    assert got.json() == {"rps": 3.0, "burst": 3.0}
+    assert admin.post(emu.endpoint["admin_url"] + "rate-limit", json={"rps": -1}).status_code == 400
+    assert admin.get(emu.endpoint["admin_url"] + "stats").json()["requests"] == 7
+    assert admin.delete(emu.endpoint["admin_url"] + "stats").json()["requests"] == 0
+    admin.close()
+
+
+def test_deployment_apps_are_not_throttled(
+    asm_emulator_factory: Callable[..., Any], session_for: Session
+) -> None:
+    emu = asm_emulator_factory(rate_limit=0.1)
+    session = session_for(emu.endpoint)
+    codes = {
+        session.get(f"https://{emu.endpoint['host']}/cloudapp/nothing/health").status_code for _ in range(5)
+    }
+    assert codes == {404}
+    assert emu.stats["requests"] == 0
+
+
+def test_stats_count_swaps_and_creates(
+    asm_emulator_factory: Callable[..., Any], session_for: Session
+) -> None:
+    emu = asm_emulator_factory()
+    ep = emu.endpoint
+    session = session_for(ep)
+    body = (
+        f'<CreateHostedService xmlns="{p.NS}"><ServiceName>statsvc</ServiceName><Label>c3RhdHM=</Label>'
+        "<Location>West US</Location></CreateHostedService>"
+    )
+    url = f"https://{ep['host']}/{ep['subscription_id']}/services/hostedservices"
+    headers = {"x-ms-version": "2014-10-01", "Content-Type": "application/xml"}
+    assert session.post(url, data=body, headers=headers).status_code == 201
+    assert session.post(url, data=body, headers=headers).status_code == 409
+    assert emu.stats["by_operation"]["create_hosted_service"] == 2  # both executed (one refused)
+
+
+def test_cli_rate_limit(asm_emulator_factory: Callable[..., Any], session_for: Session) -> None:
+    proc = asm_emulator_factory(subprocess=True, rate_limit=0.2)
+    session = session_for(proc.endpoint)
+    url = f"https://{proc.endpoint['host']}/{proc.endpoint['subscription_id']}"
+    assert [session.get(url, headers={"x-ms-version": "2014-10-01"}).status_code for _ in range(2)] == [
+        200,
+        429,
+    ]
+    admin = admin_session(proc.endpoint)
+    assert admin.get(proc.endpoint["admin_url"] + "rate-limit").json() == {"rps": 0.2, "burst": 1.0}
+    assert admin.get(proc.endpoint["admin_url"] + "stats").json()["throttled"] == 1
+    admin.close()
+
+
+def test_add_faults_takes_one_several_or_a_list(stub_emulator: Emulator) -> None:
+    one = stub_emulator.add_faults({"action": "503", "path": "/a"})
+    several = stub_emulator.add_faults({"action": "503", "path": "/b"}, {"action": "500", "path": "/c"})
+    listed = stub_emulator.add_faults([{"action": "429", "path": "/d"}, {"action": "409", "path": "/e"}])
+    assert [len(one), len(several), len(listed)] == [1, 2, 2]
+    assert [r["path"] for r in stub_emulator.faults.list()] == ["/a", "/b", "/c", "/d", "/e"]
+    with pytest.raises(ValueError, match="unknown fault action"):
+        stub_emulator.add_faults([{"action": "503"}, {"action": "explode"}])
+    assert len(stub_emulator.faults.list()) == 5  # all or nothing
+    with pytest.raises(TypeError, match="dict"):
+        stub_emulator.add_faults("503")  # type: ignore[arg-type]
