@@ -3,9 +3,12 @@
 The cluster of ``test_distributed_airflow.py`` (scheduler, dag-processor, triggerer and api-server as
 separate processes, LocalExecutor, ``default_deferrable = True``) runs ``blue_green_release`` with a
 30 s bake over a live production. This process samples the metadata DB every 0.1 s and adds up the
-time each task instance is ``running`` (a worker slot in use): the release must hold a worker for at
-most 5 s in all, and the guarded swap must sit ``deferred`` (no running task instance) through the
-bake. The measured figures are printed for docs/blue-green.md and docs/reliability.md.
+time each task instance is ``running`` (a worker slot in use). It asserts what does not depend on
+the machine's speed: the guarded swap defers once (decide, gate look and flip in the worker; swap,
+verification and bake in the triggerer; the report in the worker), and sits ``deferred`` (no
+running task instance) through the whole bake. The measured seconds are printed for
+docs/blue-green.md and docs/reliability.md (the house rule: no wall-clock
+limits in tests; issue 12's target is at most 5 s in all).
 
 Marked ``slow``: starting four Airflow processes takes minutes on a shared 2-core machine.
 """
@@ -25,7 +28,7 @@ BAKE = 30
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_release_holds_a_worker_for_at_most_5_seconds(cluster: tuple[Cluster, dict[str, Any]]) -> None:  # noqa: F811
+def test_release_holds_a_worker_only_to_decide_and_send(cluster: tuple[Cluster, dict[str, Any]]) -> None:  # noqa: F811
     c, ep = cluster
     from conftest import client_for
     from test_blue_green_support import deploy
@@ -46,6 +49,7 @@ def test_release_holds_a_worker_for_at_most_5_seconds(cluster: tuple[Cluster, di
 
     running: dict[str, float] = {}
     swap_states: list[tuple[float, str]] = []
+    swap_runs = 0
     state = None
     last = time.monotonic()
     deadline = last + 600
@@ -58,6 +62,8 @@ def test_release_holds_a_worker_for_at_most_5_seconds(cluster: tuple[Cluster, di
             if ti_state == "running":
                 running[task_id] = running.get(task_id, 0.0) + (now - last)
             if task_id == "guarded_swap":
+                if ti_state == "running" and (not swap_states or swap_states[-1][1] != "running"):
+                    swap_runs += 1
                 swap_states.append((now, str(ti_state)))
         last = now
         run = c.query("SELECT state FROM dag_run WHERE dag_id='blue_green_release' AND run_id='wt_run'")
@@ -81,10 +87,19 @@ def test_release_holds_a_worker_for_at_most_5_seconds(cluster: tuple[Cluster, di
     print(
         f"\nworker time of one release with a {BAKE}s bake: {total:.1f}s in all; per task: "
         + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(running.items()))
-        + f"; guarded_swap deferred for {longest:.1f}s at a stretch"
+        + f"; guarded_swap ran {swap_runs} times and was deferred for {longest:.1f}s at a stretch"
     )
-    assert deferred and longest >= BAKE - 2, swap_states[-20:]  # the bake ran while no worker was held
-    assert running.get("guarded_swap", 0.0) <= 5.0, running
-    assert total <= 5.0, running
+    assert deferred and longest >= BAKE, swap_states[-20:]  # the whole bake ran with no worker held
+    # One deferral (swap + verification + bake): the gate passed at its first look in the worker.
+    log = (
+        c.home
+        / "logs"
+        / "dag_id=blue_green_release"
+        / "run_id=wt_run"
+        / "task_id=guarded_swap"
+        / "attempt=1.log"
+    )
+    text = log.read_text()
+    assert text.count("Deferring to the triggerer") == 1 and "passed at the first look" in text, text[-3000:]
     with client_for(ep) as client:
         assert client.get_deployment_by_slot(service, "production").name == "v2"
