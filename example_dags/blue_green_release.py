@@ -89,6 +89,7 @@ with DAG(
         ),
         "bake_seconds": Param(60, type="integer", minimum=0, description="Watch production this long."),
         "keep_previous": Param(False, type="boolean", description="Keep the old production in staging."),
+        "require_approval": Param(False, type="boolean", description="Ask a human before the flip."),
     },
 ) as dag:
 
@@ -144,6 +145,7 @@ with DAG(
         bake_interval=max(POLL, 1.0),
         poll_interval=POLL,
         health_interval=min(POLL, 2.0),
+        require_approval="{{ params.require_approval }}",
     )
 
     @task

@@ -90,6 +90,7 @@ with DAG(
         "domain_bake_seconds": Param(
             60, type="integer", minimum=0, description="Watch each domain this long."
         ),
+        "require_approval": Param(False, type="boolean", description="Ask before each next domain."),
     },
 ) as dag:
 
@@ -130,5 +131,6 @@ with DAG(
         poll_interval=POLL,
         health_interval=min(POLL, 2.0),
         trigger_rule="none_failed",
+        require_approval="{{ params.require_approval }}",
     )
     prepare() >> certificate_given() >> upload >> upgrade

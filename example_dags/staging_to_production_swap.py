@@ -49,6 +49,7 @@ with DAG(
             description="Deployment that must be in staging (empty: whatever is there).",
         ),
         "bake_seconds": Param(30, type="integer", minimum=0, description="Watch production this long."),
+        "require_approval": Param(False, type="boolean", description="Ask a human before the flip."),
     },
 ) as dag:
     AsmGuardedSwapOperator(
@@ -63,4 +64,5 @@ with DAG(
         bake_interval=max(POLL, 1.0),
         poll_interval=POLL,
         health_interval=min(POLL, 2.0),
+        require_approval="{{ params.require_approval }}",
     )

@@ -47,6 +47,9 @@ class Next:
     #: Check the steps once in the worker first (no waiting: one read, one health GET); defer only
     #: when that single look does not already pass. For gates that usually pass at once.
     look_first: bool = False
+    #: Ask a human first (Airflow's ApprovalOperator): ``{"subject": ..., "body": ...}``; the next
+    #: phase receives ``{"status": "success" | "failed", "approved": bool, "by": ..., "timed_out": ...}``.
+    approval: dict[str, str] | None = None
 
 
 @dataclass
@@ -165,7 +168,11 @@ class AsmReleaseOperator(AsmBaseOperator):
                 phase, event = step.phase, None
                 self.state["phase"] = phase
                 self.state["pending"] = step.steps
+                if step.approval is not None:
+                    self.state["approval"] = step.approval
                 self.save()
+                if step.approval is not None:
+                    self._ask(step.approval)
                 if step.steps and step.look_first and self.deferrable:
                     event = self._look(phase, step.steps)
                 if step.steps and event is None:
@@ -175,6 +182,50 @@ class AsmReleaseOperator(AsmBaseOperator):
                     self.state["pending"] = []
         except ReleaseStopped as stopped:
             return self._end(stopped.done)
+
+    # --- the manual promotion gate (operators/_approval.py) ----------------------------------------
+    approval_timeout: float | None = None
+
+    def _ask(self, approval: dict[str, str]) -> None:
+        """Park the task until a human answers (raises Airflow's TaskAwaitingInput, or defers)."""
+        from airflow_sm_provider.operators._approval import approval_operator
+
+        self.recorder.event(
+            self.default_lane, "approval", "info", f"waiting for approval: {approval['subject']}"
+        )
+        self.save()
+        self.log.info("Asking for approval: %s", approval["subject"])
+        gate = approval_operator(self.task_id, approval["subject"], approval["body"], self.approval_timeout)
+        gate.execute(self.context)
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the human answered (Airflow's HITL machinery calls this method)."""
+        from airflow_sm_provider.operators._approval import APPROVE, approval_operator
+
+        self._open(context)
+        phase, approval = self.state.get("phase"), self.state.get("approval") or {}
+        if not phase or not approval:
+            raise RuntimeError(f"{self.operation_name}: an approval answer arrived but none was asked for")
+        gate = approval_operator(self.task_id, approval["subject"], approval["body"], self.approval_timeout)
+        answer = gate.execute_complete(context, dict(event or {}))
+        chosen = list(answer.get("chosen_options") or [])
+        user = answer.get("responded_by_user") or {}
+        timed_out = bool((event or {}).get("timedout"))
+        approved = chosen == [APPROVE] and not timed_out
+        who = "nobody (timed out)" if timed_out else (user.get("name") or user.get("id") or "someone")
+        detail = f"{'approved' if approved else 'rejected'} by {who}"
+        self.recorder.event(self.default_lane, "approval", "ok" if approved else "failed", detail)
+        self.report["approval"] = {"approved": approved, "by": who, "timed_out": timed_out, "chosen": chosen}
+        self.state.pop("approval", None)
+        verdict: dict[str, Any] = {
+            "status": "success" if approved else "failed",
+            "approved": approved,
+            "by": who,
+            "timed_out": timed_out,
+            "message": detail,
+            "steps": [],
+        }
+        return self._drive(phase, verdict, [])
 
     def _look(self, phase: str, steps: list[dict[str, Any]]) -> dict[str, Any] | None:
         """One look at ``steps`` without waiting; their event when all pass, else None (then wait)."""

@@ -78,6 +78,13 @@ def slot_summary(dep: Any | None) -> dict[str, Any] | None:
     }
 
 
+def _truthy(value: Any) -> bool:
+    """A rendered flag ("True", "false", True): Jinja renders params to strings."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
 def _name(dep: Any | None) -> str | None:
     return None if dep is None else dep.name
 
@@ -111,6 +118,10 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
     :param swap_timeout: seconds to wait for each Swap Deployment operation.
     :param rollback_on_failure: swap back automatically when the after-swap checks fail.
     :param deferrable: run every wait in the triggerer (default from ``[operators] default_deferrable``).
+    :param require_approval: after the gates pass, ask a human (Airflow's ``ApprovalOperator``, shown
+        in "Required Actions") before the flip; its body shows the staging URL, the gate results and
+        what changed in the ``.cscfg``. Reject or a timeout leaves production untouched (``refused``).
+    :param approval_timeout: seconds to wait for the answer; then "Reject" is taken. None: no limit.
     """
 
     template_fields: Sequence[str] = (
@@ -124,6 +135,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         "expected_status",
         "bake_seconds",
         "rollback",
+        "require_approval",
     )
     operation_name = "guarded swap"
     strategy = "vip_swap"
@@ -151,9 +163,13 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         lock_wait_timeout: float = 300.0,
         swap_timeout: float = 900.0,
         rollback_on_failure: bool = True,
+        require_approval: bool | str = False,
+        approval_timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.require_approval = require_approval
+        self.approval_timeout = approval_timeout
         self.service_name = service_name
         self.expected_new_deployment = expected_new_deployment
         self.rollback = rollback
@@ -209,10 +225,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
 
     @property
     def rollback_mode(self) -> bool:
-        value = self.rollback
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
+        return _truthy(self.rollback)
 
     def new_report(self) -> dict[str, Any]:
         return {
@@ -401,7 +414,43 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
                 f"staging deployment {self.state['gate']['staging']} is not healthy; production unchanged"
             )
         self.check("staging_health", True, health["message"], at=health["at"], target=health.get("target"))
+        if _truthy(self.require_approval):
+            return Next("approved", approval=self._approval_request())
         return Next("flip")
+
+    def _approval_request(self) -> dict[str, str]:
+        """Subject and body of the promotion gate: staging URL, gate results, .cscfg changes."""
+        from airflow_sm_provider.operators._approval import cscfg_changes, gate_lines
+
+        prod, stag = self._slots()
+        changes = cscfg_changes(getattr(prod, "configuration", ""), getattr(stag, "configuration", ""))
+        new, old = _name(stag), _name(prod)
+        body = "\n".join(
+            [
+                f"**Promote {new} to production of {self.service_name}?**",
+                f"Production now: {old or '(empty)'}.",
+                "",
+                f"Staging URL: {getattr(stag, 'url', '')}",
+                "",
+                "Gate results:",
+                *[f"- {line}" for line in gate_lines(self.report["checks"])],
+                "",
+                "Changes in the .cscfg (production -> staging):",
+                *([f"- {line}" for line in changes] or ["- (none)"]),
+                "",
+                "Reject (or no answer in time) leaves production untouched.",
+            ]
+        )
+        return {"subject": f"Swap {new} into production of {self.service_name}?", "body": body}
+
+    def phase_approved(self, event: dict[str, Any]) -> Next | Done:
+        """The human answered: flip (the slots are re-checked first), or refuse."""
+        if event.get("approved"):
+            self.check("approval", True, event.get("message", "approved"))
+            return Next("flip")
+        self.check("approval", False, event.get("message", "rejected"))
+        why = "no answer in time" if event.get("timed_out") else event.get("message", "rejected")
+        return self.refuse(f"promotion not approved ({why}); production untouched")
 
     def phase_flip(self, event: Any) -> Next | Done:
         """Re-check the slots and send the one swap -- unless a resumed try finds it already sent."""

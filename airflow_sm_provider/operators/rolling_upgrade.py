@@ -57,6 +57,10 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
     :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
         the domain just walked); ``health_headers``, ``expected_status``, ``health_body_contains``,
         ``health_retries``, ``health_timeout``, ``health_interval`` as for the guarded swap.
+    :param require_approval: before walking each domain after the first, ask a human (Airflow's
+        ``ApprovalOperator``); the body shows the domains so far and what changes in the ``.cscfg``.
+        Reject or a timeout rolls the upgrade back (production returns to the previous build).
+    :param approval_timeout: seconds to wait for the answer; then "Reject" is taken. None: no limit.
     """
 
     template_fields: Sequence[str] = (
@@ -73,6 +77,7 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
         "health_headers",
         "expected_status",
         "health_body_contains",
+        "require_approval",
     )
     operation_name = "guarded rolling upgrade"
     strategy = "rolling_upgrade"
@@ -102,9 +107,13 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
         health_retries: int = 3,
         health_timeout: float = 5.0,
         health_interval: float = 2.0,
+        require_approval: bool | str = False,
+        approval_timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.require_approval = require_approval
+        self.approval_timeout = approval_timeout
         self.service_name = service_name
         self.deployment_slot = deployment_slot
         self.package_url = package_url
@@ -463,13 +472,58 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
                 f"{self.deployment_label} is live",
             )
         self.state["domain"] = domain + 1
+        if str(self.require_approval).strip().lower() in ("1", "true", "yes", "on"):
+            return Next("approved", approval=self._approval_request(domain + 1))
         return Next("walk")
+
+    def _approval_request(self, domain: int) -> dict[str, str]:
+        dep = self._deployment()
+        changes = list(self.state.get("cscfg_changes") or [])
+        done = [
+            f"- domain {d['domain']}: {'healthy' if d['ok'] else 'FAILED'} ({d['detail']})"
+            for d in self.report["domains"]
+        ]
+        body = "\n".join(
+            [
+                f"**Walk upgrade domain {domain} of {self.state['deployment_name']} ({self.service_name})?**",
+                "",
+                f"Deployment URL: {getattr(dep, 'url', '')}",
+                "",
+                "Upgrade domains so far:",
+                *done,
+                "",
+                "Changes in the .cscfg (previous -> new):",
+                *([f"- {line}" for line in changes] or ["- (none)"]),
+                "",
+                "Reject (or no answer in time) rolls the upgrade back to the previous build.",
+            ]
+        )
+        return {"subject": f"Continue the upgrade of {self.service_name} with domain {domain}?", "body": body}
+
+    def phase_approved(self, event: dict[str, Any]) -> Next | Done:
+        domain = int(self.state.get("domain", 0))
+        lane = self._lane(domain)
+        if event.get("approved"):
+            self.check(
+                f"domain_{domain}_approval",
+                True,
+                event.get("message", "approved"),
+                lane=lane,
+                step="approval",
+            )
+            return Next("walk")
+        self.check(
+            f"domain_{domain}_approval", False, event.get("message", "rejected"), lane=lane, step="approval"
+        )
+        self.state["failed_domain"] = domain
+        self.state["rejected"] = True
+        return Next("rollback")
 
     def phase_rollback(self, event: Any) -> Next | Done:
         """A domain failed: roll the upgrade back (Auto) once, then wait for the deployment to recover."""
         domain = self.state.get("failed_domain")
         name = self.state["deployment_name"]
-        if not self.rollback_on_failure:
+        if not self.rollback_on_failure and not self.state.get("rejected"):
             return self.end("failed", f"upgrade domain {domain} failed; rollback_on_failure is off")
         rid = self.state.get("rollback_request_id")
         if rid is None:
