@@ -1,10 +1,13 @@
-"""``make demo``: three scheduled-style releases against a local ASM emulator, in about a minute.
+"""``make demo``: blue-green releases, then rolling upgrades, against a local ASM emulator.
 
 What it shows (the README's promise): the ``blue_green_release`` example DAG ships v1 into an empty
 production slot (a move), replaces it with v2 (a swap, v1 retired), then refuses a broken v3 whose
 staging health check fails (production untouched), and finally swaps back on its own when a v3b that
-looked fine in staging fails in production. It prints a timeline and the final slots, and exits
-non-zero if anything is not as expected (v2 must be serving production at the end).
+looked fine in staging fails in production. Then the ``rolling_upgrade`` example DAG uploads a
+service certificate (only if missing) and upgrades a two-role service with three upgrade domains in
+place, domain by domain (r2: every domain healthy), and finally rolls an upgrade back on its own when
+its second upgrade domain turns unhealthy (r3). Each release prints its text timeline (the report's
+events); the demo prints the final state and exits non-zero if anything is not as expected.
 
 Why this shape: Airflow reads its configuration on first import, so the environment (a temp
 ``AIRFLOW_HOME``, the DAGs folder, the connection ``AIRFLOW_CONN_ASM_DEFAULT``) is set before
@@ -33,6 +36,12 @@ from pathlib import Path
 from typing import Any
 
 SERVICE = "bluegreen-demo"
+ROLLING_SERVICE = "rolling-demo"
+#: (label, .cscfg file, expected DAG run state, expected upgrade outcome, what it demonstrates)
+UPGRADES = [
+    ("r2", "r2.cscfg", "success", "upgraded", "rolling upgrade: certificate uploaded, 3 domains walked"),
+    ("r3", "r2-bad-domain-1.cscfg", "failed", "rolled_back", "second upgrade domain unhealthy: rolled back"),
+]
 PACKAGE = "https://demostore.blob.core.windows.net/packages/app-{v}.cspkg"
 EXAMPLE_DAGS = Path(__file__).resolve().parent.parent / "example_dags"
 SPEED = "50"
@@ -124,8 +133,52 @@ def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
             "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
+            "ASM_EXAMPLE_POLL_INTERVAL": "0.3",
+            "ASM_EXAMPLE_CERT_DIR": str(home.parent / "certs"),
+            "AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD": CERT_PASSWORD,
         }
     )
+    write_service_certificate(home.parent / "certs" / "service.pfx")
+
+
+#: The demo's throwaway service certificate password (the file is deleted with the temp dir).
+CERT_PASSWORD = "demo-" + os.urandom(6).hex()
+
+
+def write_service_certificate(path: Path) -> None:
+    """A throwaway self-signed .pfx for the rolling-upgrade service's HTTPS endpoint."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{ROLLING_SERVICE}.cloudapp.net")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    encryption = serialization.BestAvailableEncryption(CERT_PASSWORD.encode())
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"demo", key, cert, None, encryption))
+    path.chmod(0o600)
+
+
+def timeline_lines(report: dict[str, Any] | None) -> str:
+    """The report's events as text (``release_report.format_timeline``, shared with the UI)."""
+    from airflow_sm_provider.release_report import format_timeline
+
+    return format_timeline(report) if report else "(no release report)"
 
 
 @contextlib.contextmanager
@@ -156,12 +209,7 @@ def quietly(log_file: Path, timeline: Timeline) -> Iterator[None]:
 
 
 def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any] | None, str]:
-    """One ``dag.test()`` run; returns (run state, swap report or None, per-task summary)."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select as sa_select
-
+    """One ``blue_green_release`` run; returns (run state, release report or None, per-task summary)."""
     conf = {
         "service_name": SERVICE,
         "package_url": PACKAGE.format(v=version),
@@ -171,6 +219,16 @@ def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any]
         "keep_previous": False,
         "poll_interval": 0.3,  # the emulator runs x50: check often
     }
+    return run_dag(dag, conf, "guarded_swap")
+
+
+def run_dag(dag: Any, conf: dict[str, Any], task_id: str) -> tuple[str, dict[str, Any] | None, str]:
+    """One ``dag.test()`` run; returns (run state, ``task_id``'s release report or None, task summary)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select as sa_select
+
     dr = dag.test(run_conf=conf)
     with create_session() as session:
         tis = session.scalars(
@@ -180,8 +238,8 @@ def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any]
             sa_select(XComModel).where(
                 XComModel.dag_id == dr.dag_id,
                 XComModel.run_id == dr.run_id,
-                XComModel.task_id == "guarded_swap",
-                XComModel.key == "swap_report",
+                XComModel.task_id == task_id,
+                XComModel.key == "release_report",
             )
         ).first()
         report = XComModel.deserialize_value(row) if row is not None else None
@@ -275,12 +333,14 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
                 f"release {version}: DAG run {run_state} (expected {expected})", f"tasks:\n           {tasks}"
             )
             timeline.step(f"release {version}: report", report_lines(report))
+            timeline.say(timeline_lines(report))
             if run_state != expected:
                 problems.append(f"release {version}: DAG run {run_state}, expected {expected}")
             got = report.get("swap_outcome") if report else None
             if got != outcome:
                 problems.append(f"release {version}: guarded swap outcome {got}, expected {outcome}")
         state = final_state(endpoint)
+        problems += rolling_upgrades(bag.dags["rolling_upgrade"], endpoint, timeline)
     finally:
         stop_emulator(proc)
     prod, stag, health = state["production"], state["staging"], state["health"]
@@ -299,6 +359,65 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     if not problems:
         say("  v3 refused (staging unhealthy, never reached production)")
         say("  v3b swapped back automatically (unhealthy in production; v2 restored)")
+    return problems
+
+
+def rolling_upgrades(dag: Any, endpoint: dict[str, Any], timeline: Timeline) -> list[str]:
+    """The ``rolling_upgrade`` example DAG twice over a live r1: r2 (healthy), r3 (rolled back)."""
+    from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
+
+    problems: list[str] = []
+    with ServiceManagementClient(
+        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
+    ) as client:
+        client.create_hosted_service(
+            ROLLING_SERVICE, ROLLING_SERVICE, "rolling demo", location="West Europe"
+        ).wait(timeout=60, poll_interval=0.2)
+        config = (EXAMPLE_DAGS / "config" / "r1.cscfg").read_text()
+        client.create_deployment(
+            ROLLING_SERVICE, "production", "live", PACKAGE.format(v="r1"), "r1", config, start_deployment=True
+        ).wait(timeout=60, poll_interval=0.2)
+        ready = run_sync(
+            Probe(
+                "r1 ready",
+                deployment_ready_condition,
+                lambda: client.get_deployment_by_name(ROLLING_SERVICE, "live"),
+            ),
+            deadline=time.time() + 60,
+            schedule=Schedule(0.3),
+        )
+        timeline.step(f"cloud service {ROLLING_SERVICE}: r1 live in production ({ready.message})")
+        for label, cscfg, expected, outcome, why in UPGRADES:
+            timeline.step(f"upgrade {label}: {why}")
+            conf = {
+                "service_name": ROLLING_SERVICE,
+                "package_url": PACKAGE.format(v=label),
+                "cscfg": cscfg,
+                "label": label,
+                "certificate": "service.pfx",
+                "domain_bake_seconds": 1,
+            }
+            run_state, report, tasks = run_dag(dag, conf, "rolling_upgrade")
+            timeline.step(
+                f"upgrade {label}: DAG run {run_state} (expected {expected})", f"tasks:\n           {tasks}"
+            )
+            timeline.say(timeline_lines(report))
+            if run_state != expected:
+                problems.append(f"upgrade {label}: DAG run {run_state}, expected {expected}")
+            got = report.get("upgrade_outcome") if report else None
+            if got != outcome:
+                problems.append(f"upgrade {label}: rolling upgrade outcome {got}, expected {outcome}")
+        live = client.get_deployment_by_slot(ROLLING_SERVICE, "production")
+        certificates = client.list_service_certificates(ROLLING_SERVICE)
+    timeline.say(f"\nFinal state of cloud service {ROLLING_SERVICE}")
+    timeline.say(
+        f"  production: {live.name} label {live.label} ({live.status}); certificates: {len(certificates)}"
+    )
+    if live.label != "r2":
+        problems.append(f"{ROLLING_SERVICE} runs {live.label}, expected r2 after the rollback of r3")
+    if len(certificates) != 1:
+        problems.append(f"{ROLLING_SERVICE} holds {len(certificates)} service certificates, expected 1")
     return problems
 
 
@@ -335,7 +454,10 @@ def _run(work: Path, timeline: Timeline) -> int:
     if problems:
         print("\nDEMO FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
-    print("\nDEMO OK: v2 in production, v3 refused, v3b swapped back automatically.")
+    print(
+        "\nDEMO OK: v2 in production, v3 refused, v3b swapped back automatically; "
+        "rolling upgrade r2 live, r3 rolled back after its second upgrade domain failed."
+    )
     return 0
 
 

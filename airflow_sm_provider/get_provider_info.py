@@ -32,6 +32,10 @@ OPERATOR_MODULES = (
     "virtual_machine",
     "blue_green",
     "swap",
+    "upgrade",
+    "rolling_upgrade",
+    "role_instances",
+    "certificates",
 )
 
 _SECRET = {"type": ["string", "null"], "format": "password"}
@@ -160,6 +164,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_sm_provider.triggers.base",
                     "airflow_sm_provider.triggers.operation",
                     "airflow_sm_provider.triggers.deployment",
+                    "airflow_sm_provider.triggers.release",
                 ],
             }
         ],

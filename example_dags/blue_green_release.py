@@ -98,6 +98,7 @@ with DAG(
         "keep_previous": Param(False, type="boolean", description="Keep the old production in staging."),
         "asm_conn_id": Param("asm_default", type="string", minLength=1, description="The ASM connection."),
         "poll_interval": Param(15, type="number", exclusiveMinimum=0, description="Seconds between checks."),
+        "require_approval": Param(False, type="boolean", description="Ask a human before the flip."),
     },
 ) as dag:
 
@@ -164,6 +165,8 @@ with DAG(
         expected_new_deployment=prepared["deployment_name"],
         bake_seconds="{{ params.bake_seconds }}",
         asm_conn_id=conn,
+        poll_interval=poll,
+        require_approval="{{ params.require_approval }}",
     )
 
     @task

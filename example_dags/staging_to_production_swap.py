@@ -53,6 +53,7 @@ with DAG(
         ),
         "bake_seconds": Param(30, type="integer", minimum=0, description="Watch production this long."),
         "asm_conn_id": Param("asm_default", type="string", minLength=1, description="The ASM connection."),
+        "require_approval": Param(False, type="boolean", description="Ask a human before the flip."),
     },
 ) as dag:
     AsmGuardedSwapOperator(
@@ -64,4 +65,5 @@ with DAG(
         expected_new_deployment="{{ params.expected_deployment }}",
         rollback="{{ params.rollback }}",
         bake_seconds="{{ params.bake_seconds }}",
+        require_approval="{{ params.require_approval }}",
     )

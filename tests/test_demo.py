@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-def test_make_demo_puts_v2_in_production_and_refuses_v3(tmp_path: Path) -> None:
+def test_make_demo_releases_refuses_rolls_back_and_upgrades(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ASM_"))}
     env["TMPDIR"] = str(tmp_path)  # the demo's temp dirs land here, so we can see they are gone
     proc = subprocess.run(
@@ -33,6 +33,11 @@ def test_make_demo_puts_v2_in_production_and_refuses_v3(tmp_path: Path) -> None:
     assert "guarded swap: refused" in out
     assert "guarded swap: rolled_back" in out
     assert "production health: healthy" in out
+    assert "upgrade r2: DAG run success (expected success)" in out
+    assert "upgrade r3: DAG run failed (expected failed)" in out
+    assert "rolling_upgrade of rolling-demo: rolled_back" in out  # the text timeline of r3
+    assert "domain 1" in out and "label r2" in out
+    assert "vip_swap of bluegreen-demo: released" in out
     assert "DEMO OK" in out
     assert "PRIVATE KEY" not in out + proc.stderr
     assert list(tmp_path.iterdir()) == [], "the demo left files behind"

@@ -28,6 +28,7 @@ import enum
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 from airflow_sm_provider import protocol
@@ -61,6 +62,7 @@ __all__ = [
     "run_sync",
     "slot_holds_condition",
     "storage_created_condition",
+    "upgrade_domain_ready_condition",
 ]
 
 T = TypeVar("T")
@@ -194,12 +196,13 @@ class Schedule:
     ``first * factor``, ... capped at ``interval``; a Retry-After hint may stretch one sleep.
 
     :param interval: the steady-state seconds between checks (the operator's ``poll_interval``).
-    :param first: the first sleep; most ASM operations (a swap: ~0.2 s) end within seconds.
+    :param first: the first sleep; most ASM operations (a swap: ~0.2 s) end within seconds, so the
+        first re-check comes a quarter second after the request, the next after 0.5 s, 1 s, ...
     :param factor: growth per check.
     """
 
     interval: float
-    first: float = 1.0
+    first: float = 0.25
     factor: float = 2.0
 
     def __post_init__(self) -> None:
@@ -662,6 +665,41 @@ def health_condition(
     return condition
 
 
+def upgrade_domain_ready_condition(domain: int) -> Callable[[Any], PollResult]:
+    """Upgrade domain ``domain`` walked and ready: its instances all ``ReadyRole``, nothing locked.
+
+    The same readiness rule as :func:`readiness`, applied to that domain's instances only (the other
+    domains keep serving and may still run the old build).
+    """
+
+    def condition(dep: Any) -> PollResult:
+        if dep is None:
+            return PollResult.failed("the deployment is gone", "slot_empty")
+        mine = [
+            i
+            for i in (getattr(dep, "role_instance_list", None) or [])
+            if getattr(i, "instance_upgrade_domain", 0) == domain
+        ]
+        view = SimpleNamespace(
+            name=f"{getattr(dep, 'name', '?')} upgrade domain {domain}",
+            status=getattr(dep, "status", ""),
+            locked=getattr(dep, "locked", False),
+            deployment_slot=getattr(dep, "deployment_slot", ""),
+            role_instance_list=mine,
+        )
+        if not mine:
+            return PollResult.failed(f"{view.name} has no role instances", "no_instances")
+        verdict, reason, detail = readiness(view)
+        seen = {**_seen(view), "upgrade_domain": domain}
+        if verdict is Readiness.READY:
+            return PollResult.success(detail, **seen)
+        if verdict is Readiness.HOPELESS:
+            return PollResult.failed(f"{detail}: it cannot become ready without intervention", reason, **seen)
+        return PollResult.waiting(detail, **seen)
+
+    return condition
+
+
 #: Storage account statuses that move by themselves towards ``Created``.
 STORAGE_WAIT_STATUSES: Final = frozenset({"Creating", "ResolvingDns", "Changing"})
 
@@ -687,12 +725,21 @@ CONDITIONS: Final[dict[str, Callable[[Any], PollResult]]] = {
 }
 
 
-def deployment_condition(name: str, expected: str | None = None) -> Callable[[Any], PollResult]:
-    """The named condition (``ready`` | ``settled``), optionally requiring the slot to hold ``expected``."""
-    try:
-        base = CONDITIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown deployment condition {name!r}; use one of {sorted(CONDITIONS)}") from None
+def deployment_condition(
+    name: str, expected: str | None = None, upgrade_domain: int | None = None
+) -> Callable[[Any], PollResult]:
+    """The named condition (``ready`` | ``settled`` | ``domain_ready`` with ``upgrade_domain``),
+    optionally requiring the slot to hold ``expected``."""
+    if name == "domain_ready":
+        if upgrade_domain is None:
+            raise ValueError("the domain_ready condition needs upgrade_domain")
+        base = upgrade_domain_ready_condition(int(upgrade_domain))
+    else:
+        try:
+            base = CONDITIONS[name]
+        except KeyError:
+            names = sorted([*CONDITIONS, "domain_ready"])
+            raise ValueError(f"unknown deployment condition {name!r}; use one of {names}") from None
     return slot_holds_condition(expected, base) if expected else base
 
 

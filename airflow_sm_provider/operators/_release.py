@@ -44,6 +44,12 @@ class Next:
 
     phase: str
     steps: list[dict[str, Any]] = field(default_factory=list)
+    #: Check the steps once in the worker first (no waiting: one read, one health GET); defer only
+    #: when that single look does not already pass. For gates that usually pass at once.
+    look_first: bool = False
+    #: Ask a human first (Airflow's ApprovalOperator): ``{"subject": ..., "body": ...}``; the next
+    #: phase receives ``{"status": "success" | "failed", "approved": bool, "by": ..., "timed_out": ...}``.
+    approval: dict[str, str] | None = None
 
 
 @dataclass
@@ -162,14 +168,74 @@ class AsmReleaseOperator(AsmBaseOperator):
                 phase, event = step.phase, None
                 self.state["phase"] = phase
                 self.state["pending"] = step.steps
+                if step.approval is not None:
+                    self.state["approval"] = step.approval
                 self.save()
-                if step.steps:
+                if step.approval is not None:
+                    self._ask(step.approval)
+                if step.steps and step.look_first and self.deferrable:
+                    event = self._look(phase, step.steps)
+                if step.steps and event is None:
                     event = self._wait_steps(phase, step.steps)
                     if event is None:
                         event = steps_event(step.steps, run_steps_sync(step.steps, self.io), {"phase": phase})
                     self.state["pending"] = []
         except ReleaseStopped as stopped:
             return self._end(stopped.done)
+
+    # --- the manual promotion gate (operators/_approval.py) ----------------------------------------
+    approval_timeout: float | None = None
+
+    def _ask(self, approval: dict[str, str]) -> None:
+        """Park the task until a human answers (raises Airflow's TaskAwaitingInput, or defers)."""
+        from airflow_sm_provider.operators._approval import approval_operator
+
+        self.recorder.event(
+            self.default_lane, "approval", "info", f"waiting for approval: {approval['subject']}"
+        )
+        self.save()
+        self.log.info("Asking for approval: %s", approval["subject"])
+        gate = approval_operator(self.task_id, approval["subject"], approval["body"], self.approval_timeout)
+        gate.execute(self.context)
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the human answered (Airflow's HITL machinery calls this method)."""
+        from airflow_sm_provider.operators._approval import APPROVE, approval_operator
+
+        self._open(context)
+        phase, approval = self.state.get("phase"), self.state.get("approval") or {}
+        if not phase or not approval:
+            raise RuntimeError(f"{self.operation_name}: an approval answer arrived but none was asked for")
+        gate = approval_operator(self.task_id, approval["subject"], approval["body"], self.approval_timeout)
+        answer = gate.execute_complete(context, dict(event or {}))
+        chosen = list(answer.get("chosen_options") or [])
+        user = answer.get("responded_by_user") or {}
+        timed_out = bool((event or {}).get("timedout"))
+        approved = chosen == [APPROVE] and not timed_out
+        who = "nobody (timed out)" if timed_out else (user.get("name") or user.get("id") or "someone")
+        detail = f"{'approved' if approved else 'rejected'} by {who}"
+        self.recorder.event(self.default_lane, "approval", "ok" if approved else "failed", detail)
+        self.report["approval"] = {"approved": approved, "by": who, "timed_out": timed_out, "chosen": chosen}
+        self.state.pop("approval", None)
+        verdict: dict[str, Any] = {
+            "status": "success" if approved else "failed",
+            "approved": approved,
+            "by": who,
+            "timed_out": timed_out,
+            "message": detail,
+            "steps": [],
+        }
+        return self._drive(phase, verdict, [])
+
+    def _look(self, phase: str, steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """One look at ``steps`` without waiting; their event when all pass, else None (then wait)."""
+        from airflow_sm_provider.triggers.release import run_steps_sync, single_look, steps_event
+
+        event = steps_event(steps, run_steps_sync(single_look(steps), self.io), {"phase": phase})
+        if event["status"] == "success":
+            self.log.info("The gate passed at the first look; no wait needed.")
+            return event
+        return None
 
     def _wait_steps(self, phase: str, steps: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Defer the steps (never returns) or return None to run them here."""
@@ -223,6 +289,37 @@ class AsmReleaseOperator(AsmBaseOperator):
         return f"{self.service_name}: {self.report.get('outcome')} -- {self.report.get('message')}"
 
     # --- helpers for phases --------------------------------------------------------------------------
+    #: Where each check sits on the timeline: name -> (lane, step); the rest go to ``default_lane``.
+    timeline: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def check(
+        self,
+        name: str,
+        ok: bool,
+        detail: str,
+        *,
+        at: str | None = None,
+        lane: str | None = None,
+        step: str | None = None,
+        **extra: Any,
+    ) -> bool:
+        """One gate in the report's ``checks`` (today's shape) and on its timeline (``events``)."""
+        from airflow_sm_provider.release_report import utcnow_iso
+
+        entry: dict[str, Any] = {"name": name, "ok": ok, "detail": detail, "at": at or utcnow_iso()}
+        entry.update({k: v for k, v in extra.items() if v is not None})
+        self.report.setdefault("checks", []).append(entry)
+        where = self.timeline.get(name, (self.default_lane, name))
+        event = self.recorder.event(
+            lane or where[0], step or where[1], "ok" if ok else "failed", f"{name}: {detail}"
+        )
+        if at:
+            event["at"] = at
+        (self.log.info if ok else self.log.warning)(
+            "Gate %s: %s -- %s", name, "ok" if ok else "FAILED", detail
+        )
+        return ok
+
     def stop(self, outcome: str, message: str, *, final: bool = False) -> ReleaseStopped:
         return ReleaseStopped(Done(outcome, message, final))
 

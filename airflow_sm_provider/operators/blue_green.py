@@ -78,6 +78,13 @@ def slot_summary(dep: Any | None) -> dict[str, Any] | None:
     }
 
 
+def _truthy(value: Any) -> bool:
+    """A rendered flag ("True", "false", True): Jinja renders params to strings."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
 def _name(dep: Any | None) -> str | None:
     return None if dep is None else dep.name
 
@@ -111,6 +118,10 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
     :param swap_timeout: seconds to wait for each Swap Deployment operation.
     :param rollback_on_failure: swap back automatically when the after-swap checks fail.
     :param deferrable: run every wait in the triggerer (default from ``[operators] default_deferrable``).
+    :param require_approval: after the gates pass, ask a human (Airflow's ``ApprovalOperator``, shown
+        in "Required Actions") before the flip; its body shows the staging URL, the gate results and
+        what changed in the ``.cscfg``. Reject or a timeout leaves production untouched (``refused``).
+    :param approval_timeout: seconds to wait for the answer; then "Reject" is taken. None: no limit.
     """
 
     template_fields: Sequence[str] = (
@@ -124,12 +135,14 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         "expected_status",
         "bake_seconds",
         "rollback",
+        "require_approval",
     )
     operation_name = "guarded swap"
     strategy = "vip_swap"
     memo_key = "asm_guarded_swap_v2"
     extra_xcom_keys = ("swap_report",)
     default_poll_interval = 5.0
+    timeline = TIMELINE
 
     def __init__(
         self,
@@ -150,9 +163,13 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         lock_wait_timeout: float = 300.0,
         swap_timeout: float = 900.0,
         rollback_on_failure: bool = True,
+        require_approval: bool | str = False,
+        approval_timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.require_approval = require_approval
+        self.approval_timeout = approval_timeout
         self.service_name = service_name
         self.expected_new_deployment = expected_new_deployment
         self.rollback = rollback
@@ -208,10 +225,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
 
     @property
     def rollback_mode(self) -> bool:
-        value = self.rollback
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
+        return _truthy(self.rollback)
 
     def new_report(self) -> dict[str, Any]:
         return {
@@ -234,22 +248,6 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         }
 
     # --- report helpers ---------------------------------------------------------------------------
-    def check(self, name: str, ok: bool, detail: str, *, at: str | None = None, **extra: Any) -> bool:
-        """One gate in ``checks`` (today's shape) and on the timeline (``events``)."""
-        from airflow_sm_provider.release_report import utcnow_iso
-
-        entry: dict[str, Any] = {"name": name, "ok": ok, "detail": detail, "at": at or utcnow_iso()}
-        entry.update({k: v for k, v in extra.items() if v is not None})
-        self.report["checks"].append(entry)
-        lane, step = TIMELINE.get(name, ("production", "sample" if name.startswith("bake_health_") else name))
-        event = self.recorder.event(lane, step, "ok" if ok else "failed", f"{name}: {detail}")
-        if at:
-            event["at"] = at
-        (self.log.info if ok else self.log.warning)(
-            "Gate %s: %s -- %s", name, "ok" if ok else "FAILED", detail
-        )
-        return ok
-
     def _slots(self) -> tuple[Any | None, Any | None]:
         return self.io.deployment(protocol.SLOT_PRODUCTION.lower()), self.io.deployment(
             protocol.SLOT_STAGING.lower()
@@ -375,7 +373,8 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
             ],
             "deadline": self.deadline(self.lock_wait_timeout),
         }
-        return Next("gated", [lock_wait, self._health_step("staging_health", "staging", stag.name)])
+        gate = [lock_wait, self._health_step("staging_health", "staging", stag.name)]
+        return Next("gated", gate, look_first=True)
 
     def phase_gated(self, event: dict[str, Any]) -> Next | Done:
         """Judge the lock wait and the health gate; refuse, or go on to the flip."""
@@ -415,7 +414,43 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
                 f"staging deployment {self.state['gate']['staging']} is not healthy; production unchanged"
             )
         self.check("staging_health", True, health["message"], at=health["at"], target=health.get("target"))
+        if _truthy(self.require_approval):
+            return Next("approved", approval=self._approval_request())
         return Next("flip")
+
+    def _approval_request(self) -> dict[str, str]:
+        """Subject and body of the promotion gate: staging URL, gate results, .cscfg changes."""
+        from airflow_sm_provider.operators._approval import cscfg_changes, gate_lines
+
+        prod, stag = self._slots()
+        changes = cscfg_changes(getattr(prod, "configuration", ""), getattr(stag, "configuration", ""))
+        new, old = _name(stag), _name(prod)
+        body = "\n".join(
+            [
+                f"**Promote {new} to production of {self.service_name}?**",
+                f"Production now: {old or '(empty)'}.",
+                "",
+                f"Staging URL: {getattr(stag, 'url', '')}",
+                "",
+                "Gate results:",
+                *[f"- {line}" for line in gate_lines(self.report["checks"])],
+                "",
+                "Changes in the .cscfg (production -> staging):",
+                *([f"- {line}" for line in changes] or ["- (none)"]),
+                "",
+                "Reject (or no answer in time) leaves production untouched.",
+            ]
+        )
+        return {"subject": f"Swap {new} into production of {self.service_name}?", "body": body}
+
+    def phase_approved(self, event: dict[str, Any]) -> Next | Done:
+        """The human answered: flip (the slots are re-checked first), or refuse."""
+        if event.get("approved"):
+            self.check("approval", True, event.get("message", "approved"))
+            return Next("flip")
+        self.check("approval", False, event.get("message", "rejected"))
+        why = "no answer in time" if event.get("timed_out") else event.get("message", "rejected")
+        return self.refuse(f"promotion not approved ({why}); production untouched")
 
     def phase_flip(self, event: Any) -> Next | Done:
         """Re-check the slots and send the one swap -- unless a resumed try finds it already sent."""
@@ -508,7 +543,9 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
                     self.check("rollback_restored", ok, detail, at=at)
             elif name == "bake":
                 for n, sample in enumerate(step.get("samples") or [], start=1):
-                    self.check(f"bake_health_{n}", sample["ok"], sample["detail"], at=sample["at"])
+                    self.check(
+                        f"bake_health_{n}", sample["ok"], sample["detail"], at=sample["at"], step="sample"
+                    )
                 self.check("bake", ok, detail, at=at)
             else:
                 self.check(name, ok, detail, at=at, target=step.get("target"))

@@ -50,7 +50,10 @@ def judge_deployments(service_name: str, checks: list[DeploymentCheck], values: 
     results = []
     for check, value in zip(checks, values, strict=True):
         where = f"slot {check['slot']}" if check.get("slot") else f"deployment {check.get('name')}"
-        result = deployment_condition(check.get("condition", "ready"), check.get("expected"))(value)
+        condition = deployment_condition(
+            check.get("condition", "ready"), check.get("expected"), check.get("upgrade_domain")
+        )
+        result = condition(value)
         if value is None and not result.done:
             result = replace(result, message=f"cloud service {service_name} has no {where} yet")
         elif len(checks) > 1:

@@ -366,6 +366,19 @@ async def run_steps_async(steps: list[dict[str, Any]], io: ReleaseIO) -> list[di
         return outcomes
 
 
+def single_look(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps as one look each: deadlines already past (one check), one health attempt."""
+    looks = []
+    for step in steps:
+        look = {**step}
+        if "deadline" in look:
+            look["deadline"] = 0.0
+        if "health" in look:
+            look["health"] = {**look["health"], "retries": 1}
+        looks.append(look)
+    return looks
+
+
 def steps_event(
     steps: list[dict[str, Any]], done: list[dict[str, Any]], carry: dict[str, Any]
 ) -> dict[str, Any]:

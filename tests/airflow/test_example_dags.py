@@ -26,7 +26,7 @@ from test_blue_green_support import (
     slots,
 )
 
-DAG_IDS = {"blue_green_release", "nightly_teardown", "staging_to_production_swap"}
+DAG_IDS = {"blue_green_release", "nightly_teardown", "rolling_upgrade", "staging_to_production_swap"}
 
 
 @pytest.fixture

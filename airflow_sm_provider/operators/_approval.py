@@ -1,0 +1,75 @@
+"""The manual promotion gate of the release operators, on Airflow's own human-in-the-loop operator.
+
+A release operator asks for approval by delegating to Airflow's
+:class:`~airflow.providers.standard.operators.hitl.ApprovalOperator` for its own task instance: the
+request appears in Airflow's "Required Actions" view and HITL REST API like any approval task, the task
+waits parked (``awaiting_input``: no worker, no trigger), and Airflow's operator validates the answer.
+Keeping it inside the release task (rather than as a task of its own between two release tasks) means
+the approval sits exactly between the gate and the flip (or between two upgrade domains), nothing can
+change in between unseen (the gates are re-checked after it), and the release report records it.
+"Reject", and a timeout (whose default is "Reject"), leave production untouched.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from typing import Any
+
+__all__ = ["APPROVE", "approval_operator", "cscfg_changes", "gate_lines"]
+
+APPROVE = "Approve"
+
+
+def _settings(xml: str) -> dict[str, str]:
+    """``Role/setting -> value`` and ``Role/instances -> count`` of a ``.cscfg``."""
+    out: dict[str, str] = {}
+    try:
+        root = ET.fromstring(xml)  # noqa: S314 -- our own deployment's configuration, from ASM
+    except ET.ParseError:
+        return out
+    for role in root.iter():
+        if not role.tag.endswith("Role"):
+            continue
+        name = role.get("name", "?")
+        for child in role.iter():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "Instances":
+                out[f"{name}/instances"] = child.get("count", "")
+            elif tag == "Setting":
+                out[f"{name}/{child.get('name', '?')}"] = child.get("value", "")
+    return out
+
+
+def cscfg_changes(old_xml: str, new_xml: str) -> list[str]:
+    """What changed from one ``.cscfg`` to the other, one line per setting (values of settings whose
+    names look secret are not shown)."""
+    old, new = _settings(old_xml or ""), _settings(new_xml or "")
+    lines = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) == new.get(key):
+            continue
+        secret = any(
+            word in key.lower() for word in ("password", "secret", "key", "token", "connectionstring")
+        )
+        before = "(hidden)" if secret else old.get(key, "(none)")
+        after = "(hidden)" if secret else new.get(key, "(none)")
+        lines.append(f"{key}: {before} -> {after}")
+    return lines
+
+
+def gate_lines(checks: list[dict[str, Any]]) -> list[str]:
+    return [f"{'ok' if c['ok'] else 'FAILED'} {c['name']}: {c['detail']}" for c in checks]
+
+
+def approval_operator(task_id: str, subject: str, body: str, timeout_seconds: float | None) -> Any:
+    """Airflow's ApprovalOperator for this task instance (timeout: the default "Reject" is taken)."""
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    return ApprovalOperator(
+        task_id=task_id,
+        subject=subject,
+        body=body,
+        defaults="Reject",
+        response_timeout=timedelta(seconds=timeout_seconds) if timeout_seconds else None,
+    )

@@ -1,0 +1,573 @@
+"""Guarded rolling upgrade: Manual upgrade, then each upgrade domain walked, gated, baked; rollback.
+
+Cloud Services' second release strategy (docs/rolling-upgrade.md): instead of a VIP swap, the
+deployment is upgraded in place, one upgrade domain at a time, while the other domains keep serving.
+:class:`AsmGuardedRollingUpgradeOperator` starts a ``Manual`` upgrade, walks the domains in order
+and, after each walk, waits -- deferred -- until that domain's instances are ``ReadyRole`` (the one
+readiness rule, on that domain) and the health check passes for ``domain_bake_seconds``; when a
+domain fails it rolls the upgrade back (``Auto``: the walked domains are walked back inside the
+rollback's operation) and fails the task. The report is the swap's shape with ``"strategy":
+"rolling_upgrade"`` and one timeline lane per domain.
+
+It runs on the release life cycle (``operators/_release.py``): phases that each send at most one
+request, waits as steps in the triggerer, phase and request ids in the task state store, so a crash
+resumes without walking a domain twice or starting a second upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import (
+    check_configuration,
+    check_https_url,
+    check_name,
+    check_service_name,
+    check_slot,
+    check_text,
+    invalid,
+    is_template,
+)
+from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
+from airflow_sm_provider.operators.deployment import _read_configuration
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.operators.health import HealthCheck
+
+__all__ = ["AsmGuardedRollingUpgradeOperator"]
+
+
+class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
+    """Upgrade a deployment domain by domain behind health gates; roll back when a domain fails.
+
+    :param service_name: the cloud service.
+    :param deployment_slot: the slot of the deployment to upgrade (default ``production``).
+    :param package_url: https URL of the new ``.cspkg``.
+    :param configuration: the new ``.cscfg`` XML (or ``configuration_path``).
+    :param configuration_path: path of the new ``.cscfg``, read by the worker.
+    :param label: the deployment's new label.
+    :param role_to_upgrade: upgrade only this role.
+    :param force: proceed even when local data on the instances would be lost.
+    :param domain_bake_seconds: after a domain's instances are ReadyRole, keep checking health this long.
+    :param bake_interval: seconds between two bake samples.
+    :param domain_timeout: seconds a walk (and its instances becoming ready) may take.
+    :param rollback_on_failure: roll the upgrade back automatically when a domain fails.
+    :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
+        the domain just walked); ``health_headers``, ``expected_status``, ``health_body_contains``,
+        ``health_retries``, ``health_timeout``, ``health_interval`` as for the guarded swap.
+    :param require_approval: before walking each domain after the first, ask a human (Airflow's
+        ``ApprovalOperator``); the body shows the domains so far and what changes in the ``.cscfg``.
+        Reject or a timeout rolls the upgrade back (production returns to the previous build).
+    :param approval_timeout: seconds to wait for the answer; then "Reject" is taken. None: no limit.
+    """
+
+    template_fields: Sequence[str] = (
+        *AsmReleaseOperator.template_fields,
+        "service_name",
+        "deployment_slot",
+        "package_url",
+        "configuration",
+        "configuration_path",
+        "deployment_label",
+        "role_to_upgrade",
+        "domain_bake_seconds",
+        "health_url",
+        "health_headers",
+        "expected_status",
+        "health_body_contains",
+        "require_approval",
+    )
+    operation_name = "guarded rolling upgrade"
+    strategy = "rolling_upgrade"
+    memo_key = "asm_rolling_upgrade"
+    default_poll_interval = 5.0
+    default_lane = "deployment"
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        package_url: str,
+        deployment_label: str,
+        deployment_slot: str = "production",
+        configuration: str | None = None,
+        configuration_path: str | None = None,
+        role_to_upgrade: str | None = None,
+        force: bool = False,
+        domain_bake_seconds: float | str = 30.0,
+        bake_interval: float = 10.0,
+        domain_timeout: float = 1800.0,
+        rollback_on_failure: bool = True,
+        health_url: str | None = None,
+        health_headers: dict[str, str] | None = None,
+        expected_status: int | Sequence[int] | str = 200,
+        health_body_contains: str | None = None,
+        health_retries: int = 3,
+        health_timeout: float = 5.0,
+        health_interval: float = 2.0,
+        require_approval: bool | str = False,
+        approval_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.require_approval = require_approval
+        self.approval_timeout = approval_timeout
+        self.service_name = service_name
+        self.deployment_slot = deployment_slot
+        self.package_url = package_url
+        self.configuration = configuration
+        self.configuration_path = configuration_path
+        self.deployment_label = deployment_label
+        self.role_to_upgrade = role_to_upgrade
+        self.force = force
+        self.domain_bake_seconds = domain_bake_seconds
+        self.bake_interval = bake_interval
+        self.domain_timeout = domain_timeout
+        self.rollback_on_failure = rollback_on_failure
+        self.health_url = health_url
+        self.health_headers = health_headers or {}
+        self.expected_status = expected_status
+        self.health_body_contains = health_body_contains
+        self.health_retries = health_retries
+        self.health_timeout = health_timeout
+        self.health_interval = health_interval
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        check_service_name("service_name", self.service_name)
+        check_slot("deployment_slot", self.deployment_slot)
+        check_https_url("package_url", self.package_url)
+        check_configuration(self.configuration, self.configuration_path)
+        check_text("label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
+        check_name("role_to_upgrade", self.role_to_upgrade, required=False)
+        if not is_template(self.domain_bake_seconds):
+            try:
+                seconds = float(self.domain_bake_seconds)
+            except (TypeError, ValueError):
+                invalid(
+                    "domain_bake_seconds", f"must be a number of seconds, got {self.domain_bake_seconds!r}"
+                )
+            if seconds < 0:
+                invalid("domain_bake_seconds", f"must be >= 0, got {self.domain_bake_seconds!r}")
+        if float(self.domain_timeout) <= 0 or float(self.bake_interval) <= 0:
+            invalid("domain_timeout", "domain_timeout and bake_interval must be positive numbers of seconds")
+        if not any(is_template(v) for v in (self.health_url, self.expected_status, self.health_headers)):
+            self.health_check()
+
+    def health_check(self) -> HealthCheck:
+        from airflow_sm_provider.operators.health import HealthCheck
+
+        return HealthCheck.build(
+            url=self.health_url,
+            path=None,
+            headers=self.health_headers,
+            expected_status=self.expected_status,
+            body_contains=self.health_body_contains,
+            retries=self.health_retries,
+            timeout=self.health_timeout,
+            interval=self.health_interval,
+        )
+
+    @property
+    def slot(self) -> str:
+        return check_slot("deployment_slot", self.deployment_slot)
+
+    def new_report(self) -> dict[str, Any]:
+        return {
+            "service_name": self.service_name,
+            "deployment_slot": self.slot,
+            "deployment_name": None,
+            "outcome": "running",
+            "upgrade_outcome": "running",
+            "message": "",
+            "old_label": None,
+            "new_label": self.deployment_label,
+            "new_package_url": self.package_url,
+            "upgrade_domain_count": None,
+            "domains": [],
+            "upgrade_request_id": None,
+            "walk_request_ids": {},
+            "rollback_request_id": None,
+            "rolled_back": False,
+            "before": {},
+            "after": {},
+            "finished_at": None,
+            "checks": [],
+        }
+
+    # --- helpers --------------------------------------------------------------------------------------
+    def _deployment(self) -> Any:
+        return self.io.deployment(self.slot)
+
+    def _summary(self, dep: Any) -> dict[str, Any] | None:
+        if dep is None:
+            return None
+        by_domain: dict[str, dict[str, int]] = {}
+        for inst in dep.role_instance_list:
+            states = by_domain.setdefault(str(inst.instance_upgrade_domain), {})
+            states[inst.instance_status] = states.get(inst.instance_status, 0) + 1
+        upgrade = getattr(dep, "upgrade_status", None)
+        return {
+            "name": dep.name,
+            "status": dep.status,
+            "label": dep.label,
+            "locked": bool(dep.locked),
+            "upgrade_domain_count": dep.upgrade_domain_count,
+            "instances_by_domain": by_domain,
+            "upgrade_in_progress": upgrade is not None,
+        }
+
+    def end(self, upgrade_outcome: str, message: str, *, final: bool = True) -> Done:
+        self.state["upgrade_outcome"] = upgrade_outcome
+        outcome = {"upgraded": "released", "refused": "refused", "rolled_back": "rolled_back"}.get(
+            upgrade_outcome, "failed"
+        )
+        return Done(outcome, message, final)
+
+    def finish_report(self, done: Done) -> None:
+        from airflow_sm_provider.release_report import utcnow_iso
+
+        self.report["upgrade_outcome"] = self.state.get("upgrade_outcome", done.outcome)
+        self.report["message"] = done.message
+        self.report["finished_at"] = utcnow_iso()
+        self.report["after"] = self._summary(self._deployment()) or {}
+
+    def summarise(self) -> str:
+        r = self.report
+        where = f"{r['service_name']} ({r['deployment_slot']})"
+        return f"service {where}: {r.get('upgrade_outcome')} -- {r['message']}"
+
+    def _lane(self, domain: int | None) -> str:
+        return "deployment" if domain is None else f"domain {domain}"
+
+    def _op_step(self, name: str, request_id: str, what: str) -> dict[str, Any]:
+        return {
+            "kind": "operation",
+            "name": name,
+            "request_id": request_id,
+            "what": what,
+            "deadline": self.deadline(self.domain_timeout),
+        }
+
+    def _domain_steps(self, domain: int, request_id: str | None) -> list[dict[str, Any]]:
+        name = self.state["deployment_name"]
+        steps: list[dict[str, Any]] = []
+        if request_id:
+            steps.append(
+                self._op_step("walk", request_id, f"walk upgrade domain {domain} of {self.service_name}")
+            )
+        steps.append(
+            {
+                "kind": "deployments",
+                "name": "domain_ready",
+                "checks": [
+                    {
+                        "slot": self.slot,
+                        "condition": "domain_ready",
+                        "upgrade_domain": domain,
+                        "expected": name,
+                    }
+                ],
+                "deadline": self.deadline(self.domain_timeout),
+            }
+        )
+        health = {**self.health_check().as_dict()}
+        steps.append(
+            {
+                "kind": "health",
+                "name": "domain_health",
+                "slot": self.slot,
+                "expected": name,
+                "health": health,
+                "upgrade_domain": domain,
+            }
+        )
+        seconds = float(self.domain_bake_seconds or 0)
+        if seconds > 0:
+            steps.append(
+                {
+                    "kind": "bake",
+                    "name": "domain_bake",
+                    "slot": self.slot,
+                    "expected": name,
+                    "health": health,
+                    "seconds": seconds,
+                    "interval": float(self.bake_interval),
+                    "upgrade_domain": domain,
+                }
+            )
+        return steps
+
+    def _record(self, steps: list[dict[str, Any]], domain: int | None) -> dict[str, Any] | None:
+        """Steps -> checks on the domain's lane; the failed step, if any."""
+        lane = self._lane(domain)
+        for step in steps:
+            if step["name"] == "domain_bake":
+                for n, sample in enumerate(step.get("samples") or [], start=1):
+                    self.check(
+                        f"domain_{domain}_bake_{n}",
+                        sample["ok"],
+                        sample["detail"],
+                        at=sample["at"],
+                        lane=lane,
+                        step="sample",
+                    )
+            label = step["name"] if domain is None else f"domain_{domain}_{step['name']}"
+            self.check(
+                label,
+                step["ok"],
+                step["message"],
+                at=step["at"],
+                lane=lane,
+                step=step["name"],
+                target=step.get("target"),
+            )
+            if not step["ok"]:
+                return step
+        return None
+
+    # --- phases -------------------------------------------------------------------------------------
+    def phase_start(self, event: Any) -> Next | Done:
+        """Find the deployment, refuse an upgrade over someone else's, send Upgrade Deployment (Manual)."""
+        from airflow_sm_provider._compat import mask_secret
+
+        for value in self.health_headers.values():
+            mask_secret(value)
+        dep = self._deployment()
+        self.report["before"] = self._summary(dep) or {}
+        if dep is None:
+            self.check(
+                "deployment_present", False, f"the {self.slot} slot is empty", lane="deployment", step="gate"
+            )
+            return self.end("refused", f"nothing to upgrade: the {self.slot} slot is empty", final=False)
+        self.report.update(
+            deployment_name=dep.name, old_label=dep.label, upgrade_domain_count=dep.upgrade_domain_count
+        )
+        self.state["deployment_name"] = dep.name
+        self.state["domain_count"] = max(1, int(dep.upgrade_domain_count or 1))
+        if getattr(dep, "upgrade_status", None) is not None:
+            self.check(
+                "no_upgrade_in_progress",
+                False,
+                "another upgrade is in progress",
+                lane="deployment",
+                step="gate",
+            )
+            return self.end(
+                "refused", f"{dep.name} already has an upgrade in progress; not starting another", final=False
+            )
+        if dep.locked:
+            self.check(
+                "no_operation_in_flight",
+                False,
+                f"{dep.name} is locked by an operation in progress",
+                lane="deployment",
+                step="gate",
+            )
+            return self.end(
+                "refused", f"{dep.name} is locked by another operation; not upgrading over it", final=False
+            )
+        self.check(
+            "no_operation_in_flight",
+            True,
+            f"{dep.name} is unlocked, no upgrade in progress",
+            lane="deployment",
+            step="gate",
+        )
+        return Next("upgrade")
+
+    def phase_upgrade(self, event: Any) -> Next | Done:
+        """Send the Manual upgrade once (a resumed try finds its request id, or the upgrade running)."""
+        name = self.state["deployment_name"]
+        rid = self.state.get("upgrade_request_id")
+        if rid is None and self.state.get("upgrade_sending"):
+            dep = self._deployment()
+            if dep is not None and getattr(dep, "upgrade_status", None) is not None:
+                self.check(
+                    "upgrade_start",
+                    True,
+                    "the upgrade of an interrupted try is running",
+                    lane="deployment",
+                    step="upgrade_start",
+                )
+                return Next("walk")
+        self.state["upgrade_sending"] = True
+        self.save()
+        if rid is None:
+            handle = self.client.upgrade_deployment(
+                self.service_name,
+                name,
+                "Manual",
+                self.package_url,
+                _read_configuration(self.configuration, self.configuration_path),
+                self.deployment_label,
+                bool(self.force),
+                role_to_upgrade=self.role_to_upgrade or None,
+            )
+            rid = handle.request_id
+            self.remember_request("upgrade_request_id", rid)
+            self.report["upgrade_request_id"] = rid
+        self.state["domain"] = 0
+        return Next(
+            "upgraded", [self._op_step("upgrade_start", str(rid), f"upgrade deployment {name} (Manual)")]
+        )
+
+    def phase_upgraded(self, event: dict[str, Any]) -> Next | Done:
+        failed = self._record(self.steps_of(event), None)
+        if failed is not None or event.get("status") != "success":
+            return self.end("failed", f"the upgrade did not start: {event.get('message')}")
+        return Next("walk")
+
+    def phase_walk(self, event: Any) -> Next | Done:
+        """Walk the next domain (never twice: a resumed try uses the saved request id or the status)."""
+        domain = int(self.state.get("domain", 0))
+        walks: dict[str, str] = self.state.setdefault("walks", {})
+        rid = walks.get(str(domain))
+        if rid is None:
+            dep = self._deployment()
+            upgrade = getattr(dep, "upgrade_status", None)
+            if (upgrade is None and domain > 0) or (
+                upgrade is not None
+                and (
+                    upgrade.current_upgrade_domain > domain
+                    or (
+                        upgrade.current_upgrade_domain == domain
+                        and upgrade.current_upgrade_domain_state == "During"
+                    )
+                )
+            ):
+                self.check(
+                    f"domain_{domain}_walk",
+                    True,
+                    "walked by an interrupted try",
+                    lane=self._lane(domain),
+                    step="walk",
+                )
+                return Next("walked", self._domain_steps(domain, None))
+            self.log.info("Walking upgrade domain %s of %s", domain, self.state["deployment_name"])
+            handle = self.client.walk_upgrade_domain(self.service_name, self.state["deployment_name"], domain)
+            rid = str(handle.request_id)
+            walks[str(domain)] = rid
+            self.report["walk_request_ids"][str(domain)] = rid
+            self._in_flight = rid
+            self.save()
+        return Next("walked", self._domain_steps(domain, rid))
+
+    def phase_walked(self, event: dict[str, Any]) -> Next | Done:
+        domain = int(self.state.get("domain", 0))
+        failed = self._record(self.steps_of(event), domain)
+        ok = failed is None and event.get("status") == "success"
+        self.report["domains"].append(
+            {"domain": domain, "ok": ok, "detail": (failed or {}).get("message", "healthy")}
+        )
+        if not ok:
+            self.state["failed_domain"] = domain
+            return Next("rollback")
+        if domain + 1 >= int(self.state["domain_count"]):
+            return self.end(
+                "upgraded",
+                f"all {self.state['domain_count']} upgrade domains walked and healthy; "
+                f"{self.deployment_label} is live",
+            )
+        self.state["domain"] = domain + 1
+        if str(self.require_approval).strip().lower() in ("1", "true", "yes", "on"):
+            return Next("approved", approval=self._approval_request(domain + 1))
+        return Next("walk")
+
+    def _approval_request(self, domain: int) -> dict[str, str]:
+        dep = self._deployment()
+        changes = list(self.state.get("cscfg_changes") or [])
+        done = [
+            f"- domain {d['domain']}: {'healthy' if d['ok'] else 'FAILED'} ({d['detail']})"
+            for d in self.report["domains"]
+        ]
+        body = "\n".join(
+            [
+                f"**Walk upgrade domain {domain} of {self.state['deployment_name']} ({self.service_name})?**",
+                "",
+                f"Deployment URL: {getattr(dep, 'url', '')}",
+                "",
+                "Upgrade domains so far:",
+                *done,
+                "",
+                "Changes in the .cscfg (previous -> new):",
+                *([f"- {line}" for line in changes] or ["- (none)"]),
+                "",
+                "Reject (or no answer in time) rolls the upgrade back to the previous build.",
+            ]
+        )
+        return {"subject": f"Continue the upgrade of {self.service_name} with domain {domain}?", "body": body}
+
+    def phase_approved(self, event: dict[str, Any]) -> Next | Done:
+        domain = int(self.state.get("domain", 0))
+        lane = self._lane(domain)
+        if event.get("approved"):
+            self.check(
+                f"domain_{domain}_approval",
+                True,
+                event.get("message", "approved"),
+                lane=lane,
+                step="approval",
+            )
+            return Next("walk")
+        self.check(
+            f"domain_{domain}_approval", False, event.get("message", "rejected"), lane=lane, step="approval"
+        )
+        self.state["failed_domain"] = domain
+        self.state["rejected"] = True
+        return Next("rollback")
+
+    def phase_rollback(self, event: Any) -> Next | Done:
+        """A domain failed: roll the upgrade back (Auto) once, then wait for the deployment to recover."""
+        domain = self.state.get("failed_domain")
+        name = self.state["deployment_name"]
+        if not self.rollback_on_failure and not self.state.get("rejected"):
+            return self.end("failed", f"upgrade domain {domain} failed; rollback_on_failure is off")
+        rid = self.state.get("rollback_request_id")
+        if rid is None:
+            dep = self._deployment()
+            if dep is None or not (
+                getattr(dep, "rollback_allowed", False) or getattr(dep, "upgrade_status", None)
+            ):
+                return self.end(
+                    "failed",
+                    f"upgrade domain {domain} failed after the upgrade had completed; ASM no longer allows a "
+                    "rollback: upgrade to the previous package and configuration to restore it",
+                )
+            self.log.warning("Upgrade domain %s failed: rolling the upgrade of %s back", domain, name)
+            handle = self.client.rollback_update_or_upgrade(self.service_name, name, "Auto", bool(self.force))
+            rid = str(handle.request_id)
+            self.remember_request("rollback_request_id", rid)
+            self.report["rollback_request_id"] = rid
+        steps = [
+            self._op_step("rollback", str(rid), f"rollback upgrade of {name}"),
+            {
+                "kind": "deployments",
+                "name": "restored_ready",
+                "checks": [{"slot": self.slot, "condition": "ready", "expected": name}],
+                "deadline": self.deadline(self.domain_timeout),
+            },
+            {
+                "kind": "health",
+                "name": "restored_health",
+                "slot": self.slot,
+                "expected": name,
+                "health": self.health_check().as_dict(),
+            },
+        ]
+        return Next("rolled_back", steps)
+
+    def phase_rolled_back(self, event: dict[str, Any]) -> Done:
+        failed = self._record(self.steps_of(event), None)
+        domain = self.state.get("failed_domain")
+        if failed is not None and failed["name"] == "rollback":
+            return self.end(
+                "rollback_failed",
+                f"upgrade domain {domain} failed and the rollback failed too: {failed['message']}",
+            )
+        self.report["rolled_back"] = True
+        return self.end(
+            "rolled_back", f"upgrade domain {domain} failed its checks; the upgrade was rolled back"
+        )

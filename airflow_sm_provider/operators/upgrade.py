@@ -1,0 +1,243 @@
+"""In-place upgrades of a deployment: Upgrade Deployment, Walk Upgrade Domain, Rollback.
+
+The three calls as plain operators (one request, then wait on the operators' life cycle: deferrable,
+resumable, ``wait_for_completion``). :class:`~airflow_sm_provider.operators.rolling_upgrade.
+AsmGuardedRollingUpgradeOperator` puts them together behind gates (docs/rolling-upgrade.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider import protocol
+from airflow_sm_provider.operators._checks import (
+    check_choice,
+    check_configuration,
+    check_https_url,
+    check_name,
+    check_text,
+    invalid,
+    is_template,
+)
+from airflow_sm_provider.operators.base import AsmBaseOperator
+from airflow_sm_provider.operators.deployment import (
+    _deployment_result,
+    _DeploymentTargetMixin,
+    _read_configuration,
+)
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client import ServiceManagementClient
+
+__all__ = ["AsmRollbackUpgradeOperator", "AsmUpgradeDeploymentOperator", "AsmWalkUpgradeDomainOperator"]
+
+UPGRADE_MODES = protocol.CHANGE_CONFIGURATION_MODES  # Auto, Manual, Simultaneous
+ROLLBACK_MODES = ("Auto", "Manual")
+
+
+class _UpgradeTarget(_DeploymentTargetMixin, AsmBaseOperator):
+    """The deployment an upgrade call acts on (by name or slot), found before sending."""
+
+    template_fields: Sequence[str] = (
+        *AsmBaseOperator.template_fields,
+        "service_name",
+        "deployment_name",
+        "deployment_slot",
+    )
+    default_poll_interval = 10.0
+    default_timeout = 3600.0
+
+    def __init__(
+        self,
+        *,
+        service_name: str,
+        deployment_name: str | None = None,
+        deployment_slot: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.service_name = service_name
+        self.deployment_name = deployment_name
+        self.deployment_slot = deployment_slot
+
+    def target(self, client: ServiceManagementClient) -> Any:
+        dep = self._find(client)
+        if dep is None:
+            self.missing_error(self._describe())
+        return dep
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        dep = self._find(client)
+        upgrade = getattr(dep, "upgrade_status", None)
+        return {
+            **_deployment_result(dep, self.service_name, request_id, status),
+            "upgrade_domain_count": getattr(dep, "upgrade_domain_count", None),
+            "upgrade_in_progress": upgrade is not None,
+            "current_upgrade_domain": getattr(upgrade, "current_upgrade_domain", None),
+            "current_upgrade_domain_state": getattr(upgrade, "current_upgrade_domain_state", None),
+        }
+
+
+class AsmUpgradeDeploymentOperator(_UpgradeTarget):
+    """Start an in-place upgrade to a new package and configuration (old SDK ``upgrade_deployment``).
+
+    ``Auto`` walks every upgrade domain inside the operation; ``Manual`` ends once domain 0 waits to
+    be walked (then use ``AsmWalkUpgradeDomainOperator``, or ``AsmGuardedRollingUpgradeOperator``
+    for the whole gated walk); ``Simultaneous`` upgrades every domain at once.
+
+    :param service_name: the cloud service.
+    :param deployment_name: the deployment; or give ``deployment_slot``.
+    :param deployment_slot: "production" or "staging", resolved to the deployment in it.
+    :param package_url: https URL of the new ``.cspkg``.
+    :param configuration: the new ``.cscfg`` as XML (or ``configuration_path``).
+    :param configuration_path: path of the new ``.cscfg``, read by the worker.
+    :param label: the deployment's new label (up to 100 characters).
+    :param mode: "Auto", "Manual" or "Simultaneous".
+    :param role_to_upgrade: upgrade only this role.
+    :param force: proceed even when local data on the instances would be lost.
+    :param extended_properties: name/value pairs stored with the deployment.
+    """
+
+    template_fields: Sequence[str] = (
+        *_UpgradeTarget.template_fields,
+        "package_url",
+        "configuration",
+        "configuration_path",
+        "deployment_label",
+        "mode",
+        "role_to_upgrade",
+    )
+    operation_name = "upgrade deployment"
+
+    def __init__(
+        self,
+        *,
+        package_url: str,
+        deployment_label: str,
+        configuration: str | None = None,
+        configuration_path: str | None = None,
+        mode: str = "Auto",
+        role_to_upgrade: str | None = None,
+        force: bool = False,
+        extended_properties: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.package_url = package_url
+        self.configuration = configuration
+        self.configuration_path = configuration_path
+        self.deployment_label = deployment_label
+        self.mode = mode
+        self.role_to_upgrade = role_to_upgrade
+        self.force = force
+        self.extended_properties = extended_properties
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        self._check_target()
+        check_https_url("package_url", self.package_url)
+        check_configuration(self.configuration, self.configuration_path)
+        check_text("label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
+        check_choice("mode", self.mode, UPGRADE_MODES)
+        check_name("role_to_upgrade", self.role_to_upgrade, required=False)
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        dep = self.target(client)
+        return client.upgrade_deployment(
+            self.service_name,
+            dep.name,
+            self.mode,
+            self.package_url,
+            _read_configuration(self.configuration, self.configuration_path),
+            self.deployment_label,
+            bool(self.force),
+            role_to_upgrade=self.role_to_upgrade or None,
+            extended_properties=self.extended_properties or None,
+        )
+
+
+class AsmWalkUpgradeDomainOperator(_UpgradeTarget):
+    """Walk one upgrade domain of a Manual upgrade (old SDK ``walk_upgrade_domain``).
+
+    Idempotent: if the deployment's upgrade is already past ``upgrade_domain`` (a retry after the
+    walk succeeded), nothing is sent.
+
+    :param upgrade_domain: the domain to walk (0-based; domains are walked in order).
+    """
+
+    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "upgrade_domain")
+    operation_name = "walk upgrade domain"
+
+    def __init__(self, *, upgrade_domain: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.upgrade_domain = upgrade_domain
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        self._check_target()
+        if not is_template(self.upgrade_domain):
+            try:
+                domain = int(self.upgrade_domain)
+            except (TypeError, ValueError):
+                invalid("upgrade_domain", f"must be a whole number, got {self.upgrade_domain!r}")
+            if not 0 <= domain < 20:
+                invalid("upgrade_domain", f"must be between 0 and 19, got {self.upgrade_domain!r}")
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        dep = self.target(client)
+        upgrade = getattr(dep, "upgrade_status", None)
+        domain = int(self.upgrade_domain)
+        if upgrade is None:
+            return None  # no upgrade in progress: send, and let ASM answer (400) in its words
+        current, state = upgrade.current_upgrade_domain, upgrade.current_upgrade_domain_state
+        if current > domain or (current == domain and state == "During"):
+            self.log.info("Upgrade domain %s is already walked (or being walked); not sending again.", domain)
+            return self.build_result(client, None, "AlreadyWalked")
+        return None
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        dep = self.target(client)
+        return client.walk_upgrade_domain(self.service_name, dep.name, int(self.upgrade_domain))
+
+
+class AsmRollbackUpgradeOperator(_UpgradeTarget):
+    """Roll back an in-progress upgrade or configuration change (old SDK ``rollback_update_or_upgrade``).
+
+    With no upgrade in progress there is nothing to roll back: ``if_missing="ignore"`` (default)
+    succeeds without a request, ``"fail"`` raises.
+
+    :param mode: "Auto" (walk the upgraded domains back inside the operation) or "Manual".
+    :param force: proceed even when local data would be lost.
+    :param if_missing: "ignore" or "fail" when no upgrade is in progress.
+    """
+
+    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "mode")
+    operation_name = "rollback upgrade"
+
+    def __init__(
+        self, *, mode: str = "Auto", force: bool = False, if_missing: str = "ignore", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.mode = mode
+        self.force = force
+        self.if_missing = if_missing
+        self.validate_inputs()
+
+    def validate_inputs(self) -> None:
+        self._check_target()
+        check_choice("mode", self.mode, ROLLBACK_MODES)
+        check_choice("if_missing", self.if_missing, ("ignore", "fail"))
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        dep = self.target(client)
+        if getattr(dep, "upgrade_status", None) is not None or getattr(dep, "rollback_allowed", False):
+            return None
+        if self.if_missing == "fail":
+            self.missing_error(f"An upgrade in progress on {self._describe()}")
+        self.log.info("No upgrade in progress on %s; nothing to roll back.", self._describe())
+        return self.build_result(client, None, "NothingToRollBack")
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        dep = self.target(client)
+        return client.rollback_update_or_upgrade(self.service_name, dep.name, self.mode, bool(self.force))
