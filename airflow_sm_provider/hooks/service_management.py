@@ -8,7 +8,6 @@ for workers or the async client for triggers. Everything that talks to ASM lives
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
