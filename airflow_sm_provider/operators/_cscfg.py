@@ -49,7 +49,7 @@ class CscfgConfigurationMixin:
                 "configuration_path is deprecated: pass configuration='<file>.cscfg' (looked up in the "
                 "DAG folder and template_searchpath, rendered with Jinja, shown in Rendered Templates)",
                 AirflowProviderDeprecationWarning,
-                stacklevel=3,
+                stacklevel=4,  # the DAG file: past this method, __init__ and Airflow's wrapper
             )
         self.configuration = configuration
         self.configuration_path = configuration_path

@@ -217,3 +217,28 @@ def test_cscfg_template_file_is_found_rendered_sent_and_masked(
     shown = row.rendered_fields["configuration"]
     assert 'count="2"' in shown and "<ServiceConfiguration" in shown  # the XML, not a file name
     assert storage_key not in shown and "***" in shown  # the secret is masked in Rendered Templates
+
+
+def test_static_values_are_read_at_construction_and_garbage_fails_at_parse_time() -> None:
+    from airflow_sm_provider.operators.deployment import AsmDeleteDeploymentOperator
+    from airflow_sm_provider.sensors.operation import AsmOperationSensor
+
+    op = AsmDeleteDeploymentOperator(
+        task_id="d", service_name="svc", deployment_slot="staging", delete_vhd="no", poll_interval="5m"
+    )
+    assert op.delete_vhd is False and op.poll_interval == 300.0
+    with pytest.raises(InvalidInputError, match="delete_vhd: must be a boolean"):
+        AsmDeleteDeploymentOperator(
+            task_id="d", service_name="svc", deployment_slot="staging", delete_vhd="on"
+        )
+    with pytest.raises(InvalidInputError, match="poll_interval"):
+        AsmDeleteDeploymentOperator(
+            task_id="d", service_name="svc", deployment_slot="staging", poll_interval=0
+        )
+    templated = AsmDeleteDeploymentOperator(
+        task_id="t", service_name="svc", deployment_slot="staging", delete_vhd="{{ params.d }}"
+    )
+    assert templated.delete_vhd == "{{ params.d }}"  # read once rendered
+    assert AsmOperationSensor(task_id="s", request_id="r", poke_interval="{{ params.p }}").poke_interval == (
+        "{{ params.p }}"
+    )

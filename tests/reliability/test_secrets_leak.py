@@ -168,7 +168,9 @@ def test_no_key_material_or_password_anywhere(
     assert not hits, hits  # ... without the password or any key material
     # Temp files of this run (other processes share /tmp: only this key's own slices count, and
     # pytest's temp dirs, where emulators keep their keys on purpose, are not the client's).
-    specific = [n for n in needles if n != "PRIVATE KEY-----"]
+    # (Spelled in two parts: this file defines the DAG, so Airflow stores its source in the metadata
+    # DB, and a literal key header here would be found there by the check above.)
+    specific = [n for n in needles if n != "PRIVATE" + " KEY-----"]
     hits = find_secrets(
         _new_temp_files(started, exclude={tmp_path_factory.getbasetemp().parent.resolve()}), specific
     )
