@@ -165,8 +165,10 @@ def test_list_subscription_operations_with_filters(sms: ServiceManagementService
         operation_result_filter="Succeeded",
     )
     ops = list(mine.subscription_operations)
-    assert [o.operation_name for o in ops] == ["UpdateHostedService"]
-    assert ops[0].operation_status.status == "Succeeded" and ops[0].operation_parameters == {
+    # The object of a create is the new service (the URL of a GET on it), not the collection.
+    assert [o.operation_name for o in ops] == ["CreateHostedService", "UpdateHostedService"]
+    assert {o.operation_object_id for o in ops} == {path}
+    assert ops[1].operation_status.status == "Succeeded" and ops[1].operation_parameters == {
         "service": "opslist"
     }
     assert ops[0].operation_caller.subscription_certificate_thumbprint == emulator.endpoint["thumbprint"]

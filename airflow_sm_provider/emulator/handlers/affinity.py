@@ -74,7 +74,7 @@ def create(ctx: Ctx) -> Response:
         raise conflict("An affinity group with the specified name already exists.")
     doc = {"name": name, "label": label, "description": desc, "location": location, "created": ctx.now}
     ctx.store.put(ctx.sub, KIND, name, doc)
-    ctx.start_operation("create_affinity_group")
+    ctx.start_operation("create_affinity_group", created=name)
     return empty(201, {"Location": f"https://{ctx.host}/subscriptions/{ctx.sub}/affinitygroup/{name}"})
 
 

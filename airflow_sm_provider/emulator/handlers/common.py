@@ -111,8 +111,15 @@ class Ctx:
         locks: list[str] | None = None,
         on_fail: Doc | None = None,
         seconds: float | None = None,
+        created: str | None = None,
     ) -> Operation:
-        """Record the operation this request starts; sync kinds (0 s) finish right away."""
+        """Record the operation this request starts; sync kinds (0 s) finish right away.
+
+        ``created``: the name a create adds under the collection it was POSTed to. List Subscription
+        Operations reports as ``OperationObjectId`` "the URL for performing an HTTP GET on the
+        object" (and filters on it), which for a create is the new resource's URL, not the
+        collection's: filtering by a hosted service must find the operation that created it.
+        """
         length = duration(kind, self.speed) if seconds is None else seconds
         if self.request.operation_seconds is not None:  # a long_operation fault rule
             length = self.request.operation_seconds
@@ -133,7 +140,7 @@ class Ctx:
                 "effect": completion or {},
                 "on_fail": on_fail or {},
                 # For List Subscription Operations: what the operation was done to, and by whom.
-                "object": self.request.path.rstrip("/"),
+                "object": self.request.path.rstrip("/") + (f"/{created}" if created else ""),
                 "params": dict(self.route.params),
                 "caller": caller_thumbprint(self.request.client_cert_der),
             },

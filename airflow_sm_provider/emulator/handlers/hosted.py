@@ -89,7 +89,7 @@ def create(ctx: Ctx) -> Response:
         "extended_properties": props,
     }
     ctx.store.put(ctx.sub, KIND, name, doc)
-    ctx.start_operation("create_hosted_service")
+    ctx.start_operation("create_hosted_service", created=name)
     return empty(201, {"Location": f"https://{ctx.host}/subscriptions/{ctx.sub}/compute/{name}"})
 
 

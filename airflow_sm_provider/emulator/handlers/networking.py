@@ -97,7 +97,9 @@ def create_ip(ctx: Ctx) -> Response:
         "service": None,
         "deployment": None,
     }
-    ctx.start_operation("create_reserved_ip_address", {"action": "reserved_ip_created", "doc": doc})
+    ctx.start_operation(
+        "create_reserved_ip_address", {"action": "reserved_ip_created", "doc": doc}, created=name
+    )
     return empty(202)
 
 

@@ -119,6 +119,7 @@ def create(ctx: Ctx) -> Response:
         "create_storage_account",
         {"action": "storage_created", "name": name},
         on_fail={"action": "storage_removed", "name": name},
+        created=name,
     )
     return empty(202, {"Location": f"https://{ctx.host}/subscriptions/{ctx.sub}/storage/{name}"})
 
