@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook, BaseSensorOperator
-from airflow.sdk.configuration import conf
+from airflow.sdk import BaseHook, BaseSensorOperator, conf
 from airflow.sdk.exceptions import (
     AirflowException,
     AirflowFailException,

@@ -79,6 +79,7 @@ def main() -> None:
             "deployment_name": name,
             "bake_seconds": 0,
             "keep_previous": False,
+            "poll_interval": float(os.environ["ASM_EXAMPLE_POLL_INTERVAL"]),  # set by bench/e2e.py
         }
         start = time.time()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):

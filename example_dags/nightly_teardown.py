@@ -13,14 +13,15 @@ finds the ones *marked* ephemeral and deletes them; nothing else is ever touched
 * one mapped task per deployment (``.expand_kwargs``), then one per cloud service and one per storage
   account (``.expand``): each resource is its own task instance, with its own log and retry.
 
-The writing tasks use the pool ``asm_blue_green`` (see ``blue_green_release``) so teardown never
-races a release on the same subscription. Parsing this file makes no network call.
+Scheduled: it deletes only what carries both markers (by default), and the markers are validated
+params. To keep teardown from racing a release, name the one-slot pool of ``blue_green_release`` in
+``WRITER_POOL`` (optional; the pool must exist). Parsing this file reads no environment and makes
+no network call: the connection (param ``asm_conn_id``) is used only by tasks.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from datetime import datetime
 from typing import Any
@@ -31,9 +32,8 @@ from airflow_sm_provider.operators.cloud_service import AsmDeleteCloudServiceOpe
 from airflow_sm_provider.operators.deployment import AsmDeleteDeploymentOperator
 from airflow_sm_provider.operators.storage import AsmDeleteStorageAccountOperator
 
-CONN_ID = os.environ.get("ASM_CONN_ID", "asm_default")
-POOL = os.environ.get("ASM_RELEASE_POOL", "asm_blue_green")
-POLL = float(os.environ.get("ASM_EXAMPLE_POLL_INTERVAL", "15"))
+#: Optional one-slot pool shared with the other writing DAGs (see ``blue_green_release``).
+WRITER_POOL: str | None = None
 log = logging.getLogger(__name__)
 
 
@@ -71,7 +71,7 @@ with DAG(
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 0, "pool": POOL},
+    default_args={"retries": 0, "pool": WRITER_POOL or "default_pool"},
     tags=["asm", "teardown", "example"],
     doc_md=__doc__,
     params={
@@ -80,6 +80,8 @@ with DAG(
         "ephemeral_value": Param("true", type="string", description="Its value marking ephemeral."),
         "match": Param("all", enum=["all", "any"], description="Need all configured markers, or any."),
         "dry_run": Param(False, type="boolean", description="List what would be deleted; delete nothing."),
+        "asm_conn_id": Param("asm_default", type="string", minLength=1, description="The ASM connection."),
+        "poll_interval": Param(15, type="number", exclusiveMinimum=0, description="Seconds between checks."),
     },
 ) as dag:
 
@@ -89,7 +91,7 @@ with DAG(
         from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 
         p = params or {}
-        client = ServiceManagementHook(asm_conn_id=CONN_ID).get_conn()
+        client = ServiceManagementHook(asm_conn_id=str(p["asm_conn_id"])).get_conn()
         services: list[str] = []
         deployments: list[dict[str, str]] = []
         found: list[dict[str, str]] = []
@@ -135,18 +137,18 @@ with DAG(
     deployments = targets.override(task_id="deployments_to_delete")(plan, "deployments")  # type: ignore[arg-type]
     services = targets.override(task_id="services_to_delete")(plan, "services")  # type: ignore[arg-type]
     accounts = targets.override(task_id="storage_accounts_to_delete")(plan, "storage_accounts")  # type: ignore[arg-type]
+    polling = {"asm_conn_id": "{{ params.asm_conn_id }}", "poll_interval": "{{ params.poll_interval }}"}
     delete_deployments = AsmDeleteDeploymentOperator.partial(
-        task_id="delete_deployments", asm_conn_id=CONN_ID, if_missing="ignore", poll_interval=POLL
+        task_id="delete_deployments", if_missing="ignore", **polling
     ).expand_kwargs(deployments)
     delete_services = AsmDeleteCloudServiceOperator.partial(
         task_id="delete_cloud_services",
-        asm_conn_id=CONN_ID,
         if_missing="ignore",
-        poll_interval=POLL,
+        **polling,
         # Runs when there were no deployments to delete (that mapped task is then skipped).
         trigger_rule="none_failed",
     ).expand(service_name=services)
     delete_storage = AsmDeleteStorageAccountOperator.partial(
-        task_id="delete_storage_accounts", asm_conn_id=CONN_ID, if_missing="ignore", poll_interval=POLL
+        task_id="delete_storage_accounts", if_missing="ignore", **polling
     ).expand(service_name=accounts)
     delete_deployments >> delete_services

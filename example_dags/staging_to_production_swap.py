@@ -10,22 +10,21 @@ checked (``bake_seconds``) and swapped back automatically if unhealthy.
 ``expected_deployment`` (optional) names the deployment that must be in staging; give it whenever
 you know it: then a retry of this task can never flip the slots twice.
 
-The task uses the pool ``asm_blue_green`` (see ``blue_green_release``) so it never races a release.
-Parsing this file makes no network call.
+``service_name`` is required (no default that could point at a real service). To keep this task
+from racing a release, name the one-slot pool of ``blue_green_release`` in ``WRITER_POOL`` (optional;
+the pool must exist). Parsing this file reads no environment and makes no network call.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from airflow.sdk import DAG, Param
 
 from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
 
-CONN_ID = os.environ.get("ASM_CONN_ID", "asm_default")
-POOL = os.environ.get("ASM_RELEASE_POOL", "asm_blue_green")
-POLL = float(os.environ.get("ASM_EXAMPLE_POLL_INTERVAL", "15"))
+#: Optional one-slot pool shared with the other writing DAGs (see ``blue_green_release``).
+WRITER_POOL: str | None = None
 
 with DAG(
     dag_id="staging_to_production_swap",
@@ -37,7 +36,11 @@ with DAG(
     tags=["asm", "blue-green", "example"],
     doc_md=__doc__,
     params={
-        "service_name": Param("bluegreen-demo", type="string", description="The cloud service."),
+        "service_name": Param(
+            type="string",
+            pattern="^[A-Za-z0-9][A-Za-z0-9-]{1,61}[A-Za-z0-9]$",
+            description="The cloud service.",
+        ),
         "rollback": Param(
             False,
             type="boolean",
@@ -49,20 +52,18 @@ with DAG(
             description="Deployment that must be in staging (empty: whatever is there).",
         ),
         "bake_seconds": Param(30, type="integer", minimum=0, description="Watch production this long."),
+        "asm_conn_id": Param("asm_default", type="string", minLength=1, description="The ASM connection."),
         "require_approval": Param(False, type="boolean", description="Ask a human before the flip."),
     },
 ) as dag:
     AsmGuardedSwapOperator(
         task_id="guarded_swap",
-        asm_conn_id=CONN_ID,
-        pool=POOL,
+        asm_conn_id="{{ params.asm_conn_id }}",
         retries=0,
+        pool=WRITER_POOL or "default_pool",
         service_name="{{ params.service_name }}",
         expected_new_deployment="{{ params.expected_deployment }}",
         rollback="{{ params.rollback }}",
         bake_seconds="{{ params.bake_seconds }}",
-        bake_interval=max(POLL, 1.0),
-        poll_interval=POLL,
-        health_interval=min(POLL, 2.0),
         require_approval="{{ params.require_approval }}",
     )

@@ -8,7 +8,6 @@ for workers or the async client for triggers. Everything that talks to ASM lives
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -299,38 +298,3 @@ class ServiceManagementHook(BaseHook):
             + (f", status {status}" if status else "")
             + f", with management certificate {thumbprint}."
         )
-
-    # --- connection form (Airflow < 3.2; 3.2+ reads conn-fields from get_provider_info) -------
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Form widgets for the extras (legacy UIs; lazy imports, the four allowed field classes)."""
-        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
-        from flask_babel import lazy_gettext
-        from wtforms import BooleanField, IntegerField, PasswordField, StringField
-
-        from airflow_sm_provider.get_provider_info import CONN_FIELDS
-
-        widgets: dict[str, Any] = {}
-        for name, spec in CONN_FIELDS.items():
-            label, schema = lazy_gettext(spec["label"]), spec["schema"]
-            kinds = schema["type"]
-            if schema.get("format") == "password":
-                widgets[name] = PasswordField(label, widget=BS3PasswordFieldWidget())
-            elif "boolean" in kinds:
-                widgets[name] = BooleanField(label, default=True)
-            elif "integer" in kinds:
-                widgets[name] = IntegerField(label, widget=BS3TextFieldWidget())
-            else:
-                widgets[name] = StringField(label, widget=BS3TextFieldWidget())
-        return widgets
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Hidden/relabelled standard fields and placeholders (legacy UIs)."""
-        from airflow_sm_provider.get_provider_info import UI_FIELD_BEHAVIOUR
-
-        return {
-            "hidden_fields": list(UI_FIELD_BEHAVIOUR["hidden-fields"]),
-            "relabeling": dict(UI_FIELD_BEHAVIOUR["relabeling"]),
-            "placeholders": json.loads(json.dumps(UI_FIELD_BEHAVIOUR["placeholders"])),
-        }

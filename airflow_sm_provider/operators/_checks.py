@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, NoReturn
 
+from airflow_sm_provider._rendering import is_template
+
 __all__ = [
     "check_choice",
-    "check_configuration",
     "check_https_url",
     "check_location",
     "check_name",
@@ -39,13 +40,6 @@ def invalid(field: str, message: str) -> NoReturn:
     from airflow_sm_provider.client.errors import InvalidInputError
 
     raise InvalidInputError(field, message)
-
-
-def is_template(value: Any) -> bool:
-    """True when ``value`` is not final yet (a Jinja string or an XComArg); checked at render."""
-    if isinstance(value, str):
-        return "{{" in value or "{%" in value
-    return not isinstance(value, (int, float, bool, bytes, type(None), list, tuple, dict))
 
 
 def check_choice(field: str, value: Any, choices: Sequence[str]) -> None:
@@ -102,17 +96,3 @@ def check_https_url(field: str, value: Any) -> None:
     """An https URL (packages and VHDs are fetched over https)."""
     if not is_template(value):
         _v().https_url(value, field)
-
-
-def check_configuration(configuration: Any, configuration_path: Any) -> None:
-    """Exactly one source; inline text is ``.cscfg`` XML or its base64; a path must be a file."""
-    import os
-
-    if is_template(configuration) or is_template(configuration_path):
-        return
-    if (configuration is None) == (configuration_path is None):
-        invalid("configuration", "give exactly one of configuration (XML or base64) or configuration_path")
-    if configuration is not None:
-        _v().configuration(configuration, "configuration")
-    elif not isinstance(configuration_path, (str, os.PathLike)) or not os.path.isfile(configuration_path):
-        invalid("configuration_path", f"{configuration_path!r} is not a readable file")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import optional, text
 from airflow_sm_provider.operators._checks import check_choice, check_name, check_text, invalid, is_template
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
 
@@ -44,6 +45,13 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
         "description",
         "if_exists",
     )
+    field_readers = {
+        "name": text,
+        "location": text,
+        "group_label": optional(text),
+        "description": optional(text),
+        "if_exists": text,
+    }
     operation_name = "create affinity group"
     default_poll_interval = 5.0
     default_timeout = 600.0
@@ -64,6 +72,7 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
         self.group_label = group_label
         self.description = description
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -111,6 +120,7 @@ class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
     """
 
     template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "name", "if_missing")
+    field_readers = {"name": text, "if_missing": text}
     operation_name = "delete affinity group"
     default_poll_interval = 5.0
     default_timeout = 600.0
@@ -119,6 +129,7 @@ class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
         super().__init__(**kwargs)
         self.name = name
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:

@@ -24,11 +24,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.configuration import conf
+from airflow.sdk import BaseOperator, conf
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider.operators._checks import invalid
+from airflow_sm_provider._rendering import Reader, TypedFields, boolean, duration, text
 from airflow_sm_provider.operators._memo import OperationMemo
 
 if TYPE_CHECKING:
@@ -50,11 +49,17 @@ IF_EXISTS = ("fail", "reuse")
 IF_MISSING = ("ignore", "fail")
 
 
-class AsmBaseOperator(BaseOperator):
+class AsmBaseOperator(TypedFields, BaseOperator):
     """Base of every ASM operator: submit in the worker, then wait, defer or return.
 
     Subclasses implement :meth:`submit` and :meth:`build_result`, and usually
     :meth:`check_existing` and :meth:`validate_inputs`. The wait logic lives only here.
+
+    Every argument is read strictly once rendered, before any request (Airflow renders templates
+    to strings): booleans accept ``True/False``, ``true/false``, ``1/0``, ``yes/no`` in any case;
+    numbers and durations their text (``"30"``, ``"90s"``, ``"5m"``); mappings and lists their
+    printed form (JSON or a Python literal); an optional argument rendered to ``""`` or ``"None"``
+    is not given. Anything else fails with ``InvalidInputError`` naming the argument.
 
     ASM cannot cancel an operation: when the task is killed the operation keeps running on the
     server; :meth:`on_kill` says so and logs its request id, and a retry resumes waiting on it.
@@ -65,15 +70,29 @@ class AsmBaseOperator(BaseOperator):
     :param deferrable: wait in the triggerer instead of holding a worker slot. The request itself
         is always sent by the worker. Default from ``[operators] default_deferrable``.
     :param poll_interval: seconds between two status checks; defaults to the operator's kind
-        (short for quick metadata operations, longer for deployments).
+        (short for quick metadata operations, longer for deployments). Templated, like ``timeout``:
+        a number, or text such as ``"30"``, ``"90s"``, ``"5m"``.
     :param timeout: seconds the task waits for the operation, counted from submission. The
         deadline is absolute: it survives deferral and triggerer restarts. Timing out fails the
         task but does not stop the operation (ASM cannot cancel); a retry resumes waiting on it.
     :param durable: remember the request id in the task state store so a retry after a worker
         crash resumes the same operation instead of submitting a second one.
+
+    The XCom value is a dict; each of its keys is also pushed as its own XCom
+    (``multiple_outputs``), so ``create.output["request_id"]`` feeds ``AsmOperationSensor``.
     """
 
-    template_fields: Sequence[str] = ("asm_conn_id",)
+    template_fields: Sequence[str] = ("asm_conn_id", "poll_interval", "timeout")
+    #: The type of each argument, read strictly after rendering (``_rendering.TypedFields``);
+    #: subclasses declare only their own.
+    field_readers: ClassVar[Mapping[str, Reader]] = {
+        "asm_conn_id": text,
+        "poll_interval": duration(),
+        "timeout": duration(),
+        "wait_for_completion": boolean,
+        "deferrable": boolean,
+        "durable": boolean,
+    }
     ui_color = "#0078d4"
     ui_fgcolor = "#ffffff"
 
@@ -88,22 +107,22 @@ class AsmBaseOperator(BaseOperator):
         asm_conn_id: str = "asm_default",
         wait_for_completion: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float | None = None,
-        timeout: float | None = None,
+        poll_interval: float | str | None = None,
+        timeout: float | str | None = None,
         durable: bool = True,
         **kwargs: Any,
     ) -> None:
+        # Each key of the XCom dict is also its own XCom, so ``op.output["request_id"]`` is an
+        # XComArg a sensor can take (as with TaskFlow's multiple_outputs).
+        kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
         self.asm_conn_id = asm_conn_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = deferrable
-        self.poll_interval = float(poll_interval if poll_interval is not None else self.default_poll_interval)
-        self.timeout = float(timeout if timeout is not None else self.default_timeout)
+        self.poll_interval: Any = poll_interval if poll_interval is not None else self.default_poll_interval
+        self.timeout: Any = timeout if timeout is not None else self.default_timeout
         self.durable = durable
-        if self.poll_interval <= 0:
-            invalid("poll_interval", f"must be a positive number of seconds, got {poll_interval!r}")
-        if self.timeout <= 0:
-            invalid("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        self.read_fields(final=False)  # positive seconds, unless still a template
         self._in_flight: str | None = None
 
     # ------------------------------------------------------------------ subclass interface
@@ -153,6 +172,7 @@ class AsmBaseOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
+        self.read_fields()  # typed arguments even when execute() is called without rendering
         memo = OperationMemo(context, enabled=self.durable, log=self.log)
         client = self.hook.get_conn()
         prior = memo.get()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import boolean, mapping, optional, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
     check_location,
@@ -69,6 +70,15 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
         "extended_properties",
         "if_exists",
     )
+    field_readers = {
+        "service_name": text,
+        "service_label": optional(text),
+        "description": optional(text),
+        "location": optional(text),
+        "affinity_group": optional(text),
+        "extended_properties": optional(mapping),
+        "if_exists": text,
+    }
     operation_name = "create cloud service"
     default_poll_interval = 5.0
     default_timeout = 600.0
@@ -93,6 +103,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
         self.affinity_group = affinity_group
         self.extended_properties = extended_properties
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -153,6 +164,12 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
         "description",
         "extended_properties",
     )
+    field_readers = {
+        "service_name": text,
+        "service_label": optional(text),
+        "description": optional(text),
+        "extended_properties": optional(mapping),
+    }
     operation_name = "update cloud service"
     default_poll_interval = 5.0
     default_timeout = 600.0
@@ -171,6 +188,7 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
         self.service_label = service_label
         self.description = description
         self.extended_properties = extended_properties
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -209,6 +227,7 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
         "delete_deployments",
         "if_missing",
     )
+    field_readers = {"service_name": text, "delete_deployments": boolean, "if_missing": text}
     operation_name = "delete cloud service"
     default_poll_interval = 10.0
     default_timeout = 1800.0
@@ -225,6 +244,7 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
         self.service_name = service_name
         self.delete_deployments = delete_deployments
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -250,7 +270,7 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
         return None
 
     def submit(self, client: ServiceManagementClient) -> Any:
-        return client.delete_hosted_service(self.service_name, complete=bool(self.delete_deployments))
+        return client.delete_hosted_service(self.service_name, complete=self.delete_deployments)
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         return {"service_name": self.service_name, "request_id": request_id, "status": status}

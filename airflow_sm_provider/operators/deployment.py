@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import boolean, mapping, optional, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
-    check_configuration,
     check_https_url,
     check_name,
     check_service_name,
@@ -17,6 +17,7 @@ from airflow_sm_provider.operators._checks import (
     invalid,
     is_template,
 )
+from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators.base import (
     IF_EXISTS,
     IF_MISSING,
@@ -34,14 +35,6 @@ __all__ = [
     "AsmDeleteDeploymentOperator",
     "AsmUpdateDeploymentStatusOperator",
 ]
-
-
-def _read_configuration(configuration: str | None, configuration_path: str | None) -> str:
-    if configuration is not None:
-        return configuration
-    assert configuration_path is not None
-    with open(configuration_path, encoding="utf-8-sig") as fh:
-        return fh.read()
 
 
 def _deployment_result(dep: Any, service_name: str, request_id: str | None, status: str) -> dict[str, Any]:
@@ -88,16 +81,24 @@ class _DeploymentTargetMixin:
         return f"Deployment {which} of cloud service {self.service_name!r}"
 
 
-class AsmCreateDeploymentOperator(AsmBaseOperator):
+class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
     """Create a deployment from a package in a slot (the tutorial's ``create_deployment``).
+
+    ``configuration="app.cscfg"`` (any value ending in ``.cscfg``) is a template file: Airflow looks
+    it up in the DAG's folder, then in ``template_searchpath``, renders it with Jinja (the task's
+    context: ``{{ params.instances }}``, ``{{ var.value.x }}``...) and Rendered Templates shows the
+    XML that was sent. To choose the file per run, include it: ``"{% include params.cscfg %}"``.
+    Secrets written into a ``.cscfg`` are visible in Rendered Templates (and stored with the task
+    instance): reference them instead, ``{{ conn.<conn_id>.password }}`` or a Variable whose name
+    Airflow treats as sensitive (``..._secret``, ``..._password``), and Airflow shows ``***``.
 
     :param service_name: the cloud service.
     :param deployment_slot: "staging" or "production".
     :param deployment_name: name of the new deployment (unique in the service).
     :param package_url: https URL of the ``.cspkg`` in a storage account of the subscription.
-    :param configuration: the ``.cscfg`` as XML text or its base64. Exactly one of this and
-        ``configuration_path``.
-    :param configuration_path: path of a ``.cscfg`` file, read by the worker at execution.
+    :param configuration: the ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
+        up in the DAG folder and ``template_searchpath``), or the XML itself, or its base64.
+    :param configuration_path: deprecated: path of a ``.cscfg`` read by the worker, not rendered.
     :param deployment_label: deployment label (up to 100 characters); defaults to ``deployment_name``.
     :param start_deployment: start the role instances right away (else Suspended).
     :param treat_warnings_as_error: fail on package warnings.
@@ -114,12 +115,23 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         "deployment_name",
         "package_url",
         "configuration",
-        "configuration_path",
         "deployment_label",
         "start_deployment",
+        "treat_warnings_as_error",
         "extended_properties",
         "if_exists",
     )
+    field_readers = {
+        "service_name": text,
+        "deployment_slot": text,
+        "deployment_name": text,
+        "package_url": text,
+        "deployment_label": optional(text),
+        "start_deployment": boolean,
+        "treat_warnings_as_error": boolean,
+        "extended_properties": optional(mapping),
+        "if_exists": text,
+    }
     operation_name = "create deployment"
     default_poll_interval = 20.0
     default_timeout = 3600.0
@@ -145,13 +157,13 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         self.deployment_slot = deployment_slot
         self.deployment_name = deployment_name
         self.package_url = package_url
-        self.configuration = configuration
-        self.configuration_path = configuration_path
+        self.init_configuration(configuration, configuration_path)
         self.deployment_label = deployment_label
         self.start_deployment = start_deployment
         self.treat_warnings_as_error = treat_warnings_as_error
         self.extended_properties = extended_properties
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -161,7 +173,7 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS)
         check_choice("if_exists", self.if_exists, IF_EXISTS)
         check_https_url("package_url", self.package_url)
-        check_configuration(self.configuration, self.configuration_path)
+        self.check_configuration()
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         slot = check_slot("deployment_slot", self.deployment_slot)
@@ -214,9 +226,9 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
             self.deployment_name,
             self.package_url,
             self.deployment_label or self.deployment_name,
-            _read_configuration(self.configuration, self.configuration_path),
-            start_deployment=bool(self.start_deployment),
-            treat_warnings_as_error=bool(self.treat_warnings_as_error),
+            self.configuration_text(),
+            start_deployment=self.start_deployment,
+            treat_warnings_as_error=self.treat_warnings_as_error,
             extended_properties=self.extended_properties,
         )
 
@@ -225,14 +237,17 @@ class AsmCreateDeploymentOperator(AsmBaseOperator):
         return {**_deployment_result(dep, self.service_name, request_id, status), "reused": False}
 
 
-class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOperator):
+class AsmChangeDeploymentConfigurationOperator(
+    CscfgConfigurationMixin, _DeploymentTargetMixin, AsmBaseOperator
+):
     """Upload a new ``.cscfg`` to a running deployment (instance counts, settings).
 
     :param service_name: the cloud service.
     :param deployment_name: the deployment; or give ``deployment_slot`` instead.
     :param deployment_slot: "staging" or "production", resolved to the deployment in it.
-    :param configuration: the ``.cscfg`` as XML text or its base64 (or use ``configuration_path``).
-    :param configuration_path: path of a ``.cscfg`` file, read by the worker at execution.
+    :param configuration: the ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
+        up in the DAG folder and ``template_searchpath``), or the XML itself, or its base64.
+    :param configuration_path: deprecated: path of a ``.cscfg`` read by the worker, not rendered.
     :param treat_warnings_as_error: fail on configuration warnings.
     :param mode: "Auto" (default), "Manual" or "Simultaneous" upgrade-domain walk.
     """
@@ -243,9 +258,16 @@ class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOp
         "deployment_name",
         "deployment_slot",
         "configuration",
-        "configuration_path",
+        "treat_warnings_as_error",
         "mode",
     )
+    field_readers = {
+        "service_name": text,
+        "deployment_name": optional(text),
+        "deployment_slot": optional(text),
+        "treat_warnings_as_error": boolean,
+        "mode": text,
+    }
     operation_name = "change deployment configuration"
     default_poll_interval = 20.0
     default_timeout = 3600.0
@@ -266,16 +288,16 @@ class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOp
         self.service_name = service_name
         self.deployment_name = deployment_name
         self.deployment_slot = deployment_slot
-        self.configuration = configuration
-        self.configuration_path = configuration_path
+        self.init_configuration(configuration, configuration_path)
         self.treat_warnings_as_error = treat_warnings_as_error
         self.mode = mode
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
         self._check_target()
         check_choice("mode", self.mode, protocol.CHANGE_CONFIGURATION_MODES)
-        check_configuration(self.configuration, self.configuration_path)
+        self.check_configuration()
 
     def submit(self, client: ServiceManagementClient) -> Any:
         dep = self._find(client)
@@ -284,8 +306,8 @@ class AsmChangeDeploymentConfigurationOperator(_DeploymentTargetMixin, AsmBaseOp
         return client.change_deployment_configuration(
             self.service_name,
             dep.name,
-            _read_configuration(self.configuration, self.configuration_path),
-            treat_warnings_as_error=bool(self.treat_warnings_as_error),
+            self.configuration_text(),
+            treat_warnings_as_error=self.treat_warnings_as_error,
             mode=self.mode,
         )
 
@@ -311,6 +333,12 @@ class AsmUpdateDeploymentStatusOperator(_DeploymentTargetMixin, AsmBaseOperator)
         "deployment_slot",
         "status",
     )
+    field_readers = {
+        "service_name": text,
+        "deployment_name": optional(text),
+        "deployment_slot": optional(text),
+        "status": text,
+    }
     operation_name = "update deployment status"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -329,6 +357,7 @@ class AsmUpdateDeploymentStatusOperator(_DeploymentTargetMixin, AsmBaseOperator)
         self.status = status
         self.deployment_name = deployment_name
         self.deployment_slot = deployment_slot
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -372,6 +401,13 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
         "delete_vhd",
         "if_missing",
     )
+    field_readers = {
+        "service_name": text,
+        "deployment_name": optional(text),
+        "deployment_slot": optional(text),
+        "delete_vhd": boolean,
+        "if_missing": text,
+    }
     operation_name = "delete deployment"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -392,6 +428,7 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
         self.deployment_slot = deployment_slot
         self.delete_vhd = delete_vhd
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -415,7 +452,7 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
         }
 
     def submit(self, client: ServiceManagementClient) -> Any:
-        return client.delete_deployment(self.service_name, self._target, delete_vhd=bool(self.delete_vhd))
+        return client.delete_deployment(self.service_name, self._target, delete_vhd=self.delete_vhd)
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         return {

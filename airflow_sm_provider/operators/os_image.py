@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import boolean, text
 from airflow_sm_provider.operators._checks import check_choice, check_name, check_text, invalid, is_template
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
 
@@ -46,6 +47,7 @@ class AsmAddOsImageOperator(AsmBaseOperator):
         "os",
         "if_exists",
     )
+    field_readers = {"name": text, "image_label": text, "media_link": text, "os": text, "if_exists": text}
     operation_name = "add OS image"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -66,6 +68,7 @@ class AsmAddOsImageOperator(AsmBaseOperator):
         self.media_link = media_link
         self.os = os
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -113,6 +116,7 @@ class AsmDeleteOsImageOperator(AsmBaseOperator):
     """
 
     template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "name", "delete_vhd", "if_missing")
+    field_readers = {"name": text, "delete_vhd": boolean, "if_missing": text}
     operation_name = "delete OS image"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -124,6 +128,7 @@ class AsmDeleteOsImageOperator(AsmBaseOperator):
         self.name = name
         self.delete_vhd = delete_vhd
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -139,7 +144,7 @@ class AsmDeleteOsImageOperator(AsmBaseOperator):
         return {"name": self.name, "request_id": None, "status": "Absent"}
 
     def submit(self, client: ServiceManagementClient) -> Any:
-        return client.delete_os_image(self.name, delete_vhd=bool(self.delete_vhd))
+        return client.delete_os_image(self.name, delete_vhd=self.delete_vhd)
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         return {"name": self.name, "request_id": request_id, "status": status}

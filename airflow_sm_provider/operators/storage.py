@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import mapping, optional, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
     check_location,
@@ -69,6 +70,16 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
         "extended_properties",
         "if_exists",
     )
+    field_readers = {
+        "service_name": text,
+        "account_label": optional(text),
+        "description": optional(text),
+        "location": optional(text),
+        "affinity_group": optional(text),
+        "account_type": text,
+        "extended_properties": optional(mapping),
+        "if_exists": text,
+    }
     operation_name = "create storage account"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -95,6 +106,7 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
         self.account_type = account_type
         self.extended_properties = extended_properties
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -160,6 +172,7 @@ class AsmDeleteStorageAccountOperator(AsmBaseOperator):
     """
 
     template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "if_missing")
+    field_readers = {"service_name": text, "if_missing": text}
     operation_name = "delete storage account"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -168,6 +181,7 @@ class AsmDeleteStorageAccountOperator(AsmBaseOperator):
         super().__init__(**kwargs)
         self.service_name = service_name
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import optional, text
 from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators.base import AsmBaseOperator, get_or_none
 
@@ -35,6 +36,7 @@ class AsmSwapDeploymentOperator(AsmBaseOperator):
         "source_deployment",
         "production",
     )
+    field_readers = {"service_name": text, "source_deployment": optional(text), "production": optional(text)}
     operation_name = "swap deployments"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -51,6 +53,7 @@ class AsmSwapDeploymentOperator(AsmBaseOperator):
         self.service_name = service_name
         self.source_deployment = source_deployment
         self.production = production
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import boolean, list_of_mappings, optional, secret, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
     check_name,
@@ -74,8 +75,28 @@ class AsmCreateVirtualMachineOperator(AsmBaseOperator):
         "media_link",
         "role_size",
         "endpoints",
+        "disable_ssh_password_authentication",
         "if_exists",
     )
+    field_readers = {
+        "service_name": text,
+        "location": optional(text),
+        "affinity_group": optional(text),
+        "deployment_name": optional(text),
+        "role_name": optional(text),
+        "deployment_slot": text,
+        "deployment_label": optional(text),
+        "os_type": text,
+        "host_name": optional(text),
+        "admin_username": text,
+        "admin_password": optional(secret),
+        "source_image_name": text,
+        "media_link": text,
+        "role_size": text,
+        "endpoints": optional(list_of_mappings),
+        "disable_ssh_password_authentication": optional(boolean),
+        "if_exists": text,
+    }
     operation_name = "create virtual machine"
     default_poll_interval = 15.0
     default_timeout = 3600.0
@@ -120,6 +141,7 @@ class AsmCreateVirtualMachineOperator(AsmBaseOperator):
         self.role_size = role_size
         self.endpoints = endpoints
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -267,6 +289,12 @@ class AsmDeleteVirtualMachineOperator(AsmBaseOperator):
         "delete_service",
         "if_missing",
     )
+    field_readers = {
+        "service_name": text,
+        "delete_disks": boolean,
+        "delete_service": boolean,
+        "if_missing": text,
+    }
     operation_name = "delete virtual machine"
     default_poll_interval = 15.0
     default_timeout = 1800.0
@@ -285,6 +313,7 @@ class AsmDeleteVirtualMachineOperator(AsmBaseOperator):
         self.delete_disks = delete_disks
         self.delete_service = delete_service
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -305,7 +334,7 @@ class AsmDeleteVirtualMachineOperator(AsmBaseOperator):
         if self.delete_service and self.delete_disks:
             return client.delete_hosted_service(self.service_name, complete=True)
         for i, name in enumerate(self._deployments):
-            handle = client.delete_deployment(self.service_name, name, delete_vhd=bool(self.delete_disks))
+            handle = client.delete_deployment(self.service_name, name, delete_vhd=self.delete_disks)
             if not self.delete_service and i == len(self._deployments) - 1:
                 return handle
             self.run_step(client, handle, f"delete deployment {name!r}")
@@ -315,7 +344,7 @@ class AsmDeleteVirtualMachineOperator(AsmBaseOperator):
         return {
             "service_name": self.service_name,
             "deployments": list(getattr(self, "_deployments", [])),
-            "service_deleted": bool(self.delete_service) and status == protocol.OP_SUCCEEDED,
+            "service_deleted": self.delete_service is True and status == protocol.OP_SUCCEEDED,
             "request_id": request_id,
             "status": status,
         }

@@ -24,8 +24,7 @@ from airflow_sm_provider._compat import (
 )
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-    from airflow.sdk.bases.sensor import PokeReturnValue
+    from airflow.sdk import Context, PokeReturnValue
 
     from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client.polling import PollResult
@@ -127,7 +126,7 @@ class AsmBaseSensor(BaseSensorOperator):
     # --- modes ----------------------------------------------------------------------------------
     def poke(self, context: Context) -> bool | PokeReturnValue:
         """One check. Transient errors (throttling, exclusive access, 5xx) count as "not yet"."""
-        from airflow.sdk.bases.sensor import PokeReturnValue
+        from airflow.sdk import PokeReturnValue
 
         from airflow_sm_provider.client.retry import is_transient
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider.sensors._base import AsmBaseSensor
+from airflow_sm_provider._rendering import is_template, optional, text
+from airflow_sm_provider.operators._checks import invalid
+from airflow_sm_provider.sensors._fields import AsmTypedSensor
 from airflow_sm_provider.triggers._deployment_target import check_deployment_target, is_service_missing
 
 if TYPE_CHECKING:
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["AsmDeploymentReadySensor"]
 
 
-class AsmDeploymentReadySensor(AsmBaseSensor):
+class AsmDeploymentReadySensor(AsmTypedSensor):
     """Wait until a deployment is Running and all of its role instances are ``ReadyRole``.
 
     Logs progress per role ("WebRole 2/2 ReadyRole, WorkerRole 1/3 ReadyRole 2/3 BusyRole"). Fails
@@ -25,6 +27,9 @@ class AsmDeploymentReadySensor(AsmBaseSensor):
     empty slot counts as "not ready yet". Give exactly one of ``deployment_slot`` and
     ``deployment_name``.
 
+    Every argument may be a template or an XComArg (``prepare.output["deployment_name"]``): they
+    are checked once rendered.
+
     :param service_name: the cloud service (hosted service) name (templated).
     :param deployment_slot: ``production`` or ``staging`` (templated).
     :param deployment_name: the deployment's name (templated).
@@ -32,7 +37,17 @@ class AsmDeploymentReadySensor(AsmBaseSensor):
     :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
     """
 
-    template_fields: tuple[str, ...] = ("asm_conn_id", "service_name", "deployment_slot", "deployment_name")
+    template_fields: tuple[str, ...] = (
+        *AsmTypedSensor.template_fields,
+        "service_name",
+        "deployment_slot",
+        "deployment_name",
+    )
+    field_readers = {
+        "service_name": text,
+        "deployment_slot": optional(text),
+        "deployment_name": optional(text),
+    }
 
     def __init__(
         self,
@@ -46,15 +61,21 @@ class AsmDeploymentReadySensor(AsmBaseSensor):
         self.service_name = service_name
         self.deployment_slot = deployment_slot
         self.deployment_name = deployment_name
-        self.validate_rendered()
+        # XComArgs and templates (e.g. ``create.output["deployment_name"]``) are checked once rendered.
+        if not any(is_template(v) for v in (service_name, deployment_slot, deployment_name)):
+            self.read_fields(final=False)
+            self.validate_rendered()
 
     def validate_rendered(self) -> None:
         """Service name required; exactly one of slot / name; slot production | staging."""
         if not isinstance(self.service_name, str) or not self.service_name.strip():
-            raise ValueError(f"service_name must be a non-empty string, got {self.service_name!r}.")
-        self.deployment_slot = check_deployment_target(
-            self.deployment_slot or None, self.deployment_name or None
-        )
+            invalid("service_name", f"must be a non-empty string, got {self.service_name!r}")
+        try:
+            self.deployment_slot = check_deployment_target(
+                self.deployment_slot or None, self.deployment_name or None
+            )
+        except ValueError as exc:
+            invalid("deployment_slot", str(exc))
 
     @property
     def target_ids(self) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider.sensors._base import AsmBaseSensor
+from airflow_sm_provider._rendering import is_template, text
+from airflow_sm_provider.operators._checks import invalid
+from airflow_sm_provider.sensors._fields import AsmTypedSensor
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -14,29 +16,38 @@ if TYPE_CHECKING:
 __all__ = ["AsmOperationSensor"]
 
 
-class AsmOperationSensor(AsmBaseSensor):
+class AsmOperationSensor(AsmTypedSensor):
     """Wait until the ASM operation ``request_id`` has ``Succeeded``; fail with ASM's code if ``Failed``.
 
     Works in poke, reschedule and deferrable mode with the same verdicts. The XCom value is a dict
     with ``status``, ``message``, ``request_id``, ``operation_status`` and ``http_status_code``.
 
-    :param request_id: the operation's request id (``x-ms-request-id``; templated), e.g. from an
-        operator's XCom.
+    :param request_id: the operation's request id (``x-ms-request-id``; templated), typically the
+        XComArg ``create.output["request_id"]`` of an operator run with ``wait_for_completion=False``.
     :param asm_conn_id: the Airflow connection id.
     :param deferrable: wait in the triggerer (default from ``[operators] default_deferrable``).
     """
 
-    template_fields: tuple[str, ...] = ("asm_conn_id", "request_id")
+    template_fields: tuple[str, ...] = (*AsmTypedSensor.template_fields, "request_id")
+    field_readers = {"request_id": text}
 
     def __init__(self, *, request_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.request_id = request_id
-        self.validate_rendered()
+        if not is_template(request_id):  # an XComArg or a template is checked once rendered
+            self.validate_rendered()
 
     def validate_rendered(self) -> None:
-        """``request_id`` must be a non-empty string."""
-        if not isinstance(self.request_id, str) or not self.request_id.strip():
-            raise ValueError(f"request_id must be a non-empty string, got {self.request_id!r}.")
+        """``request_id`` must be a non-empty string (None: the upstream task submitted nothing)."""
+        if self.request_id is None:
+            invalid(
+                "request_id",
+                "is None: the upstream task submitted no operation (it found the work already done, or "
+                "it waited itself); wait on an operator run with wait_for_completion=False",
+            )
+        self.request_id = text("request_id", self.request_id)
+        if not self.request_id.strip():
+            invalid("request_id", "must be a non-empty request id (x-ms-request-id)")
 
     @property
     def target_ids(self) -> dict[str, Any]:

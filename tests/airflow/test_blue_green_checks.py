@@ -144,13 +144,15 @@ def test_a_refused_probe_is_a_sample_not_an_exception() -> None:
     assert sample.status is None and "ConnectError" in sample.detail
 
 
-def test_cscfg_param_cannot_read_outside_the_config_dir() -> None:
+def test_cscfg_param_names_only_a_file_in_the_config_dir() -> None:
     module = example_module("blue_green_release")
-    assert "ServiceConfiguration" in module.cscfg_text("v1.cscfg")
-    assert module.cscfg_text("<ServiceConfiguration/>") == "<ServiceConfiguration/>"
-    for bad in ("../blue_green_release.py", "/etc/passwd", "missing.cscfg"):
-        with pytest.raises(ValueError, match="neither XML nor a file"):
-            module.cscfg_text(bad)
+    assert "ServiceConfiguration" in module.config_file("v1.cscfg").read_text()
+    for bad in ("../blue_green_release.py", "/etc/passwd", "missing.cscfg", "<ServiceConfiguration/>", ""):
+        with pytest.raises(ValueError, match=r"is not a \.cscfg file in"):
+            module.config_file(bad)
+    # The same rule guards the param itself, before the run starts.
+    pattern = module.dag.params.get_param("cscfg").schema["pattern"]
+    assert pattern == module.CSCFG_NAME.pattern
 
 
 def _teardown_module() -> Any:

@@ -1,14 +1,13 @@
 """Helpers shared by the blue-green and example-DAG tests (no tests here).
 
 The example DAGs are loaded from ``example_dags/`` exactly as Airflow would import them, once per
-session, after ``ASM_EXAMPLE_POLL_INTERVAL`` is shortened for the fast emulator. Resources are
+session; runs shorten their ``poll_interval`` param for the fast emulator. Resources are
 created straight through the client so each test starts from a known slot layout.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import uuid
 from functools import cache
 from pathlib import Path
@@ -19,13 +18,12 @@ from harness import run_dag, task_states, xcom_value
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 CONFIG = EXAMPLES / "config"
 PACKAGE = "https://teststore.blob.core.windows.net/packages/app-{v}.cspkg"
-POLL = "0.1"
+POLL = 0.1
 
 
 @cache
 def example_module(module: str) -> Any:
-    """Import ``example_dags/<module>.py`` once (with fast polling) and return the module."""
-    os.environ["ASM_EXAMPLE_POLL_INTERVAL"] = POLL
+    """Import ``example_dags/<module>.py`` once and return the module."""
     spec = importlib.util.spec_from_file_location(f"example_{module}", EXAMPLES / f"{module}.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
@@ -102,6 +100,7 @@ def release(service: str, version: str, cscfg: str, **conf: Any) -> tuple[Any, d
         "deployment_name": version,
         "bake_seconds": 0,
         "keep_previous": False,
+        "poll_interval": POLL,
         **conf,
     }
     dr = run_dag(dag, run_conf=run_conf)

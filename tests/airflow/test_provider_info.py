@@ -12,7 +12,6 @@ from pathlib import Path
 
 import airflow
 import jsonschema
-import pytest
 from packaging.utils import canonicalize_name
 
 from airflow_sm_provider.get_provider_info import OPERATOR_MODULES, get_provider_info
@@ -105,16 +104,15 @@ def test_providers_manager_registers_form_and_behaviour() -> None:
     assert "login" in behaviour["hidden_fields"]
 
 
-def test_legacy_python_form_methods_match_declarative() -> None:
+def test_no_legacy_python_connection_form() -> None:
+    """Airflow >= 3.2 (required) reads the form from get_provider_info; the FAB/wtforms form is gone."""
+    from airflow_sm_provider.hooks import service_management
     from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 
-    behaviour = ServiceManagementHook.get_ui_field_behaviour()
-    assert behaviour["hidden_fields"] == ["schema", "port", "login"]
-    try:
-        widgets = ServiceManagementHook.get_connection_form_widgets()
-    except ImportError:
-        pytest.skip("wtforms / flask_appbuilder not installed (only needed by Airflow < 3.2 UIs)")
-    assert set(widgets) == set(get_provider_info()["connection-types"][0]["conn-fields"])
+    assert "get_connection_form_widgets" not in vars(ServiceManagementHook)
+    assert "get_ui_field_behaviour" not in vars(ServiceManagementHook)
+    source = Path(service_management.__file__).read_text()
+    assert "wtforms" not in source and "flask" not in source
 
 
 def _airflow_cli(*args: str) -> str:

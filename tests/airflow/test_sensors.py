@@ -76,11 +76,18 @@ def test_templated_fields_and_templated_slot_allowed() -> None:
     )
     assert set(sensor.template_fields) == {
         "asm_conn_id",
+        "poke_interval",
+        "timeout",
         "service_name",
         "deployment_slot",
         "deployment_name",
     }
-    assert set(AsmOperationSensor.template_fields) == {"asm_conn_id", "request_id"}
+    assert set(AsmOperationSensor.template_fields) == {
+        "asm_conn_id",
+        "poke_interval",
+        "timeout",
+        "request_id",
+    }
 
 
 def test_deferrable_default_comes_from_config(monkeypatch: pytest.MonkeyPatch) -> None:

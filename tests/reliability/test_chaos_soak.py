@@ -157,6 +157,7 @@ def _run_release(factory: Any, seed: int, capfd: pytest.CaptureFixture[str], cap
             "deployment_name": "v2",
             "bake_seconds": 0,
             "keep_previous": False,
+            "poll_interval": 0.1,
         }
         capfd.readouterr()
         caplog.clear()
@@ -221,7 +222,7 @@ def _run_teardown(factory: Any, seed: int, capfd: pytest.CaptureFixture[str], ca
         capfd.readouterr()
         caplog.clear()
         with conn_env("asm_default", asm_connection_json(ep)):
-            dr = run_dag(_dag("nightly_teardown"), run_conf={"dry_run": False})
+            dr = run_dag(_dag("nightly_teardown"), run_conf={"dry_run": False, "poll_interval": 0.1})
         out = capfd.readouterr()
         emu.clear_faults()
         state = admin_get(ep)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -93,11 +94,9 @@ def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster
     home = tmp_path / "airflow"
     dags = home / "dags"
     dags.mkdir(parents=True)
-    # The example as shipped, except its @daily schedule: unpausing must not start a second
-    # (scheduled) release that would hold the one-slot pool and max_active_runs=1.
-    source = (ROOT / "example_dags" / "blue_green_release.py").read_text()
-    assert source.count('schedule="@daily"') == 1, "the example's schedule changed: update this test"
-    (dags / "blue_green_release.py").write_text(source.replace('schedule="@daily"', "schedule=None"))
+    # The example as shipped (triggered only: unpausing starts no second release), with its config.
+    shutil.copy(ROOT / "example_dags" / "blue_green_release.py", dags / "blue_green_release.py")
+    shutil.copytree(ROOT / "example_dags" / "config", dags / "config")
     port = _free_port()
     conn = {
         "conn_type": "azure_service_management",
@@ -128,8 +127,6 @@ def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
             "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
-            "ASM_EXAMPLE_POLL_INTERVAL": "1",
-            "ASM_EXAMPLE_CONFIG_DIR": str(ROOT / "example_dags" / "config"),
         }
     )
     c = Cluster(home, env)
@@ -162,7 +159,14 @@ def test_release_dag_defers_through_the_real_triggerer(cluster: tuple[Cluster, d
         )
         assert not set(c.procs) - set(c.alive()), f"died: {set(c.procs) - set(c.alive())}"
         time.sleep(1)
-    conf = {"service_name": service, "deployment_name": "v1", "cscfg": "v1.cscfg", "bake_seconds": 0}
+    conf = {
+        "service_name": service,
+        "package_url": "https://teststore.blob.core.windows.net/packages/app-v1.cspkg",
+        "deployment_name": "v1",
+        "cscfg": "v1.cscfg",
+        "bake_seconds": 0,
+        "poll_interval": 1,
+    }
     c.run("dags", "unpause", "blue_green_release")
     c.run("dags", "trigger", "blue_green_release", "--conf", json.dumps(conf), "--run-id", "dist_run")
 

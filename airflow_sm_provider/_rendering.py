@@ -1,0 +1,246 @@
+"""One strict reading of rendered values, for every templated argument of every operator and sensor.
+
+Why: Airflow renders templated fields to *strings* (unless a DAG sets
+``render_template_as_native_obj``), and ``bool("False")`` is ``True``: a checkbox param rendered into
+``delete_vhd`` used to delete disks. Each operator now *declares* the type of its arguments once,
+in a class-level mapping ``field_readers = {"delete_vhd": boolean, ...}``, and
+:class:`TypedFields` applies it after rendering and before any request, so no operator parses a
+value by hand. The readers accept exactly:
+
+* booleans: real bools, ``True/False``, ``true/false``, ``1/0``, ``yes/no`` (any case, surrounding
+  blanks ignored); anything else (``"maybe"``, ``"on"``, ``2``) is an error naming the field;
+* numbers and durations: ints/floats (not bools), their text (``"30"``, ``"0.5"``), durations also a
+  ``timedelta`` or a number with a unit (``"90s"``, ``"5m"``, ``"2h"``); never NaN or infinity;
+* text: a ``str``; mappings / lists: the object, or its text as JSON or as a Python literal (what
+  Jinja prints for a dict or list param);
+* optional arguments: ``None``, and the strings ``""`` and ``"None"`` (how Jinja renders a missing or
+  None param) mean "not given".
+
+Imported while DAG files are parsed: standard library only, the error class on first use.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+if TYPE_CHECKING:
+    import jinja2
+    from airflow.sdk import Context
+
+__all__ = [
+    "Reader",
+    "TypedFields",
+    "boolean",
+    "duration",
+    "is_template",
+    "list_of_mappings",
+    "mapping",
+    "number",
+    "optional",
+    "secret",
+    "text",
+]
+
+#: ``reader(field, value) -> typed value``; raises ``InvalidInputError`` naming ``field``.
+Reader = Callable[[str, Any], Any]
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+_NOT_GIVEN = ("", "None")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([smh]?)\s*$")
+
+
+def _invalid(field: str, message: str) -> NoReturn:
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    raise InvalidInputError(field, message)
+
+
+def is_template(value: Any) -> bool:
+    """True when ``value`` is not final yet (a Jinja string or an XComArg); read after rendering."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    return not isinstance(value, (int, float, bool, bytes, type(None), list, tuple, dict, timedelta))
+
+
+# --------------------------------------------------------------------------- readers
+def boolean(field: str, value: Any) -> bool:
+    """A real bool, or True/False, true/false, 1/0, yes/no in any case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    _invalid(field, f"must be a boolean (True/False, true/false, 1/0 or yes/no), got {value!r}")
+
+
+def _as_float(field: str, value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        _invalid(field, f"must be {what}, got the boolean {value!r}")
+    if isinstance(value, (int, float)):
+        number_ = float(value)
+    elif isinstance(value, str):
+        try:
+            number_ = float(value.strip())
+        except ValueError:
+            _invalid(field, f"must be {what}, got {value!r}")
+    else:
+        _invalid(field, f"must be {what}, got {type(value).__name__} {value!r}")
+    if not math.isfinite(number_):
+        _invalid(field, f"must be {what}, got {value!r}")
+    return number_
+
+
+def number(*, minimum: float | None = None, positive: bool = False, integer: bool = False) -> Reader:
+    """A reader of numbers: ``integer`` refuses fractions; ``positive`` means > 0."""
+    what = "a whole number" if integer else "a number"
+    if positive:
+        what = f"a positive {what.split(' ', 1)[1]}"
+
+    def read(field: str, value: Any) -> int | float:
+        result = _as_float(field, value, what)
+        if integer and not result.is_integer():
+            _invalid(field, f"must be {what}, got {value!r}")
+        if positive and result <= 0:
+            _invalid(field, f"must be {what}, got {value!r}")
+        if minimum is not None and result < minimum:
+            _invalid(field, f"must be at least {minimum:g}, got {value!r}")
+        return int(result) if integer else result
+
+    return read
+
+
+def duration(*, positive: bool = True) -> Reader:
+    """A reader of durations in seconds: a number, a ``timedelta``, or text like ``"90"``, ``"5m"``."""
+    what = "a positive number of seconds" if positive else "a number of seconds"
+    hint = f"{what} (e.g. 30, '30', '90s', '5m', '2h' or a timedelta)"
+
+    def read(field: str, value: Any) -> float:
+        if isinstance(value, timedelta):
+            seconds = value.total_seconds()
+        elif isinstance(value, str) and (match := _DURATION_RE.match(value)):
+            seconds = float(match.group(1)) * _UNITS.get(match.group(2) or "s", 1.0)
+        elif isinstance(value, str):
+            _invalid(field, f"must be {hint}, got {value!r}")
+        else:
+            seconds = _as_float(field, value, hint)
+        if seconds < 0 or (positive and seconds == 0) or not math.isfinite(seconds):
+            _invalid(field, f"must be {hint}, got {value!r}")
+        return seconds
+
+    return read
+
+
+def text(field: str, value: Any) -> str:
+    """A string (names, labels, URLs, options: their own checks run in ``validate_inputs``)."""
+    if isinstance(value, str):
+        return value
+    _invalid(field, f"must be a string, got {type(value).__name__} {value!r}")
+
+
+def secret(field: str, value: Any) -> str:
+    """A password or key: a string; the error never shows the value (it may be the secret)."""
+    if isinstance(value, str):
+        return value
+    _invalid(field, f"must be a string, got a {type(value).__name__} (value not shown: it is a secret)")
+
+
+def _literal(field: str, value: str, what: str) -> Any:
+    import ast
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        _invalid(field, f"must be {what} (an object, or its text as JSON), got {value!r}")
+
+
+def mapping(field: str, value: Any) -> dict[str, Any]:
+    """Name/value pairs: a dict with string keys, or its text (JSON, or a printed Python dict)."""
+    data = _literal(field, value, "a mapping") if isinstance(value, str) else value
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+        _invalid(field, f"must be a mapping with string keys, got {value!r}")
+    return dict(data)
+
+
+def list_of_mappings(field: str, value: Any) -> list[dict[str, Any]]:
+    """A list of dicts, or its text (JSON, or a printed Python list)."""
+    data = _literal(field, value, "a list of mappings") if isinstance(value, str) else value
+    if not isinstance(data, (list, tuple)) or not all(isinstance(item, Mapping) for item in data):
+        _invalid(field, f"must be a list of mappings, got {value!r}")
+    return [dict(item) for item in data]
+
+
+def optional(reader: Reader) -> Reader:
+    """``reader``, but None, ``""`` and ``"None"`` (a missing or None param, rendered) mean None."""
+
+    def read(field: str, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip() in _NOT_GIVEN):
+            return None
+        return reader(field, value)
+
+    read.__name__ = f"optional_{getattr(reader, '__name__', 'value')}"
+    return read
+
+
+# --------------------------------------------------------------------------- applying them
+class TypedFields:
+    """Mixin: read every declared argument strictly after rendering (and at construction if final).
+
+    A class declares only its own arguments in ``field_readers``; the readers of its bases are
+    merged in (MRO order, subclass wins). Put it before the Airflow base class:
+    ``class MyOperator(TypedFields, BaseOperator)``.
+    """
+
+    field_readers: ClassVar[Mapping[str, Reader]] = {}
+
+    @classmethod
+    def all_field_readers(cls) -> dict[str, Reader]:
+        """The merged ``field_readers`` of this class and its bases."""
+        merged: dict[str, Reader] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(klass.__dict__.get("field_readers", {}))
+        return merged
+
+    def read_fields(self, *, final: bool = True) -> None:
+        """Replace each declared argument by its typed value.
+
+        ``final=False`` (construction): skip arguments not set yet and values still to be rendered
+        (templates, XComArgs); they are read after rendering. ``final=True``: everything must read.
+        """
+        for field, reader in self.all_field_readers().items():
+            if not hasattr(self, field):
+                if final:
+                    raise AttributeError(f"{type(self).__name__} declares a reader for unknown {field!r}")
+                continue
+            value = getattr(self, field)
+            if not final and (is_template(value) or self._is_template_file(value)):
+                continue
+            setattr(self, field, reader(field, value))
+        if final:
+            #: Every declared argument holds its final, typed value (checks may rely on it).
+            self.fields_final = True
+
+    def _is_template_file(self, value: Any) -> bool:
+        """A value naming a template file (``template_ext``) is read after the file is rendered."""
+        ext = tuple(getattr(self, "template_ext", ()) or ())
+        return bool(ext) and isinstance(value, str) and value.endswith(ext)
+
+    def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
+        """Render (Airflow), then read every declared argument strictly: bad values fail here."""
+        super().render_template_fields(context, jinja_env)  # type: ignore[misc]
+        self.read_fields()

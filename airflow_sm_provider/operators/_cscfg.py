@@ -1,0 +1,91 @@
+"""The ``configuration`` argument of every operator that uploads a ``.cscfg``, defined once.
+
+Create deployment, change configuration and (later) upgrade take the same argument. A value ending
+in ``.cscfg`` is a template *file*, found the Airflow way (the DAG's folder, then its
+``template_searchpath``), rendered with Jinja like any template, and shown in Rendered Templates;
+any other value is the XML itself (or its base64). Operators reuse it by inheriting
+:class:`CscfgConfigurationMixin` before :class:`~airflow_sm_provider.operators.base.AsmBaseOperator`.
+
+A ``.cscfg`` holding secrets would be visible in Rendered Templates: reference them from Airflow
+instead (``{{ conn.<id>.password }}``, or a Variable whose name Airflow treats as sensitive), so
+the masker shows ``***`` there and in logs (``AsmCreateDeploymentOperator`` in docs/reference.md).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import ClassVar
+
+from airflow_sm_provider._rendering import Reader, is_template, optional, text
+from airflow_sm_provider.operators._checks import invalid
+
+__all__ = ["CSCFG_EXT", "CscfgConfigurationMixin"]
+
+CSCFG_EXT = ".cscfg"
+
+
+class CscfgConfigurationMixin:
+    """``configuration``: ``.cscfg`` XML, its base64, or the name of a ``.cscfg`` template file.
+
+    ``configuration_path`` (deprecated) still reads a file at run time, unrendered and not
+    templated; use ``configuration="<file>.cscfg"`` instead.
+    """
+
+    template_ext: Sequence[str] = (CSCFG_EXT,)
+    field_readers: ClassVar[dict[str, Reader]] = {
+        "configuration": optional(text),
+        "configuration_path": optional(text),
+    }
+    configuration: str | None
+    configuration_path: str | None
+
+    def init_configuration(self, configuration: str | None, configuration_path: str | None) -> None:
+        """Store the arguments (call from ``__init__``); warn about the deprecated alias."""
+        if configuration_path is not None:
+            from airflow.exceptions import AirflowProviderDeprecationWarning
+
+            warnings.warn(
+                "configuration_path is deprecated: pass configuration='<file>.cscfg' (looked up in the "
+                "DAG folder and template_searchpath, rendered with Jinja, shown in Rendered Templates)",
+                AirflowProviderDeprecationWarning,
+                stacklevel=3,
+            )
+        self.configuration = configuration
+        self.configuration_path = configuration_path
+
+    def check_configuration(self) -> None:
+        """Exactly one source; inline XML/base64 must parse. Template files are checked once rendered."""
+        import os
+
+        configuration, path = self.configuration, self.configuration_path
+        if is_template(configuration) or is_template(path):
+            return
+        if (configuration is None) == (path is None):
+            invalid(
+                "configuration",
+                "give exactly one of configuration (.cscfg XML, its base64, or a .cscfg file name) or "
+                "the deprecated configuration_path",
+            )
+        if configuration is not None:
+            if configuration.endswith(CSCFG_EXT):
+                if not getattr(self, "fields_final", False):
+                    return  # a template file: Airflow loads and renders it before execute
+                invalid(
+                    "configuration",
+                    f"{configuration!r} names a .cscfg file that was not loaded: only a literal file name "
+                    "is a template file, not one produced by a template. Use "
+                    '"{% include params.<name> %}" to choose the file per run',
+                )
+            from airflow_sm_provider.client import validation
+
+            validation.configuration(configuration, "configuration")
+        elif not os.path.isfile(str(path)):
+            invalid("configuration_path", f"{path!r} is not a readable file")
+
+    def configuration_text(self) -> str:
+        """The ``.cscfg`` to send: the rendered argument, or the deprecated path's file content."""
+        if self.configuration is not None:
+            return self.configuration
+        with open(str(self.configuration_path), encoding="utf-8-sig") as fh:
+            return fh.read()
