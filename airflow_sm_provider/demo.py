@@ -133,12 +133,15 @@ def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
             "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
-            "ASM_EXAMPLE_POLL_INTERVAL": "0.3",
-            "ASM_EXAMPLE_CERT_DIR": str(home.parent / "certs"),
             "AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD": CERT_PASSWORD,
         }
     )
-    write_service_certificate(home.parent / "certs" / "service.pfx")
+    write_service_certificate(certificate_file(home))
+
+
+def certificate_file(home: Path) -> Path:
+    """Where the demo's throwaway service certificate lives (inside the demo's temp dir)."""
+    return home.parent / "certs" / "service.pfx"
 
 
 #: The demo's throwaway service certificate password (the file is deleted with the temp dir).
@@ -395,8 +398,9 @@ def rolling_upgrades(dag: Any, endpoint: dict[str, Any], timeline: Timeline) -> 
                 "package_url": PACKAGE.format(v=label),
                 "cscfg": cscfg,
                 "label": label,
-                "certificate": "service.pfx",
+                "certificate_path": str(certificate_file(Path(os.environ["AIRFLOW_HOME"]))),
                 "domain_bake_seconds": 1,
+                "poll_interval": 0.3,
             }
             run_state, report, tasks = run_dag(dag, conf, "rolling_upgrade")
             timeline.step(

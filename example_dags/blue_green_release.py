@@ -165,8 +165,9 @@ with DAG(
         expected_new_deployment=prepared["deployment_name"],
         bake_seconds="{{ params.bake_seconds }}",
         asm_conn_id=conn,
-        poll_interval=poll,
         require_approval="{{ params.require_approval }}",
+        bake_interval=poll,
+        health_interval=poll,
     )
 
     @task

@@ -20,8 +20,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider.operators._checks import check_name, check_service_name, invalid, is_template
+from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
+from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
+from airflow_sm_provider.operators.health import HEALTH_FIELDS
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -78,13 +80,6 @@ def slot_summary(dep: Any | None) -> dict[str, Any] | None:
     }
 
 
-def _truthy(value: Any) -> bool:
-    """A rendered flag ("True", "false", True): Jinja renders params to strings."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
 def _name(dep: Any | None) -> str | None:
     return None if dep is None else dep.name
 
@@ -134,9 +129,30 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         "health_body_contains",
         "expected_status",
         "bake_seconds",
+        "bake_interval",
+        "health_interval",
         "rollback",
         "require_approval",
     )
+    field_readers = {
+        "service_name": text,
+        "expected_new_deployment": optional(text),
+        "rollback": boolean,
+        "health_url": optional(text),
+        "health_path": text,
+        "health_headers": mapping,
+        "health_body_contains": optional(text),
+        "health_retries": number(minimum=1, integer=True),
+        "health_timeout": duration(),
+        "health_interval": duration(positive=False),
+        "bake_seconds": duration(positive=False),
+        "bake_interval": duration(),
+        "lock_wait_timeout": duration(),
+        "swap_timeout": duration(),
+        "rollback_on_failure": boolean,
+        "require_approval": boolean,
+        "approval_timeout": optional(duration()),
+    }
     operation_name = "guarded swap"
     strategy = "vip_swap"
     memo_key = "asm_guarded_swap_v2"
@@ -186,27 +202,16 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         self.lock_wait_timeout = lock_wait_timeout
         self.swap_timeout = swap_timeout
         self.rollback_on_failure = rollback_on_failure
+        self.read_fields(final=False)
         self.validate_inputs()
 
     # --- inputs ----------------------------------------------------------------------------------
     def validate_inputs(self) -> None:
-        """Names, numbers and the health check, before any request (templates are checked once rendered)."""
+        """Names and the health check, before any request (templates are checked once rendered;
+        numbers and flags are read by ``field_readers``)."""
         check_service_name("service_name", self.service_name)
         check_name("expected_new_deployment", self.expected_new_deployment or None, required=False)
-        if not is_template(self.bake_seconds):
-            try:
-                seconds = float(self.bake_seconds or 0)
-            except (TypeError, ValueError):
-                invalid("bake_seconds", f"must be a number of seconds, got {self.bake_seconds!r}")
-            if seconds < 0:
-                invalid("bake_seconds", f"must be >= 0, got {self.bake_seconds!r}")
-        for field in ("bake_interval", "lock_wait_timeout", "swap_timeout"):
-            if float(getattr(self, field)) <= 0:
-                invalid(field, f"must be a positive number of seconds, got {getattr(self, field)!r}")
-        if not any(
-            is_template(v)
-            for v in (self.health_url, self.health_path, self.expected_status, self.health_headers)
-        ):
+        if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
             self.health_check()
 
     def health_check(self) -> HealthCheck:
@@ -225,7 +230,9 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
 
     @property
     def rollback_mode(self) -> bool:
-        return _truthy(self.rollback)
+        return (
+            bool(self.rollback) if not isinstance(self.rollback, str) else boolean("rollback", self.rollback)
+        )
 
     def new_report(self) -> dict[str, Any]:
         return {
@@ -300,7 +307,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
             }
         )
         steps.append(self._health_step("production_health", "production", new))
-        seconds = float(self.bake_seconds or 0)
+        seconds = float(self.bake_seconds or 0.0)
         if bake and seconds > 0:
             steps.append(
                 {
@@ -414,7 +421,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
                 f"staging deployment {self.state['gate']['staging']} is not healthy; production unchanged"
             )
         self.check("staging_health", True, health["message"], at=health["at"], target=health.get("target"))
-        if _truthy(self.require_approval):
+        if self.require_approval is True:
             return Next("approved", approval=self._approval_request())
         return Next("flip")
 

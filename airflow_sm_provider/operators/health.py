@@ -35,7 +35,15 @@ if TYPE_CHECKING:
     from airflow_sm_provider.client.polling import Probe
     from airflow_sm_provider.hooks.service_management import AsmConnectionSettings
 
-__all__ = ["HealthCheck", "HealthSample", "health_probe", "probe_async", "probe_sync", "tls_context"]
+__all__ = [
+    "HEALTH_FIELDS",
+    "HealthCheck",
+    "HealthSample",
+    "health_probe",
+    "probe_async",
+    "probe_sync",
+    "tls_context",
+]
 
 #: Characters of the response body kept in a sample (bodies can be large or noisy).
 BODY_EXCERPT = 120
@@ -43,6 +51,17 @@ BODY_EXCERPT = 120
 BODY_LIMIT = 65536
 PLACEHOLDERS = ("deployment_url", "deployment_name", "slot", "service_name", "upgrade_domain")
 USER_AGENT = "airflow-sm-provider-health/2"
+#: The operator arguments a health check is built from (checked once none is a template).
+HEALTH_FIELDS = (
+    "health_url",
+    "health_path",
+    "health_headers",
+    "expected_status",
+    "health_body_contains",
+    "health_retries",
+    "health_timeout",
+    "health_interval",
+)
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import (
-    check_configuration,
     check_https_url,
     check_name,
     check_service_name,
     check_slot,
     check_text,
-    invalid,
-    is_template,
 )
+from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.deployment import _read_configuration
+from airflow_sm_provider.operators.health import HEALTH_FIELDS
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["AsmGuardedRollingUpgradeOperator"]
 
 
-class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
+class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperator):
     """Upgrade a deployment domain by domain behind health gates; roll back when a domain fails.
 
     :param service_name: the cloud service.
@@ -73,12 +72,34 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
         "deployment_label",
         "role_to_upgrade",
         "domain_bake_seconds",
+        "bake_interval",
+        "health_interval",
         "health_url",
         "health_headers",
         "expected_status",
         "health_body_contains",
         "require_approval",
     )
+    field_readers = {
+        "service_name": text,
+        "deployment_slot": text,
+        "package_url": text,
+        "deployment_label": text,
+        "role_to_upgrade": optional(text),
+        "force": boolean,
+        "domain_bake_seconds": duration(positive=False),
+        "bake_interval": duration(),
+        "domain_timeout": duration(),
+        "rollback_on_failure": boolean,
+        "health_url": optional(text),
+        "health_headers": mapping,
+        "health_body_contains": optional(text),
+        "health_retries": number(minimum=1, integer=True),
+        "health_timeout": duration(),
+        "health_interval": duration(positive=False),
+        "require_approval": boolean,
+        "approval_timeout": optional(duration()),
+    }
     operation_name = "guarded rolling upgrade"
     strategy = "rolling_upgrade"
     memo_key = "asm_rolling_upgrade"
@@ -117,8 +138,7 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
         self.service_name = service_name
         self.deployment_slot = deployment_slot
         self.package_url = package_url
-        self.configuration = configuration
-        self.configuration_path = configuration_path
+        self.init_configuration(configuration, configuration_path)
         self.deployment_label = deployment_label
         self.role_to_upgrade = role_to_upgrade
         self.force = force
@@ -133,27 +153,17 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
         self.health_retries = health_retries
         self.health_timeout = health_timeout
         self.health_interval = health_interval
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
         check_slot("deployment_slot", self.deployment_slot)
         check_https_url("package_url", self.package_url)
-        check_configuration(self.configuration, self.configuration_path)
-        check_text("label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
+        self.check_configuration()
+        check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
-        if not is_template(self.domain_bake_seconds):
-            try:
-                seconds = float(self.domain_bake_seconds)
-            except (TypeError, ValueError):
-                invalid(
-                    "domain_bake_seconds", f"must be a number of seconds, got {self.domain_bake_seconds!r}"
-                )
-            if seconds < 0:
-                invalid("domain_bake_seconds", f"must be >= 0, got {self.domain_bake_seconds!r}")
-        if float(self.domain_timeout) <= 0 or float(self.bake_interval) <= 0:
-            invalid("domain_timeout", "domain_timeout and bake_interval must be positive numbers of seconds")
-        if not any(is_template(v) for v in (self.health_url, self.expected_status, self.health_headers)):
+        if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
             self.health_check()
 
     def health_check(self) -> HealthCheck:
@@ -401,7 +411,7 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
                 name,
                 "Manual",
                 self.package_url,
-                _read_configuration(self.configuration, self.configuration_path),
+                self.configuration_text(),
                 self.deployment_label,
                 bool(self.force),
                 role_to_upgrade=self.role_to_upgrade or None,
@@ -472,7 +482,7 @@ class AsmGuardedRollingUpgradeOperator(AsmReleaseOperator):
                 f"{self.deployment_label} is live",
             )
         self.state["domain"] = domain + 1
-        if str(self.require_approval).strip().lower() in ("1", "true", "yes", "on"):
+        if self.require_approval is True:
             return Next("approved", approval=self._approval_request(domain + 1))
         return Next("walk")
 

@@ -11,21 +11,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider._rendering import boolean, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
-    check_configuration,
     check_https_url,
     check_name,
     check_text,
     invalid,
-    is_template,
 )
+from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators.base import AsmBaseOperator
-from airflow_sm_provider.operators.deployment import (
-    _deployment_result,
-    _DeploymentTargetMixin,
-    _read_configuration,
-)
+from airflow_sm_provider.operators.deployment import _deployment_result, _DeploymentTargetMixin
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -60,6 +56,7 @@ class _UpgradeTarget(_DeploymentTargetMixin, AsmBaseOperator):
         self.service_name = service_name
         self.deployment_name = deployment_name
         self.deployment_slot = deployment_slot
+        self.read_fields(final=False)
 
     def target(self, client: ServiceManagementClient) -> Any:
         dep = self._find(client)
@@ -79,7 +76,7 @@ class _UpgradeTarget(_DeploymentTargetMixin, AsmBaseOperator):
         }
 
 
-class AsmUpgradeDeploymentOperator(_UpgradeTarget):
+class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     """Start an in-place upgrade to a new package and configuration (old SDK ``upgrade_deployment``).
 
     ``Auto`` walks every upgrade domain inside the operation; ``Manual`` ends once domain 0 waits to
@@ -107,7 +104,16 @@ class AsmUpgradeDeploymentOperator(_UpgradeTarget):
         "deployment_label",
         "mode",
         "role_to_upgrade",
+        "force",
     )
+    field_readers = {
+        "package_url": text,
+        "deployment_label": text,
+        "mode": text,
+        "role_to_upgrade": optional(text),
+        "force": boolean,
+        "extended_properties": optional(mapping),
+    }
     operation_name = "upgrade deployment"
 
     def __init__(
@@ -125,20 +131,20 @@ class AsmUpgradeDeploymentOperator(_UpgradeTarget):
     ) -> None:
         super().__init__(**kwargs)
         self.package_url = package_url
-        self.configuration = configuration
-        self.configuration_path = configuration_path
+        self.init_configuration(configuration, configuration_path)
         self.deployment_label = deployment_label
         self.mode = mode
         self.role_to_upgrade = role_to_upgrade
         self.force = force
         self.extended_properties = extended_properties
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
         self._check_target()
         check_https_url("package_url", self.package_url)
-        check_configuration(self.configuration, self.configuration_path)
-        check_text("label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
+        self.check_configuration()
+        check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_choice("mode", self.mode, UPGRADE_MODES)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
 
@@ -149,7 +155,7 @@ class AsmUpgradeDeploymentOperator(_UpgradeTarget):
             dep.name,
             self.mode,
             self.package_url,
-            _read_configuration(self.configuration, self.configuration_path),
+            self.configuration_text(),
             self.deployment_label,
             bool(self.force),
             role_to_upgrade=self.role_to_upgrade or None,
@@ -167,22 +173,19 @@ class AsmWalkUpgradeDomainOperator(_UpgradeTarget):
     """
 
     template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "upgrade_domain")
+    field_readers = {"upgrade_domain": number(minimum=0, integer=True)}
     operation_name = "walk upgrade domain"
 
     def __init__(self, *, upgrade_domain: int | str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.upgrade_domain = upgrade_domain
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
         self._check_target()
-        if not is_template(self.upgrade_domain):
-            try:
-                domain = int(self.upgrade_domain)
-            except (TypeError, ValueError):
-                invalid("upgrade_domain", f"must be a whole number, got {self.upgrade_domain!r}")
-            if not 0 <= domain < 20:
-                invalid("upgrade_domain", f"must be between 0 and 19, got {self.upgrade_domain!r}")
+        if isinstance(self.upgrade_domain, int | float) and not 0 <= self.upgrade_domain < 20:
+            invalid("upgrade_domain", f"must be between 0 and 19, got {self.upgrade_domain!r}")
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         dep = self.target(client)

@@ -248,28 +248,31 @@ def test_example_dag_uploads_the_certificate_once_and_upgrades(
 ) -> None:
     """``example_dags/rolling_upgrade.py`` as shipped: certificate uploaded if missing, then the
     guarded rolling upgrade; a second run finds the certificate and sends no second upload."""
-    import importlib.util
+    from test_blue_green_support import example_dag
 
-    from test_blue_green_support import EXAMPLES
-
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    (certs / "service.pfx").write_bytes(base64.b64decode(_pfx("pfx-pass")))
-    monkeypatch.setenv("ASM_EXAMPLE_CERT_DIR", str(certs))
-    monkeypatch.setenv("ASM_EXAMPLE_POLL_INTERVAL", "0.1")
+    pfx = tmp_path / "service.pfx"
+    pfx.write_bytes(base64.b64decode(_pfx("pfx-pass")))
     monkeypatch.setenv("AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD", "pfx-pass")
-    spec = importlib.util.spec_from_file_location("example_rolling_upgrade", EXAMPLES / "rolling_upgrade.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    dag = example_dag("rolling_upgrade", "rolling_upgrade")
     service = _service(client)
     adds = request_counter(asm_emulator, "add_service_certificate")
-    conf = {"service_name": service, "certificate": "service.pfx", "domain_bake_seconds": 0}
-    dr = run_dag(module.dag, run_conf=conf)
+    conf = {
+        "service_name": service,
+        "package_url": PACKAGE.format(v="r2"),
+        "cscfg": "r2.cscfg",
+        "label": "r2",
+        "certificate_path": str(pfx),
+        "domain_bake_seconds": 0,
+        "poll_interval": 0.1,
+        "deployment_slot": "production",
+        "require_approval": False,
+        "asm_conn_id": "asm_default",
+    }
+    dr = run_dag(dag, run_conf=conf)
     assert dr.state == "success", task_states(dr)
     report = xcom_value(dr, "rolling_upgrade", "release_report")
     assert report["outcome"] == "released" and len(report["domains"]) == 3
     assert len(client.list_service_certificates(service)) == 1
-    dr2 = run_dag(module.dag, run_conf={**conf, "label": "r2-again"})
+    dr2 = run_dag(dag, run_conf={**conf, "label": "r2-again"})
     assert xcom_value(dr2, "upload_certificate")["status"] == "Exists"
     assert requests_seen(asm_emulator, adds) == 1
