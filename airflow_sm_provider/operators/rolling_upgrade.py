@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import (
-    check_https_url,
     check_name,
+    check_package_url,
     check_service_name,
     check_slot,
     check_text,
@@ -159,7 +159,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
         check_slot("deployment_slot", self.deployment_slot)
-        check_https_url("package_url", self.package_url)
+        check_package_url("package_url", self.package_url)
         self.check_configuration()
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)

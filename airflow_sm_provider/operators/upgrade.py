@@ -14,8 +14,8 @@ from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import (
     check_choice,
-    check_https_url,
     check_name,
+    check_package_url,
     check_text,
     invalid,
 )
@@ -142,7 +142,7 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
 
     def validate_inputs(self) -> None:
         self._check_target()
-        check_https_url("package_url", self.package_url)
+        check_package_url("package_url", self.package_url)
         self.check_configuration()
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_choice("mode", self.mode, UPGRADE_MODES)
