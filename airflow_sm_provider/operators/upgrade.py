@@ -89,7 +89,7 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     :param package_url: https URL of the new ``.cspkg``.
     :param configuration: the new ``.cscfg`` as XML (or ``configuration_path``).
     :param configuration_path: path of the new ``.cscfg``, read by the worker.
-    :param label: the deployment's new label (up to 100 characters).
+    :param deployment_label: the deployment's new label (up to 100 characters).
     :param mode: "Auto", "Manual" or "Simultaneous".
     :param role_to_upgrade: upgrade only this role.
     :param force: proceed even when local data on the instances would be lost.

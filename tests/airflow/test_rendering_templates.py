@@ -85,6 +85,7 @@ class World:
                 self.endpoint["admin_url"].rstrip("/") + "/faults",
                 json=rule,
                 verify=self.endpoint["ca_cert"],
+                headers={"X-Emulator-Admin-Token": self.endpoint.get("admin_token", "")},
                 timeout=10,
             )
         resp.raise_for_status()
@@ -98,6 +99,7 @@ class World:
             resp = session.get(
                 self.endpoint["admin_url"].rstrip("/") + "/faults",
                 verify=self.endpoint["ca_cert"],
+                headers={"X-Emulator-Admin-Token": self.endpoint.get("admin_token", "")},
                 timeout=10,
             )
         resp.raise_for_status()
@@ -157,13 +159,12 @@ def _vm(w: World) -> str:
     )
     import time
 
-    from airflow_sm_provider.client.polling import operation_condition, run_sync
+    from airflow_sm_provider.client.polling import Probe, Schedule, operation_condition, run_sync
 
     done = run_sync(
-        lambda: w.client.get_operation_status(result.request_id),
-        operation_condition,
+        Probe("create vm", operation_condition, lambda: w.client.get_operation_status(result.request_id)),
         deadline=time.time() + 60,
-        interval=0.05,
+        schedule=Schedule(0.05),
     )
     assert done.ok, done.message
     return service
