@@ -14,6 +14,13 @@ from typing import Any
 INTEGRATION = "Azure Service Management (classic)"
 CONN_TYPE = "azure_service_management"
 HOOK_CLASS = "airflow_sm_provider.hooks.service_management.ServiceManagementHook"
+#: The UI plugin (release timeline); Airflow imports it only in processes that load plugins.
+PLUGIN_CLASS = "airflow_sm_provider.ui.plugin.AsmReleasePlugin"
+#: Operator extra links (operators/links.py), listed so ``airflow providers links`` shows them.
+EXTRA_LINKS = [
+    f"airflow_sm_provider.operators.links.{name}"
+    for name in ("AsmProductionUrlLink", "AsmStagingUrlLink", "AsmOperationLink", "AsmReleaseTimelineLink")
+]
 
 #: Operator modules the provider ships, one per resource family (see docs/design.md).
 OPERATOR_MODULES = (
@@ -161,6 +168,8 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "plugins": [{"name": "airflow_sm_provider", "plugin-class": PLUGIN_CLASS}],
+        "extra-links": EXTRA_LINKS,
     }
     operators = _existing_operator_modules()
     if operators:

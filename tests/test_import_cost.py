@@ -23,6 +23,8 @@ HEAVY = [
     "airflow_sm_provider.hooks.service_management",
     "airflow_sm_provider.triggers.base",
     "airflow.triggers.base",  # Airflow core, ~40 ms: only trigger modules need it
+    "airflow_sm_provider.ui",  # the UI plugin and its FastAPI app: api-server only (links stay cheap)
+    "fastapi",
     "lxml",
     "lxml.etree",
     "requests",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from . import Emulator
 
 ASM_EMULATOR_SPEED = 200.0
+pytest_plugins = ["airflow_sm_provider.testing"]  # asm_airflow fixture, --asm-airflow-home (docs/testing.md)
 
 
 def legacy_session(endpoint: dict[str, str]) -> requests.Session:

@@ -160,12 +160,40 @@ def _as_number(conn_id: str, name: str, value: Any, kind: type[int] | type[float
     return number
 
 
+#: Modules the first async request would otherwise import on the event loop: anyio (which httpcore
+#: drives) loads its parts lazily on first use, and the trigger's wait needs the polling loop and the
+#: errors. Measured (bench/triggerer_block.py, docs/benchmarks.md section 6): about 45 ms of imports
+#: on the loop of a fresh triggerer, several times that on a loaded 2-core machine.
+_WARM_MODULES = (
+    "anyio.lowlevel",
+    "anyio.abc",
+    "anyio.streams.memory",
+    "anyio.streams.stapled",
+    "anyio.streams.tls",
+    "anyio._core._sockets",  # behind anyio.connect_tcp, loaded on first use
+    "anyio._core._streams",
+    "airflow_sm_provider.client.errors",
+    "airflow_sm_provider.client.polling",
+)
+
+
+def _warm_imports() -> None:
+    import contextlib
+    import importlib
+
+    for name in _WARM_MODULES:
+        with contextlib.suppress(ImportError):  # another anyio layout: it is only a warm-up
+            importlib.import_module(name)
+
+
 def _build_async_client(settings: AsmConnectionSettings) -> AsyncServiceManagementClient:
     """Blocking part of ``get_async_conn`` (runs in a worker thread, never on the event loop).
 
     Loading the certificate (file I/O, PKCS#12 key derivation), importing httpx on first use and
-    building the SSL context (temp file, key decryption) all block.
+    building the SSL context (temp file, key decryption) all block; so do the imports the first
+    request would make (:data:`_WARM_MODULES`), done here too.
     """
+    _warm_imports()
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
 
     credentials = settings.load_credentials()

@@ -29,6 +29,7 @@ from airflow.sdk import BaseOperator, conf
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import Reader, TypedFields, boolean, duration, text
 from airflow_sm_provider.operators._memo import OperationMemo
+from airflow_sm_provider.operators.links import ASM_LINKS
 
 if TYPE_CHECKING:
     import jinja2
@@ -94,6 +95,7 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         "durable": boolean,
     }
     ui_color = "#0078d4"
+    operator_extra_links = ASM_LINKS
     ui_fgcolor = "#ffffff"
 
     #: Human words for logs, e.g. "create cloud service".

@@ -16,15 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +24,14 @@ import pytest
 
 from airflow_sm_provider.get_provider_info import UI_FIELD_BEHAVIOUR
 
+from .conftest import CHROMIUM, CHROMIUM_FLAGS
+
 pytestmark = pytest.mark.ui
 
-CHROMIUM = os.environ.get("ASM_UI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "img" / "connection-form.png"
 HOOK_NAME = "Azure Service Management (classic)"
 CONN_ID = "asm_ui_test"
-SERVER_START_TIMEOUT = 240.0
 
 # What the form must show: standard field -> (label, placeholder); extra field -> label. The
 # placeholders are the provider's declared ones: the test checks the UI shows what we declare.
@@ -69,85 +51,6 @@ EXTRA_LABELS = {
     "max_retries": "Max retries",
 }
 HIDDEN_STANDARD_LABELS = ("Login", "Port", "Schema")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _airflow_env(home: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
-            "AIRFLOW__CORE__AUTH_MANAGER": (
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-            ),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        }
-    )
-    return env
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"airflow api-server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    tail = log.read_text()[-3000:]
-    pytest.fail(f"airflow api-server not healthy after {SERVER_START_TIMEOUT:.0f}s:\n{tail}")
-
-
-@pytest.fixture(scope="module")
-def api_server() -> Iterator[str]:
-    """A real ``airflow api-server`` on 127.0.0.1 with a migrated temp DB; yields its base URL."""
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"chromium is not installed ({CHROMIUM} missing): apt-get install -y chromium")
-    if os.environ.get("ASM_UI_API_SERVER"):  # reuse a running server (configured as below) while iterating
-        yield os.environ["ASM_UI_API_SERVER"].rstrip("/")
-        return
-    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
-    with tempfile.TemporaryDirectory(prefix="asm-ui-") as tmp:
-        home = Path(tmp)
-        (home / "dags").mkdir()
-        port = _free_port()
-        env = _airflow_env(home, port)
-        subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-        log = home / "api-server.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_healthy(f"{base}/api/v2/monitor/health", proc, log)
-            yield base
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
 
 
 def _airflow_version() -> tuple[int, ...]:

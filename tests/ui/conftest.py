@@ -1,0 +1,136 @@
+"""Real ``airflow api-server`` processes for the UI tests (driven by Debian's Chromium).
+
+``api_server`` is a bare server (connection form test); :func:`running_api_server` starts one on a
+home the caller prepared first (the timeline test seeds its DB before the server starts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("ASM_UI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 240.0
+AIRFLOW = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def airflow_env(home: Path, port: int) -> dict[str, str]:
+    """The server's environment: this home, simple auth manager in all-admins mode, Test Connection on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+            ),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
+    return env
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"airflow api-server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    tail = log.read_text()[-3000:]
+    pytest.fail(f"airflow api-server not healthy after {SERVER_START_TIMEOUT:.0f}s:\n{tail}")
+
+
+def need_chromium() -> None:
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"chromium is not installed ({CHROMIUM} missing): apt-get install -y chromium")
+
+
+@contextmanager
+def running_api_server(
+    prepare: Callable[[Path, dict[str, str]], None] | None = None,
+    **overrides: str,
+) -> Iterator[tuple[str, Path]]:
+    """Migrate a new home, let ``prepare(home, env)`` fill it, start the server; yield (url, home).
+
+    :param overrides: more ``AIRFLOW__*`` settings; ``{home}`` in a value is the home directory.
+    """
+    with tempfile.TemporaryDirectory(prefix="asm-ui-") as tmp:
+        home = Path(tmp)
+        (home / "dags").mkdir()
+        port = free_port()
+        env = airflow_env(home, port)
+        env.update({key: value.format(home=home) for key, value in overrides.items()})
+        subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+        if prepare is not None:
+            prepare(home, env)
+        log = home / "api-server.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_healthy(f"{base}/api/v2/monitor/health", proc, log)
+            yield base, home
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def api_server() -> Iterator[str]:
+    """A real ``airflow api-server`` on 127.0.0.1 with a migrated temp DB; yields its base URL."""
+    need_chromium()
+    if os.environ.get("ASM_UI_API_SERVER"):  # reuse a running server (configured as above) while iterating
+        yield os.environ["ASM_UI_API_SERVER"].rstrip("/")
+        return
+    with running_api_server() as (base, _home):
+        yield base
