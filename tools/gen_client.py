@@ -86,15 +86,22 @@ def _doc(op: Op) -> str:
 
 
 def _imports() -> list[str]:
+    from airflow_sm_provider.client import models
+
     modules: dict[str, set[str]] = {}
+
+    def need(name: str, module: str) -> None:
+        home = "models" if name in models.__all__ else module
+        modules.setdefault(f"airflow_sm_provider.client.{home}", set()).add(name)
+
     for op in OPERATIONS.values():
         if op.result is not None:
-            modules.setdefault(op.result.__module__, set()).add(op.result.__name__)
+            need(op.result.__name__, op.result.__module__.rpartition(".")[2])
         words = set(re.findall(r"[A-Za-z_]\w*", " ".join(p.type for p in op.params)))
         for word in words & set(KNOWN):
-            modules.setdefault(f"airflow_sm_provider.client.{KNOWN[word]}", set()).add(word)
+            need(word, KNOWN[word])
         if op.returns_handle:
-            modules.setdefault("airflow_sm_provider.client.handle", set()).add("OperationHandle")
+            need("OperationHandle", "handle")
     return [
         f"    from {module} import {', '.join(sorted(names))}" for module, names in sorted(modules.items())
     ]
@@ -114,14 +121,14 @@ def render() -> str:
             '        raise NotImplementedError("provided by the client")',
             "",
         ]
-        for name in sorted(OPERATIONS):
-            op = OPERATIONS[name]
+        # One line per method (signature, docstring, call), in table order: the file stays a
+        # readable index of the operations and its lines do not repeat one another's shape.
+        for name, op in OPERATIONS.items():
             prefix, wait = ("async def", "await ") if is_async else ("def", "")
-            lines.append(f"    {prefix} {name}({_signature(op)}) -> {op.annotation()}:")
-            lines.append(f'        """{_doc(op)}"""')
-            lines.append(f"        return {wait}self._call(_OPS[{name!r}], {_args(op)})")
-            lines.append("")
-        lines.append("")
+            call = f"return {wait}self._call(_OPS[{name!r}], {_args(op)})"
+            head = f"    {prefix} {name}({_signature(op)}) -> {op.annotation()}:"
+            lines.append(f'{head} """{_doc(op)}"""; {call}')
+        lines += ["", ""]
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"

@@ -15,12 +15,10 @@ from airflow_sm_provider.client.operations import OPERATIONS as _OPS
 if TYPE_CHECKING:
     from airflow_sm_provider.client.operation import Op
     from airflow_sm_provider.client.handle import OperationHandle
-    from airflow_sm_provider.client.models import ConfigurationSet, DataVirtualHardDisk, LinuxConfigurationSet, OSImage, OSVirtualHardDisk, WindowsConfigurationSet
-    from airflow_sm_provider.client.models_catalog import AvailabilityResponse, Location, OSImage, OperatingSystem, OperatingSystemFamily, Operation, Subscription, SubscriptionCertificate
-    from airflow_sm_provider.client.models_compute import DataVirtualHardDisk, Deployment, HostedService, PersistentVMRole, ResourceExtensionReference
+    from airflow_sm_provider.client.models import AffinityGroup, AvailabilityResponse, ConfigurationSet, DataVirtualHardDisk, Deployment, HostedService, LinuxConfigurationSet, Location, OSImage, OSVirtualHardDisk, OperatingSystem, OperatingSystemFamily, Operation, PersistentVMRole, StorageService, Subscription, SubscriptionCertificate, WindowsConfigurationSet
+    from airflow_sm_provider.client.models_compute import ResourceExtensionReference
     from airflow_sm_provider.client.models_media import CaptureRoleAsVMImage, Disk, OSImageDetails, ResourceExtension, VMImage
     from airflow_sm_provider.client.models_network import DnsServer, ReservedIP, VirtualNetworkSite
-    from airflow_sm_provider.client.models_storage import AffinityGroup, StorageService
     from airflow_sm_provider.client.models_subscription import Certificate, RoleSize, SubscriptionOperationCollection
 
 
@@ -32,389 +30,102 @@ class OperationMethods:
     def _call(self, op: Op, args: tuple[Any, ...]) -> Any:
         raise NotImplementedError("provided by the client")
 
-    def add_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None, source_media_link: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['add_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, disk_label, disk_name, logical_disk_size_in_gb, source_media_link))
-
-    def add_disk(self, has_operating_system: bool | None, label: str, media_link: str, name: str, os: str) -> OperationHandle:
-        """``POST /services/disks`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['add_disk'], (has_operating_system, label, media_link, name, os))
-
-    def add_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['add_dns_server'], (service_name, deployment_name, dns_server_name, address))
-
-    def add_management_certificate(self, public_key: str, thumbprint: str, data: str) -> OperationHandle:
-        """``POST /certificates`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['add_management_certificate'], (public_key, thumbprint, data))
-
-    def add_os_image(self, label: str, media_link: str, name: str, os: str) -> OperationHandle:
-        """``POST /services/images`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['add_os_image'], (label, media_link, name, os))
-
-    def add_role(self, service_name: str, deployment_name: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['add_role'], (service_name, deployment_name, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent, vm_image_name, media_location))
-
-    def add_service_certificate(self, service_name: str, data: str | bytes, certificate_format: str, password: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/certificates`` (asynchronous write: returns an OperationHandle). The certificate ``data`` is base64 (line-wrapped base64 is accepted)."""
-        return self._call(_OPS['add_service_certificate'], (service_name, data, certificate_format, password))
-
-    def associate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle:
-        """``POST /services/networking/reservedips/{name}/operations/associate`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['associate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
-
-    def capture_role(self, service_name: str, deployment_name: str, role_name: str, post_capture_action: str, target_image_name: str, target_image_label: str, provisioning_configuration: LinuxConfigurationSet | WindowsConfigurationSet | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['capture_role'], (service_name, deployment_name, role_name, post_capture_action, target_image_name, target_image_label, provisioning_configuration))
-
-    def capture_vm_image(self, service_name: str, deployment_name: str, role_name: str, options: CaptureRoleAsVMImage) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['capture_vm_image'], (service_name, deployment_name, role_name, options))
-
-    def change_deployment_configuration(self, service_name: str, deployment_name: str, configuration: str | bytes, treat_warnings_as_error: bool = False, mode: str = 'Auto', extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['change_deployment_configuration'], (service_name, deployment_name, configuration, treat_warnings_as_error, mode, extended_properties))
-
-    def check_hosted_service_name_availability(self, service_name: str) -> AvailabilityResponse:
-        """``GET /services/hostedservices/operations/isavailable/{service_name}`` (read)."""
-        return self._call(_OPS['check_hosted_service_name_availability'], (service_name,))
-
-    def check_storage_account_name_availability(self, service_name: str) -> AvailabilityResponse:
-        """``GET /services/storageservices/operations/isavailable/{service_name}`` (read)."""
-        return self._call(_OPS['check_storage_account_name_availability'], (service_name,))
-
-    def create_affinity_group(self, name: str, label: str, location: str, description: str | None = None) -> OperationHandle:
-        """``POST /affinitygroups`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_affinity_group'], (name, label, location, description))
-
-    def create_deployment(self, service_name: str, deployment_slot: str, name: str, package_url: str, label: str, configuration: str | bytes, start_deployment: bool = False, treat_warnings_as_error: bool = False, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_deployment'], (service_name, deployment_slot, name, package_url, label, configuration, start_deployment, treat_warnings_as_error, extended_properties))
-
-    def create_hosted_service(self, service_name: str, label: str, description: str | None = None, location: str | None = None, affinity_group: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_hosted_service'], (service_name, label, description, location, affinity_group, extended_properties))
-
-    def create_reserved_ip_address(self, name: str, label: str | None = None, location: str | None = None) -> OperationHandle:
-        """``POST /services/networking/reservedips`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_reserved_ip_address'], (name, label, location))
-
-    def create_storage_account(self, service_name: str, description: str | None, label: str, affinity_group: str | None = None, location: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle:
-        """``POST /services/storageservices`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_storage_account'], (service_name, description, label, affinity_group, location, geo_replication_enabled, extended_properties, account_type))
-
-    def create_virtual_machine_deployment(self, service_name: str, deployment_name: str, deployment_slot: str, label: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', virtual_network_name: str | None = None, resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None, dns_servers: Sequence[DnsServer] | None = None, reserved_ip_name: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_virtual_machine_deployment'], (service_name, deployment_name, deployment_slot, label, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, virtual_network_name, resource_extension_references, provision_guest_agent, vm_image_name, media_location, dns_servers, reserved_ip_name))
-
-    def create_vm_image(self, vm_image: VMImage) -> OperationHandle:
-        """``POST /services/vmimages`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['create_vm_image'], (vm_image,))
-
-    def delete_affinity_group(self, affinity_group_name: str) -> OperationHandle:
-        """``DELETE /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_affinity_group'], (affinity_group_name,))
-
-    def delete_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_data_disk'], (service_name, deployment_name, role_name, lun, delete_vhd))
-
-    def delete_deployment(self, service_name: str, deployment_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_deployment'], (service_name, deployment_name, delete_vhd))
-
-    def delete_disk(self, disk_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_disk'], (disk_name, delete_vhd))
-
-    def delete_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_dns_server'], (service_name, deployment_name, dns_server_name))
-
-    def delete_hosted_service(self, service_name: str, complete: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_hosted_service'], (service_name, complete))
-
-    def delete_management_certificate(self, thumbprint: str) -> OperationHandle:
-        """``DELETE /certificates/{thumbprint}`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_management_certificate'], (thumbprint,))
-
-    def delete_os_image(self, image_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_os_image'], (image_name, delete_vhd))
-
-    def delete_reserved_ip_address(self, name: str) -> OperationHandle:
-        """``DELETE /services/networking/reservedips/{name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_reserved_ip_address'], (name,))
-
-    def delete_role(self, service_name: str, deployment_name: str, role_name: str, complete: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_role'], (service_name, deployment_name, role_name, complete))
-
-    def delete_role_instances(self, service_name: str, deployment_name: str, role_instance_names: Sequence[str]) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_role_instances'], (service_name, deployment_name, role_instance_names))
-
-    def delete_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_service_certificate'], (service_name, thumbalgorithm, thumbprint))
-
-    def delete_storage_account(self, service_name: str) -> OperationHandle:
-        """``DELETE /services/storageservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_storage_account'], (service_name,))
-
-    def delete_vm_image(self, vm_image_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['delete_vm_image'], (vm_image_name, delete_vhd))
-
-    def disassociate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle:
-        """``POST /services/networking/reservedips/{name}/operations/disassociate`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['disassociate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
-
-    def get_affinity_group_properties(self, affinity_group_name: str) -> AffinityGroup:
-        """``GET /affinitygroups/{affinity_group_name}`` (read)."""
-        return self._call(_OPS['get_affinity_group_properties'], (affinity_group_name,))
-
-    def get_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int) -> DataVirtualHardDisk:
-        """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (read)."""
-        return self._call(_OPS['get_data_disk'], (service_name, deployment_name, role_name, lun))
-
-    def get_deployment_by_name(self, service_name: str, deployment_name: str) -> Deployment:
-        """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}`` (read)."""
-        return self._call(_OPS['get_deployment_by_name'], (service_name, deployment_name))
-
-    def get_deployment_by_slot(self, service_name: str, deployment_slot: str) -> Deployment:
-        """``GET /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (read)."""
-        return self._call(_OPS['get_deployment_by_slot'], (service_name, deployment_slot))
-
-    def get_disk(self, disk_name: str) -> Disk:
-        """``GET /services/disks/{disk_name}`` (read)."""
-        return self._call(_OPS['get_disk'], (disk_name,))
-
-    def get_hosted_service_properties(self, service_name: str, embed_detail: bool = False) -> HostedService:
-        """``GET /services/hostedservices/{service_name}`` (read)."""
-        return self._call(_OPS['get_hosted_service_properties'], (service_name, embed_detail))
-
-    def get_management_certificate(self, thumbprint: str) -> SubscriptionCertificate:
-        """``GET /certificates/{thumbprint}`` (read)."""
-        return self._call(_OPS['get_management_certificate'], (thumbprint,))
-
-    def get_operation_status(self, request_id: str) -> Operation:
-        """``GET /operations/{request_id}`` (read)."""
-        return self._call(_OPS['get_operation_status'], (request_id,))
-
-    def get_os_image(self, image_name: str) -> OSImage:
-        """``GET /services/images/{image_name}`` (read)."""
-        return self._call(_OPS['get_os_image'], (image_name,))
-
-    def get_os_image_details(self, image_name: str) -> OSImageDetails:
-        """``GET /services/images/{image_name}/details`` (read)."""
-        return self._call(_OPS['get_os_image_details'], (image_name,))
-
-    def get_reserved_ip_address(self, name: str) -> ReservedIP:
-        """``GET /services/networking/reservedips/{name}`` (read)."""
-        return self._call(_OPS['get_reserved_ip_address'], (name,))
-
-    def get_role(self, service_name: str, deployment_name: str, role_name: str) -> PersistentVMRole:
-        """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (read)."""
-        return self._call(_OPS['get_role'], (service_name, deployment_name, role_name))
-
-    def get_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> Certificate:
-        """``GET /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (read)."""
-        return self._call(_OPS['get_service_certificate'], (service_name, thumbalgorithm, thumbprint))
-
-    def get_storage_account_keys(self, service_name: str) -> StorageService:
-        """``GET /services/storageservices/{service_name}/keys`` (read)."""
-        return self._call(_OPS['get_storage_account_keys'], (service_name,))
-
-    def get_storage_account_properties(self, service_name: str) -> StorageService:
-        """``GET /services/storageservices/{service_name}`` (read)."""
-        return self._call(_OPS['get_storage_account_properties'], (service_name,))
-
-    def get_subscription(self) -> Subscription:
-        """``GET /`` (read)."""
-        return self._call(_OPS['get_subscription'], ())
-
-    def list_affinity_groups(self) -> list[AffinityGroup]:
-        """``GET /affinitygroups`` (read)."""
-        return self._call(_OPS['list_affinity_groups'], ())
-
-    def list_disks(self) -> list[Disk]:
-        """``GET /services/disks`` (read)."""
-        return self._call(_OPS['list_disks'], ())
-
-    def list_hosted_services(self) -> list[HostedService]:
-        """``GET /services/hostedservices`` (read)."""
-        return self._call(_OPS['list_hosted_services'], ())
-
-    def list_locations(self) -> list[Location]:
-        """``GET /locations`` (read)."""
-        return self._call(_OPS['list_locations'], ())
-
-    def list_management_certificates(self) -> list[SubscriptionCertificate]:
-        """``GET /certificates`` (read)."""
-        return self._call(_OPS['list_management_certificates'], ())
-
-    def list_operating_system_families(self) -> list[OperatingSystemFamily]:
-        """``GET /operatingsystemfamilies`` (read)."""
-        return self._call(_OPS['list_operating_system_families'], ())
-
-    def list_operating_systems(self) -> list[OperatingSystem]:
-        """``GET /operatingsystems`` (read)."""
-        return self._call(_OPS['list_operating_systems'], ())
-
-    def list_os_images(self) -> list[OSImage]:
-        """``GET /services/images`` (read)."""
-        return self._call(_OPS['list_os_images'], ())
-
-    def list_reserved_ip_addresses(self) -> list[ReservedIP]:
-        """``GET /services/networking/reservedips`` (read)."""
-        return self._call(_OPS['list_reserved_ip_addresses'], ())
-
-    def list_resource_extension_versions(self, publisher_name: str, extension_name: str) -> list[ResourceExtension]:
-        """``GET /services/resourceextensions/{publisher_name}/{extension_name}`` (read)."""
-        return self._call(_OPS['list_resource_extension_versions'], (publisher_name, extension_name))
-
-    def list_resource_extensions(self) -> list[ResourceExtension]:
-        """``GET /services/resourceextensions`` (read)."""
-        return self._call(_OPS['list_resource_extensions'], ())
-
-    def list_role_sizes(self) -> list[RoleSize]:
-        """``GET /rolesizes`` (read)."""
-        return self._call(_OPS['list_role_sizes'], ())
-
-    def list_service_certificates(self, service_name: str) -> list[Certificate]:
-        """``GET /services/hostedservices/{service_name}/certificates`` (read)."""
-        return self._call(_OPS['list_service_certificates'], (service_name,))
-
-    def list_storage_accounts(self) -> list[StorageService]:
-        """``GET /services/storageservices`` (read)."""
-        return self._call(_OPS['list_storage_accounts'], ())
-
-    def list_subscription_operations(self, start_time: str | None = None, end_time: str | None = None, object_id_filter: str | None = None, operation_result_filter: str | None = None, continuation_token: str | None = None) -> SubscriptionOperationCollection:
-        """``GET /operations`` (read). Times are ISO-8601 (``2015-06-30T00:00:00Z``); page with the returned ``continuation_token``."""
-        return self._call(_OPS['list_subscription_operations'], (start_time, end_time, object_id_filter, operation_result_filter, continuation_token))
-
-    def list_subscriptions(self) -> list[Subscription]:
-        """``GET /subscriptions`` (read)."""
-        return self._call(_OPS['list_subscriptions'], ())
-
-    def list_virtual_network_sites(self) -> list[VirtualNetworkSite]:
-        """``GET /services/networking/virtualnetwork`` (read)."""
-        return self._call(_OPS['list_virtual_network_sites'], ())
-
-    def list_vm_images(self, location: str | None = None, publisher: str | None = None, category: str | None = None) -> list[VMImage]:
-        """``GET /services/vmimages`` (read)."""
-        return self._call(_OPS['list_vm_images'], (location, publisher, category))
-
-    def reboot_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['reboot_role_instance'], (service_name, deployment_name, role_instance_name))
-
-    def rebuild_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['rebuild_role_instance'], (service_name, deployment_name, role_instance_name))
-
-    def regenerate_storage_account_keys(self, service_name: str, key_type: str) -> StorageService:
-        """``POST /services/storageservices/{service_name}/keys`` (synchronous write). Returns the account with its new keys; regenerating twice would change the key twice."""
-        return self._call(_OPS['regenerate_storage_account_keys'], (service_name, key_type))
-
-    def reimage_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['reimage_role_instance'], (service_name, deployment_name, role_instance_name))
-
-    def replicate_vm_image(self, vm_image_name: str, regions: Sequence[str], offer: str, sku: str, version: str) -> OperationHandle:
-        """``PUT /services/images/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['replicate_vm_image'], (vm_image_name, regions, offer, sku, version))
-
-    def restart_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['restart_role'], (service_name, deployment_name, role_name))
-
-    def rollback_update_or_upgrade(self, service_name: str, deployment_name: str, mode: str, force: bool) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['rollback_update_or_upgrade'], (service_name, deployment_name, mode, force))
-
-    def share_vm_image(self, vm_image_name: str, permission: str) -> OperationHandle:
-        """``PUT /services/images/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['share_vm_image'], (vm_image_name, permission))
-
-    def shutdown_role(self, service_name: str, deployment_name: str, role_name: str, post_shutdown_action: str = 'Stopped') -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['shutdown_role'], (service_name, deployment_name, role_name, post_shutdown_action))
-
-    def shutdown_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str], post_shutdown_action: str = 'Stopped') -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['shutdown_roles'], (service_name, deployment_name, role_names, post_shutdown_action))
-
-    def start_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['start_role'], (service_name, deployment_name, role_name))
-
-    def start_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str]) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['start_roles'], (service_name, deployment_name, role_names))
-
-    def swap_deployment(self, service_name: str, production: str | None, source_deployment: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle). ``production`` None or '' when the production slot is empty: the element is omitted (a move)."""
-        return self._call(_OPS['swap_deployment'], (service_name, production, source_deployment))
-
-    def unreplicate_vm_image(self, vm_image_name: str) -> OperationHandle:
-        """``PUT /services/images/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['unreplicate_vm_image'], (vm_image_name,))
-
-    def update_affinity_group(self, affinity_group_name: str, label: str, description: str | None = None) -> OperationHandle:
-        """``PUT /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_affinity_group'], (affinity_group_name, label, description))
-
-    def update_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, updated_lun: int | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, updated_lun, disk_label, disk_name, logical_disk_size_in_gb))
-
-    def update_deployment_status(self, service_name: str, deployment_name: str, status: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_deployment_status'], (service_name, deployment_name, status))
-
-    def update_disk(self, disk_name: str, has_operating_system: bool | None = None, label: str | None = None, media_link: str | None = None, name: str | None = None, os: str | None = None) -> OperationHandle:
-        """``PUT /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle). Only the label can be changed (as in the old SDK, the other arguments are not sent)."""
-        return self._call(_OPS['update_disk'], (disk_name, has_operating_system, label, media_link, name, os))
-
-    def update_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_dns_server'], (service_name, deployment_name, dns_server_name, address))
-
-    def update_hosted_service(self, service_name: str, label: str | None = None, description: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_hosted_service'], (service_name, label, description, extended_properties))
-
-    def update_os_image(self, image_name: str, label: str, media_link: str, name: str, os: str) -> OperationHandle:
-        """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_os_image'], (image_name, label, media_link, name, os))
-
-    def update_os_image_from_image_reference(self, image_name: str, os_image: OSImage) -> OperationHandle:
-        """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_os_image_from_image_reference'], (image_name, os_image))
-
-    def update_role(self, service_name: str, deployment_name: str, role_name: str, os_virtual_hard_disk: OSVirtualHardDisk | None = None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_role'], (service_name, deployment_name, role_name, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent))
-
-    def update_storage_account(self, service_name: str, description: str | None = None, label: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle:
-        """``PUT /services/storageservices/{service_name}`` (synchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_storage_account'], (service_name, description, label, geo_replication_enabled, extended_properties, account_type))
-
-    def update_vm_image(self, vm_image_name: str, vm_image: VMImage) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['update_vm_image'], (vm_image_name, vm_image))
-
-    def upgrade_deployment(self, service_name: str, deployment_name: str, mode: str, package_url: str, configuration: str | bytes, label: str, force: bool, role_to_upgrade: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle). Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``."""
-        return self._call(_OPS['upgrade_deployment'], (service_name, deployment_name, mode, package_url, configuration, label, force, role_to_upgrade, extended_properties))
-
-    def walk_upgrade_domain(self, service_name: str, deployment_name: str, upgrade_domain: int) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return self._call(_OPS['walk_upgrade_domain'], (service_name, deployment_name, upgrade_domain))
+    def get_subscription(self) -> Subscription: """``GET /`` (read)."""; return self._call(_OPS['get_subscription'], ())
+    def list_subscriptions(self) -> list[Subscription]: """``GET /subscriptions`` (read)."""; return self._call(_OPS['list_subscriptions'], ())
+    def list_locations(self) -> list[Location]: """``GET /locations`` (read)."""; return self._call(_OPS['list_locations'], ())
+    def list_operating_systems(self) -> list[OperatingSystem]: """``GET /operatingsystems`` (read)."""; return self._call(_OPS['list_operating_systems'], ())
+    def list_operating_system_families(self) -> list[OperatingSystemFamily]: """``GET /operatingsystemfamilies`` (read)."""; return self._call(_OPS['list_operating_system_families'], ())
+    def list_role_sizes(self) -> list[RoleSize]: """``GET /rolesizes`` (read)."""; return self._call(_OPS['list_role_sizes'], ())
+    def get_operation_status(self, request_id: str) -> Operation: """``GET /operations/{request_id}`` (read)."""; return self._call(_OPS['get_operation_status'], (request_id,))
+    def list_subscription_operations(self, start_time: str | None = None, end_time: str | None = None, object_id_filter: str | None = None, operation_result_filter: str | None = None, continuation_token: str | None = None) -> SubscriptionOperationCollection: """``GET /operations`` (read). Times are ISO-8601 (``2015-06-30T00:00:00Z``); page with the returned ``continuation_token``."""; return self._call(_OPS['list_subscription_operations'], (start_time, end_time, object_id_filter, operation_result_filter, continuation_token))
+    def list_management_certificates(self) -> list[SubscriptionCertificate]: """``GET /certificates`` (read)."""; return self._call(_OPS['list_management_certificates'], ())
+    def get_management_certificate(self, thumbprint: str) -> SubscriptionCertificate: """``GET /certificates/{thumbprint}`` (read)."""; return self._call(_OPS['get_management_certificate'], (thumbprint,))
+    def add_management_certificate(self, public_key: str, thumbprint: str, data: str) -> OperationHandle: """``POST /certificates`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['add_management_certificate'], (public_key, thumbprint, data))
+    def delete_management_certificate(self, thumbprint: str) -> OperationHandle: """``DELETE /certificates/{thumbprint}`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_management_certificate'], (thumbprint,))
+    def list_hosted_services(self) -> list[HostedService]: """``GET /services/hostedservices`` (read)."""; return self._call(_OPS['list_hosted_services'], ())
+    def get_hosted_service_properties(self, service_name: str, embed_detail: bool = False) -> HostedService: """``GET /services/hostedservices/{service_name}`` (read)."""; return self._call(_OPS['get_hosted_service_properties'], (service_name, embed_detail))
+    def check_hosted_service_name_availability(self, service_name: str) -> AvailabilityResponse: """``GET /services/hostedservices/operations/isavailable/{service_name}`` (read)."""; return self._call(_OPS['check_hosted_service_name_availability'], (service_name,))
+    def create_hosted_service(self, service_name: str, label: str, description: str | None = None, location: str | None = None, affinity_group: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_hosted_service'], (service_name, label, description, location, affinity_group, extended_properties))
+    def update_hosted_service(self, service_name: str, label: str | None = None, description: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``PUT /services/hostedservices/{service_name}`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_hosted_service'], (service_name, label, description, extended_properties))
+    def delete_hosted_service(self, service_name: str, complete: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_hosted_service'], (service_name, complete))
+    def list_service_certificates(self, service_name: str) -> list[Certificate]: """``GET /services/hostedservices/{service_name}/certificates`` (read)."""; return self._call(_OPS['list_service_certificates'], (service_name,))
+    def get_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> Certificate: """``GET /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (read)."""; return self._call(_OPS['get_service_certificate'], (service_name, thumbalgorithm, thumbprint))
+    def add_service_certificate(self, service_name: str, data: str | bytes, certificate_format: str, password: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/certificates`` (asynchronous write: returns an OperationHandle). The certificate ``data`` is base64 (line-wrapped base64 is accepted)."""; return self._call(_OPS['add_service_certificate'], (service_name, data, certificate_format, password))
+    def delete_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_service_certificate'], (service_name, thumbalgorithm, thumbprint))
+    def get_deployment_by_slot(self, service_name: str, deployment_slot: str) -> Deployment: """``GET /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (read)."""; return self._call(_OPS['get_deployment_by_slot'], (service_name, deployment_slot))
+    def get_deployment_by_name(self, service_name: str, deployment_name: str) -> Deployment: """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}`` (read)."""; return self._call(_OPS['get_deployment_by_name'], (service_name, deployment_name))
+    def create_deployment(self, service_name: str, deployment_slot: str, name: str, package_url: str, label: str, configuration: str | bytes, start_deployment: bool = False, treat_warnings_as_error: bool = False, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_deployment'], (service_name, deployment_slot, name, package_url, label, configuration, start_deployment, treat_warnings_as_error, extended_properties))
+    def delete_deployment(self, service_name: str, deployment_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_deployment'], (service_name, deployment_name, delete_vhd))
+    def swap_deployment(self, service_name: str, production: str | None, source_deployment: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle). ``production`` None or '' when the production slot is empty: the element is omitted (a move)."""; return self._call(_OPS['swap_deployment'], (service_name, production, source_deployment))
+    def change_deployment_configuration(self, service_name: str, deployment_name: str, configuration: str | bytes, treat_warnings_as_error: bool = False, mode: str = 'Auto', extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['change_deployment_configuration'], (service_name, deployment_name, configuration, treat_warnings_as_error, mode, extended_properties))
+    def update_deployment_status(self, service_name: str, deployment_name: str, status: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_deployment_status'], (service_name, deployment_name, status))
+    def upgrade_deployment(self, service_name: str, deployment_name: str, mode: str, package_url: str, configuration: str | bytes, label: str, force: bool, role_to_upgrade: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle). Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``."""; return self._call(_OPS['upgrade_deployment'], (service_name, deployment_name, mode, package_url, configuration, label, force, role_to_upgrade, extended_properties))
+    def walk_upgrade_domain(self, service_name: str, deployment_name: str, upgrade_domain: int) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['walk_upgrade_domain'], (service_name, deployment_name, upgrade_domain))
+    def rollback_update_or_upgrade(self, service_name: str, deployment_name: str, mode: str, force: bool) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['rollback_update_or_upgrade'], (service_name, deployment_name, mode, force))
+    def reboot_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['reboot_role_instance'], (service_name, deployment_name, role_instance_name))
+    def reimage_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['reimage_role_instance'], (service_name, deployment_name, role_instance_name))
+    def rebuild_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['rebuild_role_instance'], (service_name, deployment_name, role_instance_name))
+    def delete_role_instances(self, service_name: str, deployment_name: str, role_instance_names: Sequence[str]) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_role_instances'], (service_name, deployment_name, role_instance_names))
+    def list_storage_accounts(self) -> list[StorageService]: """``GET /services/storageservices`` (read)."""; return self._call(_OPS['list_storage_accounts'], ())
+    def get_storage_account_properties(self, service_name: str) -> StorageService: """``GET /services/storageservices/{service_name}`` (read)."""; return self._call(_OPS['get_storage_account_properties'], (service_name,))
+    def get_storage_account_keys(self, service_name: str) -> StorageService: """``GET /services/storageservices/{service_name}/keys`` (read)."""; return self._call(_OPS['get_storage_account_keys'], (service_name,))
+    def regenerate_storage_account_keys(self, service_name: str, key_type: str) -> StorageService: """``POST /services/storageservices/{service_name}/keys`` (synchronous write). Returns the account with its new keys; regenerating twice would change the key twice."""; return self._call(_OPS['regenerate_storage_account_keys'], (service_name, key_type))
+    def check_storage_account_name_availability(self, service_name: str) -> AvailabilityResponse: """``GET /services/storageservices/operations/isavailable/{service_name}`` (read)."""; return self._call(_OPS['check_storage_account_name_availability'], (service_name,))
+    def create_storage_account(self, service_name: str, description: str | None, label: str, affinity_group: str | None = None, location: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle: """``POST /services/storageservices`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_storage_account'], (service_name, description, label, affinity_group, location, geo_replication_enabled, extended_properties, account_type))
+    def update_storage_account(self, service_name: str, description: str | None = None, label: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle: """``PUT /services/storageservices/{service_name}`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_storage_account'], (service_name, description, label, geo_replication_enabled, extended_properties, account_type))
+    def delete_storage_account(self, service_name: str) -> OperationHandle: """``DELETE /services/storageservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_storage_account'], (service_name,))
+    def list_affinity_groups(self) -> list[AffinityGroup]: """``GET /affinitygroups`` (read)."""; return self._call(_OPS['list_affinity_groups'], ())
+    def get_affinity_group_properties(self, affinity_group_name: str) -> AffinityGroup: """``GET /affinitygroups/{affinity_group_name}`` (read)."""; return self._call(_OPS['get_affinity_group_properties'], (affinity_group_name,))
+    def create_affinity_group(self, name: str, label: str, location: str, description: str | None = None) -> OperationHandle: """``POST /affinitygroups`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_affinity_group'], (name, label, location, description))
+    def update_affinity_group(self, affinity_group_name: str, label: str, description: str | None = None) -> OperationHandle: """``PUT /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_affinity_group'], (affinity_group_name, label, description))
+    def delete_affinity_group(self, affinity_group_name: str) -> OperationHandle: """``DELETE /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_affinity_group'], (affinity_group_name,))
+    def get_role(self, service_name: str, deployment_name: str, role_name: str) -> PersistentVMRole: """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (read)."""; return self._call(_OPS['get_role'], (service_name, deployment_name, role_name))
+    def create_virtual_machine_deployment(self, service_name: str, deployment_name: str, deployment_slot: str, label: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', virtual_network_name: str | None = None, resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None, dns_servers: Sequence[DnsServer] | None = None, reserved_ip_name: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_virtual_machine_deployment'], (service_name, deployment_name, deployment_slot, label, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, virtual_network_name, resource_extension_references, provision_guest_agent, vm_image_name, media_location, dns_servers, reserved_ip_name))
+    def add_role(self, service_name: str, deployment_name: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['add_role'], (service_name, deployment_name, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent, vm_image_name, media_location))
+    def update_role(self, service_name: str, deployment_name: str, role_name: str, os_virtual_hard_disk: OSVirtualHardDisk | None = None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None) -> OperationHandle: """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_role'], (service_name, deployment_name, role_name, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent))
+    def delete_role(self, service_name: str, deployment_name: str, role_name: str, complete: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_role'], (service_name, deployment_name, role_name, complete))
+    def capture_role(self, service_name: str, deployment_name: str, role_name: str, post_capture_action: str, target_image_name: str, target_image_label: str, provisioning_configuration: LinuxConfigurationSet | WindowsConfigurationSet | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['capture_role'], (service_name, deployment_name, role_name, post_capture_action, target_image_name, target_image_label, provisioning_configuration))
+    def start_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['start_role'], (service_name, deployment_name, role_name))
+    def start_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str]) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['start_roles'], (service_name, deployment_name, role_names))
+    def restart_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['restart_role'], (service_name, deployment_name, role_name))
+    def shutdown_role(self, service_name: str, deployment_name: str, role_name: str, post_shutdown_action: str = 'Stopped') -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['shutdown_role'], (service_name, deployment_name, role_name, post_shutdown_action))
+    def shutdown_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str], post_shutdown_action: str = 'Stopped') -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['shutdown_roles'], (service_name, deployment_name, role_names, post_shutdown_action))
+    def add_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['add_dns_server'], (service_name, deployment_name, dns_server_name, address))
+    def update_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle: """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_dns_server'], (service_name, deployment_name, dns_server_name, address))
+    def delete_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_dns_server'], (service_name, deployment_name, dns_server_name))
+    def get_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int) -> DataVirtualHardDisk: """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (read)."""; return self._call(_OPS['get_data_disk'], (service_name, deployment_name, role_name, lun))
+    def add_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None, source_media_link: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['add_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, disk_label, disk_name, logical_disk_size_in_gb, source_media_link))
+    def update_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, updated_lun: int | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None) -> OperationHandle: """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, updated_lun, disk_label, disk_name, logical_disk_size_in_gb))
+    def delete_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_data_disk'], (service_name, deployment_name, role_name, lun, delete_vhd))
+    def list_os_images(self) -> list[OSImage]: """``GET /services/images`` (read)."""; return self._call(_OPS['list_os_images'], ())
+    def get_os_image(self, image_name: str) -> OSImage: """``GET /services/images/{image_name}`` (read)."""; return self._call(_OPS['get_os_image'], (image_name,))
+    def get_os_image_details(self, image_name: str) -> OSImageDetails: """``GET /services/images/{image_name}/details`` (read)."""; return self._call(_OPS['get_os_image_details'], (image_name,))
+    def add_os_image(self, label: str, media_link: str, name: str, os: str) -> OperationHandle: """``POST /services/images`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['add_os_image'], (label, media_link, name, os))
+    def update_os_image(self, image_name: str, label: str, media_link: str, name: str, os: str) -> OperationHandle: """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_os_image'], (image_name, label, media_link, name, os))
+    def update_os_image_from_image_reference(self, image_name: str, os_image: OSImage) -> OperationHandle: """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_os_image_from_image_reference'], (image_name, os_image))
+    def delete_os_image(self, image_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_os_image'], (image_name, delete_vhd))
+    def list_vm_images(self, location: str | None = None, publisher: str | None = None, category: str | None = None) -> list[VMImage]: """``GET /services/vmimages`` (read)."""; return self._call(_OPS['list_vm_images'], (location, publisher, category))
+    def create_vm_image(self, vm_image: VMImage) -> OperationHandle: """``POST /services/vmimages`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_vm_image'], (vm_image,))
+    def update_vm_image(self, vm_image_name: str, vm_image: VMImage) -> OperationHandle: """``PUT /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['update_vm_image'], (vm_image_name, vm_image))
+    def delete_vm_image(self, vm_image_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_vm_image'], (vm_image_name, delete_vhd))
+    def capture_vm_image(self, service_name: str, deployment_name: str, role_name: str, options: CaptureRoleAsVMImage) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['capture_vm_image'], (service_name, deployment_name, role_name, options))
+    def replicate_vm_image(self, vm_image_name: str, regions: Sequence[str], offer: str, sku: str, version: str) -> OperationHandle: """``PUT /services/images/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['replicate_vm_image'], (vm_image_name, regions, offer, sku, version))
+    def unreplicate_vm_image(self, vm_image_name: str) -> OperationHandle: """``PUT /services/images/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['unreplicate_vm_image'], (vm_image_name,))
+    def share_vm_image(self, vm_image_name: str, permission: str) -> OperationHandle: """``PUT /services/images/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['share_vm_image'], (vm_image_name, permission))
+    def list_disks(self) -> list[Disk]: """``GET /services/disks`` (read)."""; return self._call(_OPS['list_disks'], ())
+    def get_disk(self, disk_name: str) -> Disk: """``GET /services/disks/{disk_name}`` (read)."""; return self._call(_OPS['get_disk'], (disk_name,))
+    def add_disk(self, has_operating_system: bool | None, label: str, media_link: str, name: str, os: str) -> OperationHandle: """``POST /services/disks`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['add_disk'], (has_operating_system, label, media_link, name, os))
+    def update_disk(self, disk_name: str, has_operating_system: bool | None = None, label: str | None = None, media_link: str | None = None, name: str | None = None, os: str | None = None) -> OperationHandle: """``PUT /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle). Only the label can be changed (as in the old SDK, the other arguments are not sent)."""; return self._call(_OPS['update_disk'], (disk_name, has_operating_system, label, media_link, name, os))
+    def delete_disk(self, disk_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_disk'], (disk_name, delete_vhd))
+    def list_reserved_ip_addresses(self) -> list[ReservedIP]: """``GET /services/networking/reservedips`` (read)."""; return self._call(_OPS['list_reserved_ip_addresses'], ())
+    def get_reserved_ip_address(self, name: str) -> ReservedIP: """``GET /services/networking/reservedips/{name}`` (read)."""; return self._call(_OPS['get_reserved_ip_address'], (name,))
+    def create_reserved_ip_address(self, name: str, label: str | None = None, location: str | None = None) -> OperationHandle: """``POST /services/networking/reservedips`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['create_reserved_ip_address'], (name, label, location))
+    def delete_reserved_ip_address(self, name: str) -> OperationHandle: """``DELETE /services/networking/reservedips/{name}`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['delete_reserved_ip_address'], (name,))
+    def associate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle: """``POST /services/networking/reservedips/{name}/operations/associate`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['associate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
+    def disassociate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle: """``POST /services/networking/reservedips/{name}/operations/disassociate`` (asynchronous write: returns an OperationHandle)."""; return self._call(_OPS['disassociate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
+    def list_virtual_network_sites(self) -> list[VirtualNetworkSite]: """``GET /services/networking/virtualnetwork`` (read)."""; return self._call(_OPS['list_virtual_network_sites'], ())
+    def list_resource_extensions(self) -> list[ResourceExtension]: """``GET /services/resourceextensions`` (read)."""; return self._call(_OPS['list_resource_extensions'], ())
+    def list_resource_extension_versions(self, publisher_name: str, extension_name: str) -> list[ResourceExtension]: """``GET /services/resourceextensions/{publisher_name}/{extension_name}`` (read)."""; return self._call(_OPS['list_resource_extension_versions'], (publisher_name, extension_name))
 
 
 class AsyncOperationMethods:
@@ -425,386 +136,99 @@ class AsyncOperationMethods:
     async def _call(self, op: Op, args: tuple[Any, ...]) -> Any:
         raise NotImplementedError("provided by the client")
 
-    async def add_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None, source_media_link: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['add_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, disk_label, disk_name, logical_disk_size_in_gb, source_media_link))
-
-    async def add_disk(self, has_operating_system: bool | None, label: str, media_link: str, name: str, os: str) -> OperationHandle:
-        """``POST /services/disks`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['add_disk'], (has_operating_system, label, media_link, name, os))
-
-    async def add_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['add_dns_server'], (service_name, deployment_name, dns_server_name, address))
-
-    async def add_management_certificate(self, public_key: str, thumbprint: str, data: str) -> OperationHandle:
-        """``POST /certificates`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['add_management_certificate'], (public_key, thumbprint, data))
-
-    async def add_os_image(self, label: str, media_link: str, name: str, os: str) -> OperationHandle:
-        """``POST /services/images`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['add_os_image'], (label, media_link, name, os))
-
-    async def add_role(self, service_name: str, deployment_name: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['add_role'], (service_name, deployment_name, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent, vm_image_name, media_location))
-
-    async def add_service_certificate(self, service_name: str, data: str | bytes, certificate_format: str, password: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/certificates`` (asynchronous write: returns an OperationHandle). The certificate ``data`` is base64 (line-wrapped base64 is accepted)."""
-        return await self._call(_OPS['add_service_certificate'], (service_name, data, certificate_format, password))
-
-    async def associate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle:
-        """``POST /services/networking/reservedips/{name}/operations/associate`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['associate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
-
-    async def capture_role(self, service_name: str, deployment_name: str, role_name: str, post_capture_action: str, target_image_name: str, target_image_label: str, provisioning_configuration: LinuxConfigurationSet | WindowsConfigurationSet | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['capture_role'], (service_name, deployment_name, role_name, post_capture_action, target_image_name, target_image_label, provisioning_configuration))
-
-    async def capture_vm_image(self, service_name: str, deployment_name: str, role_name: str, options: CaptureRoleAsVMImage) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['capture_vm_image'], (service_name, deployment_name, role_name, options))
-
-    async def change_deployment_configuration(self, service_name: str, deployment_name: str, configuration: str | bytes, treat_warnings_as_error: bool = False, mode: str = 'Auto', extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['change_deployment_configuration'], (service_name, deployment_name, configuration, treat_warnings_as_error, mode, extended_properties))
-
-    async def check_hosted_service_name_availability(self, service_name: str) -> AvailabilityResponse:
-        """``GET /services/hostedservices/operations/isavailable/{service_name}`` (read)."""
-        return await self._call(_OPS['check_hosted_service_name_availability'], (service_name,))
-
-    async def check_storage_account_name_availability(self, service_name: str) -> AvailabilityResponse:
-        """``GET /services/storageservices/operations/isavailable/{service_name}`` (read)."""
-        return await self._call(_OPS['check_storage_account_name_availability'], (service_name,))
-
-    async def create_affinity_group(self, name: str, label: str, location: str, description: str | None = None) -> OperationHandle:
-        """``POST /affinitygroups`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_affinity_group'], (name, label, location, description))
-
-    async def create_deployment(self, service_name: str, deployment_slot: str, name: str, package_url: str, label: str, configuration: str | bytes, start_deployment: bool = False, treat_warnings_as_error: bool = False, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_deployment'], (service_name, deployment_slot, name, package_url, label, configuration, start_deployment, treat_warnings_as_error, extended_properties))
-
-    async def create_hosted_service(self, service_name: str, label: str, description: str | None = None, location: str | None = None, affinity_group: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_hosted_service'], (service_name, label, description, location, affinity_group, extended_properties))
-
-    async def create_reserved_ip_address(self, name: str, label: str | None = None, location: str | None = None) -> OperationHandle:
-        """``POST /services/networking/reservedips`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_reserved_ip_address'], (name, label, location))
-
-    async def create_storage_account(self, service_name: str, description: str | None, label: str, affinity_group: str | None = None, location: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle:
-        """``POST /services/storageservices`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_storage_account'], (service_name, description, label, affinity_group, location, geo_replication_enabled, extended_properties, account_type))
-
-    async def create_virtual_machine_deployment(self, service_name: str, deployment_name: str, deployment_slot: str, label: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', virtual_network_name: str | None = None, resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None, dns_servers: Sequence[DnsServer] | None = None, reserved_ip_name: str | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_virtual_machine_deployment'], (service_name, deployment_name, deployment_slot, label, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, virtual_network_name, resource_extension_references, provision_guest_agent, vm_image_name, media_location, dns_servers, reserved_ip_name))
-
-    async def create_vm_image(self, vm_image: VMImage) -> OperationHandle:
-        """``POST /services/vmimages`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['create_vm_image'], (vm_image,))
-
-    async def delete_affinity_group(self, affinity_group_name: str) -> OperationHandle:
-        """``DELETE /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_affinity_group'], (affinity_group_name,))
-
-    async def delete_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_data_disk'], (service_name, deployment_name, role_name, lun, delete_vhd))
-
-    async def delete_deployment(self, service_name: str, deployment_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_deployment'], (service_name, deployment_name, delete_vhd))
-
-    async def delete_disk(self, disk_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_disk'], (disk_name, delete_vhd))
-
-    async def delete_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_dns_server'], (service_name, deployment_name, dns_server_name))
-
-    async def delete_hosted_service(self, service_name: str, complete: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_hosted_service'], (service_name, complete))
-
-    async def delete_management_certificate(self, thumbprint: str) -> OperationHandle:
-        """``DELETE /certificates/{thumbprint}`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_management_certificate'], (thumbprint,))
-
-    async def delete_os_image(self, image_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_os_image'], (image_name, delete_vhd))
-
-    async def delete_reserved_ip_address(self, name: str) -> OperationHandle:
-        """``DELETE /services/networking/reservedips/{name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_reserved_ip_address'], (name,))
-
-    async def delete_role(self, service_name: str, deployment_name: str, role_name: str, complete: bool = False) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_role'], (service_name, deployment_name, role_name, complete))
-
-    async def delete_role_instances(self, service_name: str, deployment_name: str, role_instance_names: Sequence[str]) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_role_instances'], (service_name, deployment_name, role_instance_names))
-
-    async def delete_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> OperationHandle:
-        """``DELETE /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_service_certificate'], (service_name, thumbalgorithm, thumbprint))
-
-    async def delete_storage_account(self, service_name: str) -> OperationHandle:
-        """``DELETE /services/storageservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_storage_account'], (service_name,))
-
-    async def delete_vm_image(self, vm_image_name: str, delete_vhd: bool = False) -> OperationHandle:
-        """``DELETE /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['delete_vm_image'], (vm_image_name, delete_vhd))
-
-    async def disassociate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle:
-        """``POST /services/networking/reservedips/{name}/operations/disassociate`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['disassociate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
-
-    async def get_affinity_group_properties(self, affinity_group_name: str) -> AffinityGroup:
-        """``GET /affinitygroups/{affinity_group_name}`` (read)."""
-        return await self._call(_OPS['get_affinity_group_properties'], (affinity_group_name,))
-
-    async def get_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int) -> DataVirtualHardDisk:
-        """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (read)."""
-        return await self._call(_OPS['get_data_disk'], (service_name, deployment_name, role_name, lun))
-
-    async def get_deployment_by_name(self, service_name: str, deployment_name: str) -> Deployment:
-        """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}`` (read)."""
-        return await self._call(_OPS['get_deployment_by_name'], (service_name, deployment_name))
-
-    async def get_deployment_by_slot(self, service_name: str, deployment_slot: str) -> Deployment:
-        """``GET /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (read)."""
-        return await self._call(_OPS['get_deployment_by_slot'], (service_name, deployment_slot))
-
-    async def get_disk(self, disk_name: str) -> Disk:
-        """``GET /services/disks/{disk_name}`` (read)."""
-        return await self._call(_OPS['get_disk'], (disk_name,))
-
-    async def get_hosted_service_properties(self, service_name: str, embed_detail: bool = False) -> HostedService:
-        """``GET /services/hostedservices/{service_name}`` (read)."""
-        return await self._call(_OPS['get_hosted_service_properties'], (service_name, embed_detail))
-
-    async def get_management_certificate(self, thumbprint: str) -> SubscriptionCertificate:
-        """``GET /certificates/{thumbprint}`` (read)."""
-        return await self._call(_OPS['get_management_certificate'], (thumbprint,))
-
-    async def get_operation_status(self, request_id: str) -> Operation:
-        """``GET /operations/{request_id}`` (read)."""
-        return await self._call(_OPS['get_operation_status'], (request_id,))
-
-    async def get_os_image(self, image_name: str) -> OSImage:
-        """``GET /services/images/{image_name}`` (read)."""
-        return await self._call(_OPS['get_os_image'], (image_name,))
-
-    async def get_os_image_details(self, image_name: str) -> OSImageDetails:
-        """``GET /services/images/{image_name}/details`` (read)."""
-        return await self._call(_OPS['get_os_image_details'], (image_name,))
-
-    async def get_reserved_ip_address(self, name: str) -> ReservedIP:
-        """``GET /services/networking/reservedips/{name}`` (read)."""
-        return await self._call(_OPS['get_reserved_ip_address'], (name,))
-
-    async def get_role(self, service_name: str, deployment_name: str, role_name: str) -> PersistentVMRole:
-        """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (read)."""
-        return await self._call(_OPS['get_role'], (service_name, deployment_name, role_name))
-
-    async def get_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> Certificate:
-        """``GET /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (read)."""
-        return await self._call(_OPS['get_service_certificate'], (service_name, thumbalgorithm, thumbprint))
-
-    async def get_storage_account_keys(self, service_name: str) -> StorageService:
-        """``GET /services/storageservices/{service_name}/keys`` (read)."""
-        return await self._call(_OPS['get_storage_account_keys'], (service_name,))
-
-    async def get_storage_account_properties(self, service_name: str) -> StorageService:
-        """``GET /services/storageservices/{service_name}`` (read)."""
-        return await self._call(_OPS['get_storage_account_properties'], (service_name,))
-
-    async def get_subscription(self) -> Subscription:
-        """``GET /`` (read)."""
-        return await self._call(_OPS['get_subscription'], ())
-
-    async def list_affinity_groups(self) -> list[AffinityGroup]:
-        """``GET /affinitygroups`` (read)."""
-        return await self._call(_OPS['list_affinity_groups'], ())
-
-    async def list_disks(self) -> list[Disk]:
-        """``GET /services/disks`` (read)."""
-        return await self._call(_OPS['list_disks'], ())
-
-    async def list_hosted_services(self) -> list[HostedService]:
-        """``GET /services/hostedservices`` (read)."""
-        return await self._call(_OPS['list_hosted_services'], ())
-
-    async def list_locations(self) -> list[Location]:
-        """``GET /locations`` (read)."""
-        return await self._call(_OPS['list_locations'], ())
-
-    async def list_management_certificates(self) -> list[SubscriptionCertificate]:
-        """``GET /certificates`` (read)."""
-        return await self._call(_OPS['list_management_certificates'], ())
-
-    async def list_operating_system_families(self) -> list[OperatingSystemFamily]:
-        """``GET /operatingsystemfamilies`` (read)."""
-        return await self._call(_OPS['list_operating_system_families'], ())
-
-    async def list_operating_systems(self) -> list[OperatingSystem]:
-        """``GET /operatingsystems`` (read)."""
-        return await self._call(_OPS['list_operating_systems'], ())
-
-    async def list_os_images(self) -> list[OSImage]:
-        """``GET /services/images`` (read)."""
-        return await self._call(_OPS['list_os_images'], ())
-
-    async def list_reserved_ip_addresses(self) -> list[ReservedIP]:
-        """``GET /services/networking/reservedips`` (read)."""
-        return await self._call(_OPS['list_reserved_ip_addresses'], ())
-
-    async def list_resource_extension_versions(self, publisher_name: str, extension_name: str) -> list[ResourceExtension]:
-        """``GET /services/resourceextensions/{publisher_name}/{extension_name}`` (read)."""
-        return await self._call(_OPS['list_resource_extension_versions'], (publisher_name, extension_name))
-
-    async def list_resource_extensions(self) -> list[ResourceExtension]:
-        """``GET /services/resourceextensions`` (read)."""
-        return await self._call(_OPS['list_resource_extensions'], ())
-
-    async def list_role_sizes(self) -> list[RoleSize]:
-        """``GET /rolesizes`` (read)."""
-        return await self._call(_OPS['list_role_sizes'], ())
-
-    async def list_service_certificates(self, service_name: str) -> list[Certificate]:
-        """``GET /services/hostedservices/{service_name}/certificates`` (read)."""
-        return await self._call(_OPS['list_service_certificates'], (service_name,))
-
-    async def list_storage_accounts(self) -> list[StorageService]:
-        """``GET /services/storageservices`` (read)."""
-        return await self._call(_OPS['list_storage_accounts'], ())
-
-    async def list_subscription_operations(self, start_time: str | None = None, end_time: str | None = None, object_id_filter: str | None = None, operation_result_filter: str | None = None, continuation_token: str | None = None) -> SubscriptionOperationCollection:
-        """``GET /operations`` (read). Times are ISO-8601 (``2015-06-30T00:00:00Z``); page with the returned ``continuation_token``."""
-        return await self._call(_OPS['list_subscription_operations'], (start_time, end_time, object_id_filter, operation_result_filter, continuation_token))
-
-    async def list_subscriptions(self) -> list[Subscription]:
-        """``GET /subscriptions`` (read)."""
-        return await self._call(_OPS['list_subscriptions'], ())
-
-    async def list_virtual_network_sites(self) -> list[VirtualNetworkSite]:
-        """``GET /services/networking/virtualnetwork`` (read)."""
-        return await self._call(_OPS['list_virtual_network_sites'], ())
-
-    async def list_vm_images(self, location: str | None = None, publisher: str | None = None, category: str | None = None) -> list[VMImage]:
-        """``GET /services/vmimages`` (read)."""
-        return await self._call(_OPS['list_vm_images'], (location, publisher, category))
-
-    async def reboot_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['reboot_role_instance'], (service_name, deployment_name, role_instance_name))
-
-    async def rebuild_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['rebuild_role_instance'], (service_name, deployment_name, role_instance_name))
-
-    async def regenerate_storage_account_keys(self, service_name: str, key_type: str) -> StorageService:
-        """``POST /services/storageservices/{service_name}/keys`` (synchronous write). Returns the account with its new keys; regenerating twice would change the key twice."""
-        return await self._call(_OPS['regenerate_storage_account_keys'], (service_name, key_type))
-
-    async def reimage_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['reimage_role_instance'], (service_name, deployment_name, role_instance_name))
-
-    async def replicate_vm_image(self, vm_image_name: str, regions: Sequence[str], offer: str, sku: str, version: str) -> OperationHandle:
-        """``PUT /services/images/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['replicate_vm_image'], (vm_image_name, regions, offer, sku, version))
-
-    async def restart_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['restart_role'], (service_name, deployment_name, role_name))
-
-    async def rollback_update_or_upgrade(self, service_name: str, deployment_name: str, mode: str, force: bool) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['rollback_update_or_upgrade'], (service_name, deployment_name, mode, force))
-
-    async def share_vm_image(self, vm_image_name: str, permission: str) -> OperationHandle:
-        """``PUT /services/images/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['share_vm_image'], (vm_image_name, permission))
-
-    async def shutdown_role(self, service_name: str, deployment_name: str, role_name: str, post_shutdown_action: str = 'Stopped') -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['shutdown_role'], (service_name, deployment_name, role_name, post_shutdown_action))
-
-    async def shutdown_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str], post_shutdown_action: str = 'Stopped') -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['shutdown_roles'], (service_name, deployment_name, role_names, post_shutdown_action))
-
-    async def start_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['start_role'], (service_name, deployment_name, role_name))
-
-    async def start_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str]) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['start_roles'], (service_name, deployment_name, role_names))
-
-    async def swap_deployment(self, service_name: str, production: str | None, source_deployment: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle). ``production`` None or '' when the production slot is empty: the element is omitted (a move)."""
-        return await self._call(_OPS['swap_deployment'], (service_name, production, source_deployment))
-
-    async def unreplicate_vm_image(self, vm_image_name: str) -> OperationHandle:
-        """``PUT /services/images/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['unreplicate_vm_image'], (vm_image_name,))
-
-    async def update_affinity_group(self, affinity_group_name: str, label: str, description: str | None = None) -> OperationHandle:
-        """``PUT /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_affinity_group'], (affinity_group_name, label, description))
-
-    async def update_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, updated_lun: int | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, updated_lun, disk_label, disk_name, logical_disk_size_in_gb))
-
-    async def update_deployment_status(self, service_name: str, deployment_name: str, status: str) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_deployment_status'], (service_name, deployment_name, status))
-
-    async def update_disk(self, disk_name: str, has_operating_system: bool | None = None, label: str | None = None, media_link: str | None = None, name: str | None = None, os: str | None = None) -> OperationHandle:
-        """``PUT /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle). Only the label can be changed (as in the old SDK, the other arguments are not sent)."""
-        return await self._call(_OPS['update_disk'], (disk_name, has_operating_system, label, media_link, name, os))
-
-    async def update_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_dns_server'], (service_name, deployment_name, dns_server_name, address))
-
-    async def update_hosted_service(self, service_name: str, label: str | None = None, description: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_hosted_service'], (service_name, label, description, extended_properties))
-
-    async def update_os_image(self, image_name: str, label: str, media_link: str, name: str, os: str) -> OperationHandle:
-        """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_os_image'], (image_name, label, media_link, name, os))
-
-    async def update_os_image_from_image_reference(self, image_name: str, os_image: OSImage) -> OperationHandle:
-        """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_os_image_from_image_reference'], (image_name, os_image))
-
-    async def update_role(self, service_name: str, deployment_name: str, role_name: str, os_virtual_hard_disk: OSVirtualHardDisk | None = None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None) -> OperationHandle:
-        """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_role'], (service_name, deployment_name, role_name, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent))
-
-    async def update_storage_account(self, service_name: str, description: str | None = None, label: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle:
-        """``PUT /services/storageservices/{service_name}`` (synchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_storage_account'], (service_name, description, label, geo_replication_enabled, extended_properties, account_type))
-
-    async def update_vm_image(self, vm_image_name: str, vm_image: VMImage) -> OperationHandle:
-        """``PUT /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['update_vm_image'], (vm_image_name, vm_image))
-
-    async def upgrade_deployment(self, service_name: str, deployment_name: str, mode: str, package_url: str, configuration: str | bytes, label: str, force: bool, role_to_upgrade: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle). Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``."""
-        return await self._call(_OPS['upgrade_deployment'], (service_name, deployment_name, mode, package_url, configuration, label, force, role_to_upgrade, extended_properties))
-
-    async def walk_upgrade_domain(self, service_name: str, deployment_name: str, upgrade_domain: int) -> OperationHandle:
-        """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""
-        return await self._call(_OPS['walk_upgrade_domain'], (service_name, deployment_name, upgrade_domain))
+    async def get_subscription(self) -> Subscription: """``GET /`` (read)."""; return await self._call(_OPS['get_subscription'], ())
+    async def list_subscriptions(self) -> list[Subscription]: """``GET /subscriptions`` (read)."""; return await self._call(_OPS['list_subscriptions'], ())
+    async def list_locations(self) -> list[Location]: """``GET /locations`` (read)."""; return await self._call(_OPS['list_locations'], ())
+    async def list_operating_systems(self) -> list[OperatingSystem]: """``GET /operatingsystems`` (read)."""; return await self._call(_OPS['list_operating_systems'], ())
+    async def list_operating_system_families(self) -> list[OperatingSystemFamily]: """``GET /operatingsystemfamilies`` (read)."""; return await self._call(_OPS['list_operating_system_families'], ())
+    async def list_role_sizes(self) -> list[RoleSize]: """``GET /rolesizes`` (read)."""; return await self._call(_OPS['list_role_sizes'], ())
+    async def get_operation_status(self, request_id: str) -> Operation: """``GET /operations/{request_id}`` (read)."""; return await self._call(_OPS['get_operation_status'], (request_id,))
+    async def list_subscription_operations(self, start_time: str | None = None, end_time: str | None = None, object_id_filter: str | None = None, operation_result_filter: str | None = None, continuation_token: str | None = None) -> SubscriptionOperationCollection: """``GET /operations`` (read). Times are ISO-8601 (``2015-06-30T00:00:00Z``); page with the returned ``continuation_token``."""; return await self._call(_OPS['list_subscription_operations'], (start_time, end_time, object_id_filter, operation_result_filter, continuation_token))
+    async def list_management_certificates(self) -> list[SubscriptionCertificate]: """``GET /certificates`` (read)."""; return await self._call(_OPS['list_management_certificates'], ())
+    async def get_management_certificate(self, thumbprint: str) -> SubscriptionCertificate: """``GET /certificates/{thumbprint}`` (read)."""; return await self._call(_OPS['get_management_certificate'], (thumbprint,))
+    async def add_management_certificate(self, public_key: str, thumbprint: str, data: str) -> OperationHandle: """``POST /certificates`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['add_management_certificate'], (public_key, thumbprint, data))
+    async def delete_management_certificate(self, thumbprint: str) -> OperationHandle: """``DELETE /certificates/{thumbprint}`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_management_certificate'], (thumbprint,))
+    async def list_hosted_services(self) -> list[HostedService]: """``GET /services/hostedservices`` (read)."""; return await self._call(_OPS['list_hosted_services'], ())
+    async def get_hosted_service_properties(self, service_name: str, embed_detail: bool = False) -> HostedService: """``GET /services/hostedservices/{service_name}`` (read)."""; return await self._call(_OPS['get_hosted_service_properties'], (service_name, embed_detail))
+    async def check_hosted_service_name_availability(self, service_name: str) -> AvailabilityResponse: """``GET /services/hostedservices/operations/isavailable/{service_name}`` (read)."""; return await self._call(_OPS['check_hosted_service_name_availability'], (service_name,))
+    async def create_hosted_service(self, service_name: str, label: str, description: str | None = None, location: str | None = None, affinity_group: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_hosted_service'], (service_name, label, description, location, affinity_group, extended_properties))
+    async def update_hosted_service(self, service_name: str, label: str | None = None, description: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``PUT /services/hostedservices/{service_name}`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_hosted_service'], (service_name, label, description, extended_properties))
+    async def delete_hosted_service(self, service_name: str, complete: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_hosted_service'], (service_name, complete))
+    async def list_service_certificates(self, service_name: str) -> list[Certificate]: """``GET /services/hostedservices/{service_name}/certificates`` (read)."""; return await self._call(_OPS['list_service_certificates'], (service_name,))
+    async def get_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> Certificate: """``GET /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (read)."""; return await self._call(_OPS['get_service_certificate'], (service_name, thumbalgorithm, thumbprint))
+    async def add_service_certificate(self, service_name: str, data: str | bytes, certificate_format: str, password: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/certificates`` (asynchronous write: returns an OperationHandle). The certificate ``data`` is base64 (line-wrapped base64 is accepted)."""; return await self._call(_OPS['add_service_certificate'], (service_name, data, certificate_format, password))
+    async def delete_service_certificate(self, service_name: str, thumbalgorithm: str, thumbprint: str) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/certificates/{thumbalgorithm}-{thumbprint}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_service_certificate'], (service_name, thumbalgorithm, thumbprint))
+    async def get_deployment_by_slot(self, service_name: str, deployment_slot: str) -> Deployment: """``GET /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (read)."""; return await self._call(_OPS['get_deployment_by_slot'], (service_name, deployment_slot))
+    async def get_deployment_by_name(self, service_name: str, deployment_name: str) -> Deployment: """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}`` (read)."""; return await self._call(_OPS['get_deployment_by_name'], (service_name, deployment_name))
+    async def create_deployment(self, service_name: str, deployment_slot: str, name: str, package_url: str, label: str, configuration: str | bytes, start_deployment: bool = False, treat_warnings_as_error: bool = False, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deploymentslots/{deployment_slot}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_deployment'], (service_name, deployment_slot, name, package_url, label, configuration, start_deployment, treat_warnings_as_error, extended_properties))
+    async def delete_deployment(self, service_name: str, deployment_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_deployment'], (service_name, deployment_name, delete_vhd))
+    async def swap_deployment(self, service_name: str, production: str | None, source_deployment: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}`` (asynchronous write: returns an OperationHandle). ``production`` None or '' when the production slot is empty: the element is omitted (a move)."""; return await self._call(_OPS['swap_deployment'], (service_name, production, source_deployment))
+    async def change_deployment_configuration(self, service_name: str, deployment_name: str, configuration: str | bytes, treat_warnings_as_error: bool = False, mode: str = 'Auto', extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['change_deployment_configuration'], (service_name, deployment_name, configuration, treat_warnings_as_error, mode, extended_properties))
+    async def update_deployment_status(self, service_name: str, deployment_name: str, status: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_deployment_status'], (service_name, deployment_name, status))
+    async def upgrade_deployment(self, service_name: str, deployment_name: str, mode: str, package_url: str, configuration: str | bytes, label: str, force: bool, role_to_upgrade: str | None = None, extended_properties: dict[str, str] | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle). Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``."""; return await self._call(_OPS['upgrade_deployment'], (service_name, deployment_name, mode, package_url, configuration, label, force, role_to_upgrade, extended_properties))
+    async def walk_upgrade_domain(self, service_name: str, deployment_name: str, upgrade_domain: int) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['walk_upgrade_domain'], (service_name, deployment_name, upgrade_domain))
+    async def rollback_update_or_upgrade(self, service_name: str, deployment_name: str, mode: str, force: bool) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['rollback_update_or_upgrade'], (service_name, deployment_name, mode, force))
+    async def reboot_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['reboot_role_instance'], (service_name, deployment_name, role_instance_name))
+    async def reimage_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['reimage_role_instance'], (service_name, deployment_name, role_instance_name))
+    async def rebuild_role_instance(self, service_name: str, deployment_name: str, role_instance_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_instance_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['rebuild_role_instance'], (service_name, deployment_name, role_instance_name))
+    async def delete_role_instances(self, service_name: str, deployment_name: str, role_instance_names: Sequence[str]) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_role_instances'], (service_name, deployment_name, role_instance_names))
+    async def list_storage_accounts(self) -> list[StorageService]: """``GET /services/storageservices`` (read)."""; return await self._call(_OPS['list_storage_accounts'], ())
+    async def get_storage_account_properties(self, service_name: str) -> StorageService: """``GET /services/storageservices/{service_name}`` (read)."""; return await self._call(_OPS['get_storage_account_properties'], (service_name,))
+    async def get_storage_account_keys(self, service_name: str) -> StorageService: """``GET /services/storageservices/{service_name}/keys`` (read)."""; return await self._call(_OPS['get_storage_account_keys'], (service_name,))
+    async def regenerate_storage_account_keys(self, service_name: str, key_type: str) -> StorageService: """``POST /services/storageservices/{service_name}/keys`` (synchronous write). Returns the account with its new keys; regenerating twice would change the key twice."""; return await self._call(_OPS['regenerate_storage_account_keys'], (service_name, key_type))
+    async def check_storage_account_name_availability(self, service_name: str) -> AvailabilityResponse: """``GET /services/storageservices/operations/isavailable/{service_name}`` (read)."""; return await self._call(_OPS['check_storage_account_name_availability'], (service_name,))
+    async def create_storage_account(self, service_name: str, description: str | None, label: str, affinity_group: str | None = None, location: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle: """``POST /services/storageservices`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_storage_account'], (service_name, description, label, affinity_group, location, geo_replication_enabled, extended_properties, account_type))
+    async def update_storage_account(self, service_name: str, description: str | None = None, label: str | None = None, geo_replication_enabled: bool | None = None, extended_properties: dict[str, str] | None = None, account_type: str = 'Standard_GRS') -> OperationHandle: """``PUT /services/storageservices/{service_name}`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_storage_account'], (service_name, description, label, geo_replication_enabled, extended_properties, account_type))
+    async def delete_storage_account(self, service_name: str) -> OperationHandle: """``DELETE /services/storageservices/{service_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_storage_account'], (service_name,))
+    async def list_affinity_groups(self) -> list[AffinityGroup]: """``GET /affinitygroups`` (read)."""; return await self._call(_OPS['list_affinity_groups'], ())
+    async def get_affinity_group_properties(self, affinity_group_name: str) -> AffinityGroup: """``GET /affinitygroups/{affinity_group_name}`` (read)."""; return await self._call(_OPS['get_affinity_group_properties'], (affinity_group_name,))
+    async def create_affinity_group(self, name: str, label: str, location: str, description: str | None = None) -> OperationHandle: """``POST /affinitygroups`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_affinity_group'], (name, label, location, description))
+    async def update_affinity_group(self, affinity_group_name: str, label: str, description: str | None = None) -> OperationHandle: """``PUT /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_affinity_group'], (affinity_group_name, label, description))
+    async def delete_affinity_group(self, affinity_group_name: str) -> OperationHandle: """``DELETE /affinitygroups/{affinity_group_name}`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_affinity_group'], (affinity_group_name,))
+    async def get_role(self, service_name: str, deployment_name: str, role_name: str) -> PersistentVMRole: """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (read)."""; return await self._call(_OPS['get_role'], (service_name, deployment_name, role_name))
+    async def create_virtual_machine_deployment(self, service_name: str, deployment_name: str, deployment_slot: str, label: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', virtual_network_name: str | None = None, resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None, dns_servers: Sequence[DnsServer] | None = None, reserved_ip_name: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_virtual_machine_deployment'], (service_name, deployment_name, deployment_slot, label, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, virtual_network_name, resource_extension_references, provision_guest_agent, vm_image_name, media_location, dns_servers, reserved_ip_name))
+    async def add_role(self, service_name: str, deployment_name: str, role_name: str, system_config: LinuxConfigurationSet | WindowsConfigurationSet | None, os_virtual_hard_disk: OSVirtualHardDisk | None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None, vm_image_name: str | None = None, media_location: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['add_role'], (service_name, deployment_name, role_name, system_config, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent, vm_image_name, media_location))
+    async def update_role(self, service_name: str, deployment_name: str, role_name: str, os_virtual_hard_disk: OSVirtualHardDisk | None = None, network_config: ConfigurationSet | None = None, availability_set_name: str | None = None, data_virtual_hard_disks: Sequence[DataVirtualHardDisk] | None = None, role_size: str | None = None, role_type: str = 'PersistentVMRole', resource_extension_references: Sequence[ResourceExtensionReference] | None = None, provision_guest_agent: bool | None = None) -> OperationHandle: """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_role'], (service_name, deployment_name, role_name, os_virtual_hard_disk, network_config, availability_set_name, data_virtual_hard_disks, role_size, role_type, resource_extension_references, provision_guest_agent))
+    async def delete_role(self, service_name: str, deployment_name: str, role_name: str, complete: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_role'], (service_name, deployment_name, role_name, complete))
+    async def capture_role(self, service_name: str, deployment_name: str, role_name: str, post_capture_action: str, target_image_name: str, target_image_label: str, provisioning_configuration: LinuxConfigurationSet | WindowsConfigurationSet | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['capture_role'], (service_name, deployment_name, role_name, post_capture_action, target_image_name, target_image_label, provisioning_configuration))
+    async def start_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['start_role'], (service_name, deployment_name, role_name))
+    async def start_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str]) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['start_roles'], (service_name, deployment_name, role_names))
+    async def restart_role(self, service_name: str, deployment_name: str, role_name: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['restart_role'], (service_name, deployment_name, role_name))
+    async def shutdown_role(self, service_name: str, deployment_name: str, role_name: str, post_shutdown_action: str = 'Stopped') -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['shutdown_role'], (service_name, deployment_name, role_name, post_shutdown_action))
+    async def shutdown_roles(self, service_name: str, deployment_name: str, role_names: Sequence[str], post_shutdown_action: str = 'Stopped') -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['shutdown_roles'], (service_name, deployment_name, role_names, post_shutdown_action))
+    async def add_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['add_dns_server'], (service_name, deployment_name, dns_server_name, address))
+    async def update_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str, address: str) -> OperationHandle: """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_dns_server'], (service_name, deployment_name, dns_server_name, address))
+    async def delete_dns_server(self, service_name: str, deployment_name: str, dns_server_name: str) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_dns_server'], (service_name, deployment_name, dns_server_name))
+    async def get_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int) -> DataVirtualHardDisk: """``GET /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (read)."""; return await self._call(_OPS['get_data_disk'], (service_name, deployment_name, role_name, lun))
+    async def add_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None, source_media_link: str | None = None) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['add_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, disk_label, disk_name, logical_disk_size_in_gb, source_media_link))
+    async def update_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, host_caching: str | None = None, media_link: str | None = None, updated_lun: int | None = None, disk_label: str | None = None, disk_name: str | None = None, logical_disk_size_in_gb: int | None = None) -> OperationHandle: """``PUT /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_data_disk'], (service_name, deployment_name, role_name, lun, host_caching, media_link, updated_lun, disk_label, disk_name, logical_disk_size_in_gb))
+    async def delete_data_disk(self, service_name: str, deployment_name: str, role_name: str, lun: int, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/hostedservices/{service_name}/deployments/{deployment_name}/roles/{role_name}/DataDisks/{lun}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_data_disk'], (service_name, deployment_name, role_name, lun, delete_vhd))
+    async def list_os_images(self) -> list[OSImage]: """``GET /services/images`` (read)."""; return await self._call(_OPS['list_os_images'], ())
+    async def get_os_image(self, image_name: str) -> OSImage: """``GET /services/images/{image_name}`` (read)."""; return await self._call(_OPS['get_os_image'], (image_name,))
+    async def get_os_image_details(self, image_name: str) -> OSImageDetails: """``GET /services/images/{image_name}/details`` (read)."""; return await self._call(_OPS['get_os_image_details'], (image_name,))
+    async def add_os_image(self, label: str, media_link: str, name: str, os: str) -> OperationHandle: """``POST /services/images`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['add_os_image'], (label, media_link, name, os))
+    async def update_os_image(self, image_name: str, label: str, media_link: str, name: str, os: str) -> OperationHandle: """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_os_image'], (image_name, label, media_link, name, os))
+    async def update_os_image_from_image_reference(self, image_name: str, os_image: OSImage) -> OperationHandle: """``PUT /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_os_image_from_image_reference'], (image_name, os_image))
+    async def delete_os_image(self, image_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/images/{image_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_os_image'], (image_name, delete_vhd))
+    async def list_vm_images(self, location: str | None = None, publisher: str | None = None, category: str | None = None) -> list[VMImage]: """``GET /services/vmimages`` (read)."""; return await self._call(_OPS['list_vm_images'], (location, publisher, category))
+    async def create_vm_image(self, vm_image: VMImage) -> OperationHandle: """``POST /services/vmimages`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_vm_image'], (vm_image,))
+    async def update_vm_image(self, vm_image_name: str, vm_image: VMImage) -> OperationHandle: """``PUT /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['update_vm_image'], (vm_image_name, vm_image))
+    async def delete_vm_image(self, vm_image_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/vmimages/{vm_image_name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_vm_image'], (vm_image_name, delete_vhd))
+    async def capture_vm_image(self, service_name: str, deployment_name: str, role_name: str, options: CaptureRoleAsVMImage) -> OperationHandle: """``POST /services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['capture_vm_image'], (service_name, deployment_name, role_name, options))
+    async def replicate_vm_image(self, vm_image_name: str, regions: Sequence[str], offer: str, sku: str, version: str) -> OperationHandle: """``PUT /services/images/{vm_image_name}/replicate`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['replicate_vm_image'], (vm_image_name, regions, offer, sku, version))
+    async def unreplicate_vm_image(self, vm_image_name: str) -> OperationHandle: """``PUT /services/images/{vm_image_name}/unreplicate`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['unreplicate_vm_image'], (vm_image_name,))
+    async def share_vm_image(self, vm_image_name: str, permission: str) -> OperationHandle: """``PUT /services/images/{vm_image_name}/shareasync`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['share_vm_image'], (vm_image_name, permission))
+    async def list_disks(self) -> list[Disk]: """``GET /services/disks`` (read)."""; return await self._call(_OPS['list_disks'], ())
+    async def get_disk(self, disk_name: str) -> Disk: """``GET /services/disks/{disk_name}`` (read)."""; return await self._call(_OPS['get_disk'], (disk_name,))
+    async def add_disk(self, has_operating_system: bool | None, label: str, media_link: str, name: str, os: str) -> OperationHandle: """``POST /services/disks`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['add_disk'], (has_operating_system, label, media_link, name, os))
+    async def update_disk(self, disk_name: str, has_operating_system: bool | None = None, label: str | None = None, media_link: str | None = None, name: str | None = None, os: str | None = None) -> OperationHandle: """``PUT /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle). Only the label can be changed (as in the old SDK, the other arguments are not sent)."""; return await self._call(_OPS['update_disk'], (disk_name, has_operating_system, label, media_link, name, os))
+    async def delete_disk(self, disk_name: str, delete_vhd: bool = False) -> OperationHandle: """``DELETE /services/disks/{disk_name}`` (synchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_disk'], (disk_name, delete_vhd))
+    async def list_reserved_ip_addresses(self) -> list[ReservedIP]: """``GET /services/networking/reservedips`` (read)."""; return await self._call(_OPS['list_reserved_ip_addresses'], ())
+    async def get_reserved_ip_address(self, name: str) -> ReservedIP: """``GET /services/networking/reservedips/{name}`` (read)."""; return await self._call(_OPS['get_reserved_ip_address'], (name,))
+    async def create_reserved_ip_address(self, name: str, label: str | None = None, location: str | None = None) -> OperationHandle: """``POST /services/networking/reservedips`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['create_reserved_ip_address'], (name, label, location))
+    async def delete_reserved_ip_address(self, name: str) -> OperationHandle: """``DELETE /services/networking/reservedips/{name}`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['delete_reserved_ip_address'], (name,))
+    async def associate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle: """``POST /services/networking/reservedips/{name}/operations/associate`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['associate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
+    async def disassociate_reserved_ip_address(self, name: str, service_name: str, deployment_name: str, virtual_ip_name: str | None = None) -> OperationHandle: """``POST /services/networking/reservedips/{name}/operations/disassociate`` (asynchronous write: returns an OperationHandle)."""; return await self._call(_OPS['disassociate_reserved_ip_address'], (name, service_name, deployment_name, virtual_ip_name))
+    async def list_virtual_network_sites(self) -> list[VirtualNetworkSite]: """``GET /services/networking/virtualnetwork`` (read)."""; return await self._call(_OPS['list_virtual_network_sites'], ())
+    async def list_resource_extensions(self) -> list[ResourceExtension]: """``GET /services/resourceextensions`` (read)."""; return await self._call(_OPS['list_resource_extensions'], ())
+    async def list_resource_extension_versions(self, publisher_name: str, extension_name: str) -> list[ResourceExtension]: """``GET /services/resourceextensions/{publisher_name}/{extension_name}`` (read)."""; return await self._call(_OPS['list_resource_extension_versions'], (publisher_name, extension_name))

@@ -62,26 +62,7 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
         cert_file: CertificateSource | None = None,
         request_session: Any = None,
     ) -> None:
-        opened = compat.open_client(
-            AsyncTransport,
-            subscription_id,
-            certificate,
-            password=password,
-            transport=transport,
-            cert_file=cert_file,
-            request_session=request_session,
-            transport_kwargs={
-                "host": host,
-                "ca_bundle": ca_bundle,
-                "verify": verify,
-                "timeout": timeout,
-                "x_ms_version": x_ms_version,
-                "retry": retry,
-                "proxies": proxies,
-                "max_connections": max_connections,
-                "keepalive_expiry": keepalive_expiry,
-            },
-        )
+        opened = compat.open_client(AsyncTransport, locals())
         self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
 
     @classmethod

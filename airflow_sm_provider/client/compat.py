@@ -31,18 +31,28 @@ ASYNC_OP_TIMEOUT = "Timed out waiting for async operation to complete."
 _DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
 
 
+#: Constructor arguments that are not handed to the transport.
+_CLIENT_ONLY = frozenset(
+    {
+        "self",
+        "__class__",
+        "subscription_id",
+        "certificate",
+        "password",
+        "transport",
+        "cert_file",
+        "request_session",
+    }
+)
+
+
 def open_client(
-    make_transport: Callable[..., Any],
-    subscription_id: str | None,
-    certificate: Any,
-    *,
-    password: str | None,
-    transport: Any,
-    cert_file: Any,
-    request_session: Any,
-    transport_kwargs: dict[str, Any],
+    make_transport: Callable[..., Any], args: Mapping[str, Any]
 ) -> tuple[str, Any, bool, Any, dict[str, Any]]:
-    """What both constructors do. Returns (subscription, credentials, owned?, transport, kwargs).
+    """What both constructors do, from their ``locals()``: the old SDK's rules, once.
+
+    Returns (subscription, credentials, owned?, transport, transport kwargs). The transport gets
+    every constructor argument but the client's own (``_CLIENT_ONLY``).
 
     Missing arguments come from the old SDK's sources, in its order: ``cert_file=``, the
     ``request_session``'s ``cert``/``verify``/``proxies``, then the environment variables.
@@ -50,7 +60,9 @@ def open_client(
     """
     from airflow_sm_provider.client.credentials import Credentials, load_credentials
 
-    kwargs = dict(transport_kwargs)
+    kwargs = {k: val for k, val in args.items() if k not in _CLIENT_ONLY}
+    subscription_id, certificate, password = args["subscription_id"], args["certificate"], args["password"]
+    transport, cert_file, request_session = args["transport"], args["cert_file"], args["request_session"]
     if certificate is not None and cert_file is not None and certificate != cert_file:
         raise InvalidInputError(
             "cert_file", "pass the certificate once: certificate= or cert_file=, not both."
@@ -63,7 +75,7 @@ def open_client(
             kwargs["ca_bundle"] = verify
         if not kwargs.get("proxies") and getattr(request_session, "proxies", None):
             kwargs["proxies"] = dict(request_session.proxies)
-    if not subscription_id:
+    if subscription_id is None:  # missing, not empty: an explicit "" is an error, never the environment
         subscription_id = os.environ.get(AZURE_MANAGEMENT_SUBSCRIPTIONID) or None
     if certificate is None and transport is None:
         certificate = os.environ.get(AZURE_MANAGEMENT_CERTFILE) or None

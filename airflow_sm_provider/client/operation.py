@@ -199,3 +199,27 @@ def accepted_without_id(op: Op, resp: ApiResponse) -> InvalidResponseError:
         "acting on it or sending the request again",
         status_code=resp.status,
     )
+
+
+def reads_back(
+    read_op: str, *arg_names: str, decide: Callable[[list[Any], Mapping[str, Any]], State]
+) -> Reconcile:
+    """Reconcile by one read called with the write's arguments ``arg_names``."""
+    return Reconcile(((read_op, lambda a: tuple(a[n] for n in arg_names)),), decide)
+
+
+# --- short forms for the table (most entries are a read or a delete) ------------------------------
+def read(name: str, path: str, *params: P, result: type, many: bool = False, **kw: Any) -> Op:
+    """A GET returning ``result`` (a list of it when ``many``)."""
+    return Op(name, "GET", path, params, result=result, many=many, **kw)
+
+
+def delete(name: str, path: str, *params: P, media: str | None = None, **kw: Any) -> Op:
+    """A DELETE; ``media`` names a bool parameter (default False) that adds ``?comp=media``
+    (also delete the disks / VHD blobs)."""
+    if media is not None:
+        from airflow_sm_provider.client.validation import boolean
+
+        params = (*params, P(media, "bool", False, boolean))
+        kw["query"] = (Q("comp", "media", when=media),)
+    return Op(name, "DELETE", path, params, **kw)

@@ -66,24 +66,7 @@ class ServiceManagementClient(OperationMethods):
         cert_file: CertificateSource | None = None,
         request_session: Any = None,
     ) -> None:
-        opened = compat.open_client(
-            Transport,
-            subscription_id,
-            certificate,
-            password=password,
-            transport=transport,
-            cert_file=cert_file,
-            request_session=request_session,
-            transport_kwargs={
-                "host": host,
-                "ca_bundle": ca_bundle,
-                "verify": verify,
-                "timeout": timeout,
-                "x_ms_version": x_ms_version,
-                "retry": retry,
-                "proxies": proxies,
-            },
-        )
+        opened = compat.open_client(Transport, locals())
         self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
         self._transport_kwargs: dict[str, Any] = opened[4]
 

@@ -41,6 +41,14 @@ def test_subscription_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert ServiceManagementClient(transport=CaptureTransport()).subscription_id == SUB
 
 
+def test_an_explicit_empty_subscription_is_not_replaced_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_MANAGEMENT_SUBSCRIPTIONID", SUB)
+    with pytest.raises(InvalidInputError):
+        ServiceManagementClient("", transport=CaptureTransport())
+
+
 def test_certificate_from_the_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     missing = tmp_path / "nope.pem"
     monkeypatch.setenv("AZURE_MANAGEMENT_CERTFILE", str(missing))
@@ -156,3 +164,55 @@ def test_async_client_takes_an_injected_transport() -> None:
     assert handle.request_id == RID and t.sent[0].path.endswith("/deployments/v1/?comp=walkupgradedomain")
     with pytest.raises(TypeError, match="await"):
         handle.wait()
+
+
+def test_get_certificate_from_publish_settings_writes_an_owner_only_pem(tmp_path: Path, kit: Any) -> None:
+    import test_credentials
+    from test_credentials import SUB_A, _publishsettings
+
+    test_credentials.K = kit
+
+    from airflow_sm_provider.client import get_certificate_from_publish_settings, load_credentials
+
+    settings = tmp_path / "my.publishsettings"
+    settings.write_text(_publishsettings(SUB_A))
+    out = tmp_path / "cert.pem"
+    assert get_certificate_from_publish_settings(settings, out) == SUB_A
+    assert out.stat().st_mode & 0o077 == 0
+    assert b"PRIVATE KEY" in out.read_bytes()
+    assert load_credentials(str(out)).thumbprint
+
+
+def test_request_session_cert_pair_is_refused_with_the_fix() -> None:
+    class Session:
+        cert = ("c.pem", "k.pem")
+        verify = True
+        proxies: dict[str, str] = {}
+
+    with pytest.raises(InvalidInputError, match="one PEM file"):
+        ServiceManagementClient(SUB, request_session=Session())
+
+
+def test_request_session_gives_certificate_and_ca(pki: Any) -> None:
+    class Session:
+        cert = str(pki.client_pem)
+        verify = str(pki.ca_pem)
+        proxies = {"https": "http://proxy.example:3128"}
+
+    client = ServiceManagementClient(SUB, request_session=Session(), host="127.0.0.1:1")
+    try:
+        assert client.credentials is not None and client._transport_kwargs["ca_bundle"] == str(pki.ca_pem)
+        assert client._transport_kwargs["proxies"] == {"https": "http://proxy.example:3128"}
+    finally:
+        client.close()
+
+
+def test_set_proxy_rebuilds_the_transport(pki: Any) -> None:
+    client = ServiceManagementClient(SUB, str(pki.client_pem), "127.0.0.1:1", str(pki.ca_pem))
+    try:
+        before = client._transport
+        client.set_proxy("proxy.example", 3128, "me", "p@ss")
+        assert client._transport is not before
+        assert client._transport_kwargs["proxies"] == {"https": "http://me:p%40ss@proxy.example:3128"}
+    finally:
+        client.close()

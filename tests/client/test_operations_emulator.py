@@ -279,6 +279,9 @@ def test_operation_against_the_emulator(name: str, world: World) -> None:
         assert isinstance(result, list) and all(isinstance(item, op.result) for item in result)  # type: ignore[arg-type]
     else:
         assert op.result is not None and isinstance(result, op.result)
+        assert any(value not in ("", 0, False, None, [], {}) for value in vars(result).values()), (
+            f"{name} parsed to an empty {op.result.__name__}"
+        )
 
 
 def test_the_pending_set_names_real_operations() -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import AvailabilityResponse, HostedService
 from airflow_sm_provider.client.models_subscription import Certificate
-from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.validation import InvalidInputError, location_xor_affinity_group
 from airflow_sm_provider.client.xmlmap import B64, DICT, F, Spec
@@ -17,8 +18,10 @@ from airflow_sm_provider.client.xmlmap import B64, DICT, F, Spec
 HOSTED = "/services/hostedservices"
 SERVICE = f"{HOSTED}/{{service_name}}"
 SVC = P("service_name", check=c.name)
-EXT = P("extended_properties", "dict[str, str] | None", None, c.ext_props)
-DESC = P("description", "str | None", None, c.description)
+CERTIFICATE = f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}"
+CERTIFICATE_ID = (SVC, P("thumbalgorithm", check=c.thumbalgorithm), P("thumbprint", check=c.thumbprint))
+EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
+DESC = P("description", "str | None", None, v.description)
 
 
 def _where(values: dict[str, Any]) -> None:
@@ -38,20 +41,19 @@ def _service_has_label(results: list[Any], args: Any) -> State:
 
 
 OPS = (
-    Op("list_hosted_services", "GET", HOSTED, result=HostedService, many=True),
-    Op(
+    read("list_hosted_services", HOSTED, result=HostedService, many=True),
+    read(
         "get_hosted_service_properties",
-        "GET",
         SERVICE,
-        (SVC, P("embed_detail", "bool", False, c.flag)),
+        SVC,
+        P("embed_detail", "bool", False, v.boolean),
         query=(Q("embed-detail", param="embed_detail", fmt=lambda b: "true" if b else "false"),),
         result=HostedService,
     ),
-    Op(
+    read(
         "check_hosted_service_name_availability",
-        "GET",
         f"{HOSTED}/operations/isavailable/{{service_name}}",
-        (SVC,),
+        SVC,
         result=AvailabilityResponse,
     ),
     Op(
@@ -59,8 +61,8 @@ OPS = (
         "POST",
         HOSTED,
         (
-            P("service_name", check=c.service_name),
-            P("label", check=c.label),
+            P("service_name", check=v.service_name),
+            P("label", check=v.label),
             DESC,
             P("location", "str | None", None, c.opt_location),
             P("affinity_group", "str | None", None, c.opt_text),
@@ -80,9 +82,7 @@ OPS = (
         validate=_where,
         resend=False,
         target="{service_name}",
-        reconcile=Reconcile(
-            (("get_hosted_service_properties", lambda a: (a["service_name"],)),), _service_has_label
-        ),
+        reconcile=reads_back("get_hosted_service_properties", "service_name", decide=_service_has_label),
     ),
     Op(
         "update_hosted_service",
@@ -100,36 +100,17 @@ OPS = (
         validate=_something,
         is_async=False,
     ),
-    Op(
-        "delete_hosted_service",
-        "DELETE",
-        SERVICE,
-        (SVC, P("complete", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="complete"),),
-    ),
+    delete("delete_hosted_service", SERVICE, SVC, media="complete"),
     # --- service certificates (the certificates a cloud service's roles use) ----------------------
-    Op(
-        "list_service_certificates",
-        "GET",
-        f"{SERVICE}/certificates",
-        (SVC,),
-        result=Certificate,
-        many=True,
-    ),
-    Op(
-        "get_service_certificate",
-        "GET",
-        f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}",
-        (SVC, P("thumbalgorithm", check=c.thumbalgorithm), P("thumbprint", check=c.thumbprint)),
-        result=Certificate,
-    ),
+    read("list_service_certificates", f"{SERVICE}/certificates", SVC, result=Certificate, many=True),
+    read("get_service_certificate", CERTIFICATE, *CERTIFICATE_ID, result=Certificate),
     Op(
         "add_service_certificate",
         "POST",
         f"{SERVICE}/certificates",
         (
             SVC,
-            P("data", "str | bytes", check=c.base64_data),
+            P("data", "str | bytes", check=v.base64_data),
             P("certificate_format", check=c.certificate_format),
             P("password", "str | None", None, c.opt_text),
         ),
@@ -140,10 +121,5 @@ OPS = (
         # Adding the same certificate twice is harmless (the service keeps one per thumbprint).
         doc="The certificate ``data`` is base64 (line-wrapped base64 is accepted).",
     ),
-    Op(
-        "delete_service_certificate",
-        "DELETE",
-        f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}",
-        (SVC, P("thumbalgorithm", check=c.thumbalgorithm), P("thumbprint", check=c.thumbprint)),
-    ),
+    delete("delete_service_certificate", CERTIFICATE, *CERTIFICATE_ID),
 )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import Deployment
-from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State
+from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import B64, BOOL, DICT, STRLIST, F, Spec, b64decode_text
@@ -18,10 +19,9 @@ DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_na
 SLOT = "/services/hostedservices/{service_name}/deploymentslots/{deployment_slot}"
 SVC = P("service_name", check=c.name)
 DEP = P("deployment_name", check=c.name)
-EXT = P("extended_properties", "dict[str, str] | None", None, c.ext_props)
+EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
 INSTANCE = P("role_instance_name", check=c.name)
 BY_NAME = "{service_name}/deployments/{deployment_name}"
-_READ_BY_NAME = (("get_deployment_by_name", lambda a: (a["service_name"], a["deployment_name"])),)
 
 
 def _in_slot(results: list[Any], args: Any) -> State:
@@ -88,23 +88,36 @@ def _walked(results: list[Any], args: Any) -> State:
     return "applied" if status.current_upgrade_domain >= args["upgrade_domain"] else "absent"
 
 
-CONFIG = P("configuration", "str | bytes", check=c.configuration)
+def _instance(name: str, *query: Q) -> Op:
+    """Reboot / reimage / rebuild one PaaS role instance: bodiless POSTs that converge, so a
+    retry may resend them."""
+    return Op(
+        name,
+        "POST",
+        DEPLOYMENT + "/roleinstances/{role_instance_name}",
+        (SVC, DEP, INSTANCE),
+        query=query,
+        target=BY_NAME + "/roleinstances/{role_instance_name}",
+    )
+
+
+CONFIG = P("configuration", "str | bytes", check=v.configuration)
 OPS = (
-    Op("get_deployment_by_slot", "GET", SLOT, (SVC, P("deployment_slot", check=c.slot)), result=Deployment),
-    Op("get_deployment_by_name", "GET", DEPLOYMENT, (SVC, DEP), result=Deployment),
+    read("get_deployment_by_slot", SLOT, SVC, P("deployment_slot", check=v.slot), result=Deployment),
+    read("get_deployment_by_name", DEPLOYMENT, SVC, DEP, result=Deployment),
     Op(
         "create_deployment",
         "POST",
         SLOT,
         (
             SVC,
-            P("deployment_slot", check=c.slot),
+            P("deployment_slot", check=v.slot),
             P("name", check=c.name),
-            P("package_url", check=c.package_url),
-            P("label", check=c.label),
+            P("package_url", check=v.package_url),
+            P("label", check=v.label),
             CONFIG,
-            P("start_deployment", "bool", False, c.flag),
-            P("treat_warnings_as_error", "bool", False, c.flag),
+            P("start_deployment", "bool", False, v.boolean),
+            P("treat_warnings_as_error", "bool", False, v.boolean),
             EXT,
         ),
         body=Spec(
@@ -121,17 +134,9 @@ OPS = (
         ),
         resend=False,
         target="{service_name}/deploymentslots/{deployment_slot}",
-        reconcile=Reconcile(
-            (("get_deployment_by_slot", lambda a: (a["service_name"], a["deployment_slot"])),), _in_slot
-        ),
+        reconcile=reads_back("get_deployment_by_slot", "service_name", "deployment_slot", decide=_in_slot),
     ),
-    Op(
-        "delete_deployment",
-        "DELETE",
-        DEPLOYMENT,
-        (SVC, DEP, P("delete_vhd", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="delete_vhd"),),
-    ),
+    delete("delete_deployment", DEPLOYMENT, SVC, DEP, media="delete_vhd"),
     Op(
         "swap_deployment",
         "POST",
@@ -158,7 +163,7 @@ OPS = (
             SVC,
             DEP,
             CONFIG,
-            P("treat_warnings_as_error", "bool", False, c.flag),
+            P("treat_warnings_as_error", "bool", False, v.boolean),
             P("mode", "str", "Auto", c.mode),
             EXT,
         ),
@@ -174,18 +179,20 @@ OPS = (
         ),
         resend=False,
         target=BY_NAME,
-        reconcile=Reconcile(_READ_BY_NAME, _has_configuration),
+        reconcile=reads_back(
+            "get_deployment_by_name", "service_name", "deployment_name", decide=_has_configuration
+        ),
     ),
     Op(
         "update_deployment_status",
         "POST",
         DEPLOYMENT + "/",
-        (SVC, DEP, P("status", check=c.status)),
+        (SVC, DEP, P("status", check=v.deployment_status)),
         query=(Q("comp", "status"),),
         body=Spec("UpdateDeploymentStatus", [F("Status", "status")]),
         resend=False,
         target=BY_NAME,
-        reconcile=Reconcile(_READ_BY_NAME, _has_status),
+        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_has_status),
     ),
     Op(
         "upgrade_deployment",
@@ -195,10 +202,10 @@ OPS = (
             SVC,
             DEP,
             P("mode", check=c.upgrade_mode),
-            P("package_url", check=c.package_url),
+            P("package_url", check=v.package_url),
             CONFIG,
-            P("label", check=c.label),
-            P("force", "bool", check=c.flag),
+            P("label", check=v.label),
+            P("force", "bool", check=v.boolean),
             P("role_to_upgrade", "str | None", None, c.opt_name),
             EXT,
         ),
@@ -217,7 +224,7 @@ OPS = (
         ),
         resend=False,
         target=BY_NAME,
-        reconcile=Reconcile(_READ_BY_NAME, _upgrading),
+        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_upgrading),
         doc="Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``.",
     ),
     Op(
@@ -229,43 +236,22 @@ OPS = (
         body=Spec("WalkUpgradeDomain", [F("UpgradeDomain", "upgrade_domain")]),
         resend=False,
         target=BY_NAME,
-        reconcile=Reconcile(_READ_BY_NAME, _walked),
+        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_walked),
     ),
     Op(
         "rollback_update_or_upgrade",
         "POST",
         DEPLOYMENT + "/",
-        (SVC, DEP, P("mode", check=c.upgrade_mode), P("force", "bool", check=c.flag)),
+        (SVC, DEP, P("mode", check=c.upgrade_mode), P("force", "bool", check=v.boolean)),
         query=(Q("comp", "rollback"),),
         body=Spec("RollbackUpdateOrUpgrade", [F("Mode", "mode"), F("Force", "force", BOOL)]),
         resend=False,
         target=BY_NAME,
     ),
     # --- role instances (PaaS): reboot/reimage/rebuild converge, so a retry may resend -------------
-    Op(
-        "reboot_role_instance",
-        "POST",
-        DEPLOYMENT + "/roleinstances/{role_instance_name}",
-        (SVC, DEP, INSTANCE),
-        query=(Q("comp", "reboot"),),
-        target=BY_NAME + "/roleinstances/{role_instance_name}",
-    ),
-    Op(
-        "reimage_role_instance",
-        "POST",
-        DEPLOYMENT + "/roleinstances/{role_instance_name}",
-        (SVC, DEP, INSTANCE),
-        query=(Q("comp", "reimage"),),
-        target=BY_NAME + "/roleinstances/{role_instance_name}",
-    ),
-    Op(
-        "rebuild_role_instance",
-        "POST",
-        DEPLOYMENT + "/roleinstances/{role_instance_name}",
-        (SVC, DEP, INSTANCE),
-        query=(Q("comp", "rebuild"), Q("resources", "allLocalDrives")),
-        target=BY_NAME + "/roleinstances/{role_instance_name}",
-    ),
+    _instance("reboot_role_instance", Q("comp", "reboot")),
+    _instance("reimage_role_instance", Q("comp", "reimage")),
+    _instance("rebuild_role_instance", Q("comp", "rebuild"), Q("resources", "allLocalDrives")),
     Op(
         "delete_role_instances",
         "POST",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import OSImage
 from airflow_sm_provider.client.models_media import (
     UPDATE_VM_IMAGE,
@@ -17,7 +18,7 @@ from airflow_sm_provider.client.models_media import (
     VMImage,
     vm_image_update,
 )
-from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import BOOL, MODEL, STRLIST, F, Spec
@@ -38,7 +39,7 @@ OS_IMAGE = Spec(
     "OSImage", [F("Label", "label"), F("MediaLink", "media_link"), F("Name", "name"), F("OS", "os")]
 )
 OS_IMAGE_ARGS = (
-    P("label", check=c.label),
+    P("label", check=v.label),
     P("media_link", check=c.text),
     P("name", check=c.name),
     P("os", check=c.os_type),
@@ -128,9 +129,9 @@ def _capture_source(a: dict[str, Any]) -> dict[str, Any]:
 
 
 OPS = (
-    Op("list_os_images", "GET", IMAGES, result=OSImage, many=True),
-    Op("get_os_image", "GET", IMAGE, (IMAGE_NAME,), result=OSImage),
-    Op("get_os_image_details", "GET", IMAGE + "/details", (IMAGE_NAME,), result=OSImageDetails),
+    read("list_os_images", IMAGES, result=OSImage, many=True),
+    read("get_os_image", IMAGE, IMAGE_NAME, result=OSImage),
+    read("get_os_image_details", IMAGE + "/details", IMAGE_NAME, result=OSImageDetails),
     Op(
         "add_os_image",
         "POST",
@@ -139,7 +140,7 @@ OPS = (
         body=OS_IMAGE,
         resend=False,
         target="{name}",
-        reconcile=Reconcile((("get_os_image", lambda a: (a["name"],)),), _image_has_media),
+        reconcile=reads_back("get_os_image", "name", decide=_image_has_media),
     ),
     Op("update_os_image", "PUT", IMAGE, (IMAGE_NAME, *OS_IMAGE_ARGS), body=OS_IMAGE),
     Op(
@@ -150,23 +151,12 @@ OPS = (
         body=UPDATE_OS_IMAGE,
         source=_os_image_update,
     ),
-    Op(
-        "delete_os_image",
-        "DELETE",
-        IMAGE,
-        (IMAGE_NAME, P("delete_vhd", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="delete_vhd"),),
-    ),
+    delete("delete_os_image", IMAGE, IMAGE_NAME, media="delete_vhd"),
     # --- VM images ---------------------------------------------------------------------------------------
-    Op(
+    read(
         "list_vm_images",
-        "GET",
         VMIMAGES,
-        (
-            P("location", OPT, None, c.opt_text),
-            P("publisher", OPT, None, c.opt_text),
-            P("category", OPT, None, c.opt_text),
-        ),
+        *c.optional_texts("location", "publisher", "category"),
         query=(
             Q("location", param="location"),
             Q("publisher", param="publisher"),
@@ -194,13 +184,7 @@ OPS = (
         body=UPDATE_VM_IMAGE,
         source=lambda a: vm_image_update(a["vm_image"]),
     ),
-    Op(
-        "delete_vm_image",
-        "DELETE",
-        VMIMAGE,
-        (VM_IMAGE_NAME, P("delete_vhd", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="delete_vhd"),),
-    ),
+    delete("delete_vm_image", VMIMAGE, VM_IMAGE_NAME, media="delete_vhd"),
     Op(
         "capture_vm_image",
         "POST",
@@ -270,15 +254,15 @@ OPS = (
         x_ms_version=V2015_04,
     ),
     # --- disks -------------------------------------------------------------------------------------------
-    Op("list_disks", "GET", DISKS, result=Disk, many=True),
-    Op("get_disk", "GET", DISK, (DISK_NAME,), result=Disk),
+    read("list_disks", DISKS, result=Disk, many=True),
+    read("get_disk", DISK, DISK_NAME, result=Disk),
     Op(
         "add_disk",
         "POST",
         DISKS,
         (
             P("has_operating_system", "bool | None"),
-            P("label", check=c.label),
+            P("label", check=v.label),
             P("media_link", check=c.text),
             P("name", check=c.name),
             P("os", check=c.os_type),
@@ -295,7 +279,7 @@ OPS = (
         (
             DISK_NAME,
             P("has_operating_system", "bool | None", None),
-            P("label", OPT, None, c.label),
+            P("label", OPT, None, v.label),
             P("media_link", OPT, None),
             P("name", OPT, None),
             P("os", OPT, None),
@@ -305,12 +289,5 @@ OPS = (
         is_async=False,
         doc="Only the label can be changed (as in the old SDK, the other arguments are not sent).",
     ),
-    Op(
-        "delete_disk",
-        "DELETE",
-        DISK,
-        (DISK_NAME, P("delete_vhd", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="delete_vhd"),),
-        is_async=False,
-    ),
+    delete("delete_disk", DISK, DISK_NAME, media="delete_vhd", is_async=False),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from airflow_sm_provider.client.models_media import ResourceExtension
 from airflow_sm_provider.client.models_network import ReservedIP, VirtualNetworkSite
-from airflow_sm_provider.client.operation import Op, P
+from airflow_sm_provider.client.operation import Op, P, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.xmlmap import F, Spec
 
@@ -31,8 +31,8 @@ ASSOCIATION_ARGS = (
 )
 
 OPS = (
-    Op("list_reserved_ip_addresses", "GET", RESERVED, result=ReservedIP, many=True),
-    Op("get_reserved_ip_address", "GET", RESERVED_IP, (NAME,), result=ReservedIP),
+    read("list_reserved_ip_addresses", RESERVED, result=ReservedIP, many=True),
+    read("get_reserved_ip_address", RESERVED_IP, NAME, result=ReservedIP),
     Op(
         "create_reserved_ip_address",
         "POST",
@@ -46,7 +46,7 @@ OPS = (
         resend=False,
         target="{name}",
     ),
-    Op("delete_reserved_ip_address", "DELETE", RESERVED_IP, (NAME,)),
+    delete("delete_reserved_ip_address", RESERVED_IP, NAME),
     Op(
         "associate_reserved_ip_address",
         "POST",
@@ -65,21 +65,18 @@ OPS = (
         x_ms_version=V2015_02,
         target="{name}",
     ),
-    Op(
+    read(
         "list_virtual_network_sites",
-        "GET",
         "/services/networking/virtualnetwork",
         result=VirtualNetworkSite,
         many=True,
     ),
-    Op(
-        "list_resource_extensions", "GET", "/services/resourceextensions", result=ResourceExtension, many=True
-    ),
-    Op(
+    read("list_resource_extensions", "/services/resourceextensions", result=ResourceExtension, many=True),
+    read(
         "list_resource_extension_versions",
-        "GET",
         "/services/resourceextensions/{publisher_name}/{extension_name}",
-        (P("publisher_name", check=c.name), P("extension_name", check=c.name)),
+        P("publisher_name", check=c.name),
+        P("extension_name", check=c.name),
         result=ResourceExtension,
         many=True,
     ),

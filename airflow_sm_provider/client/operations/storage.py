@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import AffinityGroup, AvailabilityResponse, StorageService
-from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.validation import location_xor_affinity_group
 from airflow_sm_provider.client.xmlmap import B64, DICT, F, Spec
@@ -16,7 +17,7 @@ AFFINITY = "/affinitygroups"
 GROUP = f"{AFFINITY}/{{affinity_group_name}}"
 SVC = P("service_name", check=c.name)
 GROUP_NAME = P("affinity_group_name", check=c.name)
-EXT = P("extended_properties", "dict[str, str] | None", None, c.ext_props)
+EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
 
 
 def _account_type(values: dict[str, Any]) -> None:
@@ -45,9 +46,9 @@ def _group_matches(results: list[Any], args: Any) -> State:
 
 
 OPS = (
-    Op("list_storage_accounts", "GET", STORAGE, result=StorageService, many=True),
-    Op("get_storage_account_properties", "GET", ACCOUNT, (SVC,), result=StorageService),
-    Op("get_storage_account_keys", "GET", f"{ACCOUNT}/keys", (SVC,), result=StorageService),
+    read("list_storage_accounts", STORAGE, result=StorageService, many=True),
+    read("get_storage_account_properties", ACCOUNT, SVC, result=StorageService),
+    read("get_storage_account_keys", f"{ACCOUNT}/keys", SVC, result=StorageService),
     Op(
         "regenerate_storage_account_keys",
         "POST",
@@ -60,11 +61,10 @@ OPS = (
         is_async=False,
         doc="Returns the account with its new keys; regenerating twice would change the key twice.",
     ),
-    Op(
+    read(
         "check_storage_account_name_availability",
-        "GET",
         f"{STORAGE}/operations/isavailable/{{service_name}}",
-        (SVC,),
+        SVC,
         result=AvailabilityResponse,
     ),
     Op(
@@ -72,9 +72,9 @@ OPS = (
         "POST",
         STORAGE,
         (
-            P("service_name", check=c.storage_name),
-            P("description", "str | None", check=c.description),
-            P("label", check=c.label),
+            P("service_name", check=v.storage_name),
+            P("description", "str | None", check=v.description),
+            P("label", check=v.label),
             P("affinity_group", "str | None", None, c.opt_text),
             P("location", "str | None", None, c.opt_location),
             P("geo_replication_enabled", "bool | None", None, c.opt_flag),
@@ -96,9 +96,7 @@ OPS = (
         validate=_create_storage,
         resend=False,
         target="{service_name}",
-        reconcile=Reconcile(
-            (("get_storage_account_properties", lambda a: (a["service_name"],)),), _account_has_label
-        ),
+        reconcile=reads_back("get_storage_account_properties", "service_name", decide=_account_has_label),
     ),
     Op(
         "update_storage_account",
@@ -106,7 +104,7 @@ OPS = (
         ACCOUNT,
         (
             SVC,
-            P("description", "str | None", None, c.description),
+            P("description", "str | None", None, v.description),
             P("label", "str | None", None, c.opt_label),
             P("geo_replication_enabled", "bool | None", None, c.opt_flag),
             EXT,
@@ -124,19 +122,19 @@ OPS = (
         validate=_account_type,
         is_async=False,
     ),
-    Op("delete_storage_account", "DELETE", ACCOUNT, (SVC,)),
+    delete("delete_storage_account", ACCOUNT, SVC),
     # --- affinity groups (synchronous on the service) ------------------------------------------------
-    Op("list_affinity_groups", "GET", AFFINITY, result=AffinityGroup, many=True),
-    Op("get_affinity_group_properties", "GET", GROUP, (GROUP_NAME,), result=AffinityGroup),
+    read("list_affinity_groups", AFFINITY, result=AffinityGroup, many=True),
+    read("get_affinity_group_properties", GROUP, GROUP_NAME, result=AffinityGroup),
     Op(
         "create_affinity_group",
         "POST",
         AFFINITY,
         (
             P("name", check=c.name),
-            P("label", check=c.label),
+            P("label", check=v.label),
             P("location", check=c.location),
-            P("description", "str | None", None, c.description),
+            P("description", "str | None", None, v.description),
         ),
         body=Spec(
             "CreateAffinityGroup",
@@ -150,15 +148,15 @@ OPS = (
         is_async=False,
         resend=False,
         target="{name}",
-        reconcile=Reconcile((("get_affinity_group_properties", lambda a: (a["name"],)),), _group_matches),
+        reconcile=reads_back("get_affinity_group_properties", "name", decide=_group_matches),
     ),
     Op(
         "update_affinity_group",
         "PUT",
         GROUP,
-        (GROUP_NAME, P("label", check=c.label), P("description", "str | None", None, c.description)),
+        (GROUP_NAME, P("label", check=v.label), P("description", "str | None", None, v.description)),
         body=Spec("UpdateAffinityGroup", [F("Label", "label", B64), F("Description", "description")]),
         is_async=False,
     ),
-    Op("delete_affinity_group", "DELETE", GROUP, (GROUP_NAME,), is_async=False),
+    delete("delete_affinity_group", GROUP, GROUP_NAME, is_async=False),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.configsets import (
     ConfigurationSet,
     LinuxConfigurationSet,
@@ -13,7 +14,7 @@ from airflow_sm_provider.client.configsets import (
 )
 from airflow_sm_provider.client.models import DataVirtualHardDisk, PersistentVMRole, Role
 from airflow_sm_provider.client.models_network import DnsServer
-from airflow_sm_provider.client.operation import REQUIRED, Op, P, Q, Reconcile, State
+from airflow_sm_provider.client.operation import REQUIRED, Op, P, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import LIST, MODEL, STRLIST, F, Spec
@@ -123,7 +124,7 @@ def _role_params(*, system: bool) -> tuple[P, ...]:
         P("network_config", "ConfigurationSet | None", None, _network_config),
         P("availability_set_name", OPT, None, c.opt_text),
         P("data_virtual_hard_disks", "Sequence[DataVirtualHardDisk] | None", None),
-        P("role_size", OPT, None, c.role_size),
+        P("role_size", OPT, None, v.role_size),
         P("role_type", "str", "PersistentVMRole", c.text),
     )
 
@@ -141,44 +142,36 @@ ROLES_OP = Spec(
 )
 
 
-def _role_operation(name: str, root: str, extra: tuple[P, ...] = ()) -> Op:
-    fields = ROLE_OP.fields if extra else ROLE_OP.fields[:1]
+def _role_operation(name: str, root: str, *extra: P, many: bool = False) -> Op:
+    """Start / restart / shutdown one VM (``roleinstances/<role>/Operations``) or several
+    (``roles/Operations``, ``many``). They converge on a state: a retry cannot do harm."""
+    spec = ROLES_OP if many else ROLE_OP
+    fields = spec.fields if extra else spec.fields[:-1]
+    who = (P("role_names", "Sequence[str]", check=c.names),) if many else (ROLE_NAME,)
+    path = "/roles/Operations" if many else "/roleinstances/{role_name}/Operations"
     return Op(
         name,
         "POST",
-        DEPLOYMENT + "/roleinstances/{role_name}/Operations",
-        (SVC, DEP, ROLE_NAME, *extra),
+        DEPLOYMENT + path,
+        (SVC, DEP, *who, *extra),
         body=Spec(root, fields),
         const={"operation_type": root},
-        target=ROLE_TARGET,
-        # Start/restart/shutdown converge on a state: a retry cannot do harm.
+        target="{service_name}/deployments/{deployment_name}" if many else ROLE_TARGET,
     )
 
 
-def _roles_operation(name: str, root: str, extra: tuple[P, ...] = ()) -> Op:
-    fields = ROLES_OP.fields if extra else ROLES_OP.fields[:2]
-    return Op(
-        name,
-        "POST",
-        DEPLOYMENT + "/roles/Operations",
-        (SVC, DEP, P("role_names", "Sequence[str]", check=c.names), *extra),
-        body=Spec(root, fields),
-        const={"operation_type": root},
-        target="{service_name}/deployments/{deployment_name}",
-    )
-
-
-SHUTDOWN = (P("post_shutdown_action", "str", "Stopped", c.post_shutdown_action),)
+SHUTDOWN = P("post_shutdown_action", "str", "Stopped", c.post_shutdown_action)
 EXTENSIONS = P("resource_extension_references", "Sequence[ResourceExtensionReference] | None", None)
 GUEST_AGENT = P("provision_guest_agent", "bool | None", None, c.opt_flag)
 IMAGE = (P("vm_image_name", OPT, None, c.opt_text), P("media_location", OPT, None, c.opt_text))
 DISK_PATH = ROLE + "/DataDisks"
 LUN = P("lun", "int", check=c.lun)
+SIZE = P("logical_disk_size_in_gb", "int | None", None, c.opt_int)
 DATA_DISK = Spec("DataVirtualHardDisk", DataVirtualHardDisk.__xml__.fields)
 DNS_PATH = DEPLOYMENT + "/dnsservers"
 
 OPS = (
-    Op("get_role", "GET", ROLE, (SVC, DEP, ROLE_NAME), result=PersistentVMRole),
+    read("get_role", ROLE, SVC, DEP, ROLE_NAME, result=PersistentVMRole),
     Op(
         "create_virtual_machine_deployment",
         "POST",
@@ -186,8 +179,8 @@ OPS = (
         (
             SVC,
             DEP,
-            P("deployment_slot", check=c.slot),
-            P("label", check=c.label),
+            P("deployment_slot", check=v.slot),
+            P("label", check=v.label),
             ROLE_NAME,
             *_role_params(system=True),
             P("virtual_network_name", OPT, None, c.opt_text),
@@ -202,9 +195,7 @@ OPS = (
         validate=_disk_or_image,
         resend=False,
         target="{service_name}/deployments/{deployment_name}",
-        reconcile=Reconcile(
-            (("get_deployment_by_name", lambda a: (a["service_name"], a["deployment_name"])),), _holds_role
-        ),
+        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_holds_role),
     ),
     Op(
         "add_role",
@@ -216,9 +207,7 @@ OPS = (
         validate=_disk_or_image,
         resend=False,
         target=ROLE_TARGET,
-        reconcile=Reconcile(
-            (("get_deployment_by_name", lambda a: (a["service_name"], a["deployment_name"])),), _holds_role
-        ),
+        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_holds_role),
     ),
     Op(
         "update_role",
@@ -229,14 +218,7 @@ OPS = (
         source=lambda a: _role(a, system=False),
         target=ROLE_TARGET,
     ),
-    Op(
-        "delete_role",
-        "DELETE",
-        ROLE,
-        (SVC, DEP, ROLE_NAME, P("complete", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="complete"),),
-        target=ROLE_TARGET,
-    ),
+    delete("delete_role", ROLE, SVC, DEP, ROLE_NAME, media="complete", target=ROLE_TARGET),
     Op(
         "capture_role",
         "POST",
@@ -270,10 +252,10 @@ OPS = (
         target=ROLE_TARGET,
     ),
     _role_operation("start_role", "StartRoleOperation"),
-    _roles_operation("start_roles", "StartRolesOperation"),
+    _role_operation("start_roles", "StartRolesOperation", many=True),
     _role_operation("restart_role", "RestartRoleOperation"),
     _role_operation("shutdown_role", "ShutdownRoleOperation", SHUTDOWN),
-    _roles_operation("shutdown_roles", "ShutdownRolesOperation", SHUTDOWN),
+    _role_operation("shutdown_roles", "ShutdownRolesOperation", SHUTDOWN, many=True),
     # --- DNS servers of a deployment ------------------------------------------------------------------
     Op(
         "add_dns_server",
@@ -291,14 +273,11 @@ OPS = (
         (SVC, DEP, P("dns_server_name", check=c.name), P("address", check=c.text)),
         body=Spec("DnsServer", [F("Name", "dns_server_name"), F("Address", "address")]),
     ),
-    Op(
-        "delete_dns_server",
-        "DELETE",
-        DNS_PATH + "/{dns_server_name}",
-        (SVC, DEP, P("dns_server_name", check=c.name)),
+    delete(
+        "delete_dns_server", DNS_PATH + "/{dns_server_name}", SVC, DEP, P("dns_server_name", check=c.name)
     ),
     # --- data disks of a VM role ----------------------------------------------------------------------
-    Op("get_data_disk", "GET", DISK_PATH + "/{lun}", (SVC, DEP, ROLE_NAME, LUN), result=DataVirtualHardDisk),
+    read("get_data_disk", DISK_PATH + "/{lun}", SVC, DEP, ROLE_NAME, LUN, result=DataVirtualHardDisk),
     Op(
         "add_data_disk",
         "POST",
@@ -308,12 +287,9 @@ OPS = (
             DEP,
             ROLE_NAME,
             LUN,
-            P("host_caching", OPT, None, c.opt_text),
-            P("media_link", OPT, None, c.opt_text),
-            P("disk_label", OPT, None, c.opt_text),
-            P("disk_name", OPT, None, c.opt_text),
-            P("logical_disk_size_in_gb", "int | None", None, c.opt_int),
-            P("source_media_link", OPT, None, c.opt_text),
+            *c.optional_texts("host_caching", "media_link", "disk_label", "disk_name"),
+            SIZE,
+            *c.optional_texts("source_media_link"),
         ),
         body=DATA_DISK,
         resend=False,
@@ -328,21 +304,13 @@ OPS = (
             DEP,
             ROLE_NAME,
             LUN,
-            P("host_caching", OPT, None, c.opt_text),
-            P("media_link", OPT, None, c.opt_text),
+            *c.optional_texts("host_caching", "media_link"),
             P("updated_lun", "int | None", None, c.opt_int),
-            P("disk_label", OPT, None, c.opt_text),
-            P("disk_name", OPT, None, c.opt_text),
-            P("logical_disk_size_in_gb", "int | None", None, c.opt_int),
+            *c.optional_texts("disk_label", "disk_name"),
+            SIZE,
         ),
         body=DATA_DISK,
         source=lambda a: {**a, "lun": a["updated_lun"], "source_media_link": None},
     ),
-    Op(
-        "delete_data_disk",
-        "DELETE",
-        DISK_PATH + "/{lun}",
-        (SVC, DEP, ROLE_NAME, LUN, P("delete_vhd", "bool", False, c.flag)),
-        query=(Q("comp", "media", when="delete_vhd"),),
-    ),
+    delete("delete_data_disk", DISK_PATH + "/{lun}", SVC, DEP, ROLE_NAME, LUN, media="delete_vhd"),
 )
