@@ -164,6 +164,7 @@ def test_manual_upgrade_walks_one_domain_at_a_time(h: Harness) -> None:
     dep = h.deployment()
     assert text(dep, "RollbackAllowed") == "false" and text(dep, "Locked") == "false"
     assert walk(h, 0).status == 400  # type: ignore[attr-defined]  # no upgrade in progress
+    assert rollback(h).status == 400  # type: ignore[attr-defined]  # over: nothing to roll back
 
 
 def test_auto_upgrade_walks_every_domain_inside_one_locked_operation(h: Harness) -> None:
