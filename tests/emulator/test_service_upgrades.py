@@ -328,3 +328,15 @@ def test_upgrade_state_survives_a_restart(h: Harness) -> None:
     h.advance(40)
     h.reopen()
     assert upgrade_status(h) == ("Manual", "1", "Before")
+
+
+def test_a_walk_made_to_fail_walks_nothing(h: Harness) -> None:
+    h.call("POST", f"{DEP}/?comp=upgrade", upgrade_body("Manual", config()))
+    h.advance(6)
+    body = xml_body("WalkUpgradeDomain", {"UpgradeDomain": "0"})
+    got = h.call("POST", f"{DEP}/?comp=walkupgradedomain", body, fail=p.ERR_INTERNAL)
+    assert got.status == 202
+    h.advance(31)
+    assert text(h.op_status(got), "Status") == "Failed"
+    assert upgrade_status(h) == ("Manual", "0", "Before")  # still to walk
+    assert by_domain(h) == {0: {"ReadyRole"}, 1: {"ReadyRole"}, 2: {"ReadyRole"}}
