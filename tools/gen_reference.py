@@ -67,16 +67,26 @@ NOTES: dict[str, str] = {
     ),
     "AsmBaseOperator": "**Errors**: " + OPERATOR_ERRORS,
     "AsmGuardedSwapOperator": (
-        "**XCom**: the swap report (JSON, no secrets) as `return_value` on success and under key "
-        "`swap_report` always: `service_name`, `mode` (release/rollback), `outcome`, `message`, "
-        "`old_production`, `new_production`, `before` / `after` (slot states), `swapped`, `rolled_back`, "
-        "`swap_request_id`, `rollback_request_id`, `started_at`, `swapped_at`, `finished_at`, `checks` "
-        "(every gate with its time and result).\n\n"
-        "**Deferrable**: no; it waits in the worker (bounded by `lock_wait_timeout`, `swap_timeout` "
-        "and `bake_seconds`).\n\n"
+        "**XCom**: the release report (JSON, no secrets; docs/blue-green.md) as `return_value` and "
+        "under keys `release_report` and `swap_report`, on every outcome: the CONTRACTS.md keys "
+        "(`strategy` `vip_swap`, `service_name`, `started_at`, `ended_at`, `outcome` released / refused / "
+        "rolled_back / failed, `events`) and the swap's own (`swap_outcome`, `mode`, `message`, "
+        "`old_production`, `new_production`, `before` / `after`, `swapped`, `rolled_back`, "
+        "`swap_request_id`, `rollback_request_id`, `swapped_at`, `finished_at`, `approval`, `checks`).\n\n"
+        "**Deferrable**: yes: the lock wait, the health gate, the swap, the verification and the whole "
+        "bake run in `AsmReleaseTrigger`; the worker decides and sends requests. A gate that passes at "
+        "its first look does not defer. `require_approval` parks the task (Airflow's ApprovalOperator).\n\n"
         "**Errors**: `AirflowException` when a gate refuses the swap before any flip (a retry may "
         "succeed later); `AirflowFailException` (no retry) after a flip that was swapped back, or when "
         "production is unhealthy and rollback was off or impossible."
+    ),
+    "AsmGuardedRollingUpgradeOperator": (
+        "**XCom**: the release report (`strategy` `rolling_upgrade`, one lane per upgrade domain; "
+        "docs/rolling-upgrade.md) as `return_value` and `release_report`.\n\n"
+        "**Deferrable**: yes: every walk, domain readiness, health check and domain bake runs in "
+        "`AsmReleaseTrigger`.\n\n"
+        "**Errors**: `AirflowException` when refused before any change; `AirflowFailException` after "
+        "a rollback or a failure once the upgrade started."
     ),
     "AsmBaseSensor": "**Errors**: " + SENSOR_ERRORS,
     "AsmOperationSensor": (
@@ -90,6 +100,16 @@ NOTES: dict[str, str] = {
         "**Deferrable**: one immediate check, then `AsmDeploymentReadyTrigger`."
     ),
     "AsmPollTrigger": TRIGGER_EVENT,
+    "AsmDeploymentTrigger": (
+        "**Event payload**: `service_name`, `checks`, the last seen deployment state (`deployment_name`, "
+        "`deployment_status`, `instances_ready`, `instances_total`, `roles`); `error_code` = the deciding "
+        "state (e.g. `UnresponsiveRole`, `slot_changed`)."
+    ),
+    "AsmReleaseTrigger": (
+        "**Event payload**: `status`, `message`, `steps` (each step's `name`, `kind`, `outcome`, "
+        "`message`, `reason`, `at`, `target`?, `samples`? for a bake), `error_code`?, `error_type`?, and "
+        "the `carry` data (`phase`). Only reads."
+    ),
     "AsmOperationTrigger": (
         "**Event payload**: `request_id`, `operation_id`, `operation_status`, `http_status_code`, and "
         "on failure `error_code`, `error_message`."

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import hmac
 import http
-import json
 import logging
 import select
 import socket
@@ -32,6 +30,8 @@ from OpenSSL import SSL
 
 from airflow_sm_provider import protocol as p
 
+from . import admin
+from .admin import ADMIN_PREFIX
 from .faults import FaultInjector, asm_error
 from .http import App, Request, Response
 from .ratelimit import RateLimiter, Stats, retry_after_header
@@ -40,8 +40,6 @@ log = logging.getLogger("airflow_sm_provider.emulator")
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 64 * 1024 * 1024
-ADMIN_PREFIX = "/__admin__/"
-ADMIN_TOKEN_HEADER = "X-Emulator-Admin-Token"  # noqa: S105 - a header name, not a secret
 #: Paths of the deployments' applications: public sites, neither throttled nor counted.
 APP_PREFIX = "/cloudapp/"
 #: Binds that listen everywhere; clients still reach them through 127.0.0.1.
@@ -354,7 +352,7 @@ class EmulatorServer:
     def _dispatch(self, request: Request, peer: str) -> tuple[Response, bool]:
         """Admin, rate limit, faults, then the App. Returns the response and whether to hang up."""
         if request.path.startswith(ADMIN_PREFIX):
-            return self._admin(request), False
+            return admin.handle(self, request), False
         if request.path.lower().startswith(APP_PREFIX):
             return self._call(request, peer)
         subscription = request.path.strip("/").split("/", 1)[0].lower()
@@ -402,67 +400,3 @@ class EmulatorServer:
         except Exception:
             log.exception("App failed on %s %s", request.method, request.target)
             return asm_error(500, p.ERR_INTERNAL, p.MSG_INTERNAL), False
-
-    def _authorised(self, request: Request) -> bool:
-        if self.admin_token is None:
-            return True
-        given = request.headers.get(ADMIN_TOKEN_HEADER.lower(), "")
-        return hmac.compare_digest(given.encode(), self.admin_token.encode())
-
-    def _admin(self, request: Request) -> Response:
-        """``/__admin__/*``: JSON, a local test hook, not ASM. No client certificate is needed, but
-        the ``X-Emulator-Admin-Token`` header must carry endpoint.json's ``admin_token``: the state
-        holds every subscription's storage keys and the faults can break every client."""
-        if not self._authorised(request):
-            return _json(
-                401,
-                {"error": f"the admin API needs the {ADMIN_TOKEN_HEADER} header (endpoint.json admin_token)"},
-            )
-        route = (request.method, request.path.rstrip("/"))
-        try:
-            if route == ("GET", "/__admin__/faults"):
-                return _json(200, {"seed": self.faults.seed, "rules": self.faults.list()})
-            if route == ("POST", "/__admin__/faults"):
-                data = json.loads(request.body or b"[]")
-                rules = data.get("rules") if isinstance(data, dict) and "rules" in data else data
-                rules = [rules] if isinstance(rules, dict) else rules
-                if not isinstance(rules, list):
-                    raise ValueError("expected a rule, a list of rules or {'rules': [...]}")
-                added = self.faults.add(rules)
-                return _json(201, {"added": [r.to_dict() for r in added]})
-            if route == ("DELETE", "/__admin__/faults"):
-                self.faults.clear()
-                return _json(200, {"rules": []})
-            if route == ("GET", "/__admin__/state"):
-                return _json(200, self.app.admin_state())
-            if route == ("POST", "/__admin__/reset"):
-                self.app.reset()
-                return _json(200, {"reset": True})
-            if route == ("GET", "/__admin__/stats"):
-                return _json(200, self.stats.snapshot())
-            if route == ("DELETE", "/__admin__/stats"):
-                self.stats.clear()
-                return _json(200, self.stats.snapshot())
-            if route[1] == "/__admin__/rate-limit" and request.method in ("GET", "POST"):
-                if request.method == "POST":
-                    data = json.loads(request.body or b"{}")
-                    if not isinstance(data, dict) or "rps" not in data:
-                        raise ValueError('expected {"rps": requests per second per subscription, or null}')
-                    self.limiter.set(data["rps"])
-                rps = self.limiter.rps
-                return _json(200, {"rps": rps, "burst": self.limiter.burst if rps else None})
-            if route[1] == "/__admin__/health" and request.method in ("GET", "POST", "DELETE"):
-                data = json.loads(request.body or b"{}")
-                if not isinstance(data, dict):
-                    raise ValueError("expected a JSON object")
-                return _json(200, self.app.health_rules(request.method, data))
-        except LookupError as exc:
-            return _json(404, {"error": str(exc.args[0] if exc.args else exc)})
-        except (ValueError, TypeError) as exc:
-            return _json(400, {"error": str(exc)})
-        return _json(404, {"error": f"no admin route {request.method} {request.path}"})
-
-
-def _json(status: int, data: Any) -> Response:
-    body = json.dumps(data, default=str, sort_keys=True).encode()
-    return Response(status, body, {"Content-Type": "application/json"})

@@ -188,7 +188,9 @@ class ServiceApp:
             now = self.clock()
             advance(store, now)
             resources: dict[str, list[dict[str, object]]] = {}
-            for kind in ("hosted_service", "deployment", "storage", "affinity_group", "os_image"):
+            kinds = ["hosted_service", "deployment", "storage", "affinity_group", "os_image", "vm_image"]
+            kinds += ["service_certificate", "management_certificate", "reserved_ip", "disk"]
+            for kind in kinds:
                 resources[kind] = store.list_docs(None, kind)
             return {
                 "now": now,

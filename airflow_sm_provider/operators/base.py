@@ -207,7 +207,7 @@ class AsmBaseOperator(TypedFields, BaseOperator):
                 {"phase": "submitted", "request_id": request_id, "target": getattr(handle, "target", "")}
             )
         self._in_flight = request_id
-        self.log.info("Submitted %s (request id %s).", self.operation_name, request_id)
+        self.log.info("Submitted %s (request %s).", self.operation_name, _rid(request_id))
         self.after_submit(context, request_id)
         if not request_id:  # synchronous call: done already
             memo.clear()
@@ -215,7 +215,8 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         if not self.wait_for_completion:
             memo.clear()
             self.log.info(
-                "Not waiting for request %s; watch it with AsmOperationSensor(request_id=...).", request_id
+                "Not waiting for request %s; watch it with AsmOperationSensor(request_id=...).",
+                _rid(request_id),
             )
             return self.build_result(client, request_id, protocol.OP_IN_PROGRESS)
         return self._wait(context, client, memo, request_id, deadline)
@@ -251,7 +252,7 @@ class AsmBaseOperator(TypedFields, BaseOperator):
             self.log.warning(
                 "ASM cannot cancel an operation: request %s (%s) keeps running on the server. A retry of "
                 "this task resumes waiting on it; check it with AsmOperationSensor(request_id=%r).",
-                self._in_flight,
+                _rid(self._in_flight),
                 self.operation_name,
                 self._in_flight,
             )
@@ -268,21 +269,25 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         try:
             op = client.get_operation_status(request_id)
         except NotFoundError:
-            self.log.warning("Request %s of a previous try is unknown to ASM; checking state.", request_id)
+            self.log.warning(
+                "Request %s of a previous try is unknown to ASM; checking state.", _rid(request_id)
+            )
             return _ADOPT
         self._in_flight = request_id
         if op.status == protocol.OP_IN_PROGRESS:
             self.log.info(
-                "Resuming: a previous try already submitted %s (request id %s); waiting on it instead of "
+                "Resuming: a previous try already submitted %s (request %s); waiting on it instead of "
                 "submitting again.",
                 self.operation_name,
-                request_id,
+                _rid(request_id),
             )
             if not self.wait_for_completion:
                 return self.build_result(client, request_id, protocol.OP_IN_PROGRESS)
             return self._wait(context, client, memo, request_id, time.time() + self.timeout)
         if op.status == protocol.OP_SUCCEEDED:
-            self.log.info("Request %s of a previous try already succeeded; not submitting again.", request_id)
+            self.log.info(
+                "Request %s of a previous try already succeeded; not submitting again.", _rid(request_id)
+            )
             memo.clear()
             return self.build_result(client, request_id, protocol.OP_SUCCEEDED)
         error = getattr(op, "error", None)
@@ -413,7 +418,7 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         self._in_flight = None
         if result.ok:
             memo.clear()
-            self.log.info("%s succeeded (request %s).", self.operation_name, request_id)
+            self.log.info("%s succeeded (request %s).", self.operation_name, _rid(request_id))
             return self.build_result(self.hook.get_conn(), request_id, protocol.OP_SUCCEEDED)
         if result.error_type:
             # The wait could not poll (bad connection, certificate, ...): the operation's fate is
@@ -468,6 +473,13 @@ class AsmBaseOperator(TypedFields, BaseOperator):
 
 _SUBMIT = object()  # resume decision: send a fresh request
 _ADOPT = object()  # resume decision: the earlier request may have taken effect; check first
+
+
+def _rid(request_id: str | None) -> str:
+    """The one spelling of a request id in logs (``client.polling.format_request_id``)."""
+    from airflow_sm_provider.client.polling import format_request_id
+
+    return format_request_id(request_id)
 
 
 def get_or_none(fetch: Any, *args: Any, **kwargs: Any) -> Any:

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider.operators._checks import check_choice, check_service_name, invalid, is_template
+from airflow_sm_provider._rendering import is_template, optional, text
+from airflow_sm_provider.operators._checks import check_choice, check_service_name, invalid
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, get_or_none
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class AsmAddServiceCertificateOperator(AsmBaseOperator):
     """
 
     template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "certificate_path")
+    field_readers = {"service_name": text, "certificate_path": optional(text), "if_exists": text}
     operation_name = "add service certificate"
     default_poll_interval = 5.0
     default_timeout = 600.0
@@ -91,6 +93,7 @@ class AsmAddServiceCertificateOperator(AsmBaseOperator):
         self.password = password
         self.password_variable = password_variable
         self.if_exists = if_exists
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -162,6 +165,7 @@ class AsmDeleteServiceCertificateOperator(AsmBaseOperator):
     """
 
     template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "thumbprint")
+    field_readers = {"service_name": text, "thumbprint": text, "if_missing": text}
     operation_name = "delete service certificate"
     default_poll_interval = 5.0
     default_timeout = 600.0
@@ -180,6 +184,7 @@ class AsmDeleteServiceCertificateOperator(AsmBaseOperator):
         self.thumbprint = thumbprint
         self.thumbalgorithm = thumbalgorithm
         self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:

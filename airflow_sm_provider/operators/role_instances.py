@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider.operators._checks import check_choice, check_name, invalid, is_template
+from airflow_sm_provider._rendering import is_template, optional, text
+from airflow_sm_provider.operators._checks import check_choice, check_name, invalid
 from airflow_sm_provider.operators.base import IF_MISSING, AsmBaseOperator
 from airflow_sm_provider.operators.deployment import _DeploymentTargetMixin
 
@@ -29,6 +30,20 @@ __all__ = [
 ]
 
 
+def _names(field: str, value: Any) -> list[str]:
+    """A list of names: the list itself, or its rendered text (JSON or a Python literal)."""
+    import ast
+
+    if isinstance(value, str):
+        try:
+            value = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            invalid(field, f"must be a list of instance names, got {value!r}")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        invalid(field, f"must be a list of instance names, got {value!r}")
+    return list(value)
+
+
 class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
     """An action on a deployment's instances or roles, found by deployment name or slot."""
 
@@ -38,6 +53,12 @@ class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
         "deployment_name",
         "deployment_slot",
     )
+    field_readers = {
+        "service_name": text,
+        "deployment_name": optional(text),
+        "deployment_slot": optional(text),
+        "if_missing": text,
+    }
     default_poll_interval = 5.0
     default_timeout = 1800.0
 
@@ -87,11 +108,13 @@ class _RoleInstanceAction(_DeploymentAction):
     """Reboot / reimage / rebuild one role instance."""
 
     template_fields: Sequence[str] = (*_DeploymentAction.template_fields, "role_instance_name")
+    field_readers = {"role_instance_name": text}
     client_method: ClassVar[str] = ""
 
     def __init__(self, *, role_instance_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.role_instance_name = role_instance_name
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -159,11 +182,13 @@ class AsmDeleteRoleInstancesOperator(_DeploymentAction):
     """
 
     template_fields: Sequence[str] = (*_DeploymentAction.template_fields, "role_instance_names")
+    field_readers = {"role_instance_names": _names}
     operation_name = "delete role instances"
 
     def __init__(self, *, role_instance_names: Sequence[str] | str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.role_instance_names = role_instance_names
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -206,12 +231,14 @@ class _RoleAction(_DeploymentAction):
     """Start / shut down one role (virtual machine roles)."""
 
     template_fields: Sequence[str] = (*_DeploymentAction.template_fields, "role_name")
+    field_readers = {"role_name": text}
     #: Power state meaning "already done": nothing is sent.
     done_power_states: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, role_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.role_name = role_name
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
@@ -253,6 +280,7 @@ class AsmShutdownRoleOperator(_RoleAction):
     """
 
     template_fields: Sequence[str] = (*_RoleAction.template_fields, "post_shutdown_action")
+    field_readers = {"post_shutdown_action": text}
     operation_name = "shutdown role"
     done_power_states = ("Stopped", "Stopping")
 

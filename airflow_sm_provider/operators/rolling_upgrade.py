@@ -46,7 +46,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
     :param package_url: https URL of the new ``.cspkg``.
     :param configuration: the new ``.cscfg`` XML (or ``configuration_path``).
     :param configuration_path: path of the new ``.cscfg``, read by the worker.
-    :param label: the deployment's new label.
+    :param deployment_label: the deployment's new label.
     :param role_to_upgrade: upgrade only this role.
     :param force: proceed even when local data on the instances would be lost.
     :param domain_bake_seconds: after a domain's instances are ReadyRole, keep checking health this long.
@@ -54,8 +54,13 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
     :param domain_timeout: seconds a walk (and its instances becoming ready) may take.
     :param rollback_on_failure: roll the upgrade back automatically when a domain fails.
     :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
-        the domain just walked); ``health_headers``, ``expected_status``, ``health_body_contains``,
-        ``health_retries``, ``health_timeout``, ``health_interval`` as for the guarded swap.
+        the domain just walked).
+    :param health_headers: headers sent with each probe (values masked, never reported).
+    :param expected_status: HTTP status, or list of statuses, meaning healthy.
+    :param health_body_contains: text the health answer's body must contain.
+    :param health_retries: attempts per health check.
+    :param health_timeout: seconds per attempt.
+    :param health_interval: seconds between attempts.
     :param require_approval: before walking each domain after the first, ask a human (Airflow's
         ``ApprovalOperator``); the body shows the domains so far and what changes in the ``.cscfg``.
         Reject or a timeout rolls the upgrade back (production returns to the previous build).

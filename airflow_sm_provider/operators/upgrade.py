@@ -20,8 +20,8 @@ from airflow_sm_provider.operators._checks import (
     invalid,
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
-from airflow_sm_provider.operators.base import AsmBaseOperator
-from airflow_sm_provider.operators.deployment import _deployment_result, _DeploymentTargetMixin
+from airflow_sm_provider.operators.deployment import _deployment_result
+from airflow_sm_provider.operators.role_instances import _DeploymentAction
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -32,37 +32,14 @@ UPGRADE_MODES = protocol.CHANGE_CONFIGURATION_MODES  # Auto, Manual, Simultaneou
 ROLLBACK_MODES = ("Auto", "Manual")
 
 
-class _UpgradeTarget(_DeploymentTargetMixin, AsmBaseOperator):
+class _UpgradeTarget(_DeploymentAction):
     """The deployment an upgrade call acts on (by name or slot), found before sending."""
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "deployment_name",
-        "deployment_slot",
-    )
     default_poll_interval = 10.0
     default_timeout = 3600.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        deployment_name: str | None = None,
-        deployment_slot: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.deployment_name = deployment_name
-        self.deployment_slot = deployment_slot
-        self.read_fields(final=False)
-
     def target(self, client: ServiceManagementClient) -> Any:
-        dep = self._find(client)
-        if dep is None:
-            self.missing_error(self._describe())
-        return dep
+        return self.deployment(client)
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         dep = self._find(client)
@@ -89,7 +66,7 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     :param package_url: https URL of the new ``.cspkg``.
     :param configuration: the new ``.cscfg`` as XML (or ``configuration_path``).
     :param configuration_path: path of the new ``.cscfg``, read by the worker.
-    :param label: the deployment's new label (up to 100 characters).
+    :param deployment_label: the deployment's new label (up to 100 characters).
     :param mode: "Auto", "Manual" or "Simultaneous".
     :param role_to_upgrade: upgrade only this role.
     :param force: proceed even when local data on the instances would be lost.
@@ -141,7 +118,7 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
-        self._check_target()
+        super().validate_inputs()
         check_package_url("package_url", self.package_url)
         self.check_configuration()
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
@@ -183,7 +160,7 @@ class AsmWalkUpgradeDomainOperator(_UpgradeTarget):
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
-        self._check_target()
+        super().validate_inputs()
         if isinstance(self.upgrade_domain, int | float) and not 0 <= self.upgrade_domain < 20:
             invalid("upgrade_domain", f"must be between 0 and 19, got {self.upgrade_domain!r}")
 
@@ -215,22 +192,22 @@ class AsmRollbackUpgradeOperator(_UpgradeTarget):
     :param if_missing: "ignore" or "fail" when no upgrade is in progress.
     """
 
-    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "mode")
+    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "mode", "force")
+    field_readers = {"mode": text, "force": boolean}
     operation_name = "rollback upgrade"
 
     def __init__(
         self, *, mode: str = "Auto", force: bool = False, if_missing: str = "ignore", **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(if_missing=if_missing, **kwargs)
         self.mode = mode
         self.force = force
-        self.if_missing = if_missing
+        self.read_fields(final=False)
         self.validate_inputs()
 
     def validate_inputs(self) -> None:
-        self._check_target()
+        super().validate_inputs()
         check_choice("mode", self.mode, ROLLBACK_MODES)
-        check_choice("if_missing", self.if_missing, ("ignore", "fail"))
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         dep = self.target(client)

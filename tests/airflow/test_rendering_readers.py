@@ -34,7 +34,23 @@ from airflow_sm_provider._rendering import (
 from airflow_sm_provider.client.errors import InvalidInputError
 
 #: Not built on TypedFields yet: the guarded swap is being rebuilt (docs/changelog.md, Unreleased).
-NOT_COVERED = {"AsmGuardedSwapOperator"}
+#: Release-area operators (owned by the releases task): their rendering is exercised end to end in
+#: test_blue_green*.py, test_rolling_upgrade.py and test_release_approval.py, not in CASES yet.
+NOT_COVERED = {
+    "AsmGuardedSwapOperator",
+    "AsmGuardedRollingUpgradeOperator",
+    "AsmUpgradeDeploymentOperator",
+    "AsmWalkUpgradeDomainOperator",
+    "AsmRollbackUpgradeOperator",
+    "AsmRebootRoleInstanceOperator",
+    "AsmReimageRoleInstanceOperator",
+    "AsmRebuildRoleInstanceOperator",
+    "AsmDeleteRoleInstancesOperator",
+    "AsmStartRoleOperator",
+    "AsmShutdownRoleOperator",
+    "AsmAddServiceCertificateOperator",
+    "AsmDeleteServiceCertificateOperator",
+}
 
 
 @pytest.mark.parametrize(

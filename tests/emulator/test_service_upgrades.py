@@ -164,6 +164,7 @@ def test_manual_upgrade_walks_one_domain_at_a_time(h: Harness) -> None:
     dep = h.deployment()
     assert text(dep, "RollbackAllowed") == "false" and text(dep, "Locked") == "false"
     assert walk(h, 0).status == 400  # type: ignore[attr-defined]  # no upgrade in progress
+    assert rollback(h).status == 400  # type: ignore[attr-defined]  # over: nothing to roll back
 
 
 def test_auto_upgrade_walks_every_domain_inside_one_locked_operation(h: Harness) -> None:
@@ -327,3 +328,15 @@ def test_upgrade_state_survives_a_restart(h: Harness) -> None:
     h.advance(40)
     h.reopen()
     assert upgrade_status(h) == ("Manual", "1", "Before")
+
+
+def test_a_walk_made_to_fail_walks_nothing(h: Harness) -> None:
+    h.call("POST", f"{DEP}/?comp=upgrade", upgrade_body("Manual", config()))
+    h.advance(6)
+    body = xml_body("WalkUpgradeDomain", {"UpgradeDomain": "0"})
+    got = h.call("POST", f"{DEP}/?comp=walkupgradedomain", body, fail=p.ERR_INTERNAL)
+    assert got.status == 202
+    h.advance(31)
+    assert text(h.op_status(got), "Status") == "Failed"
+    assert upgrade_status(h) == ("Manual", "0", "Before")  # still to walk
+    assert by_domain(h) == {0: {"ReadyRole"}, 1: {"ReadyRole"}, 2: {"ReadyRole"}}

@@ -43,7 +43,14 @@ def test_release_holds_a_worker_only_to_decide_and_send(cluster: tuple[Cluster, 
     while not c.query("SELECT dag_id FROM dag WHERE dag_id = 'blue_green_release'"):
         assert time.monotonic() < deadline, c.output("dag-processor")[-3000:]
         time.sleep(1)
-    conf = {"service_name": service, "deployment_name": "v2", "cscfg": "v1.cscfg", "bake_seconds": BAKE}
+    conf = {
+        "service_name": service,
+        "package_url": "https://teststore.blob.core.windows.net/packages/app-v2.cspkg",
+        "deployment_name": "v2",
+        "cscfg": "v2.cscfg",
+        "bake_seconds": BAKE,
+        "poll_interval": 1,
+    }
     c.run("dags", "unpause", "blue_green_release")
     c.run("dags", "trigger", "blue_green_release", "--conf", json.dumps(conf), "--run-id", "wt_run")
 
