@@ -468,7 +468,11 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
             self.report["walk_request_ids"][str(domain)] = rid
             self._in_flight = rid
             self.save()
+            self.after_walk(domain)
         return Next("walked", self._domain_steps(domain, rid))
+
+    def after_walk(self, domain: int) -> None:
+        """Seam for crash tests: right after a walk's request id is stored."""
 
     def phase_walked(self, event: dict[str, Any]) -> Next | Done:
         domain = int(self.state.get("domain", 0))
