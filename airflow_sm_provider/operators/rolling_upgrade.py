@@ -228,6 +228,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
             "name": dep.name,
             "status": dep.status,
             "label": dep.label,
+            "url": dep.url,
             "locked": bool(dep.locked),
             "upgrade_domain_count": dep.upgrade_domain_count,
             "instances_by_domain": by_domain,
@@ -247,7 +248,8 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         self.report["upgrade_outcome"] = self.state.get("upgrade_outcome", done.outcome)
         self.report["message"] = done.message
         self.report["finished_at"] = utcnow_iso()
-        self.report["after"] = self._summary(self._deployment()) or {}
+        # Keyed by slot like the swap's report, so the same links and timeline read both.
+        self.report["after"] = {self.slot.lower(): self._summary(self._deployment())}
 
     def summarise(self) -> str:
         r = self.report
@@ -351,7 +353,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         for value in self.health_headers.values():
             mask_secret(value)
         dep = self._deployment()
-        self.report["before"] = self._summary(dep) or {}
+        self.report["before"] = {self.slot.lower(): self._summary(dep)}
         if dep is None:
             self.check(
                 "deployment_present", False, f"the {self.slot} slot is empty", lane="deployment", step="gate"

@@ -70,6 +70,13 @@ def test_guarded_rolling_upgrade_walks_every_domain(client: Any, asm_emulator: A
     assert {"upgrade_start", "walk", "domain_ready", "domain_health", "domain_bake", "sample"} <= steps
     dep = client.get_deployment_by_slot(service, "production")
     assert dep.label == "r2" and dep.upgrade_status is None
+    after = report["after"]["production"]
+    assert (
+        after["label"] == "r2"
+        and after["url"] == dep.url
+        and set(after["instances_by_domain"]) == {"0", "1", "2"}
+    )
+    assert report["before"]["production"]["label"] == "r1"
 
 
 def test_a_failing_domain_is_rolled_back_and_later_domains_never_walked(
