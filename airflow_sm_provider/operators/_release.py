@@ -333,5 +333,5 @@ class AsmReleaseOperator(AsmBaseOperator):
         return list((event or {}).get("steps") or [])
 
     @staticmethod
-    def deadline(seconds: float) -> float:
+    def deadline(seconds: Any) -> float:
         return time.time() + float(seconds)

@@ -123,16 +123,16 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         role_to_upgrade: str | None = None,
         force: bool = False,
         domain_bake_seconds: float | str = 30.0,
-        bake_interval: float = 10.0,
-        domain_timeout: float = 1800.0,
+        bake_interval: float | str = 10.0,
+        domain_timeout: float | str = 1800.0,
         rollback_on_failure: bool = True,
         health_url: str | None = None,
         health_headers: dict[str, str] | None = None,
         expected_status: int | Sequence[int] | str = 200,
         health_body_contains: str | None = None,
-        health_retries: int = 3,
-        health_timeout: float = 5.0,
-        health_interval: float = 2.0,
+        health_retries: int | str = 3,
+        health_timeout: float | str = 5.0,
+        health_interval: float | str = 2.0,
         require_approval: bool | str = False,
         approval_timeout: float | None = None,
         **kwargs: Any,
@@ -228,6 +228,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
             "name": dep.name,
             "status": dep.status,
             "label": dep.label,
+            "url": dep.url,
             "locked": bool(dep.locked),
             "upgrade_domain_count": dep.upgrade_domain_count,
             "instances_by_domain": by_domain,
@@ -247,7 +248,8 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         self.report["upgrade_outcome"] = self.state.get("upgrade_outcome", done.outcome)
         self.report["message"] = done.message
         self.report["finished_at"] = utcnow_iso()
-        self.report["after"] = self._summary(self._deployment()) or {}
+        # Keyed by slot like the swap's report, so the same links and timeline read both.
+        self.report["after"] = {self.slot.lower(): self._summary(self._deployment())}
 
     def summarise(self) -> str:
         r = self.report
@@ -351,7 +353,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         for value in self.health_headers.values():
             mask_secret(value)
         dep = self._deployment()
-        self.report["before"] = self._summary(dep) or {}
+        self.report["before"] = {self.slot.lower(): self._summary(dep)}
         if dep is None:
             self.check(
                 "deployment_present", False, f"the {self.slot} slot is empty", lane="deployment", step="gate"
@@ -468,7 +470,11 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
             self.report["walk_request_ids"][str(domain)] = rid
             self._in_flight = rid
             self.save()
+            self.after_walk(domain)
         return Next("walked", self._domain_steps(domain, rid))
+
+    def after_walk(self, domain: int) -> None:
+        """Seam for crash tests: right after a walk's request id is stored."""
 
     def phase_walked(self, event: dict[str, Any]) -> Next | Done:
         domain = int(self.state.get("domain", 0))

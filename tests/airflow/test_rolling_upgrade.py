@@ -70,6 +70,13 @@ def test_guarded_rolling_upgrade_walks_every_domain(client: Any, asm_emulator: A
     assert {"upgrade_start", "walk", "domain_ready", "domain_health", "domain_bake", "sample"} <= steps
     dep = client.get_deployment_by_slot(service, "production")
     assert dep.label == "r2" and dep.upgrade_status is None
+    after = report["after"]["production"]
+    assert (
+        after["label"] == "r2"
+        and after["url"] == dep.url
+        and set(after["instances_by_domain"]) == {"0", "1", "2"}
+    )
+    assert report["before"]["production"]["label"] == "r1"
 
 
 def test_a_failing_domain_is_rolled_back_and_later_domains_never_walked(
@@ -276,3 +283,51 @@ def test_example_dag_uploads_the_certificate_once_and_upgrades(
     dr2 = run_dag(dag, run_conf={**conf, "label": "r2-again"})
     assert xcom_value(dr2, "upload_certificate")["status"] == "Exists"
     assert requests_seen(asm_emulator, adds) == 1
+
+
+WALK_TRIES: list[int] = []
+
+
+def _crash_after_walk_class() -> type:
+    from airflow_sm_provider.operators.rolling_upgrade import AsmGuardedRollingUpgradeOperator
+
+    class CrashAfterWalk(AsmGuardedRollingUpgradeOperator):
+        """The worker dies right after sending the walk of domain 1 (first try only)."""
+
+        def after_walk(self, domain: int) -> None:
+            if domain == 1 and self.context["ti"].try_number == 1:
+                WALK_TRIES.append(1)
+                raise RuntimeError("simulated worker crash right after walking domain 1")
+
+    return CrashAfterWalk
+
+
+def test_a_crash_after_a_walk_resumes_without_walking_twice(client: Any, asm_emulator: Any) -> None:
+    from datetime import timedelta
+
+    from airflow.sdk import DAG
+
+    WALK_TRIES.clear()
+    service = _service(client)
+    walks = request_counter(asm_emulator, "walk_upgrade_domain")
+    upgrades = request_counter(asm_emulator, "upgrade_deployment")
+    with DAG("ru_crash", schedule=None, start_date=START, catchup=False) as dag:
+        _crash_after_walk_class()(
+            task_id="rolling_upgrade",
+            service_name=service,
+            package_url=PACKAGE.format(v="r2"),
+            configuration=(CONFIG / "r2.cscfg").read_text(),
+            deployment_label="r2",
+            domain_bake_seconds=0,
+            deferrable=True,
+            retries=1,
+            retry_delay=timedelta(0),
+            **FAST,
+        )
+    dr = run_dag(dag)
+    report = xcom_value(dr, "rolling_upgrade", "release_report")
+    assert dr.state == "success", task_states(dr)
+    assert WALK_TRIES == [1]  # the crash happened
+    assert requests_seen(asm_emulator, walks) == 3 and requests_seen(asm_emulator, upgrades) == 1
+    assert report["outcome"] == "released" and any(e["step"] == "resume" for e in report["events"])
+    assert client.get_deployment_by_slot(service, "production").label == "r2"
