@@ -251,6 +251,11 @@ def run_dag(dag: Any, conf: dict[str, Any], task_id: str) -> tuple[str, dict[str
             f"  {ti.task_id:<20} {getattr(ti.state, 'value', ti.state) or '-':<16} {_took(ti)}"
             for ti in sorted(tis, key=lambda t: order.get(t.task_id, 99))
         )
+    if report is not None:
+        from airflow_sm_provider.operators.links import timeline_ui_path
+
+        where = timeline_ui_path(dr.dag_id, dr.run_id, task_id, None)
+        tasks += f"\n           release timeline in the Airflow UI: {where} ('Release timeline' tab)"
     return str(getattr(dr.state, "value", dr.state)), report, tasks
 
 
