@@ -91,6 +91,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "connection errors; empty = the client's default.",
         "schema": {"type": ["integer", "null"]},
     },
+    "requests_per_second": {
+        "label": "Requests per second",
+        "description": "This process's share of the subscription's request budget (a token bucket "
+        "shared by every client and wait of the process); empty = 20.",
+        "schema": {"type": ["number", "null"]},
+    },
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -106,6 +112,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "x_ms_version": "2014-10-01",
         "timeout": "65",
         "max_retries": "5",
+        "requests_per_second": "20",
     },
 }
 

@@ -83,6 +83,7 @@ def test_connection_form_metadata() -> None:
         "x_ms_version",
         "timeout",
         "max_retries",
+        "requests_per_second",
     } <= set(fields)
     behaviour = ct["ui-field-behaviour"]
     assert set(behaviour["hidden-fields"]) == {"schema", "port", "login"}

@@ -49,6 +49,7 @@ EXTRA_LABELS = {
     "x_ms_version": "x-ms-version",
     "timeout": "Request timeout (seconds)",
     "max_retries": "Max retries",
+    "requests_per_second": "Requests per second",
 }
 HIDDEN_STANDARD_LABELS = ("Login", "Port", "Schema")
 
