@@ -231,26 +231,49 @@ class ServiceManagementClient(OperationMethods):
                 "timeout", f"timeout must be a finite number of seconds >= 0, not {timeout!r}."
             )
         interval = v.seconds(sleep_interval, "sleep_interval")
+        from airflow_sm_provider.client.polling import Outcome, PollResult, Probe, Schedule, run_sync
+
         start = time.time()
-        result = elapsed = None
-        for _ in range(int(timeout // interval + 1)):
-            result = self.get_operation_status(request_id)
-            elapsed = time.time() - start
-            if result.status == wait_for_status:
-                if success_callback is not None:
-                    success_callback(elapsed)
-                return result
-            if result.error is not None and (result.error.code or result.error.message):
-                if failure_callback is not None:
-                    failure_callback(elapsed, compat.async_failure(compat.ASYNC_OP_FAILURE, result))
-                return result
+        seen: list[Operation] = []
+
+        def fetch() -> Operation:
+            op = self.get_operation_status(request_id)
+            seen[:] = [op]
+            return op
+
+        def condition(op: Operation) -> PollResult:
+            if op.status == wait_for_status:
+                return PollResult.success(f"operation {request_id} is {op.status}")
+            if op.error is not None and (op.error.code or op.error.message):
+                return PollResult.failed(f"operation {request_id} failed", op.error.code or "")
+            return PollResult.waiting(f"operation {request_id} is {op.status}")
+
+        def progress(_message: str) -> None:
             if progress_callback is not None:
-                progress_callback(elapsed)
-            time.sleep(interval)
-        assert result is not None and elapsed is not None
-        if failure_callback is not None:
-            failure_callback(elapsed, compat.async_failure(compat.ASYNC_OP_TIMEOUT, result))
-        return result
+                progress_callback(time.time() - start)
+
+        # The old SDK counts polls (timeout // sleep_interval + 1, every sleep_interval): the one
+        # polling loop runs that count on a fixed schedule; the deadline only backs the count up.
+        checks = int(timeout // interval + 1)
+        result = run_sync(
+            Probe(f"operation {request_id}", condition, fetch),
+            deadline=start + timeout + interval * (checks + 1) + 60,
+            schedule=Schedule(interval, first=interval, factor=1.0),
+            max_checks=checks,
+            on_progress=progress,
+            sleep=time.sleep,  # read at each call: a ported script's test may patch time.sleep
+        )
+        if not seen:  # every check raised a transient error: let the last one speak
+            return self.get_operation_status(request_id)
+        op, elapsed = seen[0], time.time() - start
+        if result.outcome is Outcome.SUCCESS:
+            if success_callback is not None:
+                success_callback(elapsed)
+        elif failure_callback is not None:
+            failed = op.error is not None and (op.error.code or op.error.message)
+            kind = compat.ASYNC_OP_FAILURE if failed else compat.ASYNC_OP_TIMEOUT
+            failure_callback(elapsed, compat.async_failure(kind, op))
+        return op
 
 
 ServiceManagementService = ServiceManagementClient  # the old SDK's class name
