@@ -30,7 +30,7 @@ from airflow_sm_provider.operators._checks import (
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HEALTH_FIELDS
+from airflow_sm_provider.operators.health import HEALTH_FIELDS, expected_statuses
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -98,6 +98,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         "rollback_on_failure": boolean,
         "health_url": optional(text),
         "health_headers": mapping,
+        "expected_status": expected_statuses,
         "health_body_contains": optional(text),
         "health_retries": number(minimum=1, integer=True),
         "health_timeout": duration(),
@@ -123,7 +124,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         role_to_upgrade: str | None = None,
         force: bool = False,
         domain_bake_seconds: float | str = 30.0,
-        bake_interval: float = 10.0,
+        bake_interval: float | str = 10.0,
         domain_timeout: float = 1800.0,
         rollback_on_failure: bool = True,
         health_url: str | None = None,
@@ -132,7 +133,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         health_body_contains: str | None = None,
         health_retries: int = 3,
         health_timeout: float = 5.0,
-        health_interval: float = 2.0,
+        health_interval: float | str = 2.0,
         require_approval: bool | str = False,
         approval_timeout: float | None = None,
         **kwargs: Any,
