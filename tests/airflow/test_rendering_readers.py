@@ -237,3 +237,16 @@ def test_static_values_are_read_at_construction_and_garbage_fails_at_parse_time(
     assert AsmOperationSensor(task_id="s", request_id="r", poke_interval="{{ params.p }}").poke_interval == (
         "{{ params.p }}"
     )
+
+
+def test_expected_status_reads_its_rendered_list() -> None:
+    """Bug found: a templated ``[200, 204]`` renders as the text "[200, 204]", which the health check
+    refused (``int("[200, 204]")``); the reader turns it back into the list."""
+    from airflow_sm_provider.operators.health import expected_statuses
+
+    assert expected_statuses("expected_status", "[200, 204]") == [200, 204]
+    assert expected_statuses("expected_status", " 204 ") == 204
+    assert expected_statuses("expected_status", (200,)) == [200]
+    for bad in ("ok", "[200, 'x']", True, "2.5"):
+        with pytest.raises(InvalidInputError, match="expected_status"):
+            expected_statuses("expected_status", bad)
