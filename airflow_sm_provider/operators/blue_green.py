@@ -23,7 +23,7 @@ from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HEALTH_FIELDS
+from airflow_sm_provider.operators.health import HEALTH_FIELDS, expected_statuses
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -141,6 +141,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         "health_url": optional(text),
         "health_path": text,
         "health_headers": mapping,
+        "expected_status": expected_statuses,
         "health_body_contains": optional(text),
         "health_retries": number(minimum=1, integer=True),
         "health_timeout": duration(),
@@ -230,9 +231,8 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
 
     @property
     def rollback_mode(self) -> bool:
-        return (
-            bool(self.rollback) if not isinstance(self.rollback, str) else boolean("rollback", self.rollback)
-        )
+        """Manual rollback mode, read strictly (``field_readers`` already did; this never guesses)."""
+        return boolean("rollback", self.rollback)
 
     def new_report(self) -> dict[str, Any]:
         return {

@@ -39,6 +39,7 @@ __all__ = [
     "HEALTH_FIELDS",
     "HealthCheck",
     "HealthSample",
+    "expected_statuses",
     "health_probe",
     "probe_async",
     "probe_sync",
@@ -62,6 +63,24 @@ HEALTH_FIELDS = (
     "health_timeout",
     "health_interval",
 )
+
+
+def expected_statuses(field: str, value: Any) -> int | list[int]:
+    """The ``field_readers`` reader of ``expected_status``: a status or a list of statuses.
+
+    Why: rendered, ``[200, 204]`` is the *text* ``"[200, 204]"``; read here it is the list again
+    (JSON or a printed Python list; a bare ``"200"`` is the status 200). Ranges are checked by
+    :meth:`HealthCheck.build`, which names the field too.
+    """
+    from airflow_sm_provider._rendering import number
+
+    if isinstance(value, str) and value.strip().startswith(("[", "(")):
+        from airflow_sm_provider._rendering import _literal
+
+        value = _literal(field, value, "an HTTP status or a list of them")
+    if isinstance(value, (list, tuple, set)):
+        return [number(integer=True)(field, status) for status in value]
+    return number(integer=True)(field, value)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from airflow_sm_provider.operators._checks import (
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HEALTH_FIELDS
+from airflow_sm_provider.operators.health import HEALTH_FIELDS, expected_statuses
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -98,6 +98,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         "rollback_on_failure": boolean,
         "health_url": optional(text),
         "health_headers": mapping,
+        "expected_status": expected_statuses,
         "health_body_contains": optional(text),
         "health_retries": number(minimum=1, integer=True),
         "health_timeout": duration(),

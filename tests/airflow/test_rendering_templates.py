@@ -8,8 +8,10 @@ rules that match a method and path but never fire, so the emulator counts matchi
 headline: a templated ``"False"`` never deletes anything (``comp=media`` is the ASM switch that
 also deletes disks and VHD blobs, or every deployment of a cloud service).
 
-This file imports nothing new of the provider on purpose: it runs unchanged against older code
-(that is how it was shown to fail before the strict reading existed).
+The release operators (guarded swap, guarded rolling upgrade, upgrade / walk / rollback, role
+instances, roles, service certificates) run here too, with tiny bake windows: a templated
+``"False"`` for ``rollback`` releases (never the swap-back mode) and a templated ``"False"`` for
+``require_approval`` runs without asking (a templated ``"True"`` asking is test_release_approval's).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,12 +34,18 @@ from harness import (
     task_states,
     unique,
 )
-from test_blue_green_support import deploy, make_client, new_service, slots
+from test_blue_green_support import CONFIG, PACKAGE, deploy, make_client, new_service, slots
+from test_rolling_upgrade import _pfx
 
 from airflow_sm_provider.emulator.pytest_plugin import admin_session
 from airflow_sm_provider.operators.affinity_group import (
     AsmCreateAffinityGroupOperator,
     AsmDeleteAffinityGroupOperator,
+)
+from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
+from airflow_sm_provider.operators.certificates import (
+    AsmAddServiceCertificateOperator,
+    AsmDeleteServiceCertificateOperator,
 )
 from airflow_sm_provider.operators.cloud_service import (
     AsmCreateCloudServiceOperator,
@@ -50,11 +59,25 @@ from airflow_sm_provider.operators.deployment import (
     AsmUpdateDeploymentStatusOperator,
 )
 from airflow_sm_provider.operators.os_image import AsmAddOsImageOperator, AsmDeleteOsImageOperator
+from airflow_sm_provider.operators.role_instances import (
+    AsmDeleteRoleInstancesOperator,
+    AsmRebootRoleInstanceOperator,
+    AsmRebuildRoleInstanceOperator,
+    AsmReimageRoleInstanceOperator,
+    AsmShutdownRoleOperator,
+    AsmStartRoleOperator,
+)
+from airflow_sm_provider.operators.rolling_upgrade import AsmGuardedRollingUpgradeOperator
 from airflow_sm_provider.operators.storage import (
     AsmCreateStorageAccountOperator,
     AsmDeleteStorageAccountOperator,
 )
 from airflow_sm_provider.operators.swap import AsmSwapDeploymentOperator
+from airflow_sm_provider.operators.upgrade import (
+    AsmRollbackUpgradeOperator,
+    AsmUpgradeDeploymentOperator,
+    AsmWalkUpgradeDomainOperator,
+)
 from airflow_sm_provider.operators.virtual_machine import (
     AsmCreateVirtualMachineOperator,
     AsmDeleteVirtualMachineOperator,
@@ -69,11 +92,14 @@ SENSOR_COMMON = {"asm_conn_id": "asm_default", "poke_interval": 0.05, "timeout":
 
 @dataclass
 class World:
-    """What a case may use: the emulator endpoint, a client, and request counters."""
+    """What a case may use: the emulator endpoint, a client, request counters, a scratch folder
+    and, for ``check``, the finished DAG run (release operators report through XCom)."""
 
     endpoint: dict[str, Any]
     client: Any
+    tmp: Path
     counters: dict[str, int] = field(default_factory=dict)
+    dag_run: Any = None
 
     def count(self, name: str, method: str, path: str) -> None:
         """Count requests ``method`` whose target matches the regex ``path`` (a never-firing rule)."""
@@ -82,6 +108,22 @@ class World:
             resp = session.post(self.endpoint["admin_url"].rstrip("/") + "/faults", json=rule, timeout=10)
         resp.raise_for_status()
         self.counters[name] = resp.json()["added"][0]["id"]
+
+    def count_operation(self, name: str, operation: str) -> None:
+        """Count requests of the emulator's ``operation`` (e.g. ``walk_upgrade_domain``)."""
+        rule = {"action": "slow", "delay": 0, "count": 0, "operation": operation}
+        with admin_session(self.endpoint) as session:
+            resp = session.post(self.endpoint["admin_url"].rstrip("/") + "/faults", json=rule, timeout=10)
+        resp.raise_for_status()
+        self.counters[name] = resp.json()["added"][0]["id"]
+
+    def report(self) -> dict[str, Any]:
+        """The release report the operator pushed (XCom ``release_report``)."""
+        from harness import xcom_value
+
+        report = xcom_value(self.dag_run, "op", "release_report")
+        assert isinstance(report, dict), report
+        return report
 
     def requests(self, name: str) -> int:
         with admin_session(self.endpoint) as session:
@@ -467,6 +509,254 @@ def _sensor_check(w: World, v: dict[str, Any], state: str) -> None:
     assert state == "success"
 
 
+# --------------------------------------------------------------------------- release operators
+#: Tiny health probing and bake windows: each release case takes seconds.
+FAST_HEALTH = {"health_interval": 0.1, "bake_interval": 0.1, "health_headers": {"X-Probe": "render"}}
+
+
+def _two_slots(w: World) -> str:
+    """Production v1, staging v2 (``v2.cscfg``): ready for a guarded swap."""
+    service = new_service(w.client)
+    deploy(w.client, service, "staging", "v1")
+    w.client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
+    deploy(w.client, service, "staging", "v2", "v2.cscfg")
+    return service
+
+
+def _guarded_swap(*, approval: bool) -> Callable[[World], dict[str, Any]]:
+    def arrange(w: World) -> dict[str, Any]:
+        service = _two_slots(w)
+        w.count_operation("swap", "swap_deployment")
+        return {
+            "service_name": service,
+            "expected_new_deployment": "v2",
+            "health_url": "",
+            "health_path": "health",
+            "health_body_contains": "",
+            "expected_status": [200, 204],  # rendered: the text "[200, 204]"
+            "bake_seconds": 0.3,
+            "rollback": False,
+            "require_approval": approval,
+            "deferrable": True,
+            **FAST_HEALTH,
+        }
+
+    return arrange
+
+
+def _guarded_swap_rollback_false_check(w: World, v: dict[str, Any], state: str) -> None:
+    # rollback="False" is a release (v2 promoted), never the manual swap-back mode; no approval asked.
+    report = w.report()
+    assert state == "success", report.get("message")
+    assert report["mode"] == "release" and report["outcome"] == "released"
+    assert not report.get("approval") and w.requests("swap") == 1
+    assert slots(w.client, v["service_name"]) == {"production": "v2", "staging": "v1"}
+
+
+def _release_r1(w: World) -> str:
+    """A two-role deployment ``r1`` with several instances in three upgrade domains, in production."""
+    service = new_service(w.client, prefix="rn")
+    deploy(w.client, service, "production", "r1", "r1.cscfg")
+    return service
+
+
+def _rolling_upgrade(*, approval: bool) -> Callable[[World], dict[str, Any]]:
+    def arrange(w: World) -> dict[str, Any]:
+        service = _release_r1(w)
+        w.count_operation("walk", "walk_upgrade_domain")
+        return {
+            "service_name": service,
+            "deployment_slot": "production",
+            "package_url": PACKAGE.format(v="r2"),
+            "configuration": (CONFIG / "r2.cscfg").read_text(),
+            "configuration_path": None,  # rendered "None": not given
+            "deployment_label": "r2",
+            "role_to_upgrade": "",
+            "domain_bake_seconds": 0.2,
+            "health_url": "",
+            "expected_status": 200,
+            "health_body_contains": "",
+            "require_approval": approval,
+            "deferrable": True,
+            **FAST_HEALTH,
+        }
+
+    return arrange
+
+
+def _rolling_upgrade_approval_false_check(w: World, v: dict[str, Any], state: str) -> None:
+    report = w.report()
+    assert state == "success", report.get("message")
+    assert report["outcome"] == "released" and not report.get("approval")
+    assert w.requests("walk") == 3
+    assert w.client.get_deployment_by_slot(v["service_name"], "production").label == "r2"
+
+
+def _upgrade(w: World) -> dict[str, Any]:
+    service = _release_r1(w)
+    return {
+        "service_name": service,
+        "deployment_name": "",
+        "deployment_slot": "production",
+        "package_url": PACKAGE.format(v="r2"),
+        "configuration": (CONFIG / "r2.cscfg").read_text(),
+        "configuration_path": "",
+        "deployment_label": "r2",
+        "mode": "Manual",
+        "role_to_upgrade": "None",
+        "force": False,
+    }
+
+
+def _upgrade_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    dep = w.client.get_deployment_by_slot(v["service_name"], "production")
+    assert dep.upgrade_status is not None  # Manual: waiting for domain 0 to be walked
+
+
+def _manual_upgrade(w: World) -> str:
+    service = _release_r1(w)
+    config = (CONFIG / "r2.cscfg").read_text()
+    w.client.upgrade_deployment(service, "r1", "Manual", PACKAGE.format(v="r2"), config, "r2", False).wait(
+        timeout=60, poll_interval=0.05
+    )
+    return service
+
+
+def _walk(w: World) -> dict[str, Any]:
+    service = _manual_upgrade(w)
+    w.count_operation("walk", "walk_upgrade_domain")
+    return {"service_name": service, "deployment_name": "r1", "deployment_slot": "", "upgrade_domain": 0}
+
+
+def _walk_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success" and w.requests("walk") == 1  # "0" is domain 0, walked once
+
+
+def _rollback_upgrade(w: World) -> dict[str, Any]:
+    service = _manual_upgrade(w)
+    return {
+        "service_name": service,
+        "deployment_name": None,
+        "deployment_slot": "production",
+        "mode": "Auto",
+        "force": False,
+    }
+
+
+def _rollback_upgrade_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    dep = w.client.get_deployment_by_slot(v["service_name"], "production")
+    assert dep.label == "r1" and dep.upgrade_status is None
+
+
+def _role_instance(operation: str) -> Callable[[World], dict[str, Any]]:
+    def arrange(w: World) -> dict[str, Any]:
+        service = _release_r1(w)
+        w.count_operation("action", operation)
+        return {
+            "service_name": service,
+            "deployment_name": "",
+            "deployment_slot": "production",
+            "role_instance_name": "WebRole_IN_1",
+            "if_missing": "fail",
+        }
+
+    return arrange
+
+
+def _role_instance_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success" and w.requests("action") == 1
+
+
+def _delete_instances(w: World) -> dict[str, Any]:
+    service = _release_r1(w)
+    return {
+        "service_name": service,
+        "deployment_name": "r1",
+        "deployment_slot": None,
+        "role_instance_names": ["WorkerRole_IN_2"],  # rendered: "['WorkerRole_IN_2']"
+        "if_missing": "fail",
+    }
+
+
+def _delete_instances_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    dep = w.client.get_deployment_by_slot(v["service_name"], "production")
+    names = {i.instance_name for i in dep.role_instance_list}
+    assert "WorkerRole_IN_2" not in names and {"WorkerRole_IN_1", "WebRole_IN_0"} <= names
+
+
+def _power_states(w: World, service: str) -> set[str]:
+    dep = w.client.get_deployment_by_name(service, service)
+    return {str(i.power_state) for i in dep.role_instance_list}
+
+
+def _shutdown_role(w: World) -> dict[str, Any]:
+    service = _vm(w)
+    return {
+        "service_name": service,
+        "deployment_name": service,
+        "deployment_slot": "",
+        "role_name": service,
+        "post_shutdown_action": "StoppedDeallocated",
+    }
+
+
+def _shutdown_role_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    assert _power_states(w, v["service_name"]) <= {"Stopped", "Stopping"}
+
+
+def _start_role(w: World) -> dict[str, Any]:
+    service = _vm(w)
+    w.client.shutdown_role(service, service, service, "Stopped").wait(timeout=60, poll_interval=0.05)
+    return {
+        "service_name": service,
+        "deployment_name": "",
+        "deployment_slot": "production",
+        "role_name": service,
+    }
+
+
+def _start_role_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    assert _power_states(w, v["service_name"]) <= {"Started", "Starting"}
+
+
+CERT_PASSWORD = "render-pfx-pw"
+
+
+def _add_certificate(w: World) -> dict[str, Any]:
+    path = w.tmp / "service.pfx"
+    path.write_bytes(base64.b64decode(_pfx(CERT_PASSWORD)))
+    return {
+        "service_name": new_service(w.client, prefix="rc"),
+        "certificate_path": str(path),
+        "password": CERT_PASSWORD,  # not templated (a rendered template is shown in the UI)
+    }
+
+
+def _add_certificate_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    [cert] = w.client.list_service_certificates(v["service_name"])
+    assert len(cert.thumbprint) == 40
+
+
+def _delete_certificate(w: World) -> dict[str, Any]:
+    service = new_service(w.client, prefix="rc")
+    w.client.add_service_certificate(service, _pfx(CERT_PASSWORD), "pfx", CERT_PASSWORD).wait(
+        timeout=60, poll_interval=0.05
+    )
+    [cert] = w.client.list_service_certificates(service)
+    return {"service_name": service, "thumbprint": cert.thumbprint}
+
+
+def _delete_certificate_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    assert w.client.list_service_certificates(v["service_name"]) == []
+
+
 CASES = [
     Case("affinity_create", AsmCreateAffinityGroupOperator, _affinity_create, _affinity_create_check),
     Case("affinity_delete", AsmDeleteAffinityGroupOperator, _affinity_delete, _affinity_delete_check),
@@ -525,14 +815,57 @@ CASES = [
     Case("delete_disks_true", AsmDeleteVirtualMachineOperator, _vm_delete(True), _vm_delete_check(True)),
     Case("operation_sensor", AsmOperationSensor, _operation_sensor, _sensor_check),
     Case("deployment_sensor", AsmDeploymentReadySensor, _deployment_sensor, _sensor_check),
+    Case(
+        "guarded_swap_rollback_false",
+        AsmGuardedSwapOperator,
+        _guarded_swap(approval=False),
+        _guarded_swap_rollback_false_check,
+    ),
+    Case(
+        "rolling_upgrade_approval_false",
+        AsmGuardedRollingUpgradeOperator,
+        _rolling_upgrade(approval=False),
+        _rolling_upgrade_approval_false_check,
+    ),
+    Case("upgrade", AsmUpgradeDeploymentOperator, _upgrade, _upgrade_check),
+    Case("walk_upgrade_domain", AsmWalkUpgradeDomainOperator, _walk, _walk_check),
+    Case("rollback_upgrade", AsmRollbackUpgradeOperator, _rollback_upgrade, _rollback_upgrade_check),
+    Case(
+        "reboot_instance",
+        AsmRebootRoleInstanceOperator,
+        _role_instance("reboot_role_instance"),
+        _role_instance_check,
+    ),
+    Case(
+        "reimage_instance",
+        AsmReimageRoleInstanceOperator,
+        _role_instance("reimage_role_instance"),
+        _role_instance_check,
+    ),
+    Case(
+        "rebuild_instance",
+        AsmRebuildRoleInstanceOperator,
+        _role_instance("rebuild_role_instance"),
+        _role_instance_check,
+    ),
+    Case("delete_instances", AsmDeleteRoleInstancesOperator, _delete_instances, _delete_instances_check),
+    Case("shutdown_role", AsmShutdownRoleOperator, _shutdown_role, _shutdown_role_check),
+    Case("start_role", AsmStartRoleOperator, _start_role, _start_role_check),
+    Case("add_certificate", AsmAddServiceCertificateOperator, _add_certificate, _add_certificate_check),
+    Case(
+        "delete_certificate",
+        AsmDeleteServiceCertificateOperator,
+        _delete_certificate,
+        _delete_certificate_check,
+    ),
 ]
 
 
 @pytest.fixture
-def world(asm_endpoint: dict[str, Any], asm_conn_id: str) -> Iterator[World]:
+def world(asm_endpoint: dict[str, Any], asm_conn_id: str, tmp_path: Path) -> Iterator[World]:
     clear_faults(asm_endpoint)
     with make_client(asm_endpoint) as client:
-        yield World(asm_endpoint, client)
+        yield World(asm_endpoint, client, tmp_path)
     clear_faults(asm_endpoint)
 
 
@@ -565,9 +898,10 @@ def test_every_templated_field_rendered_as_a_string(case: Case, world: World) ->
 
     values = case.arrange(world)
     kwargs, params = build_kwargs(case.cls, values)
-    with DAG(f"render_{case.id}", schedule=None, start_date=START, catchup=False, params=params) as dag:
+    dag_id = f"render_{case.id}"
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False, params=params) as dag:
         case.cls(task_id="op", retries=0, **kwargs)
-    dr = run_dag(dag)
+    world.dag_run = dr = run_dag(dag)
     case.check(world, values, str(task_states(dr)["op"]))
 
 
