@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
+from airflow_sm_provider._rendering import boolean, duration, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HEALTH_FIELDS
+from airflow_sm_provider.operators.health import HealthCheckArgsMixin
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -84,7 +84,7 @@ def _name(dep: Any | None) -> str | None:
     return None if dep is None else dep.name
 
 
-class AsmGuardedSwapOperator(AsmReleaseOperator):
+class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
     """Swap staging into production behind health gates; swap back and fail when production is unhealthy.
 
     :param service_name: the cloud service.
@@ -189,14 +189,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         self.service_name = service_name
         self.expected_new_deployment = expected_new_deployment
         self.rollback = rollback
-        self.health_url = health_url
-        self.health_path = health_path
-        self.health_headers = health_headers or {}
-        self.expected_status = expected_status
-        self.health_body_contains = health_body_contains
-        self.health_retries = health_retries
-        self.health_timeout = health_timeout
-        self.health_interval = health_interval
+        self.init_health_check(locals())
         self.bake_seconds = bake_seconds
         self.bake_interval = bake_interval
         self.lock_wait_timeout = lock_wait_timeout
@@ -211,22 +204,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         numbers and flags are read by ``field_readers``)."""
         check_service_name("service_name", self.service_name)
         check_name("expected_new_deployment", self.expected_new_deployment or None, required=False)
-        if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
-            self.health_check()
-
-    def health_check(self) -> HealthCheck:
-        from airflow_sm_provider.operators.health import HealthCheck
-
-        return HealthCheck.build(
-            url=self.health_url,
-            path=self.health_path,
-            headers=self.health_headers,
-            expected_status=self.expected_status,
-            body_contains=self.health_body_contains,
-            retries=self.health_retries,
-            timeout=self.health_timeout,
-            interval=self.health_interval,
-        )
+        self.check_health_inputs()
 
     @property
     def rollback_mode(self) -> bool:
