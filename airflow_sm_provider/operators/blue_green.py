@@ -98,12 +98,6 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
     :param health_url: URL template of the health check (``operators/health.py``), e.g.
         ``"{deployment_url}health"`` (the default) or ``"https://{deployment_name}.example.com/ready"``.
     :param health_path: shorthand for ``health_url="{deployment_url}<path>"``.
-    :param health_headers: headers sent with each probe (values masked, never reported).
-    :param expected_status: HTTP status, or list of statuses, meaning healthy.
-    :param health_body_contains: text the health answer's body must contain.
-    :param health_retries: attempts per health check.
-    :param health_timeout: seconds per attempt.
-    :param health_interval: seconds between attempts.
     :param bake_seconds: after the flip, keep checking production's status and health for this
         long (the previous production stays in staging meanwhile, so a swap back is one request away).
     :param bake_interval: seconds between two bake samples.
@@ -405,12 +399,12 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
 
     def _approval_request(self) -> dict[str, str]:
         """Subject and body of the promotion gate: staging URL, gate results, .cscfg changes."""
-        from airflow_sm_provider.operators._approval import cscfg_changes, gate_lines
+        from airflow_sm_provider.operators._approval import approval_body, cscfg_changes, gate_lines
 
         prod, stag = self._slots()
         changes = cscfg_changes(getattr(prod, "configuration", ""), getattr(stag, "configuration", ""))
         new, old = _name(stag), _name(prod)
-        body = "\n".join(
+        body = approval_body(
             [
                 f"**Promote {new} to production of {self.service_name}?**",
                 f"Production now: {old or '(empty)'}.",
@@ -419,12 +413,10 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
                 "",
                 "Gate results:",
                 *[f"- {line}" for line in gate_lines(self.report["checks"])],
-                "",
-                "Changes in the .cscfg (production -> staging):",
-                *([f"- {line}" for line in changes] or ["- (none)"]),
-                "",
-                "Reject (or no answer in time) leaves production untouched.",
-            ]
+            ],
+            changes,
+            "production -> staging",
+            "Reject (or no answer in time) leaves production untouched.",
         )
         return {"subject": f"Swap {new} into production of {self.service_name}?", "body": body}
 

@@ -206,6 +206,13 @@ class HealthCheckArgsMixin:
     arguments; this keeps their storage and the :class:`HealthCheck` they build in one place. The
     operators keep the arguments in their own signatures (so Airflow's ``default_args`` and the
     reference see them) and their readers in their ``field_readers``.
+
+    :param health_headers: headers sent with each probe (values masked, never reported).
+    :param expected_status: HTTP status, or list of statuses, meaning healthy.
+    :param health_body_contains: text the health answer's body must contain.
+    :param health_retries: attempts per health check.
+    :param health_timeout: seconds per attempt.
+    :param health_interval: seconds between attempts.
     """
 
     health_url: str | None

@@ -52,12 +52,6 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
     :param rollback_on_failure: roll the upgrade back automatically when a domain fails.
     :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
         the domain just walked).
-    :param health_headers: headers sent with each probe (values masked, never reported).
-    :param expected_status: HTTP status, or list of statuses, meaning healthy.
-    :param health_body_contains: text the health answer's body must contain.
-    :param health_retries: attempts per health check.
-    :param health_timeout: seconds per attempt.
-    :param health_interval: seconds between attempts.
     :param require_approval: before walking each domain after the first, ask a human (Airflow's
         ``ApprovalOperator``); the body shows the domains so far and what changes in the ``.cscfg``.
         Reject or a timeout rolls the upgrade back (production returns to the previous build).
@@ -474,13 +468,15 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
         return Next("walk")
 
     def _approval_request(self, domain: int) -> dict[str, str]:
+        from airflow_sm_provider.operators._approval import approval_body
+
         dep = self._deployment()
         changes = list(self.state.get("cscfg_changes") or [])
         done = [
             f"- domain {d['domain']}: {'healthy' if d['ok'] else 'FAILED'} ({d['detail']})"
             for d in self.report["domains"]
         ]
-        body = "\n".join(
+        body = approval_body(
             [
                 f"**Walk upgrade domain {domain} of {self.state['deployment_name']} ({self.service_name})?**",
                 "",
@@ -488,12 +484,10 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
                 "",
                 "Upgrade domains so far:",
                 *done,
-                "",
-                "Changes in the .cscfg (previous -> new):",
-                *([f"- {line}" for line in changes] or ["- (none)"]),
-                "",
-                "Reject (or no answer in time) rolls the upgrade back to the previous build.",
-            ]
+            ],
+            changes,
+            "previous -> new",
+            "Reject (or no answer in time) rolls the upgrade back to the previous build.",
         )
         return {"subject": f"Continue the upgrade of {self.service_name} with domain {domain}?", "body": body}
 
