@@ -7,8 +7,11 @@ images): one declaration each, so their annotation, default and check cannot dri
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from airflow_sm_provider.client import validation as v
-from airflow_sm_provider.client.operation import P
+from airflow_sm_provider.client.operation import P, State, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.xmlmap import B64, DICT, F
 
@@ -25,6 +28,7 @@ __all__ = [
     "OPTIONAL_LOCATION",
     "ROLE_NAME",
     "SERVICE_NAME",
+    "created",
 ]
 
 #: A required label (sent base64 where the body says so).
@@ -44,3 +48,11 @@ EXTENDED_PROPERTIES_FIELD = F("ExtendedProperties", "extended_properties", DICT)
 SERVICE_NAME = P("service_name", check=c.name)
 DEPLOYMENT_NAME = P("deployment_name", check=c.name)
 ROLE_NAME = P("role_name", check=c.name)
+
+
+def created(
+    read_op: str, name: str, decide: Callable[[list[Any], Mapping[str, Any]], State]
+) -> dict[str, Any]:
+    """The entry options of a create addressed by one name: never resent blindly, its target is the
+    named resource, and a lost answer is reconciled by reading that resource back (``read_op``)."""
+    return {"resend": False, "target": f"{{{name}}}", "reconcile": reads_back(read_op, name, decide=decide)}

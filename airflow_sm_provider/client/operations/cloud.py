@@ -10,7 +10,7 @@ from typing import Any
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import AvailabilityResponse, HostedService
 from airflow_sm_provider.client.models_subscription import Certificate
-from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError, location_xor_affinity_group
@@ -82,9 +82,7 @@ OPS = (
             ],
         ),
         validate=_where,
-        resend=False,
-        target="{service_name}",
-        reconcile=reads_back("get_hosted_service_properties", "service_name", decide=_service_has_label),
+        **common.created("get_hosted_service_properties", "service_name", _service_has_label),
     ),
     Op(
         "update_hosted_service",

@@ -18,7 +18,7 @@ from airflow_sm_provider.client.models_media import (
     VMImage,
     vm_image_update,
 )
-from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
@@ -142,9 +142,7 @@ OPS = (
         IMAGES,
         OS_IMAGE_ARGS,
         body=OS_IMAGE,
-        resend=False,
-        target="{name}",
-        reconcile=reads_back("get_os_image", "name", decide=_image_has_media),
+        **common.created("get_os_image", "name", _image_has_media),
     ),
     Op("update_os_image", "PUT", IMAGE, (IMAGE_NAME, *OS_IMAGE_ARGS), body=OS_IMAGE),
     Op(

@@ -6,7 +6,7 @@ from typing import Any
 
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import AffinityGroup, AvailabilityResponse, StorageService
-from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import location_xor_affinity_group
@@ -44,6 +44,13 @@ def _group_matches(results: list[Any], args: Any) -> State:
     return "applied" if group.label == args["label"] and group.location == args["location"] else "unknown"
 
 
+#: The settings Create and Update Storage Account both take, after the names and labels.
+ACCOUNT_SETTINGS = (
+    P("geo_replication_enabled", "bool | None", None, c.opt_flag),
+    common.EXTENDED_PROPERTIES,
+    P("account_type", "str", "Standard_GRS", c.account_type),
+)
+
 OPS = (
     read("list_storage_accounts", STORAGE, result=StorageService, many=True),
     read("get_storage_account_properties", ACCOUNT, common.SERVICE_NAME, result=StorageService),
@@ -76,9 +83,7 @@ OPS = (
             common.LABEL,
             common.OPTIONAL_AFFINITY_GROUP,
             common.OPTIONAL_LOCATION,
-            P("geo_replication_enabled", "bool | None", None, c.opt_flag),
-            common.EXTENDED_PROPERTIES,
-            P("account_type", "str", "Standard_GRS", c.account_type),
+            *ACCOUNT_SETTINGS,
         ),
         body=Spec(
             "CreateStorageServiceInput",
@@ -93,9 +98,7 @@ OPS = (
             ],
         ),
         validate=_create_storage,
-        resend=False,
-        target="{service_name}",
-        reconcile=reads_back("get_storage_account_properties", "service_name", decide=_account_has_label),
+        **common.created("get_storage_account_properties", "service_name", _account_has_label),
     ),
     Op(
         "update_storage_account",
@@ -105,9 +108,7 @@ OPS = (
             common.SERVICE_NAME,
             common.DESCRIPTION,
             common.OPTIONAL_LABEL,
-            P("geo_replication_enabled", "bool | None", None, c.opt_flag),
-            common.EXTENDED_PROPERTIES,
-            P("account_type", "str", "Standard_GRS", c.account_type),
+            *ACCOUNT_SETTINGS,
         ),
         body=Spec(
             "UpdateStorageServiceInput",
@@ -145,9 +146,7 @@ OPS = (
             ],
         ),
         is_async=False,
-        resend=False,
-        target="{name}",
-        reconcile=reads_back("get_affinity_group_properties", "name", decide=_group_matches),
+        **common.created("get_affinity_group_properties", "name", _group_matches),
     ),
     Op(
         "update_affinity_group",
