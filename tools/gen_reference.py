@@ -166,12 +166,18 @@ def inherited_params(cls: type) -> dict[str, str]:
 
 
 def own_init_params(cls: type) -> list[inspect.Parameter]:
-    """The arguments ``cls.__init__`` itself declares (``**kwargs`` goes to the base)."""
+    """The arguments ``cls.__init__`` itself declares (``**kwargs`` goes to the base). A
+    ``**kw: Unpack[...]`` (the triggers' shared keyword arguments) lists the keyword-only arguments
+    of the nearest base that declares ``__init__``: the caller passes them to this class."""
     if "__init__" not in vars(cls):
         return []
     sig = inspect.signature(cls.__init__)
     skip = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
-    return [p for name, p in sig.parameters.items() if name != "self" and p.kind not in skip]
+    params = [p for name, p in sig.parameters.items() if name != "self" and p.kind not in skip]
+    if any(p.kind is p.VAR_KEYWORD and "Unpack[" in str(p.annotation) for p in sig.parameters.values()):
+        base = next(b for b in cls.__mro__[1:] if "__init__" in vars(b))
+        params += [p for p in own_init_params(base) if p.kind is p.KEYWORD_ONLY]
+    return params
 
 
 def fmt_default(param: inspect.Parameter) -> str:

@@ -321,6 +321,49 @@ def poll(
         )
 
 
+def _start(
+    probe: Probe[T], deadline: float, schedule: Schedule, max_checks: int | None, clock: Callable[[], float]
+) -> Generator[PollStep, Any, PollResult]:
+    """The plan of one wait (no I/O): what :func:`run_sync` and :func:`run_async` both drive."""
+    return poll(
+        probe.condition,
+        deadline=deadline,
+        schedule=schedule,
+        what=probe.what,
+        max_checks=max_checks,
+        clock=clock,
+    )
+
+
+def _attempt(fetch: Callable[[], T]) -> tuple[bool, Any]:
+    """One sync fetch: ``(True, value)``, or ``(False, exception)`` for the plan to judge."""
+    try:
+        return True, fetch()
+    except Exception as exc:
+        return False, exc
+
+
+async def _aattempt(afetch: Callable[[], Awaitable[T]]) -> tuple[bool, Any]:
+    """One async fetch, answered like :func:`_attempt`."""
+    try:
+        return True, await afetch()
+    except Exception as exc:
+        return False, exc
+
+
+def _answer(gen: Generator[PollStep, Any, PollResult], attempt: tuple[bool, Any]) -> PollStep:
+    """Hand a fetch's value (or throw its exception) into the plan; the plan's next step."""
+    ok, value = attempt
+    return gen.send(value) if ok else gen.throw(value)
+
+
+def _pause(step: Sleep, on_progress: Callable[[str], None] | None) -> float:
+    """Report the wait's progress line; the seconds to sleep."""
+    if on_progress is not None and step.message:
+        on_progress(step.message)
+    return step.seconds
+
+
 def run_sync(
     probe: Probe[T],
     *,
@@ -335,28 +378,14 @@ def run_sync(
     fetch = probe.fetch
     if fetch is None:
         raise TypeError(f"probe {probe.what!r} has no sync fetch")
-    gen = poll(
-        probe.condition,
-        deadline=deadline,
-        schedule=schedule,
-        what=probe.what,
-        max_checks=max_checks,
-        clock=clock,
-    )
+    gen = _start(probe, deadline, schedule, max_checks, clock)
     step: PollStep = next(gen)
     try:
         while True:
             if isinstance(step, Fetch):
-                try:
-                    value = fetch()
-                except Exception as exc:
-                    step = gen.throw(exc)
-                else:
-                    step = gen.send(value)
+                step = _answer(gen, _attempt(fetch))
             else:
-                if on_progress is not None and step.message:
-                    on_progress(step.message)
-                sleep(step.seconds)
+                sleep(_pause(step, on_progress))
                 step = next(gen)
     except StopIteration as stop:
         result: PollResult = stop.value
@@ -373,32 +402,18 @@ async def run_async(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PollResult:
-    """Wait on an event loop (triggers). Same semantics as :func:`run_sync`."""
+    """Wait on an event loop (triggers). Same semantics as :func:`run_sync` (same plan, same answers)."""
     afetch = probe.afetch
     if afetch is None:
         raise TypeError(f"probe {probe.what!r} has no async fetch")
-    gen = poll(
-        probe.condition,
-        deadline=deadline,
-        schedule=schedule,
-        what=probe.what,
-        max_checks=max_checks,
-        clock=clock,
-    )
+    gen = _start(probe, deadline, schedule, max_checks, clock)
     step: PollStep = next(gen)
     try:
         while True:
             if isinstance(step, Fetch):
-                try:
-                    value = await afetch()
-                except Exception as exc:
-                    step = gen.throw(exc)
-                else:
-                    step = gen.send(value)
+                step = _answer(gen, await _aattempt(afetch))
             else:
-                if on_progress is not None and step.message:
-                    on_progress(step.message)
-                await sleep(step.seconds)
+                await sleep(_pause(step, on_progress))
                 step = next(gen)
     except StopIteration as stop:
         result: PollResult = stop.value

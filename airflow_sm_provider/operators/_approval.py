@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
 
-__all__ = ["APPROVE", "approval_operator", "cscfg_changes", "gate_lines"]
+__all__ = ["APPROVE", "approval_body", "approval_operator", "cscfg_changes", "gate_lines"]
 
 APPROVE = "Approve"
 
@@ -60,6 +60,13 @@ def cscfg_changes(old_xml: str, new_xml: str) -> list[str]:
 
 def gate_lines(checks: list[dict[str, Any]]) -> list[str]:
     return [f"{'ok' if c['ok'] else 'FAILED'} {c['name']}: {c['detail']}" for c in checks]
+
+
+def approval_body(heading: list[str], changes: list[str], direction: str, if_rejected: str) -> str:
+    """The text a human approves: the operator's own lines, then what changes in the ``.cscfg``
+    (``direction`` says from what to what) and what Reject (or no answer) does."""
+    listed = [f"- {line}" for line in changes] or ["- (none)"]
+    return "\n".join([*heading, "", f"Changes in the .cscfg ({direction}):", *listed, "", if_rejected])
 
 
 def approval_operator(task_id: str, subject: str, body: str, timeout_seconds: float | None) -> Any:

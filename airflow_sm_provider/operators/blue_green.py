@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
+from airflow_sm_provider._rendering import boolean, duration, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HEALTH_FIELDS, expected_statuses
+from airflow_sm_provider.operators.health import HealthCheckArgsMixin, expected_statuses
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -84,7 +84,7 @@ def _name(dep: Any | None) -> str | None:
     return None if dep is None else dep.name
 
 
-class AsmGuardedSwapOperator(AsmReleaseOperator):
+class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
     """Swap staging into production behind health gates; swap back and fail when production is unhealthy.
 
     :param service_name: the cloud service.
@@ -98,12 +98,6 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
     :param health_url: URL template of the health check (``operators/health.py``), e.g.
         ``"{deployment_url}health"`` (the default) or ``"https://{deployment_name}.example.com/ready"``.
     :param health_path: shorthand for ``health_url="{deployment_url}<path>"``.
-    :param health_headers: headers sent with each probe (values masked, never reported).
-    :param expected_status: HTTP status, or list of statuses, meaning healthy.
-    :param health_body_contains: text the health answer's body must contain.
-    :param health_retries: attempts per health check.
-    :param health_timeout: seconds per attempt.
-    :param health_interval: seconds between attempts.
     :param bake_seconds: after the flip, keep checking production's status and health for this
         long (the previous production stays in staging meanwhile, so a swap back is one request away).
     :param bake_interval: seconds between two bake samples.
@@ -190,14 +184,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         self.service_name = service_name
         self.expected_new_deployment = expected_new_deployment
         self.rollback = rollback
-        self.health_url = health_url
-        self.health_path = health_path
-        self.health_headers = health_headers or {}
-        self.expected_status = expected_status
-        self.health_body_contains = health_body_contains
-        self.health_retries = health_retries
-        self.health_timeout = health_timeout
-        self.health_interval = health_interval
+        self.init_health_check(locals())
         self.bake_seconds = bake_seconds
         self.bake_interval = bake_interval
         self.lock_wait_timeout = lock_wait_timeout
@@ -212,22 +199,7 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
         numbers and flags are read by ``field_readers``)."""
         check_service_name("service_name", self.service_name)
         check_name("expected_new_deployment", self.expected_new_deployment or None, required=False)
-        if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
-            self.health_check()
-
-    def health_check(self) -> HealthCheck:
-        from airflow_sm_provider.operators.health import HealthCheck
-
-        return HealthCheck.build(
-            url=self.health_url,
-            path=self.health_path,
-            headers=self.health_headers,
-            expected_status=self.expected_status,
-            body_contains=self.health_body_contains,
-            retries=self.health_retries,
-            timeout=self.health_timeout,
-            interval=self.health_interval,
-        )
+        self.check_health_inputs()
 
     @property
     def rollback_mode(self) -> bool:
@@ -427,12 +399,12 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
 
     def _approval_request(self) -> dict[str, str]:
         """Subject and body of the promotion gate: staging URL, gate results, .cscfg changes."""
-        from airflow_sm_provider.operators._approval import cscfg_changes, gate_lines
+        from airflow_sm_provider.operators._approval import approval_body, cscfg_changes, gate_lines
 
         prod, stag = self._slots()
         changes = cscfg_changes(getattr(prod, "configuration", ""), getattr(stag, "configuration", ""))
         new, old = _name(stag), _name(prod)
-        body = "\n".join(
+        body = approval_body(
             [
                 f"**Promote {new} to production of {self.service_name}?**",
                 f"Production now: {old or '(empty)'}.",
@@ -441,12 +413,10 @@ class AsmGuardedSwapOperator(AsmReleaseOperator):
                 "",
                 "Gate results:",
                 *[f"- {line}" for line in gate_lines(self.report["checks"])],
-                "",
-                "Changes in the .cscfg (production -> staging):",
-                *([f"- {line}" for line in changes] or ["- (none)"]),
-                "",
-                "Reject (or no answer in time) leaves production untouched.",
-            ]
+            ],
+            changes,
+            "production -> staging",
+            "Reject (or no answer in time) leaves production untouched.",
         )
         return {"subject": f"Swap {new} into production of {self.service_name}?", "body": body}
 

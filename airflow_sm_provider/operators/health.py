@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ssl
 import string
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HEALTH_FIELDS",
     "HealthCheck",
+    "HealthCheckArgsMixin",
     "HealthSample",
     "expected_statuses",
     "health_probe",
@@ -214,6 +216,62 @@ def tls_context(settings: AsmConnectionSettings | None) -> ssl.SSLContext:
 def _sample(url: str, status: int | None, body: str, detail: str = "") -> HealthSample:
     excerpt = " ".join(body.split())[:BODY_EXCERPT]
     return HealthSample(url, status, body, detail or f"HTTP {status} {excerpt}".strip())
+
+
+class HealthCheckArgsMixin:
+    """The health-check arguments of a release operator: stored once, checked once, built once.
+
+    Both release operators (guarded swap, guarded rolling upgrade) take the same ``health_*``
+    arguments; this keeps their storage and the :class:`HealthCheck` they build in one place. The
+    operators keep the arguments in their own signatures (so Airflow's ``default_args`` and the
+    reference see them) and their readers in their ``field_readers``.
+
+    :param health_headers: headers sent with each probe (values masked, never reported).
+    :param expected_status: HTTP status, or list of statuses, meaning healthy.
+    :param health_body_contains: text the health answer's body must contain.
+    :param health_retries: attempts per health check.
+    :param health_timeout: seconds per attempt.
+    :param health_interval: seconds between attempts.
+    """
+
+    health_url: str | None
+    #: Only the guarded swap offers the ``health_path`` shorthand (no class default: the operators'
+    #: ``read_fields`` reads every attribute that exists, even before ``__init__`` set it).
+    health_path: str | None
+    health_headers: dict[str, str]
+    expected_status: Any
+    health_body_contains: str | None
+    health_retries: Any
+    health_timeout: Any
+    health_interval: Any
+
+    def init_health_check(self, arguments: Mapping[str, Any]) -> None:
+        """Store the ``health_*`` arguments (call from ``__init__`` with its ``locals()``: the
+        parameters carry the attribute names of :data:`HEALTH_FIELDS`); templates render later."""
+        for name in HEALTH_FIELDS:
+            if name in arguments:
+                setattr(self, name, arguments[name])
+        self.health_headers = self.health_headers or {}
+
+    def check_health_inputs(self) -> None:
+        """Build the check now unless an argument is still a template (then it is built once rendered)."""
+        from airflow_sm_provider._rendering import is_template
+
+        if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
+            self.health_check()
+
+    def health_check(self) -> HealthCheck:
+        """The validated check; errors name the argument and the fix."""
+        return HealthCheck.build(
+            url=self.health_url,
+            path=getattr(self, "health_path", None),
+            headers=self.health_headers,
+            expected_status=self.expected_status,
+            body_contains=self.health_body_contains,
+            retries=self.health_retries,
+            timeout=self.health_timeout,
+            interval=self.health_interval,
+        )
 
 
 def _headers(check: HealthCheck) -> dict[str, str]:

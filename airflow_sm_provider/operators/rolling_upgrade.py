@@ -17,10 +17,10 @@ resumes without walking a domain twice or starting a second upgrade.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, is_template, mapping, number, optional, text
+from airflow_sm_provider._rendering import boolean, duration, mapping, number, optional, text
 from airflow_sm_provider.operators._checks import (
     check_name,
     check_package_url,
@@ -30,15 +30,12 @@ from airflow_sm_provider.operators._checks import (
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HEALTH_FIELDS, expected_statuses
-
-if TYPE_CHECKING:
-    from airflow_sm_provider.operators.health import HealthCheck
+from airflow_sm_provider.operators.health import HealthCheckArgsMixin, expected_statuses
 
 __all__ = ["AsmGuardedRollingUpgradeOperator"]
 
 
-class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperator):
+class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationMixin, AsmReleaseOperator):
     """Upgrade a deployment domain by domain behind health gates; roll back when a domain fails.
 
     :param service_name: the cloud service.
@@ -55,12 +52,6 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
     :param rollback_on_failure: roll the upgrade back automatically when a domain fails.
     :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
         the domain just walked).
-    :param health_headers: headers sent with each probe (values masked, never reported).
-    :param expected_status: HTTP status, or list of statuses, meaning healthy.
-    :param health_body_contains: text the health answer's body must contain.
-    :param health_retries: attempts per health check.
-    :param health_timeout: seconds per attempt.
-    :param health_interval: seconds between attempts.
     :param require_approval: before walking each domain after the first, ask a human (Airflow's
         ``ApprovalOperator``); the body shows the domains so far and what changes in the ``.cscfg``.
         Reject or a timeout rolls the upgrade back (production returns to the previous build).
@@ -152,13 +143,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         self.bake_interval = bake_interval
         self.domain_timeout = domain_timeout
         self.rollback_on_failure = rollback_on_failure
-        self.health_url = health_url
-        self.health_headers = health_headers or {}
-        self.expected_status = expected_status
-        self.health_body_contains = health_body_contains
-        self.health_retries = health_retries
-        self.health_timeout = health_timeout
-        self.health_interval = health_interval
+        self.init_health_check(locals())
         self.read_fields(final=False)
         self.validate_inputs()
 
@@ -169,22 +154,7 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         self.check_configuration()
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
-        if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
-            self.health_check()
-
-    def health_check(self) -> HealthCheck:
-        from airflow_sm_provider.operators.health import HealthCheck
-
-        return HealthCheck.build(
-            url=self.health_url,
-            path=None,
-            headers=self.health_headers,
-            expected_status=self.expected_status,
-            body_contains=self.health_body_contains,
-            retries=self.health_retries,
-            timeout=self.health_timeout,
-            interval=self.health_interval,
-        )
+        self.check_health_inputs()
 
     @property
     def slot(self) -> str:
@@ -499,13 +469,15 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
         return Next("walk")
 
     def _approval_request(self, domain: int) -> dict[str, str]:
+        from airflow_sm_provider.operators._approval import approval_body
+
         dep = self._deployment()
         changes = list(self.state.get("cscfg_changes") or [])
         done = [
             f"- domain {d['domain']}: {'healthy' if d['ok'] else 'FAILED'} ({d['detail']})"
             for d in self.report["domains"]
         ]
-        body = "\n".join(
+        body = approval_body(
             [
                 f"**Walk upgrade domain {domain} of {self.state['deployment_name']} ({self.service_name})?**",
                 "",
@@ -513,12 +485,10 @@ class AsmGuardedRollingUpgradeOperator(CscfgConfigurationMixin, AsmReleaseOperat
                 "",
                 "Upgrade domains so far:",
                 *done,
-                "",
-                "Changes in the .cscfg (previous -> new):",
-                *([f"- {line}" for line in changes] or ["- (none)"]),
-                "",
-                "Reject (or no answer in time) rolls the upgrade back to the previous build.",
-            ]
+            ],
+            changes,
+            "previous -> new",
+            "Reject (or no answer in time) rolls the upgrade back to the previous build.",
         )
         return {"subject": f"Continue the upgrade of {self.service_name} with domain {domain}?", "body": body}
 

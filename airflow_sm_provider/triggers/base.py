@@ -16,7 +16,7 @@ import time
 from abc import abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 from airflow_sm_provider._compat import BaseTrigger, TriggerEvent
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
     from airflow_sm_provider.client.polling import PollResult, Schedule
 
-__all__ = ["AsmPollTrigger", "shared_async_client"]
+__all__ = ["AsmPollTrigger", "PollTriggerArgs", "shared_async_client"]
 
 DEFAULT_POLL_INTERVAL = 15.0
 
@@ -70,6 +70,17 @@ async def shared_async_client(conn_id: str) -> AsyncIterator[AsyncServiceManagem
                 task.cancel()  # every waiter left (cancelled) before the client existed
             elif not task.cancelled() and task.exception() is None:
                 await task.result().aclose()
+
+
+class PollTriggerArgs(TypedDict, total=False):
+    """The keyword arguments every :class:`AsmPollTrigger` takes; subclasses accept them as
+    ``**wait: Unpack[PollTriggerArgs]`` and pass them on, so they are declared (and checked) once."""
+
+    asm_conn_id: str
+    deadline: Required[float]
+    poll_interval: float
+    what: str
+    carry: dict[str, Any] | None
 
 
 class AsmPollTrigger(BaseTrigger):

@@ -8,10 +8,10 @@ of them share one readiness rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from airflow_sm_provider.triggers._deployment_target import check_deployment_target, is_service_missing
-from airflow_sm_provider.triggers.base import DEFAULT_POLL_INTERVAL, AsmPollTrigger
+from airflow_sm_provider.triggers.base import AsmPollTrigger, PollTriggerArgs
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
@@ -77,16 +77,9 @@ class AsmDeploymentTrigger(AsmPollTrigger):
         self,
         service_name: str,
         checks: list[DeploymentCheck],
-        *,
-        asm_conn_id: str = "asm_default",
-        deadline: float,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        what: str = "",
-        carry: dict[str, Any] | None = None,
+        **wait: Unpack[PollTriggerArgs],
     ) -> None:
-        super().__init__(
-            asm_conn_id=asm_conn_id, deadline=deadline, poll_interval=poll_interval, what=what, carry=carry
-        )
+        super().__init__(**wait)
         if not checks:
             raise ValueError("AsmDeploymentTrigger needs at least one check")
         for check in checks:
@@ -138,23 +131,14 @@ class AsmDeploymentReadyTrigger(AsmDeploymentTrigger):
         service_name: str,
         deployment_slot: str | None = None,
         deployment_name: str | None = None,
-        *,
-        asm_conn_id: str = "asm_default",
-        deadline: float,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        what: str = "",
-        carry: dict[str, Any] | None = None,
+        **wait: Unpack[PollTriggerArgs],
     ) -> None:
         slot = check_deployment_target(deployment_slot, deployment_name)
         target: DeploymentCheck = {"slot": slot} if slot else {"name": deployment_name}
         super().__init__(
             service_name,
             [{**target, "condition": "ready"}],
-            asm_conn_id=asm_conn_id,
-            deadline=deadline,
-            poll_interval=poll_interval,
-            what=what,
-            carry=carry,
+            **wait,
         )
         self.deployment_slot = slot
         self.deployment_name = deployment_name

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from airflow_sm_provider.triggers.base import DEFAULT_POLL_INTERVAL, AsmPollTrigger
+from airflow_sm_provider.triggers.base import AsmPollTrigger, PollTriggerArgs
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
@@ -28,16 +28,9 @@ class AsmOperationTrigger(AsmPollTrigger):
     def __init__(
         self,
         request_id: str,
-        *,
-        asm_conn_id: str = "asm_default",
-        deadline: float,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        what: str = "",
-        carry: dict[str, Any] | None = None,
+        **wait: Unpack[PollTriggerArgs],
     ) -> None:
-        super().__init__(
-            asm_conn_id=asm_conn_id, deadline=deadline, poll_interval=poll_interval, what=what, carry=carry
-        )
+        super().__init__(**wait)
         self.request_id = request_id
 
     @property

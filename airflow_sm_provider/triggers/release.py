@@ -220,44 +220,51 @@ def _slot_missing(step: dict[str, Any], dep: Any) -> PollResult | None:
     return None
 
 
+def _first_look(step: dict[str, Any], dep: Any | None) -> tuple[Any, BakeSample | None]:
+    """The slot's verdict, and the whole sample when health need not be probed (no I/O)."""
+    from airflow_sm_provider.client.polling import PollResult
+
+    verdict = _slot_verdict(step, dep)
+    if dep is None or (verdict.done and not verdict.ok):
+        return verdict, BakeSample(verdict, PollResult.failed("not probed"), time.time())
+    return verdict, None
+
+
+def _health_wait(check: Any) -> dict[str, Any]:
+    """The keyword arguments of one health check's wait (``run_sync`` / ``run_async``)."""
+    return {
+        "deadline": _health_deadline(check),
+        "schedule": _health_schedule(check),
+        "max_checks": check.retries,
+    }
+
+
 def _sampler(step: dict[str, Any], io: ReleaseIO) -> Any:
     """Sync bake sample: the slot's verdict, then (if it still holds the deployment) its health."""
-    from airflow_sm_provider.client.polling import PollResult, run_sync
+    from airflow_sm_provider.client.polling import run_sync
 
     def sample() -> BakeSample:
         dep = io.deployment(step["slot"])
-        verdict = _slot_verdict(step, dep)
-        if dep is None or (verdict.done and not verdict.ok):
-            return BakeSample(verdict, PollResult.failed("not probed"), time.time())
+        verdict, sampled = _first_look(step, dep)
+        if sampled is not None:
+            return sampled
         probe, check = _health_probe(step, io, dep)
-        health = run_sync(
-            probe,
-            deadline=_health_deadline(check),
-            schedule=_health_schedule(check),
-            max_checks=check.retries,
-        )
-        return BakeSample(verdict, health, time.time())
+        return BakeSample(verdict, run_sync(probe, **_health_wait(check)), time.time())
 
     return sample
 
 
 def _asampler(step: dict[str, Any], io: ReleaseIO) -> Any:
-    """Async twin of :func:`_sampler`."""
-    from airflow_sm_provider.client.polling import PollResult, run_async
+    """Async twin of :func:`_sampler` (the same non-I/O parts)."""
+    from airflow_sm_provider.client.polling import run_async
 
     async def sample() -> BakeSample:
         dep = await io.adeployment(step["slot"])
-        verdict = _slot_verdict(step, dep)
-        if dep is None or (verdict.done and not verdict.ok):
-            return BakeSample(verdict, PollResult.failed("not probed"), time.time())
+        verdict, sampled = _first_look(step, dep)
+        if sampled is not None:
+            return sampled
         probe, check = _health_probe(step, io, dep)
-        health = await run_async(
-            probe,
-            deadline=_health_deadline(check),
-            schedule=_health_schedule(check),
-            max_checks=check.retries,
-        )
-        return BakeSample(verdict, health, time.time())
+        return BakeSample(verdict, await run_async(probe, **_health_wait(check)), time.time())
 
     return sample
 
@@ -271,6 +278,15 @@ class _Wait:
     deadline: float
     schedule: Any
     max_checks: int | None = None
+
+    def options(self, io: ReleaseIO) -> dict[str, Any]:
+        """The keyword arguments of ``run_sync`` / ``run_async`` for this wait (one place for both)."""
+        return {
+            "deadline": self.deadline,
+            "schedule": self.schedule,
+            "max_checks": self.max_checks,
+            "on_progress": io.progress,
+        }
 
 
 @dataclass(frozen=True)
@@ -329,14 +345,7 @@ def run_steps_sync(steps: list[dict[str, Any]], io: ReleaseIO) -> list[dict[str,
             if isinstance(request, _Read):
                 request = plan.send(io.deployment(request.slot))
             else:
-                result = run_sync(
-                    request.probe,
-                    deadline=request.deadline,
-                    schedule=request.schedule,
-                    max_checks=request.max_checks,
-                    on_progress=io.progress,
-                )
-                request = plan.send(result)
+                request = plan.send(run_sync(request.probe, **request.options(io)))
     except StopIteration as stop:
         outcomes: list[dict[str, Any]] = stop.value
         return outcomes
@@ -353,14 +362,7 @@ async def run_steps_async(steps: list[dict[str, Any]], io: ReleaseIO) -> list[di
             if isinstance(request, _Read):
                 request = plan.send(await io.adeployment(request.slot))
             else:
-                result = await run_async(
-                    request.probe,
-                    deadline=request.deadline,
-                    schedule=request.schedule,
-                    max_checks=request.max_checks,
-                    on_progress=io.progress,
-                )
-                request = plan.send(result)
+                request = plan.send(await run_async(request.probe, **request.options(io)))
     except StopIteration as stop:
         outcomes: list[dict[str, Any]] = stop.value
         return outcomes

@@ -10,18 +10,20 @@ from typing import Any
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import AvailabilityResponse, HostedService
 from airflow_sm_provider.client.models_subscription import Certificate
-from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError, location_xor_affinity_group
-from airflow_sm_provider.client.xmlmap import B64, DICT, F, Spec
+from airflow_sm_provider.client.xmlmap import F, Spec
 
 HOSTED = "/services/hostedservices"
 SERVICE = f"{HOSTED}/{{service_name}}"
-SVC = P("service_name", check=c.name)
 CERTIFICATE = f"{SERVICE}/certificates/{{thumbalgorithm}}-{{thumbprint}}"
-CERTIFICATE_ID = (SVC, P("thumbalgorithm", check=c.thumbalgorithm), P("thumbprint", check=c.thumbprint))
-EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
-DESC = P("description", "str | None", None, v.description)
+CERTIFICATE_ID = (
+    common.SERVICE_NAME,
+    P("thumbalgorithm", check=c.thumbalgorithm),
+    P("thumbprint", check=c.thumbprint),
+)
 
 
 def _where(values: dict[str, Any]) -> None:
@@ -45,7 +47,7 @@ OPS = (
     read(
         "get_hosted_service_properties",
         SERVICE,
-        SVC,
+        common.SERVICE_NAME,
         P("embed_detail", "bool", False, v.boolean),
         query=(Q("embed-detail", param="embed_detail", fmt=lambda b: "true" if b else "false"),),
         result=HostedService,
@@ -53,7 +55,7 @@ OPS = (
     read(
         "check_hosted_service_name_availability",
         f"{HOSTED}/operations/isavailable/{{service_name}}",
-        SVC,
+        common.SERVICE_NAME,
         result=AvailabilityResponse,
     ),
     Op(
@@ -62,54 +64,58 @@ OPS = (
         HOSTED,
         (
             P("service_name", check=v.service_name),
-            P("label", check=v.label),
-            DESC,
-            P("location", "str | None", None, c.opt_location),
-            P("affinity_group", "str | None", None, c.opt_text),
-            EXT,
+            common.LABEL,
+            common.DESCRIPTION,
+            common.OPTIONAL_LOCATION,
+            common.OPTIONAL_AFFINITY_GROUP,
+            common.EXTENDED_PROPERTIES,
         ),
         body=Spec(
             "CreateHostedService",
             [
                 F("ServiceName", "service_name"),
-                F("Label", "label", B64),
-                F("Description", "description"),
+                common.LABEL_B64_FIELD,
+                common.DESCRIPTION_FIELD,
                 F("Location", "location"),
                 F("AffinityGroup", "affinity_group"),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.EXTENDED_PROPERTIES_FIELD,
             ],
         ),
         validate=_where,
-        resend=False,
-        target="{service_name}",
-        reconcile=reads_back("get_hosted_service_properties", "service_name", decide=_service_has_label),
+        **common.created("get_hosted_service_properties", "service_name", _service_has_label),
     ),
     Op(
         "update_hosted_service",
         "PUT",
         SERVICE,
-        (SVC, P("label", "str | None", None, c.opt_label), DESC, EXT),
+        (common.SERVICE_NAME, common.OPTIONAL_LABEL, common.DESCRIPTION, common.EXTENDED_PROPERTIES),
         body=Spec(
             "UpdateHostedService",
             [
-                F("Label", "label", B64),
-                F("Description", "description"),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.LABEL_B64_FIELD,
+                common.DESCRIPTION_FIELD,
+                common.EXTENDED_PROPERTIES_FIELD,
             ],
         ),
         validate=_something,
         is_async=False,
     ),
-    delete("delete_hosted_service", SERVICE, SVC, media="complete"),
+    delete("delete_hosted_service", SERVICE, common.SERVICE_NAME, media="complete"),
     # --- service certificates (the certificates a cloud service's roles use) ----------------------
-    read("list_service_certificates", f"{SERVICE}/certificates", SVC, result=Certificate, many=True),
+    read(
+        "list_service_certificates",
+        f"{SERVICE}/certificates",
+        common.SERVICE_NAME,
+        result=Certificate,
+        many=True,
+    ),
     read("get_service_certificate", CERTIFICATE, *CERTIFICATE_ID, result=Certificate),
     Op(
         "add_service_certificate",
         "POST",
         f"{SERVICE}/certificates",
         (
-            SVC,
+            common.SERVICE_NAME,
             P("data", "str | bytes", check=v.base64_data),
             P("certificate_format", check=c.certificate_format),
             P("password", "str | None", None, c.opt_text),

@@ -12,14 +12,12 @@ from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import Deployment
 from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
-from airflow_sm_provider.client.xmlmap import B64, BOOL, DICT, STRLIST, F, Spec, b64decode_text
+from airflow_sm_provider.client.xmlmap import BOOL, STRLIST, F, Spec, b64decode_text
 
 DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_name}"
 SLOT = "/services/hostedservices/{service_name}/deploymentslots/{deployment_slot}"
-SVC = P("service_name", check=c.name)
-DEP = P("deployment_name", check=c.name)
-EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
 INSTANCE = P("role_instance_name", check=c.name)
 BY_NAME = "{service_name}/deployments/{deployment_name}"
 
@@ -95,53 +93,87 @@ def _instance(name: str, *query: Q) -> Op:
         name,
         "POST",
         DEPLOYMENT + "/roleinstances/{role_instance_name}",
-        (SVC, DEP, INSTANCE),
+        (common.SERVICE_NAME, common.DEPLOYMENT_NAME, INSTANCE),
         query=query,
         target=BY_NAME + "/roleinstances/{role_instance_name}",
     )
 
 
 CONFIG = P("configuration", "str | bytes", check=v.configuration)
+
+
+def _action(name: str, comp: str, params: tuple[P, ...], body: Spec, *, decide: Any = None, **kw: Any) -> Op:
+    """A deployment-level action: ``POST <deployment>/?comp=<comp>`` with the service and deployment
+    names first, never resent blindly; with ``decide``, reconciled by reading the deployment back."""
+    if decide is not None:
+        kw["reconcile"] = reads_back(
+            "get_deployment_by_name", "service_name", "deployment_name", decide=decide
+        )
+    return Op(
+        name,
+        "POST",
+        DEPLOYMENT + "/",
+        (common.SERVICE_NAME, common.DEPLOYMENT_NAME, *params),
+        query=(Q("comp", comp),),
+        body=body,
+        resend=False,
+        target=BY_NAME,
+        **kw,
+    )
+
+
 OPS = (
-    read("get_deployment_by_slot", SLOT, SVC, P("deployment_slot", check=v.slot), result=Deployment),
-    read("get_deployment_by_name", DEPLOYMENT, SVC, DEP, result=Deployment),
+    read(
+        "get_deployment_by_slot",
+        SLOT,
+        common.SERVICE_NAME,
+        P("deployment_slot", check=v.slot),
+        result=Deployment,
+    ),
+    read(
+        "get_deployment_by_name", DEPLOYMENT, common.SERVICE_NAME, common.DEPLOYMENT_NAME, result=Deployment
+    ),
     Op(
         "create_deployment",
         "POST",
         SLOT,
         (
-            SVC,
+            common.SERVICE_NAME,
             P("deployment_slot", check=v.slot),
             P("name", check=c.name),
             P("package_url", check=v.package_url),
-            P("label", check=v.label),
+            common.LABEL,
             CONFIG,
             P("start_deployment", "bool", False, v.boolean),
             P("treat_warnings_as_error", "bool", False, v.boolean),
-            EXT,
+            common.EXTENDED_PROPERTIES,
         ),
         body=Spec(
             "CreateDeployment",
             [
                 F("Name", "name"),
                 F("PackageUrl", "package_url"),
-                F("Label", "label", B64),
+                common.LABEL_B64_FIELD,
                 F("Configuration", "configuration"),
                 F("StartDeployment", "start_deployment", BOOL),
                 F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.EXTENDED_PROPERTIES_FIELD,
             ],
         ),
         resend=False,
         target="{service_name}/deploymentslots/{deployment_slot}",
         reconcile=reads_back("get_deployment_by_slot", "service_name", "deployment_slot", decide=_in_slot),
     ),
-    delete("delete_deployment", DEPLOYMENT, SVC, DEP, media="delete_vhd"),
+    delete("delete_deployment", DEPLOYMENT, common.SERVICE_NAME, common.DEPLOYMENT_NAME, media="delete_vhd"),
     Op(
         "swap_deployment",
         "POST",
         "/services/hostedservices/{service_name}",
-        (SVC, P("production", "str | None", check=c.opt_name), P("source_deployment", check=c.name)),
+        (
+            common.SERVICE_NAME,
+            P("production", "str | None", check=c.opt_name),
+            P("source_deployment", check=c.name),
+        ),
         body=Spec("Swap", [F("Production", "production"), F("SourceDeployment", "source_deployment")]),
         validate=_distinct,
         resend=False,
@@ -155,98 +187,72 @@ OPS = (
         ),
         doc="``production`` None or '' when the production slot is empty: the element is omitted (a move).",
     ),
-    Op(
+    _action(
         "change_deployment_configuration",
-        "POST",
-        DEPLOYMENT + "/",
+        "config",
         (
-            SVC,
-            DEP,
             CONFIG,
             P("treat_warnings_as_error", "bool", False, v.boolean),
             P("mode", "str", "Auto", c.mode),
-            EXT,
+            common.EXTENDED_PROPERTIES,
         ),
-        query=(Q("comp", "config"),),
-        body=Spec(
+        Spec(
             "ChangeConfiguration",
             [
                 F("Configuration", "configuration"),
                 F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
                 F("Mode", "mode"),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.EXTENDED_PROPERTIES_FIELD,
             ],
         ),
-        resend=False,
-        target=BY_NAME,
-        reconcile=reads_back(
-            "get_deployment_by_name", "service_name", "deployment_name", decide=_has_configuration
-        ),
+        decide=_has_configuration,
     ),
-    Op(
+    _action(
         "update_deployment_status",
-        "POST",
-        DEPLOYMENT + "/",
-        (SVC, DEP, P("status", check=v.deployment_status)),
-        query=(Q("comp", "status"),),
-        body=Spec("UpdateDeploymentStatus", [F("Status", "status")]),
-        resend=False,
-        target=BY_NAME,
-        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_has_status),
+        "status",
+        (P("status", check=v.deployment_status),),
+        Spec("UpdateDeploymentStatus", [F("Status", "status")]),
+        decide=_has_status,
     ),
-    Op(
+    _action(
         "upgrade_deployment",
-        "POST",
-        DEPLOYMENT + "/",
+        "upgrade",
         (
-            SVC,
-            DEP,
             P("mode", check=c.upgrade_mode),
             P("package_url", check=v.package_url),
             CONFIG,
-            P("label", check=v.label),
+            common.LABEL,
             P("force", "bool", check=v.boolean),
             P("role_to_upgrade", "str | None", None, c.opt_name),
-            EXT,
+            common.EXTENDED_PROPERTIES,
         ),
-        query=(Q("comp", "upgrade"),),
-        body=Spec(
+        Spec(
             "UpgradeDeployment",
             [
                 F("Mode", "mode"),
                 F("PackageUrl", "package_url"),
                 F("Configuration", "configuration"),
-                F("Label", "label", B64),
+                common.LABEL_B64_FIELD,
                 F("RoleToUpgrade", "role_to_upgrade"),
                 F("Force", "force", BOOL),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.EXTENDED_PROPERTIES_FIELD,
             ],
         ),
-        resend=False,
-        target=BY_NAME,
-        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_upgrading),
+        decide=_upgrading,
         doc="Start an in-place upgrade; with ``mode='Manual'`` walk it with ``walk_upgrade_domain``.",
     ),
-    Op(
+    _action(
         "walk_upgrade_domain",
-        "POST",
-        DEPLOYMENT + "/",
-        (SVC, DEP, P("upgrade_domain", "int", check=c.upgrade_domain)),
-        query=(Q("comp", "walkupgradedomain"),),
-        body=Spec("WalkUpgradeDomain", [F("UpgradeDomain", "upgrade_domain")]),
-        resend=False,
-        target=BY_NAME,
-        reconcile=reads_back("get_deployment_by_name", "service_name", "deployment_name", decide=_walked),
+        "walkupgradedomain",
+        (P("upgrade_domain", "int", check=c.upgrade_domain),),
+        Spec("WalkUpgradeDomain", [F("UpgradeDomain", "upgrade_domain")]),
+        decide=_walked,
     ),
-    Op(
+    _action(
         "rollback_update_or_upgrade",
-        "POST",
-        DEPLOYMENT + "/",
-        (SVC, DEP, P("mode", check=c.upgrade_mode), P("force", "bool", check=v.boolean)),
-        query=(Q("comp", "rollback"),),
-        body=Spec("RollbackUpdateOrUpgrade", [F("Mode", "mode"), F("Force", "force", BOOL)]),
-        resend=False,
-        target=BY_NAME,
+        "rollback",
+        (P("mode", check=c.upgrade_mode), P("force", "bool", check=v.boolean)),
+        Spec("RollbackUpdateOrUpgrade", [F("Mode", "mode"), F("Force", "force", BOOL)]),
     ),
     # --- role instances (PaaS): reboot/reimage/rebuild converge, so a retry may resend -------------
     _instance("reboot_role_instance", Q("comp", "reboot")),
@@ -256,7 +262,11 @@ OPS = (
         "delete_role_instances",
         "POST",
         DEPLOYMENT + "/roleinstances/",
-        (SVC, DEP, P("role_instance_names", "Sequence[str]", check=c.names)),
+        (
+            common.SERVICE_NAME,
+            common.DEPLOYMENT_NAME,
+            P("role_instance_names", "Sequence[str]", check=c.names),
+        ),
         query=(Q("comp", "delete"),),
         body=Spec("RoleInstances", [F("", "role_instance_names", STRLIST, item="Name")]),
         resend=False,

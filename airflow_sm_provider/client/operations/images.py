@@ -18,8 +18,9 @@ from airflow_sm_provider.client.models_media import (
     VMImage,
     vm_image_update,
 )
-from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import BOOL, MODEL, STRLIST, F, Spec
 
@@ -39,7 +40,7 @@ OS_IMAGE = Spec(
     "OSImage", [F("Label", "label"), F("MediaLink", "media_link"), F("Name", "name"), F("OS", "os")]
 )
 OS_IMAGE_ARGS = (
-    P("label", check=v.label),
+    common.LABEL,
     P("media_link", check=c.text),
     P("name", check=c.name),
     P("os", check=c.os_type),
@@ -49,7 +50,7 @@ UPDATE_OS_IMAGE = Spec(
     [
         F("Label", "label"),
         F("Eula", "eula"),
-        F("Description", "description"),
+        common.DESCRIPTION_FIELD,
         F("ImageFamily", "image_family"),
         F("ShowInGui", "show_in_gui", BOOL),
         F("PublishedDate", "published_date"),
@@ -128,6 +129,9 @@ def _capture_source(a: dict[str, Any]) -> dict[str, Any]:
     return {"operation_type": "CaptureRoleAsVMImageOperation", **{n: getattr(o, n, None) for n in names}}
 
 
+#: The VM image model a create or update sends.
+VM_IMAGE = P("vm_image", "VMImage", check=c.present)
+
 OPS = (
     read("list_os_images", IMAGES, result=OSImage, many=True),
     read("get_os_image", IMAGE, IMAGE_NAME, result=OSImage),
@@ -138,9 +142,7 @@ OPS = (
         IMAGES,
         OS_IMAGE_ARGS,
         body=OS_IMAGE,
-        resend=False,
-        target="{name}",
-        reconcile=reads_back("get_os_image", "name", decide=_image_has_media),
+        **common.created("get_os_image", "name", _image_has_media),
     ),
     Op("update_os_image", "PUT", IMAGE, (IMAGE_NAME, *OS_IMAGE_ARGS), body=OS_IMAGE),
     Op(
@@ -169,7 +171,7 @@ OPS = (
         "create_vm_image",
         "POST",
         VMIMAGES,
-        (P("vm_image", "VMImage", check=c.present),),
+        (VM_IMAGE,),
         body=VMImage.__xml__,
         source=lambda a: a["vm_image"],
         validate=_vm_image_ready,
@@ -180,7 +182,7 @@ OPS = (
         "update_vm_image",
         "PUT",
         VMIMAGE,
-        (VM_IMAGE_NAME, P("vm_image", "VMImage", check=c.present)),
+        (VM_IMAGE_NAME, VM_IMAGE),
         body=UPDATE_VM_IMAGE,
         source=lambda a: vm_image_update(a["vm_image"]),
     ),
@@ -190,9 +192,9 @@ OPS = (
         "POST",
         "/services/hostedservices/{service_name}/deployments/{deployment_name}/roleinstances/{role_name}/Operations",
         (
-            P("service_name", check=c.name),
-            P("deployment_name", check=c.name),
-            P("role_name", check=c.name),
+            common.SERVICE_NAME,
+            common.DEPLOYMENT_NAME,
+            common.ROLE_NAME,
             P("options", "CaptureRoleAsVMImage", check=c.present),
         ),
         body=Spec(
@@ -202,7 +204,7 @@ OPS = (
                 F("OSState", "os_state"),
                 F("VMImageName", "vm_image_name"),
                 F("VMImageLabel", "vm_image_label"),
-                F("Description", "description"),
+                common.DESCRIPTION_FIELD,
                 F("Language", "language"),
                 F("ImageFamily", "image_family"),
                 F("RecommendedVMSize", "recommended_vm_size"),
@@ -262,7 +264,7 @@ OPS = (
         DISKS,
         (
             P("has_operating_system", "bool | None"),
-            P("label", check=v.label),
+            common.LABEL,
             P("media_link", check=c.text),
             P("name", check=c.name),
             P("os", check=c.os_type),

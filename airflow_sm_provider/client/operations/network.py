@@ -9,6 +9,7 @@ from airflow_sm_provider.client.models_media import ResourceExtension
 from airflow_sm_provider.client.models_network import ReservedIP, VirtualNetworkSite
 from airflow_sm_provider.client.operation import Op, P, delete, read
 from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.xmlmap import F, Spec
 
 RESERVED = "/services/networking/reservedips"
@@ -25,8 +26,8 @@ ASSOCIATION = Spec(
 )
 ASSOCIATION_ARGS = (
     NAME,
-    P("service_name", check=c.name),
-    P("deployment_name", check=c.name),
+    common.SERVICE_NAME,
+    common.DEPLOYMENT_NAME,
     P("virtual_ip_name", "str | None", None, c.opt_name),
 )
 
@@ -39,8 +40,8 @@ OPS = (
         RESERVED,
         (
             NAME,
-            P("label", "str | None", None, c.opt_label),
-            P("location", "str | None", None, c.opt_location),
+            common.OPTIONAL_LABEL,
+            common.OPTIONAL_LOCATION,
         ),
         body=Spec("ReservedIP", [F("Name", "name"), F("Label", "label"), F("Location", "location")]),
         resend=False,

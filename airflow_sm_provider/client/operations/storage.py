@@ -6,18 +6,17 @@ from typing import Any
 
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import AffinityGroup, AvailabilityResponse, StorageService
-from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read, reads_back
+from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import location_xor_affinity_group
-from airflow_sm_provider.client.xmlmap import B64, DICT, F, Spec
+from airflow_sm_provider.client.xmlmap import F, Spec
 
 STORAGE = "/services/storageservices"
 ACCOUNT = f"{STORAGE}/{{service_name}}"
 AFFINITY = "/affinitygroups"
 GROUP = f"{AFFINITY}/{{affinity_group_name}}"
-SVC = P("service_name", check=c.name)
 GROUP_NAME = P("affinity_group_name", check=c.name)
-EXT = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
 
 
 def _account_type(values: dict[str, Any]) -> None:
@@ -45,15 +44,22 @@ def _group_matches(results: list[Any], args: Any) -> State:
     return "applied" if group.label == args["label"] and group.location == args["location"] else "unknown"
 
 
+#: The settings Create and Update Storage Account both take, after the names and labels.
+ACCOUNT_SETTINGS = (
+    P("geo_replication_enabled", "bool | None", None, c.opt_flag),
+    common.EXTENDED_PROPERTIES,
+    P("account_type", "str", "Standard_GRS", c.account_type),
+)
+
 OPS = (
     read("list_storage_accounts", STORAGE, result=StorageService, many=True),
-    read("get_storage_account_properties", ACCOUNT, SVC, result=StorageService),
-    read("get_storage_account_keys", f"{ACCOUNT}/keys", SVC, result=StorageService),
+    read("get_storage_account_properties", ACCOUNT, common.SERVICE_NAME, result=StorageService),
+    read("get_storage_account_keys", f"{ACCOUNT}/keys", common.SERVICE_NAME, result=StorageService),
     Op(
         "regenerate_storage_account_keys",
         "POST",
         f"{ACCOUNT}/keys",
-        (SVC, P("key_type", check=c.key_type)),
+        (common.SERVICE_NAME, P("key_type", check=c.key_type)),
         query=(Q("action", "regenerate"),),
         body=Spec("RegenerateKeys", [F("KeyType", "key_type")]),
         result=StorageService,
@@ -64,7 +70,7 @@ OPS = (
     read(
         "check_storage_account_name_availability",
         f"{STORAGE}/operations/isavailable/{{service_name}}",
-        SVC,
+        common.SERVICE_NAME,
         result=AvailabilityResponse,
     ),
     Op(
@@ -74,55 +80,49 @@ OPS = (
         (
             P("service_name", check=v.storage_name),
             P("description", "str | None", check=v.description),
-            P("label", check=v.label),
-            P("affinity_group", "str | None", None, c.opt_text),
-            P("location", "str | None", None, c.opt_location),
-            P("geo_replication_enabled", "bool | None", None, c.opt_flag),
-            EXT,
-            P("account_type", "str", "Standard_GRS", c.account_type),
+            common.LABEL,
+            common.OPTIONAL_AFFINITY_GROUP,
+            common.OPTIONAL_LOCATION,
+            *ACCOUNT_SETTINGS,
         ),
         body=Spec(
             "CreateStorageServiceInput",
             [
                 F("ServiceName", "service_name"),
-                F("Description", "description"),
-                F("Label", "label", B64),
+                common.DESCRIPTION_FIELD,
+                common.LABEL_B64_FIELD,
                 F("AffinityGroup", "affinity_group"),
                 F("Location", "location"),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.EXTENDED_PROPERTIES_FIELD,
                 F("AccountType", "account_type"),
             ],
         ),
         validate=_create_storage,
-        resend=False,
-        target="{service_name}",
-        reconcile=reads_back("get_storage_account_properties", "service_name", decide=_account_has_label),
+        **common.created("get_storage_account_properties", "service_name", _account_has_label),
     ),
     Op(
         "update_storage_account",
         "PUT",
         ACCOUNT,
         (
-            SVC,
-            P("description", "str | None", None, v.description),
-            P("label", "str | None", None, c.opt_label),
-            P("geo_replication_enabled", "bool | None", None, c.opt_flag),
-            EXT,
-            P("account_type", "str", "Standard_GRS", c.account_type),
+            common.SERVICE_NAME,
+            common.DESCRIPTION,
+            common.OPTIONAL_LABEL,
+            *ACCOUNT_SETTINGS,
         ),
         body=Spec(
             "UpdateStorageServiceInput",
             [
-                F("Description", "description"),
-                F("Label", "label", B64),
-                F("ExtendedProperties", "extended_properties", DICT),
+                common.DESCRIPTION_FIELD,
+                common.LABEL_B64_FIELD,
+                common.EXTENDED_PROPERTIES_FIELD,
                 F("AccountType", "account_type"),
             ],
         ),
         validate=_account_type,
         is_async=False,
     ),
-    delete("delete_storage_account", ACCOUNT, SVC),
+    delete("delete_storage_account", ACCOUNT, common.SERVICE_NAME),
     # --- affinity groups (synchronous on the service) ------------------------------------------------
     read("list_affinity_groups", AFFINITY, result=AffinityGroup, many=True),
     read("get_affinity_group_properties", GROUP, GROUP_NAME, result=AffinityGroup),
@@ -132,30 +132,28 @@ OPS = (
         AFFINITY,
         (
             P("name", check=c.name),
-            P("label", check=v.label),
+            common.LABEL,
             P("location", check=c.location),
-            P("description", "str | None", None, v.description),
+            common.DESCRIPTION,
         ),
         body=Spec(
             "CreateAffinityGroup",
             [
                 F("Name", "name"),
-                F("Label", "label", B64),
-                F("Description", "description"),
+                common.LABEL_B64_FIELD,
+                common.DESCRIPTION_FIELD,
                 F("Location", "location"),
             ],
         ),
         is_async=False,
-        resend=False,
-        target="{name}",
-        reconcile=reads_back("get_affinity_group_properties", "name", decide=_group_matches),
+        **common.created("get_affinity_group_properties", "name", _group_matches),
     ),
     Op(
         "update_affinity_group",
         "PUT",
         GROUP,
-        (GROUP_NAME, P("label", check=v.label), P("description", "str | None", None, v.description)),
-        body=Spec("UpdateAffinityGroup", [F("Label", "label", B64), F("Description", "description")]),
+        (GROUP_NAME, common.LABEL, common.DESCRIPTION),
+        body=Spec("UpdateAffinityGroup", [common.LABEL_B64_FIELD, common.DESCRIPTION_FIELD]),
         is_async=False,
     ),
     delete("delete_affinity_group", GROUP, GROUP_NAME, is_async=False),

@@ -16,16 +16,20 @@ from airflow_sm_provider.client.models import DataVirtualHardDisk, PersistentVMR
 from airflow_sm_provider.client.models_network import DnsServer
 from airflow_sm_provider.client.operation import REQUIRED, Op, P, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
+from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import LIST, MODEL, STRLIST, F, Spec
 
 DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_name}"
 ROLE = DEPLOYMENT + "/roles/{role_name}"
-SVC = P("service_name", check=c.name)
-DEP = P("deployment_name", check=c.name)
-ROLE_NAME = P("role_name", check=c.name)
 ROLE_TARGET = "{service_name}/deployments/{deployment_name}/roles/{role_name}"
 OPT = "str | None"
+
+
+#: The path members that address a deployment, and a role in it.
+DEPLOYMENT_ID = (common.SERVICE_NAME, common.DEPLOYMENT_NAME)
+ROLE_ID = (*DEPLOYMENT_ID, common.ROLE_NAME)
+DNS_SERVER_NAME = P("dns_server_name", check=c.name)
 
 
 @dataclass
@@ -147,13 +151,13 @@ def _role_operation(name: str, root: str, *extra: P, many: bool = False) -> Op:
     (``roles/Operations``, ``many``). They converge on a state: a retry cannot do harm."""
     spec = ROLES_OP if many else ROLE_OP
     fields = spec.fields if extra else spec.fields[:-1]
-    who = (P("role_names", "Sequence[str]", check=c.names),) if many else (ROLE_NAME,)
+    who = (P("role_names", "Sequence[str]", check=c.names),) if many else (common.ROLE_NAME,)
     path = "/roles/Operations" if many else "/roleinstances/{role_name}/Operations"
     return Op(
         name,
         "POST",
         DEPLOYMENT + path,
-        (SVC, DEP, *who, *extra),
+        (*DEPLOYMENT_ID, *who, *extra),
         body=Spec(root, fields),
         const={"operation_type": root},
         target="{service_name}/deployments/{deployment_name}" if many else ROLE_TARGET,
@@ -171,17 +175,21 @@ DATA_DISK = Spec("DataVirtualHardDisk", DataVirtualHardDisk.__xml__.fields)
 DNS_PATH = DEPLOYMENT + "/dnsservers"
 
 OPS = (
-    read("get_role", ROLE, SVC, DEP, ROLE_NAME, result=PersistentVMRole),
+    read(
+        "get_role",
+        ROLE,
+        *ROLE_ID,
+        result=PersistentVMRole,
+    ),
     Op(
         "create_virtual_machine_deployment",
         "POST",
         "/services/hostedservices/{service_name}/deployments",
         (
-            SVC,
-            DEP,
+            *DEPLOYMENT_ID,
             P("deployment_slot", check=v.slot),
-            P("label", check=v.label),
-            ROLE_NAME,
+            common.LABEL,
+            common.ROLE_NAME,
             *_role_params(system=True),
             P("virtual_network_name", OPT, None, c.opt_text),
             EXTENSIONS,
@@ -201,7 +209,13 @@ OPS = (
         "add_role",
         "POST",
         DEPLOYMENT + "/roles",
-        (SVC, DEP, ROLE_NAME, *_role_params(system=True), EXTENSIONS, GUEST_AGENT, *IMAGE),
+        (
+            *ROLE_ID,
+            *_role_params(system=True),
+            EXTENSIONS,
+            GUEST_AGENT,
+            *IMAGE,
+        ),
         body=Spec("PersistentVMRole", Role.__xml__.fields),
         source=_role,
         validate=_disk_or_image,
@@ -213,20 +227,29 @@ OPS = (
         "update_role",
         "PUT",
         ROLE,
-        (SVC, DEP, ROLE_NAME, *_role_params(system=False), EXTENSIONS, GUEST_AGENT),
+        (
+            *ROLE_ID,
+            *_role_params(system=False),
+            EXTENSIONS,
+            GUEST_AGENT,
+        ),
         body=Spec("PersistentVMRole", Role.__xml__.fields),
         source=lambda a: _role(a, system=False),
         target=ROLE_TARGET,
     ),
-    delete("delete_role", ROLE, SVC, DEP, ROLE_NAME, media="complete", target=ROLE_TARGET),
+    delete(
+        "delete_role",
+        ROLE,
+        *ROLE_ID,
+        media="complete",
+        target=ROLE_TARGET,
+    ),
     Op(
         "capture_role",
         "POST",
         DEPLOYMENT + "/roleinstances/{role_name}/Operations",
         (
-            SVC,
-            DEP,
-            ROLE_NAME,
+            *ROLE_ID,
             P("post_capture_action", check=c.text),
             P("target_image_name", check=c.text),
             P("target_image_label", check=c.text),
@@ -261,7 +284,11 @@ OPS = (
         "add_dns_server",
         "POST",
         DNS_PATH,
-        (SVC, DEP, P("dns_server_name", check=c.name), P("address", check=c.text)),
+        (
+            *DEPLOYMENT_ID,
+            DNS_SERVER_NAME,
+            P("address", check=c.text),
+        ),
         body=Spec("DnsServer", [F("Name", "dns_server_name"), F("Address", "address")]),
         resend=False,
         target="{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}",
@@ -270,22 +297,33 @@ OPS = (
         "update_dns_server",
         "PUT",
         DNS_PATH + "/{dns_server_name}",
-        (SVC, DEP, P("dns_server_name", check=c.name), P("address", check=c.text)),
+        (
+            *DEPLOYMENT_ID,
+            DNS_SERVER_NAME,
+            P("address", check=c.text),
+        ),
         body=Spec("DnsServer", [F("Name", "dns_server_name"), F("Address", "address")]),
     ),
     delete(
-        "delete_dns_server", DNS_PATH + "/{dns_server_name}", SVC, DEP, P("dns_server_name", check=c.name)
+        "delete_dns_server",
+        DNS_PATH + "/{dns_server_name}",
+        *DEPLOYMENT_ID,
+        DNS_SERVER_NAME,
     ),
     # --- data disks of a VM role ----------------------------------------------------------------------
-    read("get_data_disk", DISK_PATH + "/{lun}", SVC, DEP, ROLE_NAME, LUN, result=DataVirtualHardDisk),
+    read(
+        "get_data_disk",
+        DISK_PATH + "/{lun}",
+        *ROLE_ID,
+        LUN,
+        result=DataVirtualHardDisk,
+    ),
     Op(
         "add_data_disk",
         "POST",
         DISK_PATH,
         (
-            SVC,
-            DEP,
-            ROLE_NAME,
+            *ROLE_ID,
             LUN,
             *c.optional_texts("host_caching", "media_link", "disk_label", "disk_name"),
             SIZE,
@@ -300,9 +338,7 @@ OPS = (
         "PUT",
         DISK_PATH + "/{lun}",
         (
-            SVC,
-            DEP,
-            ROLE_NAME,
+            *ROLE_ID,
             LUN,
             *c.optional_texts("host_caching", "media_link"),
             P("updated_lun", "int | None", None, c.opt_int),
@@ -312,5 +348,11 @@ OPS = (
         body=DATA_DISK,
         source=lambda a: {**a, "lun": a["updated_lun"], "source_media_link": None},
     ),
-    delete("delete_data_disk", DISK_PATH + "/{lun}", SVC, DEP, ROLE_NAME, LUN, media="delete_vhd"),
+    delete(
+        "delete_data_disk",
+        DISK_PATH + "/{lun}",
+        *ROLE_ID,
+        LUN,
+        media="delete_vhd",
+    ),
 )
