@@ -52,24 +52,48 @@ def _awaiting(dag_id: str, task_id: str) -> tuple[str, str] | None:
     return None
 
 
+def _fail_waiting(dag_id: str) -> None:
+    """End a run parked on a HITL task (dag.test() waits for an answer otherwise)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        for ti in session.scalars(select(TaskInstance).where(TaskInstance.dag_id == dag_id)):
+            if str(getattr(ti.state, "value", ti.state)) == "awaiting_input":
+                ti.state = TaskInstanceState.FAILED
+
+
 def _release_with_answer(hitl_api: Any, dag: Any, answer: str) -> tuple[Any, dict[str, Any]]:
     """Run the DAG here (``dag.test`` needs the main thread); a human answers from another thread."""
     seen: dict[str, Any] = {}
 
     def human() -> None:
-        deadline = time.monotonic() + 120
-        while (found := _awaiting(dag.dag_id, "guarded_swap")) is None:
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.2)
-        base = f"/api/v2/dags/{dag.dag_id}/dagRuns/{found[0]}/taskInstances/guarded_swap/-1/hitlDetails"
-        seen["detail"] = hitl_api.get(base)
-        seen["answer"] = hitl_api.patch(base, json={"chosen_options": [answer], "params_input": {}})
+        try:
+            from airflow import settings
+
+            if settings.Session is None:  # a later dag.test() may leave this thread without an ORM
+                settings.configure_orm()
+            deadline = time.monotonic() + 120
+            while (found := _awaiting(dag.dag_id, "guarded_swap")) is None:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the task never reached awaiting_input")
+                time.sleep(0.2)
+            base = f"/api/v2/dags/{dag.dag_id}/dagRuns/{found[0]}/taskInstances/guarded_swap/-1/hitlDetails"
+            seen["detail"] = hitl_api.get(base)
+            seen["answer"] = hitl_api.patch(base, json={"chosen_options": [answer], "params_input": {}})
+            if seen["answer"].status_code != 200:
+                raise RuntimeError(seen["answer"].text)
+        except Exception as exc:  # never leave dag.test() waiting for an answer forever
+            seen["error"] = repr(exc)
+            _fail_waiting(dag.dag_id)
 
     responder = threading.Thread(target=human, daemon=True)
     responder.start()
     dr = run_dag(dag)
     responder.join(timeout=10)
+    assert "error" not in seen, seen["error"]
     detail, answered = seen.get("detail"), seen.get("answer")
     assert detail is not None and answered is not None, "the swap never asked for approval"
     assert detail.status_code == 200 and answered.status_code == 200, (detail.text, answered.text)
