@@ -23,6 +23,7 @@ from azure.servicemanagement import (
     ServiceManagementService,
     VMImage,
 )
+from legacy_helpers import legacy_client, legacy_wait
 
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.certs import mint_client_certificate
@@ -41,24 +42,11 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 @pytest.fixture
 def sms(emulator: Emulator) -> Iterator[ServiceManagementService]:
-    ep = emulator.endpoint
-    session = legacy_session(ep)
-    yield ServiceManagementService(ep["subscription_id"], host=ep["host"], request_session=session)
-    session.close()
+    with legacy_client(emulator.endpoint) as client:
+        yield client
 
 
-def wait(sms: ServiceManagementService, result: Any, status: str = "Succeeded") -> Any:
-    assert result is not None and len(result.request_id) == 32
-    op = sms.wait_for_operation_status(
-        result.request_id,
-        timeout=60,
-        sleep_interval=0.02,
-        progress_callback=None,
-        failure_callback=None,
-        success_callback=None,
-    )
-    assert op.status == status, vars(op)
-    return op
+wait = legacy_wait
 
 
 def network(*ports: tuple[str, str]) -> ConfigurationSet:
