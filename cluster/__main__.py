@@ -21,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from cluster.releases import conf_for, create_service, release, run_dag, service_names, slots
-from cluster.stack import EXAMPLE_DAGS, Stack
+from cluster.stack import Stack
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -50,9 +50,9 @@ def scenario(stack: Stack, rep: Report) -> None:
     rep.step("bring-up", "ok", f"{laps}; work dir {stack.work}")
     rep.figures["bring_up"] = dict(stack.timings)
     api, ep = stack.api, stack.emulator.endpoint if stack.emulator else {}
+    # rolling_upgrade is not run here yet: it needs its own two-role service with three upgrade domains
+    # and a service certificate (what `make demo` sets up); see docs/cluster.md.
     dags = ["blue_green_release", "nightly_teardown"]
-    if (EXAMPLE_DAGS / "rolling_upgrade.py").exists():
-        dags.append("rolling_upgrade")
     t0 = time.monotonic()
     for dag_id in dags:
         api.wait_for_dag(dag_id, 240, stack.check)
@@ -67,7 +67,9 @@ def scenario(stack: Stack, rep: Report) -> None:
 
     holders: set[str] = set()
     for version, cscfg in (("v1", "v1.cscfg"), ("v2", "v2.cscfg")):
-        w = release(api, service, version, cscfg, tick=lambda _w: stack.check())
+        w = release(
+            api, service, version, cscfg, poll_interval=stack.poll_interval, tick=lambda _w: stack.check()
+        )
         now = slots(ep, service)
         for hs in w.holders.values():
             holders |= hs

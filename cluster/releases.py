@@ -18,6 +18,10 @@ from cluster.api import AirflowApi
 TERMINAL = {"success", "failed"}
 
 
+#: The emulator accepts any package URL; the DAG requires one (an https blob URL).
+PACKAGE_URL = "https://clusterstore.blob.core.windows.net/packages/app-{version}.cspkg"
+
+
 def conf_for(api: AirflowApi, dag_id: str, **overrides: Any) -> dict[str, Any]:
     """The DAG's own param defaults with ``overrides`` (each must be a param of the DAG)."""
     params = api.dag_params(dag_id)
@@ -131,6 +135,7 @@ def release(
     *,
     run_id: str | None = None,
     bake_seconds: int = 2,
+    poll_interval: float = 1.0,
     tick: Callable[[Watch], None] | None = None,
     timeout: float = 600,
 ) -> Watch:
@@ -141,7 +146,9 @@ def release(
         service_name=service,
         deployment_name=version,
         cscfg=cscfg,
+        package_url=PACKAGE_URL.format(version=version),
         bake_seconds=bake_seconds,
+        poll_interval=poll_interval,
     )
     return run_dag(
         api, "blue_green_release", run_id or f"{service}-{version}", conf, timeout=timeout, tick=tick
