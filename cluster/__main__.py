@@ -20,8 +20,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from cluster.releases import conf_for, create_service, release, run_dag, service_names, slots
-from cluster.stack import Stack
+from cluster.releases import (
+    PACKAGE_URL,
+    conf_for,
+    create_service,
+    deploy_live,
+    release,
+    run_dag,
+    service_names,
+    slots,
+)
+from cluster.stack import EXAMPLE_DAGS, Stack
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -50,9 +59,7 @@ def scenario(stack: Stack, rep: Report) -> None:
     rep.step("bring-up", "ok", f"{laps}; work dir {stack.work}")
     rep.figures["bring_up"] = dict(stack.timings)
     api, ep = stack.api, stack.emulator.endpoint if stack.emulator else {}
-    # rolling_upgrade is not run here yet: it needs its own two-role service with three upgrade domains
-    # and a service certificate (what `make demo` sets up); see docs/cluster.md.
-    dags = ["blue_green_release", "nightly_teardown"]
+    dags = ["blue_green_release", "nightly_teardown", "rolling_upgrade"]
     t0 = time.monotonic()
     for dag_id in dags:
         api.wait_for_dag(dag_id, 240, stack.check)
@@ -92,19 +99,30 @@ def scenario(stack: Stack, rep: Report) -> None:
     rep.expect(eph not in names, f"teardown left {eph}")
     rep.expect(service in names, f"teardown deleted the unmarked {service}")
 
-    if "rolling_upgrade" in dags:
-        params = conf_for(api, "rolling_upgrade")
-        wanted = {"service_name": service, "deployment_name": "v2", "deployment_slot": "production"}
-        conf = conf_for(api, "rolling_upgrade", **{k: v for k, v in wanted.items() if k in params})
-        w = run_dag(api, "rolling_upgrade", "rolling-1", conf, tick=lambda _w: stack.check())
-        rep.figures["rolling_upgrade_s"] = round(w.seconds, 1)
-        rep.step("rolling_upgrade", w.state, f"in {w.seconds:.1f}s; deferred: {sorted(w.deferred)}")
-        rep.expect(w.state == "success", f"rolling upgrade: run {w.state}: {w.states()}")
+    rolling = "rl-" + os.urandom(3).hex()
+    create_service(ep, rolling)
+    deploy_live(ep, rolling, (EXAMPLE_DAGS / "config" / "r1.cscfg").read_text(), "r1")
+    conf = conf_for(
+        api,
+        "rolling_upgrade",
+        service_name=rolling,
+        package_url=PACKAGE_URL.format(version="r2"),
+        cscfg="r2.cscfg",
+        label="r2",
+        domain_bake_seconds=1,
+        poll_interval=stack.poll_interval,
+    )
+    w = run_dag(api, "rolling_upgrade", "rolling-1", conf, tick=lambda _w: stack.check())
+    rep.figures["rolling_upgrade_s"] = round(w.seconds, 1)
+    rep.step("rolling_upgrade r2", w.state, f"in {w.seconds:.1f}s; deferred: {sorted(w.deferred)}")
+    rep.expect(w.state == "success", f"rolling upgrade: run {w.state}: {w.states()}")
+    rep.expect(bool(w.deferred), "rolling upgrade: no task was ever deferred")
 
     admin = stack.admin()
     creates, swaps = len(admin.operations("create_deployment")), len(admin.operations("swap_deployment"))
     rep.step("emulator's own count", "ok", f"{creates} create_deployment, {swaps} swap_deployment operations")
-    rep.expect(creates == 2 and swaps == 2, f"expected 2 creates and 2 swaps, saw {creates} and {swaps}")
+    # 2 releases + the rolling upgrade's starting deployment (made by the driver); the upgrade creates none
+    rep.expect(creates == 3 and swaps == 2, f"expected 3 creates and 2 swaps, saw {creates} and {swaps}")
     rep.step("triggerers that ran the waits", "ok", ", ".join(sorted(holders)) or "(none seen)")
     stats = admin.stats()
     if stats is not None:

@@ -108,6 +108,30 @@ def create_service(endpoint: dict[str, Any], name: str, properties: dict[str, st
         ).wait(timeout=120, poll_interval=0.2)
 
 
+def deploy_live(endpoint: dict[str, Any], name: str, cscfg_text: str, label: str) -> None:
+    """A running production deployment ``live`` of ``cscfg_text`` (the rolling upgrade's starting point)."""
+    from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
+
+    with client_for(endpoint) as client:
+        client.create_deployment(
+            name,
+            "production",
+            "live",
+            PACKAGE_URL.format(version=label),
+            label,
+            cscfg_text,
+            start_deployment=True,
+        ).wait(timeout=120, poll_interval=0.2)
+        probe = Probe(
+            f"{name}/live ready",
+            deployment_ready_condition,
+            lambda: client.get_deployment_by_name(name, "live"),
+        )
+        result = run_sync(probe, deadline=time.time() + 120, schedule=Schedule(0.5))
+        if not result.ok:
+            raise RuntimeError(f"{name}/live never became ready: {result.message}")
+
+
 def slots(endpoint: dict[str, Any], service: str) -> dict[str, str | None]:
     """``{"production": name or None, "staging": name or None}`` read straight from the emulator."""
     from airflow_sm_provider.client.errors import NotFoundError
