@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider.protocol import CONN_TYPE
+
 INTEGRATION = "Azure Service Management (classic)"
-CONN_TYPE = "azure_service_management"
 HOOK_CLASS = "airflow_sm_provider.hooks.service_management.ServiceManagementHook"
 #: The UI plugin (release timeline); Airflow imports it only in processes that load plugins.
 PLUGIN_CLASS = "airflow_sm_provider.ui.plugin.AsmReleasePlugin"

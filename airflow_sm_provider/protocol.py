@@ -37,6 +37,16 @@ MANAGEMENT_HOSTS: Final[dict[str, str]] = {
     "azuregermancloud": "management.core.cloudapi.de",
 }
 
+# --- Where a client is pointed without arguments --------------------------------------------------
+#: The constructor reads these when an argument is missing; the first two are the old SDK's, the
+#: host pair is ours (docs/migrating.md). The emulator prints them for its endpoint (``emulator.env``).
+ENV_SUBSCRIPTION_ID: Final = "AZURE_MANAGEMENT_SUBSCRIPTIONID"
+ENV_CERTFILE: Final = "AZURE_MANAGEMENT_CERTFILE"
+ENV_HOST: Final = "AZURE_MANAGEMENT_HOST"
+ENV_CA_BUNDLE: Final = "AZURE_MANAGEMENT_CA_BUNDLE"
+#: The Airflow connection type of the provider (get_provider_info, the hook, AIRFLOW_CONN_ values).
+CONN_TYPE: Final = "azure_service_management"
+
 # --- Asynchronous operations (section 2) -----------------------------------------------------
 OP_IN_PROGRESS: Final = "InProgress"
 OP_SUCCEEDED: Final = "Succeeded"

@@ -144,16 +144,9 @@ def connection_env(conn_id: str, endpoint: Mapping[str, Any], **extra: Any) -> d
 
     :param extra: more connection extras (e.g. ``max_retries=0``).
     """
-    import json
+    from airflow_sm_provider.emulator.env import connection_json
 
-    extras = {
-        "subscription_id": endpoint["subscription_id"],
-        "certificate_path": endpoint["client_pem"],
-        "ca_bundle": endpoint["ca_cert"],
-        **extra,
-    }
-    conn = {"conn_type": "azure_service_management", "host": endpoint["host"], "extra": extras}
-    return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)}
+    return {f"AIRFLOW_CONN_{conn_id.upper()}": connection_json(endpoint, **extra)}
 
 
 # --- pytest wiring (this module is a pytest plugin through airflow_sm_provider.emulator.pytest_plugin)

@@ -47,7 +47,7 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
         self,
         subscription_id: str | None = None,
         certificate: CertificateSource | None = None,
-        host: str = protocol.PUBLIC_HOST,
+        host: str | None = None,
         ca_bundle: str | os.PathLike[str] | None = None,
         *,
         password: str | None = None,

@@ -9,6 +9,7 @@ injected ``transport=``) are here once, for the sync and the async client alike.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -23,12 +24,22 @@ from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
 
 MANAGEMENT_HOST = protocol.PUBLIC_HOST
 X_MS_VERSION = protocol.DEFAULT_X_MS_VERSION
-AZURE_MANAGEMENT_CERTFILE = "AZURE_MANAGEMENT_CERTFILE"
-AZURE_MANAGEMENT_SUBSCRIPTIONID = "AZURE_MANAGEMENT_SUBSCRIPTIONID"
+AZURE_MANAGEMENT_CERTFILE = protocol.ENV_CERTFILE
+AZURE_MANAGEMENT_SUBSCRIPTIONID = protocol.ENV_SUBSCRIPTION_ID
+#: Ours, in the old SDK's naming: read only when the constructor gets no ``host``.
+AZURE_MANAGEMENT_HOST = protocol.ENV_HOST
+AZURE_MANAGEMENT_CA_BUNDLE = protocol.ENV_CA_BUNDLE
+ENVIRONMENT = (
+    AZURE_MANAGEMENT_SUBSCRIPTIONID,
+    AZURE_MANAGEMENT_CERTFILE,
+    AZURE_MANAGEMENT_HOST,
+    AZURE_MANAGEMENT_CA_BUNDLE,
+)
 DEFAULT_HTTP_TIMEOUT = 65
 ASYNC_OP_FAILURE = "Asynchronous operation did not succeed."
 ASYNC_OP_TIMEOUT = "Timed out waiting for async operation to complete."
 _DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
+log = logging.getLogger(__name__)
 
 
 #: Constructor arguments that are not handed to the transport.
@@ -79,6 +90,8 @@ def open_client(
         subscription_id = os.environ.get(AZURE_MANAGEMENT_SUBSCRIPTIONID) or None
     if certificate is None and transport is None:
         certificate = os.environ.get(AZURE_MANAGEMENT_CERTFILE) or None
+    endpoint = _endpoint_from_environment(kwargs.get("host"), kwargs.get("ca_bundle"))
+    kwargs["host"], kwargs["ca_bundle"] = endpoint
     sub = v.subscription_id(subscription_id)
     if kwargs.get("x_ms_version") is not None:
         v.x_ms_version(kwargs["x_ms_version"])
@@ -106,6 +119,31 @@ def open_client(
             credentials.close()
         raise
     return sub, credentials, owned, built, kwargs
+
+
+def _endpoint_from_environment(host: Any, ca_bundle: Any) -> tuple[Any, Any]:
+    """``host`` / ``ca_bundle`` when the caller gave no host: ``AZURE_MANAGEMENT_HOST`` and its
+    ``AZURE_MANAGEMENT_CA_BUNDLE``, else the public host (and the system store).
+
+    Why: an old script (``ServiceManagementService(subscription_id, certificate_path)``) reaches the
+    emulator with its import line changed and these set once, as the old SDK's own two variables
+    already allowed for the subscription and the certificate. Never a hidden switch: an explicit
+    ``host`` always wins and then the environment is not read at all (the hook always passes its
+    connection's host); the CA variable belongs to the host variable, is used only with it, and
+    means exactly that bundle; what the environment supplied is logged with the variable's name.
+    """
+    if host is not None:
+        return host, ca_bundle
+    env_host = os.environ.get(AZURE_MANAGEMENT_HOST, "").strip()
+    if not env_host:
+        return protocol.PUBLIC_HOST, ca_bundle
+    env_ca = os.environ.get(AZURE_MANAGEMENT_CA_BUNDLE, "").strip() or None
+    if ca_bundle is None and env_ca:
+        ca_bundle = env_ca
+        log.info("management host %s and CA bundle %s from %s / %s", env_host, env_ca, *ENVIRONMENT[2:])
+    else:
+        log.info("management host %s from %s", env_host, AZURE_MANAGEMENT_HOST)
+    return env_host, ca_bundle
 
 
 def _session_cert(session: Any) -> Any:
@@ -236,7 +274,5 @@ def get_certificate_from_publish_settings(
 
 
 def env_defaults() -> Mapping[str, str | None]:
-    """The old SDK's environment fallbacks as they are now (for diagnostics and docs)."""
-    return {
-        name: os.environ.get(name) for name in (AZURE_MANAGEMENT_SUBSCRIPTIONID, AZURE_MANAGEMENT_CERTFILE)
-    }
+    """The constructor's environment fallbacks as they are now (for diagnostics and docs)."""
+    return {name: os.environ.get(name) for name in ENVIRONMENT}

@@ -53,7 +53,7 @@ class ServiceManagementClient(OperationMethods):
         self,
         subscription_id: str | None = None,
         certificate: CertificateSource | None = None,
-        host: str = protocol.PUBLIC_HOST,
+        host: str | None = None,
         ca_bundle: str | os.PathLike[str] | None = None,
         *,
         password: str | None = None,

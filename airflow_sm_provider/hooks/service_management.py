@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider._compat import BaseHook, amask_secret, mask_secret
 from airflow_sm_provider.hooks._diagnose import explain_failure
+from airflow_sm_provider.protocol import CONN_TYPE, PUBLIC_HOST
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -122,9 +123,9 @@ class AsmConnectionSettings:
             "ca_bundle": self.ca_bundle,
             "verify": self.verify,
         }
-        host = self.host or credentials.management_host
-        if host:
-            kwargs["host"] = host
+        # Always explicit: a connection never takes its host from the client's environment fallback.
+        host = self.host or credentials.management_host or PUBLIC_HOST
+        kwargs["host"] = host
         if self.x_ms_version:
             kwargs["x_ms_version"] = self.x_ms_version
         if self.timeout is not None:
@@ -137,7 +138,7 @@ class AsmConnectionSettings:
             # Process-wide: every client of this host and subscription shares the budget (budget.py).
             from airflow_sm_provider.client.budget import configure_budget
 
-            configure_budget(host or "", subscription_id, self.requests_per_second)
+            configure_budget(host, subscription_id, self.requests_per_second)
         return kwargs
 
 
@@ -223,7 +224,7 @@ class ServiceManagementHook(BaseHook):
 
     conn_name_attr = "asm_conn_id"
     default_conn_name = "asm_default"
-    conn_type = "azure_service_management"
+    conn_type = CONN_TYPE
     hook_name = "Azure Service Management (classic)"
 
     def __init__(self, asm_conn_id: str = default_conn_name) -> None:

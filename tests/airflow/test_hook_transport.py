@@ -51,3 +51,33 @@ def test_bad_numbers_are_refused_naming_the_extra(
 ) -> None:
     ok, message = _test_connection(asm_endpoint, **{name: value})
     assert not ok and repr(name) in message and "Connection" in message
+
+
+@pytest.mark.parametrize(
+    ("field", "resolved"),
+    [("china", "management.core.chinacloudapi.cn"), (None, "management.core.windows.net")],
+)
+def test_budget_extra_is_keyed_by_the_host_the_transport_uses(field: str | None, resolved: str) -> None:
+    """The host is always passed explicitly (so the client's AZURE_MANAGEMENT_HOST fallback never
+    applies to a connection), and a cloud name sets the budget the transport draws from."""
+    from airflow_sm_provider.hooks.service_management import AsmConnectionSettings
+
+    sub = "8f6b5e2c-7d3a-4c1b-9e0f-1a2b3c4d5e6f"
+    settings = AsmConnectionSettings(
+        conn_id=CONN, host=field, subscription_id=sub, certificate="unused", certificate_field="x",
+        password=None, ca_bundle=None, verify=True, x_ms_version=None, timeout=None, max_retries=None,
+        requests_per_second=3.0,
+    )  # fmt: skip
+    try:
+        kwargs = settings.client_kwargs(_FakeCredentials())  # type: ignore[arg-type]
+        assert kwargs["host"] == (field or resolved)  # always explicit, never the environment's
+        assert bmod.budget_for(resolved, sub).rate == 3.0
+    finally:
+        bmod.configure_budget(resolved, sub, bmod.DEFAULT_REQUESTS_PER_SECOND)
+
+
+class _FakeCredentials:
+    """What ``client_kwargs`` reads of loaded credentials (no key material needed here)."""
+
+    subscription_id = None
+    management_host = None

@@ -216,3 +216,40 @@ def test_set_proxy_rebuilds_the_transport(pki: Any) -> None:
         assert client._transport_kwargs["proxies"] == {"https": "http://me:p%40ss@proxy.example:3128"}
     finally:
         client.close()
+
+
+def test_host_and_its_ca_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No ``host`` argument: AZURE_MANAGEMENT_HOST and its CA bundle are used, and the log says so."""
+    monkeypatch.setenv("AZURE_MANAGEMENT_HOST", "127.0.0.1:8443")
+    monkeypatch.setenv("AZURE_MANAGEMENT_CA_BUNDLE", "/etc/emulator-ca.pem")
+    with caplog.at_level("INFO", logger="airflow_sm_provider.client.compat"):
+        sync = ServiceManagementClient(SUB, transport=CaptureTransport())
+    assert sync._transport_kwargs["host"] == "127.0.0.1:8443"
+    assert sync._transport_kwargs["ca_bundle"] == "/etc/emulator-ca.pem"
+    assert "AZURE_MANAGEMENT_HOST" in caplog.text and "AZURE_MANAGEMENT_CA_BUNDLE" in caplog.text
+
+
+@pytest.mark.parametrize("host", ["management.core.windows.net", "china"])
+def test_an_explicit_host_never_reads_the_environment(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    monkeypatch.setenv("AZURE_MANAGEMENT_HOST", "127.0.0.1:8443")
+    monkeypatch.setenv("AZURE_MANAGEMENT_CA_BUNDLE", "/etc/emulator-ca.pem")
+    client = ServiceManagementClient(SUB, host=host, transport=CaptureTransport())
+    assert client._transport_kwargs["host"] == host and client._transport_kwargs["ca_bundle"] is None
+
+
+def test_the_ca_variable_alone_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CA bundle variable belongs to the host variable: alone it must not alter public trust."""
+    monkeypatch.delenv("AZURE_MANAGEMENT_HOST", raising=False)
+    monkeypatch.setenv("AZURE_MANAGEMENT_CA_BUNDLE", "/etc/emulator-ca.pem")
+    client = ServiceManagementClient(SUB, transport=CaptureTransport())
+    assert client._transport_kwargs["host"] == "management.core.windows.net"
+    assert client._transport_kwargs["ca_bundle"] is None
+
+
+def test_an_explicit_ca_bundle_wins_over_the_environments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_MANAGEMENT_HOST", "127.0.0.1:8443")
+    monkeypatch.setenv("AZURE_MANAGEMENT_CA_BUNDLE", "/etc/emulator-ca.pem")
+    client = ServiceManagementClient(SUB, ca_bundle="/etc/mine.pem", transport=CaptureTransport())
+    assert client._transport_kwargs["ca_bundle"] == "/etc/mine.pem"

@@ -1,23 +1,31 @@
-"""Every Python snippet of the seed tutorial runs against the emulator through our client.
+"""Every Python snippet of the seed tutorial runs against the emulator through our client, each
+with only its import lines changed, after the environment was set once.
 
-The snippets are read from ``shared/seed/*.txt`` at test time, not copied. Only these edits are made
-(all outside the API surface): the import lines point at ``airflow_sm_provider.client``; the
-constructor line becomes ``sms = <our client>`` (host and CA of the emulator); placeholders such as
-``'URL_for_.cspkg_file'`` become real values; and two obvious typos are fixed:
-``base64.b64encode(open(...,'rb'))`` -> ``...read()``, and ``update_deployment_status(...)`` -> ``sms.``.
-The Windows certificate-store snippet and the shell (openssl) lines are not Python and are skipped.
+The snippets are read from ``shared/seed/*.txt`` at test time, not copied. The environment is what
+``python -m airflow_sm_provider.emulator.env STATE_DIR`` prints (``AZURE_MANAGEMENT_HOST`` and
+``AZURE_MANAGEMENT_CA_BUNDLE`` point the unchanged ``ServiceManagementService(subscription_id,
+certificate_path)`` line at the emulator). Besides the import lines, only what a reader must fill
+in is filled in: the Connect snippet's ``'<your_subscription_id>'`` / ``'<path_to_.pem_certificate>'``
+and placeholders such as ``'URL_for_.cspkg_file'``; and two obvious typos are fixed (they fail with
+any client): ``base64.b64encode(open(...,'rb'))`` -> ``...read()``, and ``update_deployment_status(``
+-> ``sms.``. The Windows certificate-store snippet and the shell (openssl) lines are skipped.
+Between snippets the harness lets the emulator finish what a snippet started (a reader would look
+at the portal in between; e.g. the tutorial deletes a VM deployment and its cloud service back to
+back).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_sm_provider.client import OperationHandle, ServiceManagementClient
+from airflow_sm_provider.client import ServiceManagementClient, TransportError
+from airflow_sm_provider.emulator.env import environment
 
 SEED_DIR = Path("/work/shared/seed")
 SEEDS = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.is_dir() else []
@@ -29,6 +37,7 @@ CSCFG = (
 
 # Run order: the tutorial deletes the cloud service before deploying to it; we delete it last.
 ORDER = [
+    "Connect",
     "ListAvailableLocations",
     "CreateCloudService",
     "CreateDeployment",
@@ -76,14 +85,15 @@ def sections(text: str) -> dict[str, list[str]]:
     return out
 
 
-def adapt(code: str, cscfg_path: str, image_name: str) -> str:
+def adapt(code: str, endpoint: dict[str, Any], cscfg_path: str, image_name: str) -> str:
     code = re.sub(
         r"^from azure(\.servicemanagement)? import \*$",
         "from airflow_sm_provider.client import *",
         code,
         flags=re.M,
     )
-    code = code.replace("sms = ServiceManagementService(subscription_id, certificate_path)", "sms = _sms")
+    code = code.replace("'<your_subscription_id>'", repr(endpoint["subscription_id"]))
+    code = code.replace("'<path_to_.pem_certificate>'", repr(endpoint["client_pem"]))
     code = code.replace("open('path_to_cscfg', 'rb'))", "open('path_to_cscfg', 'rb').read())")
     code = code.replace("result = update_deployment_status(", "result = sms.update_deployment_status(")
     code = code.replace("'path_to_cscfg'", repr(cscfg_path))
@@ -99,77 +109,91 @@ def adapt(code: str, cscfg_path: str, image_name: str) -> str:
     return code
 
 
+def runnable(section: str, code: str) -> bool:
+    """Python blocks only: not the Windows certificate-store snippet nor the openssl shell lines."""
+    return not code.lstrip().startswith("`") and "CURRENT_USER" not in code
+
+
 @pytest.fixture
-def sms(asm_emulator: Any) -> Iterator[ServiceManagementClient]:
+def tutorial_env(asm_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment, set once, exactly as ``emulator.env`` prints it."""
     asm_emulator.clear_faults()
-    ep = asm_emulator.endpoint
-    with ServiceManagementClient(
-        ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]
-    ) as client:
-        yield client
+    env = environment(asm_emulator.endpoint, conn_id=None)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
 
 
-class Recorder:
-    """``sms`` as the snippets see it: our client, remembering the operations each snippet started so
-    the harness can let them finish before the next snippet (a reader would look at the portal in
-    between; e.g. the tutorial deletes a VM deployment and its cloud service back to back)."""
-
-    def __init__(self, client: ServiceManagementClient) -> None:
-        self._client = client
-        self.pending: list[OperationHandle] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = attr(*args, **kwargs)
-            if isinstance(result, OperationHandle):
-                self.pending.append(result)
-            return result
-
-        return call
-
-    def settle(self) -> None:
-        while self.pending:
-            self.pending.pop(0).wait(**FAST)
+def settle(emulator: Any, deadline_s: float = 120.0) -> None:
+    """Until no operation of the emulator is in progress (reading its state advances its clock)."""
+    end = time.monotonic() + deadline_s
+    while any(op["status"] == "InProgress" for op in emulator.app.admin_state()["operations"]):
+        assert time.monotonic() < end, "an operation the tutorial started never finished"
+        time.sleep(0.05)
 
 
 @pytest.mark.skipif(not SEEDS, reason="the seed tutorial is not available")
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name)
 def test_every_tutorial_snippet_runs(
-    seed: Path, sms: ServiceManagementClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    seed: Path,
+    asm_emulator: Any,
+    tutorial_env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    ep = asm_emulator.endpoint
     cscfg = tmp_path / "ServiceConfiguration.cscfg"
     cscfg.write_text(CSCFG)
-    names = {img.name for img in sms.list_os_images()}
-    wanted = "OpenLogic__OpenLogic-CentOS-62-20120531-zh-tw-30GB.vhd"
-    image = wanted if wanted in names else sorted(n for n in names if "CentOS" in n or "Linux" in n or n)[0]
-    blocks = sections(seed.read_text(encoding="utf-8"))
-    recorder = Recorder(sms)
-    ns: dict[str, Any] = {
-        "_sms": recorder,
-        "subscription_id": sms.subscription_id,
-        "certificate_path": "unused",
-    }
-    ran = []
-    for section in ORDER:
-        for code in blocks.get(section, []):
-            if section == "MoveDeployments":  # the tutorial assumes v2 was deployed to staging meanwhile
-                sms.create_deployment(
-                    "myhostedservice",
-                    "staging",
-                    "v2",
-                    "https://a.blob.core.windows.net/p/v2.cspkg",
-                    "v2",
-                    CSCFG,
-                ).wait(**FAST)
-            if section == "DeleteCloudService":  # its deployments must go first (the tutorial says so)
-                sms.delete_deployment("myhostedservice", "v2").wait(**FAST)
-            exec(compile(adapt(code, str(cscfg), image), f"{seed.name}:{section}", "exec"), ns)
-            recorder.settle()
-            ran.append(section)
+    with ServiceManagementClient() as harness:  # the environment alone points it at the emulator
+        assert harness.host == ep["host"] and harness.subscription_id == ep["subscription_id"]
+        names = {img.name for img in harness.list_os_images()}
+        wanted = "OpenLogic__OpenLogic-CentOS-62-20120531-zh-tw-30GB.vhd"
+        image = (
+            wanted if wanted in names else sorted(n for n in names if "CentOS" in n or "Linux" in n or n)[0]
+        )
+        blocks = sections(seed.read_text(encoding="utf-8"))
+        ns: dict[str, Any] = {}
+        ran = []
+        for section in ORDER:
+            for code in filter(lambda c: runnable(section, c), blocks.get(section, [])):
+                if section == "MoveDeployments":  # the tutorial assumes v2 was deployed to staging meanwhile
+                    harness.create_deployment(
+                        "myhostedservice",
+                        "staging",
+                        "v2",
+                        "https://a.blob.core.windows.net/p/v2.cspkg",
+                        "v2",
+                        CSCFG,
+                    ).wait(**FAST)
+                if section == "DeleteCloudService":  # its deployments must go first (the tutorial says so)
+                    harness.delete_deployment("myhostedservice", "v2").wait(**FAST)
+                exec(compile(adapt(code, ep, str(cscfg), image), f"{seed.name}:{section}", "exec"), ns)
+                if "ServiceManagementService(" in code:  # the tutorial's own line, never edited
+                    assert "sms = ServiceManagementService(subscription_id, certificate_path)" in code
+                assert isinstance(ns["sms"], ServiceManagementClient) and ns["sms"].host == ep["host"]
+                settle(asm_emulator)
+                ran.append(section)
     assert set(ORDER) <= set(ran)
     out = capsys.readouterr().out
     assert "Operation status: " in out and "Location: West US" in out and "Instance name: " in out
+
+
+def test_the_environment_names_the_emulator_and_an_argument_wins(tutorial_env: dict[str, str]) -> None:
+    """An explicit host is never redirected by the environment, and then its CA variable is not used:
+    the emulator's certificate is then checked against the system store and refused."""
+    explicit = ServiceManagementClient(host=tutorial_env["AZURE_MANAGEMENT_HOST"])
+    with explicit, pytest.raises(TransportError, match=r"(?i)certificate"):
+        explicit.list_locations()
+    with ServiceManagementClient(host="127.0.0.1:9") as other:  # nothing is sent
+        assert other.host == "127.0.0.1:9"
+
+
+def test_the_async_client_takes_the_same_environment(tutorial_env: dict[str, str]) -> None:
+    from airflow_sm_provider.client import AsyncServiceManagementClient
+
+    async def locations() -> list[str]:
+        async with AsyncServiceManagementClient() as client:
+            assert client.host == tutorial_env["AZURE_MANAGEMENT_HOST"]
+            return [loc.name for loc in await client.list_locations()]
+
+    assert "West US" in asyncio.run(locations())
