@@ -140,7 +140,8 @@ def _endpoint_from_environment(host: Any, ca_bundle: Any) -> tuple[Any, Any]:
     env_ca = os.environ.get(AZURE_MANAGEMENT_CA_BUNDLE, "").strip() or None
     if ca_bundle is None and env_ca:
         ca_bundle = env_ca
-        log.info("management host %s and CA bundle %s from %s / %s", env_host, env_ca, *ENVIRONMENT[2:])
+        # The bundle's value is not logged: it may be PEM text rather than a path.
+        log.info("management host %s from %s, trusting exactly %s", env_host, *ENVIRONMENT[2:])
     else:
         log.info("management host %s from %s", env_host, AZURE_MANAGEMENT_HOST)
     return env_host, ca_bundle
