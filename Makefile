@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint typecheck pytest demo bench soak lock clean docs-check cluster
+.PHONY: venv test lint typecheck pytest demo demo-ui bench soak lock clean docs-check cluster
 
 venv: $(STAMP)
 
@@ -42,6 +42,9 @@ test: lint typecheck pytest docs-check
 
 demo: $(STAMP)
 	$(BIN)/python -m airflow_sm_provider.demo
+
+demo-ui: $(STAMP)
+	$(BIN)/python -m airflow_sm_provider.demo --ui
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -211,6 +211,10 @@ def quietly(log_file: Path, timeline: Timeline) -> Iterator[None]:
         timeline.out = sys.stdout
 
 
+#: The UI address (path) of every release's timeline tab, in run order (``make demo-ui`` prints them).
+TIMELINE_PATHS: list[str] = []
+
+
 def run_release(dag: Any, version: str, cscfg: str) -> tuple[str, dict[str, Any] | None, str]:
     """One ``blue_green_release`` run; returns (run state, release report or None, per-task summary)."""
     conf = {
@@ -255,6 +259,7 @@ def run_dag(dag: Any, conf: dict[str, Any], task_id: str) -> tuple[str, dict[str
         from airflow_sm_provider.operators.links import timeline_ui_path
 
         where = timeline_ui_path(dr.dag_id, dr.run_id, task_id, None)
+        TIMELINE_PATHS.append(where)
         tasks += f"\n           release timeline in the Airflow UI: {where} ('Release timeline' tab)"
     return str(getattr(dr.state, "value", dr.state)), report, tasks
 
@@ -435,19 +440,28 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``--ui`` (``make demo-ui``): afterwards serve the Airflow UI on the demo's runs until Ctrl-C."""
+    ui = "--ui" in (sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _terminate)
     timeline = Timeline()
     work = Path(tempfile.mkdtemp(prefix="asm-demo-"))
     os.chmod(work, 0o700)
     try:
-        return _run(work, timeline)
+        code = _run(work, timeline, ui)
+        if ui and code == 0:
+            from airflow_sm_provider.demo_ui import serve
+
+            # dag.test() installed Airflow's task-runner SIGTERM handler; make SIGTERM clean up again.
+            signal.signal(signal.SIGTERM, _terminate)
+            serve(work / "airflow", TIMELINE_PATHS, timeline.say)
+        return code
     finally:
         # Always, even on Ctrl-C, SIGTERM or a broken pipe: the dir holds the demo's key material.
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run(work: Path, timeline: Timeline) -> int:
+def _run(work: Path, timeline: Timeline, ui: bool = False) -> int:
     problems: list[str]
     try:
         with quietly(work / "airflow.log", timeline):
@@ -459,7 +473,8 @@ def _run(work: Path, timeline: Timeline) -> int:
     if problems and log.exists():
         print("--- last lines of the Airflow log ---", file=sys.stderr)
         print("\n".join(log.read_text(errors="replace").splitlines()[-60:]), file=sys.stderr)
-    timeline.step("done; emulator stopped, temp directory (with the demo's key material) being removed")
+    removed = "when the UI stops" if ui and not problems else "now"
+    timeline.step(f"done; emulator stopped; the temp dir (with the demo's key material) is removed {removed}")
     if problems:
         print("\nDEMO FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1

@@ -1,0 +1,99 @@
+"""``make demo-ui``: ``make demo``, then the real Airflow UI on the demo's runs, until Ctrl-C.
+
+Why: the release timeline is a tab of the task-instance page, so seeing it needs an api-server on
+the database the demo's runs are in. This starts ``airflow api-server`` on that temp home (127.0.0.1
+only, Airflow's simple auth manager in all-admins mode: no login, nothing reachable from another
+machine), prints the address of each release's timeline tab, and on Ctrl-C stops the server; the
+demo then deletes its temp directory and key material as always.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+#: Airflow settings of the UI server (the auth manager and its all-admins mode; see docstring).
+UI_SETTINGS = {
+    "AIRFLOW__CORE__AUTH_MANAGER": (
+        "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+    ),
+    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+}
+START_TIMEOUT = 240.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ui_environment(port: int) -> dict[str, str]:
+    """The demo's Airflow environment (already in os.environ) plus the UI server's settings."""
+    return {
+        **os.environ,
+        **UI_SETTINGS,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+    }
+
+
+def wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text()[-2000:]
+            raise RuntimeError(f"airflow api-server exited with {proc.returncode}:\n{tail}")
+        try:
+            # base is our own http://127.0.0.1:PORT, never user input
+            with urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=5) as resp:  # noqa: S310
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"airflow api-server not healthy after {START_TIMEOUT:.0f} s (log: {log})")
+
+
+def serve(home: Path, timeline_paths: Sequence[str], say: Callable[[str], None]) -> None:
+    """Run the api-server on the demo's home until Ctrl-C (or SIGTERM); print where to look."""
+    port = int(os.environ.get("ASM_DEMO_UI_PORT") or 0) or free_port()
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+    log = home / "api-server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+            env=ui_environment(port),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        say(f"\nstarting the Airflow UI on the demo's runs (api-server log: {log}) ...")
+        wait_healthy(base, proc, log)
+        say(f"Airflow UI: {base}/  (simple auth manager, all admins: no login; 127.0.0.1 only)")
+        say("Each release's 'Release timeline' tab (the links are on each task's Details tab):")
+        for path in timeline_paths:
+            say(f"  {base}{path}")
+        say("Press Ctrl-C to stop; the demo's temp directory and key material are then deleted.")
+        proc.wait()
+    except KeyboardInterrupt:
+        say("stopping the Airflow UI")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -1,0 +1,86 @@
+"""``make demo-ui``: the demo's own releases, seen in the real Airflow UI it starts, as a new user
+would open them (Chromium); then SIGTERM stops the server and the demo leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, free_port, need_chromium
+
+REPO = Path(__file__).resolve().parents[2]
+URL = re.compile(
+    r"^\s+(http://127\.0\.0\.1:\d+/dags/(\w+)/runs/\S+/tasks/(\w+)/plugin/asm-release-timeline)$"
+)
+
+
+def _read_until_urls(proc: subprocess.Popen[str], want: int, timeout: float) -> tuple[list[str], str]:
+    """The timeline URLs the demo prints once its UI is up (``Press Ctrl-C`` ends the list).
+
+    Lines come through a reader thread: ``select`` on a buffered pipe misses lines already read into
+    the buffer, and the last lines arrive together."""
+    assert proc.stdout is not None
+    stream = proc.stdout
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (seen and seen[-1].startswith("Press Ctrl-C")):
+        try:
+            seen.append(lines.get(timeout=1.0))
+        except queue.Empty:
+            assert proc.poll() is None, "".join(seen)[-3000:]
+    urls = [m.group(1) for m in map(URL.match, seen) if m]
+    assert len(urls) == want, "".join(seen)[-3000:]
+    return urls, "".join(seen)
+
+
+@pytest.mark.timeout(600)
+def test_demo_ui_shows_each_release_timeline_then_cleans_up(tmp_path: Path) -> None:
+    need_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ASM_"))}
+    env.update(TMPDIR=str(tmp_path), ASM_DEMO_UI_PORT=str(free_port()))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airflow_sm_provider.demo", "--ui"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        urls, out = _read_until_urls(proc, want=6, timeout=420)  # 4 blue-green + 2 rolling upgrades
+        assert "DEMO OK" in out and "PRIVATE KEY" not in out
+        outcomes = ["released", "released", "refused", "rolled_back", "released", "rolled_back"]
+        with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
+            ctx = pw.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+            )
+            try:
+                ctx.set_default_timeout(60_000)
+                page = ctx.new_page()
+                for url, outcome in zip(urls, outcomes, strict=True):
+                    page.goto(url)  # all-admins mode: no login, as the demo says
+                    frame = page.frame_locator("iframe[title='Release timeline']")
+                    svg = frame.locator("svg.timeline")
+                    expect(svg).to_be_visible()
+                    assert f": {outcome}" in (svg.get_attribute("aria-label") or ""), url
+            finally:
+                ctx.close()
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert list(tmp_path.iterdir()) == [], "the demo left files behind"
