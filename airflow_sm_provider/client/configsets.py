@@ -9,7 +9,7 @@ code keeps working, while new code can treat them as plain lists.
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from airflow_sm_provider.client.xmlmap import B64
@@ -108,16 +108,22 @@ class ConfigurationSet:
     role_type: str = xml_field(skip=True, default="")
 
 
-@xml_model
-class PublicKey:
+@dataclass
+class _SshKey:
+    """A key by its certificate's fingerprint and its path on the VM: a public key or a key pair."""
+
     fingerprint: str = ""
     path: str = ""
 
 
 @xml_model
-class KeyPair:
-    fingerprint: str = ""
-    path: str = ""
+class PublicKey(_SshKey):
+    """A public key the VM trusts for SSH logins (``SSH.public_keys``)."""
+
+
+@xml_model
+class KeyPair(_SshKey):
+    """A key pair placed on the VM (``SSH.key_pairs``)."""
 
 
 @xml_model

@@ -45,23 +45,12 @@ from airflow_sm_provider.client.xmlmap import (
 
 T = TypeVar("T")
 
-_META = "airflow_sm_provider.xml"  #: the key of a field's XML options in ``Field.metadata``
+#: The key, in ``Field.metadata``, of a field's partial ``F`` (None: the field is not on the wire).
+_META = "airflow_sm_provider.xml"
 
 
-@dataclasses.dataclass(frozen=True)
-class _XmlOptions:
-    """What ``xml_field`` says beyond the annotation (empty strings / None: derive it)."""
-
-    tag: str = ""
-    kind: str = ""
-    model: type | None = None
-    item: str = ""
-    read: bool = True
-    write: bool = True
-    nil: bool = False
-    optional: bool = False
-    poly: Mapping[str, type] | None = None
-    skip: bool = False
+#: What a field without ``xml_field`` declares: tag, kind and model all derived (empty = derive).
+_DERIVED = F("", "", "")
 
 
 def xml_field(
@@ -88,13 +77,13 @@ def xml_field(
     ``skip=True`` keeps it off the wire entirely. ``default``, ``default_factory``, ``init`` and
     ``repr`` go to ``dataclasses.field``.
     """
-    options = _XmlOptions(tag, kind, model, item, read, write, nil, optional, poly, skip)
+    declared = None if skip else F(tag, "", kind, model, item, read, write, nil, optional, poly)
     result: Any = dataclasses.field(
         default=default,
         default_factory=default_factory,
         init=init,
         repr=repr,
-        metadata={_META: options},
+        metadata={_META: declared},
     )
     return result
 
@@ -140,26 +129,17 @@ def _kind_of(owner: type, attr: str, tp: Any) -> tuple[str, type | None]:
 
 
 def _field_spec(owner: type, f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> F | None:
-    options: _XmlOptions = f.metadata.get(_META, _XmlOptions())
-    if options.skip:
+    declared: F | None = f.metadata.get(_META, _DERIVED)
+    if declared is None:
         return None
-    kind, model = options.kind, options.model
+    kind, model = declared.kind, declared.model
     if not kind:
         if model is not None:  # e.g. ``list[Any]`` of polymorphic configuration sets
             kind = LIST if typing.get_origin(hints[f.name]) is list else MODEL
         else:
             kind, model = _kind_of(owner, f.name, hints[f.name])
-    return F(
-        options.tag or pascal(f.name),
-        f.name,
-        kind,
-        model,
-        item=options.item,
-        read=options.read,
-        write=options.write,
-        nil=options.nil,
-        optional=options.optional,
-        poly=options.poly,
+    return dataclasses.replace(
+        declared, tag=declared.tag or pascal(f.name), attr=f.name, kind=kind, model=model
     )
 
 
@@ -188,7 +168,12 @@ def _inherited_order(cls: type) -> Sequence[str]:
 def _make(cls: type[T], root: str | None, wire_order: Sequence[str]) -> type[T]:
     base_order = _inherited_order(cls)
     data_cls: Any = dataclasses.dataclass(cls)
-    hints = typing.get_type_hints(data_cls)
+    try:
+        hints = typing.get_type_hints(data_cls)
+    except NameError as exc:  # annotations are strings: they must name module-level classes
+        raise TypeError(
+            f"{data_cls.__name__}: cannot resolve an annotation ({exc}); define models at module level"
+        ) from exc
     fields = [s for f in dataclasses.fields(data_cls) if (s := _field_spec(data_cls, f, hints)) is not None]
     if not wire_order and base_order:
         own = [f.attr for f in fields if f.write and f.attr not in base_order]
