@@ -78,7 +78,11 @@ class OperatingSystemFamily:
 # --- OS images (asm-wire 4.6) ----------------------------------------------------------------------
 @xml_model
 class OSImage:
-    """An OS image. Its ``Label`` is plain text on the wire (not base64), in both directions."""
+    """An OS image. Its ``Label`` is plain text on the wire (not base64), in both directions.
+
+    Add OS Image sends the written fields ``Label, MediaLink, Name, OS``, in this order; the rest
+    are server-filled (``write=False``).
+    """
 
     affinity_group: str = xml_field(write=False, default="")
     category: str = xml_field(write=False, default="")

@@ -18,8 +18,10 @@ The rules, so that most fields need no more than their annotation and default:
   the old SDK's positional constructor order differs from the wire's, ``wire_order=`` names the
   written attributes in wire order; it must name each of them exactly once.
 
-Request bodies that send part of a model use ``subset(Model, attrs)`` (the model's own fields,
-picked by attribute) rather than a second field list.
+Request bodies that send part of a model use the model's own fields, picked by attribute, rather
+than a second field list: ``subset(Model, "label", ...)`` (a whole body), ``fields_of`` (parts of a
+body that flattens two models), ``view`` (a nested model sending fewer fields) and ``values_of``
+(a body's values read from any object, the old SDK's models included).
 """
 
 from __future__ import annotations
@@ -242,7 +244,11 @@ def subset(cls: type, *attrs: str, root: str | None = None, models: Mapping[str,
 def view(cls: type[T], *attrs: str) -> type[T]:
     """A subclass of the model ``cls`` whose XML sends only ``attrs`` (same root, same fields)."""
     spec = subset(cls, *attrs)
-    result: type[T] = type(f"{cls.__name__}View", (cls,), {"__xml__": spec, "__doc__": view.__doc__})
+    result: type[T] = type(
+        f"{cls.__name__}View",
+        (cls,),
+        {"__xml__": spec, "__doc__": f"{cls.__name__} sending only {', '.join(attrs)}."},
+    )
     return result
 
 
