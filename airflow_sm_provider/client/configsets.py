@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from airflow_sm_provider.client.xmlmap import B64, BOOL, INT, LIST, MODEL, STRLIST, F, Spec
+from airflow_sm_provider.client.xmlmap import B64
+from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
 
 
 class _AliasList(list[Any]):
@@ -46,18 +47,26 @@ class _Listeners(_AliasList):
     _alias = "listeners"
 
 
-@dataclass
+@xml_model
 class LoadBalancerProbe:
     path: str | None = None
     port: str | int | None = None
     protocol: str | None = None
 
-    __xml__: ClassVar[Spec] = Spec(
-        "LoadBalancerProbe", [F("Path", "path"), F("Port", "port"), F("Protocol", "protocol")]
-    )
 
-
-@dataclass
+@xml_model(
+    "InputEndpoint",
+    wire_order=(
+        "load_balanced_endpoint_set_name",
+        "local_port",
+        "name",
+        "port",
+        "load_balancer_probe",
+        "protocol",
+        "enable_direct_server_return",
+        "idle_timeout_in_minutes",
+    ),
+)
 class ConfigurationSetInputEndpoint:
     """An endpoint of a NetworkConfiguration set; positional order is the old SDK's."""
 
@@ -68,101 +77,73 @@ class ConfigurationSetInputEndpoint:
     load_balanced_endpoint_set_name: str | None = None
     enable_direct_server_return: bool | None = None
     idle_timeout_in_minutes: int | None = None
-    load_balancer_probe: LoadBalancerProbe | None = None
-    vip: str = ""
-
-    __xml__: ClassVar[Spec] = Spec(
-        "InputEndpoint",
-        [
-            F("LoadBalancedEndpointSetName", "load_balanced_endpoint_set_name"),
-            F("LocalPort", "local_port"),
-            F("Name", "name"),
-            F("Port", "port"),
-            F("LoadBalancerProbe", "load_balancer_probe", MODEL, LoadBalancerProbe, optional=True),
-            F("Protocol", "protocol"),
-            F("EnableDirectServerReturn", "enable_direct_server_return", BOOL),
-            F("IdleTimeoutInMinutes", "idle_timeout_in_minutes", INT),
-            F("Vip", "vip", write=False),
-        ],
-    )
+    load_balancer_probe: LoadBalancerProbe | None = xml_field(optional=True, default=None)
+    vip: str = xml_field(write=False, default="")
 
 
-@dataclass
+@xml_model
 class PublicIP:
     """An instance-level public IP of a VM (old SDK ``PublicIP(name)``)."""
 
     name: str | None = None
     idle_timeout_in_minutes: int | None = None
-    address: str | None = None
-
-    __xml__: ClassVar[Spec] = Spec(
-        "PublicIP",
-        [
-            F("Name", "name"),
-            F("IdleTimeoutInMinutes", "idle_timeout_in_minutes", INT),
-            F("Address", "address", write=False),
-        ],
-    )
+    address: str | None = xml_field(write=False, default=None)
 
 
 class _PublicIPs(_AliasList):
     _alias = "public_ips"
 
 
-@dataclass
+@xml_model
 class ConfigurationSet:
     """A NetworkConfiguration set (the only kind Get Deployment / Get Role return)."""
 
     configuration_set_type: str = "NetworkConfiguration"
-    input_endpoints: list[ConfigurationSetInputEndpoint] = field(default_factory=_InputEndpoints)
-    subnet_names: list[str] = field(default_factory=list)
-    static_virtual_network_ip_address: str | None = None
-    public_ips: list[PublicIP] = field(default_factory=_PublicIPs)
-    role_type: str = ""
-
-    __xml__: ClassVar[Spec] = Spec(
-        "ConfigurationSet",
-        [
-            F("ConfigurationSetType", "configuration_set_type"),
-            F("InputEndpoints", "input_endpoints", LIST, ConfigurationSetInputEndpoint, item="InputEndpoint"),
-            F("SubnetNames", "subnet_names", STRLIST, item="SubnetName"),
-            F("StaticVirtualNetworkIPAddress", "static_virtual_network_ip_address"),
-            F("PublicIPs", "public_ips", LIST, PublicIP, item="PublicIP"),
-        ],
+    input_endpoints: list[ConfigurationSetInputEndpoint] = xml_field(
+        item="InputEndpoint", default_factory=_InputEndpoints
     )
+    subnet_names: list[str] = xml_field(item="SubnetName", default_factory=list)
+    static_virtual_network_ip_address: str | None = xml_field("StaticVirtualNetworkIPAddress", default=None)
+    public_ips: list[PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=_PublicIPs)
+    role_type: str = xml_field(skip=True, default="")
 
 
 @dataclass
-class PublicKey:
+class _SshKey:
+    """A key by its certificate's fingerprint and its path on the VM: a public key or a key pair."""
+
     fingerprint: str = ""
     path: str = ""
 
-    __xml__: ClassVar[Spec] = Spec("PublicKey", [F("Fingerprint", "fingerprint"), F("Path", "path")])
+
+@xml_model
+class PublicKey(_SshKey):
+    """A public key the VM trusts for SSH logins (``SSH.public_keys``)."""
 
 
-@dataclass
-class KeyPair:
-    fingerprint: str = ""
-    path: str = ""
-
-    __xml__: ClassVar[Spec] = Spec("KeyPair", [F("Fingerprint", "fingerprint"), F("Path", "path")])
+@xml_model
+class KeyPair(_SshKey):
+    """A key pair placed on the VM (``SSH.key_pairs``)."""
 
 
-@dataclass
+@xml_model
 class SSH:
-    public_keys: list[PublicKey] = field(default_factory=_PublicKeys)
-    key_pairs: list[KeyPair] = field(default_factory=_KeyPairs)
-
-    __xml__: ClassVar[Spec] = Spec(
-        "SSH",
-        [
-            F("PublicKeys", "public_keys", LIST, PublicKey, item="PublicKey"),
-            F("KeyPairs", "key_pairs", LIST, KeyPair, item="KeyPair"),
-        ],
-    )
+    public_keys: list[PublicKey] = xml_field(item="PublicKey", default_factory=_PublicKeys)
+    key_pairs: list[KeyPair] = xml_field(item="KeyPair", default_factory=_KeyPairs)
 
 
-@dataclass
+@xml_model(
+    "ConfigurationSet",
+    wire_order=(
+        "configuration_set_type",
+        "host_name",
+        "user_name",
+        "user_password",
+        "disable_ssh_password_authentication",
+        "ssh",
+        "custom_data",
+    ),
+)
 class LinuxConfigurationSet:
     """Linux provisioning: ``LinuxConfigurationSet(host_name, user_name, user_password, disable_ssh...)``."""
 
@@ -170,81 +151,65 @@ class LinuxConfigurationSet:
     user_name: str | None = None
     user_password: str | None = field(default=None, repr=False)
     disable_ssh_password_authentication: bool | None = None
-    custom_data: str | None = field(default=None, repr=False)
-    ssh: SSH = field(default_factory=SSH)
+    custom_data: str | None = xml_field(kind=B64, default=None, repr=False)
+    ssh: SSH = xml_field("SSH", optional=True, default_factory=SSH)
     configuration_set_type: str = field(default="LinuxProvisioningConfiguration", init=False)
 
-    __xml__: ClassVar[Spec] = Spec(
-        "ConfigurationSet",
-        [
-            F("ConfigurationSetType", "configuration_set_type"),
-            F("HostName", "host_name"),
-            F("UserName", "user_name"),
-            F("UserPassword", "user_password"),
-            F("DisableSshPasswordAuthentication", "disable_ssh_password_authentication", BOOL),
-            F("SSH", "ssh", MODEL, SSH, optional=True),
-            F("CustomData", "custom_data", B64),
-        ],
-    )
 
-
-@dataclass
+@xml_model
 class Credentials:
     domain: str | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)
 
-    __xml__: ClassVar[Spec] = Spec(
-        "Credentials", [F("Domain", "domain"), F("Username", "username"), F("Password", "password")]
-    )
 
-
-@dataclass
+@xml_model
 class DomainJoin:
-    credentials: Credentials = field(default_factory=Credentials)
+    credentials: Credentials = xml_field(optional=True, default_factory=Credentials)
     join_domain: str | None = None
-    machine_object_ou: str | None = None
+    machine_object_ou: str | None = xml_field("MachineObjectOU", default=None)
 
-    __xml__: ClassVar[Spec] = Spec(
-        "DomainJoin",
-        [
-            F("Credentials", "credentials", MODEL, Credentials, optional=True),
-            F("JoinDomain", "join_domain"),
-            F("MachineObjectOU", "machine_object_ou"),
-        ],
+
+@xml_model(
+    wire_order=(
+        "store_location",
+        "store_name",
+        "thumbprint",
     )
-
-
-@dataclass
+)
 class CertificateSetting:
     thumbprint: str = ""
     store_name: str = ""
     store_location: str = ""
 
-    __xml__: ClassVar[Spec] = Spec(
-        "CertificateSetting",
-        [F("StoreLocation", "store_location"), F("StoreName", "store_name"), F("Thumbprint", "thumbprint")],
-    )
 
-
-@dataclass
+@xml_model
 class Listener:
     protocol: str = ""
     certificate_thumbprint: str | None = None
 
-    __xml__: ClassVar[Spec] = Spec(
-        "Listener", [F("Protocol", "protocol"), F("CertificateThumbprint", "certificate_thumbprint")]
-    )
 
-
-@dataclass
+@xml_model
 class WinRM:
-    listeners: list[Listener] = field(default_factory=_Listeners)
-
-    __xml__: ClassVar[Spec] = Spec("WinRM", [F("Listeners", "listeners", LIST, Listener, item="Listener")])
+    listeners: list[Listener] = xml_field(item="Listener", default_factory=_Listeners)
 
 
-@dataclass
+@xml_model(
+    "ConfigurationSet",
+    wire_order=(
+        "configuration_set_type",
+        "computer_name",
+        "admin_password",
+        "reset_password_on_first_logon",
+        "enable_automatic_updates",
+        "time_zone",
+        "domain_join",
+        "stored_certificate_settings",
+        "win_rm",
+        "admin_username",
+        "custom_data",
+    ),
+)
 class WindowsConfigurationSet:
     """Windows provisioning; positional order is the old SDK's (computer_name, admin_password, ...)."""
 
@@ -254,31 +219,10 @@ class WindowsConfigurationSet:
     enable_automatic_updates: bool | None = None
     time_zone: str | None = None
     admin_username: str | None = None
-    custom_data: str | None = field(default=None, repr=False)
-    domain_join: DomainJoin = field(default_factory=DomainJoin)
-    stored_certificate_settings: list[CertificateSetting] = field(default_factory=_CertificateSettings)
-    win_rm: WinRM = field(default_factory=WinRM)
-    configuration_set_type: str = field(default="WindowsProvisioningConfiguration", init=False)
-
-    __xml__: ClassVar[Spec] = Spec(
-        "ConfigurationSet",
-        [
-            F("ConfigurationSetType", "configuration_set_type"),
-            F("ComputerName", "computer_name"),
-            F("AdminPassword", "admin_password"),
-            F("ResetPasswordOnFirstLogon", "reset_password_on_first_logon", BOOL),
-            F("EnableAutomaticUpdates", "enable_automatic_updates", BOOL),
-            F("TimeZone", "time_zone"),
-            F("DomainJoin", "domain_join", MODEL, DomainJoin, optional=True),
-            F(
-                "StoredCertificateSettings",
-                "stored_certificate_settings",
-                LIST,
-                CertificateSetting,
-                item="CertificateSetting",
-            ),
-            F("WinRM", "win_rm", MODEL, WinRM, optional=True),
-            F("AdminUsername", "admin_username"),
-            F("CustomData", "custom_data", B64),
-        ],
+    custom_data: str | None = xml_field(kind=B64, default=None, repr=False)
+    domain_join: DomainJoin = xml_field(optional=True, default_factory=DomainJoin)
+    stored_certificate_settings: list[CertificateSetting] = xml_field(
+        item="CertificateSetting", default_factory=_CertificateSettings
     )
+    win_rm: WinRM = xml_field("WinRM", optional=True, default_factory=WinRM)
+    configuration_set_type: str = field(default="WindowsProvisioningConfiguration", init=False)

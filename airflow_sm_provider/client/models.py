@@ -2,9 +2,11 @@
 
 Attribute names are the old SDK's, so code written against ``azure.servicemanagement`` keeps working
 (``hosted_service.hosted_service_properties.location``, ``deployment.role_instance_list[0].
-instance_status``). Each class declares its XML in ``__xml__`` (see ``xmlmap``): field order there is
-the documented request element order; parsing fills absent elements with ``""``/``0``/``False``/``[]``
-like the old SDK, so ``'Location: ' + x.location`` never meets ``None``.
+instance_status``). Each class is an ``@xml_model`` dataclass (see ``xmlmodel``): every attribute is
+declared once, its field is its XML element, and the declaration order (or ``wire_order=`` where the
+old SDK's positional order differs) is the documented request element order; parsing fills absent
+elements with ``""``/``0``/``False``/``[]`` like the old SDK, so ``'Location: ' + x.location`` never
+meets ``None``.
 
 Deliberate differences from the old SDK (its parser bugs, asm-wire.md 5.3): ``Operation.id`` is
 filled from ``<ID>``; ``Operation.http_status_code`` is an ``int`` (``None`` while in progress);

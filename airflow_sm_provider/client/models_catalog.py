@@ -5,26 +5,19 @@ See ``models`` for the naming and parsing rules every model follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import field
 
 from airflow_sm_provider.client.xmlmap import (
     B64,
-    BOOL,
-    INT,
-    LIST,
-    MODEL,
     OPTINT,
-    STRLIST,
-    F,
-    Spec,
 )
+from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
 
 
 # --- Subscription, locations, OS catalogue (asm-wire 4.1) --------------------------------------
-@dataclass
+@xml_model
 class Subscription:
-    subscription_id: str = ""
+    subscription_id: str = xml_field("SubscriptionID", default="")
     subscription_name: str = ""
     subscription_status: str = ""
     account_admin_live_email_id: str = ""
@@ -39,231 +32,109 @@ class Subscription:
     current_virtual_network_sites: int = 0
     max_local_network_sites: int = 0
     max_dns_servers: int = 0
-    aad_tenant_id: str = ""
+    aad_tenant_id: str = xml_field("AADTenantID", default="")
     created_time: str = ""
-    max_reserved_ips: int = 0
-    current_reserved_ips: int = 0
-
-    __xml__: ClassVar[Spec] = Spec(
-        "Subscription",
-        [
-            F("SubscriptionID", "subscription_id"),
-            F("SubscriptionName", "subscription_name"),
-            F("SubscriptionStatus", "subscription_status"),
-            F("AccountAdminLiveEmailId", "account_admin_live_email_id"),
-            F("ServiceAdminLiveEmailId", "service_admin_live_email_id"),
-            F("MaxCoreCount", "max_core_count", INT),
-            F("MaxStorageAccounts", "max_storage_accounts", INT),
-            F("MaxHostedServices", "max_hosted_services", INT),
-            F("CurrentCoreCount", "current_core_count", INT),
-            F("CurrentHostedServices", "current_hosted_services", INT),
-            F("CurrentStorageAccounts", "current_storage_accounts", INT),
-            F("MaxVirtualNetworkSites", "max_virtual_network_sites", INT),
-            F("CurrentVirtualNetworkSites", "current_virtual_network_sites", INT),
-            F("MaxLocalNetworkSites", "max_local_network_sites", INT),
-            F("MaxDnsServers", "max_dns_servers", INT),
-            F("AADTenantID", "aad_tenant_id"),
-            F("CreatedTime", "created_time"),
-            F("MaxReservedIPs", "max_reserved_ips", INT),
-            F("CurrentReservedIPs", "current_reserved_ips", INT),
-        ],
-    )
+    max_reserved_ips: int = xml_field("MaxReservedIPs", default=0)
+    current_reserved_ips: int = xml_field("CurrentReservedIPs", default=0)
 
 
-@dataclass
+@xml_model
 class ComputeCapabilities:
-    web_worker_role_sizes: list[str] = field(default_factory=list)
-    virtual_machines_role_sizes: list[str] = field(default_factory=list)
-
-    __xml__: ClassVar[Spec] = Spec(
-        "ComputeCapabilities",
-        [
-            F("WebWorkerRoleSizes", "web_worker_role_sizes", STRLIST, item="RoleSize"),
-            F("VirtualMachinesRoleSizes", "virtual_machines_role_sizes", STRLIST, item="RoleSize"),
-        ],
-    )
+    web_worker_role_sizes: list[str] = xml_field(item="RoleSize", default_factory=list)
+    virtual_machines_role_sizes: list[str] = xml_field(item="RoleSize", default_factory=list)
 
 
-@dataclass
+@xml_model
 class StorageCapabilities:
-    storage_account_types: list[str] = field(default_factory=list)
-
-    __xml__: ClassVar[Spec] = Spec(
-        "StorageCapabilities",
-        [F("StorageAccountTypes", "storage_account_types", STRLIST, item="StorageAccountType")],
-    )
+    storage_account_types: list[str] = xml_field(item="StorageAccountType", default_factory=list)
 
 
-@dataclass
+@xml_model
 class Location:
     name: str = ""
     display_name: str = ""
-    available_services: list[str] = field(default_factory=list)
+    available_services: list[str] = xml_field(item="AvailableService", default_factory=list)
     compute_capabilities: ComputeCapabilities = field(default_factory=ComputeCapabilities)
     storage_capabilities: StorageCapabilities = field(default_factory=StorageCapabilities)
 
-    __xml__: ClassVar[Spec] = Spec(
-        "Location",
-        [
-            F("Name", "name"),
-            F("DisplayName", "display_name"),
-            F("AvailableServices", "available_services", STRLIST, item="AvailableService"),
-            F("ComputeCapabilities", "compute_capabilities", MODEL, ComputeCapabilities),
-            F("StorageCapabilities", "storage_capabilities", MODEL, StorageCapabilities),
-        ],
-    )
 
-
-@dataclass
+@xml_model
 class OperatingSystem:
     version: str = ""
-    label: str = ""
+    label: str = xml_field(kind=B64, default="")
     is_default: bool = False
     is_active: bool = False
     family: int = 0
-    family_label: str = ""
-
-    __xml__: ClassVar[Spec] = Spec(
-        "OperatingSystem",
-        [
-            F("Version", "version"),
-            F("Label", "label", B64),
-            F("IsDefault", "is_default", BOOL),
-            F("IsActive", "is_active", BOOL),
-            F("Family", "family", INT),
-            F("FamilyLabel", "family_label", B64),
-        ],
-    )
+    family_label: str = xml_field(kind=B64, default="")
 
 
-@dataclass
+@xml_model
 class OperatingSystemFamily:
     name: str = ""
-    label: str = ""
-    operating_systems: list[OperatingSystem] = field(default_factory=list)
-
-    __xml__: ClassVar[Spec] = Spec(
-        "OperatingSystemFamily",
-        [
-            F("Name", "name"),
-            F("Label", "label", B64),
-            F("OperatingSystems", "operating_systems", LIST, OperatingSystem, item="OperatingSystem"),
-        ],
-    )
+    label: str = xml_field(kind=B64, default="")
+    operating_systems: list[OperatingSystem] = xml_field(item="OperatingSystem", default_factory=list)
 
 
 # --- OS images (asm-wire 4.6) ----------------------------------------------------------------------
-@dataclass
+@xml_model
 class OSImage:
-    """An OS image. Its ``Label`` is plain text on the wire (not base64), in both directions."""
+    """An OS image. Its ``Label`` is plain text on the wire (not base64), in both directions.
 
-    affinity_group: str = ""
-    category: str = ""
+    Add OS Image sends the written fields ``Label, MediaLink, Name, OS``, in this order; the rest
+    are server-filled (``write=False``).
+    """
+
+    affinity_group: str = xml_field(write=False, default="")
+    category: str = xml_field(write=False, default="")
     label: str = ""
-    location: str = ""
-    logical_size_in_gb: int = 0
+    location: str = xml_field(write=False, default="")
+    logical_size_in_gb: int = xml_field("LogicalSizeInGB", write=False, default=0)
     media_link: str = ""
     name: str = ""
-    os: str = ""
-    eula: str = ""
-    description: str = ""
-    image_family: str = ""
-    show_in_gui: bool = False
-    published_date: str = ""
-    is_premium: bool = False
-    icon_uri: str = ""
-    privacy_uri: str = ""
-    recommended_vm_size: str = ""
-    publisher_name: str = ""
-    pricing_detail_link: str = ""
-    small_icon_uri: str = ""
-    language: str = ""
-    os_state: str = ""
-    io_type: str = ""
-
-    # Add OS Image sends {Label, MediaLink, Name, OS}: the writable fields, in response order.
-    __xml__: ClassVar[Spec] = Spec(
-        "OSImage",
-        [
-            F("AffinityGroup", "affinity_group", write=False),
-            F("Category", "category", write=False),
-            F("Label", "label"),
-            F("Location", "location", write=False),
-            F("LogicalSizeInGB", "logical_size_in_gb", INT, write=False),
-            F("MediaLink", "media_link"),
-            F("Name", "name"),
-            F("OS", "os"),
-            F("Eula", "eula", write=False),
-            F("Description", "description", write=False),
-            F("ImageFamily", "image_family", write=False),
-            F("ShowInGui", "show_in_gui", BOOL, write=False),
-            F("PublishedDate", "published_date", write=False),
-            F("IsPremium", "is_premium", BOOL, write=False),
-            F("IconUri", "icon_uri", write=False),
-            F("PrivacyUri", "privacy_uri", write=False),
-            F("RecommendedVMSize", "recommended_vm_size", write=False),
-            F("PublisherName", "publisher_name", write=False),
-            F("PricingDetailLink", "pricing_detail_link", write=False),
-            F("SmallIconUri", "small_icon_uri", write=False),
-            F("Language", "language", write=False),
-            F("OSState", "os_state", write=False),
-            F("IOType", "io_type", write=False),
-        ],
-    )
+    os: str = xml_field("OS", default="")
+    eula: str = xml_field(write=False, default="")
+    description: str = xml_field(write=False, default="")
+    image_family: str = xml_field(write=False, default="")
+    show_in_gui: bool = xml_field(write=False, default=False)
+    published_date: str = xml_field(write=False, default="")
+    is_premium: bool = xml_field(write=False, default=False)
+    icon_uri: str = xml_field(write=False, default="")
+    privacy_uri: str = xml_field(write=False, default="")
+    recommended_vm_size: str = xml_field("RecommendedVMSize", write=False, default="")
+    publisher_name: str = xml_field(write=False, default="")
+    pricing_detail_link: str = xml_field(write=False, default="")
+    small_icon_uri: str = xml_field(write=False, default="")
+    language: str = xml_field(write=False, default="")
+    os_state: str = xml_field("OSState", write=False, default="")
+    io_type: str = xml_field("IOType", write=False, default="")
 
 
 # --- Small results -------------------------------------------------------------------------------
-@dataclass
+@xml_model
 class AvailabilityResponse:
     result: bool = False
     reason: str = ""
 
-    __xml__: ClassVar[Spec] = Spec(
-        "AvailabilityResponse", [F("Result", "result", BOOL), F("Reason", "reason")]
-    )
 
-
-@dataclass
+@xml_model("Error")
 class OperationError:
     code: str = ""
     message: str = ""
 
-    __xml__: ClassVar[Spec] = Spec("Error", [F("Code", "code"), F("Message", "message")])
 
-
-@dataclass
+@xml_model
 class Operation:
     """Get Operation Status. ``id`` comes from ``<ID>`` (dashed GUID); ``error`` only when Failed."""
 
-    id: str = ""
+    id: str = xml_field("ID", default="")
     status: str = ""
-    http_status_code: int | None = None
-    error: OperationError | None = None
-
-    __xml__: ClassVar[Spec] = Spec(
-        "Operation",
-        [
-            F("ID", "id"),
-            F("Status", "status"),
-            F("HttpStatusCode", "http_status_code", OPTINT),
-            F("Error", "error", MODEL, OperationError, optional=True),
-        ],
-    )
+    http_status_code: int | None = xml_field(kind=OPTINT, default=None)
+    error: OperationError | None = xml_field(optional=True, default=None)
 
 
-@dataclass
+@xml_model
 class SubscriptionCertificate:
     subscription_certificate_public_key: str = ""
     subscription_certificate_thumbprint: str = ""
     subscription_certificate_data: str = ""
-    created: str = ""
-
-    __xml__: ClassVar[Spec] = Spec(
-        "SubscriptionCertificate",
-        [
-            F("SubscriptionCertificatePublicKey", "subscription_certificate_public_key"),
-            F("SubscriptionCertificateThumbprint", "subscription_certificate_thumbprint"),
-            F("SubscriptionCertificateData", "subscription_certificate_data"),
-            F("Created", "created", write=False),
-        ],
-    )
+    created: str = xml_field(write=False, default="")

@@ -7,13 +7,12 @@ than the list (``SubscriptionOperationCollection`` carries a continuation token)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import field
 
-from airflow_sm_provider.client.xmlmap import BOOL, DICT, INT, LIST, MODEL, F, Spec
+from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
 
 
-@dataclass
+@xml_model
 class Certificate:
     """A service certificate of a cloud service (List / Get Service Certificate)."""
 
@@ -22,48 +21,23 @@ class Certificate:
     thumbprint_algorithm: str = ""
     data: str = ""
 
-    __xml__: ClassVar[Spec] = Spec(
-        "Certificate",
-        [
-            F("CertificateUrl", "certificate_url"),
-            F("Thumbprint", "thumbprint"),
-            F("ThumbprintAlgorithm", "thumbprint_algorithm"),
-            F("Data", "data"),
-        ],
-    )
 
-
-@dataclass
+@xml_model
 class OperationCaller:
     used_service_management_api: bool = False
     user_email_address: str = ""
     subscription_certificate_thumbprint: str = ""
-    client_ip: str = ""
-
-    __xml__: ClassVar[Spec] = Spec(
-        "OperationCaller",
-        [
-            F("UsedServiceManagementApi", "used_service_management_api", BOOL),
-            F("UserEmailAddress", "user_email_address"),
-            F("SubscriptionCertificateThumbprint", "subscription_certificate_thumbprint"),
-            F("ClientIP", "client_ip"),
-        ],
-    )
+    client_ip: str = xml_field("ClientIP", default="")
 
 
-@dataclass
+@xml_model("OperationStatus")
 class SubscriptionOperationStatus:
-    status_id: str = ""
+    status_id: str = xml_field("ID", default="")
     status: str = ""
     http_status_code: int = 0
 
-    __xml__: ClassVar[Spec] = Spec(
-        "OperationStatus",
-        [F("ID", "status_id"), F("Status", "status"), F("HttpStatusCode", "http_status_code", INT)],
-    )
 
-
-@dataclass
+@xml_model
 class SubscriptionOperation:
     """One entry of the subscription's operation log (List Subscription Operations)."""
 
@@ -77,45 +51,18 @@ class SubscriptionOperation:
     operation_completed_time: str = ""
     operation_kind: str = ""
 
-    __xml__: ClassVar[Spec] = Spec(
-        "SubscriptionOperation",
-        [
-            F("OperationId", "operation_id"),
-            F("OperationObjectId", "operation_object_id"),
-            F("OperationName", "operation_name"),
-            F("OperationParameters", "operation_parameters", DICT),
-            F("OperationCaller", "operation_caller", MODEL, OperationCaller),
-            F("OperationStatus", "operation_status", MODEL, SubscriptionOperationStatus),
-            F("OperationStartedTime", "operation_started_time"),
-            F("OperationCompletedTime", "operation_completed_time"),
-            F("OperationKind", "operation_kind"),
-        ],
-    )
 
-
-@dataclass
+@xml_model
 class SubscriptionOperationCollection:
     """A page of the operation log; pass ``continuation_token`` back for the next page."""
 
-    subscription_operations: list[SubscriptionOperation] = field(default_factory=list)
+    subscription_operations: list[SubscriptionOperation] = xml_field(
+        item="SubscriptionOperation", default_factory=list
+    )
     continuation_token: str = ""
 
-    __xml__: ClassVar[Spec] = Spec(
-        "SubscriptionOperationCollection",
-        [
-            F(
-                "SubscriptionOperations",
-                "subscription_operations",
-                LIST,
-                SubscriptionOperation,
-                item="SubscriptionOperation",
-            ),
-            F("ContinuationToken", "continuation_token"),
-        ],
-    )
 
-
-@dataclass
+@xml_model
 class RoleSize:
     name: str = ""
     label: str = ""
@@ -126,18 +73,3 @@ class RoleSize:
     max_data_disk_count: int = 0
     web_worker_resource_disk_size_in_mb: int = 0
     virtual_machine_resource_disk_size_in_mb: int = 0
-
-    __xml__: ClassVar[Spec] = Spec(
-        "RoleSize",
-        [
-            F("Name", "name"),
-            F("Label", "label"),
-            F("Cores", "cores", INT),
-            F("MemoryInMb", "memory_in_mb", INT),
-            F("SupportedByWebWorkerRoles", "supported_by_web_worker_roles", BOOL),
-            F("SupportedByVirtualMachines", "supported_by_virtual_machines", BOOL),
-            F("MaxDataDiskCount", "max_data_disk_count", INT),
-            F("WebWorkerResourceDiskSizeInMb", "web_worker_resource_disk_size_in_mb", INT),
-            F("VirtualMachineResourceDiskSizeInMb", "virtual_machine_resource_disk_size_in_mb", INT),
-        ],
-    )

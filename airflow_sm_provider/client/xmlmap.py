@@ -3,8 +3,10 @@
 Why one mapping: the old SDK kept a hand-written serializer (string concatenation, no escaping) and a
 separate reflective parser (snake_case -> PascalCase guessing) that disagreed with each other and with
 the wire (``Operation.ID`` never parsed, ``AvailabilityResponse.reason`` a bool). Here each model
-declares ONE ordered field list; the order is the documented request element order (DataContract
-order matters to the real service), and the same table drives the parser.
+has ONE ordered field list (its ``Spec``, in ``__xml__``); the order is the documented request element
+order (DataContract order matters to the real service), and the same table drives the parser. Models
+do not write that list by hand: ``xmlmodel.xml_model`` builds it from the dataclass fields, so each
+attribute is declared once.
 
 Parsing is namespace-agnostic and tolerant (unknown elements ignored, missing elements get the old
 SDK's defaults ``""``/``0``/``False``/``[]``) and fast: each spec is compiled once into a
@@ -77,7 +79,7 @@ class Spec:
 
 
 def spec_of(cls: type) -> Spec:
-    """The spec a model class declares in its ``__xml__`` class attribute."""
+    """The spec of a model class (``__xml__``, built by ``xmlmodel.xml_model`` from its fields)."""
     spec = cls.__dict__.get("__xml__") or getattr(cls, "__xml__", None)
     if not isinstance(spec, Spec):
         raise TypeError(f"{cls.__name__} declares no XML spec")

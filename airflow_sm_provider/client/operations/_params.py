@@ -1,4 +1,4 @@
-"""Parameter declarations and body fields that several operations of the table share.
+"""Parameter declarations that several operations of the table share.
 
 A label, a description, a location or affinity group and extended properties mean the same on
 every resource that has them (cloud services, storage accounts, affinity groups, deployments,
@@ -13,16 +13,12 @@ from typing import Any
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.operation import P, State, reads_back
 from airflow_sm_provider.client.operations import _checks as c
-from airflow_sm_provider.client.xmlmap import B64, DICT, F
 
 __all__ = [
     "DEPLOYMENT_NAME",
     "DESCRIPTION",
-    "DESCRIPTION_FIELD",
     "EXTENDED_PROPERTIES",
-    "EXTENDED_PROPERTIES_FIELD",
     "LABEL",
-    "LABEL_B64_FIELD",
     "OPTIONAL_AFFINITY_GROUP",
     "OPTIONAL_LABEL",
     "OPTIONAL_LOCATION",
@@ -40,9 +36,6 @@ OPTIONAL_LOCATION = P("location", "str | None", None, c.opt_location)
 OPTIONAL_AFFINITY_GROUP = P("affinity_group", "str | None", None, c.opt_text)
 EXTENDED_PROPERTIES = P("extended_properties", "dict[str, str] | None", None, v.extended_properties)
 
-LABEL_B64_FIELD = F("Label", "label", B64)
-DESCRIPTION_FIELD = F("Description", "description")
-EXTENDED_PROPERTIES_FIELD = F("ExtendedProperties", "extended_properties", DICT)
 
 #: Path members named the same in every operation that addresses them.
 SERVICE_NAME = P("service_name", check=c.name)

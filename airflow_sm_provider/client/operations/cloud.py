@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_sm_provider.client import validation as v
-from airflow_sm_provider.client.models import AvailabilityResponse, HostedService
+from airflow_sm_provider.client.models import AvailabilityResponse, HostedService, HostedServiceProperties
 from airflow_sm_provider.client.models_subscription import Certificate
 from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError, location_xor_affinity_group
 from airflow_sm_provider.client.xmlmap import F, Spec
+from airflow_sm_provider.client.xmlmodel import fields_of, subset
 
 HOSTED = "/services/hostedservices"
 SERVICE = f"{HOSTED}/{{service_name}}"
@@ -73,12 +74,15 @@ OPS = (
         body=Spec(
             "CreateHostedService",
             [
-                F("ServiceName", "service_name"),
-                common.LABEL_B64_FIELD,
-                common.DESCRIPTION_FIELD,
-                F("Location", "location"),
-                F("AffinityGroup", "affinity_group"),
-                common.EXTENDED_PROPERTIES_FIELD,
+                *fields_of(HostedService, "service_name"),
+                *fields_of(
+                    HostedServiceProperties,
+                    "label",
+                    "description",
+                    "location",
+                    "affinity_group",
+                    "extended_properties",
+                ),
             ],
         ),
         validate=_where,
@@ -89,13 +93,8 @@ OPS = (
         "PUT",
         SERVICE,
         (common.SERVICE_NAME, common.OPTIONAL_LABEL, common.DESCRIPTION, common.EXTENDED_PROPERTIES),
-        body=Spec(
-            "UpdateHostedService",
-            [
-                common.LABEL_B64_FIELD,
-                common.DESCRIPTION_FIELD,
-                common.EXTENDED_PROPERTIES_FIELD,
-            ],
+        body=subset(
+            HostedServiceProperties, "label", "description", "extended_properties", root="UpdateHostedService"
         ),
         validate=_something,
         is_async=False,

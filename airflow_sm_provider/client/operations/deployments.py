@@ -15,11 +15,14 @@ from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import BOOL, STRLIST, F, Spec, b64decode_text
+from airflow_sm_provider.client.xmlmodel import fields_of
 
 DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_name}"
 SLOT = "/services/hostedservices/{service_name}/deploymentslots/{deployment_slot}"
 INSTANCE = P("role_instance_name", check=c.name)
 BY_NAME = "{service_name}/deployments/{deployment_name}"
+#: The label (base64) and extended properties the bodies send, as the Deployment model declares them.
+LABEL_FIELD, PROPERTIES_FIELD = fields_of(Deployment, "label", "extended_properties")
 
 
 def _in_slot(results: list[Any], args: Any) -> State:
@@ -153,11 +156,11 @@ OPS = (
             [
                 F("Name", "name"),
                 F("PackageUrl", "package_url"),
-                common.LABEL_B64_FIELD,
+                LABEL_FIELD,
                 F("Configuration", "configuration"),
                 F("StartDeployment", "start_deployment", BOOL),
                 F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
-                common.EXTENDED_PROPERTIES_FIELD,
+                PROPERTIES_FIELD,
             ],
         ),
         resend=False,
@@ -202,7 +205,7 @@ OPS = (
                 F("Configuration", "configuration"),
                 F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
                 F("Mode", "mode"),
-                common.EXTENDED_PROPERTIES_FIELD,
+                PROPERTIES_FIELD,
             ],
         ),
         decide=_has_configuration,
@@ -232,10 +235,10 @@ OPS = (
                 F("Mode", "mode"),
                 F("PackageUrl", "package_url"),
                 F("Configuration", "configuration"),
-                common.LABEL_B64_FIELD,
+                LABEL_FIELD,
                 F("RoleToUpgrade", "role_to_upgrade"),
                 F("Force", "force", BOOL),
-                common.EXTENDED_PROPERTIES_FIELD,
+                PROPERTIES_FIELD,
             ],
         ),
         decide=_upgrading,

@@ -6,13 +6,13 @@ under ``/services/images/`` (not ``vmimages``), as the old SDK and the REST refe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.models import OSImage
 from airflow_sm_provider.client.models_media import (
     UPDATE_VM_IMAGE,
+    CaptureRoleAsVMImage,
     Disk,
     OSImageDetails,
     VMImage,
@@ -22,7 +22,8 @@ from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
-from airflow_sm_provider.client.xmlmap import BOOL, MODEL, STRLIST, F, Spec
+from airflow_sm_provider.client.xmlmap import MODEL, STRLIST, F, Spec, spec_of
+from airflow_sm_provider.client.xmlmodel import subset, values_of, xml_model
 
 IMAGES = "/services/images"
 IMAGE = f"{IMAGES}/{{image_name}}"
@@ -36,45 +37,40 @@ VM_IMAGE_NAME = P("vm_image_name", check=c.name)
 DISK_NAME = P("disk_name", check=c.name)
 OPT = "str | None"
 V2015_04 = "2015-04-01"
-OS_IMAGE = Spec(
-    "OSImage", [F("Label", "label"), F("MediaLink", "media_link"), F("Name", "name"), F("OS", "os")]
-)
+OS_IMAGE = spec_of(OSImage)  # its written fields: Label, MediaLink, Name, OS
 OS_IMAGE_ARGS = (
     common.LABEL,
     P("media_link", check=c.text),
     P("name", check=c.name),
     P("os", check=c.os_type),
 )
-UPDATE_OS_IMAGE = Spec(
-    "OSImage",
-    [
-        F("Label", "label"),
-        F("Eula", "eula"),
-        common.DESCRIPTION_FIELD,
-        F("ImageFamily", "image_family"),
-        F("ShowInGui", "show_in_gui", BOOL),
-        F("PublishedDate", "published_date"),
-        F("IconUri", "icon_uri"),
-        F("PrivacyUri", "privacy_uri"),
-        F("RecommendedVMSize", "recommended_vm_size"),
-        F("SmallIconUri", "small_icon_uri"),
-        F("Language", "language"),
-    ],
+UPDATE_OS_IMAGE = subset(
+    OSImage,
+    "label",
+    "eula",
+    "description",
+    "image_family",
+    "show_in_gui",
+    "published_date",
+    "icon_uri",
+    "privacy_uri",
+    "recommended_vm_size",
+    "small_icon_uri",
+    "language",
 )
-DISK_BODY = Spec(
-    "Disk", [F("OS", "os"), F("Label", "label"), F("MediaLink", "media_link"), F("Name", "name")]
+DISK_BODY = subset(Disk, "os", "label", "media_link", "name")
+#: Capture Role As VM Image: the operation type, then the options model's fields.
+CAPTURE_VM_IMAGE = Spec(
+    "CaptureRoleAsVMImageOperation",
+    [F("OperationType", "operation_type"), *spec_of(CaptureRoleAsVMImage).fields],
 )
 
 
-@dataclass
+@xml_model("ComputeImageAttributes")
 class _ImageAttributes:
     offer: str
     sku: str
     version: str
-
-    __xml__: ClassVar[Spec] = Spec(
-        "ComputeImageAttributes", [F("Offer", "offer"), F("Sku", "sku"), F("Version", "version")]
-    )
 
 
 def _image_has_media(results: list[Any], args: Any) -> State:
@@ -87,7 +83,7 @@ def _image_has_media(results: list[Any], args: Any) -> State:
 def _os_image_update(a: dict[str, Any]) -> dict[str, Any]:
     """An empty PublishedDate gets a 400 from the service: it is left out (the old SDK's rule)."""
     image = a["os_image"]
-    source = {f.attr: getattr(image, f.attr, None) for f in UPDATE_OS_IMAGE.fields}
+    source = values_of(UPDATE_OS_IMAGE, image)
     if not source.get("published_date"):
         source["published_date"] = None
     return source
@@ -116,17 +112,7 @@ def _capture_ready(values: dict[str, Any]) -> None:
 
 
 def _capture_source(a: dict[str, Any]) -> dict[str, Any]:
-    o = a["options"]
-    names = (
-        "os_state",
-        "vm_image_name",
-        "vm_image_label",
-        "description",
-        "language",
-        "image_family",
-        "recommended_vm_size",
-    )
-    return {"operation_type": "CaptureRoleAsVMImageOperation", **{n: getattr(o, n, None) for n in names}}
+    return {**values_of(CAPTURE_VM_IMAGE, a["options"]), "operation_type": CAPTURE_VM_IMAGE.root}
 
 
 #: The VM image model a create or update sends.
@@ -172,7 +158,7 @@ OPS = (
         "POST",
         VMIMAGES,
         (VM_IMAGE,),
-        body=VMImage.__xml__,
+        body=spec_of(VMImage),
         source=lambda a: a["vm_image"],
         validate=_vm_image_ready,
         resend=False,
@@ -197,19 +183,7 @@ OPS = (
             common.ROLE_NAME,
             P("options", "CaptureRoleAsVMImage", check=c.present),
         ),
-        body=Spec(
-            "CaptureRoleAsVMImageOperation",
-            [
-                F("OperationType", "operation_type"),
-                F("OSState", "os_state"),
-                F("VMImageName", "vm_image_name"),
-                F("VMImageLabel", "vm_image_label"),
-                common.DESCRIPTION_FIELD,
-                F("Language", "language"),
-                F("ImageFamily", "image_family"),
-                F("RecommendedVMSize", "recommended_vm_size"),
-            ],
-        ),
+        body=CAPTURE_VM_IMAGE,
         source=_capture_source,
         validate=_capture_ready,
         resend=False,

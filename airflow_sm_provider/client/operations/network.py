@@ -11,6 +11,7 @@ from airflow_sm_provider.client.operation import Op, P, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.xmlmap import F, Spec
+from airflow_sm_provider.client.xmlmodel import subset
 
 RESERVED = "/services/networking/reservedips"
 RESERVED_IP = f"{RESERVED}/{{name}}"
@@ -43,7 +44,7 @@ OPS = (
             common.OPTIONAL_LABEL,
             common.OPTIONAL_LOCATION,
         ),
-        body=Spec("ReservedIP", [F("Name", "name"), F("Label", "label"), F("Location", "location")]),
+        body=subset(ReservedIP, "name", "label", "location"),
         resend=False,
         target="{name}",
     ),

@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_sm_provider.client import validation as v
-from airflow_sm_provider.client.models import AffinityGroup, AvailabilityResponse, StorageService
+from airflow_sm_provider.client.models import (
+    AffinityGroup,
+    AvailabilityResponse,
+    StorageService,
+    StorageServiceProperties,
+)
 from airflow_sm_provider.client.operation import Op, P, Q, State, delete, read
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import location_xor_affinity_group
 from airflow_sm_provider.client.xmlmap import F, Spec
+from airflow_sm_provider.client.xmlmodel import fields_of, subset
 
 STORAGE = "/services/storageservices"
 ACCOUNT = f"{STORAGE}/{{service_name}}"
@@ -50,6 +56,11 @@ ACCOUNT_SETTINGS = (
     common.EXTENDED_PROPERTIES,
     P("account_type", "str", "Standard_GRS", c.account_type),
 )
+#: What both bodies send after the names, labels and places: the account's properties and type.
+ACCOUNT_SETTINGS_FIELDS = (
+    *fields_of(StorageService, "extended_properties"),
+    *fields_of(StorageServiceProperties, "account_type"),
+)
 
 OPS = (
     read("list_storage_accounts", STORAGE, result=StorageService, many=True),
@@ -88,13 +99,9 @@ OPS = (
         body=Spec(
             "CreateStorageServiceInput",
             [
-                F("ServiceName", "service_name"),
-                common.DESCRIPTION_FIELD,
-                common.LABEL_B64_FIELD,
-                F("AffinityGroup", "affinity_group"),
-                F("Location", "location"),
-                common.EXTENDED_PROPERTIES_FIELD,
-                F("AccountType", "account_type"),
+                *fields_of(StorageService, "service_name"),
+                *fields_of(StorageServiceProperties, "description", "label", "affinity_group", "location"),
+                *ACCOUNT_SETTINGS_FIELDS,
             ],
         ),
         validate=_create_storage,
@@ -112,12 +119,7 @@ OPS = (
         ),
         body=Spec(
             "UpdateStorageServiceInput",
-            [
-                common.DESCRIPTION_FIELD,
-                common.LABEL_B64_FIELD,
-                common.EXTENDED_PROPERTIES_FIELD,
-                F("AccountType", "account_type"),
-            ],
+            [*fields_of(StorageServiceProperties, "description", "label"), *ACCOUNT_SETTINGS_FIELDS],
         ),
         validate=_account_type,
         is_async=False,
@@ -136,15 +138,7 @@ OPS = (
             P("location", check=c.location),
             common.DESCRIPTION,
         ),
-        body=Spec(
-            "CreateAffinityGroup",
-            [
-                F("Name", "name"),
-                common.LABEL_B64_FIELD,
-                common.DESCRIPTION_FIELD,
-                F("Location", "location"),
-            ],
-        ),
+        body=subset(AffinityGroup, "name", "label", "description", "location", root="CreateAffinityGroup"),
         is_async=False,
         **common.created("get_affinity_group_properties", "name", _group_matches),
     ),
@@ -153,7 +147,7 @@ OPS = (
         "PUT",
         GROUP,
         (GROUP_NAME, common.LABEL, common.DESCRIPTION),
-        body=Spec("UpdateAffinityGroup", [common.LABEL_B64_FIELD, common.DESCRIPTION_FIELD]),
+        body=subset(AffinityGroup, "label", "description", root="UpdateAffinityGroup"),
         is_async=False,
     ),
     delete("delete_affinity_group", GROUP, GROUP_NAME, is_async=False),

@@ -15,7 +15,7 @@ from airflow_sm_provider.client.models import (
 from airflow_sm_provider.client.models_subscription import RoleSize, SubscriptionOperationCollection
 from airflow_sm_provider.client.operation import Op, P, Q, delete, read
 from airflow_sm_provider.client.operations import _checks as c
-from airflow_sm_provider.client.xmlmap import F, Spec
+from airflow_sm_provider.client.xmlmap import spec_of
 
 THUMB = P("thumbprint", check=c.thumbprint)
 OPT = "str | None"
@@ -63,14 +63,8 @@ OPS = (
             P("thumbprint", check=c.thumbprint),
             P("data", "str", check=v.base64_data),
         ),
-        body=Spec(
-            "SubscriptionCertificate",
-            [
-                F("SubscriptionCertificatePublicKey", "public_key"),
-                F("SubscriptionCertificateThumbprint", "thumbprint"),
-                F("SubscriptionCertificateData", "data"),
-            ],
-        ),
+        body=spec_of(SubscriptionCertificate),
+        source=lambda a: SubscriptionCertificate(a["public_key"], a["thumbprint"], a["data"]),
         is_async=False,
     ),
     delete("delete_management_certificate", "/certificates/{thumbprint}", THUMB, is_async=False),

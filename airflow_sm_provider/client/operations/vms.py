@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.configsets import (
@@ -18,7 +17,8 @@ from airflow_sm_provider.client.operation import REQUIRED, Op, P, State, delete,
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
-from airflow_sm_provider.client.xmlmap import LIST, MODEL, STRLIST, F, Spec
+from airflow_sm_provider.client.xmlmap import LIST, MODEL, STRLIST, F, Spec, spec_of
+from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
 
 DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_name}"
 ROLE = DEPLOYMENT + "/roles/{role_name}"
@@ -32,11 +32,9 @@ ROLE_ID = (*DEPLOYMENT_ID, common.ROLE_NAME)
 DNS_SERVER_NAME = P("dns_server_name", check=c.name)
 
 
-@dataclass
+@xml_model("Dns")
 class _Dns:
-    dns_servers: list[DnsServer] = field(default_factory=list)
-
-    __xml__: ClassVar[Spec] = Spec("Dns", [F("DnsServers", "dns_servers", LIST, DnsServer, item="DnsServer")])
+    dns_servers: list[DnsServer] = xml_field(item="DnsServer", default_factory=list)
 
 
 VM_DEPLOYMENT = Spec(
@@ -164,6 +162,10 @@ def _role_operation(name: str, root: str, *extra: P, many: bool = False) -> Op:
     )
 
 
+def _dns_server(a: dict[str, Any]) -> DnsServer:
+    return DnsServer(a["dns_server_name"], a["address"])
+
+
 SHUTDOWN = P("post_shutdown_action", "str", "Stopped", c.post_shutdown_action)
 EXTENSIONS = P("resource_extension_references", "Sequence[ResourceExtensionReference] | None", None)
 GUEST_AGENT = P("provision_guest_agent", "bool | None", None, c.opt_flag)
@@ -171,7 +173,8 @@ IMAGE = (P("vm_image_name", OPT, None, c.opt_text), P("media_location", OPT, Non
 DISK_PATH = ROLE + "/DataDisks"
 LUN = P("lun", "int", check=c.lun)
 SIZE = P("logical_disk_size_in_gb", "int | None", None, c.opt_int)
-DATA_DISK = Spec("DataVirtualHardDisk", DataVirtualHardDisk.__xml__.fields)
+DATA_DISK = spec_of(DataVirtualHardDisk)
+DNS_SERVER = spec_of(DnsServer)
 DNS_PATH = DEPLOYMENT + "/dnsservers"
 
 OPS = (
@@ -216,7 +219,7 @@ OPS = (
             GUEST_AGENT,
             *IMAGE,
         ),
-        body=Spec("PersistentVMRole", Role.__xml__.fields),
+        body=spec_of(PersistentVMRole),
         source=_role,
         validate=_disk_or_image,
         resend=False,
@@ -233,7 +236,7 @@ OPS = (
             EXTENSIONS,
             GUEST_AGENT,
         ),
-        body=Spec("PersistentVMRole", Role.__xml__.fields),
+        body=spec_of(PersistentVMRole),
         source=lambda a: _role(a, system=False),
         target=ROLE_TARGET,
     ),
@@ -289,7 +292,8 @@ OPS = (
             DNS_SERVER_NAME,
             P("address", check=c.text),
         ),
-        body=Spec("DnsServer", [F("Name", "dns_server_name"), F("Address", "address")]),
+        body=DNS_SERVER,
+        source=_dns_server,
         resend=False,
         target="{service_name}/deployments/{deployment_name}/dnsservers/{dns_server_name}",
     ),
@@ -302,7 +306,8 @@ OPS = (
             DNS_SERVER_NAME,
             P("address", check=c.text),
         ),
-        body=Spec("DnsServer", [F("Name", "dns_server_name"), F("Address", "address")]),
+        body=DNS_SERVER,
+        source=_dns_server,
     ),
     delete(
         "delete_dns_server",
