@@ -113,6 +113,44 @@ def _span_end(events: Sequence[Mapping[str, Any]], index: int, scale: _Scale) ->
     return max(known) if known else None
 
 
+#: Labels closer than this (px) on one lane would overlap: they go to another level or are merged.
+LABEL_GAP = 78
+#: Label offsets from the lane's line: above, below, higher above.
+LABEL_LEVELS = (-13, 24, -25)
+
+
+class _Label:
+    """A step label already drawn on a lane: where, which step, and its index in the output."""
+
+    def __init__(self, x: float, level: int, step: str, index: int) -> None:
+        self.x, self.level, self.step, self.index, self.count = x, level, step, index, 1
+
+
+def _label(out: list[str], drawn: list[_Label], x: float, y: float, step: str) -> None:
+    """Name an event's step without overlapping its neighbours' names.
+
+    The same step repeated close by is one label with a count (``gate x3``); otherwise the label
+    takes the first level (above, below, higher) with room, and when none has room it is left out:
+    the dot's tooltip and the events table still name it.
+    """
+    near = [d for d in drawn if x - d.x < LABEL_GAP]
+    same = next((d for d in reversed(near) if d.step == step), None)
+    if same is not None:
+        same.count += 1
+        out[same.index] = _label_text(same.x, y + LABEL_LEVELS[same.level], f"{step} x{same.count}")
+        return
+    used = {d.level for d in near}
+    level = next((lvl for lvl in range(len(LABEL_LEVELS)) if lvl not in used), None)
+    if level is None:
+        return
+    drawn.append(_Label(x, level, step, len(out)))
+    out.append(_label_text(x, y + LABEL_LEVELS[level], step))
+
+
+def _label_text(x: float, y: float, text: str) -> str:
+    return f'<text x="{x:.1f}" y="{y}" class="step" text-anchor="middle">{escape(text)}</text>'
+
+
 def render_svg(report: Mapping[str, Any]) -> str:
     """The timeline picture of one release report, as a standalone ``<svg>`` element."""
     events = _events(report)
@@ -147,7 +185,7 @@ def render_svg(report: Mapping[str, Any]) -> str:
             out.append(f'<rect x="0" y="{y - LANE_H / 2}" width="{WIDTH}" height="{LANE_H}" fill="#f5f7f8"/>')
         out.append(f'<text x="12" y="{y + 4}" class="lane">{escape(lane)}</text>')
         out.append(f'<line x1="{scale.x0}" y1="{y}" x2="{scale.x1}" y2="{y}" stroke="#cfd8dc"/>')
-    last_label_x: dict[tuple[str, int], float] = {}
+    labels: dict[str, list[_Label]] = {}
     for index, event in enumerate(events):
         lane = str(event.get("lane", ""))
         y = lane_y.get(lane, lane_y[lanes[0]])
@@ -173,15 +211,7 @@ def render_svg(report: Mapping[str, Any]) -> str:
             f'class="event" data-step="{escape(step)}" data-outcome="{escape(str(event.get("outcome")))}">'
             f"<title>{tip}</title></circle>"
         )
-        # Labels alternate above/below the lane when the previous one is too close to read.
-        level = 0
-        while x - last_label_x.get((lane, level), -1e9) < 78 and level < 2:
-            level += 1
-        last_label_x[(lane, level)] = x
-        label_y = y - 13 if level != 1 else y + 24
-        if level == 2:
-            label_y = y - 25
-        out.append(f'<text x="{x:.1f}" y="{label_y}" class="step" text-anchor="middle">{escape(step)}</text>')
+        _label(out, labels.setdefault(lane, []), x, y, step)
     out.extend(_axis(scale, TOP + LANE_H * len(lanes) + 8))
     out.append("</svg>")
     return "\n".join(out)

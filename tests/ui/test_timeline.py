@@ -88,3 +88,34 @@ def test_a_single_instant_release_still_has_an_axis() -> None:
     root = _svg(rec.finish("released"))
     assert any(el.text == "+0s" for el in root.iter(f"{SVG}text"))
     assert [el.text for el in root.iter(f"{SVG}text") if el.get("class") == "lane"] == ["domain 0"]
+
+
+def _label_boxes(root: ET.Element) -> list[tuple[float, float, str]]:
+    return [
+        (float(el.get("x", 0)), float(el.get("y", 0)), el.text or "")
+        for el in root.iter(f"{SVG}text")
+        if el.get("class") == "step"
+    ]
+
+
+def test_step_labels_never_overlap_and_repeats_are_counted() -> None:
+    """Four gates and a flip with two verifies within a tenth of a second (as the demo's v1 has):
+    each label has its own place or is merged as ``gate x4``, never drawn over another."""
+    clock = Clock().at(0)
+    rec = ReleaseRecorder("vip_swap", "svc", clock=clock)
+    for i in range(4):
+        rec.event("staging", "gate", "ok", "a gate")
+        clock.at(0.01 * (i + 1))
+    rec.event("staging", "lock_wait", "ok", "no lock")
+    for i, step in enumerate(("flip", "verify", "verify", "verify")):
+        rec.event("production", step, "ok", step)
+        clock.at(0.1 + 0.01 * i)
+    clock.at(30)
+    rec.event("production", "bake", "ok", "baked")
+    root = _svg(rec.finish("released"))
+    boxes = _label_boxes(root)
+    texts = sorted(t for _, _, t in boxes)
+    assert texts == ["bake", "flip", "gate x4", "lock_wait", "verify x3"], texts
+    for i, (x1, y1, _a) in enumerate(boxes):
+        for x2, y2, _b in boxes[i + 1 :]:
+            assert not (abs(x1 - x2) < 78 and y1 == y2), boxes
