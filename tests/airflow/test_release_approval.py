@@ -1,9 +1,12 @@
 """The manual promotion gate: Airflow's own ApprovalOperator inside the release, answered through
 Airflow's own HITL REST API (the api-server's ``PATCH .../hitlDetails``, in-process via FastAPI's test
-client on the same metadata DB), while ``dag.test`` keeps the run alive in another thread.
+client on the same metadata DB) from a thread, once ``dag.test`` has parked the task
+(``tests/airflow/hitl.py`` says why only then); a time-out is resolved by the scheduler's own sweep.
 
-Approve: the swap happens and the report records who approved. Reject: production is untouched, the
-outcome is ``refused`` and the report says the promotion was not approved.
+Guarded swap. Approve: the swap happens and the report records who approved. Reject, or no answer in
+time: production is untouched, the outcome is ``refused`` and the report says why.
+Guarded rolling upgrade: asked before each domain after the first; approve walks on, reject rolls the
+upgrade back before the domain is walked.
 """
 
 from __future__ import annotations
@@ -134,7 +137,6 @@ def test_rolling_upgrade_walks_each_next_domain_once_approved(
     )
     assert dr.state == "success", (task_states(dr), report.get("message"))
     assert report["outcome"] == "released" and report["_label_after"] == "r2" and walked == 3
-    # Asked before domains 1 and 2 (never before the first), each body naming the domain to walk.
     # Asked before domains 1 and 2 (never before the first). Airflow keeps one request text per task
     # instance (its upsert does not replace subject and body), so the second shows the first's text;
     # the report and the log name the domain each request was about.
