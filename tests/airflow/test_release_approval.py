@@ -11,6 +11,7 @@ upgrade back before the domain is walked.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -162,3 +163,28 @@ def test_rolling_upgrade_rejected_before_a_domain_is_rolled_back(
     assert check_names(report)["domain_1_approval"] is False
     assert "not approved" in report["message"] and "rolled back" in report["message"]
     assert "Walk upgrade domain 1" in details[0]["body"]
+
+
+def test_the_answer_survives_a_slow_dag_test(
+    client: Any, hitl_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hang's window, widened: the task has parked but dag.test() writes its state 1.5 s later.
+
+    A responder that answered as soon as the DB said ``awaiting_input`` hung here every time (the late
+    write parked the answered task again); answering after dag.test()'s task run returned does not.
+    """
+    import airflow.sdk.execution_time.supervisor as supervisor
+
+    original = supervisor.run_task_in_process
+
+    def slow_to_return(*args: Any, **kwargs: Any) -> Any:
+        outcome = original(*args, **kwargs)
+        time.sleep(1.5)
+        return outcome
+
+    monkeypatch.setattr(supervisor, "run_task_in_process", slow_to_return)
+    service = _two_slots(client)
+    dr, report = _release_with_answer(hitl_api, _dag("bg_slow_dag_test", service), "Approve")
+    assert dr.state == "success", task_states(dr)
+    assert report["approval"]["approved"] is True
+    assert slots(client, service) == {"production": "v2", "staging": "v1"}
