@@ -16,9 +16,31 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
 
-__all__ = ["APPROVE", "approval_body", "approval_operator", "cscfg_changes", "gate_lines"]
+from airflow_sm_provider._rendering import boolean, duration, optional
+from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
+
+__all__ = [
+    "APPROVE",
+    "ApprovalArgsMixin",
+    "approval_operator",
+    "approval_request",
+    "cscfg_changes",
+    "gate_lines",
+    "why_not_approved",
+]
 
 APPROVE = "Approve"
+
+
+class ApprovalArgsMixin(DeclaredArguments):
+    """The approval arguments of a release operator, declared once (each operator documents them).
+
+    ``require_approval`` is read strictly once rendered (a templated ``"True"`` asks, ``"False"``
+    does not); ``approval_timeout`` is the seconds to wait for the answer (None: no limit).
+    """
+
+    require_approval: bool | str = argument(False, reader=boolean, templated=True)
+    approval_timeout: float | None = argument(None, reader=optional(duration()))
 
 
 def _settings(xml: str) -> dict[str, str]:
@@ -62,11 +84,20 @@ def gate_lines(checks: list[dict[str, Any]]) -> list[str]:
     return [f"{'ok' if c['ok'] else 'FAILED'} {c['name']}: {c['detail']}" for c in checks]
 
 
-def approval_body(heading: list[str], changes: list[str], direction: str, if_rejected: str) -> str:
-    """The text a human approves: the operator's own lines, then what changes in the ``.cscfg``
-    (``direction`` says from what to what) and what Reject (or no answer) does."""
+def approval_request(
+    subject: str, heading: list[str], changes: list[str], direction: str, if_rejected: str
+) -> dict[str, str]:
+    """What a release operator asks a human (``Next(approval=...)``): the subject, and a body of the
+    operator's own lines, then what changes in the ``.cscfg`` (``direction`` says from what to what)
+    and what Reject (or no answer) does."""
     listed = [f"- {line}" for line in changes] or ["- (none)"]
-    return "\n".join([*heading, "", f"Changes in the .cscfg ({direction}):", *listed, "", if_rejected])
+    body = "\n".join([*heading, "", f"Changes in the .cscfg ({direction}):", *listed, "", if_rejected])
+    return {"subject": subject, "body": body}
+
+
+def why_not_approved(event: dict[str, Any]) -> str:
+    """The report's words for an answer that was not "Approve"."""
+    return "no answer in time" if event.get("timed_out") else str(event.get("message", "rejected"))
 
 
 def approval_operator(task_id: str, subject: str, body: str, timeout_seconds: float | None) -> Any:

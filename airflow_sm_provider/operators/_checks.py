@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, NoReturn
 
-from airflow_sm_provider._rendering import is_template
+from airflow_sm_provider._rendering import Reader, is_template
 
 __all__ = [
     "check_choice",
@@ -24,6 +24,7 @@ __all__ = [
     "check_slot",
     "check_storage_name",
     "check_text",
+    "choice",
     "invalid",
     "is_template",
 ]
@@ -46,6 +47,16 @@ def check_choice(field: str, value: Any, choices: Sequence[str]) -> None:
     """``value`` must be one of ``choices`` (exact spelling: these are operator options)."""
     if not is_template(value) and value not in choices:
         invalid(field, f"must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def choice(choices: Sequence[str]) -> Reader:
+    """The reader (``argument(reader=...)``) of an option that must be one of ``choices``."""
+
+    def read(field: str, value: Any) -> Any:
+        check_choice(field, value, choices)
+        return value
+
+    return read
 
 
 def check_service_name(field: str, value: Any) -> None:

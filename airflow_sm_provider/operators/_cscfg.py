@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import ClassVar
 
-from airflow_sm_provider._rendering import Reader, is_template, optional, text
+from airflow_sm_provider._rendering import is_template, optional, text
+from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
 from airflow_sm_provider.operators._checks import invalid
 
 __all__ = ["CSCFG_EXT", "CscfgConfigurationMixin"]
@@ -25,7 +25,19 @@ __all__ = ["CSCFG_EXT", "CscfgConfigurationMixin"]
 CSCFG_EXT = ".cscfg"
 
 
-class CscfgConfigurationMixin:
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package and Airflow (the DAG file)."""
+    import sys
+
+    level, frame = 2, sys._getframe(2)  # 1: the caller of warn(); 2: its caller
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        ("airflow_sm_provider.", "airflow.")
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+class CscfgConfigurationMixin(DeclaredArguments):
     """``configuration``: ``.cscfg`` XML, its base64, or the name of a ``.cscfg`` template file.
 
     ``configuration_path`` (deprecated) still reads a file at run time, unrendered and not
@@ -33,26 +45,21 @@ class CscfgConfigurationMixin:
     """
 
     template_ext: Sequence[str] = (CSCFG_EXT,)
-    field_readers: ClassVar[dict[str, Reader]] = {
-        "configuration": optional(text),
-        "configuration_path": optional(text),
-    }
-    configuration: str | None
-    configuration_path: str | None
+    configuration: str | None = argument(None, reader=optional(text), templated=True)
+    configuration_path: str | None = argument(None, reader=optional(text))
 
-    def init_configuration(self, configuration: str | None, configuration_path: str | None) -> None:
-        """Store the arguments (call from ``__init__``); warn about the deprecated alias."""
-        if configuration_path is not None:
+    def init_arguments(self) -> None:
+        """Warn about the deprecated alias (at the DAG file's line that passed it)."""
+        super().init_arguments()
+        if self.configuration_path is not None:
             from airflow.exceptions import AirflowProviderDeprecationWarning
 
             warnings.warn(
                 "configuration_path is deprecated: pass configuration='<file>.cscfg' (looked up in the "
                 "DAG folder and template_searchpath, rendered with Jinja, shown in Rendered Templates)",
                 AirflowProviderDeprecationWarning,
-                stacklevel=4,  # the DAG file: past this method, __init__ and Airflow's wrapper
+                stacklevel=_caller_level(),
             )
-        self.configuration = configuration
-        self.configuration_path = configuration_path
 
     def check_configuration(self) -> None:
         """Exactly one source; inline XML/base64 must parse. Template files are checked once rendered."""

@@ -81,6 +81,12 @@ class AsmReleaseOperator(AsmBaseOperator):
     memo_key: ClassVar[str] = "asm_release"
 
     # --- state ---------------------------------------------------------------------------------
+    def validate_inputs(self) -> None:
+        """Every release acts on one cloud service; subclasses add theirs (``super()`` first)."""
+        from airflow_sm_provider.operators._checks import check_service_name
+
+        check_service_name("service_name", self.service_name)
+
     def _open(self, context: Context) -> None:
         from airflow_sm_provider.operators.health import tls_context
         from airflow_sm_provider.release_report import ReleaseRecorder
@@ -113,8 +119,19 @@ class AsmReleaseOperator(AsmBaseOperator):
         self.memo.set(self.state)
 
     def new_report(self) -> dict[str, Any]:
-        """Today's report keys of this strategy (the recorder adds the CONTRACTS.md ones)."""
-        return {}
+        """The report keys every strategy has; a subclass adds its own (the recorder adds the
+        CONTRACTS.md ones)."""
+        return {
+            "service_name": self.service_name,
+            "outcome": "running",
+            "message": "",
+            "before": {},
+            "after": {},
+            "rolled_back": False,
+            "rollback_request_id": None,
+            "finished_at": None,
+            "checks": [],
+        }
 
     # --- Airflow entry points ------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -184,7 +201,7 @@ class AsmReleaseOperator(AsmBaseOperator):
             return self._end(stopped.done)
 
     # --- the manual promotion gate (operators/_approval.py) ----------------------------------------
-    approval_timeout: float | None = None
+    approval_timeout: float | None  # declared by ApprovalArgsMixin
 
     def _ask(self, approval: dict[str, str]) -> None:
         """Park the task until a human answers (raises Airflow's TaskAwaitingInput, or defers)."""
@@ -319,6 +336,13 @@ class AsmReleaseOperator(AsmBaseOperator):
             "Gate %s: %s -- %s", name, "ok" if ok else "FAILED", detail
         )
         return ok
+
+    def approval_check(self, event: dict[str, Any], name: str, **where: Any) -> bool:
+        """Record the human's answer (the event :meth:`execute_complete` built) as the check ``name``
+        (``where``: its lane and step); True when approved."""
+        approved = bool(event.get("approved"))
+        self.check(name, approved, event.get("message", "approved" if approved else "rejected"), **where)
+        return approved
 
     def stop(self, outcome: str, message: str, *, final: bool = False) -> ReleaseStopped:
         return ReleaseStopped(Done(outcome, message, final))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
-from airflow_sm_provider.operators._checks import check_choice, check_name, check_text, invalid, is_template
+from airflow_sm_provider.operators._arguments import argument
+from airflow_sm_provider.operators._checks import check_name, check_text, choice, invalid, is_template
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
 
 if TYPE_CHECKING:
@@ -37,43 +37,14 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
         description when given); a differing one is an error naming the fields.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "name",
-        "location",
-        "group_label",
-        "description",
-        "if_exists",
-    )
-    field_readers = {
-        "name": text,
-        "location": text,
-        "group_label": optional(text),
-        "description": optional(text),
-        "if_exists": text,
-    }
+    name: str = argument(reader=text, templated=True)
+    location: str = argument(reader=text, templated=True)
+    group_label: str | None = argument(None, reader=optional(text), templated=True)
+    description: str | None = argument(None, reader=optional(text), templated=True)
+    if_exists: str = argument("fail", reader=choice(IF_EXISTS), templated=True)
     operation_name = "create affinity group"
     default_poll_interval = 5.0
     default_timeout = 600.0
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        location: str,
-        group_label: str | None = None,
-        description: str | None = None,
-        if_exists: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.name = name
-        self.location = location
-        self.group_label = group_label
-        self.description = description
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_name("name", self.name)
@@ -81,7 +52,6 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
             invalid("location", f"must name a region, e.g. 'West US', got {self.location!r}")
         check_text("group_label", self.group_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         group = get_or_none(client.get_affinity_group_properties, self.name)
@@ -119,22 +89,14 @@ class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
     :param if_missing: "ignore" (default) or "fail" when it does not exist.
     """
 
-    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "name", "if_missing")
-    field_readers = {"name": text, "if_missing": text}
+    name: str = argument(reader=text, templated=True)
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete affinity group"
     default_poll_interval = 5.0
     default_timeout = 600.0
 
-    def __init__(self, *, name: str, if_missing: str = "ignore", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.name = name
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         check_name("name", self.name)
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         group = get_or_none(client.get_affinity_group_properties, self.name)

@@ -28,6 +28,7 @@ from airflow.sdk import BaseOperator, conf
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import Reader, TypedFields, boolean, duration, text
+from airflow_sm_provider.operators._arguments import DeclaredArguments
 from airflow_sm_provider.operators._memo import OperationMemo
 from airflow_sm_provider.operators.links import ASM_LINKS
 
@@ -50,11 +51,13 @@ IF_EXISTS = ("fail", "reuse")
 IF_MISSING = ("ignore", "fail")
 
 
-class AsmBaseOperator(TypedFields, BaseOperator):
+class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
     """Base of every ASM operator: submit in the worker, then wait, defer or return.
 
-    Subclasses implement :meth:`submit` and :meth:`build_result`, and usually
-    :meth:`check_existing` and :meth:`validate_inputs`. The wait logic lives only here.
+    Subclasses declare their arguments on the class (``name: str = argument(reader=text)``,
+    ``operators/_arguments.py``: no hand-written constructor), implement :meth:`submit` and
+    :meth:`build_result`, and usually :meth:`check_existing` and :meth:`validate_inputs`. The
+    arguments are stored, read and validated here, and the wait logic lives only here.
 
     Every argument is read strictly once rendered, before any request (Airflow renders templates
     to strings): booleans accept ``True/False``, ``true/false``, ``1/0``, ``yes/no`` in any case;
@@ -116,6 +119,7 @@ class AsmBaseOperator(TypedFields, BaseOperator):
     ) -> None:
         # Each key of the XCom dict is also its own XCom, so ``op.output["request_id"]`` is an
         # XComArg a sensor can take (as with TaskFlow's multiple_outputs).
+        declared = self.take_arguments(kwargs)  # the subclass's own arguments (``argument()``)
         kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
         self.asm_conn_id = asm_conn_id
@@ -124,8 +128,12 @@ class AsmBaseOperator(TypedFields, BaseOperator):
         self.poll_interval: Any = poll_interval if poll_interval is not None else self.default_poll_interval
         self.timeout: Any = timeout if timeout is not None else self.default_timeout
         self.durable = durable
-        self.read_fields(final=False)  # positive seconds, unless still a template
+        for name, value in declared.items():
+            setattr(self, name, value)
+        self.init_arguments()
+        self.read_fields(final=False)  # typed values, unless still a template
         self._in_flight: str | None = None
+        self.validate_inputs()  # bad input fails while the DAG file is parsed
 
     # ------------------------------------------------------------------ subclass interface
     def validate_inputs(self) -> None:

@@ -16,14 +16,15 @@ and the return value) holds no secrets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, mapping, number, optional, text
-from airflow_sm_provider.operators._checks import check_name, check_service_name
+from airflow_sm_provider._rendering import boolean, duration, optional, text
+from airflow_sm_provider.operators._approval import ApprovalArgsMixin
+from airflow_sm_provider.operators._arguments import argument
+from airflow_sm_provider.operators._checks import check_name
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HealthCheckArgsMixin, expected_statuses
+from airflow_sm_provider.operators.health import HealthCheckArgsMixin
 
 if TYPE_CHECKING:
     from airflow_sm_provider.operators.health import HealthCheck
@@ -84,7 +85,7 @@ def _name(dep: Any | None) -> str | None:
     return None if dep is None else dep.name
 
 
-class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
+class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmReleaseOperator):
     """Swap staging into production behind health gates; swap back and fail when production is unhealthy.
 
     :param service_name: the cloud service.
@@ -113,41 +114,15 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
     :param approval_timeout: seconds to wait for the answer; then "Reject" is taken. None: no limit.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmReleaseOperator.template_fields,
-        "service_name",
-        "expected_new_deployment",
-        "health_url",
-        "health_path",
-        "health_headers",
-        "health_body_contains",
-        "expected_status",
-        "bake_seconds",
-        "bake_interval",
-        "health_interval",
-        "rollback",
-        "require_approval",
-    )
-    field_readers = {
-        "service_name": text,
-        "expected_new_deployment": optional(text),
-        "rollback": boolean,
-        "health_url": optional(text),
-        "health_path": text,
-        "health_headers": mapping,
-        "expected_status": expected_statuses,
-        "health_body_contains": optional(text),
-        "health_retries": number(minimum=1, integer=True),
-        "health_timeout": duration(),
-        "health_interval": duration(positive=False),
-        "bake_seconds": duration(positive=False),
-        "bake_interval": duration(),
-        "lock_wait_timeout": duration(),
-        "swap_timeout": duration(),
-        "rollback_on_failure": boolean,
-        "require_approval": boolean,
-        "approval_timeout": optional(duration()),
-    }
+    service_name: str = argument(reader=text, templated=True)
+    expected_new_deployment: str | None = argument(None, reader=optional(text), templated=True)
+    rollback: bool | str = argument(False, reader=boolean, templated=True)
+    health_path: str = argument("health", reader=text, templated=True)
+    bake_seconds: float | str = argument(0.0, reader=duration(positive=False), templated=True)
+    bake_interval: float | str = argument(10.0, reader=duration(), templated=True)
+    lock_wait_timeout: float | str = argument(300.0, reader=duration())
+    swap_timeout: float | str = argument(900.0, reader=duration())
+    rollback_on_failure: bool = argument(True, reader=boolean)
     operation_name = "guarded swap"
     strategy = "vip_swap"
     memo_key = "asm_guarded_swap_v2"
@@ -155,51 +130,12 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
     default_poll_interval = 5.0
     timeline = TIMELINE
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        expected_new_deployment: str | None = None,
-        rollback: bool | str = False,
-        health_url: str | None = None,
-        health_path: str = "health",
-        health_headers: dict[str, str] | None = None,
-        expected_status: int | Sequence[int] | str = 200,
-        health_body_contains: str | None = None,
-        health_retries: int | str = 3,
-        health_timeout: float | str = 5.0,
-        health_interval: float | str = 2.0,
-        bake_seconds: float | str = 0.0,
-        bake_interval: float | str = 10.0,
-        lock_wait_timeout: float | str = 300.0,
-        swap_timeout: float | str = 900.0,
-        rollback_on_failure: bool = True,
-        require_approval: bool | str = False,
-        approval_timeout: float | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.require_approval = require_approval
-        self.approval_timeout = approval_timeout
-        self.service_name = service_name
-        self.expected_new_deployment = expected_new_deployment
-        self.rollback = rollback
-        self.init_health_check(locals())
-        self.bake_seconds = bake_seconds
-        self.bake_interval = bake_interval
-        self.lock_wait_timeout = lock_wait_timeout
-        self.swap_timeout = swap_timeout
-        self.rollback_on_failure = rollback_on_failure
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     # --- inputs ----------------------------------------------------------------------------------
     def validate_inputs(self) -> None:
         """Names and the health check, before any request (templates are checked once rendered;
         numbers and flags are read by ``field_readers``)."""
-        check_service_name("service_name", self.service_name)
+        super().validate_inputs()
         check_name("expected_new_deployment", self.expected_new_deployment or None, required=False)
-        self.check_health_inputs()
 
     @property
     def rollback_mode(self) -> bool:
@@ -208,22 +144,14 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
 
     def new_report(self) -> dict[str, Any]:
         return {
-            "service_name": self.service_name,
+            **super().new_report(),
             "mode": "rollback" if self.rollback_mode else "release",
-            "outcome": "running",
             "swap_outcome": "running",
-            "message": "",
             "old_production": None,
             "new_production": self.expected_new_deployment or None,
-            "before": {},
-            "after": {},
             "swapped": False,
-            "rolled_back": False,
             "swap_request_id": None,
-            "rollback_request_id": None,
             "swapped_at": None,
-            "finished_at": None,
-            "checks": [],
         }
 
     # --- report helpers ---------------------------------------------------------------------------
@@ -310,10 +238,7 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
     # --- phases -------------------------------------------------------------------------------------
     def phase_start(self, event: Any) -> Next | Done:
         """Record the slots, reconcile an earlier flip, run the static gates, then wait for the gate."""
-        from airflow_sm_provider._compat import mask_secret
-
-        for value in self.health_headers.values():
-            mask_secret(value)
+        self.mask_health_headers()
         prod, stag = self._slots()
         self.report["before"] = {"production": slot_summary(prod), "staging": slot_summary(stag)}
         # Known from the start: a refused release still says what production held (issue 12).
@@ -399,12 +324,13 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
 
     def _approval_request(self) -> dict[str, str]:
         """Subject and body of the promotion gate: staging URL, gate results, .cscfg changes."""
-        from airflow_sm_provider.operators._approval import approval_body, cscfg_changes, gate_lines
+        from airflow_sm_provider.operators._approval import approval_request, cscfg_changes, gate_lines
 
         prod, stag = self._slots()
         changes = cscfg_changes(getattr(prod, "configuration", ""), getattr(stag, "configuration", ""))
         new, old = _name(stag), _name(prod)
-        body = approval_body(
+        return approval_request(
+            f"Swap {new} into production of {self.service_name}?",
             [
                 f"**Promote {new} to production of {self.service_name}?**",
                 f"Production now: {old or '(empty)'}.",
@@ -418,16 +344,14 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, AsmReleaseOperator):
             "production -> staging",
             "Reject (or no answer in time) leaves production untouched.",
         )
-        return {"subject": f"Swap {new} into production of {self.service_name}?", "body": body}
 
     def phase_approved(self, event: dict[str, Any]) -> Next | Done:
         """The human answered: flip (the slots are re-checked first), or refuse."""
-        if event.get("approved"):
-            self.check("approval", True, event.get("message", "approved"))
+        from airflow_sm_provider.operators._approval import why_not_approved
+
+        if self.approval_check(event, "approval"):
             return Next("flip")
-        self.check("approval", False, event.get("message", "rejected"))
-        why = "no answer in time" if event.get("timed_out") else event.get("message", "rejected")
-        return self.refuse(f"promotion not approved ({why}); production untouched")
+        return self.refuse(f"promotion not approved ({why_not_approved(event)}); production untouched")
 
     def phase_flip(self, event: Any) -> Next | Done:
         """Re-check the slots and send the one swap -- unless a resumed try finds it already sent."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider._rendering import is_template, optional, text
-from airflow_sm_provider.operators._checks import check_choice, check_service_name, invalid
+from airflow_sm_provider.operators._arguments import argument
+from airflow_sm_provider.operators._checks import check_service_name, choice, invalid
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, get_or_none
 
 if TYPE_CHECKING:
@@ -54,7 +54,18 @@ def certificate_thumbprint(data: bytes, certificate_format: str, password: str |
     return hashlib.sha1(der).hexdigest().upper()  # noqa: S324 -- ASM's thumbprint is SHA-1 by definition
 
 
-class AsmAddServiceCertificateOperator(AsmBaseOperator):
+class _CertificateStoreAction(AsmBaseOperator):
+    """A call on the certificate store of cloud service ``service_name``: a quick metadata operation."""
+
+    service_name: str
+    default_poll_interval = 5.0
+    default_timeout = 600.0
+
+    def validate_inputs(self) -> None:
+        check_service_name("service_name", self.service_name)
+
+
+class AsmAddServiceCertificateOperator(_CertificateStoreAction):
     """Upload a certificate to a cloud service (old SDK ``add_service_certificate``).
 
     :param service_name: the cloud service.
@@ -67,39 +78,17 @@ class AsmAddServiceCertificateOperator(AsmBaseOperator):
     :param if_exists: "reuse" (default: the same thumbprint is already there, nothing sent) or "fail".
     """
 
-    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "certificate_path")
-    field_readers = {"service_name": text, "certificate_path": optional(text), "if_exists": text}
+    service_name: str = argument(reader=text, templated=True)
+    data: str | None = argument(None)
+    certificate_path: str | None = argument(None, reader=optional(text), templated=True)
+    certificate_format: str = argument("pfx", reader=choice(FORMATS))
+    password: str | None = argument(None)
+    password_variable: str | None = argument(None)
+    if_exists: str = argument("reuse", reader=choice(IF_EXISTS))
     operation_name = "add service certificate"
-    default_poll_interval = 5.0
-    default_timeout = 600.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        data: str | None = None,
-        certificate_path: str | None = None,
-        certificate_format: str = "pfx",
-        password: str | None = None,
-        password_variable: str | None = None,
-        if_exists: str = "reuse",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.data = data
-        self.certificate_path = certificate_path
-        self.certificate_format = certificate_format
-        self.password = password
-        self.password_variable = password_variable
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
-        check_service_name("service_name", self.service_name)
-        check_choice("certificate_format", self.certificate_format, FORMATS)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
+        super().validate_inputs()
         if not is_template(self.certificate_path) and (self.data is None) == (self.certificate_path is None):
             invalid("data", "give exactly one of data (base64 text) or certificate_path (a file)")
 
@@ -155,7 +144,7 @@ class AsmAddServiceCertificateOperator(AsmBaseOperator):
         }
 
 
-class AsmDeleteServiceCertificateOperator(AsmBaseOperator):
+class AsmDeleteServiceCertificateOperator(_CertificateStoreAction):
     """Delete a service certificate (old SDK ``delete_service_certificate``).
 
     :param service_name: the cloud service.
@@ -164,32 +153,14 @@ class AsmDeleteServiceCertificateOperator(AsmBaseOperator):
     :param if_missing: "ignore" (default: already gone, nothing sent) or "fail".
     """
 
-    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "thumbprint")
-    field_readers = {"service_name": text, "thumbprint": text, "if_missing": text}
+    service_name: str = argument(reader=text, templated=True)
+    thumbprint: str = argument(reader=text, templated=True)
+    thumbalgorithm: str = argument("sha1")
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING))
     operation_name = "delete service certificate"
-    default_poll_interval = 5.0
-    default_timeout = 600.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        thumbprint: str,
-        thumbalgorithm: str = "sha1",
-        if_missing: str = "ignore",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.thumbprint = thumbprint
-        self.thumbalgorithm = thumbalgorithm
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
-        check_service_name("service_name", self.service_name)
-        check_choice("if_missing", self.if_missing, IF_MISSING)
+        super().validate_inputs()
         if not is_template(self.thumbprint):
             text = str(self.thumbprint or "")
             if not text or any(c not in "0123456789abcdefABCDEF" for c in text):

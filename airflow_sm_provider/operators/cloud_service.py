@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, mapping, optional, text
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
-    check_choice,
     check_location,
     check_service_name,
     check_text,
+    choice,
     invalid,
     is_template,
 )
@@ -60,58 +60,22 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
         group, label and description match; a differing one is an error naming the fields.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "service_label",
-        "description",
-        "location",
-        "affinity_group",
-        "extended_properties",
-        "if_exists",
-    )
-    field_readers = {
-        "service_name": text,
-        "service_label": optional(text),
-        "description": optional(text),
-        "location": optional(text),
-        "affinity_group": optional(text),
-        "extended_properties": optional(mapping),
-        "if_exists": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    service_label: str | None = argument(None, reader=optional(text), templated=True)
+    description: str | None = argument(None, reader=optional(text), templated=True)
+    location: str | None = argument(None, reader=optional(text), templated=True)
+    affinity_group: str | None = argument(None, reader=optional(text), templated=True)
+    extended_properties: dict[str, str] | None = argument(None, reader=optional(mapping), templated=True)
+    if_exists: str = argument("fail", reader=choice(IF_EXISTS), templated=True)
     operation_name = "create cloud service"
     default_poll_interval = 5.0
     default_timeout = 600.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        service_label: str | None = None,
-        description: str | None = None,
-        location: str | None = None,
-        affinity_group: str | None = None,
-        extended_properties: dict[str, str] | None = None,
-        if_exists: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.service_label = service_label
-        self.description = description
-        self.location = location
-        self.affinity_group = affinity_group
-        self.extended_properties = extended_properties
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
         check_text("service_label", self.service_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
         check_location(self.location, self.affinity_group)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         svc = get_or_none(client.get_hosted_service_properties, self.service_name)
@@ -157,39 +121,13 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
     :param extended_properties: properties to add or overwrite; others are kept.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "service_label",
-        "description",
-        "extended_properties",
-    )
-    field_readers = {
-        "service_name": text,
-        "service_label": optional(text),
-        "description": optional(text),
-        "extended_properties": optional(mapping),
-    }
+    service_name: str = argument(reader=text, templated=True)
+    service_label: str | None = argument(None, reader=optional(text), templated=True)
+    description: str | None = argument(None, reader=optional(text), templated=True)
+    extended_properties: dict[str, str] | None = argument(None, reader=optional(mapping), templated=True)
     operation_name = "update cloud service"
     default_poll_interval = 5.0
     default_timeout = 600.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        service_label: str | None = None,
-        description: str | None = None,
-        extended_properties: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.service_label = service_label
-        self.description = description
-        self.extended_properties = extended_properties
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
@@ -221,35 +159,15 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
     :param if_missing: "ignore" (default: the goal, no service, is reached) or "fail".
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "delete_deployments",
-        "if_missing",
-    )
-    field_readers = {"service_name": text, "delete_deployments": boolean, "if_missing": text}
+    service_name: str = argument(reader=text, templated=True)
+    delete_deployments: bool = argument(False, reader=boolean, templated=True)
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete cloud service"
     default_poll_interval = 10.0
     default_timeout = 1800.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        delete_deployments: bool = False,
-        if_missing: str = "ignore",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.delete_deployments = delete_deployments
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         svc = get_or_none(client.get_hosted_service_properties, self.service_name, True)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, mapping, optional, text
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
-    check_choice,
     check_name,
     check_package_url,
     check_service_name,
     check_slot,
     check_text,
+    choice,
     invalid,
     is_template,
 )
@@ -108,70 +108,24 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
         swap, first.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "deployment_slot",
-        "deployment_name",
-        "package_url",
-        "configuration",
-        "deployment_label",
-        "start_deployment",
-        "treat_warnings_as_error",
-        "extended_properties",
-        "if_exists",
-    )
-    field_readers = {
-        "service_name": text,
-        "deployment_slot": text,
-        "deployment_name": text,
-        "package_url": text,
-        "deployment_label": optional(text),
-        "start_deployment": boolean,
-        "treat_warnings_as_error": boolean,
-        "extended_properties": optional(mapping),
-        "if_exists": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    deployment_slot: str = argument(reader=text, templated=True)
+    deployment_name: str = argument(reader=text, templated=True)
+    package_url: str = argument(reader=text, templated=True)
+    deployment_label: str | None = argument(None, reader=optional(text), templated=True)
+    start_deployment: bool = argument(False, reader=boolean, templated=True)
+    treat_warnings_as_error: bool = argument(False, reader=boolean, templated=True)
+    extended_properties: dict[str, str] | None = argument(None, reader=optional(mapping), templated=True)
+    if_exists: str = argument("fail", reader=choice(IF_EXISTS), templated=True)
     operation_name = "create deployment"
     default_poll_interval = 20.0
     default_timeout = 3600.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        deployment_slot: str,
-        deployment_name: str,
-        package_url: str,
-        configuration: str | None = None,
-        configuration_path: str | None = None,
-        deployment_label: str | None = None,
-        start_deployment: bool = False,
-        treat_warnings_as_error: bool = False,
-        extended_properties: dict[str, str] | None = None,
-        if_exists: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.deployment_slot = deployment_slot
-        self.deployment_name = deployment_name
-        self.package_url = package_url
-        self.init_configuration(configuration, configuration_path)
-        self.deployment_label = deployment_label
-        self.start_deployment = start_deployment
-        self.treat_warnings_as_error = treat_warnings_as_error
-        self.extended_properties = extended_properties
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
         check_slot("deployment_slot", self.deployment_slot)
         check_name("deployment_name", self.deployment_name)
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
         check_package_url("package_url", self.package_url)
         self.check_configuration()
 
@@ -252,51 +206,17 @@ class AsmChangeDeploymentConfigurationOperator(
     :param mode: "Auto" (default), "Manual" or "Simultaneous" upgrade-domain walk.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "deployment_name",
-        "deployment_slot",
-        "configuration",
-        "treat_warnings_as_error",
-        "mode",
-    )
-    field_readers = {
-        "service_name": text,
-        "deployment_name": optional(text),
-        "deployment_slot": optional(text),
-        "treat_warnings_as_error": boolean,
-        "mode": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_slot: str | None = argument(None, reader=optional(text), templated=True)
+    treat_warnings_as_error: bool = argument(False, reader=boolean, templated=True)
+    mode: str = argument("Auto", reader=choice(protocol.CHANGE_CONFIGURATION_MODES), templated=True)
     operation_name = "change deployment configuration"
     default_poll_interval = 20.0
     default_timeout = 3600.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        deployment_name: str | None = None,
-        deployment_slot: str | None = None,
-        configuration: str | None = None,
-        configuration_path: str | None = None,
-        treat_warnings_as_error: bool = False,
-        mode: str = "Auto",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.deployment_name = deployment_name
-        self.deployment_slot = deployment_slot
-        self.init_configuration(configuration, configuration_path)
-        self.treat_warnings_as_error = treat_warnings_as_error
-        self.mode = mode
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         self._check_target()
-        check_choice("mode", self.mode, protocol.CHANGE_CONFIGURATION_MODES)
         self.check_configuration()
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -326,43 +246,16 @@ class AsmUpdateDeploymentStatusOperator(_DeploymentTargetMixin, AsmBaseOperator)
     :param status: "Running" or "Suspended".
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "deployment_name",
-        "deployment_slot",
-        "status",
-    )
-    field_readers = {
-        "service_name": text,
-        "deployment_name": optional(text),
-        "deployment_slot": optional(text),
-        "status": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    status: str = argument(reader=choice(protocol.SETTABLE_DEPLOYMENT_STATUSES), templated=True)
+    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_slot: str | None = argument(None, reader=optional(text), templated=True)
     operation_name = "update deployment status"
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        status: str,
-        deployment_name: str | None = None,
-        deployment_slot: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.status = status
-        self.deployment_name = deployment_name
-        self.deployment_slot = deployment_slot
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         self._check_target()
-        check_choice("status", self.status, protocol.SETTABLE_DEPLOYMENT_STATUSES)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         dep = self._find(client)
@@ -393,47 +286,17 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
     :param if_missing: "ignore" (default) or "fail" when there is no such deployment.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "deployment_name",
-        "deployment_slot",
-        "delete_vhd",
-        "if_missing",
-    )
-    field_readers = {
-        "service_name": text,
-        "deployment_name": optional(text),
-        "deployment_slot": optional(text),
-        "delete_vhd": boolean,
-        "if_missing": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_slot: str | None = argument(None, reader=optional(text), templated=True)
+    delete_vhd: bool = argument(False, reader=boolean, templated=True)
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete deployment"
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        deployment_name: str | None = None,
-        deployment_slot: str | None = None,
-        delete_vhd: bool = False,
-        if_missing: str = "ignore",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.deployment_name = deployment_name
-        self.deployment_slot = deployment_slot
-        self.delete_vhd = delete_vhd
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         self._check_target()
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         dep = self._find(client)

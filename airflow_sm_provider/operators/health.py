@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import ssl
 import string
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_sm_provider._rendering import duration, mapping, number, optional, text
+from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
 from airflow_sm_provider.operators._checks import invalid
 
 if TYPE_CHECKING:
@@ -74,7 +76,6 @@ def expected_statuses(field: str, value: Any) -> int | list[int]:
     (JSON or a printed Python list; a bare ``"200"`` is the status 200). Ranges are checked by
     :meth:`HealthCheck.build`, which names the field too.
     """
-    from airflow_sm_provider._rendering import number
 
     if isinstance(value, str) and value.strip().startswith(("[", "(")):
         from airflow_sm_provider._rendering import _literal
@@ -218,14 +219,15 @@ def _sample(url: str, status: int | None, body: str, detail: str = "") -> Health
     return HealthSample(url, status, body, detail or f"HTTP {status} {excerpt}".strip())
 
 
-class HealthCheckArgsMixin:
+class HealthCheckArgsMixin(DeclaredArguments):
     """The health-check arguments of a release operator: stored once, checked once, built once.
 
     Both release operators (guarded swap, guarded rolling upgrade) take the same ``health_*``
-    arguments; this keeps their storage and the :class:`HealthCheck` they build in one place. The
-    operators keep the arguments in their own signatures (so Airflow's ``default_args`` and the
-    reference see them) and their readers in their ``field_readers``.
+    arguments; they are declared here once (``operators/_arguments.py``: each operator that inherits
+    the mixin lists them in its own signature, so Airflow's ``default_args`` and the reference see
+    them), and the :class:`HealthCheck` they build is built here.
 
+    :param health_url: URL template of the health check (see the module docstring).
     :param health_headers: headers sent with each probe (values masked, never reported).
     :param expected_status: HTTP status, or list of statuses, meaning healthy.
     :param health_body_contains: text the health answer's body must contain.
@@ -234,28 +236,29 @@ class HealthCheckArgsMixin:
     :param health_interval: seconds between attempts.
     """
 
-    health_url: str | None
-    #: Only the guarded swap offers the ``health_path`` shorthand (no class default: the operators'
-    #: ``read_fields`` reads every attribute that exists, even before ``__init__`` set it).
+    health_url: str | None = argument(None, reader=optional(text), templated=True)
+    #: Only the guarded swap offers the ``health_path`` shorthand (it declares the argument).
     health_path: str | None
-    health_headers: dict[str, str]
-    expected_status: Any
-    health_body_contains: str | None
-    health_retries: Any
-    health_timeout: Any
-    health_interval: Any
+    health_headers: dict[str, str] | None = argument(None, reader=optional(mapping), templated=True)
+    expected_status: int | Sequence[int] | str = argument(200, reader=expected_statuses, templated=True)
+    health_body_contains: str | None = argument(None, reader=optional(text), templated=True)
+    health_retries: int | str = argument(3, reader=number(minimum=1, integer=True))
+    health_timeout: float | str = argument(5.0, reader=duration())
+    health_interval: float | str = argument(2.0, reader=duration(positive=False), templated=True)
 
-    def init_health_check(self, arguments: Mapping[str, Any]) -> None:
-        """Store the ``health_*`` arguments (call from ``__init__`` with its ``locals()``: the
-        parameters carry the attribute names of :data:`HEALTH_FIELDS`); templates render later."""
-        for name in HEALTH_FIELDS:
-            if name in arguments:
-                setattr(self, name, arguments[name])
-        self.health_headers = self.health_headers or {}
+    def mask_health_headers(self) -> None:
+        """Header values may be secrets (a bearer token): masked in logs before any probe."""
+        from airflow_sm_provider._compat import mask_secret
 
-    def check_health_inputs(self) -> None:
-        """Build the check now unless an argument is still a template (then it is built once rendered)."""
+        for value in (self.health_headers or {}).values():
+            mask_secret(value)
+
+    def validate_inputs(self) -> None:
+        """The operator's checks, then build the health check now unless an argument is still a
+        template (then it is built once rendered)."""
         from airflow_sm_provider._rendering import is_template
+
+        super().validate_inputs()
 
         if not any(is_template(getattr(self, f, None)) for f in HEALTH_FIELDS):
             self.health_check()
@@ -265,7 +268,7 @@ class HealthCheckArgsMixin:
         return HealthCheck.build(
             url=self.health_url,
             path=getattr(self, "health_path", None),
-            headers=self.health_headers,
+            headers=self.health_headers or {},
             expected_status=self.expected_status,
             body_contains=self.health_body_contains,
             retries=self.health_retries,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, text
-from airflow_sm_provider.operators._checks import check_choice, check_name, check_text, invalid, is_template
+from airflow_sm_provider.operators._arguments import argument
+from airflow_sm_provider.operators._checks import check_name, check_text, choice, invalid, is_template
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
 
 if TYPE_CHECKING:
@@ -39,43 +39,18 @@ class AsmAddOsImageOperator(AsmBaseOperator):
         OS; a differing one is an error naming the fields.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "name",
-        "image_label",
-        "media_link",
-        "os",
-        "if_exists",
-    )
-    field_readers = {"name": text, "image_label": text, "media_link": text, "os": text, "if_exists": text}
+    name: str = argument(reader=text, templated=True)
+    image_label: str = argument(reader=text, templated=True)
+    media_link: str = argument(reader=text, templated=True)
+    os: str = argument(reader=choice(protocol.OS_TYPES), templated=True)
+    if_exists: str = argument("fail", reader=choice(IF_EXISTS), templated=True)
     operation_name = "add OS image"
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        image_label: str,
-        media_link: str,
-        os: str,
-        if_exists: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.name = name
-        self.image_label = image_label
-        self.media_link = media_link
-        self.os = os
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         check_name("name", self.name)
         check_text("image_label", self.image_label, protocol.LABEL_MAX_CHARS, required=True)
-        check_choice("os", self.os, protocol.OS_TYPES)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
         link = self.media_link
         if not is_template(link) and not (isinstance(link, str) and link.startswith(("https://", "http://"))):
             invalid("media_link", f"must be the URL of a VHD blob, got {link!r}")
@@ -115,25 +90,15 @@ class AsmDeleteOsImageOperator(AsmBaseOperator):
     :param if_missing: "ignore" (default) or "fail" when it does not exist.
     """
 
-    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "name", "delete_vhd", "if_missing")
-    field_readers = {"name": text, "delete_vhd": boolean, "if_missing": text}
+    name: str = argument(reader=text, templated=True)
+    delete_vhd: bool = argument(False, reader=boolean, templated=True)
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete OS image"
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
-    def __init__(
-        self, *, name: str, delete_vhd: bool = False, if_missing: str = "ignore", **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.name = name
-        self.delete_vhd = delete_vhd
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         check_name("name", self.name)
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         if get_or_none(client.get_os_image, self.name) is not None:

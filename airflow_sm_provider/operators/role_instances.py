@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import is_template, optional, text
-from airflow_sm_provider.operators._checks import check_choice, check_name, invalid
+from airflow_sm_provider.operators._arguments import argument
+from airflow_sm_provider.operators._checks import check_name, choice, invalid
 from airflow_sm_provider.operators.base import IF_MISSING, AsmBaseOperator
 from airflow_sm_provider.operators.deployment import _DeploymentTargetMixin
 
@@ -47,39 +48,15 @@ def _names(field: str, value: Any) -> list[str]:
 class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
     """An action on a deployment's instances or roles, found by deployment name or slot."""
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "deployment_name",
-        "deployment_slot",
-    )
-    field_readers = {
-        "service_name": text,
-        "deployment_name": optional(text),
-        "deployment_slot": optional(text),
-        "if_missing": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_slot: str | None = argument(None, reader=optional(text), templated=True)
+    if_missing: str = argument("fail", reader=choice(IF_MISSING))
     default_poll_interval = 5.0
     default_timeout = 1800.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        deployment_name: str | None = None,
-        deployment_slot: str | None = None,
-        if_missing: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.deployment_name = deployment_name
-        self.deployment_slot = deployment_slot
-        self.if_missing = if_missing
-
     def validate_inputs(self) -> None:
         self._check_target()
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def deployment(self, client: ServiceManagementClient) -> Any:
         dep = self._find(client)
@@ -107,15 +84,8 @@ class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
 class _RoleInstanceAction(_DeploymentAction):
     """Reboot / reimage / rebuild one role instance."""
 
-    template_fields: Sequence[str] = (*_DeploymentAction.template_fields, "role_instance_name")
-    field_readers = {"role_instance_name": text}
+    role_instance_name: str = argument(reader=text, templated=True)
     client_method: ClassVar[str] = ""
-
-    def __init__(self, *, role_instance_name: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.role_instance_name = role_instance_name
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
@@ -181,15 +151,8 @@ class AsmDeleteRoleInstancesOperator(_DeploymentAction):
     :param role_instance_names: the instances to delete.
     """
 
-    template_fields: Sequence[str] = (*_DeploymentAction.template_fields, "role_instance_names")
-    field_readers = {"role_instance_names": _names}
+    role_instance_names: Sequence[str] | str = argument(reader=_names, templated=True)
     operation_name = "delete role instances"
-
-    def __init__(self, *, role_instance_names: Sequence[str] | str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.role_instance_names = role_instance_names
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
@@ -230,16 +193,9 @@ class AsmDeleteRoleInstancesOperator(_DeploymentAction):
 class _RoleAction(_DeploymentAction):
     """Start / shut down one role (virtual machine roles)."""
 
-    template_fields: Sequence[str] = (*_DeploymentAction.template_fields, "role_name")
-    field_readers = {"role_name": text}
+    role_name: str = argument(reader=text, templated=True)
     #: Power state meaning "already done": nothing is sent.
     done_power_states: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, *, role_name: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.role_name = role_name
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
@@ -279,18 +235,11 @@ class AsmShutdownRoleOperator(_RoleAction):
     :param post_shutdown_action: "Stopped" (keeps the compute reserved) or "StoppedDeallocated".
     """
 
-    template_fields: Sequence[str] = (*_RoleAction.template_fields, "post_shutdown_action")
-    field_readers = {"post_shutdown_action": text}
+    post_shutdown_action: str = argument(
+        "Stopped", reader=choice(protocol.POST_SHUTDOWN_ACTIONS), templated=True
+    )
     operation_name = "shutdown role"
     done_power_states = ("Stopped", "Stopping")
-
-    def __init__(self, *, post_shutdown_action: str = "Stopped", **kwargs: Any) -> None:
-        self.post_shutdown_action = post_shutdown_action
-        super().__init__(**kwargs)
-
-    def validate_inputs(self) -> None:
-        super().validate_inputs()
-        check_choice("post_shutdown_action", self.post_shutdown_action, protocol.POST_SHUTDOWN_ACTIONS)
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.shutdown_role(

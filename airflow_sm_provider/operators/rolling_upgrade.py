@@ -20,22 +20,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, mapping, number, optional, text
+from airflow_sm_provider._rendering import boolean, duration, optional, text
+from airflow_sm_provider.operators._approval import ApprovalArgsMixin
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
     check_name,
     check_package_url,
-    check_service_name,
     check_slot,
     check_text,
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators.health import HealthCheckArgsMixin, expected_statuses
+from airflow_sm_provider.operators.health import HealthCheckArgsMixin
 
 __all__ = ["AsmGuardedRollingUpgradeOperator"]
 
 
-class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationMixin, AsmReleaseOperator):
+class AsmGuardedRollingUpgradeOperator(
+    HealthCheckArgsMixin, ApprovalArgsMixin, CscfgConfigurationMixin, AsmReleaseOperator
+):
     """Upgrade a deployment domain by domain behind health gates; roll back when a domain fails.
 
     :param service_name: the cloud service.
@@ -58,103 +61,30 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
     :param approval_timeout: seconds to wait for the answer; then "Reject" is taken. None: no limit.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmReleaseOperator.template_fields,
-        "service_name",
-        "deployment_slot",
-        "package_url",
-        "configuration",
-        "configuration_path",
-        "deployment_label",
-        "role_to_upgrade",
-        "domain_bake_seconds",
-        "bake_interval",
-        "health_interval",
-        "health_url",
-        "health_headers",
-        "expected_status",
-        "health_body_contains",
-        "require_approval",
-    )
-    field_readers = {
-        "service_name": text,
-        "deployment_slot": text,
-        "package_url": text,
-        "deployment_label": text,
-        "role_to_upgrade": optional(text),
-        "force": boolean,
-        "domain_bake_seconds": duration(positive=False),
-        "bake_interval": duration(),
-        "domain_timeout": duration(),
-        "rollback_on_failure": boolean,
-        "health_url": optional(text),
-        "health_headers": mapping,
-        "expected_status": expected_statuses,
-        "health_body_contains": optional(text),
-        "health_retries": number(minimum=1, integer=True),
-        "health_timeout": duration(),
-        "health_interval": duration(positive=False),
-        "require_approval": boolean,
-        "approval_timeout": optional(duration()),
-    }
+    template_fields: Sequence[str] = (*AsmReleaseOperator.template_fields, "configuration_path")
+    service_name: str = argument(reader=text, templated=True)
+    package_url: str = argument(reader=text, templated=True)
+    deployment_label: str = argument(reader=text, templated=True)
+    deployment_slot: str = argument("production", reader=text, templated=True)
+    role_to_upgrade: str | None = argument(None, reader=optional(text), templated=True)
+    force: bool = argument(False, reader=boolean)
+    domain_bake_seconds: float | str = argument(30.0, reader=duration(positive=False), templated=True)
+    bake_interval: float | str = argument(10.0, reader=duration(), templated=True)
+    domain_timeout: float | str = argument(1800.0, reader=duration())
+    rollback_on_failure: bool = argument(True, reader=boolean)
     operation_name = "guarded rolling upgrade"
     strategy = "rolling_upgrade"
     memo_key = "asm_rolling_upgrade"
     default_poll_interval = 5.0
     default_lane = "deployment"
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        package_url: str,
-        deployment_label: str,
-        deployment_slot: str = "production",
-        configuration: str | None = None,
-        configuration_path: str | None = None,
-        role_to_upgrade: str | None = None,
-        force: bool = False,
-        domain_bake_seconds: float | str = 30.0,
-        bake_interval: float | str = 10.0,
-        domain_timeout: float | str = 1800.0,
-        rollback_on_failure: bool = True,
-        health_url: str | None = None,
-        health_headers: dict[str, str] | None = None,
-        expected_status: int | Sequence[int] | str = 200,
-        health_body_contains: str | None = None,
-        health_retries: int | str = 3,
-        health_timeout: float | str = 5.0,
-        health_interval: float | str = 2.0,
-        require_approval: bool | str = False,
-        approval_timeout: float | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.require_approval = require_approval
-        self.approval_timeout = approval_timeout
-        self.service_name = service_name
-        self.deployment_slot = deployment_slot
-        self.package_url = package_url
-        self.init_configuration(configuration, configuration_path)
-        self.deployment_label = deployment_label
-        self.role_to_upgrade = role_to_upgrade
-        self.force = force
-        self.domain_bake_seconds = domain_bake_seconds
-        self.bake_interval = bake_interval
-        self.domain_timeout = domain_timeout
-        self.rollback_on_failure = rollback_on_failure
-        self.init_health_check(locals())
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
-        check_service_name("service_name", self.service_name)
+        super().validate_inputs()
         check_slot("deployment_slot", self.deployment_slot)
         check_package_url("package_url", self.package_url)
         self.check_configuration()
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
-        self.check_health_inputs()
 
     @property
     def slot(self) -> str:
@@ -162,12 +92,10 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
 
     def new_report(self) -> dict[str, Any]:
         return {
-            "service_name": self.service_name,
+            **super().new_report(),
             "deployment_slot": self.slot,
             "deployment_name": None,
-            "outcome": "running",
             "upgrade_outcome": "running",
-            "message": "",
             "old_label": None,
             "new_label": self.deployment_label,
             "new_package_url": self.package_url,
@@ -175,12 +103,6 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
             "domains": [],
             "upgrade_request_id": None,
             "walk_request_ids": {},
-            "rollback_request_id": None,
-            "rolled_back": False,
-            "before": {},
-            "after": {},
-            "finished_at": None,
-            "checks": [],
         }
 
     # --- helpers --------------------------------------------------------------------------------------
@@ -319,10 +241,7 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
     # --- phases -------------------------------------------------------------------------------------
     def phase_start(self, event: Any) -> Next | Done:
         """Find the deployment, refuse an upgrade over someone else's, send Upgrade Deployment (Manual)."""
-        from airflow_sm_provider._compat import mask_secret
-
-        for value in self.health_headers.values():
-            mask_secret(value)
+        self.mask_health_headers()
         dep = self._deployment()
         self.report["before"] = {self.slot.lower(): self._summary(dep)}
         if dep is None:
@@ -335,6 +254,12 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
         )
         self.state["deployment_name"] = dep.name
         self.state["domain_count"] = max(1, int(dep.upgrade_domain_count or 1))
+        if self.require_approval is True:  # what the approval body shows as changing
+            from airflow_sm_provider.operators._approval import cscfg_changes
+
+            self.state["cscfg_changes"] = cscfg_changes(
+                getattr(dep, "configuration", "") or "", self.configuration_text()
+            )
         if getattr(dep, "upgrade_status", None) is not None:
             self.check(
                 "no_upgrade_in_progress",
@@ -469,7 +394,7 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
         return Next("walk")
 
     def _approval_request(self, domain: int) -> dict[str, str]:
-        from airflow_sm_provider.operators._approval import approval_body
+        from airflow_sm_provider.operators._approval import approval_request
 
         dep = self._deployment()
         changes = list(self.state.get("cscfg_changes") or [])
@@ -477,7 +402,8 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
             f"- domain {d['domain']}: {'healthy' if d['ok'] else 'FAILED'} ({d['detail']})"
             for d in self.report["domains"]
         ]
-        body = approval_body(
+        return approval_request(
+            f"Continue the upgrade of {self.service_name} with domain {domain}?",
             [
                 f"**Walk upgrade domain {domain} of {self.state['deployment_name']} ({self.service_name})?**",
                 "",
@@ -485,30 +411,25 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
                 "",
                 "Upgrade domains so far:",
                 *done,
+                "",
+                "Asked again before each later domain. Airflow keeps the first text of a task's request, so"
+                " a later request shows this one: the domain it is about is in the task log and the"
+                " release report.",
             ],
             changes,
             "previous -> new",
             "Reject (or no answer in time) rolls the upgrade back to the previous build.",
         )
-        return {"subject": f"Continue the upgrade of {self.service_name} with domain {domain}?", "body": body}
 
     def phase_approved(self, event: dict[str, Any]) -> Next | Done:
+        """The human answered: walk the domain, or roll the upgrade back."""
+        from airflow_sm_provider.operators._approval import why_not_approved
+
         domain = int(self.state.get("domain", 0))
-        lane = self._lane(domain)
-        if event.get("approved"):
-            self.check(
-                f"domain_{domain}_approval",
-                True,
-                event.get("message", "approved"),
-                lane=lane,
-                step="approval",
-            )
+        if self.approval_check(event, f"domain_{domain}_approval", lane=self._lane(domain), step="approval"):
             return Next("walk")
-        self.check(
-            f"domain_{domain}_approval", False, event.get("message", "rejected"), lane=lane, step="approval"
-        )
         self.state["failed_domain"] = domain
-        self.state["rejected"] = True
+        self.state["rejected"] = why_not_approved(event)
         return Next("rollback")
 
     def phase_rollback(self, event: Any) -> Next | Done:
@@ -560,6 +481,12 @@ class AsmGuardedRollingUpgradeOperator(HealthCheckArgsMixin, CscfgConfigurationM
                 f"upgrade domain {domain} failed and the rollback failed too: {failed['message']}",
             )
         self.report["rolled_back"] = True
+        if self.state.get("rejected"):
+            return self.end(
+                "rolled_back",
+                f"walking upgrade domain {domain} was not approved ({self.state['rejected']}); the upgrade "
+                "was rolled back to the previous build",
+            )
         return self.end(
             "rolled_back", f"upgrade domain {domain} failed its checks; the upgrade was rolled back"
         )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import mapping, optional, text
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
-    check_choice,
     check_location,
     check_storage_name,
     check_text,
+    choice,
 )
 from airflow_sm_provider.operators.base import (
     IF_EXISTS,
@@ -59,63 +59,25 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
         and label; a differing one is an error naming the fields.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "account_label",
-        "description",
-        "location",
-        "affinity_group",
-        "account_type",
-        "extended_properties",
-        "if_exists",
+    service_name: str = argument(reader=text, templated=True)
+    account_label: str | None = argument(None, reader=optional(text), templated=True)
+    description: str | None = argument(None, reader=optional(text), templated=True)
+    location: str | None = argument(None, reader=optional(text), templated=True)
+    affinity_group: str | None = argument(None, reader=optional(text), templated=True)
+    account_type: str = argument(
+        "Standard_GRS", reader=choice(protocol.STORAGE_ACCOUNT_TYPES), templated=True
     )
-    field_readers = {
-        "service_name": text,
-        "account_label": optional(text),
-        "description": optional(text),
-        "location": optional(text),
-        "affinity_group": optional(text),
-        "account_type": text,
-        "extended_properties": optional(mapping),
-        "if_exists": text,
-    }
+    extended_properties: dict[str, str] | None = argument(None, reader=optional(mapping), templated=True)
+    if_exists: str = argument("fail", reader=choice(IF_EXISTS), templated=True)
     operation_name = "create storage account"
     default_poll_interval = 15.0
     default_timeout = 1800.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        account_label: str | None = None,
-        description: str | None = None,
-        location: str | None = None,
-        affinity_group: str | None = None,
-        account_type: str = "Standard_GRS",
-        extended_properties: dict[str, str] | None = None,
-        if_exists: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.account_label = account_label
-        self.description = description
-        self.location = location
-        self.affinity_group = affinity_group
-        self.account_type = account_type
-        self.extended_properties = extended_properties
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_storage_name("service_name", self.service_name)
         check_text("account_label", self.account_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
         check_location(self.location, self.affinity_group)
-        check_choice("account_type", self.account_type, protocol.STORAGE_ACCOUNT_TYPES)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         acct = get_or_none(client.get_storage_account_properties, self.service_name)
@@ -171,22 +133,14 @@ class AsmDeleteStorageAccountOperator(AsmBaseOperator):
     :param if_missing: "ignore" (default) or "fail" when it does not exist.
     """
 
-    template_fields: Sequence[str] = (*AsmBaseOperator.template_fields, "service_name", "if_missing")
-    field_readers = {"service_name": text, "if_missing": text}
+    service_name: str = argument(reader=text, templated=True)
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete storage account"
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
-    def __init__(self, *, service_name: str, if_missing: str = "ignore", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         check_storage_name("service_name", self.service_name)
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         if get_or_none(client.get_storage_account_properties, self.service_name) is not None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators.base import AsmBaseOperator, get_or_none
 
@@ -30,31 +30,12 @@ class AsmSwapDeploymentOperator(AsmBaseOperator):
         (possibly nothing).
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "source_deployment",
-        "production",
-    )
-    field_readers = {"service_name": text, "source_deployment": optional(text), "production": optional(text)}
+    service_name: str = argument(reader=text, templated=True)
+    source_deployment: str | None = argument(None, reader=optional(text), templated=True)
+    production: str | None = argument(None, reader=optional(text), templated=True)
     operation_name = "swap deployments"
     default_poll_interval = 15.0
     default_timeout = 1800.0
-
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        source_deployment: str | None = None,
-        production: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.source_deployment = source_deployment
-        self.production = production
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, mapping, number, optional, text
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
-    check_choice,
     check_name,
     check_package_url,
     check_text,
+    choice,
     invalid,
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
@@ -73,56 +74,20 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     :param extended_properties: name/value pairs stored with the deployment.
     """
 
-    template_fields: Sequence[str] = (
-        *_UpgradeTarget.template_fields,
-        "package_url",
-        "configuration",
-        "configuration_path",
-        "deployment_label",
-        "mode",
-        "role_to_upgrade",
-        "force",
-    )
-    field_readers = {
-        "package_url": text,
-        "deployment_label": text,
-        "mode": text,
-        "role_to_upgrade": optional(text),
-        "force": boolean,
-        "extended_properties": optional(mapping),
-    }
+    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "configuration_path")
+    package_url: str = argument(reader=text, templated=True)
+    deployment_label: str = argument(reader=text, templated=True)
+    mode: str = argument("Auto", reader=choice(UPGRADE_MODES), templated=True)
+    role_to_upgrade: str | None = argument(None, reader=optional(text), templated=True)
+    force: bool = argument(False, reader=boolean, templated=True)
+    extended_properties: dict[str, str] | None = argument(None, reader=optional(mapping))
     operation_name = "upgrade deployment"
-
-    def __init__(
-        self,
-        *,
-        package_url: str,
-        deployment_label: str,
-        configuration: str | None = None,
-        configuration_path: str | None = None,
-        mode: str = "Auto",
-        role_to_upgrade: str | None = None,
-        force: bool = False,
-        extended_properties: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.package_url = package_url
-        self.init_configuration(configuration, configuration_path)
-        self.deployment_label = deployment_label
-        self.mode = mode
-        self.role_to_upgrade = role_to_upgrade
-        self.force = force
-        self.extended_properties = extended_properties
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
         check_package_url("package_url", self.package_url)
         self.check_configuration()
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
-        check_choice("mode", self.mode, UPGRADE_MODES)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -149,15 +114,8 @@ class AsmWalkUpgradeDomainOperator(_UpgradeTarget):
     :param upgrade_domain: the domain to walk (0-based; domains are walked in order).
     """
 
-    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "upgrade_domain")
-    field_readers = {"upgrade_domain": number(minimum=0, integer=True)}
+    upgrade_domain: int | str = argument(reader=number(minimum=0, integer=True), templated=True)
     operation_name = "walk upgrade domain"
-
-    def __init__(self, *, upgrade_domain: int | str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.upgrade_domain = upgrade_domain
-        self.read_fields(final=False)
-        self.validate_inputs()
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
@@ -192,22 +150,10 @@ class AsmRollbackUpgradeOperator(_UpgradeTarget):
     :param if_missing: "ignore" or "fail" when no upgrade is in progress.
     """
 
-    template_fields: Sequence[str] = (*_UpgradeTarget.template_fields, "mode", "force")
-    field_readers = {"mode": text, "force": boolean}
+    mode: str = argument("Auto", reader=choice(ROLLBACK_MODES), templated=True)
+    force: bool = argument(False, reader=boolean, templated=True)
+    if_missing: str = argument("ignore")
     operation_name = "rollback upgrade"
-
-    def __init__(
-        self, *, mode: str = "Auto", force: bool = False, if_missing: str = "ignore", **kwargs: Any
-    ) -> None:
-        super().__init__(if_missing=if_missing, **kwargs)
-        self.mode = mode
-        self.force = force
-        self.read_fields(final=False)
-        self.validate_inputs()
-
-    def validate_inputs(self) -> None:
-        super().validate_inputs()
-        check_choice("mode", self.mode, ROLLBACK_MODES)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         dep = self.target(client)

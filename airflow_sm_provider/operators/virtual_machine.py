@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, list_of_mappings, optional, secret, text
+from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
     check_choice,
     check_name,
     check_service_name,
     check_slot,
     check_text,
+    choice,
     invalid,
     is_template,
 )
@@ -58,96 +59,32 @@ class AsmCreateVirtualMachineOperator(AsmBaseOperator):
     :param if_exists: "fail" (default) or "reuse" a deployment with the same name holding the role.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "location",
-        "affinity_group",
-        "deployment_name",
-        "role_name",
-        "deployment_slot",
-        "deployment_label",
-        "os_type",
-        "host_name",
-        "admin_username",
-        "admin_password",
-        "source_image_name",
-        "media_link",
-        "role_size",
-        "endpoints",
-        "disable_ssh_password_authentication",
-        "if_exists",
+    service_name: str = argument(reader=text, templated=True)
+    os_type: str = argument(reader=choice(protocol.OS_TYPES), templated=True)
+    admin_username: str = argument(reader=text, templated=True)
+    source_image_name: str = argument(reader=text, templated=True)
+    media_link: str = argument(reader=text, templated=True)
+    admin_password: str | None = argument(None, reader=optional(secret), templated=True)
+    location: str | None = argument(None, reader=optional(text), templated=True)
+    affinity_group: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
+    role_name: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_slot: str = argument("production", reader=text, templated=True)
+    deployment_label: str | None = argument(None, reader=optional(text), templated=True)
+    host_name: str | None = argument(None, reader=optional(text), templated=True)
+    disable_ssh_password_authentication: bool | None = argument(
+        None, reader=optional(boolean), templated=True
     )
-    field_readers = {
-        "service_name": text,
-        "location": optional(text),
-        "affinity_group": optional(text),
-        "deployment_name": optional(text),
-        "role_name": optional(text),
-        "deployment_slot": text,
-        "deployment_label": optional(text),
-        "os_type": text,
-        "host_name": optional(text),
-        "admin_username": text,
-        "admin_password": optional(secret),
-        "source_image_name": text,
-        "media_link": text,
-        "role_size": text,
-        "endpoints": optional(list_of_mappings),
-        "disable_ssh_password_authentication": optional(boolean),
-        "if_exists": text,
-    }
+    role_size: str = argument("Small", reader=text, templated=True)
+    endpoints: list[dict[str, Any]] | None = argument(None, reader=optional(list_of_mappings), templated=True)
+    if_exists: str = argument("fail", reader=choice(IF_EXISTS), templated=True)
     operation_name = "create virtual machine"
     default_poll_interval = 15.0
     default_timeout = 3600.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        os_type: str,
-        admin_username: str,
-        source_image_name: str,
-        media_link: str,
-        admin_password: str | None = None,
-        location: str | None = None,
-        affinity_group: str | None = None,
-        deployment_name: str | None = None,
-        role_name: str | None = None,
-        deployment_slot: str = "production",
-        deployment_label: str | None = None,
-        host_name: str | None = None,
-        disable_ssh_password_authentication: bool | None = None,
-        role_size: str = "Small",
-        endpoints: list[dict[str, Any]] | None = None,
-        if_exists: str = "fail",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.os_type = os_type
-        self.admin_username = admin_username
-        self.admin_password = admin_password
-        self.source_image_name = source_image_name
-        self.media_link = media_link
-        self.location = location
-        self.affinity_group = affinity_group
-        self.deployment_name = deployment_name
-        self.role_name = role_name
-        self.deployment_slot = deployment_slot
-        self.deployment_label = deployment_label
-        self.host_name = host_name
-        self.disable_ssh_password_authentication = disable_ssh_password_authentication
-        self.role_size = role_size
-        self.endpoints = endpoints
-        self.if_exists = if_exists
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         _mask(self.admin_password)
         check_service_name("service_name", self.service_name)
-        check_choice("os_type", self.os_type, protocol.OS_TYPES)
         check_name("admin_username", self.admin_username)
         check_name("source_image_name", self.source_image_name)
         check_name("deployment_name", self.deployment_name, required=False)
@@ -155,7 +92,6 @@ class AsmCreateVirtualMachineOperator(AsmBaseOperator):
         check_name("host_name", self.host_name, required=False)
         check_slot("deployment_slot", self.deployment_slot)
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS)
-        check_choice("if_exists", self.if_exists, IF_EXISTS)
         if self.location and self.affinity_group and not is_template(self.location):
             invalid("location", "give at most one of location or affinity_group")
         if not is_template(self.media_link) and not str(self.media_link or "").startswith(
@@ -282,43 +218,16 @@ class AsmDeleteVirtualMachineOperator(AsmBaseOperator):
     :param if_missing: "ignore" (default) or "fail" when there is nothing to delete.
     """
 
-    template_fields: Sequence[str] = (
-        *AsmBaseOperator.template_fields,
-        "service_name",
-        "delete_disks",
-        "delete_service",
-        "if_missing",
-    )
-    field_readers = {
-        "service_name": text,
-        "delete_disks": boolean,
-        "delete_service": boolean,
-        "if_missing": text,
-    }
+    service_name: str = argument(reader=text, templated=True)
+    delete_disks: bool = argument(False, reader=boolean, templated=True)
+    delete_service: bool = argument(True, reader=boolean, templated=True)
+    if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete virtual machine"
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
-    def __init__(
-        self,
-        *,
-        service_name: str,
-        delete_disks: bool = False,
-        delete_service: bool = True,
-        if_missing: str = "ignore",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.service_name = service_name
-        self.delete_disks = delete_disks
-        self.delete_service = delete_service
-        self.if_missing = if_missing
-        self.read_fields(final=False)
-        self.validate_inputs()
-
     def validate_inputs(self) -> None:
         check_service_name("service_name", self.service_name)
-        check_choice("if_missing", self.if_missing, IF_MISSING)
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         svc = get_or_none(client.get_hosted_service_properties, self.service_name, True)

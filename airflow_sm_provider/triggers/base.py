@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Required, TypedDict
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
     from airflow_sm_provider.client.polling import PollResult, Schedule
 
-__all__ = ["AsmPollTrigger", "PollTriggerArgs", "shared_async_client"]
+__all__ = ["AsmPollTrigger", "PollTriggerArgs", "serialize_attributes", "shared_async_client"]
 
 DEFAULT_POLL_INTERVAL = 15.0
 
@@ -70,6 +70,19 @@ async def shared_async_client(conn_id: str) -> AsyncIterator[AsyncServiceManagem
                 task.cancel()  # every waiter left (cancelled) before the client existed
             elif not task.cancelled() and task.exception() is None:
                 await task.result().aclose()
+
+
+def serialize_attributes(
+    trigger: BaseTrigger, names: Sequence[str], extra: Mapping[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """What every trigger's ``serialize()`` returns: its class path (from ``trigger.__class__``, so
+    it survives renames and subclassing) and its constructor's keyword arguments, read from the
+    attributes of the same names (plus ``extra``)."""
+    cls = trigger.__class__
+    return f"{cls.__module__}.{cls.__qualname__}", {
+        **{name: getattr(trigger, name) for name in names},
+        **(extra or {}),
+    }
 
 
 class PollTriggerArgs(TypedDict, total=False):
@@ -153,16 +166,9 @@ class AsmPollTrigger(BaseTrigger):
     max_checks: int | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Class path from ``self.__class__`` (survives renames and subclassing) + kwargs."""
-        cls = self.__class__
-        return f"{cls.__module__}.{cls.__qualname__}", {
-            "asm_conn_id": self.asm_conn_id,
-            "deadline": self.deadline,
-            "poll_interval": self.poll_interval,
-            "what": self.what,
-            "carry": self.carry,
-            **self.serialized_fields,
-        }
+        return serialize_attributes(
+            self, ("asm_conn_id", "deadline", "poll_interval", "what", "carry"), self.serialized_fields
+        )
 
     def event(self, result: PollResult) -> TriggerEvent:
         body = result.to_event(self.serialized_fields)

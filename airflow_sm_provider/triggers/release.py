@@ -423,14 +423,9 @@ class AsmReleaseTrigger(BaseTrigger):
         self.carry = dict(carry or {})
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        cls = self.__class__
-        return f"{cls.__module__}.{cls.__qualname__}", {
-            "service_name": self.service_name,
-            "steps": self.steps,
-            "asm_conn_id": self.asm_conn_id,
-            "poll_interval": self.poll_interval,
-            "carry": self.carry,
-        }
+        from airflow_sm_provider.triggers.base import serialize_attributes
+
+        return serialize_attributes(self, ("service_name", "steps", "asm_conn_id", "poll_interval", "carry"))
 
     def describe(self) -> str:
         names = ", ".join(s["name"] for s in self.steps)

@@ -92,3 +92,17 @@ def asm_conn_id(asm_endpoint: dict[str, Any]) -> Iterator[str]:
 
     with conn_env("asm_default", asm_connection_json(asm_endpoint)) as conn_id:
         yield conn_id
+
+
+@pytest.fixture(scope="session")
+def hitl_api() -> Iterator[Any]:
+    """Airflow's core API app (simple auth manager, every user an admin) as a test client: how the
+    tests answer approval requests (``hitl.answering``), as the "Required Actions" view would."""
+    from airflow.configuration import conf
+    from fastapi.testclient import TestClient
+
+    conf.set("core", "simple_auth_manager_all_admins", "True")
+    from airflow.api_fastapi.app import create_app
+
+    with TestClient(create_app(apps="core")) as api:
+        yield api

@@ -11,7 +11,8 @@ also deletes disks and VHD blobs, or every deployment of a cloud service).
 The release operators (guarded swap, guarded rolling upgrade, upgrade / walk / rollback, role
 instances, roles, service certificates) run here too, with tiny bake windows: a templated
 ``"False"`` for ``rollback`` releases (never the swap-back mode) and a templated ``"False"`` for
-``require_approval`` runs without asking (a templated ``"True"`` asking is test_release_approval's).
+``require_approval`` runs without asking, a templated ``"True"`` asks (answered through Airflow's
+HITL API, ``hitl.py``) and waits for the answer.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from harness import (
     task_states,
     unique,
 )
+from hitl import answering
 from test_blue_green_support import CONFIG, PACKAGE, deploy, make_client, new_service, slots
 from test_rolling_upgrade import _pfx
 
@@ -141,6 +143,8 @@ class Case:
     cls: type
     arrange: Callable[[World], dict[str, Any]]
     check: Callable[[World, dict[str, Any], str], None]
+    #: The answers to the approval requests the run makes, through Airflow's HITL API (hitl.py).
+    answers: tuple[str, ...] = ()
 
 
 def _exists(fetch: Callable[..., Any], *args: Any) -> bool:
@@ -553,6 +557,16 @@ def _guarded_swap_rollback_false_check(w: World, v: dict[str, Any], state: str) 
     assert slots(w.client, v["service_name"]) == {"production": "v2", "staging": "v1"}
 
 
+def _guarded_swap_approval_true_check(w: World, v: dict[str, Any], state: str) -> None:
+    # require_approval="True" asks (and waits for the answer) before the one swap.
+    report = w.report()
+    assert state == "success", report.get("message")
+    assert report["approval"]["approved"] is True and w.requests("swap") == 1
+    steps = [e["step"] for e in report["events"]]
+    assert steps.index("approval") < steps.index("flip")
+    assert slots(w.client, v["service_name"]) == {"production": "v2", "staging": "v1"}
+
+
 def _release_r1(w: World) -> str:
     """A two-role deployment ``r1`` with several instances in three upgrade domains, in production."""
     service = new_service(w.client, prefix="rn")
@@ -590,6 +604,18 @@ def _rolling_upgrade_approval_false_check(w: World, v: dict[str, Any], state: st
     assert report["outcome"] == "released" and not report.get("approval")
     assert w.requests("walk") == 3
     assert w.client.get_deployment_by_slot(v["service_name"], "production").label == "r2"
+
+
+def _rolling_upgrade_approval_true_check(w: World, v: dict[str, Any], state: str) -> None:
+    # require_approval="True" asks before each domain after the first: two answers for three domains.
+    report = w.report()
+    assert state == "success", report.get("message")
+    assert report["outcome"] == "released" and report["approval"]["approved"] is True
+    assert [c["name"] for c in report["checks"] if c["name"].endswith("_approval")] == [
+        "domain_1_approval",
+        "domain_2_approval",
+    ]
+    assert w.requests("walk") == 3
 
 
 def _upgrade(w: World) -> dict[str, Any]:
@@ -827,6 +853,20 @@ CASES = [
         _rolling_upgrade(approval=False),
         _rolling_upgrade_approval_false_check,
     ),
+    Case(
+        "guarded_swap_approval_true",
+        AsmGuardedSwapOperator,
+        _guarded_swap(approval=True),
+        _guarded_swap_approval_true_check,
+        answers=("Approve",),
+    ),
+    Case(
+        "rolling_upgrade_approval_true",
+        AsmGuardedRollingUpgradeOperator,
+        _rolling_upgrade(approval=True),
+        _rolling_upgrade_approval_true_check,
+        answers=("Approve", "Approve"),
+    ),
     Case("upgrade", AsmUpgradeDeploymentOperator, _upgrade, _upgrade_check),
     Case("walk_upgrade_domain", AsmWalkUpgradeDomainOperator, _walk, _walk_check),
     Case("rollback_upgrade", AsmRollbackUpgradeOperator, _rollback_upgrade, _rollback_upgrade_check),
@@ -893,7 +933,9 @@ def build_kwargs(cls: type, values: dict[str, Any]) -> tuple[dict[str, Any], dic
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_every_templated_field_rendered_as_a_string(case: Case, world: World) -> None:
+def test_every_templated_field_rendered_as_a_string(
+    case: Case, world: World, request: pytest.FixtureRequest
+) -> None:
     from airflow.sdk import DAG
 
     values = case.arrange(world)
@@ -901,7 +943,12 @@ def test_every_templated_field_rendered_as_a_string(case: Case, world: World) ->
     dag_id = f"render_{case.id}"
     with DAG(dag_id, schedule=None, start_date=START, catchup=False, params=params) as dag:
         case.cls(task_id="op", retries=0, **kwargs)
-    world.dag_run = dr = run_dag(dag)
+    if case.answers:
+        with answering(request.getfixturevalue("hitl_api"), case.answers) as given:
+            world.dag_run = dr = run_dag(dag)
+        given.check(len(case.answers))
+    else:
+        world.dag_run = dr = run_dag(dag)
     case.check(world, values, str(task_states(dr)["op"]))
 
 
