@@ -115,15 +115,8 @@ def stop_emulator(proc: subprocess.Popen[str] | None) -> None:
 
 def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
     """Everything Airflow and the example DAGs read from the environment; before importing airflow."""
-    conn = {
-        "conn_type": "azure_service_management",
-        "host": endpoint["host"],
-        "extra": {
-            "subscription_id": endpoint["subscription_id"],
-            "certificate_path": endpoint["client_pem"],
-            "ca_bundle": endpoint["ca_cert"],
-        },
-    }
+    from airflow_sm_provider.testing import connection_env  # imports no Airflow
+
     os.environ.update(
         {
             "AIRFLOW_HOME": str(home),
@@ -132,7 +125,7 @@ def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
-            "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
+            **connection_env("asm_default", endpoint),
             "AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD": CERT_PASSWORD,
         }
     )
@@ -153,24 +146,17 @@ def write_service_certificate(path: Path) -> None:
     import datetime as dt
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 
+    from airflow_sm_provider.emulator.certs import sign_certificate
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{ROLLING_SERVICE}.cloudapp.net")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    cert = sign_certificate(key, name, now, now + dt.timedelta(days=1))
     encryption = serialization.BestAvailableEncryption(CERT_PASSWORD.encode())
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"demo", key, cert, None, encryption))
@@ -347,11 +333,10 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
             )
             timeline.step(f"release {version}: report", report_lines(report))
             timeline.say(timeline_lines(report))
-            if run_state != expected:
-                problems.append(f"release {version}: DAG run {run_state}, expected {expected}")
             got = report.get("swap_outcome") if report else None
-            if got != outcome:
-                problems.append(f"release {version}: guarded swap outcome {got}, expected {outcome}")
+            problems += run_problems(
+                f"release {version}", (run_state, expected), (got, outcome), "guarded swap"
+            )
         state = final_state(endpoint)
         problems += rolling_upgrades(bag.dags["rolling_upgrade"], endpoint, timeline)
     finally:
@@ -372,6 +357,19 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
     if not problems:
         say("  v3 refused (staging unhealthy, never reached production)")
         say("  v3b swapped back automatically (unhealthy in production; v2 restored)")
+    return problems
+
+
+def run_problems(
+    what: str, state: tuple[str, str], outcome: tuple[str | None, str], outcome_name: str
+) -> list[str]:
+    """What is wrong with one DAG run of the demo: its ``(state, expected)`` and its report's
+    ``(outcome, expected)``, against the RELEASES / UPGRADES tables."""
+    problems = []
+    if state[0] != state[1]:
+        problems.append(f"{what}: DAG run {state[0]}, expected {state[1]}")
+    if outcome[0] != outcome[1]:
+        problems.append(f"{what}: {outcome_name} outcome {outcome[0]}, expected {outcome[1]}")
     return problems
 
 
@@ -417,11 +415,10 @@ def rolling_upgrades(dag: Any, endpoint: dict[str, Any], timeline: Timeline) -> 
                 f"upgrade {label}: DAG run {run_state} (expected {expected})", f"tasks:\n           {tasks}"
             )
             timeline.say(timeline_lines(report))
-            if run_state != expected:
-                problems.append(f"upgrade {label}: DAG run {run_state}, expected {expected}")
             got = report.get("upgrade_outcome") if report else None
-            if got != outcome:
-                problems.append(f"upgrade {label}: rolling upgrade outcome {got}, expected {outcome}")
+            problems += run_problems(
+                f"upgrade {label}", (run_state, expected), (got, outcome), "rolling upgrade"
+            )
         live = client.get_deployment_by_slot(ROLLING_SERVICE, "production")
         certificates = client.list_service_certificates(ROLLING_SERVICE)
     timeline.say(f"\nFinal state of cloud service {ROLLING_SERVICE}")

@@ -175,20 +175,14 @@ def floor_session(ep: dict[str, str]) -> Any:
     return session
 
 
-def conn_json(ep: dict[str, str]) -> str:
-    """``AIRFLOW_CONN_ASM_DEFAULT`` for the emulator."""
-    return json.dumps(
-        {
-            "conn_type": "azure_service_management",
-            "host": ep["host"],
-            "extra": {
-                "subscription_id": ep["subscription_id"],
-                "certificate_path": ep["client_pem"],
-                "ca_bundle": ep["ca_cert"],
-                "requests_per_second": BENCH_REQUESTS_PER_SECOND,
-            },
-        }
-    )
+def conn_json(ep: dict[str, Any], rps: float | None = BENCH_REQUESTS_PER_SECOND) -> str:
+    """``AIRFLOW_CONN_ASM_DEFAULT`` for the emulator; ``rps``: the client's own request budget (None:
+    the client default). Imported on call: the testing module brings pytest, which a bench's parent
+    process does not otherwise load."""
+    from airflow_sm_provider.testing import connection_env
+
+    extra = {} if rps is None else {"requests_per_second": rps}
+    return connection_env("asm_default", ep, **extra)["AIRFLOW_CONN_ASM_DEFAULT"]
 
 
 def cscfg(roles: int, per_role: int, health: str = "healthy") -> str:

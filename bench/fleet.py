@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import waiting
-from bench.common import ROOT, EmulatorProc, Section, load, our_client
+from bench.common import EmulatorProc, Section, load, our_client
 
 N = 10_000
 POLL = 30.0  # 10,000 waits every 5 s would be 2,000 requests/s: far beyond 2 shared cores and ASM
@@ -45,59 +43,13 @@ def _stats(admin: Any, ep: dict[str, Any]) -> dict[str, Any] | None:
     return dict(resp.json()) if resp.status_code == 200 else None
 
 
-def _conn(ep: dict[str, Any], rps: float | None) -> str:
-    extra: dict[str, Any] = {
-        "subscription_id": ep["subscription_id"],
-        "certificate_path": ep["client_pem"],
-        "ca_bundle": ep["ca_cert"],
-    }
-    if rps is not None:
-        extra["requests_per_second"] = rps
-    return json.dumps({"conn_type": "azure_service_management", "host": ep["host"], "extra": extra})
-
-
 def _create(ep: dict[str, Any], n: int) -> list[str]:
     """``n`` create-storage operations paced over SPREAD s; this client's budget is lifted first."""
     if has_budget():
         from airflow_sm_provider.client.budget import configure_budget
 
         configure_budget(ep["host"], ep["subscription_id"], None)
-    ids: list[str] = []
-    with our_client(ep) as client:
-        t0 = time.monotonic()
-        for i in range(n):
-            pause = t0 + i * SPREAD / n - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            ids.append(
-                str(
-                    client.create_storage_account(
-                        f"f{i:05d}", "fleet", "fleet", location="West Europe"
-                    ).request_id
-                )
-            )
-    return ids
-
-
-def _worker(k: int, warm_id: str, ep: dict[str, Any], work: Path, rps: float | None) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(work / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "AIRFLOW_CONN_ASM_DEFAULT": _conn(ep, rps),
-        "BENCH_ENDPOINT": json.dumps(ep),
-        "PYTHONPATH": str(ROOT),
-    }
-    args = [str(work / f"in-{k}.json"), str(work / f"out-{k}.json")]
-    return subprocess.Popen(
-        [sys.executable, "-m", "bench.waiting_worker", "triggers", warm_id, *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return waiting.create_ops(ep, n, SPREAD, "f{:05d}", "fleet")
 
 
 def scenario(procs: int, work: Path) -> dict[str, Any]:
@@ -108,7 +60,17 @@ def scenario(procs: int, work: Path) -> dict[str, Any]:
         budget = RATE_LIMIT * BUDGET_SHARE / procs if has_budget() else None
         with our_client(ep) as client:
             warm = client.create_hosted_service(f"warm{procs}", "warm", "bench", location="West Europe")
-        workers = [_worker(k, str(warm.request_id), ep, work, budget) for k in range(procs)]
+        workers = [
+            waiting.start_worker(
+                "triggers",
+                str(warm.request_id),
+                ep,
+                work,
+                (work / f"in-{k}.json", work / f"out-{k}.json"),
+                budget,
+            )
+            for k in range(procs)
+        ]
         try:
             ids = _create(ep, N)
             ops = admin.get(ep["admin_url"] + "state", timeout=120).json()["operations"]

@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, EmulatorProc, Section, conn_json, load, our_client, percentile, table
+from bench.common import (
+    BENCH_REQUESTS_PER_SECOND,
+    ROOT,
+    EmulatorProc,
+    Section,
+    conn_json,
+    load,
+    our_client,
+    percentile,
+    table,
+)
 
 N = 1000
 POLL = 5.0
@@ -46,18 +56,17 @@ def _admin(ep: dict[str, str]) -> Any:
     return admin_session(ep)
 
 
-def _create_ops(ep: dict[str, str], prefix: str) -> list[str]:
-    """N create-storage operations, paced over SPREAD seconds so they complete at spread times."""
+def create_ops(ep: dict[str, Any], n: int, spread: float, name: str, label: str = "bench") -> list[str]:
+    """``n`` create-storage operations (accounts ``name.format(i)``), paced over ``spread`` seconds so
+    they complete at spread times; their request ids. Also fleet.py's."""
     ids: list[str] = []
     with our_client(ep) as client:
         t0 = time.monotonic()
-        for i in range(N):
-            pause = t0 + i * SPREAD / N - time.monotonic()
+        for i in range(n):
+            pause = t0 + i * spread / n - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            handle = client.create_storage_account(
-                f"{prefix}{i:04d}", "bench", "bench", location="West Europe"
-            )
+            handle = client.create_storage_account(name.format(i), label, label, location="West Europe")
             ids.append(str(handle.request_id))
     return ids
 
@@ -69,19 +78,27 @@ def _sample_requests(ep: dict[str, str], stop: threading.Event, series: list[tup
         series.append((time.time(), sum(int(r["matched"]) for r in rules)))
 
 
-def _worker(mode: str, warm_id: str, ep: dict[str, str], work: Path) -> subprocess.Popen[str]:
+def start_worker(
+    mode: str,
+    warm_id: str,
+    ep: dict[str, Any],
+    work: Path,
+    files: tuple[Path, Path],
+    rps: float | None = BENCH_REQUESTS_PER_SECOND,
+) -> subprocess.Popen[str]:
+    """A ``bench.waiting_worker`` process in ``mode``; ``files``: the (in, out) JSON it reads and
+    writes; ``rps``: its client's request budget (None: the client default). Also fleet.py's."""
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(work / "airflow"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "AIRFLOW_CONN_ASM_DEFAULT": conn_json(ep),
+        "AIRFLOW_CONN_ASM_DEFAULT": conn_json(ep, rps),
         "BENCH_ENDPOINT": json.dumps(ep),
         "PYTHONPATH": str(ROOT),
     }
-    args = [str(work / f"{mode}-in.json"), str(work / f"{mode}-out.json")]
     return subprocess.Popen(
-        [sys.executable, "-m", "bench.waiting_worker", mode, warm_id, *args],
+        [sys.executable, "-m", "bench.waiting_worker", mode, warm_id, *map(str, files)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -97,9 +114,10 @@ def _scenario(mode: str, work: Path) -> dict[str, Any]:
         admin = _admin(ep)
         with our_client(ep) as client:  # a finished operation for the worker's warm-up
             warm = client.create_hosted_service(f"warm{mode}", "warm", "bench", location="West Europe")
-        proc = _worker(mode, str(warm.request_id), ep, work)
+        files = (work / f"{mode}-in.json", work / f"{mode}-out.json")
+        proc = start_worker(mode, str(warm.request_id), ep, work, files)
         try:
-            ids = _create_ops(ep, "op")
+            ids = create_ops(ep, N, SPREAD, "op{:04d}")
             ops = admin.get(ep["admin_url"] + "state", timeout=60).json()["operations"]
             ends = {o["id"].replace("-", "").lower(): float(o["ends"]) for o in ops}
             admin.delete(ep["admin_url"] + "faults", timeout=30)

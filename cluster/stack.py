@@ -11,7 +11,6 @@ Every Airflow process gets the same configuration from the environment (nothing 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from airflow_sm_provider.testing import connection_env
 from cluster.api import AirflowApi, EmulatorAdmin
 from cluster.postgres import Postgres
 from cluster.procs import Proc, free_port, stop_all, wait_for_port
@@ -134,15 +134,6 @@ class Stack:
         assert self.pg is not None
         home = self.work / "airflow"
         home.mkdir()
-        conn = {
-            "conn_type": "azure_service_management",
-            "host": endpoint["host"],
-            "extra": {
-                "subscription_id": endpoint["subscription_id"],
-                "certificate_path": endpoint["client_pem"],
-                "ca_bundle": endpoint["ca_cert"],
-            },
-        }
         env = {
             **base,
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), base.get("PYTHONPATH", "")) if p),
@@ -171,7 +162,7 @@ class Stack:
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
-            "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
+            **connection_env("asm_default", endpoint),
             "ASM_EXAMPLE_POLL_INTERVAL": str(self.poll_interval),
             "ASM_EXAMPLE_CONFIG_DIR": str(EXAMPLE_DAGS / "config"),
         }

@@ -10,9 +10,11 @@ import ipaddress
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from airflow_sm_provider.emulator.certs import sign_certificate
 
 NOW = dt.datetime.now(dt.timezone.utc)
 
@@ -33,26 +35,21 @@ def make_cert(
     san_ip: str | None = None,
     ca: bool = False,
 ) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    issuer_name, signing_key = (issuer[0].subject, issuer[1]) if issuer else (name, key)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or NOW - dt.timedelta(days=1))
-        .not_valid_after(not_after or NOW + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
+    """A certificate for ``key`` (self-signed unless ``issuer``), made the emulator's one way."""
+    extensions: list[tuple[x509.ExtensionType, bool]] = [
+        (x509.BasicConstraints(ca=ca, path_length=None), True)
+    ]
     if san_ip:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(san_ip)), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-    return builder.sign(signing_key, hashes.SHA256())
+        names = [x509.IPAddress(ipaddress.ip_address(san_ip)), x509.DNSName("localhost")]
+        extensions.append((x509.SubjectAlternativeName(names), False))
+    return sign_certificate(
+        key,
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]),
+        not_before or NOW - dt.timedelta(days=1),
+        not_after or NOW + dt.timedelta(days=30),
+        extensions,
+        issuer=(issuer[0].subject, issuer[1]) if issuer else None,
+    )
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:

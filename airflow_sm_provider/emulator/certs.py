@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_CERT = "ca.pem"
@@ -107,6 +109,32 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
+def sign_certificate(  # noqa: PLR0917
+    key: CertificateIssuerPrivateKeyTypes,
+    subject: x509.Name,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
+    issuer: tuple[x509.Name, CertificateIssuerPrivateKeyTypes] | None = None,
+) -> x509.Certificate:
+    """A certificate for ``key``'s public half, SHA-256, signed by ``issuer`` (its name and key) or,
+    without one, by ``key`` itself. ``extensions``: ``(extension, critical)`` pairs. The one way the
+    emulator's CA, server and management certificates (and the demo's service certificate) are made."""
+    issuer_name, signing_key = issuer or (subject, key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(signing_key, hashes.SHA256())
+
+
 def _write(path: Path, data: bytes, *, private: bool) -> None:
     """Atomic write (tmp + rename) so a kill -9 never leaves a half-written certificate behind."""
     tmp = path.with_name(path.name + ".tmp")
@@ -131,17 +159,15 @@ def mint_client_certificate(
     key = _key(bits)
     start = not_before or now - _ONE_DAY
     end = not_after or now + dt.timedelta(days=3650)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(min(start, end - dt.timedelta(seconds=1)))
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(key, hashes.SHA256())
+    cert = sign_certificate(
+        key,
+        _name(common_name),
+        min(start, end - dt.timedelta(seconds=1)),
+        end,
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
+        ],
     )
     return ClientCertificate(cert_pem=_cert_pem(cert), key_pem=_key_pem(key))
 
@@ -149,32 +175,27 @@ def mint_client_certificate(
 def _mint_ca() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     now = dt.datetime.now(dt.timezone.utc)
     key = _key(2048)
-    name = _name("airflow-sm-provider emulator CA")
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _ONE_DAY)
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    cert = sign_certificate(
+        key,
+        _name("airflow-sm-provider emulator CA"),
+        now - _ONE_DAY,
+        now + dt.timedelta(days=3650),
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (usage, True),
+            (x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False),
+        ],
     )
     return cert, key
 
@@ -199,21 +220,18 @@ def _mint_server(
 ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     now = dt.datetime.now(dt.timezone.utc)
     key = _key(2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("localhost"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _ONE_DAY)
-        .not_valid_after(now + dt.timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(_server_names(extra_hosts)), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    cert = sign_certificate(
+        key,
+        _name("localhost"),
+        now - _ONE_DAY,
+        now + dt.timedelta(days=825),
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.SubjectAlternativeName(_server_names(extra_hosts)), False),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+        ],
+        issuer=(ca_cert.subject, ca_key),
     )
     return cert, key
 

@@ -30,6 +30,17 @@ def long_create(stack: Any, seconds: float) -> None:
     )
 
 
+def new_service(stack: Any, prefix: str, create_seconds: float | None) -> tuple[str, OpCounter]:
+    """A fresh empty cloud service and the emulator's operation counts from now on; with
+    ``create_seconds``, the next create_deployment is made to take that long (long_create)."""
+    service = fresh(prefix)
+    create_service(stack.emulator.endpoint, service)
+    counter = OpCounter(stack)
+    if create_seconds is not None:
+        long_create(stack, create_seconds)
+    return service, counter
+
+
 def create_op(stack: Any) -> dict[str, Any]:
     return stack.admin().operations("create_deployment")[-1]
 
@@ -49,11 +60,7 @@ def test_triggerer_killed_while_holding_the_release_wait(stack: Any, task_id: st
     ``deploy_to_staging``: the operation wait (the create made long). ``guarded_swap``: its bake,
     once the guarded swap defers it (until then it bakes in the worker and this case is skipped).
     """
-    service = fresh("tk")
-    create_service(stack.emulator.endpoint, service)
-    counter = OpCounter(stack)
-    if task_id == "deploy_to_staging":
-        long_create(stack, 60)
+    service, counter = new_service(stack, "tk", 60 if task_id == "deploy_to_staging" else None)
     ev: dict[str, Any] = {}
 
     def kill(w: Any) -> None:
@@ -106,10 +113,7 @@ def test_triggerer_killed_while_holding_the_release_wait(stack: Any, task_id: st
 
 def test_celery_worker_killed_right_after_the_create_request(stack: Any) -> None:
     """kill -9 the worker running a (non-deferred) create once the emulator accepted the request."""
-    service = fresh("wk")
-    create_service(stack.emulator.endpoint, service)
-    counter = OpCounter(stack)
-    long_create(stack, 45)
+    service, counter = new_service(stack, "wk", 45)
     ev: dict[str, Any] = {}
 
     def sent(w: Any) -> bool:
@@ -171,10 +175,7 @@ def test_postgres_restarted_while_triggers_are_deferred(stack: Any) -> None:
     Airflow's scheduler, dag-processor and triggerers exit when they lose the database; the stack
     restarts them as a supervisor would (``Stack.supervise``), and the figure says which did.
     """
-    service = fresh("pg")
-    create_service(stack.emulator.endpoint, service)
-    counter = OpCounter(stack)
-    long_create(stack, 40)
+    service, counter = new_service(stack, "pg", 40)
     ev: dict[str, Any] = {}
 
     def restart(w: Any) -> None:
@@ -205,10 +206,7 @@ def test_postgres_restarted_while_triggers_are_deferred(stack: Any) -> None:
 
 def test_emulator_killed_and_restarted_mid_release(stack: Any) -> None:
     """kill -9 the emulator while the create is waited for, 5 s away, restart on the same port and state."""
-    service = fresh("em")
-    create_service(stack.emulator.endpoint, service)
-    counter = OpCounter(stack)
-    long_create(stack, 30)
+    service, counter = new_service(stack, "em", 30)
     ev: dict[str, Any] = {}
 
     def bounce(w: Any) -> None:

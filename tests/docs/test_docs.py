@@ -91,10 +91,7 @@ def _openssl(*args: str, cwd: Path) -> None:
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+    from testpki import cert_pem, key_pem, make_cert, rsa_key
 
     d = tmp_path_factory.mktemp("certs")
     subj = ["-subj", "/CN=docs"]
@@ -110,23 +107,15 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "mycert.pem").write_bytes((d / "mycert.crt").read_bytes() + (d / "mycert.key").read_bytes())
     (d / "weak.pem").write_bytes((d / "weak.crt").read_bytes() + (d / "weak.key").read_bytes())
     (d / "mismatch.pem").write_bytes((d / "mycert.crt").read_bytes() + (d / "other.key").read_bytes())
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "expired")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - datetime.timedelta(days=60))
-        .not_valid_after(now - datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
+    key = rsa_key()
+    cert = make_cert(
+        key,
+        "expired",
+        not_before=now - datetime.timedelta(days=60),
+        not_after=now - datetime.timedelta(days=1),
     )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    (d / "expired.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM) + pem_key)
+    (d / "expired.pem").write_bytes(cert_pem(cert) + key_pem(key))
     return d
 
 

@@ -1,8 +1,12 @@
-"""Fixtures for the emulator's network-layer tests.
+"""Fixtures for the emulator's tests.
 
 ``StubApp`` is a tiny ``http.App`` that authenticates like ASM (thumbprint registered on the URL's
 subscription, else 403 ForbiddenError) and records what reached it, so server, TLS and fault tests do
 not depend on the service logic and can tell "never reached the App" from "executed, then dropped".
+
+``h`` is the service-logic tests' in-process ``Harness`` with the hosted service ``mysvc`` already
+created (a module that needs an empty subscription, or more, defines its own ``h``). ``emulator``
+and ``sms`` are the old-SDK tests' emulator (one per test module) and old-SDK client.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from typing import Any
 
 import pytest
 import requests
+from azure.servicemanagement import ServiceManagementService
+from legacy_helpers import LEGACY_SPEED, legacy_client
+from service_helpers import Harness
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator
@@ -64,6 +71,25 @@ class StubApp:
 
     def close(self) -> None:
         self.closed = True
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    harness = Harness(tmp_path)
+    harness.create_service()
+    return harness
+
+
+@pytest.fixture(scope="module")
+def emulator(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with Emulator(tmp_path_factory.mktemp(request.module.__name__), speed=LEGACY_SPEED) as emu:
+        yield emu
+
+
+@pytest.fixture
+def sms(emulator: Emulator) -> Iterator[ServiceManagementService]:
+    with legacy_client(emulator.endpoint) as client:
+        yield client
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The old SDK (a real ASM client) as the emulator's tests drive it: a client over mTLS, and its wait.
 
-Shared by the old-SDK surface and release tests, which each keep their own module-scoped emulator.
+Shared by the old-SDK tutorial, surface and release tests; their ``emulator`` (one per test module)
+and ``sms`` fixtures are in this folder's conftest.py.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from azure.servicemanagement import ServiceManagementService
+from azure.servicemanagement import OSDiskConfiguration, ServiceManagementService, VMImage
 
 from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+
+#: The old-SDK modules' emulator clock: 1000x, so a 30 s ASM operation ends in 30 ms.
+LEGACY_SPEED = 1000.0
 
 
 @contextmanager
@@ -24,6 +28,20 @@ def legacy_client(endpoint: dict[str, Any]) -> Iterator[ServiceManagementService
         )
     finally:
         session.close()
+
+
+def generalized_linux_image(
+    name: str, label: str, description: str, media_link: str, host_caching: str | None = None
+) -> VMImage:
+    """A VM image as the old SDK's ``create_vm_image`` takes it: a generalized Linux OS disk at
+    ``media_link``."""
+    image = VMImage(name, label, description)
+    image.os_disk_configuration = OSDiskConfiguration()
+    image.os_disk_configuration.os_state = "Generalized"
+    image.os_disk_configuration.os = "Linux"
+    image.os_disk_configuration.host_caching = host_caching
+    image.os_disk_configuration.media_link = media_link
+    return image
 
 
 def legacy_wait(sms: ServiceManagementService, result: Any, status: str = "Succeeded") -> Any:

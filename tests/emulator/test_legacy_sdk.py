@@ -8,9 +8,7 @@ Each test is one section of the tutorial, with the tutorial's own calls and the 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,12 +19,12 @@ from azure.servicemanagement import (
     OSVirtualHardDisk,
     ServiceManagementService,
 )
+from legacy_helpers import legacy_wait
 
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.certs import mint_client_certificate
 from airflow_sm_provider.emulator.pytest_plugin import legacy_session
 
-SPEED = 1000.0
 PACKAGE_URL = "https://mystorage.blob.core.windows.net/packages/app.cspkg"
 TUTORIAL_IMAGE = "OpenLogic__OpenLogic-CentOS-62-20120531-zh-tw-30GB.vhd"
 
@@ -45,27 +43,9 @@ def cscfg(instances: int = 2, health: str = "healthy") -> str:
     return base64.b64encode(xml.encode()).decode()
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(tmp_path_factory.mktemp("legacy"), speed=SPEED) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sms(emulator: Emulator) -> Iterator[ServiceManagementService]:
-    ep = emulator.endpoint
-    session = legacy_session(ep)  # asm-wire.md 5.5 (a): trust_env=False session, CA + client PEM
-    yield ServiceManagementService(ep["subscription_id"], host=ep["host"], request_session=session)
-    session.close()
-
-
-def wait(sms: ServiceManagementService, result: Any) -> Any:
-    assert result is not None and len(result.request_id) == 32
-    op = sms.wait_for_operation_status(
-        result.request_id, timeout=60, sleep_interval=0.02, progress_callback=None, success_callback=None
-    )
-    assert op.status == "Succeeded", vars(op)
-    return op
+# ``emulator`` and ``sms`` (the old SDK over a trust_env=False session with the CA and client PEM,
+# asm-wire.md 5.5 (a)) are in conftest.py.
+wait = legacy_wait
 
 
 def test_list_locations(sms: ServiceManagementService) -> None:

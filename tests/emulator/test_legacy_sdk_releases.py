@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,12 @@ from azure.common import AzureConflictHttpError, AzureHttpError, AzureMissingRes
 from azure.servicemanagement import ServiceManagementService
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from legacy_helpers import legacy_client, legacy_wait
+from legacy_helpers import legacy_wait
 
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.certs import mint_client_certificate
 from airflow_sm_provider.emulator.pytest_plugin import legacy_session
 
-SPEED = 1000.0
 PACKAGE_URL = "https://mystorage.blob.core.windows.net/packages/app.cspkg"
 PACKAGE_V2 = "https://mystorage.blob.core.windows.net/packages/app-v2.cspkg"
 
@@ -43,18 +41,6 @@ def cscfg(instances: int = 3, *, domains: int = 3, extra: str = "", certificate:
         f"</ConfigurationSettings>{cert}</Role></ServiceConfiguration>"
     )
     return base64.b64encode(xml.encode()).decode()
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(tmp_path_factory.mktemp("legacy-releases"), speed=SPEED) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sms(emulator: Emulator) -> Iterator[ServiceManagementService]:
-    with legacy_client(emulator.endpoint) as client:
-        yield client
 
 
 wait = legacy_wait

@@ -5,7 +5,6 @@ role updates and captures. Each test checks the parsed answer and the state it l
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,27 +22,14 @@ from azure.servicemanagement import (
     ServiceManagementService,
     VMImage,
 )
-from legacy_helpers import legacy_client, legacy_wait
+from legacy_helpers import generalized_linux_image, legacy_wait
 
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.certs import mint_client_certificate
 from airflow_sm_provider.emulator.pytest_plugin import legacy_session
 
-SPEED = 1000.0
 IMAGE = "OpenLogic__OpenLogic-CentOS-62-20120531-zh-tw-30GB.vhd"
 VHDS = "https://mystorage.blob.core.windows.net/vhds"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(tmp_path_factory.mktemp("legacy-surface"), speed=SPEED) as emu:
-        yield emu
-
-
-@pytest.fixture
-def sms(emulator: Emulator) -> Iterator[ServiceManagementService]:
-    with legacy_client(emulator.endpoint) as client:
-        yield client
 
 
 wait = legacy_wait
@@ -284,12 +270,7 @@ def test_disks_and_data_disks(sms: ServiceManagementService) -> None:
 
 
 def test_vm_images_create_list_update_capture_delete(sms: ServiceManagementService) -> None:
-    image = VMImage("myvmimage", "my vm image", "an image")
-    image.os_disk_configuration = OSDiskConfiguration()
-    image.os_disk_configuration.os_state = "Generalized"
-    image.os_disk_configuration.os = "Linux"
-    image.os_disk_configuration.host_caching = "ReadWrite"
-    image.os_disk_configuration.media_link = f"{VHDS}/image.vhd"
+    image = generalized_linux_image("myvmimage", "my vm image", "an image", f"{VHDS}/image.vhd", "ReadWrite")
     wait(sms, sms.create_vm_image(image))
     listed = {i.name: i for i in sms.list_vm_images()}
     assert listed["myvmimage"].os_disk_configuration.os_state == "Generalized"

@@ -25,13 +25,6 @@ from airflow_sm_provider import protocol as p
 SVC = "/services/hostedservices/mysvc"
 
 
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    harness = Harness(tmp_path)
-    harness.create_service()
-    return harness
-
-
 def test_create_deployment_202_operation_in_progress_then_succeeded(h: Harness) -> None:
     got = h.create_deployment(slot="production")
     assert got.status == 202 and got.body == b""

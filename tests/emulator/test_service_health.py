@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,13 +34,6 @@ def deploy(h: Harness, settings: dict[str, str], slot: str = "production", name:
     got = h.call("POST", f"{SVC}/deploymentslots/{slot}", xml_body("CreateDeployment", fields))
     h.finish()
     return got.status
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    harness = Harness(tmp_path)
-    harness.create_service()
-    return harness
 
 
 def test_any_path_answers_and_per_path_settings(h: Harness) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from service_helpers import NS, Harness, b64, children, cscfg, error_code, instances, names, parse, text
@@ -12,13 +11,6 @@ from airflow_sm_provider import protocol as p
 
 SVC = "/services/hostedservices/mysvc"
 IMAGE = "OpenLogic__OpenLogic-CentOS-62-20120531-zh-tw-30GB.vhd"
-
-
-@pytest.fixture
-def h(tmp_path: Path) -> Harness:
-    harness = Harness(tmp_path)
-    harness.create_service()
-    return harness
 
 
 def _vm_body(image: str = IMAGE) -> str:

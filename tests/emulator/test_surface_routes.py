@@ -16,12 +16,11 @@ import pytest
 from azure.servicemanagement import (
     CaptureRoleAsVMImage,
     LinuxConfigurationSet,
-    OSDiskConfiguration,
     OSImage,
     OSVirtualHardDisk,
     ServiceManagementService,
-    VMImage,
 )
+from legacy_helpers import generalized_linux_image
 
 from airflow_sm_provider.emulator import routes
 from airflow_sm_provider.emulator.handlers import load
@@ -65,11 +64,7 @@ class RecordingSession:
 
 
 def _value(name: str) -> Any:
-    image = VMImage("img", "img", "d")
-    image.os_disk_configuration = OSDiskConfiguration()
-    image.os_disk_configuration.os_state = "Generalized"
-    image.os_disk_configuration.os = "Linux"
-    image.os_disk_configuration.media_link = "https://a.blob.core.windows.net/v/x.vhd"
+    image = generalized_linux_image("img", "img", "d", "https://a.blob.core.windows.net/v/x.vhd")
     special: dict[str, Any] = {
         "system_config": LinuxConfigurationSet("h", "u", "p", True),
         "os_virtual_hard_disk": OSVirtualHardDisk("img", "https://a.blob.core.windows.net/v/x.vhd"),

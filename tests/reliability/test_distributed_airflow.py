@@ -23,11 +23,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from airflow_sm_provider.testing import connection_env
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -86,6 +88,27 @@ class Cluster:
         finally:
             con.close()
 
+    def watch_release(
+        self, run_id: str, timeout: float, interval: float, tick: Callable[[list[tuple[Any, ...]]], None]
+    ) -> str | None:
+        """Poll the ``blue_green_release`` run ``run_id`` until it ends; its last state (None: no run).
+
+        Each poll hands ``tick`` the run's ``(task_id, state)`` rows first; a component that died
+        fails the test at once, with its output."""
+        state = None
+        deadline = time.monotonic() + timeout
+        where = f"dag_id='blue_green_release' AND run_id='{run_id}'"
+        while time.monotonic() < deadline:
+            tick(self.query(f"SELECT task_id, state FROM task_instance WHERE {where}"))
+            rows = self.query(f"SELECT state FROM dag_run WHERE {where}")
+            state = rows[0][0] if rows else None
+            if state in ("success", "failed"):
+                break
+            dead = set(self.procs) - set(self.alive())
+            assert not dead, f"{dead} died: " + "".join(self.output(n)[-2000:] for n in dead)
+            time.sleep(interval)
+        return state
+
 
 @pytest.fixture
 def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster, dict[str, Any]]]:
@@ -98,15 +121,6 @@ def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster
     shutil.copy(ROOT / "example_dags" / "blue_green_release.py", dags / "blue_green_release.py")
     shutil.copytree(ROOT / "example_dags" / "config", dags / "config")
     port = _free_port()
-    conn = {
-        "conn_type": "azure_service_management",
-        "host": ep["host"],
-        "extra": {
-            "subscription_id": ep["subscription_id"],
-            "certificate_path": ep["client_pem"],
-            "ca_bundle": ep["ca_cert"],
-        },
-    }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ASM_"))}
     env.update(
         {
@@ -126,7 +140,7 @@ def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
-            "AIRFLOW_CONN_ASM_DEFAULT": json.dumps(conn),
+            **connection_env("asm_default", ep),
         }
     )
     c = Cluster(home, env)
@@ -171,20 +185,7 @@ def test_release_dag_defers_through_the_real_triggerer(cluster: tuple[Cluster, d
     c.run("dags", "trigger", "blue_green_release", "--conf", json.dumps(conf), "--run-id", "dist_run")
 
     seen: set[tuple[str, str]] = set()
-    state = None
-    deadline = time.monotonic() + 480
-    while time.monotonic() < deadline:
-        for task_id, ti_state in c.query(
-            "SELECT task_id, state FROM task_instance WHERE dag_id='blue_green_release' AND run_id='dist_run'"
-        ):
-            seen.add((task_id, str(ti_state)))
-        rows = c.query("SELECT state FROM dag_run WHERE dag_id='blue_green_release' AND run_id='dist_run'")
-        state = rows[0][0] if rows else None
-        if state in ("success", "failed"):
-            break
-        dead = set(c.procs) - set(c.alive())
-        assert not dead, f"{dead} died: " + "".join(c.output(n)[-2000:] for n in dead)
-        time.sleep(0.3)
+    state = c.watch_release("dist_run", 480, 0.3, lambda rows: seen.update((t, str(s)) for t, s in rows))
     tis = dict(
         c.query(
             "SELECT task_id, state FROM task_instance WHERE dag_id='blue_green_release' AND run_id='dist_run'"

@@ -57,14 +57,12 @@ def test_release_holds_a_worker_only_to_decide_and_send(cluster: tuple[Cluster, 
     running: dict[str, float] = {}
     swap_states: list[tuple[float, str]] = []
     swap_runs = 0
-    state = None
     last = time.monotonic()
-    deadline = last + 600
-    while time.monotonic() < deadline:
+
+    def tick(rows: list[tuple[Any, ...]]) -> None:
+        """Add the time since the last poll to each running task; record the guarded swap's states."""
+        nonlocal last, swap_runs
         now = time.monotonic()
-        rows = c.query(
-            "SELECT task_id, state FROM task_instance WHERE dag_id='blue_green_release' AND run_id='wt_run'"
-        )
         for task_id, ti_state in rows:
             if ti_state == "running":
                 running[task_id] = running.get(task_id, 0.0) + (now - last)
@@ -73,13 +71,8 @@ def test_release_holds_a_worker_only_to_decide_and_send(cluster: tuple[Cluster, 
                     swap_runs += 1
                 swap_states.append((now, str(ti_state)))
         last = now
-        run = c.query("SELECT state FROM dag_run WHERE dag_id='blue_green_release' AND run_id='wt_run'")
-        state = run[0][0] if run else None
-        if state in ("success", "failed"):
-            break
-        dead = set(c.procs) - set(c.alive())
-        assert not dead, f"{dead} died: " + "".join(c.output(n)[-2000:] for n in dead)
-        time.sleep(0.1)
+
+    state = c.watch_release("wt_run", 600, 0.1, tick)
     assert state == "success", (state, c.output("scheduler")[-3000:])
     total = sum(running.values())
     deferred = [t for t, s in swap_states if s == "deferred"]

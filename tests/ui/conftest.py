@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,23 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
         time.sleep(1)
     tail = log.read_text()[-3000:]
     pytest.fail(f"airflow api-server not healthy after {SERVER_START_TIMEOUT:.0f}s:\n{tail}")
+
+
+@contextmanager
+def chromium(viewport: dict[str, int]) -> Iterator[tuple[Any, Any]]:
+    """Debian's Chromium, headless, in a throwaway profile, 60 s default timeout: yields Playwright
+    (for requests outside the browser's session) and the browser context, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=viewport
+        )
+        try:
+            ctx.set_default_timeout(60_000)
+            yield pw, ctx
+        finally:
+            ctx.close()
 
 
 def need_chromium() -> None:

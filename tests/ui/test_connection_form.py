@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ import pytest
 
 from airflow_sm_provider.get_provider_info import UI_FIELD_BEHAVIOUR
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS
+from .conftest import chromium
 
 pytestmark = pytest.mark.ui
 
@@ -80,77 +79,66 @@ def _fix_portless_test_request(route: Any, counter: list[int]) -> None:
 
 
 def test_add_connection_form_and_test_button(api_server: str, asm_emulator: Any, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ep = asm_emulator.endpoint
     rewritten: list[int] = []
-    with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 1500},
-        )
-        try:
-            ctx.set_default_timeout(60_000)
-            page = ctx.new_page()
-            if _NEEDS_PORT_FIX:
-                page.route(
-                    "**/api/v2/connections/test", lambda route: _fix_portless_test_request(route, rewritten)
-                )
-            page.goto(f"{api_server}/connections")
-            page.get_by_role("button", name="Add Connection").click()
-            dialog = page.get_by_role("dialog")
-            dialog.get_by_label("Connection ID").fill(CONN_ID)
+    with chromium({"width": 1280, "height": 1500}) as (_pw, ctx):
+        page = ctx.new_page()
+        if _NEEDS_PORT_FIX:
+            page.route(
+                "**/api/v2/connections/test", lambda route: _fix_portless_test_request(route, rewritten)
+            )
+        page.goto(f"{api_server}/connections")
+        page.get_by_role("button", name="Add Connection").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Connection ID").fill(CONN_ID)
 
-            combo = dialog.get_by_role("combobox").first
-            combo.click()
-            combo.press_sequentially("Azure Service Management")
-            page.get_by_role("option", name=HOOK_NAME).click()
-            expect(dialog.get_by_text(HOOK_NAME, exact=True)).to_be_visible()
+        combo = dialog.get_by_role("combobox").first
+        combo.click()
+        combo.press_sequentially("Azure Service Management")
+        page.get_by_role("option", name=HOOK_NAME).click()
+        expect(dialog.get_by_text(HOOK_NAME, exact=True)).to_be_visible()
 
-            # Standard fields: relabelled, with placeholders; login/port/schema hidden.
-            for name, (label, placeholder) in STANDARD_FIELDS.items():
-                field = dialog.locator(f"input[name='{name}']")
-                expect(field).to_be_visible()
-                expect(dialog.get_by_text(label, exact=True)).to_be_visible()
-                assert placeholder in (field.get_attribute("placeholder") or ""), name
-            for hidden in HIDDEN_STANDARD_LABELS:
-                expect(dialog.get_by_text(hidden, exact=True)).to_have_count(0)
+        # Standard fields: relabelled, with placeholders; login/port/schema hidden.
+        for name, (label, placeholder) in STANDARD_FIELDS.items():
+            field = dialog.locator(f"input[name='{name}']")
+            expect(field).to_be_visible()
+            expect(dialog.get_by_text(label, exact=True)).to_be_visible()
+            assert placeholder in (field.get_attribute("placeholder") or ""), name
+        for hidden in HIDDEN_STANDARD_LABELS:
+            expect(dialog.get_by_text(hidden, exact=True)).to_have_count(0)
 
-            dialog.locator("input[name='host']").fill(ep["host"])
+        dialog.locator("input[name='host']").fill(ep["host"])
 
-            # Extra fields: the provider's labels; the certificate text is a password input.
-            dialog.get_by_role("button", name="Extra Fields", exact=True).click()
-            for name, label in EXTRA_LABELS.items():
-                expect(dialog.locator(f"input[name='element_{name}']")).to_have_count(1)
-                expect(dialog.locator("label", has_text=label).first).to_be_visible()
-            key_input = dialog.locator("input[name='element_certificate_private_key']")
-            assert key_input.get_attribute("type") == "password"
+        # Extra fields: the provider's labels; the certificate text is a password input.
+        dialog.get_by_role("button", name="Extra Fields", exact=True).click()
+        for name, label in EXTRA_LABELS.items():
+            expect(dialog.locator(f"input[name='element_{name}']")).to_have_count(1)
+            expect(dialog.locator("label", has_text=label).first).to_be_visible()
+        key_input = dialog.locator("input[name='element_certificate_private_key']")
+        assert key_input.get_attribute("type") == "password"
 
-            dialog.locator("input[name='element_subscription_id']").fill(ep["subscription_id"])
-            dialog.locator("input[name='element_certificate_path']").fill(ep["client_pem"])
-            dialog.locator("input[name='element_ca_bundle']").fill(ep["ca_cert"])
-            shot = tmp_path / SCREENSHOT.name
-            dialog.screenshot(path=str(shot))
-            assert shot.stat().st_size > 10_000
-            if os.environ.get("ASM_UI_UPDATE_SCREENSHOT") == "1":
-                shutil.copyfile(shot, SCREENSHOT)
+        dialog.locator("input[name='element_subscription_id']").fill(ep["subscription_id"])
+        dialog.locator("input[name='element_certificate_path']").fill(ep["client_pem"])
+        dialog.locator("input[name='element_ca_bundle']").fill(ep["ca_cert"])
+        shot = tmp_path / SCREENSHOT.name
+        dialog.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("ASM_UI_UPDATE_SCREENSHOT") == "1":
+            shutil.copyfile(shot, SCREENSHOT)
 
-            dialog.get_by_role("button", name="Save").click()
-            row = page.get_by_role("row").filter(has_text=CONN_ID)
-            expect(row).to_have_count(1)
-            expect(row).to_contain_text("azure_service_management")
+        dialog.get_by_role("button", name="Save").click()
+        row = page.get_by_role("row").filter(has_text=CONN_ID)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("azure_service_management")
 
-            row.get_by_role("button", name="Test Connection").click()
-            toast = page.get_by_role("status").filter(has_text="Test Connection")
-            expect(toast.first).to_be_visible()
-            text = toast.first.inner_text()
-            assert "Test Connection Successful" in text, text
-            assert f"Connected to subscription {ep['subscription_id']}" in text, text
-            assert ep["thumbprint"] in text, text
-        finally:
-            ctx.close()
+        row.get_by_role("button", name="Test Connection").click()
+        toast = page.get_by_role("status").filter(has_text="Test Connection")
+        expect(toast.first).to_be_visible()
+        text = toast.first.inner_text()
+        assert "Test Connection Successful" in text, text
+        assert f"Connected to subscription {ep['subscription_id']}" in text, text
+        assert ep["thumbprint"] in text, text
     if _NEEDS_PORT_FIX:
         assert rewritten, "expected the UI to send port 0 for a portless connection (apache/airflow#73298)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from airflow_sm_provider.testing import connection_env
 
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
@@ -32,15 +33,6 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def _conn(endpoint: dict[str, Any], host: str) -> str:
-    extra = {
-        "subscription_id": endpoint["subscription_id"],
-        "certificate_path": endpoint["client_pem"],
-        "ca_bundle": endpoint["ca_cert"],
-    }
-    return json.dumps({"conn_type": "azure_service_management", "host": host, "extra": extra})
-
-
 def test_providers_list_shows_the_line_getting_started_quotes(cli_env: dict[str, str]) -> None:
     doc = (REPO / "docs" / "getting-started.md").read_text()
     quoted = re.search(r"airflow providers list \| grep airflow-sm-provider\n# (.+)\n", doc)
@@ -57,7 +49,7 @@ def test_cli_connection_test_prints_only_connection_success(
     cli_env: dict[str, str], asm_emulator: Any
 ) -> None:
     ep = asm_emulator.endpoint
-    env = {**cli_env, "AIRFLOW_CONN_ASM_DEFAULT": _conn(ep, ep["host"])}
+    env = {**cli_env, **connection_env("asm_default", ep)}
     out = subprocess.run(
         [AIRFLOW, "connections", "test", "asm_default"], env=env, capture_output=True, text=True, timeout=300
     )
@@ -90,7 +82,7 @@ def test_test_connection_sends_one_attempt_and_no_retry(cli_env: dict[str, str],
     thread.start()
     host = f"127.0.0.1:{server.getsockname()[1]}"
     try:
-        env = {**cli_env, "AIRFLOW_CONN_ASM_DROP": _conn(asm_emulator.endpoint, host)}
+        env = {**cli_env, **connection_env("asm_drop", {**asm_emulator.endpoint, "host": host})}
         out = subprocess.run(
             [AIRFLOW, "connections", "test", "asm_drop"], env=env, capture_output=True, text=True, timeout=300
         )

@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, need_chromium, running_api_server
+from .conftest import chromium, need_chromium, running_api_server
 
 pytestmark = pytest.mark.ui
 
@@ -85,55 +84,44 @@ def _ti_path(run_id: str, task_id: str) -> str:
 def test_timeline_tab_links_and_auth_for_three_outcomes(
     seeded_server: tuple[str, str], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, run_id = seeded_server
-    with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1300},
-        )
-        try:
-            ctx.set_default_timeout(60_000)
-            _log_in(ctx, base)
-            page = ctx.new_page()
-            # The plugin is loaded and declares its tab (entry point under lazy provider discovery).
-            page.goto(f"{base}/")
-            plugins = page.request.get(f"{base}/api/v2/plugins").json()["plugins"]
-            ours = [p for p in plugins if p["name"] == "airflow_sm_provider"]
-            assert len(ours) == 1, [p["name"] for p in plugins]
-            assert [v["destination"] for v in ours[0]["external_views"]] == ["task_instance"]
-            errors = page.request.get(f"{base}/api/v2/plugins/importErrors").json()
-            assert errors["total_entries"] == 0, errors
+    with chromium({"width": 1400, "height": 1300}) as (pw, ctx):
+        _log_in(ctx, base)
+        page = ctx.new_page()
+        # The plugin is loaded and declares its tab (entry point under lazy provider discovery).
+        page.goto(f"{base}/")
+        plugins = page.request.get(f"{base}/api/v2/plugins").json()["plugins"]
+        ours = [p for p in plugins if p["name"] == "airflow_sm_provider"]
+        assert len(ours) == 1, [p["name"] for p in plugins]
+        assert [v["destination"] for v in ours[0]["external_views"]] == ["task_instance"]
+        errors = page.request.get(f"{base}/api/v2/plugins/importErrors").json()
+        assert errors["total_entries"] == 0, errors
 
-            for task_id, (outcome, service, lanes, step) in EXPECTED.items():
-                page.goto(f"{base}{_ti_path(run_id, task_id)}/plugin/asm-release-timeline")
-                frame = page.frame_locator("iframe[title='Release timeline']")
-                svg = frame.locator("svg.timeline")
-                expect(svg).to_be_visible()
-                expect(frame.locator("h1")).to_contain_text(task_id)
-                assert f"vip_swap of {service}: {outcome}" in (svg.get_attribute("aria-label") or "")
-                for lane in lanes:
-                    expect(svg.locator("text.lane", has_text=lane)).to_have_count(1)
-                expect(svg.locator(f"circle.event[data-step='{step}']").first).to_be_attached()
-                expect(frame.locator("table.events tr")).to_have_count(
-                    1 + len(page.request.get(_json_url(base, run_id, task_id)).json()["events"])
-                )
-                shot = tmp_path / f"release-timeline-{outcome}.png"
-                page.screenshot(path=str(shot), full_page=True)
-                assert shot.stat().st_size > 20_000
-                if os.environ.get("ASM_UI_UPDATE_SCREENSHOT") == "1":
-                    shutil.copyfile(shot, REPO / "docs" / "img" / shot.name)
-                _check_links(page, base, run_id, task_id, service, tmp_path)
+        for task_id, (outcome, service, lanes, step) in EXPECTED.items():
+            page.goto(f"{base}{_ti_path(run_id, task_id)}/plugin/asm-release-timeline")
+            frame = page.frame_locator("iframe[title='Release timeline']")
+            svg = frame.locator("svg.timeline")
+            expect(svg).to_be_visible()
+            expect(frame.locator("h1")).to_contain_text(task_id)
+            assert f"vip_swap of {service}: {outcome}" in (svg.get_attribute("aria-label") or "")
+            for lane in lanes:
+                expect(svg.locator("text.lane", has_text=lane)).to_have_count(1)
+            expect(svg.locator(f"circle.event[data-step='{step}']").first).to_be_attached()
+            expect(frame.locator("table.events tr")).to_have_count(
+                1 + len(page.request.get(_json_url(base, run_id, task_id)).json()["events"])
+            )
+            shot = tmp_path / f"release-timeline-{outcome}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 20_000
+            if os.environ.get("ASM_UI_UPDATE_SCREENSHOT") == "1":
+                shutil.copyfile(shot, REPO / "docs" / "img" / shot.name)
+            _check_links(page, base, run_id, task_id, service, tmp_path)
 
-            # The page's own links (JSON and text forms) work inside the tab.
-            frame.get_by_role("link", name="text timeline").click()
-            expect(frame.locator("body")).to_contain_text("vip_swap of shop-cart: rolled_back")
-        finally:
-            ctx.close()
+        # The page's own links (JSON and text forms) work inside the tab.
+        frame.get_by_role("link", name="text timeline").click()
+        expect(frame.locator("body")).to_contain_text("vip_swap of shop-cart: rolled_back")
         _check_anonymous_sees_nothing(pw, base, run_id)
 
 

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider.testing import connection_env
+
 #: Imported on the loop, once per process, by the trigger base itself (``triggers/base.py``: the
 #: hook class in ``shared_async_client`` and the polling loop and errors at the top of ``run()``,
 #: about 26 ms together), and by Airflow's own connection lookup. Everything else must not be.
@@ -33,18 +35,8 @@ AIRFLOWS_OWN = ("airflow.", "asgiref")
 
 def test_no_third_party_or_client_module_is_imported_on_the_loop(asm_emulator: Any, tmp_path: Path) -> None:
     ep = asm_emulator.endpoint
-    conn = {
-        "conn_type": "azure_service_management",
-        "host": ep["host"],
-        "extra": {
-            "subscription_id": ep["subscription_id"],
-            "certificate_path": ep["client_pem"],
-            "ca_bundle": ep["ca_cert"],
-            "max_retries": 0,
-        },
-    }
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(AIRFLOW_HOME=str(tmp_path), AIRFLOW_CONN_ASM_DEFAULT=json.dumps(conn))
+    env.update(AIRFLOW_HOME=str(tmp_path), **connection_env("asm_default", ep, max_retries=0))
     probe = Path(__file__).with_name("loop_imports_probe.py")
     out = subprocess.run(
         [sys.executable, str(probe)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300

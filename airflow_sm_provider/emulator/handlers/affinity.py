@@ -19,7 +19,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     empty,
     handler,
     label_b64,
-    not_found,
+    lookup,
     required,
     xml,
 )
@@ -33,10 +33,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
 
 def get_group(ctx: Ctx, name: str) -> Doc:
-    group = ctx.store.get(ctx.sub, KIND, name)
-    if group is None:
-        raise not_found(p.MSG_AFFINITY_GROUP_NOT_FOUND)
-    return group
+    return lookup(ctx, KIND, name, p.MSG_AFFINITY_GROUP_NOT_FOUND)
 
 
 def _members(ctx: Ctx, kind: str, group: Doc) -> list[Doc]:

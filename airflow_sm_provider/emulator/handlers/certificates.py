@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from functools import partial
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -28,11 +29,13 @@ from airflow_sm_provider.emulator.handlers.common import (
     Ctx,
     bad_request,
     completion,
+    doc_deleted,
     empty,
     handler,
     not_found,
+    render_kind,
+    render_one,
     required,
-    xml,
 )
 from airflow_sm_provider.emulator.handlers.hosted import get_service
 from airflow_sm_provider.emulator.http import Response
@@ -82,10 +85,8 @@ def _render(ctx: Ctx, b: Builder, cert: Doc) -> None:
 @handler("list_service_certificates")
 def list_certificates(ctx: Ctx) -> Response:
     svc = get_service(ctx, ctx.route.params["service"])
-    root = Builder.root("Certificates")
-    for cert in certificates_of(ctx.store, ctx.sub, svc["name"]):
-        _render(ctx, root.child("Certificate"), cert)
-    return xml(200, root)
+    certificates = certificates_of(ctx.store, ctx.sub, svc["name"])
+    return render_kind("Certificates", "Certificate", partial(_render, ctx), certificates)
 
 
 def _find(ctx: Ctx) -> Doc:
@@ -99,9 +100,7 @@ def _find(ctx: Ctx) -> Doc:
 
 @handler("get_service_certificate")
 def get(ctx: Ctx) -> Response:
-    root = Builder.root("Certificate")
-    _render(ctx, root, _find(ctx))
-    return xml(200, root)
+    return render_one("Certificate", partial(_render, ctx), _find(ctx))
 
 
 @handler("add_service_certificate")
@@ -142,10 +141,5 @@ def _added(store: Store, op: Operation, step: Doc, now: float) -> None:
 def delete(ctx: Ctx) -> Response:
     cert = _find(ctx)
     key = cert_key(cert["service"], cert["algorithm"], cert["thumbprint"])
-    ctx.start_operation("delete_service_certificate", {"action": "certificate_deleted", "key": key})
+    ctx.start_operation("delete_service_certificate", doc_deleted(KIND, key))
     return empty(202)
-
-
-@completion("certificate_deleted")
-def _deleted(store: Store, op: Operation, step: Doc, now: float) -> None:
-    store.delete(op.sub, KIND, step["key"])

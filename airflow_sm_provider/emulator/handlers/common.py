@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,6 +216,55 @@ def error_body(code: str, message: str) -> bytes:
     return Builder.root("Error").add("Code", code).add("Message", message).tobytes()
 
 
+#: Writes one resource's elements into the element it is given (the same for a Get and a List entry).
+Render = Callable[[Builder, Doc], None]
+
+
+def render_one(tag: str, render: Render, doc: Doc) -> Response:
+    """200 with ``<tag>`` holding one resource: Get X, and the writes that answer with the resource."""
+    root = Builder.root(tag)
+    render(root, doc)
+    return xml(200, root)
+
+
+def render_kind(tag: str, item: str, render: Render, docs: Iterable[Doc]) -> Response:
+    """200 with ``<tag><item/>...</tag>``, one ``item`` per resource: List X."""
+    root = Builder.root(tag)
+    for doc in docs:
+        render(root.child(item), doc)
+    return xml(200, root)
+
+
+# --- lookups and the effects most writes have ----------------------------------------------------
+def lookup(ctx: Ctx, kind: str, name: str, missing: str) -> Doc:
+    """The stored ``kind`` resource named ``name``, or 404 ResourceNotFound with ``missing`` (each
+    resource has its own recorded or chosen text)."""
+    doc = ctx.store.get(ctx.sub, kind, name)
+    if doc is None:
+        raise not_found(missing)
+    return doc
+
+
+def doc_saved(kind: str, doc: Doc) -> Doc:
+    """The completion that stores ``doc`` (a create or update that shows only when its operation ends)."""
+    return {"action": "doc_saved", "kind": kind, "doc": doc}
+
+
+def doc_deleted(kind: str, key: str) -> Doc:
+    """The completion that removes the ``kind`` resource stored under ``key`` when its operation ends."""
+    return {"action": "doc_deleted", "kind": kind, "key": key}
+
+
+@completion("doc_saved")
+def _doc_saved(store: Store, op: Operation, step: Doc, now: float) -> None:
+    store.put(op.sub, step["kind"], step["doc"]["name"], step["doc"])
+
+
+@completion("doc_deleted")
+def _doc_deleted(store: Store, op: Operation, step: Doc, now: float) -> None:
+    store.delete(op.sub, step["kind"], step["key"])
+
+
 # --- validation ------------------------------------------------------------------------------------
 _DNS_LABEL = re.compile(r"^[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 _STORAGE_NAME = re.compile(rf"^[a-z0-9]{{{p.STORAGE_NAME_MIN},{p.STORAGE_NAME_MAX}}}$")
@@ -302,6 +351,20 @@ def ensure_unlocked(store: Store, *keys: str) -> None:
     for key in keys:
         if store.locking_operation(key) is not None:
             raise conflict(p.MSG_EXCLUSIVE_ACCESS)
+
+
+def deployment_lock(ctx: Ctx, dep: Doc) -> str:
+    """The lock key of a deployment (what its operations hold, what Get Deployment's Locked reads)."""
+    return lock_key(ctx.sub, dep["service"], dep["name"])
+
+
+def hold_deployment(ctx: Ctx, dep: Doc) -> list[str]:
+    """409 ConflictError while another operation holds ``dep``; else the ``locks`` the operation this
+    request starts takes. Called where the handler checks the lock, so the order of its checks (which
+    error a bad request gets first) stays the handler's."""
+    key = deployment_lock(ctx, dep)
+    ensure_unlocked(ctx.store, key)
+    return [key]
 
 
 def capitalise_slot(slot: str) -> str:

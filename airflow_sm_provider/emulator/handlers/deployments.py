@@ -22,6 +22,7 @@ Choices where the sources are silent (asm-wire.md marks them unverified):
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.cscfg import ConfigError, ServiceConfig, parse_cscfg
@@ -36,18 +37,19 @@ from airflow_sm_provider.emulator.handlers.common import (
     ensure_unlocked,
     extended_properties,
     handler,
+    hold_deployment,
     label_b64,
     lock_key,
     new_id,
     not_found,
+    render_one,
     required,
-    xml,
 )
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, deployments_of, get_service
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.timings import duration
-from airflow_sm_provider.emulator.xmlio import Builder, Node, unb64
+from airflow_sm_provider.emulator.xmlio import Node, unb64
 
 MAX_DEPLOYMENT_NAME = 100
 
@@ -105,6 +107,33 @@ def apply_config(dep: Doc, config: ServiceConfig, text: str, *, keep_domains: bo
         dep["upgrade_domain_count"] = upgrade_domain_count(config)
 
 
+def reconcile(
+    ctx: Ctx,
+    dep: Doc,
+    config: ServiceConfig,
+    end: float,
+    *,
+    restart: bool,
+    upgrade_domains: int,
+    apply_health: bool = True,
+) -> None:
+    """Give ``dep`` the instances ``config`` asks for, their walks running from now to ``end``
+    (``lifecycle.reconcile_instances``): a configuration change, or the start of an upgrade."""
+    dep["instances"] = lifecycle.reconcile_instances(
+        dep_key(dep),
+        dep["instances"],
+        config,
+        ctx.now,
+        end,
+        ctx.speed,
+        running=dep["status"] == "Running",
+        restart=restart,
+        fail=config.health == "fail-start",
+        upgrade_domains=upgrade_domains,
+        apply_health=apply_health,
+    )
+
+
 def upgrade_domain_count(config: ServiceConfig) -> int:
     """``Emulator.UpgradeDomainCount`` when set; else as many domains as the largest role has
     instances, at most 5 (the .csdef default the real fabric used)."""
@@ -136,12 +165,24 @@ def ensure_no_upgrade(dep: Doc) -> None:
         raise conflict(UPGRADE_IN_PROGRESS)
 
 
+def open_change(ctx: Ctx, root: str, vm_refusal: str) -> tuple[Doc, Node, list[str], str]:
+    """What Change Deployment Configuration and Upgrade Deployment check first, in this order (it
+    decides which error a request with several faults gets): the deployment, the body's root, the
+    lock, no upgrade under way, not a VM deployment (``vm_refusal``), the Mode.
+
+    Returns the deployment, the body, the locks its operation takes and the Mode."""
+    dep = find_deployment(ctx)
+    body = ctx.body(root)
+    locks = hold_deployment(ctx, dep)
+    ensure_no_upgrade(dep)
+    if dep.get("kind") == "vm":
+        raise bad_request(vm_refusal)
+    return dep, body, locks, read_mode(body)
+
+
 @handler("get_deployment")
 def get(ctx: Ctx) -> Response:
-    dep = find_deployment(ctx)
-    root = Builder.root("Deployment")
-    render.deployment(ctx, root, dep)
-    return xml(200, root)
+    return render_one("Deployment", partial(render.deployment, ctx), find_deployment(ctx))
 
 
 @handler("create_deployment")
@@ -232,7 +273,7 @@ def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
 @handler("delete_deployment")
 def delete(ctx: Ctx) -> Response:
     dep = find_deployment(ctx)
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     end = ctx.now + duration("delete_deployment", ctx.speed)
     if not ctx.failing():
         dep["status"] = "Deleting"
@@ -243,7 +284,7 @@ def delete(ctx: Ctx) -> Response:
     ctx.start_operation(
         "delete_deployment",
         {"action": "remove_deployment", "key": dep_key(dep), "media": media},
-        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+        locks=locks,
     )
     return empty(202)
 
@@ -251,41 +292,33 @@ def delete(ctx: Ctx) -> Response:
 @handler("change_deployment_configuration")
 def change_configuration(ctx: Ctx) -> Response:
     """Auto / Simultaneous: every instance at once (as before). Manual: an upgrade to walk."""
-    dep = find_deployment(ctx)
-    body = ctx.body("ChangeConfiguration")
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
-    ensure_no_upgrade(dep)
-    if dep.get("kind") == "vm":
-        raise bad_request("The configuration of a deployment with virtual machines cannot be changed.")
-    mode = read_mode(body)
+    dep, body, locks, mode = open_change(
+        ctx,
+        "ChangeConfiguration",
+        "The configuration of a deployment with virtual machines cannot be changed.",
+    )
     text, config = read_configuration(body)
     require_certificates(ctx, dep["service"], config)
     props = extended_properties(body)
     if mode == "Manual":
         from airflow_sm_provider.emulator.handlers import upgrades
 
-        return upgrades.start(ctx, dep, mode, text, config, what="update", props=props)
+        return upgrades.start(ctx, dep, mode, text, config, what="update", locks=locks, props=props)
     end = ctx.now + duration("change_deployment_configuration", ctx.speed)
     if not ctx.failing():
-        dep["instances"] = lifecycle.reconcile_instances(
-            dep_key(dep),
-            dep["instances"],
+        reconcile(
+            ctx,
+            dep,
             config,
-            ctx.now,
             end,
-            ctx.speed,
-            running=dep["status"] == "Running",
             restart=config.health != dep.get("health"),
-            fail=config.health == "fail-start",
             upgrade_domains=int(dep.get("upgrade_domain_count", 5)),
         )
         apply_config(dep, config, text, keep_domains=True)
         if props:
             dep["extended_properties"] = {**dep.get("extended_properties", {}), **props}
         save(ctx, dep)
-    ctx.start_operation(
-        "change_deployment_configuration", locks=[lock_key(ctx.sub, dep["service"], dep["name"])]
-    )
+    ctx.start_operation("change_deployment_configuration", locks=locks)
     return empty(202)
 
 
@@ -310,7 +343,7 @@ def update_status(ctx: Ctx) -> Response:
         raise bad_request(
             f"The deployment status '{wanted}' is not valid. Valid values are Running and Suspended."
         )
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     ensure_no_upgrade(dep)
     end = ctx.now + duration("update_deployment_status", ctx.speed)
     if not ctx.failing() and dep["status"] != target:
@@ -329,7 +362,7 @@ def update_status(ctx: Ctx) -> Response:
     ctx.start_operation(
         "update_deployment_status",
         {"action": "set_deployment_status", "key": dep_key(dep), "status": target},
-        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+        locks=locks,
     )
     return empty(202)
 

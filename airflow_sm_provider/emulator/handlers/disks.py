@@ -26,12 +26,13 @@ from airflow_sm_provider.emulator.handlers.common import (
     completion,
     conflict,
     empty,
-    ensure_unlocked,
     handler,
-    lock_key,
+    hold_deployment,
+    lookup,
     not_found,
+    render_kind,
+    render_one,
     required,
-    xml,
 )
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
@@ -110,25 +111,17 @@ def _render(b: Builder, disk: Doc) -> None:
 
 
 def get_disk_doc(ctx: Ctx, name: str) -> Doc:
-    disk = ctx.store.get(ctx.sub, KIND, name)
-    if disk is None:
-        raise not_found(MSG_DISK_NOT_FOUND)
-    return disk
+    return lookup(ctx, KIND, name, MSG_DISK_NOT_FOUND)
 
 
 @handler("list_disks")
 def list_disks(ctx: Ctx) -> Response:
-    root = Builder.root("Disks")
-    for disk in ctx.store.list_docs(ctx.sub, KIND):
-        _render(root.child("Disk"), disk)
-    return xml(200, root)
+    return render_kind("Disks", "Disk", _render, ctx.store.list_docs(ctx.sub, KIND))
 
 
 @handler("get_disk")
 def get_disk(ctx: Ctx) -> Response:
-    root = Builder.root("Disk")
-    _render(root, get_disk_doc(ctx, ctx.route.params["name"]))
-    return xml(200, root)
+    return render_one("Disk", _render, get_disk_doc(ctx, ctx.route.params["name"]))
 
 
 @handler("add_disk")
@@ -150,9 +143,7 @@ def add_disk(ctx: Ctx) -> Response:
     )
     register(ctx.store, ctx.sub, disk)
     ctx.start_operation("add_disk")
-    root = Builder.root("Disk")
-    _render(root, disk)
-    return xml(200, root)
+    return render_one("Disk", _render, disk)
 
 
 @handler("update_disk")
@@ -254,9 +245,7 @@ def _role_and_disk(ctx: Ctx, *, lun_must_exist: bool) -> tuple[Doc, Doc, Doc | N
 @handler("get_data_disk")
 def get_data_disk(ctx: Ctx) -> Response:
     _, _, disk = _role_and_disk(ctx, lun_must_exist=True)
-    root = Builder.root("DataVirtualHardDisk")
-    render_data_disk(root, disk or {})
-    return xml(200, root)
+    return render_one("DataVirtualHardDisk", render_data_disk, disk or {})
 
 
 @handler("add_data_disk", "update_data_disk", "delete_data_disk")
@@ -265,7 +254,7 @@ def change_data_disk(ctx: Ctx) -> Response:
 
     kind = ctx.route.kind
     dep, role, disk = _role_and_disk(ctx, lun_must_exist=kind != "add_data_disk")
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     disks: list[Doc] = role.setdefault("data_disks", [])
     after: Doc = {}
     if kind == "add_data_disk":
@@ -290,7 +279,7 @@ def change_data_disk(ctx: Ctx) -> Response:
         after = {"action": "data_disk_released", "name": disk["disk_name"], "delete": media}
     if not ctx.failing():
         save(ctx, dep)
-    ctx.start_operation(kind, after or None, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(kind, after or None, locks=locks)
     return empty(202)
 
 

@@ -10,6 +10,8 @@ shapes on the emulator's own host.
 
 from __future__ import annotations
 
+from functools import partial
+
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers import render
 from airflow_sm_provider.emulator.handlers.common import (
@@ -24,7 +26,8 @@ from airflow_sm_provider.emulator.handlers.common import (
     handler,
     label_b64,
     lock_key,
-    not_found,
+    lookup,
+    render_kind,
     required,
     valid_service_name,
     xml,
@@ -40,10 +43,7 @@ MSG_INVALID_NAME = "The hosted service name is invalid."
 
 
 def get_service(ctx: Ctx, name: str) -> Doc:
-    svc = ctx.store.get(ctx.sub, KIND, name)
-    if svc is None:
-        raise not_found(p.MSG_HOSTED_SERVICE_NOT_FOUND)
-    return svc
+    return lookup(ctx, KIND, name, p.MSG_HOSTED_SERVICE_NOT_FOUND)
 
 
 def deployments_of(ctx: Ctx, service: str) -> list[Doc]:
@@ -95,10 +95,8 @@ def create(ctx: Ctx) -> Response:
 
 @handler("list_hosted_services")
 def list_services(ctx: Ctx) -> Response:
-    root = Builder.root("HostedServices")
-    for svc in ctx.store.list_docs(ctx.sub, KIND):
-        render.hosted_service(ctx, root.child("HostedService"), svc)
-    return xml(200, root)
+    services = ctx.store.list_docs(ctx.sub, KIND)
+    return render_kind("HostedServices", "HostedService", partial(render.hosted_service, ctx), services)
 
 
 @handler("get_hosted_service_properties")

@@ -20,6 +20,8 @@ from airflow_sm_provider.emulator.handlers.common import (
     empty,
     handler,
     not_found,
+    render_kind,
+    render_one,
     required,
     xml,
 )
@@ -44,6 +46,16 @@ def get_image(ctx: Ctx, name: str) -> Doc:
     return image
 
 
+def _user_image(ctx: Ctx, change: str) -> Doc:
+    """The user image the URL names: 400 for a public one (it cannot be ``change``), else 404."""
+    img = ctx.store.get(ctx.sub, KIND, ctx.route.params["name"])
+    if img is None:
+        if find_image(ctx, ctx.route.params["name"]) is not None:
+            raise bad_request(f"A public image cannot be {change}.")
+        raise not_found(p.MSG_IMAGE_NOT_FOUND)
+    return img
+
+
 def render(b: Builder, img: Doc) -> None:
     b.opt("AffinityGroup", img.get("affinity_group"))
     b.add("Category", img["category"]).add("Label", img["label"]).add("Location", img.get("location") or "")
@@ -58,10 +70,8 @@ def render(b: Builder, img: Doc) -> None:
 
 @handler("list_os_images")
 def list_images(ctx: Ctx) -> Response:
-    root = Builder.root("Images")
-    for img in [*seed.public_images(ctx.public_images), *ctx.store.list_docs(ctx.sub, KIND)]:
-        render(root.child("OSImage"), img)
-    return xml(200, root)
+    images = [*seed.public_images(ctx.public_images), *ctx.store.list_docs(ctx.sub, KIND)]
+    return render_kind("Images", "OSImage", render, images)
 
 
 @handler("get_os_image", "get_os_image_details")
@@ -110,18 +120,12 @@ def add(ctx: Ctx) -> Response:
     }
     ctx.store.put(ctx.sub, KIND, name, img)
     ctx.start_operation("add_os_image")
-    root = Builder.root("OSImage")
-    render(root, img)
-    return xml(200, root)
+    return render_one("OSImage", render, img)
 
 
 @handler("update_os_image")
 def update(ctx: Ctx) -> Response:
-    img = ctx.store.get(ctx.sub, KIND, ctx.route.params["name"])
-    if img is None:
-        if find_image(ctx, ctx.route.params["name"]) is not None:
-            raise bad_request("A public image cannot be updated.")
-        raise not_found(p.MSG_IMAGE_NOT_FOUND)
+    img = _user_image(ctx, "updated")
     body = ctx.body("OSImage")
     img["label"] = check_label(required(body, "Label"))
     for field, element in (("eula", "Eula"), ("image_family", "ImageFamily"), ("published", "PublishedDate")):
@@ -135,18 +139,12 @@ def update(ctx: Ctx) -> Response:
         img["description"] = desc
     ctx.store.put(ctx.sub, KIND, img["name"], img)
     ctx.start_operation("update_os_image")
-    root = Builder.root("OSImage")
-    render(root, img)
-    return xml(200, root)
+    return render_one("OSImage", render, img)
 
 
 @handler("delete_os_image")
 def delete(ctx: Ctx) -> Response:
-    img = ctx.store.get(ctx.sub, KIND, ctx.route.params["name"])
-    if img is None:
-        if find_image(ctx, ctx.route.params["name"]) is not None:
-            raise bad_request("A public image cannot be deleted.")
-        raise not_found(p.MSG_IMAGE_NOT_FOUND)
+    img = _user_image(ctx, "deleted")
     if not ctx.failing():
         ctx.store.delete(ctx.sub, KIND, img["name"])
     ctx.start_operation("delete_os_image")

@@ -19,9 +19,8 @@ from airflow_sm_provider.emulator.handlers.common import (
     bad_request,
     completion,
     empty,
-    ensure_unlocked,
     handler,
-    lock_key,
+    hold_deployment,
     not_found,
 )
 from airflow_sm_provider.emulator.handlers.deployments import (
@@ -47,14 +46,14 @@ def find_instance(ctx: Ctx, dep: Doc, name: str) -> Doc:
 def reboot(ctx: Ctx) -> Response:
     dep = find_deployment(ctx)
     inst = find_instance(ctx, dep, ctx.route.params["role"])
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     end = ctx.now + duration(ctx.route.kind, ctx.speed)
     if not ctx.failing() and dep["status"] == "Running":
         health = lifecycle.health_at(inst, ctx.now) or {"*": dep.get("health", "healthy")}
         fail = health.get("*") == "fail-start"
         lifecycle.reschedule(inst, ctx.now, lifecycle.restart_steps(ctx.now, end, ctx.speed, fail=fail))
         save(ctx, dep)
-    ctx.start_operation(ctx.route.kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(ctx.route.kind, locks=locks)
     return empty(202)
 
 
@@ -70,7 +69,7 @@ def delete_instances(ctx: Ctx) -> Response:
         inst = find_instance(ctx, dep, name)
         if all(inst is not t for t in targets):
             targets.append(inst)
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     ensure_no_upgrade(dep)
     alive = [i for i in dep["instances"] if lifecycle.visible(i, ctx.now)]
     if dep.get("kind") == "vm":  # each VM is a role of its own: the deployment keeps at least one
@@ -93,7 +92,7 @@ def delete_instances(ctx: Ctx) -> Response:
     ctx.start_operation(
         "delete_role_instances",
         {"action": "remove_instances", "key": dep_key(dep), "names": [t["name"] for t in targets]},
-        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+        locks=locks,
     )
     return empty(202)
 

@@ -24,13 +24,15 @@ import uuid
 from airflow_sm_provider.emulator.handlers.common import (
     Ctx,
     bad_request,
-    completion,
     conflict,
+    doc_saved,
     empty,
-    ensure_unlocked,
     handler,
-    lock_key,
+    hold_deployment,
+    lookup,
     not_found,
+    render_kind,
+    render_one,
     required,
     xml,
 )
@@ -38,7 +40,7 @@ from airflow_sm_provider.emulator.handlers.deployments import dep_key, find_depl
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, get_service
 from airflow_sm_provider.emulator.handlers.seed import location_for
 from airflow_sm_provider.emulator.http import Response
-from airflow_sm_provider.emulator.state import Doc, Operation, Store
+from airflow_sm_provider.emulator.state import Doc
 from airflow_sm_provider.emulator.xmlio import Builder
 
 KIND = "reserved_ip"
@@ -50,10 +52,7 @@ def _address(seed: str) -> str:
 
 
 def get_reserved_ip(ctx: Ctx, name: str) -> Doc:
-    doc = ctx.store.get(ctx.sub, KIND, name)
-    if doc is None:
-        raise not_found(f"The reserved IP {name} does not exist.")
-    return doc
+    return lookup(ctx, KIND, name, f"The reserved IP {name} does not exist.")
 
 
 def _render(b: Builder, ip: Doc) -> None:
@@ -65,17 +64,12 @@ def _render(b: Builder, ip: Doc) -> None:
 
 @handler("list_reserved_ip_addresses")
 def list_ips(ctx: Ctx) -> Response:
-    root = Builder.root("ReservedIPs")
-    for ip in ctx.store.list_docs(ctx.sub, KIND):
-        _render(root.child("ReservedIP"), ip)
-    return xml(200, root)
+    return render_kind("ReservedIPs", "ReservedIP", _render, ctx.store.list_docs(ctx.sub, KIND))
 
 
 @handler("get_reserved_ip_address")
 def get_ip(ctx: Ctx) -> Response:
-    root = Builder.root("ReservedIP")
-    _render(root, get_reserved_ip(ctx, ctx.route.params["name"]))
-    return xml(200, root)
+    return render_one("ReservedIP", _render, get_reserved_ip(ctx, ctx.route.params["name"]))
 
 
 @handler("create_reserved_ip_address")
@@ -97,15 +91,8 @@ def create_ip(ctx: Ctx) -> Response:
         "service": None,
         "deployment": None,
     }
-    ctx.start_operation(
-        "create_reserved_ip_address", {"action": "reserved_ip_created", "doc": doc}, created=name
-    )
+    ctx.start_operation("create_reserved_ip_address", doc_saved(KIND, doc), created=name)
     return empty(202)
-
-
-@completion("reserved_ip_created")
-def _created(store: Store, op: Operation, step: Doc, now: float) -> None:
-    store.put(op.sub, KIND, step["doc"]["name"], step["doc"])
 
 
 @handler("delete_reserved_ip_address")
@@ -128,7 +115,7 @@ def associate(ctx: Ctx) -> Response:
     dep = ctx.store.get(ctx.sub, DEPLOYMENT, f"{service['name']}/{name}")
     if dep is None:
         raise not_found("No deployments were found.")
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     joining = ctx.route.kind == "associate_reserved_ip_address"
     held_here = (ip.get("service") or "").lower() == dep["service"].lower() and (
         ip.get("deployment") or ""
@@ -142,7 +129,7 @@ def associate(ctx: Ctx) -> Response:
         dep["vip"] = ip["address"] if joining else vip_for(f"{ctx.sub}/{dep_key(dep)}/{ctx.request_id}")
         ctx.store.put(ctx.sub, KIND, ip["name"], ip)
         save(ctx, dep)
-    ctx.start_operation(ctx.route.kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(ctx.route.kind, locks=locks)
     return empty(202)
 
 
@@ -177,11 +164,11 @@ def dns_server(ctx: Ctx) -> Response:
             found["address"] = _dns_body(ctx)[1]
         else:
             servers.remove(found)
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     if not ctx.failing():
         dep["dns_servers"] = servers
         save(ctx, dep)
-    ctx.start_operation(kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(kind, locks=locks)
     return empty(202)
 
 

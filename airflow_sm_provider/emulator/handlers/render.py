@@ -7,7 +7,7 @@ deployment's instance states and ``Locked`` flag are always derived from the clo
 from __future__ import annotations
 
 from airflow_sm_provider import protocol as p
-from airflow_sm_provider.emulator.handlers.common import Ctx, lock_key
+from airflow_sm_provider.emulator.handlers.common import Ctx, deployment_lock
 from airflow_sm_provider.emulator.handlers.disks import render_data_disk
 from airflow_sm_provider.emulator.handlers.extensions import render_references
 from airflow_sm_provider.emulator.handlers.lifecycle import current, visible
@@ -76,7 +76,7 @@ def deployment(ctx: Ctx, b: Builder, dep: Doc) -> None:
                 "ConfigurationSets"
             )
     b.add("SdkVersion", "" if vm else "2.6.6496.10")
-    locked = ctx.store.locking_operation(lock_key(ctx.sub, dep["service"], dep["name"])) is not None
+    locked = ctx.store.locking_operation(deployment_lock(ctx, dep)) is not None
     b.add("Locked", locked)
     b.add("RollbackAllowed", rollback_allowed(dep))
     b.add("CreatedTime", timestamp(dep["created"]))

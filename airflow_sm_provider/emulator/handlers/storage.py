@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+from functools import partial
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers.common import (
@@ -26,7 +27,9 @@ from airflow_sm_provider.emulator.handlers.common import (
     extended_properties,
     handler,
     label_b64,
-    not_found,
+    lookup,
+    render_kind,
+    render_one,
     required,
     storage_name_message,
     valid_storage_name,
@@ -46,10 +49,7 @@ def _key() -> str:
 
 
 def get_account(ctx: Ctx, name: str) -> Doc:
-    acct = ctx.store.get(ctx.sub, KIND, name)
-    if acct is None:
-        raise not_found(p.MSG_STORAGE_NOT_FOUND_FMT.format(name=name))
-    return acct
+    return lookup(ctx, KIND, name, p.MSG_STORAGE_NOT_FOUND_FMT.format(name=name))
 
 
 def render(ctx: Ctx, b: Builder, acct: Doc) -> None:
@@ -139,17 +139,13 @@ def _removed(store: Store, op: Operation, step: Doc, now: float) -> None:
 
 @handler("list_storage_accounts")
 def list_accounts(ctx: Ctx) -> Response:
-    root = Builder.root("StorageServices")
-    for acct in ctx.store.list_docs(ctx.sub, KIND):
-        render(ctx, root.child("StorageService"), acct)
-    return xml(200, root)
+    accounts = ctx.store.list_docs(ctx.sub, KIND)
+    return render_kind("StorageServices", "StorageService", partial(render, ctx), accounts)
 
 
 @handler("get_storage_account_properties")
 def get(ctx: Ctx) -> Response:
-    root = Builder.root("StorageService")
-    render(ctx, root, get_account(ctx, ctx.route.params["name"]))
-    return xml(200, root)
+    return render_one("StorageService", partial(render, ctx), get_account(ctx, ctx.route.params["name"]))
 
 
 def _keys(ctx: Ctx, acct: Doc) -> Response:

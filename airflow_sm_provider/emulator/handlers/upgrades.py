@@ -38,21 +38,22 @@ from airflow_sm_provider.emulator.handlers.common import (
     bad_request,
     completion,
     conflict,
+    deployment_lock,
     empty,
-    ensure_unlocked,
     extended_properties,
     handler,
+    hold_deployment,
     label_b64,
-    lock_key,
     required,
 )
 from airflow_sm_provider.emulator.handlers.deployments import (
     apply_config,
     dep_key,
-    ensure_no_upgrade,
     find_deployment,
+    open_change,
     read_configuration,
     read_mode,
+    reconcile,
     require_certificates,
     save,
 )
@@ -113,12 +114,14 @@ def start(
     config: ServiceConfig,
     *,
     what: str,
+    locks: list[str],
     props: dict[str, str] | None,
     package_url: str | None = None,
     label: str | None = None,
     role: str | None = None,
 ) -> Response:
-    """Start an upgrade (or a Manual configuration change); the caller has checked locks and input."""
+    """Start an upgrade (or a Manual configuration change); the caller has checked the input and
+    holds the deployment (``locks``, from ``hold_deployment``)."""
     kind = "upgrade_deployment" if what == "upgrade" else "change_deployment_configuration"
     count = int(dep.get("upgrade_domain_count", 1))
     per_domain = duration("walk_upgrade_domain", ctx.speed)
@@ -135,19 +138,7 @@ def start(
             "label": label if label is not None else previous["label"],
         }
         end = ctx.now + length
-        dep["instances"] = lifecycle.reconcile_instances(
-            dep_key(dep),
-            dep["instances"],
-            config,
-            ctx.now,
-            end,
-            ctx.speed,
-            running=dep["status"] == "Running",
-            restart=False,
-            fail=config.health == "fail-start",
-            upgrade_domains=count,
-            apply_health=False,
-        )
+        reconcile(ctx, dep, config, end, restart=False, upgrade_domains=count, apply_health=False)
         up: Doc = {
             "type": mode,
             "what": what,
@@ -170,7 +161,7 @@ def start(
         dep["upgrade"] = up
         save(ctx, dep)
     done = {"action": "upgrade_settled", "key": dep_key(dep)} if mode != "Manual" else None
-    ctx.start_operation(kind, done, locks=[lock_key(ctx.sub, dep["service"], dep["name"])], seconds=length)
+    ctx.start_operation(kind, done, locks=locks, seconds=length)
     return empty(202)
 
 
@@ -189,13 +180,9 @@ def _settled(store: Store, op: Operation, step: Doc, now: float) -> None:
 # --- handlers --------------------------------------------------------------------------------------
 @handler("upgrade_deployment")
 def upgrade(ctx: Ctx) -> Response:
-    dep = find_deployment(ctx)
-    body = ctx.body("UpgradeDeployment")
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
-    ensure_no_upgrade(dep)
-    if dep.get("kind") == "vm":
-        raise bad_request("A deployment with virtual machines cannot be upgraded.")
-    mode = read_mode(body)
+    dep, body, locks, mode = open_change(
+        ctx, "UpgradeDeployment", "A deployment with virtual machines cannot be upgraded."
+    )
     package_url = required(body, "PackageUrl")
     text, config = read_configuration(body)
     require_certificates(ctx, dep["service"], config)
@@ -214,6 +201,7 @@ def upgrade(ctx: Ctx) -> Response:
         text,
         config,
         what="upgrade",
+        locks=locks,
         props=props,
         package_url=package_url,
         label=label,
@@ -228,7 +216,7 @@ def walk(ctx: Ctx) -> Response:
     if not raw.isdigit():
         raise bad_request(f"The UpgradeDomain '{raw}' is not valid: an integer from 0 is expected.")
     domain = int(raw)
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     up = dep.get("upgrade")
     if not up:
         raise bad_request(MSG_NO_UPGRADE)
@@ -248,7 +236,7 @@ def walk(ctx: Ctx) -> Response:
     ctx.start_operation(
         "walk_upgrade_domain",
         {"action": "upgrade_settled", "key": dep_key(dep)},
-        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+        locks=locks,
         seconds=end - ctx.now,
     )
     return empty(202)
@@ -256,7 +244,7 @@ def walk(ctx: Ctx) -> Response:
 
 def _cancel_running(ctx: Ctx, dep: Doc) -> None:
     """End the upgrade's running operation Failed; any other operation on the deployment is a 409."""
-    op = ctx.store.locking_operation(lock_key(ctx.sub, dep["service"], dep["name"]))
+    op = ctx.store.locking_operation(deployment_lock(ctx, dep))
     if op is None:
         return
     if op.kind not in UPGRADE_KINDS:
@@ -309,7 +297,7 @@ def rollback(ctx: Ctx) -> Response:
     ctx.start_operation(
         "rollback_update_or_upgrade",
         {"action": "upgrade_settled", "key": dep_key(dep)},
-        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+        locks=[deployment_lock(ctx, dep)],
         seconds=length,
     )
     return empty(202)

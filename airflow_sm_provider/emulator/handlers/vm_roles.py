@@ -19,9 +19,8 @@ from airflow_sm_provider.emulator.handlers.common import (
     completion,
     conflict,
     empty,
-    ensure_unlocked,
     handler,
-    lock_key,
+    hold_deployment,
     required,
 )
 from airflow_sm_provider.emulator.handlers.deployments import dep_key, save
@@ -45,7 +44,7 @@ def _instance(dep: Doc, role: Doc) -> Doc:
 def update_role(ctx: Ctx) -> Response:
     dep = vm_deployment(ctx)
     role = role_of(dep, ctx.route.params["role"])
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     body = ctx.body("PersistentVMRole")
     os_disk = body.find("OSVirtualHardDisk")
     endpoints = parse_endpoints(body) if body.find("ConfigurationSets") is not None else None
@@ -84,7 +83,7 @@ def update_role(ctx: Ctx) -> Response:
                 inst, ctx.now, [(ctx.now, "RestartingRole", "Starting"), (end, "ReadyRole", "Started")]
             )
         save(ctx, dep)
-    ctx.start_operation("update_role", locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation("update_role", locks=locks)
     return empty(202)
 
 
@@ -92,7 +91,7 @@ def update_role(ctx: Ctx) -> Response:
 def capture(ctx: Ctx) -> Response:
     dep = vm_deployment(ctx)
     role = role_of(dep, ctx.route.params["role"])
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     vm_image = ctx.route.kind == "capture_vm_image"
     body = ctx.body()
     if vm_image:
@@ -137,7 +136,7 @@ def capture(ctx: Ctx) -> Response:
         "delete_vm": after == "Delete",
         "os": disk.get("os") or "Linux",
     }
-    ctx.start_operation(ctx.route.kind, effect, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(ctx.route.kind, effect, locks=locks)
     return empty(202)
 
 

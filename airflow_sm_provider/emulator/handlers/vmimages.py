@@ -15,16 +15,18 @@ from __future__ import annotations
 from airflow_sm_provider.emulator.handlers.common import (
     Ctx,
     bad_request,
-    completion,
     conflict,
+    doc_deleted,
+    doc_saved,
     empty,
     handler,
+    lookup,
     not_found,
     required,
     xml,
 )
 from airflow_sm_provider.emulator.http import Response
-from airflow_sm_provider.emulator.state import Doc, Operation, Store
+from airflow_sm_provider.emulator.state import Doc
 from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp
 
 KIND = "vm_image"
@@ -32,8 +34,13 @@ OS_STATES = ("Generalized", "Specialized")
 SHARE_PERMISSIONS = ("Public", "Private", "MSDN")
 
 
-def _not_found(name: str) -> Exception:
-    return not_found(f"The VM image {name} does not exist.")
+def _missing(name: str) -> str:
+    return f"The VM image {name} does not exist."
+
+
+def _find(ctx: Ctx) -> Doc:
+    """The user VM image the URL names."""
+    return lookup(ctx, KIND, ctx.route.params["name"], _missing(ctx.route.params["name"]))
 
 
 def _render(b: Builder, img: Doc) -> None:
@@ -145,20 +152,13 @@ def create(ctx: Ctx) -> Response:
         "modified": ctx.now,
     }
     _common(body, img)
-    ctx.start_operation("create_vm_image", {"action": "vm_image_saved", "doc": img})
+    ctx.start_operation("create_vm_image", doc_saved(KIND, img))
     return empty(202)
-
-
-@completion("vm_image_saved")
-def _saved(store: Store, op: Operation, step: Doc, now: float) -> None:
-    store.put(op.sub, KIND, step["doc"]["name"], step["doc"])
 
 
 @handler("update_vm_image")
 def update(ctx: Ctx) -> Response:
-    img = ctx.store.get(ctx.sub, KIND, ctx.route.params["name"])
-    if img is None:
-        raise _not_found(ctx.route.params["name"])
+    img = _find(ctx)
     body = ctx.body("VMImage")
     img["label"] = required(body, "Label")
     osd = body.find("OSDiskConfiguration")
@@ -166,22 +166,15 @@ def update(ctx: Ctx) -> Response:
         img["os_disk"]["host_caching"] = osd.text("HostCaching")
     _common(body, img)
     img["modified"] = ctx.now
-    ctx.start_operation("update_vm_image", {"action": "vm_image_saved", "doc": img})
+    ctx.start_operation("update_vm_image", doc_saved(KIND, img))
     return empty(202)
 
 
 @handler("delete_vm_image")
 def delete(ctx: Ctx) -> Response:
-    img = ctx.store.get(ctx.sub, KIND, ctx.route.params["name"])
-    if img is None:
-        raise _not_found(ctx.route.params["name"])
-    ctx.start_operation("delete_vm_image", {"action": "vm_image_deleted", "name": img["name"]})
+    img = _find(ctx)
+    ctx.start_operation("delete_vm_image", doc_deleted(KIND, img["name"]))
     return empty(202)
-
-
-@completion("vm_image_deleted")
-def _deleted(store: Store, op: Operation, step: Doc, now: float) -> None:
-    store.delete(op.sub, KIND, step["name"])
 
 
 def _user_image(ctx: Ctx) -> tuple[str, Doc]:
@@ -194,7 +187,7 @@ def _user_image(ctx: Ctx) -> tuple[str, Doc]:
 
     if find_image(ctx, name) is not None:
         raise bad_request("A public image cannot be replicated, unreplicated or shared.")
-    raise _not_found(name)
+    raise not_found(_missing(name))
 
 
 @handler("replicate_vm_image", "unreplicate_vm_image", "share_vm_image")

@@ -27,6 +27,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     empty,
     ensure_unlocked,
     handler,
+    hold_deployment,
     lock_key,
     new_id,
     not_found,
@@ -282,7 +283,7 @@ def get_role(ctx: Ctx) -> Response:
 @handler("add_role")
 def add_role(ctx: Ctx) -> Response:
     dep = vm_deployment(ctx)
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     role = parse_role(ctx, dep["service"], ctx.body("PersistentVMRole"))
     if any(r["name"].lower() == role["name"].lower() for r in dep["roles"]):
         raise conflict(f"A role named {role['name']} already exists in the deployment.")
@@ -297,7 +298,7 @@ def add_role(ctx: Ctx) -> Response:
         )
         dep["configuration"] = _config_xml(dep["roles"])
         save(ctx, dep)
-    ctx.start_operation("add_role", locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation("add_role", locks=locks)
     return empty(202)
 
 
@@ -305,7 +306,7 @@ def add_role(ctx: Ctx) -> Response:
 def delete_role(ctx: Ctx) -> Response:
     dep = vm_deployment(ctx)
     role = role_of(dep, ctx.route.params["role"])
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     if len(dep["roles"]) == 1:
         raise bad_request("The last role of a deployment cannot be deleted; delete the deployment instead.")
     end = ctx.now + duration("delete_role", ctx.speed)
@@ -319,7 +320,7 @@ def delete_role(ctx: Ctx) -> Response:
     ctx.start_operation(
         "delete_role",
         {"action": "remove_role", "key": dep_key(dep), "role": role["name"], "media": media},
-        locks=[lock_key(ctx.sub, dep["service"], dep["name"])],
+        locks=locks,
     )
     return empty(202)
 
@@ -358,7 +359,7 @@ def role_operation(ctx: Ctx) -> Response:
         if inst is None or not lifecycle.visible(inst, ctx.now):
             raise not_found(f"The role instance {name} does not exist.")
         targets.append(inst)
-    ensure_unlocked(ctx.store, lock_key(ctx.sub, dep["service"], dep["name"]))
+    locks = hold_deployment(ctx, dep)
     now, end = ctx.now, ctx.now + duration(kind, ctx.speed)
     if not ctx.failing():
         for inst in targets:
@@ -373,5 +374,5 @@ def role_operation(ctx: Ctx) -> Response:
                 steps = [(now, "RoleStateUnknown", "Starting"), (end, "ReadyRole", "Started")]
             lifecycle.reschedule(inst, now, steps)
         save(ctx, dep)
-    ctx.start_operation(kind, locks=[lock_key(ctx.sub, dep["service"], dep["name"])])
+    ctx.start_operation(kind, locks=locks)
     return empty(202)
