@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from airflow_sm_provider._processes import free_port, stop_group, wait_http_ok
 
 #: Airflow settings of the UI server (the auth manager and its all-admins mode; see docstring).
 UI_SETTINGS = {
@@ -31,12 +28,6 @@ UI_SETTINGS = {
 START_TIMEOUT = 240.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def ui_environment(port: int) -> dict[str, str]:
     """The demo's Airflow environment (already in os.environ) plus the UI server's settings."""
     return {
@@ -45,23 +36,6 @@ def ui_environment(port: int) -> dict[str, str]:
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
     }
-
-
-def wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log.read_text()[-2000:]
-            raise RuntimeError(f"airflow api-server exited with {proc.returncode}:\n{tail}")
-        try:
-            # base is our own http://127.0.0.1:PORT, never user input
-            with urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=5) as resp:  # noqa: S310
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"airflow api-server not healthy after {START_TIMEOUT:.0f} s (log: {log})")
 
 
 def serve(home: Path, timeline_paths: Sequence[str], say: Callable[[str], None]) -> None:
@@ -80,7 +54,7 @@ def serve(home: Path, timeline_paths: Sequence[str], say: Callable[[str], None])
     base = f"http://127.0.0.1:{port}"
     try:
         say(f"\nstarting the Airflow UI on the demo's runs (api-server log: {log}) ...")
-        wait_healthy(base, proc, log)
+        wait_http_ok(f"{base}/api/v2/monitor/health", proc, log, START_TIMEOUT)
         say(f"Airflow UI: {base}/  (simple auth manager, all admins: no login; 127.0.0.1 only)")
         say("Each release's 'Release timeline' tab (the links are on each task's Details tab):")
         for path in timeline_paths:
@@ -90,10 +64,4 @@ def serve(home: Path, timeline_paths: Sequence[str], say: Callable[[str], None])
     except KeyboardInterrupt:
         say("stopping the Airflow UI")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_group(proc)

@@ -31,7 +31,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider._processes import stop_group
 from bench.common import ROOT, EmulatorProc, conn_json, load, table
 
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -179,13 +179,7 @@ def _one_run(kind: str, n: int, ep: dict[str, str], request_id: str, debug: bool
                     break
                 time.sleep(1)
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            stop_group(proc)
         text = log.read_text(errors="replace")
         LOGS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(log, LOGS / f"{kind}{'-debug' if debug else ''}-{int(time.time())}.log")

@@ -193,13 +193,14 @@ def test_release_dag_defers_through_the_real_triggerer(cluster: tuple[Cluster, d
     )
     assert state == "success", (state, tis, c.output("scheduler")[-3000:])
     deferred = {t for t, s in seen if s == "deferred"}
-    assert deferred & {"clear_staging", "deploy_to_staging", "wait_staging_ready", "guarded_swap"}, seen
+    # deploy_to_staging only sends (wait_for_completion=False); wait_deployed waits on its request id.
+    assert {"wait_deployed", "guarded_swap"} <= deferred, seen
     # The triggerer process (not the worker) ran the wait: its per-trigger log says it fired.
     logs = c.home / "logs" / "dag_id=blue_green_release" / "run_id=dist_run"
-    task_log = (logs / "task_id=deploy_to_staging" / "attempt=1.log").read_text()
+    task_log = (logs / "task_id=wait_deployed" / "attempt=1.log").read_text()
     assert "Pausing task as DEFERRED" in task_log, task_log[-2000:]
-    trigger_logs = list((logs / "task_id=deploy_to_staging").glob("attempt=1.log.trigger.*.log"))
-    assert trigger_logs, sorted(p.name for p in (logs / "task_id=deploy_to_staging").iterdir())
+    trigger_logs = list((logs / "task_id=wait_deployed").glob("attempt=1.log.trigger.*.log"))
+    assert trigger_logs, sorted(p.name for p in (logs / "task_id=wait_deployed").iterdir())
     fired = "".join(p.read_text() for p in trigger_logs)
     assert "Trigger fired event" in fired and "'status': 'success'" in fired, fired[-2000:]
     # Real task log files: no error records, no traceback, no key material.

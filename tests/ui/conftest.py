@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from airflow_sm_provider._processes import free_port, stop_group, wait_http_ok
 
 CHROMIUM = os.environ.get("ASM_UI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -36,12 +32,6 @@ CHROMIUM_FLAGS = [
 ]
 SERVER_START_TIMEOUT = 240.0
 AIRFLOW = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def airflow_env(home: Path, port: int) -> dict[str, str]:
@@ -62,39 +52,6 @@ def airflow_env(home: Path, port: int) -> dict[str, str]:
         }
     )
     return env
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"airflow api-server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    tail = log.read_text()[-3000:]
-    pytest.fail(f"airflow api-server not healthy after {SERVER_START_TIMEOUT:.0f}s:\n{tail}")
-
-
-@contextmanager
-def chromium(viewport: dict[str, int]) -> Iterator[tuple[Any, Any]]:
-    """Debian's Chromium, headless, in a throwaway profile, 60 s default timeout: yields Playwright
-    (for requests outside the browser's session) and the browser context, closed on exit."""
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=viewport
-        )
-        try:
-            ctx.set_default_timeout(60_000)
-            yield pw, ctx
-        finally:
-            ctx.close()
 
 
 def need_chromium() -> None:
@@ -131,16 +88,13 @@ def running_api_server(
             )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_healthy(f"{base}/api/v2/monitor/health", proc, log)
+            try:
+                wait_http_ok(f"{base}/api/v2/monitor/health", proc, log, SERVER_START_TIMEOUT)
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
             yield base, home
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            stop_group(proc)
 
 
 @pytest.fixture(scope="module")
