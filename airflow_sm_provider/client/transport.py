@@ -202,12 +202,14 @@ class Transport:
 
         prepared = PreparedRequest()
         prepared.method = step.method
-        prepared.url = requote_uri(step.url)  # as Session.request would (raw perform_* paths)
         headers = self._default_headers.copy()
         headers.update(step.headers)
         prepared.headers = headers
         prepared.body = step.body
         try:
+            # As Session.request would: a raw perform_* path or a redirect's Location is requoted
+            # (an invalid %-escape raises InvalidURL, a RequestException, here as it did there).
+            prepared.url = requote_uri(step.url)
             # stream=True: the body is read below, bounded in size and time. The adapter's own
             # timeout stays as the per-socket-read guard.
             resp = self._adapter.send(
@@ -267,7 +269,7 @@ class Transport:
         except BaseException:
             resp.close()
             raise
-        headers = {k.lower(): v for k, v in resp.headers.items()}
+        headers = dict(resp.headers.lower_items())  # requests' CaseInsensitiveDict, keys lower-cased
         return Answer(resp.status_code, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def close(self) -> None:

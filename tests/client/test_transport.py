@@ -331,3 +331,28 @@ def test_keep_alive_reuses_one_connection(tls_server: Any, pki: Any) -> None:
     send("sync", tls_server, pki, GET, GET, GET)
     assert len(tls_server.seen) == 3
     assert len(tls_server.peers) == 1
+
+
+def test_sync_driver_sends_what_a_session_sent_and_keeps_no_cookies(tls_server: Any, pki: Any) -> None:
+    """The sync driver hands a prepared request to requests' adapter, not ``Session.request``: the
+    headers on the wire are the session's (requests' Accept-Encoding, keep-alive, no catch-all
+    Accept), and no cookie jar exists, so a ``Set-Cookie`` is never sent back."""
+    import requests
+
+    tls_server.script(Reply(200, b"<a/>", {"Set-Cookie": "affinity=1; Path=/"}), Reply(200, b"<a/>"))
+    send("sync", tls_server, pki, GET, GET)
+    first, second = tls_server.seen
+    for seen in (first, second):
+        assert seen.headers["accept-encoding"] == requests.utils.default_headers()["Accept-Encoding"]
+        assert seen.headers["connection"] == "keep-alive"
+        assert "accept" not in seen.headers
+        assert seen.headers["user-agent"].startswith("airflow-sm-provider/")
+    assert "cookie" not in second.headers
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_raw_non_ascii_path_is_percent_encoded_as_utf8(kind: str, tls_server: Any, pki: Any) -> None:
+    """perform_* paths are the caller's text: both drivers send them requoted, as requests would."""
+    tls_server.script(Reply(200, b"<a/>"))
+    send(kind, tls_server, pki, ApiRequest("GET", "/services/hostedservices/名前"))
+    assert tls_server.seen[0].path == f"/{SUB}/services/hostedservices/%E5%90%8D%E5%89%8D"
