@@ -336,19 +336,30 @@ def test_keep_alive_reuses_one_connection(tls_server: Any, pki: Any) -> None:
     assert len(tls_server.peers) == 1
 
 
-def test_sync_driver_sends_what_a_session_sent_and_keeps_no_cookies(tls_server: Any, pki: Any) -> None:
-    """The sync driver hands a prepared request to requests' adapter, not ``Session.request``: the
-    headers on the wire are the session's (requests' Accept-Encoding, keep-alive, no catch-all
-    Accept), and no cookie jar exists, so a ``Set-Cookie`` is never sent back."""
+@pytest.mark.parametrize("kind", KINDS)
+def test_drivers_send_their_librarys_headers_and_keep_no_cookies(
+    kind: str, tls_server: Any, pki: Any
+) -> None:
+    """Both drivers skip their library's session layer (``Session.request``, ``AsyncClient.send``):
+    the headers on the wire are still what that layer sent (sync: requests' Accept-Encoding,
+    keep-alive, no catch-all Accept; async: httpx's defaults), and no cookie jar exists, so a
+    ``Set-Cookie`` is never sent back."""
+    import httpx
     import requests
 
     tls_server.script(Reply(200, b"<a/>", {"Set-Cookie": "affinity=1; Path=/"}), Reply(200, b"<a/>"))
-    send("sync", tls_server, pki, GET, GET)
+    send(kind, tls_server, pki, GET, GET)
     first, second = tls_server.seen
+    defaults = (
+        {k.lower(): v for k, v in requests.utils.default_headers().items() if k != "Accept"}
+        if kind == "sync"
+        else dict(httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200))).headers)
+    )
     for seen in (first, second):
-        assert seen.headers["accept-encoding"] == requests.utils.default_headers()["Accept-Encoding"]
-        assert seen.headers["connection"] == "keep-alive"
-        assert "accept" not in seen.headers
+        for name, value in defaults.items():
+            if name != "user-agent":
+                assert seen.headers[name] == value, name
+        assert ("accept" in seen.headers) is (kind == "async")
         assert seen.headers["user-agent"].startswith("airflow-sm-provider/")
     assert "cookie" not in second.headers
 
