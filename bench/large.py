@@ -104,6 +104,7 @@ def run(ep: dict[str, str], emulator_pid: int, big_service: str) -> Section:
         ),
         "",
         "The floor parses the body into an lxml tree but builds no objects; ours and the old SDK build "
-        "typed models for every element.",
+        "typed models for every element. *x floor (CPU)* is computed as in section 1 (client median, "
+        "emulator mean over all repeats).",
     )
     return sec

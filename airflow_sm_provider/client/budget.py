@@ -71,6 +71,8 @@ class RequestBudget:
         self._lock = threading.Lock()
         self._clock = clock
         self._tat = 0.0  # "theoretical arrival time" of the next request at the steady rate
+        self._interval = 0.0  # 1 / rate: what one token costs
+        self._slack = 0.0  # (burst - 1) / rate: how far ahead of the steady rate a burst may run
         self.rate: float | None = None
         self.burst = 0.0
         self.configure(rate, burst)
@@ -83,27 +85,33 @@ class RequestBudget:
         with self._lock:
             self.rate = rate
             self.burst = burst if burst is not None else max(1.0, rate or 1.0)
+            self._interval = 1 / rate if rate is not None else 0.0
+            self._slack = (self.burst - 1) / rate if rate is not None else 0.0
             self._tat = min(self._tat, self._clock())
 
     def reserve(self) -> float:
-        """Take one token; return the seconds to wait before sending (0.0 = send now)."""
-        rate = self.rate
-        if rate is None:
+        """Take one token; return the seconds to wait before sending (0.0 = send now).
+
+        On every request's path: one clock reading and two additions under an uncontended lock
+        (the divisions are done by ``configure``); unlimited budgets skip the lock.
+        """
+        if self.rate is None:
             return 0.0
         with self._lock:
+            if self.rate is None:  # made unlimited meanwhile
+                return 0.0
             now = self._clock()
-            tat = max(self._tat, now)
-            delay = tat - (self.burst - 1) / rate - now
-            self._tat = tat + 1 / rate
+            tat = self._tat if self._tat > now else now
+            delay = tat - self._slack - now
+            self._tat = tat + self._interval
         return delay if delay > 0 else 0.0
 
     def hold(self, seconds: float) -> None:
         """The server said "throttled, retry after ``seconds``": nobody sharing this budget sends before."""
-        rate = self.rate
-        if rate is None or not math.isfinite(seconds) or seconds <= 0:
+        if self.rate is None or not math.isfinite(seconds) or seconds <= 0:
             return
         with self._lock:
-            self._tat = max(self._tat, self._clock() + seconds + (self.burst - 1) / rate)
+            self._tat = max(self._tat, self._clock() + seconds + self._slack)
 
 
 _lock = threading.Lock()

@@ -20,6 +20,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -48,6 +49,68 @@ def segment(field: str, value: Any) -> str:
     if _CONTROL.search(text):
         raise InvalidInputError(field, f"{text!r} contains control characters (CR, LF, ...): remove them.")
     return quote(text, safe="")
+
+
+class PathTemplate:
+    """A path template split once into literal text and members: ``render`` joins, no regex.
+
+    ``"/services/hostedservices/{service_name}/deployments/{deployment_name}"`` becomes the
+    literals ``("/services/hostedservices/", "/deployments/", "")`` around the members
+    ``("service_name", "deployment_name")``; every member still goes through ``segment``.
+    """
+
+    __slots__ = ("literals", "members", "template")
+
+    def __init__(self, template: str) -> None:
+        pieces = _MEMBER.split(template)  # literal, member, literal, member, ..., literal
+        self.template = template
+        self.literals: tuple[str, ...] = tuple(pieces[0::2])
+        self.members: tuple[str, ...] = tuple(pieces[1::2])
+
+    def render(self, values: Mapping[str, Any]) -> str:
+        literals = self.literals
+        out = [literals[0]]
+        for member, literal in zip(self.members, literals[1:], strict=True):
+            out.append(segment(member, values[member]))
+            out.append(literal)
+        return "".join(out)
+
+
+QueryPart = Callable[[Mapping[str, Any]], str]
+
+
+def _query_part(q: Q) -> QueryPart:
+    """One ``Q`` as a function of the checked arguments: its ``key=value`` text, or "" to omit it."""
+    if q.param is not None:
+        param, key, fmt = q.param, q.key, q.fmt
+
+        def from_param(values: Mapping[str, Any]) -> str:
+            got = values.get(param)
+            if got is None or got == "":
+                return ""
+            return f"{key}={quote(fmt(got), safe='')}"
+
+        return from_param
+    constant = f"{q.key}={q.value}"
+    when = q.when
+    if when is None:
+        return lambda values: constant
+    return lambda values: constant if values.get(when) else ""
+
+
+class Binding:
+    """The per-entry work of ``Op.bind`` done once: parameter checks, path template, query parts.
+
+    Built on an entry's first call (``Op._binding``); it only restructures the entry, so a
+    request is checked, encoded and validated exactly as the entry declares.
+    """
+
+    __slots__ = ("checks", "path", "query")
+
+    def __init__(self, op: Op) -> None:
+        self.checks: tuple[tuple[str, Check | None], ...] = tuple((p.name, p.check) for p in op.params)
+        self.path = PathTemplate(op.path)
+        self.query: tuple[QueryPart, ...] = tuple(_query_part(q) for q in op.query)
 
 
 @dataclass(frozen=True)
@@ -128,25 +191,24 @@ class Op:
             return "OperationHandle"
         return f"list[{self.result.__name__}]" if self.many else self.result.__name__
 
+    @cached_property
+    def _binding(self) -> Binding:
+        """What ``bind`` needs, worked out once per entry (the table is built at import)."""
+        return Binding(self)
+
     def bind(self, args: Sequence[Any]) -> tuple[ApiRequest, dict[str, Any]]:
         """Check ``args`` (positional, in ``params`` order) and build the request, with no I/O."""
+        b = self._binding
         values: dict[str, Any] = {}
-        for p, value in zip(self.params, args, strict=True):
-            values[p.name] = value if p.check is None else p.check(value, p.name)
+        for (name, check), value in zip(b.checks, args, strict=True):
+            values[name] = value if check is None else check(value, name)
         if self.validate is not None:
             self.validate(values)
-        path = _MEMBER.sub(lambda m: segment(m.group(1), values[m.group(1)]), self.path)
-        parts = []
-        for q in self.query:
-            if q.param is not None:
-                got = values.get(q.param)
-                if got is None or got == "":
-                    continue
-                parts.append(f"{q.key}={quote(q.fmt(got), safe='')}")
-            elif q.when is None or values.get(q.when):
-                parts.append(f"{q.key}={q.value}")
-        if parts:
-            path += "?" + "&".join(parts)
+        path = b.path.render(values)
+        if b.query:
+            parts = [part for q in b.query if (part := q(values))]
+            if parts:
+                path += "?" + "&".join(parts)
         body = None
         if self.body is not None:
             source: Any = self.source(values) if self.source is not None else {**values, **self.const}

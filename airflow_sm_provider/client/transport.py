@@ -7,9 +7,12 @@ and turn the library's exceptions into ``Lost`` outcomes through the one ``plan.
 Both take one token per attempt from the process-wide request budget of their host and
 subscription (``budget.py``).
 
-Why ``trust_env = False``: requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override an
-explicit CA (gotchas.md), so the environment is ignored and CA and proxies are explicit. With
-``ca_bundle`` set, exactly that bundle is trusted (``Credentials.ssl_context``).
+Why no environment: requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override an explicit
+CA (gotchas.md), so the environment is ignored and CA and proxies are explicit: the sync driver
+sends through requests' ``HTTPAdapter`` without a ``Session`` (which is where requests reads the
+environment, cookies and netrc); the async one sends through httpx's ``AsyncHTTPTransport``
+pool with ``trust_env=False`` (no ``AsyncClient.send``: no cookie jar either). With ``ca_bundle`` set,
+exactly that bundle is trusted (``Credentials.ssl_context``).
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ def _make_adapter(ctx: Any, verify: bool) -> Any:
 
 
 class Transport:
-    """Blocking driver on one keep-alive ``requests.Session`` (thread-safe enough for a pool).
+    """Blocking driver on one requests ``HTTPAdapter``: a keep-alive pool, thread-safe.
 
     :param budget: the request budget to take from; default: the process-wide one of this host
         and subscription (``budget.budget_for``).
@@ -155,19 +158,20 @@ class Transport:
         proxies: dict[str, str] | None = None,
         budget: RequestBudget | None = None,
     ) -> None:
-        import requests
+        from requests.utils import default_headers
 
         self._endpoint = _endpoint(
             host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify
         )
         ctx = credentials.ssl_context(ca_bundle=ca_bundle, verify=verify)
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = verify
-        session.proxies = dict(proxies or {})
-        session.headers.pop("Accept", None)
-        session.mount("https://", _make_adapter(ctx, verify))
-        self._session = session
+        self._adapter = _make_adapter(ctx, verify)
+        self._verify = verify
+        self._proxies = dict(proxies or {})
+        # What a requests.Session would add to every request (Accept-Encoding, Connection), without
+        # its catch-all "Accept: */*"; our User-Agent and x-ms-version come with each attempt.
+        wire = default_headers()
+        del wire["Accept"]
+        self._default_headers = wire
 
     @property
     def host(self) -> str:
@@ -187,21 +191,36 @@ class Transport:
         return result
 
     def _attempt(self, step: Attempt) -> Outcome:
-        import requests
+        """Send one attempt through the adapter (connection pool + our TLS context) directly.
 
+        Not ``Session.request``: what it adds -- environment settings, cookies, auth, hooks and
+        redirects -- is either turned off here or decided by the plan, and it cost ~0.15 ms of
+        CPU per call, more than the whole plan, argument checks and parse of a small answer
+        (docs/benchmarks.md section 1). The prepared request is what the session would send.
+        """
+        from requests import PreparedRequest, RequestException
+        from requests.utils import requote_uri
+
+        prepared = PreparedRequest()
+        prepared.method = step.method
+        headers = self._default_headers.copy()
+        headers.update(step.headers)
+        prepared.headers = headers
+        prepared.body = step.body
         try:
-            # stream=True: the body is read below, bounded in size and time. requests' own
+            # As Session.request would: a raw perform_* path or a redirect's Location is requoted
+            # (an invalid %-escape raises InvalidURL, a RequestException, here as it did there).
+            prepared.url = requote_uri(step.url)
+            # stream=True: the body is read below, bounded in size and time. The adapter's own
             # timeout stays as the per-socket-read guard.
-            resp = self._session.request(
-                step.method,
-                step.url,
-                data=step.body,
-                headers=step.headers,
-                timeout=self._endpoint.timeout,
-                allow_redirects=False,
+            resp = self._adapter.send(
+                prepared,
                 stream=True,
+                timeout=self._endpoint.timeout,
+                verify=self._verify,
+                proxies=self._proxies,
             )
-        except requests.RequestException as exc:
+        except RequestException as exc:
             return lost(exc, str(exc))
         return self._read_body(resp, step.deadline)
 
@@ -251,11 +270,11 @@ class Transport:
         except BaseException:
             resp.close()
             raise
-        headers = {k.lower(): v for k, v in resp.headers.items()}
+        headers = dict(resp.headers.lower_items())  # requests' CaseInsensitiveDict, keys lower-cased
         return Answer(resp.status_code, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def close(self) -> None:
-        self._session.close()
+        self._adapter.close()
 
     def __enter__(self) -> Transport:
         return self
@@ -266,7 +285,9 @@ class Transport:
 
 # --- async -------------------------------------------------------------------------------------------
 class AsyncTransport:
-    """Non-blocking driver on ``httpx.AsyncClient`` (for triggers); the same plan as ``Transport``.
+    """Non-blocking driver on httpx's ``AsyncHTTPTransport`` pool (for triggers); the same plan as
+    ``Transport``. An ``httpx.AsyncClient`` over that pool builds each request (its default
+    headers, ours, the timeout), which goes to the pool directly.
 
     The only blocking step is building the SSL context in ``__init__`` (a temp file and key
     decryption, ~ms): create the transport once per trigger run, not per poll.
@@ -322,18 +343,24 @@ class AsyncTransport:
         )
         ctx = credentials.ssl_context(ca_bundle=ca_bundle, verify=verify)
         proxy = (proxies or {}).get("https") or (proxies or {}).get("all")
-        self._client = httpx.AsyncClient(
+        # The pool (and the proxy, if any) is the transport; the client only builds requests
+        # (default headers, ours, the timeout extension) -- see ``_exchange``.
+        self._pool = httpx.AsyncHTTPTransport(
             verify=ctx,
-            timeout=httpx.Timeout(endpoint.timeout),
             trust_env=False,
-            follow_redirects=False,
             proxy=proxy,
-            headers=endpoint.headers,
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
                 keepalive_expiry=keepalive_expiry,
             ),
+        )
+        self._client = httpx.AsyncClient(
+            transport=self._pool,
+            timeout=httpx.Timeout(endpoint.timeout),
+            trust_env=False,
+            follow_redirects=False,
+            headers=endpoint.headers,
         )
         self.max_connections = max_connections
         # Created on first use, on the running loop (this object may be built in a worker thread).
@@ -384,12 +411,14 @@ class AsyncTransport:
     async def _exchange(self, step: Attempt) -> Outcome:
         import httpx
 
-        client = self._client
         try:
-            resp = await client.send(
-                client.build_request(step.method, step.url, content=step.body, headers=step.headers),
-                stream=True,
+            request = self._client.build_request(
+                step.method, step.url, content=step.body, headers=step.headers
             )
+            # Straight to the pool, not ``AsyncClient.send``: its auth flow, redirects, event
+            # hooks, cookie jar and per-request INFO log line are unused here (the plan decides
+            # redirects) and cost ~70 us of CPU per request on the triggerer's event loop.
+            resp = await self._pool.handle_async_request(request)
         except httpx.HTTPError as exc:
             return lost(exc, _httpx_text(exc))
         try:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,3 +334,103 @@ def test_keep_alive_reuses_one_connection(tls_server: Any, pki: Any) -> None:
     send("sync", tls_server, pki, GET, GET, GET)
     assert len(tls_server.seen) == 3
     assert len(tls_server.peers) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_drivers_send_their_librarys_headers_and_keep_no_cookies(
+    kind: str, tls_server: Any, pki: Any
+) -> None:
+    """Both drivers skip their library's session layer (``Session.request``, ``AsyncClient.send``):
+    the headers on the wire are still what that layer sent (sync: requests' Accept-Encoding,
+    keep-alive, no catch-all Accept; async: httpx's defaults), and no cookie jar exists, so a
+    ``Set-Cookie`` is never sent back."""
+    import httpx
+    import requests
+
+    tls_server.script(Reply(200, b"<a/>", {"Set-Cookie": "affinity=1; Path=/"}), Reply(200, b"<a/>"))
+    send(kind, tls_server, pki, GET, GET)
+    first, second = tls_server.seen
+    defaults = (
+        {k.lower(): v for k, v in requests.utils.default_headers().items() if k != "Accept"}
+        if kind == "sync"
+        else dict(httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200))).headers)
+    )
+    for seen in (first, second):
+        for name, value in defaults.items():
+            if name != "user-agent":
+                assert seen.headers[name] == value, name
+        assert ("accept" in seen.headers) is (kind == "async")
+        assert seen.headers["user-agent"].startswith("airflow-sm-provider/")
+    assert "cookie" not in second.headers
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_raw_non_ascii_path_is_percent_encoded_as_utf8(kind: str, tls_server: Any, pki: Any) -> None:
+    """perform_* paths are the caller's text: both drivers send them requoted, as requests would."""
+    tls_server.script(Reply(200, b"<a/>"))
+    send(kind, tls_server, pki, ApiRequest("GET", "/services/hostedservices/名前"))
+    assert tls_server.seen[0].path == f"/{SUB}/services/hostedservices/%E5%90%8D%E5%89%8D"
+
+
+class ConnectProxy:
+    """A minimal HTTPS forward proxy: answers CONNECT, then pipes bytes both ways (no TLS here)."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []  # the request line of each CONNECT
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        self.requests.append(head.split(b"\r\n", 1)[0])
+        host, _, port = head.split(b" ", 2)[1].decode().rpartition(":")
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
+        _pipe(client, upstream)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (src, dst):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_https_proxy_tunnels_the_mutual_tls_request(kind: str, tls_server: Any, pki: Any) -> None:
+    """``proxies={"https": ...}`` reaches the driver's pool: one CONNECT to the management host,
+    and the request inside the tunnel still carries the client certificate."""
+    proxy = ConnectProxy()
+    try:
+        tls_server.script(Reply(200, b"<HostedServices/>"))
+        (got,) = send(kind, tls_server, pki, GET, proxies={"https": proxy.url})
+    finally:
+        proxy.close()
+    assert not isinstance(got, Exception), got
+    assert got.body == b"<HostedServices/>"
+    assert [line.rsplit(b" ", 1)[0] for line in proxy.requests] == [f"CONNECT {tls_server.host}".encode()]
+    assert tls_server.seen[0].client_cert_der == pki.client_cert.public_bytes(Encoding.DER)
