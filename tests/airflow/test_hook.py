@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from harness import asm_connection_json, conn_env
+from testpki import cert_pem, key_pem, make_cert, rsa_key
 
 from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 
@@ -61,28 +60,13 @@ def _key_block(data: bytes) -> bytes:
 
 
 def _self_signed(tmp_path: Path, *, bits: int = 2048, days: int = 30, expired: bool = False) -> Path:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "not-registered")])
     now = dt.datetime.now(dt.timezone.utc)
     start = now - dt.timedelta(days=days * 2) if expired else now - dt.timedelta(minutes=5)
     end = now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=days)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .sign(key, hashes.SHA256())
-    )
+    key = rsa_key(bits, slot=1)
+    cert = make_cert(key, "not-registered", not_before=start, not_after=end)
     path = tmp_path / f"cert-{bits}-{'expired' if expired else 'ok'}.pem"
-    path.write_bytes(
-        cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    path.write_bytes(cert_pem(cert) + key_pem(key))
     return path
 
 

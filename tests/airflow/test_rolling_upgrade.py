@@ -176,27 +176,12 @@ def test_role_instance_operators(client: Any, asm_emulator: Any) -> None:
 
 
 def _pfx(password: str) -> str:
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import NameOID
+    from testpki import make_cert, rsa_key
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ru.example.com")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    key = rsa_key()
+    cert = make_cert(key, "ru.example.com")
     blob = pkcs12.serialize_key_and_certificates(
         b"ru", key, cert, None, serialization.BestAvailableEncryption(password.encode())
     )
