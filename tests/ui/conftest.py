@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,23 @@ def airflow_env(home: Path, port: int) -> dict[str, str]:
         }
     )
     return env
+
+
+@contextmanager
+def chromium(viewport: dict[str, int]) -> Iterator[tuple[Any, Any]]:
+    """Debian's Chromium, headless, in a throwaway profile, 60 s default timeout: yields Playwright
+    (for requests outside the browser's session) and the browser context, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=viewport
+        )
+        try:
+            ctx.set_default_timeout(60_000)
+            yield pw, ctx
+        finally:
+            ctx.close()
 
 
 def need_chromium() -> None:

@@ -9,14 +9,13 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, free_port, need_chromium
+from .conftest import chromium, free_port, need_chromium
 
 REPO = Path(__file__).resolve().parents[2]
 URL = re.compile(
@@ -48,7 +47,7 @@ def _read_until_urls(proc: subprocess.Popen[str], want: int, timeout: float) -> 
 @pytest.mark.timeout(600)
 def test_demo_ui_shows_each_release_timeline_then_cleans_up(tmp_path: Path) -> None:
     need_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ASM_"))}
     env.update(TMPDIR=str(tmp_path), ASM_DEMO_UI_PORT=str(free_port()))
@@ -64,21 +63,14 @@ def test_demo_ui_shows_each_release_timeline_then_cleans_up(tmp_path: Path) -> N
         urls, out = _read_until_urls(proc, want=6, timeout=420)  # 4 blue-green + 2 rolling upgrades
         assert "DEMO OK" in out and "PRIVATE KEY" not in out
         outcomes = ["released", "released", "refused", "rolled_back", "released", "rolled_back"]
-        with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-            )
-            try:
-                ctx.set_default_timeout(60_000)
-                page = ctx.new_page()
-                for url, outcome in zip(urls, outcomes, strict=True):
-                    page.goto(url)  # all-admins mode: no login, as the demo says
-                    frame = page.frame_locator("iframe[title='Release timeline']")
-                    svg = frame.locator("svg.timeline")
-                    expect(svg).to_be_visible()
-                    assert f": {outcome}" in (svg.get_attribute("aria-label") or ""), url
-            finally:
-                ctx.close()
+        with chromium({"width": 1400, "height": 1100}) as (_pw, ctx):
+            page = ctx.new_page()
+            for url, outcome in zip(urls, outcomes, strict=True):
+                page.goto(url)  # all-admins mode: no login, as the demo says
+                frame = page.frame_locator("iframe[title='Release timeline']")
+                svg = frame.locator("svg.timeline")
+                expect(svg).to_be_visible()
+                assert f": {outcome}" in (svg.get_attribute("aria-label") or ""), url
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
