@@ -72,8 +72,12 @@ def chromium(viewport: dict[str, int]) -> Iterator[tuple[Any, Any]]:
             ctx.close()
 
 
+def have_chromium() -> bool:
+    return Path(CHROMIUM).is_file()
+
+
 def need_chromium() -> None:
-    if not Path(CHROMIUM).is_file():
+    if not have_chromium():
         pytest.skip(f"chromium is not installed ({CHROMIUM} missing): apt-get install -y chromium")
 
 
