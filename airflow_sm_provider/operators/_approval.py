@@ -12,7 +12,6 @@ change in between unseen (the gates are re-checked after it), and the release re
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
 
@@ -45,16 +44,20 @@ class ApprovalArgsMixin(DeclaredArguments):
 
 def _settings(xml: str) -> dict[str, str]:
     """``Role/setting -> value`` and ``Role/instances -> count`` of a ``.cscfg``."""
+    # The client's hardened parser (no DTD, bounded), imported here: not at DAG parse.
+    from airflow_sm_provider.client.errors import InvalidResponseError
+    from airflow_sm_provider.client.xmlsafe import parse_xml
+
     out: dict[str, str] = {}
     try:
-        root = ET.fromstring(xml)  # noqa: S314 -- our own deployment's configuration, from ASM
-    except ET.ParseError:
+        root = parse_xml(xml.encode("utf-8"))
+    except InvalidResponseError:
         return out
-    for role in root.iter():
-        if not role.tag.endswith("Role"):
-            continue
+    for role in root.iter("{*}Role", "Role"):
         name = role.get("name", "?")
         for child in role.iter():
+            if not isinstance(child.tag, str):  # comments and processing instructions
+                continue
             tag = child.tag.rsplit("}", 1)[-1]
             if tag == "Instances":
                 out[f"{name}/instances"] = child.get("count", "")
