@@ -29,12 +29,6 @@ AZURE_MANAGEMENT_SUBSCRIPTIONID = protocol.ENV_SUBSCRIPTION_ID
 #: Ours, in the old SDK's naming: read only when the constructor gets no ``host``.
 AZURE_MANAGEMENT_HOST = protocol.ENV_HOST
 AZURE_MANAGEMENT_CA_BUNDLE = protocol.ENV_CA_BUNDLE
-ENVIRONMENT = (
-    AZURE_MANAGEMENT_SUBSCRIPTIONID,
-    AZURE_MANAGEMENT_CERTFILE,
-    AZURE_MANAGEMENT_HOST,
-    AZURE_MANAGEMENT_CA_BUNDLE,
-)
 DEFAULT_HTTP_TIMEOUT = 65
 ASYNC_OP_FAILURE = "Asynchronous operation did not succeed."
 ASYNC_OP_TIMEOUT = "Timed out waiting for async operation to complete."
@@ -141,7 +135,12 @@ def _endpoint_from_environment(host: Any, ca_bundle: Any) -> tuple[Any, Any]:
     if ca_bundle is None and env_ca:
         ca_bundle = env_ca
         # The bundle's value is not logged: it may be PEM text rather than a path.
-        log.info("management host %s from %s, trusting exactly %s", env_host, *ENVIRONMENT[2:])
+        log.info(
+            "management host %s from %s, trusting exactly %s",
+            env_host,
+            AZURE_MANAGEMENT_HOST,
+            AZURE_MANAGEMENT_CA_BUNDLE,
+        )
     else:
         log.info("management host %s from %s", env_host, AZURE_MANAGEMENT_HOST)
     return env_host, ca_bundle
@@ -272,8 +271,3 @@ def get_certificate_from_publish_settings(
         return creds.subscription_id or subscription_id or ""
     finally:
         creds.close()
-
-
-def env_defaults() -> Mapping[str, str | None]:
-    """The constructor's environment fallbacks as they are now (for diagnostics and docs)."""
-    return {name: os.environ.get(name) for name in ENVIRONMENT}
