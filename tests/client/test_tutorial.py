@@ -109,7 +109,7 @@ def adapt(code: str, endpoint: dict[str, Any], cscfg_path: str, image_name: str)
     return code
 
 
-def runnable(section: str, code: str) -> bool:
+def runnable(code: str) -> bool:
     """Python blocks only: not the Windows certificate-store snippet nor the openssl shell lines."""
     return not code.lstrip().startswith("`") and "CURRENT_USER" not in code
 
@@ -155,7 +155,7 @@ def test_every_tutorial_snippet_runs(
         ns: dict[str, Any] = {}
         ran = []
         for section in ORDER:
-            for code in filter(lambda c: runnable(section, c), blocks.get(section, [])):
+            for code in filter(runnable, blocks.get(section, [])):
                 if section == "MoveDeployments":  # the tutorial assumes v2 was deployed to staging meanwhile
                     harness.create_deployment(
                         "myhostedservice",
