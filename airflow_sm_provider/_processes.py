@@ -7,6 +7,7 @@ and a copy that forgets the SIGKILL or the reap leaves a server holding a port b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -24,7 +26,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def stop_group(proc: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+def die_with_parent() -> None:
+    """``preexec_fn`` of a child (Linux): it gets SIGTERM when its parent dies, even by SIGKILL, so a
+    killed demo or cluster driver leaves no emulator or Airflow component running."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def stop_group(proc: subprocess.Popen[Any], grace: float = 30.0) -> None:
     """Stop a child started with ``start_new_session=True``: SIGTERM its group, SIGKILL after ``grace``."""
     if proc.poll() is not None:
         return
@@ -36,7 +47,7 @@ def stop_group(proc: subprocess.Popen[bytes], grace: float = 30.0) -> None:
         proc.wait()
 
 
-def wait_http_ok(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_http_ok(url: str, proc: subprocess.Popen[Any], log: Path, timeout: float) -> None:
     """Until ``url`` (our own loopback server) answers 200; RuntimeError with the log's tail if the
     process exits first or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout

@@ -35,6 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider._processes import die_with_parent, stop_group
+
 SERVICE = "bluegreen-demo"
 ROLLING_SERVICE = "rolling-demo"
 #: (label, .cscfg file, expected DAG run state, expected upgrade outcome, what it demonstrates)
@@ -69,53 +71,50 @@ class Timeline:
         print(text, file=self.out, flush=True)
 
 
-def _die_with_parent() -> None:
-    """In the emulator child (Linux): get SIGTERM if the demo itself is killed, even by SIGKILL."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def start_emulator(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    """Start ``python -m airflow_sm_provider.emulator`` and read its one-line endpoint JSON."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "airflow_sm_provider.emulator",
-            "--state-dir",
-            str(state_dir),
-            "--speed",
-            SPEED,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    """Start ``python -m airflow_sm_provider.emulator`` and read its one-line endpoint JSON.
+
+    In its own session and tied to the demo's life (``die_with_parent``): killed with the demo, even
+    by SIGKILL. Its log goes to ``state_dir/../emulator.log`` (inside the demo's temp dir)."""
+    log = open(state_dir.parent / "emulator.log", "wb")  # noqa: SIM115 -- the child keeps the fd
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "airflow_sm_provider.emulator",
+                "--state-dir",
+                str(state_dir),
+                "--speed",
+                SPEED,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 -- only prctl, no locks taken
+        )
+    finally:
+        log.close()
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], 30)
     line = proc.stdout.readline() if ready else ""
     if not line.strip():
-        proc.kill()
-        raise RuntimeError("the emulator did not print its endpoint within 30 s")
+        stop_emulator(proc)
+        tail = (state_dir.parent / "emulator.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the emulator did not print its endpoint within 30 s:\n{tail}")
     return proc, json.loads(line)
 
 
 def stop_emulator(proc: subprocess.Popen[str] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+    if proc is not None:
+        stop_group(proc, grace=10)
 
 
 def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
     """Everything Airflow and the example DAGs read from the environment; before importing airflow."""
-    from airflow_sm_provider.testing import connection_env  # imports no Airflow
+    # Not airflow_sm_provider.testing: it imports pytest, which a plain install does not have.
+    from airflow_sm_provider.emulator.env import connection_json
 
     os.environ.update(
         {
@@ -125,7 +124,7 @@ def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
-            **connection_env("asm_default", endpoint),
+            "AIRFLOW_CONN_ASM_DEFAULT": connection_json(endpoint),
             "AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD": CERT_PASSWORD,
         }
     )

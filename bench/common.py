@@ -177,12 +177,10 @@ def floor_session(ep: dict[str, str]) -> Any:
 
 def conn_json(ep: dict[str, Any], rps: float | None = BENCH_REQUESTS_PER_SECOND) -> str:
     """``AIRFLOW_CONN_ASM_DEFAULT`` for the emulator; ``rps``: the client's own request budget (None:
-    the client default). Imported on call: the testing module brings pytest, which a bench's parent
-    process does not otherwise load."""
-    from airflow_sm_provider.testing import connection_env
+    the client default)."""
+    from airflow_sm_provider.emulator.env import connection_json
 
-    extra = {} if rps is None else {"requests_per_second": rps}
-    return connection_env("asm_default", ep, **extra)["AIRFLOW_CONN_ASM_DEFAULT"]
+    return connection_json(ep, **({} if rps is None else {"requests_per_second": rps}))
 
 
 def cscfg(roles: int, per_role: int, health: str = "healthy") -> str:

@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cluster.procs import free_port, wait_for_port
+from airflow_sm_provider._processes import free_port
+from cluster.procs import wait_for_port
 
 BIN = Path(os.environ.get("ASM_CLUSTER_PG_BIN", "/usr/lib/postgresql/15/bin"))
 FALLBACK_USER = "asmcluster"

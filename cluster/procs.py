@@ -17,19 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+from airflow_sm_provider._processes import die_with_parent
 
 
 class Proc:
@@ -53,7 +41,7 @@ class Proc:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 -- only prctl, no locks taken
+                preexec_fn=die_with_parent,  # noqa: PLW1509 -- only prctl, no locks taken
             )
         self.starts += 1
         self.started_at = time.monotonic()

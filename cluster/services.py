@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cluster.procs import Proc, free_port, wait_for_port
+from airflow_sm_provider._processes import free_port
+from cluster.procs import Proc, wait_for_port
 
 
 def redis_proc(work: Path, env: dict[str, str]) -> tuple[Proc, int, str]:

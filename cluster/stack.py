@@ -23,10 +23,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from airflow_sm_provider.testing import connection_env
+from airflow_sm_provider._processes import free_port
+from airflow_sm_provider.emulator.env import connection_json
 from cluster.api import AirflowApi, EmulatorAdmin
 from cluster.postgres import Postgres
-from cluster.procs import Proc, free_port, stop_all, wait_for_port
+from cluster.procs import Proc, stop_all, wait_for_port
 from cluster.services import EmulatorService, redis_proc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +163,7 @@ class Stack:
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
-            **connection_env("asm_default", endpoint),
+            "AIRFLOW_CONN_ASM_DEFAULT": connection_json(endpoint),
             "ASM_EXAMPLE_POLL_INTERVAL": str(self.poll_interval),
             "ASM_EXAMPLE_CONFIG_DIR": str(EXAMPLE_DAGS / "config"),
         }

@@ -81,9 +81,9 @@ def open_client(
         if not kwargs.get("proxies") and getattr(request_session, "proxies", None):
             kwargs["proxies"] = dict(request_session.proxies)
     if subscription_id is None:  # missing, not empty: an explicit "" is an error, never the environment
-        subscription_id = os.environ.get(AZURE_MANAGEMENT_SUBSCRIPTIONID) or None
+        subscription_id = _from_environment(AZURE_MANAGEMENT_SUBSCRIPTIONID, "subscription")
     if certificate is None and transport is None:
-        certificate = os.environ.get(AZURE_MANAGEMENT_CERTFILE) or None
+        certificate = _from_environment(AZURE_MANAGEMENT_CERTFILE, "certificate")
     endpoint = _endpoint_from_environment(kwargs.get("host"), kwargs.get("ca_bundle"))
     kwargs["host"], kwargs["ca_bundle"] = endpoint
     sub = v.subscription_id(subscription_id)
@@ -113,6 +113,14 @@ def open_client(
             credentials.close()
         raise
     return sub, credentials, owned, built, kwargs
+
+
+def _from_environment(name: str, what: str) -> str | None:
+    """The old SDK's fallback ``name``; logged by the variable's name, never its value."""
+    value = os.environ.get(name) or None
+    if value is not None:
+        log.info("%s from %s", what, name)
+    return value
 
 
 def _endpoint_from_environment(host: Any, ca_bundle: Any) -> tuple[Any, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-conn", action="store_true", help="leave out AIRFLOW_CONN_<ID>")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of export lines")
     args = parser.parse_args(argv)
+    if not args.no_conn and not re.fullmatch(r"[A-Za-z0-9_]+", args.conn_id):
+        # AIRFLOW_CONN_<ID> must be a shell name: letters, digits, underscores.
+        parser.error(f"--conn-id {args.conn_id!r}: use letters, digits and underscores (e.g. asm_emu)")
     try:
         endpoint = read_endpoint(args.state_dir)
     except (OSError, ValueError) as exc:

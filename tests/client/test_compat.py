@@ -36,9 +36,13 @@ class Scripted(CaptureTransport):
         return ApiResponse(200, {}, self.bodies.pop(0), RID)
 
 
-def test_subscription_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subscription_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("AZURE_MANAGEMENT_SUBSCRIPTIONID", SUB)
-    assert ServiceManagementClient(transport=CaptureTransport()).subscription_id == SUB
+    with caplog.at_level("INFO", logger="airflow_sm_provider.client.compat"):
+        assert ServiceManagementClient(transport=CaptureTransport()).subscription_id == SUB
+    assert "subscription from AZURE_MANAGEMENT_SUBSCRIPTIONID" in caplog.text and SUB not in caplog.text
 
 
 def test_an_explicit_empty_subscription_is_not_replaced_by_the_environment(

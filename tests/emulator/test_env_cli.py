@@ -61,3 +61,8 @@ def test_json_form_holds_the_four_variables_and_the_connection(asm_emulator: Any
 def test_a_directory_without_endpoint_says_so(tmp_path: Path) -> None:
     out = _env_cli(str(tmp_path), "--no-conn")
     assert out.returncode == 2 and "endpoint.json" in out.stderr and not out.stdout
+
+
+def test_a_conn_id_the_shell_cannot_export_is_refused(asm_emulator: Any) -> None:
+    out = _env_cli(str(asm_emulator.state_dir), "--conn-id", "my-conn")
+    assert out.returncode == 2 and "--conn-id 'my-conn'" in out.stderr and not out.stdout
