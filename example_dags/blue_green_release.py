@@ -166,6 +166,7 @@ with DAG(
         bake_seconds="{{ params.bake_seconds }}",
         asm_conn_id=conn,
         require_approval="{{ params.require_approval }}",
+        poll_interval=poll,
         bake_interval=poll,
         health_interval=poll,
     )

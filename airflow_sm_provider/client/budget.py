@@ -78,7 +78,12 @@ class RequestBudget:
         self.configure(rate, burst)
 
     def configure(self, rate: float | None, burst: float | None = None) -> None:
-        """Change the rate in place (transports holding this budget follow at once)."""
+        """Change the rate in place (transports holding this budget follow at once).
+
+        What is already owed stays owed: a server's Retry-After ``hold`` and the queue of requests
+        already reserved are kept. The hook configures the budget each time it builds a client, so
+        clearing them here would let every new task override a 429's Retry-After.
+        """
         rate = check_rate("requests_per_second", rate)
         if burst is not None and (not math.isfinite(burst) or burst < 1):
             raise InvalidInputError("burst", f"must be a finite number >= 1, not {burst!r}")
@@ -87,7 +92,6 @@ class RequestBudget:
             self.burst = burst if burst is not None else max(1.0, rate or 1.0)
             self._interval = 1 / rate if rate is not None else 0.0
             self._slack = (self.burst - 1) / rate if rate is not None else 0.0
-            self._tat = min(self._tat, self._clock())
 
     def reserve(self) -> float:
         """Take one token; return the seconds to wait before sending (0.0 = send now).

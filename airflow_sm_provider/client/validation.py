@@ -156,15 +156,6 @@ def extended_properties(value: Any, field: str = "extended_properties") -> dict[
     return out
 
 
-def https_url(value: Any, field: str = "package_url") -> str:
-    required(field, value)
-    if not value.lower().startswith("https://") or len(value) <= len("https://"):
-        raise InvalidInputError(
-            field, f"{value!r} is not an https URL: ASM fetches packages and VHDs over https only."
-        )
-    return str(value)
-
-
 def location_xor_affinity_group(location: Any, affinity_group: Any) -> None:
     for name, val in (("location", location), ("affinity_group", affinity_group)):
         if isinstance(val, str) and val and not val.strip():
@@ -266,10 +257,15 @@ def _well_formed(raw: bytes, field: str) -> None:
 
 def text(value: Any, field: str) -> Any:
     """Text that goes into the XML body: no control characters (XML 1.0 cannot carry them)."""
-    if isinstance(value, str) and _XML_ILLEGAL.search(value):
-        raise InvalidInputError(
-            field, f"{field} contains control characters XML cannot carry: remove them (got {value!r})."
-        )
+    if isinstance(value, str):
+        bad = _XML_ILLEGAL.search(value)
+        if bad:
+            # Where, not what: the text may be a password (a service certificate's).
+            raise InvalidInputError(
+                field,
+                f"{field} contains a control character XML cannot carry ({bad.group()!r} at position "
+                f"{bad.start()}): remove it.",
+            )
     return value
 
 

@@ -287,7 +287,7 @@ class ServiceManagementHook(BaseHook):
                 self.asm_conn_id,
                 kwargs["subscription_id"],
                 self.credentials.thumbprint,
-                kwargs.get("host", "management.core.windows.net"),
+                kwargs["host"],
             )
             self._client = ServiceManagementClient(**kwargs)
         return self._client

@@ -43,14 +43,23 @@ class ApprovalArgsMixin(DeclaredArguments):
 
 
 def _settings(xml: str) -> dict[str, str]:
-    """``Role/setting -> value`` and ``Role/instances -> count`` of a ``.cscfg``."""
+    """``Role/setting -> value`` and ``Role/instances -> count`` of a ``.cscfg`` (XML or its base64)."""
     # The client's hardened parser (no DTD, bounded), imported here: not at DAG parse.
     from airflow_sm_provider.client.errors import InvalidResponseError
     from airflow_sm_provider.client.xmlsafe import parse_xml
 
     out: dict[str, str] = {}
+    text = xml.strip()
+    if text and not text.startswith(("<", "\ufeff<")):  # the base64 form a configuration may take
+        import base64
+        import binascii
+
+        try:
+            text = base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return out
     try:
-        root = parse_xml(xml.encode("utf-8"))
+        root = parse_xml(text.encode("utf-8"))
     except InvalidResponseError:
         return out
     for role in root.iter("{*}Role", "Role"):

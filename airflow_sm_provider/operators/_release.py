@@ -11,8 +11,8 @@ waits. :class:`AsmReleaseOperator` runs it as named phases on :class:`AsmBaseOpe
 * the phase, the pending steps and the report live in the task state store (``OperationMemo``, the
   operators' one task-state memory) from before every request and wait, so a worker or triggerer
   crash at any point resumes at that phase: pending steps are waited for again (their deadlines are
-  absolute, a bake resumes for its remaining time), a request is never sent twice blindly (the
-  phase that sends checks the slots first);
+  absolute; a resumed bake starts over, so it is never shorter than asked), a request is never sent
+  twice blindly (the phase that sends checks the slots first);
 * the report is a :class:`~airflow_sm_provider.release_report.ReleaseRecorder` report, pushed to XCom
   ``release_report`` (and returned) at the end, whatever the outcome.
 
@@ -83,9 +83,20 @@ class AsmReleaseOperator(AsmBaseOperator):
     # --- state ---------------------------------------------------------------------------------
     def validate_inputs(self) -> None:
         """Every release acts on one cloud service; subclasses add theirs (``super()`` first)."""
-        from airflow_sm_provider.operators._checks import check_service_name
+        from airflow_sm_provider.operators._checks import check_service_name, invalid
 
         check_service_name("service_name", self.service_name)
+        gated = getattr(self, "require_approval", False) is True
+        if self.durable is False and (self.deferrable is True or gated):
+            # A deferred or approval-gated release resumes in a new try from the task state store.
+            invalid(
+                "durable",
+                "durable=False cannot be combined with deferrable=True or require_approval=True: the "
+                "release resumes from the task state store; keep durable=True (the default).",
+            )
+
+    def mask_health_headers(self) -> None:
+        """Mask secret argument values before any probe; ``HealthCheckArgsMixin`` masks its headers."""
 
     def _open(self, context: Context) -> None:
         from airflow_sm_provider.operators.health import tls_context
@@ -93,6 +104,7 @@ class AsmReleaseOperator(AsmBaseOperator):
         from airflow_sm_provider.triggers.release import ReleaseIO
 
         self.context = context
+        self.mask_health_headers()  # every entry (start, resume, approval answer), before any probe
         self.memo = OperationMemo(context, enabled=self.durable, log=self.log, key=self.memo_key)
         self.client = self.hook.get_conn()
         self.io: ReleaseIO = ReleaseIO(

@@ -238,7 +238,6 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
     # --- phases -------------------------------------------------------------------------------------
     def phase_start(self, event: Any) -> Next | Done:
         """Record the slots, reconcile an earlier flip, run the static gates, then wait for the gate."""
-        self.mask_health_headers()
         prod, stag = self._slots()
         self.report["before"] = {"production": slot_summary(prod), "staging": slot_summary(stag)}
         # Known from the start: a refused release still says what production held (issue 12).
@@ -367,6 +366,17 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
                 )
                 return Next("flipped", self._verify_steps(new, rid))
         if _name(prod) != old or _name(stag) != new or any(d.locked for d in (prod, stag) if d):
+            if self.state.get("intent"):
+                # An interrupted try may have sent the swap before its request id was saved: this
+                # may be our own swap in flight. Final: a retry must not run the release again.
+                self.check("reconcile", False, "an interrupted try may have sent the swap: outcome unknown")
+                return self.end(
+                    "swap_failed",
+                    f"an interrupted try may have sent the swap of {new} (no request id was saved) and the "
+                    f"slots are now locked or changed (production {_name(prod)}, staging {_name(stag)}): "
+                    "inspect the service before running the release again",
+                    final=True,
+                )
             self.check("pre_swap_recheck", False, "the slots changed or were locked while the gates ran")
             return self.refuse("the slots changed during the gates; not swapping over someone else")
         self.check("pre_swap_recheck", True, "slots unchanged and unlocked right before the swap")
@@ -395,15 +405,21 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
         """Judge the swap, the verification and the bake; done, or swap back."""
         intent = self.state["intent"]
         old, new = intent["old"], intent["new"]
-        failed = self._record_after(self.steps_of(event), "swap_operation")
+        steps = self.steps_of(event)
+        failed = self._record_after(steps, "swap_operation")
         if failed == "swap_operation":
             prod = self.io.deployment("production")
             flipped = _name(prod) == new
+            swap = next((st for st in steps if st.get("name") == "swap_operation"), {})
+            # ASM said Failed: the swap did not happen, a retry may try again. Anything else (a
+            # time-out: still in progress) leaves its outcome unknown, so a retry must not swap.
+            settled = swap.get("outcome") == "failed"
             self.report["swapped"] = flipped
             return self.end(
                 "swap_failed",
-                f"swap of {new} failed ({event.get('message')}); production now holds {_name(prod)}",
-                final=flipped,
+                f"swap of {new} failed ({event.get('message')}); production now holds {_name(prod)}"
+                + ("" if settled else "; the swap may still be in progress: inspect before retrying"),
+                final=flipped or not settled,
             )
         self.report["swapped"] = bool(self.state.get("swap_request_id"))
         if failed is None and event.get("status") == "success":

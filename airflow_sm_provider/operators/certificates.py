@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider._rendering import is_template, optional, text
+from airflow_sm_provider._rendering import is_template, optional, secret, text
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import check_service_name, choice, invalid
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, get_or_none
@@ -82,8 +82,8 @@ class AsmAddServiceCertificateOperator(_CertificateStoreAction):
     data: str | None = argument(None)
     certificate_path: str | None = argument(None, reader=optional(text), templated=True)
     certificate_format: str = argument("pfx", reader=choice(FORMATS))
-    password: str | None = argument(None)
-    password_variable: str | None = argument(None)
+    password: str | None = argument(None, reader=optional(secret))
+    password_variable: str | None = argument(None, reader=optional(text))
     if_exists: str = argument("reuse", reader=choice(IF_EXISTS))
     operation_name = "add service certificate"
 
@@ -99,6 +99,12 @@ class AsmAddServiceCertificateOperator(_CertificateStoreAction):
             from airflow.sdk import Variable
 
             self.password = Variable.get(self.password_variable, default=None) or None
+            if self.password is None:
+                invalid(
+                    "password_variable",
+                    f"the Airflow Variable {self.password_variable!r} is not set (or empty): create it "
+                    "with the .pfx password, or pass password=",
+                )
         if self.password:
             mask_secret(self.password)
         if self.certificate_path is not None:

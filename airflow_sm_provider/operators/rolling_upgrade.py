@@ -241,7 +241,6 @@ class AsmGuardedRollingUpgradeOperator(
     # --- phases -------------------------------------------------------------------------------------
     def phase_start(self, event: Any) -> Next | Done:
         """Find the deployment, refuse an upgrade over someone else's, send Upgrade Deployment (Manual)."""
-        self.mask_health_headers()
         dep = self._deployment()
         self.report["before"] = {self.slot.lower(): self._summary(dep)}
         if dep is None:

@@ -15,8 +15,9 @@ Step kinds (every step has ``"kind"`` and ``"name"``, the report's check name):
 * ``deployments``: ``checks`` (as ``AsmDeploymentTrigger``), ``deadline`` -- e.g. settled + ready;
 * ``health``: ``slot``, ``health`` (``HealthCheck.as_dict``), ``expected`` (deployment name or None),
   ``upgrade_domain`` -- the application answers as expected within its attempts;
-* ``bake``: ``slot``, ``expected``, ``health``, ``until`` (epoch), ``interval``, ``upgrade_domain``
-  -- every sample until ``until``: the slot holds ``expected``, it is not hopeless, and healthy.
+* ``bake``: ``slot``, ``expected``, ``health``, ``seconds``, ``interval``, ``upgrade_domain`` -- every
+  sample for ``seconds`` from when the bake starts running: the slot holds ``expected``, it is not
+  hopeless, and healthy.
 
 The outcome of each step is a dict ``{"name", "kind", "outcome", "message", "reason", "at",
 "target"?, "attempts"?, "samples"?}``; the event carries them as ``"steps"``.

@@ -47,3 +47,12 @@ def test_a_doctype_or_broken_body_is_not_parsed() -> None:
         "Web/instances: 2 -> (none)",
     ]
     assert cscfg_changes("<not xml", "") == []
+
+
+def test_a_base64_configuration_is_read_like_its_xml() -> None:
+    """``configuration`` may be given as base64 (validation.configuration accepts it)."""
+    import base64
+
+    new = base64.b64encode(_cscfg(3, "green", "x").encode()).decode()
+    expected = ["Web/Colour: blue -> green", "Web/instances: 2 -> 3"]
+    assert cscfg_changes(_cscfg(2, "blue", "x"), new) == expected

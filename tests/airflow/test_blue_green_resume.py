@@ -253,3 +253,64 @@ def test_health_check_pointed_at_the_app_with_body_check(client: Any) -> None:
 
 
 assert CONFIG.is_dir()
+
+
+class CrashBeforeRequestIdSaved(AsmGuardedSwapOperator):
+    """The worker dies after ASM accepted the swap but before its request id reached the task state."""
+
+    def remember_request(self, key: str, request_id: str | None) -> None:
+        if key == "swap_request_id" and self.context["ti"].try_number == 1:
+            TRIES.append(1)
+            raise RuntimeError("simulated worker crash before the swap's request id was saved")
+        super().remember_request(key, request_id)
+
+
+def test_a_swap_sent_without_its_request_id_saved_is_never_sent_again(client: Any, asm_emulator: Any) -> None:
+    """Without expected_new_deployment and with retries left, the worst case: the resumed try finds
+    the slots locked or swapped by its own unsaved swap. It must not refuse-and-forget (a later try
+    would then swap v1 back in): one Swap Deployment in all, whatever the timing."""
+    from airflow.sdk import DAG
+
+    TRIES.clear()
+    service = _two_slots(client)
+    swaps = request_counter(asm_emulator, "swap_deployment")
+    with DAG("bgd_crash_unsaved_rid", schedule=None, start_date=START, catchup=False) as dag:
+        CrashBeforeRequestIdSaved(
+            task_id="guarded_swap",
+            service_name=service,
+            poll_interval=0.1,
+            health_interval=0.1,
+            bake_interval=0.3,
+            bake_seconds=0.5,
+            retries=2,
+            retry_delay=timedelta(0),
+            deferrable=False,
+        )
+    dr, report = _run(dag)
+    client.get_deployment_by_slot(service, "production")  # the emulator settles what was in flight
+    assert TRIES == [1]
+    assert requests_seen(asm_emulator, swaps) == 1
+    if dr.state == "success":  # the resumed try saw the swap done: verified, not sent again
+        assert report["outcome"] == "released"
+    else:  # it saw the swap in flight: final, says so, and no third try swapped back
+        assert "may have sent the swap" in report["message"], report["message"]
+
+
+@pytest.mark.parametrize("seen", [("v1", "v2", True), ("v1", None, False)], ids=["locked", "changed"])
+def test_a_resumed_flip_with_an_unsaved_swap_ends_final(seen: tuple[str, str | None, bool]) -> None:
+    """The timing the test above cannot force: the resumed try finds its intent saved, no request
+    id, and the slots locked (its own swap in flight) or changed. That must end final, never
+    "refused" (retryable, and it forgets the task state, so a later try could swap again)."""
+    from types import SimpleNamespace
+
+    from airflow_sm_provider.release_report import ReleaseRecorder
+
+    prod_name, stag_name, locked = seen
+    op = AsmGuardedSwapOperator(task_id="t", service_name="svc", deferrable=False)
+    op.recorder = ReleaseRecorder("vip_swap", "svc", report=op.new_report())
+    op.state = {"gate": {"production": "v1", "staging": "v2"}, "intent": {"old": "v1", "new": "v2"}}
+    slot = {n: SimpleNamespace(name=n, locked=locked) for n in ("v1", "v2")}
+    op._slots = lambda: (slot[prod_name], slot.get(stag_name) if stag_name else None)  # type: ignore[method-assign]
+    done = op.phase_flip(None)
+    assert done.final and done.outcome == "failed", done
+    assert "may have sent the swap" in done.message

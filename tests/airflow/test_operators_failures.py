@@ -18,11 +18,13 @@ from test_operators_helpers import (
 )
 
 from airflow_sm_provider.client.errors import InvalidInputError
+from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
 from airflow_sm_provider.operators.cloud_service import AsmCreateCloudServiceOperator
 from airflow_sm_provider.operators.deployment import (
     AsmCreateDeploymentOperator,
     AsmUpdateDeploymentStatusOperator,
 )
+from airflow_sm_provider.operators.rolling_upgrade import AsmGuardedRollingUpgradeOperator
 from airflow_sm_provider.operators.storage import AsmCreateStorageAccountOperator
 from airflow_sm_provider.operators.virtual_machine import AsmCreateVirtualMachineOperator
 
@@ -188,6 +190,24 @@ def test_deadline_fails_the_task_without_cancelling(asm_emulator_factory: Any, d
                 task_id="t", service_name="okname", location="x", timeout=0
             ),
             "timeout",
+        ),
+        (
+            lambda: AsmGuardedSwapOperator(task_id="t", service_name="svc", deferrable=True, durable=False),
+            "durable",
+        ),
+        (
+            lambda: AsmGuardedRollingUpgradeOperator(
+                task_id="t",
+                service_name="svc",
+                deployment_slot="production",
+                package_url=PACKAGE_URL,
+                deployment_label="r2",
+                configuration="<ServiceConfiguration/>",
+                require_approval=True,
+                deferrable=False,
+                durable=False,
+            ),
+            "durable",
         ),
     ],
 )

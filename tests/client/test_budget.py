@@ -62,6 +62,17 @@ def test_hold_stops_everyone_sharing_the_budget() -> None:
     bucket.hold(-1)
 
 
+def test_configuring_again_keeps_a_retry_after_hold() -> None:
+    """The hook configures the budget on every client it builds: that must not cancel a 429's hold."""
+    clock = FakeClock()
+    bucket = RequestBudget(10.0, clock=clock)
+    bucket.hold(30.0)
+    bucket.configure(10.0)
+    assert bucket.reserve() == pytest.approx(30.0)
+    bucket.configure(20.0)  # a new rate applies to what comes after; what is owed stays owed
+    assert bucket.reserve() >= 30.0
+
+
 def test_configure_changes_a_shared_budget_in_place() -> None:
     host = "127.0.0.1:1"
     first = budget_for(host, SUB)

@@ -144,3 +144,13 @@ def test_dns_label_and_storage_rules() -> None:
     assert v.storage_name("abc123") == "abc123"
     with pytest.raises(InvalidInputError, match="lowercase"):
         v.storage_name("a" * 25)
+
+
+def test_a_control_character_is_located_not_echoed() -> None:
+    """The text may be a secret (a service certificate's password): the error says where, not what."""
+    from airflow_sm_provider.client import validation as v
+
+    with pytest.raises(InvalidInputError) as info:
+        v.text("s3cr\x01etP@ss", "password")
+    assert info.value.field == "password" and "position 4" in str(info.value)
+    assert "s3cr" not in str(info.value) and "P@ss" not in str(info.value)
