@@ -15,8 +15,8 @@ answers a certificate with the subscriptions it is registered on (``service.py``
 List Subscription Operations (``GET /<sub>/operations?StartTime=&EndTime=&ObjectIdFilter=
 &OperationResultFilter=&ContinuationToken=``): every operation of the subscription whose start is
 in the window, ``OperationName`` the PascalCase of the operation kind (CreateHostedService),
-``OperationObjectId`` the URL of a GET on the object it acted on (the request path; for a create
-POSTed to a collection, the new resource's URL), ``OperationParameters`` the names in its path,
+``OperationObjectId`` the path of a GET on the object it acted on (the request path; for a create
+POSTed to a collection, the new resource's path), ``OperationParameters`` the names in its path,
 ``OperationCaller`` the certificate that sent it; pages of ``PAGE`` with a ContinuationToken.
 """
 

@@ -142,7 +142,7 @@ def add_disk(ctx: Ctx) -> Response:
         label=check_label(required(body, "Label")),
     )
     register(ctx.store, ctx.sub, disk)
-    ctx.start_operation("add_disk")
+    ctx.start_operation("add_disk", created=name)
     return render_one("Disk", _render, disk)
 
 

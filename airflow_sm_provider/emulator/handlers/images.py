@@ -119,7 +119,7 @@ def add(ctx: Ctx) -> Response:
         "is_premium": False,
     }
     ctx.store.put(ctx.sub, KIND, name, img)
-    ctx.start_operation("add_os_image")
+    ctx.start_operation("add_os_image", created=name)
     return render_one("OSImage", render, img)
 
 

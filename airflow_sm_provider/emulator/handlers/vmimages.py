@@ -152,7 +152,7 @@ def create(ctx: Ctx) -> Response:
         "modified": ctx.now,
     }
     _common(body, img)
-    ctx.start_operation("create_vm_image", doc_saved(KIND, img))
+    ctx.start_operation("create_vm_image", doc_saved(KIND, img), created=name)
     return empty(202)
 
 

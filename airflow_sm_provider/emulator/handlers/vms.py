@@ -247,6 +247,7 @@ def create(ctx: Ctx) -> Response:
         "create_virtual_machine_deployment",
         locks=[lock_key(ctx.sub, svc["name"], name)],
         on_fail={"action": "remove_deployment", "key": key},
+        created=name,
     )
     return empty(202)
 
