@@ -40,6 +40,7 @@ OUTCOME_OF = {
     "failed_after_swap": "failed",
     "swap_failed": "failed",
     "swap_back_failed": "failed",
+    "rolled_back_unhealthy": "failed",
 }
 #: Where each check of the report sits on the timeline: (lane, step).
 TIMELINE = {
@@ -203,7 +204,11 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
                 "kind": "deployments",
                 "name": "production_ready",
                 "checks": [{"slot": "production", "condition": "ready", "expected": new}],
-                "deadline": self.deadline(self.lock_wait_timeout),
+                # Counted from when the swap may still be running: a slow swap must not leave the
+                # readiness check a single look (which would swap back a deployment still starting).
+                "deadline": self.deadline(
+                    float(self.lock_wait_timeout) + (float(self.swap_timeout) if request_id else 0.0)
+                ),
             }
         )
         steps.append(self._health_step("production_health", "production", new))
@@ -490,6 +495,17 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
                 final=True,
             )
         prod, stag = self._slots()
+        if self.state.get("swap_back_intent"):  # an interrupted try may have sent it: never blindly again
+            if _name(prod) == old:  # it was sent and is done: verify the restored production
+                self.log.warning("Resumed after the swap back was sent; not sending it again.")
+                return Next("swapped_back", self._restore_steps(old, None))
+            if any(d.locked for d in (prod, stag) if d):
+                return self.end(
+                    "swap_back_failed",
+                    f"an interrupted try may have sent the swap back of {old} (no request id was saved) "
+                    "and the deployments are locked: inspect the service before doing anything",
+                    final=True,
+                )
         if _name(stag) != old or _name(prod) != new:
             return self.end(
                 "failed_after_swap",
@@ -498,19 +514,24 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
                 final=True,
             )
         self.log.warning("Swapping %s back into production of %s", old, self.service_name)
+        self.state["swap_back_intent"] = True
+        self.save()  # durable BEFORE the request, as the flip's intent is
         handle = self.client.swap_deployment(self.service_name, new, old)
         self.remember_request("rollback_request_id", handle.request_id)
         self.report["rollback_request_id"] = handle.request_id
         return Next("swapped_back", self._restore_steps(old, str(handle.request_id)))
 
-    def _restore_steps(self, old: str, request_id: str) -> list[dict[str, Any]]:
+    def _restore_steps(self, old: str, request_id: str | None) -> list[dict[str, Any]]:
+        """Wait for the swap back (unless it is known done), then verify the restored production."""
+        ops = [self._operation_step("swap_back_operation", request_id)] if request_id else []
+        wait = float(self.lock_wait_timeout) + (float(self.swap_timeout) if request_id else 0.0)
         return [
-            self._operation_step("swap_back_operation", request_id),
+            *ops,
             {
                 "kind": "deployments",
                 "name": "restored_ready",
                 "checks": [{"slot": "production", "condition": "ready", "expected": old}],
-                "deadline": self.deadline(self.lock_wait_timeout),
+                "deadline": self.deadline(wait),
             },
             self._health_step("restored_production_health", "production", old),
         ]
@@ -527,6 +548,13 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
                 final=True,
             )
         self.report["rolled_back"] = True
+        if failed is not None:  # swapped back, but the restored production did not pass its checks
+            return self.end(
+                "rolled_back_unhealthy",
+                f"{new} failed its checks in production and was swapped back, but {old} did not pass "
+                f"{failed} afterwards: production needs attention",
+                final=True,
+            )
         return self.end(
             "rolled_back",
             f"{new} failed its checks in production; swapped back, {old} is in production again",

@@ -314,3 +314,42 @@ def test_a_resumed_flip_with_an_unsaved_swap_ends_final(seen: tuple[str, str | N
     done = op.phase_flip(None)
     assert done.final and done.outcome == "failed", done
     assert "may have sent the swap" in done.message
+
+
+def _resumed_swap_op(prod: str, stag: str, *, locked: bool, **state: Any) -> AsmGuardedSwapOperator:
+    from types import SimpleNamespace
+
+    from airflow_sm_provider.release_report import ReleaseRecorder
+
+    op = AsmGuardedSwapOperator(task_id="t", service_name="svc", deferrable=False)
+    op.recorder = ReleaseRecorder("vip_swap", "svc", report=op.new_report())
+    op.state = {"intent": {"old": "v1", "new": "v2"}, **state}
+    slot = {n: SimpleNamespace(name=n, locked=locked) for n in ("v1", "v2")}
+    op._slots = lambda: (slot[prod], slot[stag])  # type: ignore[method-assign]
+    return op
+
+
+def test_a_resumed_swap_back_is_never_sent_twice() -> None:
+    """Intent saved, no request id: done (v1 back in production) -> verify only; locked -> final."""
+    done_op = _resumed_swap_op("v1", "v2", locked=False, swap_back_intent=True)
+    step = done_op.phase_swap_back(None)
+    assert step.phase == "swapped_back" and [s["name"] for s in step.steps] == [
+        "restored_ready",
+        "restored_production_health",
+    ]
+    locked = _resumed_swap_op("v2", "v1", locked=True, swap_back_intent=True).phase_swap_back(None)
+    assert locked.final and "may have sent the swap back" in locked.message
+
+
+def test_a_swap_back_whose_restored_production_fails_is_not_called_restored() -> None:
+    op = _resumed_swap_op("v1", "v2", locked=False)
+    at = "2026-12-01T00:00:00.000+00:00"
+    event = {
+        "steps": [
+            {"name": "swap_back_operation", "ok": True, "message": "done", "at": at, "target": "r"},
+            {"name": "restored_ready", "ok": False, "message": "v1 is Running: 0/2 ReadyRole", "at": at},
+        ]
+    }
+    done = op.phase_swapped_back(event)
+    assert done.final and done.outcome == "failed" and "production needs attention" in done.message
+    assert op.state["swap_outcome"] == "rolled_back_unhealthy" and op.report["rolled_back"] is True
