@@ -3,7 +3,10 @@
 This is the only module the client (``airflow_sm_provider.client``) and the emulator
 (``airflow_sm_provider.emulator``) share: both speak the protocol, neither may depend on
 the other's code. Everything here is a fact of the wire format (``shared/asm-wire.md``),
-never an implementation choice of either side. It imports nothing but the standard library.
+never an implementation choice of either side -- except the group "Where a client is pointed
+without arguments": names both sides must agree on to find each other (the environment variables
+a client reads and the emulator prints, and the Airflow connection type). It imports nothing but
+the standard library.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ opt_location = optional(location)
 opt_flag = optional(v.boolean)
 opt_int = optional(whole(0, 2**31, "a whole number"))
 thumbalgorithm = thumbprint = name
-mode = upgrade_mode = choice("Auto", "Manual", "Simultaneous")
+mode = upgrade_mode = choice(*protocol.CHANGE_CONFIGURATION_MODES)
 post_shutdown_action = choice(*protocol.POST_SHUTDOWN_ACTIONS)
 account_type = choice(*protocol.STORAGE_ACCOUNT_TYPES)
 key_type = choice("Primary", "Secondary")
