@@ -57,14 +57,8 @@ class LoadBalancerProbe:
 @xml_model(
     "InputEndpoint",
     wire_order=(
-        "load_balanced_endpoint_set_name",
-        "local_port",
-        "name",
-        "port",
-        "load_balancer_probe",
-        "protocol",
-        "enable_direct_server_return",
-        "idle_timeout_in_minutes",
+        "load_balanced_endpoint_set_name local_port name port load_balancer_probe protocol "
+        "enable_direct_server_return idle_timeout_in_minutes"
     ),
 )
 class ConfigurationSetInputEndpoint:
@@ -135,13 +129,8 @@ class SSH:
 @xml_model(
     "ConfigurationSet",
     wire_order=(
-        "configuration_set_type",
-        "host_name",
-        "user_name",
-        "user_password",
-        "disable_ssh_password_authentication",
-        "ssh",
-        "custom_data",
+        "configuration_set_type host_name user_name user_password disable_ssh_password_authentication ssh "
+        "custom_data"
     ),
 )
 class LinuxConfigurationSet:
@@ -170,13 +159,7 @@ class DomainJoin:
     machine_object_ou: str | None = xml_field("MachineObjectOU", default=None)
 
 
-@xml_model(
-    wire_order=(
-        "store_location",
-        "store_name",
-        "thumbprint",
-    )
-)
+@xml_model(wire_order="store_location store_name thumbprint")
 class CertificateSetting:
     thumbprint: str = ""
     store_name: str = ""
@@ -197,17 +180,9 @@ class WinRM:
 @xml_model(
     "ConfigurationSet",
     wire_order=(
-        "configuration_set_type",
-        "computer_name",
-        "admin_password",
-        "reset_password_on_first_logon",
-        "enable_automatic_updates",
-        "time_zone",
-        "domain_join",
-        "stored_certificate_settings",
-        "win_rm",
-        "admin_username",
-        "custom_data",
+        "configuration_set_type computer_name admin_password reset_password_on_first_logon "
+        "enable_automatic_updates time_zone domain_join stored_certificate_settings win_rm admin_username "
+        "custom_data"
     ),
 )
 class WindowsConfigurationSet:

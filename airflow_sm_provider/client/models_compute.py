@@ -22,15 +22,7 @@ from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
 
 # --- Virtual machines (asm-wire 4.7) ------------------------------------------------------------
 @xml_model(
-    wire_order=(
-        "host_caching",
-        "disk_label",
-        "disk_name",
-        "media_link",
-        "source_image_name",
-        "os",
-        "remote_source_image_link",
-    )
+    wire_order="host_caching disk_label disk_name media_link source_image_name os remote_source_image_link"
 )
 class OSVirtualHardDisk:
     """OS disk of a VM. Positional order is the old SDK's: ``OSVirtualHardDisk(image_name, media_link)``."""
@@ -46,15 +38,7 @@ class OSVirtualHardDisk:
 
 
 @xml_model(
-    wire_order=(
-        "host_caching",
-        "disk_label",
-        "disk_name",
-        "lun",
-        "logical_disk_size_in_gb",
-        "media_link",
-        "source_media_link",
-    )
+    wire_order="host_caching disk_label disk_name lun logical_disk_size_in_gb media_link source_media_link"
 )
 class DataVirtualHardDisk:
     """A data disk. Positional order is the old SDK's (``media_link`` first)."""

@@ -16,7 +16,8 @@ The rules, so that most fields need no more than their annotation and default:
   base64), ``kind=OPTINT`` (an ``int | None`` that parses to None), ``model=`` for ``list[Any]``.
 * order: the declaration order is the request element order (the real service requires it). Where
   the old SDK's positional constructor order differs from the wire's, ``wire_order=`` names the
-  written attributes in wire order; it must name each of them exactly once.
+  written attributes in wire order, separated by spaces (one string reads as the element sequence
+  does, as ``namedtuple``'s field names); it must name each of them exactly once.
 
 Request bodies that send part of a model use the model's own fields, picked by attribute, rather
 than a second field list: ``subset(Model, "label", ...)`` (a whole body), ``fields_of`` (parts of a
@@ -192,14 +193,12 @@ def xml_model(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def xml_model(
-    root: str | None = None, /, *, wire_order: Sequence[str] = ()
-) -> Callable[[type[T]], type[T]]: ...
+def xml_model(root: str | None = None, /, *, wire_order: str = "") -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(field_specifiers=(xml_field, dataclasses.field))
 def xml_model(
-    cls_or_root: type[T] | str | None = None, /, *, wire_order: Sequence[str] = ()
+    cls_or_root: type[T] | str | None = None, /, *, wire_order: str = ""
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Make ``cls`` a dataclass and give it the ``__xml__`` spec its fields declare.
 
@@ -209,8 +208,10 @@ def xml_model(
         return _make(cls_or_root, None, ())
     root = cls_or_root
 
+    order = wire_order.split()
+
     def decorate(cls: type[T]) -> type[T]:
-        return _make(cls, root, wire_order)
+        return _make(cls, root, order)
 
     return decorate
 

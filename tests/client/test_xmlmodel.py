@@ -78,7 +78,7 @@ def test_tag_kind_and_order_come_from_the_declaration() -> None:
 
 
 def test_wire_order_keeps_the_positional_order() -> None:
-    @xml_model(wire_order=("second", "first"))
+    @xml_model(wire_order="second first")
     class Pair:
         first: str | None = None
         second: str | None = None
@@ -91,7 +91,7 @@ def test_wire_order_keeps_the_positional_order() -> None:
 def test_wire_order_must_name_each_written_field_once() -> None:
     with pytest.raises(TypeError, match="wire_order must name each written field exactly once"):
 
-        @xml_model(wire_order=("first",))
+        @xml_model(wire_order="first")
         class Pair:
             first: str = ""
             second: str = ""
