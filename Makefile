@@ -29,8 +29,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Microsoft's Node.js ASM SDK (pinned in tests/node_sdk/package-lock.json) drives the emulator in
+# tests/node_sdk; without npm that test is skipped locally and fails in CI.
+NODE_SDK := tests/node_sdk/node_modules/.installed
+$(NODE_SDK): tests/node_sdk/package.json tests/node_sdk/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/node_sdk --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: tests/node_sdk is skipped (install Node.js and npm)"; fi
+
 # `slow` tests (long soak, 200 MB hostile bodies) run under `make soak`, not in CI's `make test`.
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_SDK)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" --durations=15 $(PYTEST_ARGS)
 
 # Every link in README/docs resolves; every runnable block in docs/ runs against a fresh emulator;

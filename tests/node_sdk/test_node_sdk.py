@@ -1,0 +1,95 @@
+"""Microsoft's Node.js ASM SDK, unchanged, against the emulator over real mutual TLS.
+
+Why: the emulator stands in for a retired service, so "it answers like ASM" is only as good as the
+clients that were written against the real one. The old Python SDK is one; Microsoft's Node.js SDK
+(``azure-asm-compute`` 0.18.0, ``azure-asm-storage``, ``azure-asm-mgmt``, used by the old
+cross-platform CLI) is an independent one: it sends ``x-ms-version: 2017-01-01``, its own XML
+serializer and parser, and its own long-running-operation loop over Get Operation Status. The
+script ``release.js`` runs a blue-green release with it; the packages are pinned in
+``package-lock.json`` and installed by ``make test`` (``npm ci``) into ``node_modules``.
+
+Only the emulator's CA is added to Node's trust (``NODE_EXTRA_CA_CERTS``), as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_sm_provider.emulator.pytest_plugin import admin_session
+
+HERE = Path(__file__).parent
+INSTALLED = HERE / "node_modules" / "azure-asm-compute" / "package.json"
+
+
+def _node_sdk_ready() -> str | None:
+    """Why the SDK cannot run here, or None. In CI a missing SDK is a failure, not a skip."""
+    if shutil.which("node") is None:
+        return "Node.js is not installed (install nodejs and npm, then `make test` runs `npm ci`)"
+    if not INSTALLED.exists():
+        return f"the Node.js ASM SDK is not installed: run `npm ci --prefix {HERE}` (make test does)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def node_sdk() -> Path:
+    reason = _node_sdk_ready()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return HERE / "release.js"
+
+
+def _run(script: Path, endpoint_file: Path, ca: str) -> dict[str, Any]:
+    env = {"PATH": os.environ["PATH"], "NODE_EXTRA_CA_CERTS": ca, "HOME": str(endpoint_file.parent)}
+    done = subprocess.run(
+        ["node", str(script), str(endpoint_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_blue_green_release_with_microsofts_node_sdk(node_sdk: Path, asm_emulator_factory: Any) -> None:
+    emulator = asm_emulator_factory()
+    endpoint = emulator.endpoint
+    endpoint_file = Path(emulator.state_dir) / "endpoint.json"
+    assert json.loads(endpoint_file.read_text())["host"] == endpoint["host"]
+
+    out = _run(node_sdk, endpoint_file, endpoint["ca_cert"])
+
+    assert "West US" in out["locations"] and out["affinity_groups"] == 0
+    assert out["name_available"] is True
+    assert out["storage_status"] == "Created" and out["has_primary_key"] is True
+    assert out["services"] == ["nodesvc"]
+    # The SDK parses the emulator's error XML into its own typed fields.
+    assert out["occupied_slot"] == {"statusCode": 409, "code": "ConflictError"}
+    assert out["production_before"] == "nodesvc-v1"
+    assert out["production_status"] == "Running"
+    assert out["production_label"] == "v1"  # base64 on the wire, decoded by the SDK
+    assert out["role_instances"] == ["ReadyRole", "ReadyRole"]  # the .cscfg's instance count
+    assert out["configuration_version"] == "v1"
+    assert out["swap_status"] == "Succeeded"
+    assert (out["production_after"], out["staging_after"]) == ("nodesvc-v2", "nodesvc-v1")
+    assert out["deleted_slot"] == {"statusCode": 404, "code": "ResourceNotFound"}
+    assert out["services_after"] == []
+
+    stats = admin_session(endpoint).get(endpoint["admin_url"] + "stats", timeout=10).json()
+    by_operation = stats["by_operation"]
+    assert by_operation["swap_deployment"] == 1
+    assert by_operation["create_deployment"] == 3  # v1, v2 and the refused v3
+    assert by_operation["get_operation_status"] >= 6  # the SDK's own wait, once per async call at least
+    assert stats["by_status"].get("400", 0) == 0  # every 2017-01-01 request was accepted
+    assert stats["throttled"] == 0
