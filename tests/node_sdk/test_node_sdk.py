@@ -5,8 +5,9 @@ clients that were written against the real one. The old Python SDK is one; Micro
 (``azure-asm-compute`` 0.18.0, ``azure-asm-storage``, ``azure-asm-mgmt``, used by the old
 cross-platform CLI) is an independent one: it sends ``x-ms-version: 2017-01-01``, its own XML
 serializer and parser, and its own long-running-operation loop over Get Operation Status. The
-script ``release.js`` runs a blue-green release with it; the packages are pinned in
-``package-lock.json`` and installed by ``make test`` (``npm ci``) into ``node_modules``.
+scripts here drive it (``release.js``: a blue-green release; ``vm.js``: a Linux VM with the SDK's
+own role serialisation); the packages are pinned in ``package-lock.json`` and installed by
+``make test`` (``npm ci``) into ``node_modules``.
 
 Only the emulator's CA is added to Node's trust (``NODE_EXTRA_CA_CERTS``), as a user would.
 """
@@ -38,19 +39,25 @@ def _node_sdk_ready() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def node_sdk() -> Path:
+def node_sdk() -> None:
     reason = _node_sdk_ready()
     if reason is not None:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return HERE / "release.js"
 
 
-def _run(script: Path, endpoint_file: Path, ca: str) -> dict[str, Any]:
-    env = {"PATH": os.environ["PATH"], "NODE_EXTRA_CA_CERTS": ca, "HOME": str(endpoint_file.parent)}
+def _run(script: str, emulator: Any) -> dict[str, Any]:
+    """Run ``script`` on ``emulator``'s endpoint.json, trusting only its CA as extra; its JSON line."""
+    endpoint_file = Path(emulator.state_dir) / "endpoint.json"
+    assert json.loads(endpoint_file.read_text())["host"] == emulator.endpoint["host"]
+    env = {
+        "PATH": os.environ["PATH"],
+        "NODE_EXTRA_CA_CERTS": emulator.endpoint["ca_cert"],
+        "HOME": str(endpoint_file.parent),
+    }
     done = subprocess.run(
-        ["node", str(script), str(endpoint_file)],
+        ["node", str(HERE / script), str(endpoint_file)],
         env=env,
         capture_output=True,
         text=True,
@@ -62,13 +69,18 @@ def _run(script: Path, endpoint_file: Path, ca: str) -> dict[str, Any]:
     return result
 
 
-def test_blue_green_release_with_microsofts_node_sdk(node_sdk: Path, asm_emulator_factory: Any) -> None:
-    emulator = asm_emulator_factory()
+def _stats(emulator: Any) -> dict[str, Any]:
     endpoint = emulator.endpoint
-    endpoint_file = Path(emulator.state_dir) / "endpoint.json"
-    assert json.loads(endpoint_file.read_text())["host"] == endpoint["host"]
+    stats: dict[str, Any] = admin_session(endpoint).get(endpoint["admin_url"] + "stats", timeout=10).json()
+    assert stats["by_status"].get("400", 0) == 0  # every 2017-01-01 request was accepted
+    assert stats["throttled"] == 0
+    return stats
 
-    out = _run(node_sdk, endpoint_file, endpoint["ca_cert"])
+
+def test_blue_green_release_with_microsofts_node_sdk(node_sdk: None, asm_emulator_factory: Any) -> None:
+    emulator = asm_emulator_factory()
+
+    out = _run("release.js", emulator)
 
     assert "West US" in out["locations"] and out["affinity_groups"] == 0
     assert out["name_available"] is True
@@ -86,10 +98,29 @@ def test_blue_green_release_with_microsofts_node_sdk(node_sdk: Path, asm_emulato
     assert out["deleted_slot"] == {"statusCode": 404, "code": "ResourceNotFound"}
     assert out["services_after"] == []
 
-    stats = admin_session(endpoint).get(endpoint["admin_url"] + "stats", timeout=10).json()
-    by_operation = stats["by_operation"]
+    by_operation = _stats(emulator)["by_operation"]
     assert by_operation["swap_deployment"] == 1
     assert by_operation["create_deployment"] == 3  # v1, v2 and the refused v3
     assert by_operation["get_operation_status"] >= 6  # the SDK's own wait, once per async call at least
-    assert stats["by_status"].get("400", 0) == 0  # every 2017-01-01 request was accepted
-    assert stats["throttled"] == 0
+
+
+def test_linux_vm_with_microsofts_node_sdk(node_sdk: None, asm_emulator_factory: Any) -> None:
+    emulator = asm_emulator_factory()
+
+    out = _run("vm.js", emulator)
+
+    assert out["image_os"] == "Linux"
+    # The emulator read the SDK's own XML for the role: size, OS disk, data disk, endpoint.
+    assert out["vm"] == {
+        "roleName": "vm1",
+        "roleSize": "Small",
+        "os": "Linux",
+        "dataDisks": [10],
+        "endpoints": ["ssh:22"],
+    }
+    assert out["after_shutdown"] == ["StoppedDeallocated"]
+    assert out["after_start"] == ["Started"]
+    assert out["disks_before_delete"] == 2  # the OS and the data disk were registered
+    assert out["disks_after_delete"] == 0  # delete_vhd=true took both
+    by_operation = _stats(emulator)["by_operation"]
+    assert by_operation["create_virtual_machine_deployment"] == 1
