@@ -56,14 +56,8 @@ def _run(script: str, emulator: Any) -> dict[str, Any]:
         "NODE_EXTRA_CA_CERTS": emulator.endpoint["ca_cert"],
         "HOME": str(endpoint_file.parent),
     }
-    done = subprocess.run(
-        ["node", str(HERE / script), str(endpoint_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    command = ["node", str(HERE / script), str(endpoint_file)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
