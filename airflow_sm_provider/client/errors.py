@@ -156,10 +156,37 @@ class CertificateError(ValueError):
     """
 
 
+# Key material must never reach exception text, whatever a message quotes (a PEM pasted into the
+# wrong field, a library echoing its input): PEM blocks, even cut off, and long base64 runs are
+# replaced. The hook's Test Connection message goes through the same function.
+_PEM_RE = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
+_B64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{64,}={0,2}")
+KEY_MATERIAL_REMOVED = "[key material removed]"
+
+
+def without_key_material(text: str) -> str:
+    """``text`` with PEM blocks and base64-looking runs of 64+ characters replaced."""
+    if "-----BEGIN" in text:
+        text = _PEM_RE.sub(KEY_MATERIAL_REMOVED, text)
+    return _B64_RUN_RE.sub(_key_like, text)
+
+
+def _key_like(match: re.Match[str]) -> str:
+    """A long run that mixes upper case, lower case and digits is base64, not a path or a word."""
+    run = match.group(0)
+    mixed = any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
+    return KEY_MATERIAL_REMOVED if mixed else run
+
+
 class InvalidInputError(ValueError):
-    """An argument failed validation before any request was sent; ``field`` names it."""
+    """An argument failed validation before any request was sent; ``field`` names it.
+
+    The message is stripped of key material (``without_key_material``): validation quotes the
+    value it refused, and a refused value may be a certificate pasted into the wrong field.
+    """
 
     def __init__(self, field: str, message: str) -> None:
+        message = without_key_material(message)
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message

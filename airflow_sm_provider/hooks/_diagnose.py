@@ -7,16 +7,8 @@ the Airflow-side fix: which connection field to change.
 
 from __future__ import annotations
 
-import re
-
 __all__ = ["explain_failure"]
 
-# Key material must never reach the Test Connection banner, whatever an error message carried
-# (a PEM pasted into the wrong field, a library echoing its input): PEM blocks, even cut off, and
-# long base64 runs are replaced before the message leaves this module.
-_PEM_RE = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
-_B64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{64,}={0,2}")
-_REMOVED = "[key material removed]"
 
 # (substring of the error chain, lower case) -> fix. First match wins; order matters.
 _TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -77,33 +69,21 @@ def _chain_text(exc: BaseException) -> str:
     return " ".join(parts).lower()
 
 
-def _scrub(message: str) -> str:
-    """``message`` without PEM blocks or long base64 runs (see ``_PEM_RE``)."""
-    if "-----BEGIN" in message:
-        message = _PEM_RE.sub(_REMOVED, message)
-    return _B64_RUN_RE.sub(_key_like, message)
-
-
-def _key_like(match: re.Match[str]) -> str:
-    """A long run that mixes upper case, lower case and digits is base64, not a path or a word."""
-    run = match.group(0)
-    mixed = any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
-    return _REMOVED if mixed else run
-
-
 def explain_failure(
     exc: BaseException, *, subscription: str | None, thumbprint: str | None, host: str | None
 ) -> str:
     """One actionable sentence (or two) for a failed Get Subscription / connection set-up.
 
-    Never contains key material (``_scrub``), even when the exception text did.
+    Never contains key material (``without_key_material``), even when the exception text did.
 
     :param exc: what was raised while building the client or calling Get Subscription.
     :param subscription: the subscription id, when known.
     :param thumbprint: the certificate's thumbprint, when it was loaded.
     :param host: the configured management host, when known.
     """
-    return _scrub(_explain(exc, subscription=subscription, thumbprint=thumbprint, host=host))
+    from airflow_sm_provider.client.errors import without_key_material  # not at DAG parse
+
+    return without_key_material(_explain(exc, subscription=subscription, thumbprint=thumbprint, host=host))
 
 
 def _explain(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider._compat import BaseHook, amask_secret, mask_secret
 from airflow_sm_provider.hooks._diagnose import explain_failure
 from airflow_sm_provider.protocol import CONN_TYPE, PUBLIC_HOST
+
+# A private key block in any connection field (see ``ServiceManagementHook._secrets``).
+_PRIVATE_KEY_RE = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -252,16 +258,28 @@ class ServiceManagementHook(BaseHook):
 
     @staticmethod
     def _secrets(conn: Connection, extras: dict[str, Any]) -> list[str]:
+        """The password, the key extra, and any private key pasted into any other field.
+
+        A PEM pasted into the wrong field (the subscription id, the host) is a private key in a
+        field nobody marked secret; validation may quote the field, so its key is masked too.
+        """
         found = [conn.password] if conn.password else []
+        keys: list[str] = []
         key = extras.get("certificate_private_key")
         if isinstance(key, str) and key.strip():
-            found.append(key)
-            found.append(key.strip())
+            keys.append(key)
+        other_fields = [conn.host, conn.login, conn.schema, *extras.values()]
+        for text in other_fields:
+            if isinstance(text, str) and "PRIVATE KEY-----" in text:
+                keys.extend(m.group(0) for m in _PRIVATE_KEY_RE.finditer(text))
+        for text in keys:
+            found.append(text)
+            found.append(text.strip())
             # The masker matches whole strings; a single PEM/base64 line logged on its own (by a
             # library, in a traceback) must be hidden too.
             found.extend(
                 line.strip()
-                for line in key.splitlines()
+                for line in text.splitlines()
                 if len(line.strip()) >= 16 and not line.lstrip().startswith("-----")
             )
         return found
@@ -282,14 +300,15 @@ class ServiceManagementHook(BaseHook):
             kwargs = settings.client_kwargs(self.credentials)
             from airflow_sm_provider.client import ServiceManagementClient
 
+            client = ServiceManagementClient(**kwargs)  # validates before anything is logged
             self.log.info(
                 "ASM connection %s: subscription %s, certificate %s, host %s",
                 self.asm_conn_id,
-                kwargs["subscription_id"],
+                client.subscription_id,
                 self.credentials.thumbprint,
-                kwargs["host"],
+                client.host,
             )
-            self._client = ServiceManagementClient(**kwargs)
+            self._client = client
         return self._client
 
     async def get_async_conn(self) -> AsyncServiceManagementClient:

@@ -1,0 +1,70 @@
+"""A certificate pasted into the wrong connection field never reaches an exception or a log line.
+
+Found by a new user's try: the whole client PEM (certificate and key) pasted into the subscription
+id or the host field came back in ``InvalidInputError``'s text, and the hook's INFO line logged it
+before anything was validated; Airflow's masker did not hide it, since neither field is secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import asm_connection_json, conn_env
+
+from airflow_sm_provider.client.errors import KEY_MATERIAL_REMOVED, InvalidInputError, without_key_material
+from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+CONN = "asm_key_material"
+
+
+def _key_lines(pem: str) -> list[str]:
+    """The base64 lines of the private key block: what must never be printed."""
+    key = pem[pem.index("-----BEGIN PRIVATE KEY-----") :]
+    return [line for line in key.splitlines() if line and not line.startswith("-----")]
+
+
+@pytest.mark.parametrize("field", ["subscription_id", "host"])
+def test_pem_in_a_plain_field_is_refused_without_echoing_the_key(
+    field: str, asm_endpoint: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    pem = Path(asm_endpoint["client_pem"]).read_text()
+    assert "PRIVATE KEY" in pem
+    with conn_env(CONN, asm_connection_json(asm_endpoint, **{field: pem})):
+        hook = ServiceManagementHook(asm_conn_id=CONN)
+        with caplog.at_level(logging.DEBUG), pytest.raises((InvalidInputError, ValueError)) as raised:
+            hook.get_conn()
+        ok, message = hook.test_connection()
+
+    assert not ok
+    texts = {"exception": str(raised.value), "test_connection": message, "log": caplog.text}
+    for where, text in texts.items():
+        assert "PRIVATE KEY" not in text, where
+        for line in _key_lines(pem):
+            assert line not in text, (where, line)
+    assert field in str(raised.value)  # still names the field to fix
+
+
+def test_a_key_pasted_into_any_field_is_registered_with_the_masker(asm_endpoint: dict[str, Any]) -> None:
+    from airflow.sdk._shared.secrets_masker.secrets_masker import redact
+
+    pem = Path(asm_endpoint["client_pem"]).read_text()
+    with conn_env(CONN, asm_connection_json(asm_endpoint, subscription_id=pem)):
+        hook = ServiceManagementHook(asm_conn_id=CONN)
+        with pytest.raises(ValueError):
+            _ = hook.settings.subscription_id and hook.get_conn()
+    line = _key_lines(pem)[2]
+    assert line not in str(redact(f"a library printed {line}"))
+
+
+def test_invalid_input_error_strips_key_material_from_any_message() -> None:
+    block = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1\n-----END RSA PRIVATE KEY-----"
+    error = InvalidInputError("subscription_id", f"{block!r} is not a subscription id")
+    assert "MIIEowIBAAKCAQEAx1" not in str(error) and "MIIE" not in error.message
+    assert KEY_MATERIAL_REMOVED in str(error) and str(error).startswith("subscription_id: ")
+    run = "Ab1" * 30  # a base64-looking run of 90 characters, even without PEM armour
+    assert without_key_material(f"value {run}") == f"value {KEY_MATERIAL_REMOVED}"
+    path = "/very/long/" + "directory/" * 10  # a long path is not key material
+    assert without_key_material(path) == path
