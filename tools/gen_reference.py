@@ -68,15 +68,16 @@ NOTES: dict[str, str] = {
     "AsmBaseOperator": "**Errors**: " + OPERATOR_ERRORS,
     "AsmGuardedSwapOperator": (
         "**XCom**: the release report (JSON, no secrets; docs/blue-green.md) as `return_value` and "
-        "under keys `release_report` and `swap_report`, on every outcome: the CONTRACTS.md keys "
-        "(`strategy` `vip_swap`, `service_name`, `started_at`, `ended_at`, `outcome` released / refused / "
+        "under keys `release_report` and `swap_report`, on every outcome: the keys of every release report "
+        "(`release_report.py`: `strategy` `vip_swap`, `service_name`, `started_at`, `ended_at`, `outcome` released / refused / "
         "rolled_back / failed, `events`) and the swap's own (`swap_outcome`, `mode`, `message`, "
         "`old_production`, `new_production`, `before` / `after`, `swapped`, `rolled_back`, "
-        "`swap_request_id`, `rollback_request_id`, `swapped_at`, `finished_at`, `approval`, `checks`).\n\n"
+        "`swap_request_id`, `rollback_request_id`, `swapped_at`, `finished_at`, `checks`; `approval` "
+        "with `require_approval`).\n\n"
         "**Deferrable**: yes: the lock wait, the health gate, the swap, the verification and the whole "
         "bake run in `AsmReleaseTrigger`; the worker decides and sends requests. A gate that passes at "
         "its first look does not defer. `require_approval` parks the task (Airflow's ApprovalOperator).\n\n"
-        "**Errors**: `AirflowException` when a gate refuses the swap before any flip (a retry may "
+        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` when a gate refuses the swap before any flip (a retry may "
         "succeed later); `AirflowFailException` (no retry) after a flip that was swapped back, or when "
         "production is unhealthy and rollback was off or impossible."
     ),
@@ -85,7 +86,7 @@ NOTES: dict[str, str] = {
         "docs/rolling-upgrade.md) as `return_value` and `release_report`.\n\n"
         "**Deferrable**: yes: every walk, domain readiness, health check and domain bake runs in "
         "`AsmReleaseTrigger`.\n\n"
-        "**Errors**: `AirflowException` when refused before any change; `AirflowFailException` after "
+        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` when refused before any change; `AirflowFailException` after "
         "a rollback or a failure once the upgrade started."
     ),
     "AsmBaseSensor": "**Errors**: " + SENSOR_ERRORS,
@@ -319,7 +320,10 @@ def render_class(cls: type, problems: list[str], *, kind: str) -> list[str]:
             problems.append(f"{cls.__module__}.{cls.__name__}: :param {name} is not an __init__ argument")
     if templated:
         out += ["**Templated fields**: " + ", ".join(f"`{t}`" for t in sorted(templated)), ""]
-    if kind == "operators" and hasattr(cls, "default_poll_interval") and hasattr(cls, "submit"):
+    note = NOTES.get(cls.__name__)
+    # A release operator's own note replaces the one-request operators' waits/XCom/errors block.
+    generic = note is None and hasattr(cls, "default_poll_interval") and hasattr(cls, "submit")
+    if kind == "operators" and generic:
         out += [
             f"**Waits** by default every {cls.default_poll_interval:g} s for up to "
             f"{cls.default_timeout:g} s (`poll_interval`, `timeout`). **Deferrable**: with "
@@ -333,7 +337,6 @@ def render_class(cls: type, problems: list[str], *, kind: str) -> list[str]:
             "**Errors**: as for [`AsmBaseOperator`](#asmbaseoperator).",
             "",
         ]
-    note = NOTES.get(cls.__name__)
     if note is None and kind not in ("operators",):
         problems.append(f"tools/gen_reference.py: no NOTES entry for {cls.__name__}")
     if note:
