@@ -61,7 +61,7 @@ NOTES: dict[str, str] = {
         "**Returns**: `get_conn()` -> a cached `ServiceManagementClient`; `await get_async_conn()` -> a "
         "new `AsyncServiceManagementClient` (close it); `test_connection()` -> `(ok, message)` after "
         "Get Subscription, the message naming the fix on failure.\n\n"
-        "**Errors**: `ValueError` naming the connection field to fix (no certificate, both certificate "
+        "**Errors**: `InvalidInputError` (a `ValueError`; `.field` is the connection field) naming the field to fix (no certificate, both certificate "
         "fields, no subscription, bad `verify`/`timeout`/`max_retries`); `CertificateError` for a bad "
         "certificate (expired, under 2048 bits, key mismatch, wrong password)."
     ),

@@ -37,6 +37,16 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
+def _field_error(field: str, message: str) -> Exception:
+    """The client's typed ``InvalidInputError`` (a ``ValueError``) for a connection field.
+
+    Imported here, when a connection is read, not at DAG parse (operators import this module).
+    """
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    return InvalidInputError(field, message)
+
+
 def _blank_to_none(value: Any) -> Any:
     """The connection form saves untouched fields as ``""``; treat them as not set."""
     if isinstance(value, str) and not value.strip():
@@ -69,7 +79,7 @@ class AsmConnectionSettings:
 
     @classmethod
     def from_connection(cls, conn: Connection, extras: dict[str, Any]) -> AsmConnectionSettings:
-        """Validate a connection's fields; raise ``ValueError`` naming the field to fix.
+        """Validate a connection's fields; raise ``InvalidInputError`` (a ``ValueError``) naming the field.
 
         :param conn: the Airflow connection.
         :param extras: its parsed extras (sync ``extra_dejson`` or async ``aextra_dejson``).
@@ -79,15 +89,23 @@ class AsmConnectionSettings:
         pem_text = get.get("certificate_private_key")
         path = get.get("certificate_path")
         if pem_text and path:
-            raise ValueError(
+            raise _field_error(
+                "certificate_path",
                 f"Connection {cid!r}: set either extra 'certificate_private_key' (the certificate text) "
-                "or extra 'certificate_path' (a file), not both."
+                "or extra 'certificate_path' (a file), not both.",
             )
         if not pem_text and not path:
-            raise ValueError(
+            misplaced = ""
+            if isinstance(conn.password, str) and "-----BEGIN" in conn.password:
+                misplaced = (
+                    " The password field holds PEM text: move it to extra 'certificate_private_key' "
+                    "(the password is only for an encrypted key or a .pfx)."
+                )
+            raise _field_error(
+                "certificate_path",
                 f"Connection {cid!r} has no management certificate: set extra 'certificate_path' (path "
                 "of a PEM, .pfx/.p12 or .publishsettings file) or extra 'certificate_private_key' "
-                "(PEM text, base64 PKCS#12 or .publishsettings XML)."
+                "(PEM text, base64 PKCS#12 or .publishsettings XML)." + misplaced,
             )
         certificate: str | bytes | Path
         if path:
@@ -119,9 +137,10 @@ class AsmConnectionSettings:
         """Constructor arguments shared by the sync and the async client."""
         subscription_id = self.subscription_id or credentials.subscription_id
         if not subscription_id:
-            raise ValueError(
+            raise _field_error(
+                "subscription_id",
                 f"Connection {self.conn_id!r} has no subscription: set extra 'subscription_id' (the "
-                "subscription GUID), or use a .publishsettings file that names one subscription."
+                "subscription GUID), or use a .publishsettings file that names one subscription.",
             )
         kwargs: dict[str, Any] = {
             "subscription_id": subscription_id,
@@ -158,7 +177,7 @@ def _as_bool(conn_id: str, name: str, value: Any, *, default: bool) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"Connection {conn_id!r}: extra {name!r} must be true or false, not {value!r}.")
+    raise _field_error(name, f"Connection {conn_id!r}: extra {name!r} must be true or false, not {value!r}.")
 
 
 def _as_number(conn_id: str, name: str, value: Any, kind: type[int] | type[float]) -> Any:
@@ -167,12 +186,12 @@ def _as_number(conn_id: str, name: str, value: Any, kind: type[int] | type[float
     try:
         number = kind(value)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"Connection {conn_id!r}: extra {name!r} must be a {kind.__name__}, not {value!r}."
+        raise _field_error(
+            name, f"Connection {conn_id!r}: extra {name!r} must be a {kind.__name__}, not {value!r}."
         ) from None
     if number < 0 or (kind is float and (number == 0 or not math.isfinite(number))):
-        raise ValueError(
-            f"Connection {conn_id!r}: extra {name!r} must be a positive, finite number, not {value!r}."
+        raise _field_error(
+            name, f"Connection {conn_id!r}: extra {name!r} must be a positive, finite number, not {value!r}."
         )
     return number
 

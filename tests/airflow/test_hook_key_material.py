@@ -68,3 +68,34 @@ def test_invalid_input_error_strips_key_material_from_any_message() -> None:
     assert without_key_material(f"value {run}") == f"value {KEY_MATERIAL_REMOVED}"
     path = "/very/long/" + "directory/" * 10  # a long path is not key material
     assert without_key_material(path) == path
+
+
+def _settings_error(endpoint: dict[str, Any], **extra: Any) -> InvalidInputError:
+    with conn_env(CONN, asm_connection_json(endpoint, **extra)), pytest.raises(InvalidInputError) as raised:
+        _ = ServiceManagementHook(asm_conn_id=CONN).settings
+    return raised.value
+
+
+def test_pem_in_the_password_field_says_where_it_belongs(asm_endpoint: dict[str, Any]) -> None:
+    pem = Path(asm_endpoint["client_pem"]).read_text()
+    error = _settings_error(asm_endpoint, certificate_path=None, password=pem)
+    assert error.field == "certificate_path"
+    assert "password field holds PEM text" in str(error)
+    assert "certificate_private_key" in str(error)
+    assert "PRIVATE KEY" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"verify": "maybe"}, "verify"),
+        ({"timeout": "soon"}, "timeout"),
+        ({"max_retries": "-1"}, "max_retries"),
+    ],
+)
+def test_connection_field_errors_are_typed_and_name_the_field(
+    extra: dict[str, str], field: str, asm_endpoint: dict[str, Any]
+) -> None:
+    error = _settings_error(asm_endpoint, **extra)
+    assert error.field == field
+    assert f"extra {field!r}" in str(error)
