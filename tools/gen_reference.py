@@ -61,7 +61,8 @@ NOTES: dict[str, str] = {
         "**Returns**: `get_conn()` -> a cached `ServiceManagementClient`; `await get_async_conn()` -> a "
         "new `AsyncServiceManagementClient` (close it); `test_connection()` -> `(ok, message)` after "
         "Get Subscription, the message naming the fix on failure.\n\n"
-        "**Errors**: `InvalidInputError` (a `ValueError`; `.field` is the connection field) naming the field to fix (no certificate, both certificate "
+        "**Errors**: `InvalidInputError` (a `ValueError`; `.field` is the connection field) naming "
+        "the field to fix (no certificate, both certificate "
         "fields, no subscription, bad `verify`/`timeout`/`max_retries`); `CertificateError` for a bad "
         "certificate (expired, under 2048 bits, key mismatch, wrong password)."
     ),
@@ -69,7 +70,8 @@ NOTES: dict[str, str] = {
     "AsmGuardedSwapOperator": (
         "**XCom**: the release report (JSON, no secrets; docs/blue-green.md) as `return_value` and "
         "under keys `release_report` and `swap_report`, on every outcome: the keys of every release report "
-        "(`release_report.py`: `strategy` `vip_swap`, `service_name`, `started_at`, `ended_at`, `outcome` released / refused / "
+        "(`release_report.py`: `strategy` `vip_swap`, `service_name`, `started_at`, `ended_at`, "
+        "`outcome` released / refused / "
         "rolled_back / failed, `events`) and the swap's own (`swap_outcome`, `mode`, `message`, "
         "`old_production`, `new_production`, `before` / `after`, `swapped`, `rolled_back`, "
         "`swap_request_id`, `rollback_request_id`, `swapped_at`, `finished_at`, `checks`; `approval` "
@@ -77,7 +79,8 @@ NOTES: dict[str, str] = {
         "**Deferrable**: yes: the lock wait, the health gate, the swap, the verification and the whole "
         "bake run in `AsmReleaseTrigger`; the worker decides and sends requests. A gate that passes at "
         "its first look does not defer. `require_approval` parks the task (Airflow's ApprovalOperator).\n\n"
-        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` when a gate refuses the swap before any flip (a retry may "
+        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` "
+        "when a gate refuses the swap before any flip (a retry may "
         "succeed later); `AirflowFailException` (no retry) after a flip that was swapped back, or when "
         "production is unhealthy and rollback was off or impossible."
     ),
@@ -86,7 +89,8 @@ NOTES: dict[str, str] = {
         "docs/rolling-upgrade.md) as `return_value` and `release_report`.\n\n"
         "**Deferrable**: yes: every walk, domain readiness, health check and domain bake runs in "
         "`AsmReleaseTrigger`.\n\n"
-        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` when refused before any change; `AirflowFailException` after "
+        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` "
+        "when refused before any change; `AirflowFailException` after "
         "a rollback or a failure once the upgrade started."
     ),
     "AsmBaseSensor": "**Errors**: " + SENSOR_ERRORS,
