@@ -268,14 +268,13 @@ def report_lines(report: dict[str, Any] | None) -> str:
 def final_state(endpoint: dict[str, Any]) -> dict[str, Any]:
     """Read both slots and probe production's health, straight from the emulator."""
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
     from airflow_sm_provider.client.errors import NotFoundError
     from airflow_sm_provider.client.polling import health_condition
     from airflow_sm_provider.operators.health import HealthCheck, probe_sync
 
     state: dict[str, Any] = {}
-    with ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-    ) as client:
+    with ServiceManagementClient(**endpoint_kwargs(endpoint)) as client:
         for slot in ("production", "staging"):
             try:
                 state[slot] = client.get_deployment_by_slot(SERVICE, slot)
@@ -314,10 +313,9 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
         timeline.step(f"example DAGs parsed: {', '.join(sorted(bag.dags))}; pool asm_blue_green (1 slot)")
 
         from airflow_sm_provider.client import ServiceManagementClient
+        from airflow_sm_provider.client.compat import endpoint_kwargs
 
-        with ServiceManagementClient(
-            endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-        ) as client:
+        with ServiceManagementClient(**endpoint_kwargs(endpoint)) as client:
             client.create_hosted_service(SERVICE, SERVICE, "blue-green demo", location="West Europe").wait(
                 timeout=60, poll_interval=0.2
             )
@@ -375,12 +373,11 @@ def run_problems(
 def rolling_upgrades(dag: Any, endpoint: dict[str, Any], timeline: Timeline) -> list[str]:
     """The ``rolling_upgrade`` example DAG twice over a live r1: r2 (healthy), r3 (rolled back)."""
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
     from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
 
     problems: list[str] = []
-    with ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-    ) as client:
+    with ServiceManagementClient(**endpoint_kwargs(endpoint)) as client:
         client.create_hosted_service(
             ROLLING_SERVICE, ROLLING_SERVICE, "rolling demo", location="West Europe"
         ).wait(timeout=60, poll_interval=0.2)

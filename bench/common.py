@@ -142,9 +142,10 @@ BENCH_REQUESTS_PER_SECOND = 1e6
 def our_client(ep: dict[str, str]) -> Any:
     from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client.budget import configure_budget
+    from airflow_sm_provider.client.compat import endpoint_kwargs
 
     configure_budget(ep["host"], ep["subscription_id"], BENCH_REQUESTS_PER_SECOND)
-    return ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"])
+    return ServiceManagementClient(**endpoint_kwargs(ep))
 
 
 def legacy_session(ep: dict[str, str]) -> Any:

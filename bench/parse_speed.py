@@ -89,6 +89,7 @@ def measure_all(repeats: int = 15, calls: int = 10) -> dict[str, dict[str, list[
 
     from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client import models as m
+    from airflow_sm_provider.client.compat import endpoint_kwargs
     from airflow_sm_provider.client.ops_base import root_of
     from airflow_sm_provider.client.xmlmap import parse_element, parse_list
     from airflow_sm_provider.emulator import Emulator
@@ -96,9 +97,7 @@ def measure_all(repeats: int = 15, calls: int = 10) -> dict[str, dict[str, list[
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp, Emulator(Path(tmp), speed=1000) as emu:
         ep = emu.endpoint
-        sms = ServiceManagementClient(
-            ep["subscription_id"], ep["client_pem"], host=ep["host"], ca_bundle=ep["ca_cert"]
-        )
+        sms = ServiceManagementClient(**endpoint_kwargs(ep))
         session = _session(ep)
         base = f"https://{ep['host']}/{ep['subscription_id']}"
         svc = "parsebench"

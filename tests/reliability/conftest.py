@@ -134,7 +134,6 @@ def admin_post(endpoint: dict[str, Any], what: str, body: Any) -> Any:
 
 def client_for(endpoint: dict[str, Any], **kwargs: Any) -> Any:
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
 
-    return ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"], **kwargs
-    )
+    return ServiceManagementClient(**endpoint_kwargs(endpoint), **kwargs)
