@@ -172,7 +172,8 @@ def endpoint_kwargs(endpoint: str | os.PathLike[str] | Mapping[str, Any]) -> dic
 
     Why a mapping too: a script or test that started the emulator already holds it, and spelling
     out ``ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ...)`` at each place is
-    how the key names drift apart. The client takes them as ``ServiceManagementClient(**endpoint_kwargs(ep))``.
+    how the key names drift apart. A client takes them as
+    ``ServiceManagementClient(**endpoint_kwargs(ep))``.
 
     :raises InvalidInputError: the file cannot be read, or a key the client needs is missing
         (field ``path`` for a file, ``endpoint`` for a mapping); nothing is sent before.
@@ -188,11 +189,14 @@ def endpoint_kwargs(endpoint: str | os.PathLike[str] | Mapping[str, Any]) -> dic
         except (OSError, ValueError) as exc:
             raise InvalidInputError("path", f"cannot read {what} as endpoint.json: {exc}") from None
         if not isinstance(data, Mapping):
-            raise InvalidInputError("path", f"{what} holds no JSON object: is it an emulator's endpoint.json?")
+            raise InvalidInputError(
+                "path", f"{what} holds no JSON object: is it an emulator's endpoint.json?"
+            )
     else:
         raise InvalidInputError(
             "endpoint",
-            f"pass the path of an emulator's endpoint.json or its content as a mapping, not {type(endpoint).__name__}.",
+            "pass the path of an emulator's endpoint.json or its content as a mapping, "
+            f"not {type(endpoint).__name__}.",
         )
     missing = [k for k in ("subscription_id", "client_pem", "host", "ca_cert") if not data.get(k)]
     if missing:

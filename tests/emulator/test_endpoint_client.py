@@ -35,7 +35,7 @@ def test_a_mapping_missing_keys_is_refused_by_name_before_any_request() -> None:
 
 
 def test_neither_a_path_nor_a_mapping_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="endpoint.json or its content as a mapping"):
+    with pytest.raises(InvalidInputError, match=r"endpoint\.json or its content as a mapping"):
         endpoint_kwargs(42)  # type: ignore[arg-type]
 
 
