@@ -112,22 +112,17 @@ def stop_emulator(proc: subprocess.Popen[str] | None) -> None:
 
 
 def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
-    """Everything Airflow and the example DAGs read from the environment; before importing airflow."""
-    # Not airflow_sm_provider.testing: it imports pytest, which a plain install does not have.
-    from airflow_sm_provider.emulator.env import connection_json
+    """Everything Airflow and the example DAGs read from the environment; before importing airflow.
 
-    os.environ.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
-            "AIRFLOW_CONN_ASM_DEFAULT": connection_json(endpoint),
-            "AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD": CERT_PASSWORD,
-        }
-    )
+    The test home's settings (``testing.airflow_env``, the one list) over the example DAGs, plus
+    what only the demo sets: the connection, the certificate password Variable, non-deferrable
+    operators."""
+    from airflow_sm_provider.testing import airflow_env, connection_env
+
+    os.environ.update(airflow_env(home, EXAMPLE_DAGS))
+    os.environ.update(connection_env("asm_default", endpoint))
+    os.environ["AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE"] = "False"
+    os.environ["AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD"] = CERT_PASSWORD
     write_service_certificate(certificate_file(home))
 
 

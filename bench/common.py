@@ -148,16 +148,6 @@ def our_client(ep: dict[str, str]) -> Any:
     return ServiceManagementClient(**endpoint_kwargs(ep))
 
 
-def legacy_session(ep: dict[str, str]) -> Any:
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify= (gotchas.md)
-    session.verify = ep["ca_cert"]
-    session.cert = ep["client_pem"]
-    return session
-
-
 def legacy_client(ep: dict[str, str]) -> Any:
     import warnings
 
@@ -165,12 +155,17 @@ def legacy_client(ep: dict[str, str]) -> Any:
         warnings.simplefilter("ignore")
         from azure.servicemanagement import ServiceManagementService
 
+    from airflow_sm_provider.emulator.sessions import legacy_session
+
     return ServiceManagementService(
         ep["subscription_id"], host=ep["host"], request_session=legacy_session(ep)
     )
 
 
 def floor_session(ep: dict[str, str]) -> Any:
+    """The old SDK's session with ``x-ms-version`` set: raw requests, the floor of a call's cost."""
+    from airflow_sm_provider.emulator.sessions import legacy_session
+
     session = legacy_session(ep)
     session.headers["x-ms-version"] = "2014-10-01"
     return session

@@ -12,8 +12,8 @@ import requests
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator
-from airflow_sm_provider.emulator.pytest_plugin import admin_session
 from airflow_sm_provider.emulator.ratelimit import RateLimiter
+from airflow_sm_provider.emulator.sessions import admin_session
 
 Session = Callable[..., requests.Session]
 
