@@ -23,6 +23,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     completion,
     conflict,
     description,
+    doc_deleted,
     empty,
     extended_properties,
     handler,
@@ -118,7 +119,7 @@ def create(ctx: Ctx) -> Response:
     ctx.start_operation(
         "create_storage_account",
         {"action": "storage_created", "name": name},
-        on_fail={"action": "storage_removed", "name": name},
+        on_fail=doc_deleted(KIND, name),
         created=name,
     )
     return empty(202, {"Location": f"https://{ctx.host}/subscriptions/{ctx.sub}/storage/{name}"})
@@ -130,11 +131,6 @@ def _created(store: Store, op: Operation, step: Doc, now: float) -> None:
     if acct is not None:
         acct["status"] = "Created"
         store.put(op.sub, KIND, step["name"], acct)
-
-
-@completion("storage_removed")
-def _removed(store: Store, op: Operation, step: Doc, now: float) -> None:
-    store.delete(op.sub, KIND, step["name"])
 
 
 @handler("list_storage_accounts")
