@@ -112,22 +112,17 @@ def stop_emulator(proc: subprocess.Popen[str] | None) -> None:
 
 
 def configure_airflow(home: Path, endpoint: dict[str, Any]) -> None:
-    """Everything Airflow and the example DAGs read from the environment; before importing airflow."""
-    # Not airflow_sm_provider.testing: it imports pytest, which a plain install does not have.
-    from airflow_sm_provider.emulator.env import connection_json
+    """Everything Airflow and the example DAGs read from the environment; before importing airflow.
 
-    os.environ.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
-            "AIRFLOW_CONN_ASM_DEFAULT": connection_json(endpoint),
-            "AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD": CERT_PASSWORD,
-        }
-    )
+    The test home's settings (``testing.airflow_env``, the one list) over the example DAGs, plus
+    what only the demo sets: the connection, the certificate password Variable, non-deferrable
+    operators."""
+    from airflow_sm_provider.testing import airflow_env, connection_env
+
+    os.environ.update(airflow_env(home, EXAMPLE_DAGS))
+    os.environ.update(connection_env("asm_default", endpoint))
+    os.environ["AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE"] = "False"
+    os.environ["AIRFLOW_VAR_ASM_SERVICE_CERTIFICATE_PASSWORD"] = CERT_PASSWORD
     write_service_certificate(certificate_file(home))
 
 
@@ -268,14 +263,13 @@ def report_lines(report: dict[str, Any] | None) -> str:
 def final_state(endpoint: dict[str, Any]) -> dict[str, Any]:
     """Read both slots and probe production's health, straight from the emulator."""
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
     from airflow_sm_provider.client.errors import NotFoundError
     from airflow_sm_provider.client.polling import health_condition
     from airflow_sm_provider.operators.health import HealthCheck, probe_sync
 
     state: dict[str, Any] = {}
-    with ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-    ) as client:
+    with ServiceManagementClient(**endpoint_kwargs(endpoint)) as client:
         for slot in ("production", "staging"):
             try:
                 state[slot] = client.get_deployment_by_slot(SERVICE, slot)
@@ -314,10 +308,9 @@ def demo(work: Path, timeline: Timeline) -> list[str]:
         timeline.step(f"example DAGs parsed: {', '.join(sorted(bag.dags))}; pool asm_blue_green (1 slot)")
 
         from airflow_sm_provider.client import ServiceManagementClient
+        from airflow_sm_provider.client.compat import endpoint_kwargs
 
-        with ServiceManagementClient(
-            endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-        ) as client:
+        with ServiceManagementClient(**endpoint_kwargs(endpoint)) as client:
             client.create_hosted_service(SERVICE, SERVICE, "blue-green demo", location="West Europe").wait(
                 timeout=60, poll_interval=0.2
             )
@@ -375,12 +368,11 @@ def run_problems(
 def rolling_upgrades(dag: Any, endpoint: dict[str, Any], timeline: Timeline) -> list[str]:
     """The ``rolling_upgrade`` example DAG twice over a live r1: r2 (healthy), r3 (rolled back)."""
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
     from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
 
     problems: list[str] = []
-    with ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-    ) as client:
+    with ServiceManagementClient(**endpoint_kwargs(endpoint)) as client:
         client.create_hosted_service(
             ROLLING_SERVICE, ROLLING_SERVICE, "rolling demo", location="West Europe"
         ).wait(timeout=60, poll_interval=0.2)

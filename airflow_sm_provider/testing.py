@@ -11,10 +11,10 @@ Three steps every DAG test needs on Airflow 3.3, none of them obvious (docs/test
 3. Serialization: ``dag.test()`` refuses a DAG that is not in the DB ("the dag is not
    serialized"); :func:`load_dag` writes it there (:func:`serialize_dag` for a DAG built in code).
 
-Under pytest (the package's pytest plugin loads this module), run with ``--asm-airflow-home`` (or
-put it in ``addopts``): the home is prepared before test modules import Airflow, and the
-``asm_airflow`` fixture hands out :class:`AirflowTestHome`. Nothing here imports Airflow at module
-import time.
+Under pytest, run with ``--asm-airflow-home`` (or put it in ``addopts``): the package's pytest
+plugin (``emulator.pytest_plugin``) prepares the home before test modules import Airflow, and its
+``asm_airflow`` fixture hands out :class:`AirflowTestHome`. Nothing here imports Airflow or pytest
+at module import time: ``make demo`` and scripts outside pytest use these helpers on a plain install.
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pytest
 
 if TYPE_CHECKING:
     from airflow.models.dagrun import DagRun
@@ -45,15 +43,17 @@ __all__ = [
     "use_airflow_home",
 ]
 
-_OPTION = "--asm-airflow-home"
+#: The pytest option that prepares a home (``emulator.pytest_plugin``); named in the refusal below.
+OPTION = "--asm-airflow-home"
 
 
-def airflow_env(home: Path) -> dict[str, str]:
-    """The settings of a quiet, self-contained test home (SQLite, no examples, triggers inline)."""
+def airflow_env(home: Path, dags_folder: Path | None = None) -> dict[str, str]:
+    """The settings of a quiet, self-contained home (SQLite, no examples, triggers inline); its DAGs
+    in ``dags_folder`` (default ``home/dags``). The one list: tests and ``make demo`` use it."""
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder or home / "dags"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
     }
@@ -87,7 +87,7 @@ def use_airflow_home(home: str | os.PathLike[str] | None = None) -> AirflowTestH
         raise RuntimeError(
             "Airflow was imported before use_airflow_home() and already read its configuration "
             f"(AIRFLOW_HOME={os.environ.get('AIRFLOW_HOME', '~/airflow')!r}). Call it first: run pytest "
-            f"with {_OPTION} (or add it to addopts), or call use_airflow_home() at the top of "
+            f"with {OPTION} (or add it to addopts), or call use_airflow_home() at the top of "
             "conftest.py, before anything imports airflow."
         )
     (path / "dags").mkdir(parents=True, exist_ok=True)
@@ -147,41 +147,3 @@ def connection_env(conn_id: str, endpoint: Mapping[str, Any], **extra: Any) -> d
     from airflow_sm_provider.emulator.env import connection_json
 
     return {f"AIRFLOW_CONN_{conn_id.upper()}": connection_json(endpoint, **extra)}
-
-
-# --- pytest wiring (this module is a pytest plugin through airflow_sm_provider.emulator.pytest_plugin)
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        _OPTION,
-        action="store_true",
-        default=False,
-        help="airflow-sm-provider: run the tests in a new, migrated temporary Airflow home "
-        "(fixture asm_airflow).",
-    )
-
-
-_prepared: list[AirflowTestHome] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Before collection, so before any test module imports Airflow.
-    if config.getoption(_OPTION, default=False) and not _prepared:
-        _prepared.append(use_airflow_home())
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    while _prepared:
-        shutil.rmtree(_prepared.pop().home, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def asm_airflow() -> Iterator[AirflowTestHome]:
-    """The migrated temporary Airflow home of this pytest run (needs ``--asm-airflow-home``)."""
-    if not _prepared:
-        if "airflow.settings" in sys.modules:
-            pytest.fail(
-                f"asm_airflow needs pytest {_OPTION} (or it in addopts): Airflow was imported before "
-                "the fixture ran and already read its configuration."
-            )
-        _prepared.append(use_airflow_home())
-    yield _prepared[0]

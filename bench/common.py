@@ -142,19 +142,10 @@ BENCH_REQUESTS_PER_SECOND = 1e6
 def our_client(ep: dict[str, str]) -> Any:
     from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client.budget import configure_budget
+    from airflow_sm_provider.client.compat import endpoint_kwargs
 
     configure_budget(ep["host"], ep["subscription_id"], BENCH_REQUESTS_PER_SECOND)
-    return ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"])
-
-
-def legacy_session(ep: dict[str, str]) -> Any:
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify= (gotchas.md)
-    session.verify = ep["ca_cert"]
-    session.cert = ep["client_pem"]
-    return session
+    return ServiceManagementClient(**endpoint_kwargs(ep))
 
 
 def legacy_client(ep: dict[str, str]) -> Any:
@@ -164,12 +155,17 @@ def legacy_client(ep: dict[str, str]) -> Any:
         warnings.simplefilter("ignore")
         from azure.servicemanagement import ServiceManagementService
 
+    from airflow_sm_provider.emulator.sessions import legacy_session
+
     return ServiceManagementService(
         ep["subscription_id"], host=ep["host"], request_session=legacy_session(ep)
     )
 
 
 def floor_session(ep: dict[str, str]) -> Any:
+    """The old SDK's session with ``x-ms-version`` set: raw requests, the floor of a call's cost."""
+    from airflow_sm_provider.emulator.sessions import legacy_session
+
     session = legacy_session(ep)
     session.headers["x-ms-version"] = "2014-10-01"
     return session

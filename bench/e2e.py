@@ -84,7 +84,7 @@ def _run_worker(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             log = work / "airflow.log"
             tail = log.read_text()[-1500:] if log.exists() else ""
             raise RuntimeError(f"e2e worker failed: {proc.stderr[-1500:]}\n{tail}")
-        from airflow_sm_provider.emulator.pytest_plugin import admin_session
+        from airflow_sm_provider.emulator.sessions import admin_session
 
         with admin_session(ep) as admin:
             state = admin.get(ep["admin_url"] + "state", timeout=60).json()

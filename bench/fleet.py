@@ -7,13 +7,12 @@ Each "triggerer-like" process is ``bench.waiting_worker triggers`` (the same chi
 ``AsmOperationTrigger`` x its share on one asyncio loop, as a triggerer runs them). The emulator's
 per-subscription rate limit (``POST /__admin__/rate-limit``) is switched on once the operations
 exist, and every process gets the connection extra ``requests_per_second`` = its share of the
-limit (the request budget, client/budget.py), both only where this checkout has them: what was
-there is printed with the figures. 429 answers are the emulator's own ``throttled`` counter.
+limit (the request budget, client/budget.py). 429 answers are the emulator's own ``throttled``
+counter (``GET /__admin__/stats``).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import tempfile
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider.emulator.sessions import admin_call
 from bench import waiting
 from bench.common import EmulatorProc, Section, load, our_client
 
@@ -34,21 +34,11 @@ BUDGET_SHARE = 0.9  # each process's budget: this fraction of the limit / number
 BUDGET_AFTER_LAST = 30.0
 
 
-def has_budget() -> bool:
-    return importlib.util.find_spec("airflow_sm_provider.client.budget") is not None
-
-
-def _stats(admin: Any, ep: dict[str, Any]) -> dict[str, Any] | None:
-    resp = admin.get(ep["admin_url"] + "stats", timeout=30)
-    return dict(resp.json()) if resp.status_code == 200 else None
-
-
 def _create(ep: dict[str, Any], n: int) -> list[str]:
     """``n`` create-storage operations paced over SPREAD s; this client's budget is lifted first."""
-    if has_budget():
-        from airflow_sm_provider.client.budget import configure_budget
+    from airflow_sm_provider.client.budget import configure_budget
 
-        configure_budget(ep["host"], ep["subscription_id"], None)
+    configure_budget(ep["host"], ep["subscription_id"], None)
     return waiting.create_ops(ep, n, SPREAD, "f{:05d}", "fleet")
 
 
@@ -57,7 +47,7 @@ def scenario(procs: int, work: Path) -> dict[str, Any]:
     work.mkdir()
     with EmulatorProc(work / "emu", 21.0 / DURATION) as emu:
         ep, admin = emu.endpoint, waiting._admin(emu.endpoint)
-        budget = RATE_LIMIT * BUDGET_SHARE / procs if has_budget() else None
+        budget = RATE_LIMIT * BUDGET_SHARE / procs
         with our_client(ep) as client:
             warm = client.create_hosted_service(f"warm{procs}", "warm", "bench", location="West Europe")
         workers = [
@@ -73,12 +63,12 @@ def scenario(procs: int, work: Path) -> dict[str, Any]:
         ]
         try:
             ids = _create(ep, N)
-            ops = admin.get(ep["admin_url"] + "state", timeout=120).json()["operations"]
+            ops = admin_call(ep, "GET", "state", session=admin, timeout=120)["operations"]
             ends = {o["id"].replace("-", "").lower(): float(o["ends"]) for o in ops}
-            admin.delete(ep["admin_url"] + "faults", timeout=30)
-            admin.post(ep["admin_url"] + "faults", json=waiting.COUNT_RULE, timeout=30)
-            limited = admin.post(ep["admin_url"] + "rate-limit", json={"rps": RATE_LIMIT}, timeout=30).ok
-            before = _stats(admin, ep)
+            admin_call(ep, "DELETE", "faults", session=admin)
+            admin_call(ep, "POST", "faults", waiting.COUNT_RULE, session=admin)
+            admin_call(ep, "POST", "rate-limit", {"rps": RATE_LIMIT}, session=admin)
+            before = admin_call(ep, "GET", "stats", session=admin)
             series: list[tuple[float, int]] = []
             stop = threading.Event()
             sampler = threading.Thread(target=waiting._sample_requests, args=(ep, stop, series), daemon=True)
@@ -101,7 +91,7 @@ def scenario(procs: int, work: Path) -> dict[str, Any]:
             stop.set()
             sampler.join()
             emu_cpu = emu.cpu() - cpu0
-            after = _stats(admin, ep)
+            after = admin_call(ep, "GET", "stats", session=admin)
         finally:
             for proc in workers:
                 if proc.poll() is None:
@@ -116,9 +106,6 @@ def scenario(procs: int, work: Path) -> dict[str, Any]:
             results.append(json.loads(partial.read_text()))
         else:
             raise RuntimeError(f"fleet worker {k} failed: {errs[k][-2000:]}")
-    throttled = None
-    if before is not None and after is not None:
-        throttled = int(after.get("throttled", 0)) - int(before.get("throttled", 0))
     return {
         "procs": procs,
         "results": results,
@@ -127,8 +114,7 @@ def scenario(procs: int, work: Path) -> dict[str, Any]:
         "wall": wall,
         "series": series,
         "emu_cpu": emu_cpu,
-        "throttled": throttled,
-        "rate_limited": limited,
+        "throttled": int(after["throttled"]) - int(before["throttled"]),
         "budget": budget,
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench import waiting
 from bench.common import Section, percentile, table
-from bench.fleet import BUDGET_SHARE, DURATION, POLL, RATE_LIMIT, SPREAD, N, has_budget
+from bench.fleet import BUDGET_SHARE, DURATION, POLL, RATE_LIMIT, SPREAD, N
 
 
 def summarise(s: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +42,6 @@ def summarise(s: dict[str, Any]) -> dict[str, Any]:
         "cpu_per_poll": cpu * 1000 / requests if requests else 0.0,
         "rss_max": max(p["rss"] for p in per),
         "throttled": s["throttled"],
-        "rate_limited": s["rate_limited"],
         "budget": s["budget"],
         "emu_cpu": s["emu_cpu"],
         "wall": s["wall"],
@@ -66,7 +65,7 @@ def render(two: dict[str, Any], one: dict[str, Any], base: dict[str, Any], load_
             [
                 f"{s['procs']} process{'es' if s['procs'] > 1 else ''}",
                 f"{s['done']}/{N}",
-                "n/a (no stats endpoint)" if s["throttled"] is None else s["throttled"],
+                s["throttled"],
                 f"{s['lag_p99']:.1f}",
                 f"{s['delay_p50']:.2f} / {s['delay_p99']:.2f} / {s['delay_max']:.2f}",
                 f"{s['rss_max']:.0f}",
@@ -82,7 +81,7 @@ def render(two: dict[str, Any], one: dict[str, Any], base: dict[str, Any], load_
         label = f"6. fleet {s['procs']} proc"
         thr = s["throttled"]
         sec.summary += [
-            (f"{label}: 429 answers", "n/a" if thr is None else str(thr), "goal 0: " + _verdict(thr, 0)),
+            (f"{label}: 429 answers", str(thr), "goal 0: " + _verdict(thr, 0)),
             (
                 f"{label}: lag p99, worst process",
                 f"{s['lag_p99']:.1f} ms",
@@ -110,16 +109,10 @@ def render(two: dict[str, Any], one: dict[str, Any], base: dict[str, Any], load_
         ]
         for s in (two, one)
     ]
-    limit = (
-        f"on at {RATE_LIMIT:.0f} requests/s"
-        if two["rate_limited"]
-        else "NOT available in this emulator (no 429 possible)"
-    )
+    limit = f"on at {RATE_LIMIT:.0f} requests/s"
     budget = (
         f"`requests_per_second` = {RATE_LIMIT * BUDGET_SHARE / 2:.0f} per process with 2 processes, "
         f"{RATE_LIMIT * BUDGET_SHARE:.0f} with 1 ({BUDGET_SHARE:.0%} of the limit split evenly)"
-        if has_budget()
-        else "not in this checkout (client/budget.py missing): the processes poll unbudgeted"
     )
     sec.add(
         f"{N:,} Create Storage Account operations on ONE subscription, created at an even pace "

@@ -28,7 +28,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 IMAGES = 1000
 ROLES, PER_ROLE = 4, 50  # the emulator caps a role at 50 instances
@@ -71,17 +70,6 @@ def _interleaved(variants: dict[str, Callable[[], object]], n: int, repeats: int
     return dict(sorted(out.items(), key=lambda kv: kv[0].endswith("[cpu]")))
 
 
-def _session(ep: dict[str, str]) -> Any:
-    import requests
-
-    s = requests.Session()
-    s.trust_env = False
-    s.verify = ep["ca_cert"]
-    s.cert = ep["client_pem"]
-    s.headers["x-ms-version"] = "2014-10-01"
-    return s
-
-
 def measure_all(repeats: int = 15, calls: int = 10) -> dict[str, dict[str, list[float]]]:
     """Every group of interleaved variants -> name -> per-repeat ms/call (the first name is the floor)."""
     os.environ["ASM_EMULATOR_PUBLIC_IMAGES"] = str(IMAGES)
@@ -89,17 +77,17 @@ def measure_all(repeats: int = 15, calls: int = 10) -> dict[str, dict[str, list[
 
     from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client import models as m
+    from airflow_sm_provider.client.compat import endpoint_kwargs
     from airflow_sm_provider.client.ops_base import root_of
     from airflow_sm_provider.client.xmlmap import parse_element, parse_list
     from airflow_sm_provider.emulator import Emulator
+    from bench.common import floor_session
 
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp, Emulator(Path(tmp), speed=1000) as emu:
         ep = emu.endpoint
-        sms = ServiceManagementClient(
-            ep["subscription_id"], ep["client_pem"], host=ep["host"], ca_bundle=ep["ca_cert"]
-        )
-        session = _session(ep)
+        sms = ServiceManagementClient(**endpoint_kwargs(ep))
+        session = floor_session(ep)
         base = f"https://{ep['host']}/{ep['subscription_id']}"
         svc = "parsebench"
         sms.create_hosted_service(svc, svc, "bench", location="West Europe").wait(120, 0.05)

@@ -51,7 +51,7 @@ LAST: dict[str, Any] | None = None
 
 
 def _admin(ep: dict[str, str]) -> Any:
-    from airflow_sm_provider.emulator.pytest_plugin import admin_session
+    from airflow_sm_provider.emulator.sessions import admin_session
 
     return admin_session(ep)
 

@@ -4,8 +4,8 @@ Airflow: the api-server runs with the simple auth manager in all-admins mode, bo
 so no login is needed. The driver never imports Airflow: it talks to the cluster as a user would.
 
 Emulator admin: ``GET /__admin__/state`` (resources and every accepted operation, by kind), the
-fault rules, and -- when the emulator of this checkout has them -- ``GET /__admin__/stats``
-(request and 429 counters) and the admin token header (``admin_token`` in endpoint.json).
+fault rules and ``GET /__admin__/stats`` (request and 429 counters), through the emulator's own
+``admin_session`` (its CA and the admin token header of endpoint.json).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 import requests
+
+from airflow_sm_provider.emulator.sessions import admin_call
 
 
 class AirflowApi:
@@ -91,27 +93,13 @@ class AirflowApi:
 
 
 class EmulatorAdmin:
-    """The emulator's admin API (JSON over its TLS port; token header when it has one)."""
+    """The emulator's admin API (JSON over its TLS port)."""
 
     def __init__(self, endpoint: dict[str, Any]) -> None:
         self.endpoint = endpoint
 
-    def _session(self) -> requests.Session:
-        s = requests.Session()
-        s.trust_env = False  # REQUESTS_CA_BUNDLE would override verify (gotchas.md)
-        s.verify = self.endpoint["ca_cert"]
-        token = self.endpoint.get("admin_token")
-        if token:
-            s.headers["X-Emulator-Admin-Token"] = str(token)
-        return s
-
     def call(self, method: str, what: str, body: Any = None) -> Any:
-        with self._session() as s:
-            resp = s.request(
-                method, self.endpoint["admin_url"].rstrip("/") + "/" + what, json=body, timeout=30
-            )
-        resp.raise_for_status()
-        return resp.json()
+        return admin_call(self.endpoint, method, what, body)
 
     def state(self) -> dict[str, Any]:
         return dict(self.call("GET", "state"))
@@ -120,12 +108,9 @@ class EmulatorAdmin:
         """Accepted operations of ``kind`` (the emulator's route name, e.g. ``swap_deployment``)."""
         return [op for op in self.state()["operations"] if op["kind"] == kind]
 
-    def stats(self) -> dict[str, Any] | None:
-        """``GET /__admin__/stats`` (requests, throttled, by_operation), or None on an older emulator."""
-        try:
-            return dict(self.call("GET", "stats"))
-        except requests.HTTPError:
-            return None
+    def stats(self) -> dict[str, Any]:
+        """``GET /__admin__/stats``: requests, throttled (429 answers), by_operation."""
+        return dict(self.call("GET", "stats"))
 
     def add_fault(self, rule: dict[str, Any]) -> int:
         return int(self.call("POST", "faults", rule)["added"][0]["id"])

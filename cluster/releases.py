@@ -95,10 +95,9 @@ def run_dag(
 # --- the scenario's steps (shared by ``python -m cluster`` and tests/cluster) --------------------------
 def client_for(endpoint: dict[str, Any]) -> Any:
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
 
-    return ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
-    )
+    return ServiceManagementClient(**endpoint_kwargs(endpoint))
 
 
 def create_service(endpoint: dict[str, Any], name: str, properties: dict[str, str] | None = None) -> None:

@@ -34,13 +34,6 @@ def redis_proc(work: Path, env: dict[str, str]) -> tuple[Proc, int, str]:
     return Proc("redis", argv, env, work / "logs"), port, f"redis://:{password}@127.0.0.1:{port}/0"
 
 
-def emulator_supports(option: str) -> bool:
-    """Whether this checkout's emulator CLI has ``option`` (e.g. ``--rate-limit``, added in parallel)."""
-    from airflow_sm_provider.emulator.cli import build_parser
-
-    return option in build_parser()._option_string_actions
-
-
 class EmulatorService:
     """The emulator as a child: ``start()``, ``kill9()``, ``restart()`` on the same port and state."""
 
@@ -51,7 +44,7 @@ class EmulatorService:
             sys.executable, "-m", "airflow_sm_provider.emulator", "--state-dir", str(self.state_dir),
             "--port", str(self.port), "--speed", str(speed), "--log-level", "WARNING",
         ]  # fmt: skip
-        self.rate_limit = rate_limit if rate_limit and emulator_supports("--rate-limit") else None
+        self.rate_limit = rate_limit or None
         if self.rate_limit:
             argv += ["--rate-limit", str(self.rate_limit)]
         self.proc = Proc("emulator", argv, env, work / "logs")

@@ -165,16 +165,43 @@ def _session_cert(session: Any) -> Any:
     return cert
 
 
-def endpoint_kwargs(path: Path) -> dict[str, Any]:
-    """Constructor arguments from an emulator's ``endpoint.json``."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InvalidInputError("path", f"cannot read {str(path)!r} as endpoint.json: {exc}") from None
+def endpoint_kwargs(endpoint: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """Constructor arguments for the emulator ``endpoint`` describes: the path of its
+    ``endpoint.json``, or that file's content as a mapping (``Emulator.endpoint``, the JSON line
+    ``python -m airflow_sm_provider.emulator`` prints).
+
+    Why a mapping too: a script or test that started the emulator already holds it, and spelling
+    out ``ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ...)`` at each place is
+    how the key names drift apart. A client takes them as
+    ``ServiceManagementClient(**endpoint_kwargs(ep))``.
+
+    :raises InvalidInputError: the file cannot be read, or a key the client needs is missing
+        (field ``path`` for a file, ``endpoint`` for a mapping); nothing is sent before.
+    """
+    if isinstance(endpoint, Mapping):
+        data: Mapping[str, Any] = endpoint
+        field, what = "endpoint", "the endpoint mapping"
+    elif isinstance(endpoint, (str, os.PathLike)):
+        path = Path(endpoint)
+        field, what = "path", repr(str(path))
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise InvalidInputError("path", f"cannot read {what} as endpoint.json: {exc}") from None
+        if not isinstance(data, Mapping):
+            raise InvalidInputError(
+                "path", f"{what} holds no JSON object: is it an emulator's endpoint.json?"
+            )
+    else:
+        raise InvalidInputError(
+            "endpoint",
+            "pass the path of an emulator's endpoint.json or its content as a mapping, "
+            f"not {type(endpoint).__name__}.",
+        )
     missing = [k for k in ("subscription_id", "client_pem", "host", "ca_cert") if not data.get(k)]
     if missing:
         raise InvalidInputError(
-            "path", f"{str(path)!r} lacks {', '.join(missing)}: is it an emulator's endpoint.json?"
+            field, f"{what} lacks {', '.join(missing)}: is it an emulator's endpoint.json?"
         )
     return {
         "subscription_id": data["subscription_id"],

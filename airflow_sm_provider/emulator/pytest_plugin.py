@@ -5,6 +5,9 @@ Users' own DAG tests get a real HTTPS ASM endpoint with no setup::
     def test_my_dag(asm_emulator):
         ep = asm_emulator.endpoint   # host, subscription_id, client_pem, ca_cert, ...
 
+and, with ``pytest --asm-airflow-home``, a migrated Airflow home (``asm_airflow``; the helpers behind
+it are ``airflow_sm_provider.testing``, which needs no pytest).
+
 Importing this module must stay cheap (it loads in every pytest session of every project that has the
 provider installed): nothing heavy is imported until a fixture is used.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,40 +27,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-if TYPE_CHECKING:
-    import requests
+# Re-exported for tests (``from ...pytest_plugin import admin_session``); defined without pytest.
+from airflow_sm_provider.emulator.sessions import admin_session, legacy_session
+from airflow_sm_provider.testing import OPTION, AirflowTestHome, use_airflow_home
 
+if TYPE_CHECKING:
     from . import Emulator
 
+__all__ = [
+    "EmulatorProcess",
+    "admin_session",
+    "asm_airflow",
+    "asm_emulator",
+    "asm_emulator_factory",
+    "legacy_session",
+]
+
 ASM_EMULATOR_SPEED = 200.0
-pytest_plugins = ["airflow_sm_provider.testing"]  # asm_airflow fixture, --asm-airflow-home (docs/testing.md)
-
-
-def legacy_session(endpoint: dict[str, str]) -> requests.Session:
-    """A ``requests.Session`` for ``azure.servicemanagement.ServiceManagementService(request_session=...)``.
-
-    ``trust_env=False`` is the point: ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` would otherwise
-    override ``verify`` and the emulator's CA would be ignored (asm-wire.md 5.5).
-    """
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = endpoint["ca_cert"]
-    session.cert = endpoint["client_pem"]
-    return session
-
-
-def admin_session(endpoint: dict[str, str]) -> requests.Session:
-    """A ``requests.Session`` for the emulator's admin API (``endpoint["admin_url"]``): pinned to
-    the emulator's CA and sending the ``X-Emulator-Admin-Token`` header from ``endpoint.json``."""
-    import requests
-
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = endpoint["ca_cert"]
-    session.headers["X-Emulator-Admin-Token"] = endpoint["admin_token"]
-    return session
 
 
 class EmulatorProcess:
@@ -178,3 +165,41 @@ def asm_emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
         for item in reversed(made):
             with contextlib.suppress(Exception):
                 item.stop()
+
+
+# --- a migrated Airflow home for DAG tests: --asm-airflow-home and asm_airflow (docs/testing.md) ------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        OPTION,
+        action="store_true",
+        default=False,
+        help="airflow-sm-provider: run the tests in a new, migrated temporary Airflow home "
+        "(fixture asm_airflow).",
+    )
+
+
+_prepared: list[AirflowTestHome] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection, so before any test module imports Airflow.
+    if config.getoption(OPTION, default=False) and not _prepared:
+        _prepared.append(use_airflow_home())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _prepared:
+        shutil.rmtree(_prepared.pop().home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def asm_airflow() -> Iterator[AirflowTestHome]:
+    """The migrated temporary Airflow home of this pytest run (needs ``--asm-airflow-home``)."""
+    if not _prepared:
+        if "airflow.settings" in sys.modules:
+            pytest.fail(
+                f"asm_airflow needs pytest {OPTION} (or it in addopts): Airflow was imported before "
+                "the fixture ran and already read its configuration."
+            )
+        _prepared.append(use_airflow_home())
+    yield _prepared[0]

@@ -28,7 +28,7 @@ from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.certs import thumbprint
 from airflow_sm_provider.emulator.faults import asm_error
 from airflow_sm_provider.emulator.http import Request, Response
-from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+from airflow_sm_provider.emulator.sessions import legacy_session
 
 
 class StubApp:

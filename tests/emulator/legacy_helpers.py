@@ -12,7 +12,7 @@ from typing import Any
 
 from azure.servicemanagement import OSDiskConfiguration, ServiceManagementService, VMImage
 
-from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+from airflow_sm_provider.emulator.sessions import legacy_session
 
 #: The old-SDK modules' emulator clock: 1000x, so a 30 s ASM operation ends in 30 ms.
 LEGACY_SPEED = 1000.0

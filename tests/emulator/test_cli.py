@@ -15,7 +15,7 @@ from typing import Any
 
 from airflow_sm_provider.emulator import read_endpoint
 from airflow_sm_provider.emulator.certs import mint_client_certificate
-from airflow_sm_provider.emulator.pytest_plugin import admin_session, legacy_session
+from airflow_sm_provider.emulator.sessions import admin_session, legacy_session
 
 HERE = Path(__file__).parent
 STUB = ["--app", "conftest:StubApp"]

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("airflow_sm_provider.emulator.service", reason="service logic not present yet")
 from azure.servicemanagement import ServiceManagementService
 
-from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+from airflow_sm_provider.emulator.sessions import legacy_session
 
 CSCFG = base64.b64encode(
     b'<ServiceConfiguration serviceName="durable" osFamily="4" osVersion="*">'

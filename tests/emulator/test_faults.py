@@ -15,7 +15,7 @@ from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.faults import CHAOS_PROFILE, FaultInjector, load_profile
 from airflow_sm_provider.emulator.http import Request
-from airflow_sm_provider.emulator.pytest_plugin import admin_session
+from airflow_sm_provider.emulator.sessions import admin_session
 
 Session = Callable[..., requests.Session]
 

@@ -23,7 +23,7 @@ from legacy_helpers import legacy_wait
 
 from airflow_sm_provider.emulator import Emulator
 from airflow_sm_provider.emulator.certs import mint_client_certificate
-from airflow_sm_provider.emulator.pytest_plugin import legacy_session
+from airflow_sm_provider.emulator.sessions import legacy_session
 
 PACKAGE_URL = "https://mystorage.blob.core.windows.net/packages/app.cspkg"
 TUTORIAL_IMAGE = "OpenLogic__OpenLogic-CentOS-62-20120531-zh-tw-30GB.vhd"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_sm_provider.client import ServiceManagementClient
+from airflow_sm_provider.client.compat import endpoint_kwargs
 
 VHD = "https://store.blob.core.windows.net/vhds/{}.vhd"
 
@@ -37,7 +38,7 @@ def test_the_creating_operation_is_found_by_its_object(
 ) -> None:
     ep = asm_emulator.endpoint
     name = f"obj{uuid.uuid4().hex[:10]}"
-    with ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]) as sms:
+    with ServiceManagementClient(**endpoint_kwargs(ep)) as sms:
         path, kind = create(sms, name)
         start, end = _window()
         found = sms.list_subscription_operations(start, end, f"/{sms.subscription_id}{path}")

@@ -12,8 +12,8 @@ import requests
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator
-from airflow_sm_provider.emulator.pytest_plugin import admin_session
 from airflow_sm_provider.emulator.ratelimit import RateLimiter
+from airflow_sm_provider.emulator.sessions import admin_session
 
 Session = Callable[..., requests.Session]
 
@@ -37,6 +37,34 @@ def test_bucket_refills_at_rps_with_burst() -> None:
     assert all(limiter.acquire("a") is None for _ in range(100))
     with pytest.raises(ValueError, match="rps"):
         limiter.set(float("nan"))
+
+
+def _arrivals_throttled(arrivals: list[float], rps: float) -> int:
+    """How many of ``arrivals`` (seconds, sorted) the emulator's bucket at ``rps`` answers 429."""
+    now = [0.0]
+    limiter = RateLimiter(rps, clock=lambda: now[0])
+    throttled = 0
+    for at in arrivals:
+        now[0] = at
+        throttled += limiter.acquire("sub") is not None
+    return throttled
+
+
+def test_the_client_budget_below_the_limit_never_meets_a_429_when_sent_on_time() -> None:
+    """The bucket definitions agree (burst = one second's worth, continuous refill): 10,000 waits
+    starting at once through the client's budget at 90 % of the limit (the fleet benchmark's shape)
+    are never throttled when each request arrives when the budget releases it. What the benchmark's
+    429s come from instead (measured, docs/benchmarks.md section 6): the triggerer's event loop,
+    busy starting 10,000 triggers, sent the first ~1,000 released requests up to 1.2 s late and then
+    back to back (~700/s), which is over the limit on any faithful bucket."""
+    from airflow_sm_provider.client.budget import RequestBudget
+
+    now = [0.0]
+    budget = RequestBudget(405.0, clock=lambda: now[0])
+    released = [budget.reserve() for _ in range(10_000)]  # all reserved at t=0
+    assert _arrivals_throttled(released, 450.0) == 0
+    late = sorted(max(at, 1.2 + i / 700) if at < 1.2 else at for i, at in enumerate(released))
+    assert _arrivals_throttled(late, 450.0) > 0
 
 
 def test_over_the_limit_is_429_with_retry_after_and_counted(

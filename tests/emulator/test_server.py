@@ -17,7 +17,7 @@ import requests
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator, read_endpoint
 from airflow_sm_provider.emulator.certs import mint_client_certificate
-from airflow_sm_provider.emulator.pytest_plugin import admin_session
+from airflow_sm_provider.emulator.sessions import admin_session
 
 Session = Callable[..., requests.Session]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from service_helpers import Harness, b64, xml_body
 
-from airflow_sm_provider.emulator.pytest_plugin import admin_session
+from airflow_sm_provider.emulator.sessions import admin_session
 
 SVC = "/services/hostedservices/mysvc"
 

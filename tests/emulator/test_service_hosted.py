@@ -158,6 +158,18 @@ def test_create_storage_202_async_then_properties_and_keys(h: Harness) -> None:
     assert error_message(missing) == "The storage account 'mystorageaccount' was not found."
 
 
+def test_a_storage_create_made_to_fail_leaves_no_account_behind(h: Harness) -> None:
+    fields = {"ServiceName": "failing1", "Label": b64("failing1"), "Location": "West US"}
+    body = xml_body("CreateStorageServiceInput", fields)
+    got = h.call("POST", "/services/storageservices", body, fail=p.ERR_INTERNAL)
+    assert got.status == 202
+    assert h.call("GET", "/services/storageservices/failing1").status == 200  # Creating meanwhile
+    h.advance(21)
+    assert text(h.op_status(got), "Status") == "Failed"
+    assert h.call("GET", "/services/storageservices/failing1").status == 404
+    assert _storage(h, "failing1").status == 202  # the name is free again
+
+
 @pytest.mark.parametrize("name", ["ab", "a" * 25, "MyStorage", "my-storage"])
 def test_storage_name_rules(h: Harness, name: str) -> None:
     got = _storage(h, name)

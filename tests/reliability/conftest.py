@@ -115,26 +115,19 @@ def matched(emulator: Any, rule_id: int) -> int:
 
 def admin_get(endpoint: dict[str, Any], what: str = "state") -> Any:
     """``GET {admin_url}{what}`` (works for a subprocess emulator too)."""
-    from airflow_sm_provider.emulator.pytest_plugin import admin_session
+    from airflow_sm_provider.emulator.sessions import admin_call
 
-    with admin_session(endpoint) as session:
-        resp = session.get(endpoint["admin_url"].rstrip("/") + "/" + what, timeout=10)
-    resp.raise_for_status()
-    return resp.json()
+    return admin_call(endpoint, "GET", what, timeout=10)
 
 
 def admin_post(endpoint: dict[str, Any], what: str, body: Any) -> Any:
-    from airflow_sm_provider.emulator.pytest_plugin import admin_session
+    from airflow_sm_provider.emulator.sessions import admin_call
 
-    with admin_session(endpoint) as session:
-        resp = session.post(endpoint["admin_url"].rstrip("/") + "/" + what, json=body, timeout=10)
-    resp.raise_for_status()
-    return resp.json()
+    return admin_call(endpoint, "POST", what, body, timeout=10)
 
 
 def client_for(endpoint: dict[str, Any], **kwargs: Any) -> Any:
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.client.compat import endpoint_kwargs
 
-    return ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"], **kwargs
-    )
+    return ServiceManagementClient(**endpoint_kwargs(endpoint), **kwargs)

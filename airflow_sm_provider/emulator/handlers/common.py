@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from airflow_sm_provider import protocol as p
@@ -243,6 +244,44 @@ def lookup(ctx: Ctx, kind: str, name: str, missing: str) -> Doc:
     if doc is None:
         raise not_found(missing)
     return doc
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """A stored kind whose List shows every resource of the subscription and whose Get, by the
+    route's ``name``, shows one, each with the same elements (disks, reserved IPs, storage accounts).
+
+    Its lookup, List and Get are written once here, so a kind cannot answer a Get in one shape and
+    a List entry in another, or word its 404 differently for a read and a write.
+    """
+
+    kind: str  #: the store's kind
+    tag: str  #: Get's root element, and each List entry's
+    list_tag: str  #: List's root element
+    render: Callable[[Ctx, Builder, Doc], None]  #: one resource's elements (``ctx`` for its URLs)
+    missing: str  #: the 404 text for an unknown name; ``{name}`` is filled in
+
+    def find(self, ctx: Ctx, name: str | None = None) -> Doc:
+        """The resource named ``name`` (default: the route's ``name``), or 404 with ``missing``."""
+        wanted = ctx.route.params["name"] if name is None else name
+        return lookup(ctx, self.kind, wanted, self.missing.format(name=wanted))
+
+    def answer_one(self, ctx: Ctx, doc: Doc) -> Response:
+        """200 with ``<tag>`` holding ``doc``: Get, and a write that answers with the resource."""
+        return render_one(self.tag, partial(self.render, ctx), doc)
+
+    def answer_list(self, ctx: Ctx) -> Response:
+        docs = ctx.store.list_docs(ctx.sub, self.kind)
+        return render_kind(self.list_tag, self.tag, partial(self.render, ctx), docs)
+
+    def answer_get(self, ctx: Ctx) -> Response:
+        return self.answer_one(ctx, self.find(ctx))
+
+    def serve(self, list_kind: str, get_kind: str) -> ResourceKind:
+        """Register ``answer_list`` and ``answer_get`` as the handlers of these operation kinds."""
+        handler(list_kind)(self.answer_list)
+        handler(get_kind)(self.answer_get)
+        return self
 
 
 def doc_saved(kind: str, doc: Doc) -> Doc:

@@ -33,6 +33,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     capitalise_slot,
     completion,
     conflict,
+    deployment_lock,
     empty,
     ensure_unlocked,
     extended_properties,
@@ -243,7 +244,7 @@ def create(ctx: Ctx) -> Response:
     save(ctx, dep)
     ctx.start_operation(
         "create_deployment",
-        locks=[lock_key(ctx.sub, svc["name"], name)],
+        locks=[deployment_lock(ctx, dep)],
         on_fail={"action": "remove_deployment", "key": key},
     )
     return empty(202)
@@ -397,7 +398,7 @@ def swap(ctx: Ctx) -> Response:
     pair = [d for d in (production, staging) if d is not None]
     if any(d.get("kind") == "vm" for d in pair):
         raise bad_request("Deployments that contain virtual machines cannot be swapped.")
-    keys = [lock_key(ctx.sub, svc["name"], d["name"]) for d in pair]
+    keys = [deployment_lock(ctx, d) for d in pair]
     ensure_unlocked(ctx.store, *keys)
     for d in pair:
         ensure_no_upgrade(d)

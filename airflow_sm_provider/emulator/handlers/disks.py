@@ -21,6 +21,7 @@ from typing import Any
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers.common import (
     Ctx,
+    ResourceKind,
     bad_request,
     check_label,
     completion,
@@ -28,9 +29,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     empty,
     handler,
     hold_deployment,
-    lookup,
     not_found,
-    render_kind,
     render_one,
     required,
 )
@@ -96,7 +95,7 @@ def claim(ctx: Ctx, name: str, attached: Doc) -> Doc | None:
     return disk
 
 
-def _render(b: Builder, disk: Doc) -> None:
+def _render(ctx: Ctx, b: Builder, disk: Doc) -> None:
     b.add("AffinityGroup", None)
     att = disk.get("attached")
     if att:
@@ -110,18 +109,7 @@ def _render(b: Builder, disk: Doc) -> None:
     b.add("IOType", "Standard").add("Label", disk["label"])
 
 
-def get_disk_doc(ctx: Ctx, name: str) -> Doc:
-    return lookup(ctx, KIND, name, MSG_DISK_NOT_FOUND)
-
-
-@handler("list_disks")
-def list_disks(ctx: Ctx) -> Response:
-    return render_kind("Disks", "Disk", _render, ctx.store.list_docs(ctx.sub, KIND))
-
-
-@handler("get_disk")
-def get_disk(ctx: Ctx) -> Response:
-    return render_one("Disk", _render, get_disk_doc(ctx, ctx.route.params["name"]))
+DISKS = ResourceKind(KIND, "Disk", "Disks", _render, MSG_DISK_NOT_FOUND).serve("list_disks", "get_disk")
 
 
 @handler("add_disk")
@@ -143,12 +131,12 @@ def add_disk(ctx: Ctx) -> Response:
     )
     register(ctx.store, ctx.sub, disk)
     ctx.start_operation("add_disk", created=name)
-    return render_one("Disk", _render, disk)
+    return DISKS.answer_one(ctx, disk)
 
 
 @handler("update_disk")
 def update_disk(ctx: Ctx) -> Response:
-    disk = get_disk_doc(ctx, ctx.route.params["name"])
+    disk = DISKS.find(ctx)
     label = ctx.body("Disk").text("Label")
     if label:
         disk["label"] = check_label(label)
@@ -159,7 +147,7 @@ def update_disk(ctx: Ctx) -> Response:
 
 @handler("delete_disk")
 def delete_disk(ctx: Ctx) -> Response:
-    disk = get_disk_doc(ctx, ctx.route.params["name"])
+    disk = DISKS.find(ctx)
     att = disk.get("attached")
     if att:
         raise bad_request(

@@ -23,16 +23,14 @@ import uuid
 
 from airflow_sm_provider.emulator.handlers.common import (
     Ctx,
+    ResourceKind,
     bad_request,
     conflict,
     doc_saved,
     empty,
     handler,
     hold_deployment,
-    lookup,
     not_found,
-    render_kind,
-    render_one,
     required,
     xml,
 )
@@ -51,25 +49,16 @@ def _address(seed: str) -> str:
     return f"104.{d[0] % 200 + 20}.{d[1]}.{max(d[2], 1)}"
 
 
-def get_reserved_ip(ctx: Ctx, name: str) -> Doc:
-    return lookup(ctx, KIND, name, f"The reserved IP {name} does not exist.")
-
-
-def _render(b: Builder, ip: Doc) -> None:
+def _render(ctx: Ctx, b: Builder, ip: Doc) -> None:
     b.add("Name", ip["name"]).add("Address", ip["address"]).add("Id", ip["id"])
     b.add("Label", ip.get("label")).add("State", "Created").add("InUse", bool(ip.get("service")))
     b.add("ServiceName", ip.get("service")).add("DeploymentName", ip.get("deployment"))
     b.add("Location", ip["location"])
 
 
-@handler("list_reserved_ip_addresses")
-def list_ips(ctx: Ctx) -> Response:
-    return render_kind("ReservedIPs", "ReservedIP", _render, ctx.store.list_docs(ctx.sub, KIND))
-
-
-@handler("get_reserved_ip_address")
-def get_ip(ctx: Ctx) -> Response:
-    return render_one("ReservedIP", _render, get_reserved_ip(ctx, ctx.route.params["name"]))
+RESERVED_IPS = ResourceKind(
+    KIND, "ReservedIP", "ReservedIPs", _render, "The reserved IP {name} does not exist."
+).serve("list_reserved_ip_addresses", "get_reserved_ip_address")
 
 
 @handler("create_reserved_ip_address")
@@ -97,7 +86,7 @@ def create_ip(ctx: Ctx) -> Response:
 
 @handler("delete_reserved_ip_address")
 def delete_ip(ctx: Ctx) -> Response:
-    ip = get_reserved_ip(ctx, ctx.route.params["name"])
+    ip = RESERVED_IPS.find(ctx)
     if ip.get("service"):
         raise conflict(f"The reserved IP {ip['name']} is in use by deployment {ip['deployment']}.")
     if not ctx.failing():
@@ -108,7 +97,7 @@ def delete_ip(ctx: Ctx) -> Response:
 
 @handler("associate_reserved_ip_address", "disassociate_reserved_ip_address")
 def associate(ctx: Ctx) -> Response:
-    ip = get_reserved_ip(ctx, ctx.route.params["name"])
+    ip = RESERVED_IPS.find(ctx)
     body = ctx.body("ReservedIPAssociation")
     service = get_service(ctx, required(body, "ServiceName"))
     name = required(body, "DeploymentName")

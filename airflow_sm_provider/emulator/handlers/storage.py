@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import base64
 import os
-from functools import partial
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers.common import (
     AsmError,
     Ctx,
+    ResourceKind,
     bad_request,
     completion,
     conflict,
     description,
+    doc_deleted,
     empty,
     extended_properties,
     handler,
     label_b64,
-    lookup,
-    render_kind,
-    render_one,
     required,
     storage_name_message,
     valid_storage_name,
@@ -46,10 +44,6 @@ KIND = "storage"
 
 def _key() -> str:
     return base64.b64encode(os.urandom(64)).decode("ascii")
-
-
-def get_account(ctx: Ctx, name: str) -> Doc:
-    return lookup(ctx, KIND, name, p.MSG_STORAGE_NOT_FOUND_FMT.format(name=name))
 
 
 def render(ctx: Ctx, b: Builder, acct: Doc) -> None:
@@ -118,7 +112,7 @@ def create(ctx: Ctx) -> Response:
     ctx.start_operation(
         "create_storage_account",
         {"action": "storage_created", "name": name},
-        on_fail={"action": "storage_removed", "name": name},
+        on_fail=doc_deleted(KIND, name),
         created=name,
     )
     return empty(202, {"Location": f"https://{ctx.host}/subscriptions/{ctx.sub}/storage/{name}"})
@@ -132,20 +126,9 @@ def _created(store: Store, op: Operation, step: Doc, now: float) -> None:
         store.put(op.sub, KIND, step["name"], acct)
 
 
-@completion("storage_removed")
-def _removed(store: Store, op: Operation, step: Doc, now: float) -> None:
-    store.delete(op.sub, KIND, step["name"])
-
-
-@handler("list_storage_accounts")
-def list_accounts(ctx: Ctx) -> Response:
-    accounts = ctx.store.list_docs(ctx.sub, KIND)
-    return render_kind("StorageServices", "StorageService", partial(render, ctx), accounts)
-
-
-@handler("get_storage_account_properties")
-def get(ctx: Ctx) -> Response:
-    return render_one("StorageService", partial(render, ctx), get_account(ctx, ctx.route.params["name"]))
+ACCOUNTS = ResourceKind(KIND, "StorageService", "StorageServices", render, p.MSG_STORAGE_NOT_FOUND_FMT).serve(
+    "list_storage_accounts", "get_storage_account_properties"
+)
 
 
 def _keys(ctx: Ctx, acct: Doc) -> Response:
@@ -158,12 +141,12 @@ def _keys(ctx: Ctx, acct: Doc) -> Response:
 
 @handler("get_storage_account_keys")
 def keys(ctx: Ctx) -> Response:
-    return _keys(ctx, get_account(ctx, ctx.route.params["name"]))
+    return _keys(ctx, ACCOUNTS.find(ctx))
 
 
 @handler("regenerate_storage_account_keys")
 def regenerate(ctx: Ctx) -> Response:
-    acct = get_account(ctx, ctx.route.params["name"])
+    acct = ACCOUNTS.find(ctx)
     key_type = required(ctx.body("RegenerateKeys"), "KeyType").lower()
     if key_type not in ("primary", "secondary"):
         raise bad_request("The KeyType must be Primary or Secondary.")
@@ -175,7 +158,7 @@ def regenerate(ctx: Ctx) -> Response:
 
 @handler("update_storage_account")
 def update(ctx: Ctx) -> Response:
-    acct = get_account(ctx, ctx.route.params["name"])
+    acct = ACCOUNTS.find(ctx)
     body = ctx.body("UpdateStorageServiceInput")
     label = label_b64(body, required_=False)
     desc = description(body)
@@ -198,7 +181,7 @@ def update(ctx: Ctx) -> Response:
 
 @handler("delete_storage_account")
 def delete(ctx: Ctx) -> Response:
-    acct = get_account(ctx, ctx.route.params["name"])
+    acct = ACCOUNTS.find(ctx)
     if acct["status"] == "Creating":
         raise AsmError(
             409, "StorageAccountBeingCreated", f"The storage account '{acct['name']}' is being created."

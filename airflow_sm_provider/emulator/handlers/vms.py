@@ -24,6 +24,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     check_label,
     completion,
     conflict,
+    deployment_lock,
     empty,
     ensure_unlocked,
     handler,
@@ -245,7 +246,7 @@ def create(ctx: Ctx) -> Response:
     save(ctx, dep)
     ctx.start_operation(
         "create_virtual_machine_deployment",
-        locks=[lock_key(ctx.sub, svc["name"], name)],
+        locks=[deployment_lock(ctx, dep)],
         on_fail={"action": "remove_deployment", "key": key},
         created=name,
     )
