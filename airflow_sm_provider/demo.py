@@ -240,7 +240,10 @@ def run_dag(dag: Any, conf: dict[str, Any], task_id: str) -> tuple[str, dict[str
 
         where = timeline_ui_path(dr.dag_id, dr.run_id, task_id, None)
         TIMELINE_PATHS.append(where)
-        tasks += f"\n           release timeline in the Airflow UI: {where} ('Release timeline' tab)"
+        tasks += (
+            f"\n           release timeline in the Airflow UI: {where} ('Release timeline' tab; "
+            "`make demo-ui` serves it)"
+        )
     return str(getattr(dr.state, "value", dr.state)), report, tasks
 
 

@@ -38,6 +38,9 @@ def ui_environment(port: int) -> dict[str, str]:
     }
 
 
+UI_STOP_GRACE = 3.0  #: seconds the api-server gets after SIGTERM before SIGKILL
+
+
 def serve(home: Path, timeline_paths: Sequence[str], say: Callable[[str], None]) -> None:
     """Run the api-server on the demo's home until Ctrl-C (or SIGTERM); print where to look."""
     port = int(os.environ.get("ASM_DEMO_UI_PORT") or 0) or free_port()
@@ -64,4 +67,6 @@ def serve(home: Path, timeline_paths: Sequence[str], say: Callable[[str], None])
     except KeyboardInterrupt:
         say("stopping the Airflow UI")
     finally:
-        stop_group(proc)
+        # The api-server holds nothing worth a graceful stop (the demo's database is thrown away
+        # next); its workers' own shutdown took 10-18 s, so it gets a few seconds, then SIGKILL.
+        stop_group(proc, grace=UI_STOP_GRACE)

@@ -10,6 +10,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -72,7 +73,8 @@ def assert_story(out: str) -> None:
 
 def test_demo_then_its_ui_shows_each_release_timeline_then_cleans_up(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ASM_"))}
-    env.update(TMPDIR=str(tmp_path), ASM_DEMO_UI_PORT=str(free_port()))  # temp dirs land in tmp_path
+    port = free_port()
+    env.update(TMPDIR=str(tmp_path), ASM_DEMO_UI_PORT=str(port))  # temp dirs land in tmp_path
     proc = subprocess.Popen(
         [sys.executable, "-m", "airflow_sm_provider.demo", "--ui"],
         stdout=subprocess.PIPE,
@@ -95,6 +97,8 @@ def test_demo_then_its_ui_shows_each_release_timeline_then_cleans_up(tmp_path: P
             proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     assert list(tmp_path.iterdir()) == [], "the demo left files behind"
+    with socket.socket() as probe:  # the api-server is gone with the demo, not left serving
+        probe.bind(("127.0.0.1", port))
 
 
 def _open_each_timeline(urls: list[str]) -> None:
