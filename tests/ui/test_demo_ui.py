@@ -97,7 +97,8 @@ def test_demo_then_its_ui_shows_each_release_timeline_then_cleans_up(tmp_path: P
             proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     assert list(tmp_path.iterdir()) == [], "the demo left files behind"
-    with socket.socket() as probe:  # the api-server is gone with the demo, not left serving
+    with socket.socket() as probe:  # the api-server is gone with the demo, not left listening
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine, a listener not
         probe.bind(("127.0.0.1", port))
 
 
