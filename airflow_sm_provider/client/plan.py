@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -31,6 +30,7 @@ from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 from airflow_sm_provider import __version__, protocol
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.budget import RequestBudget
 from airflow_sm_provider.client.errors import (
     AsmError,
@@ -125,16 +125,6 @@ def resolve_host(host: str | None) -> str:
             "host", f"{host!r} is not a host name[:port] nor a known cloud name ({clouds})"
         )
     return text
-
-
-_VERSION_RE = re.compile(r"[0-9A-Za-z.-]{1,32}")
-
-
-def _check_version(value: str) -> str:
-    """An ``x-ms-version`` header value (``2014-10-01``); CR/LF or other bytes refused before sending."""
-    if not isinstance(value, str) or not _VERSION_RE.fullmatch(value):
-        raise InvalidInputError("x_ms_version", f"{value!r} is not an API version such as '2014-10-01'")
-    return value
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
@@ -267,13 +257,8 @@ class Endpoint:
             raise InvalidInputError("subscription_id", "is required (the GUID of the subscription)")
         if "/" in subscription_id or "?" in subscription_id:
             raise InvalidInputError("subscription_id", f"{subscription_id!r} is not a subscription id")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise InvalidInputError("timeout", f"must be a number of seconds, not {timeout!r}")
-        if not math.isfinite(timeout) or timeout <= 0:
-            raise InvalidInputError(
-                "timeout", f"must be a positive, finite number of seconds, not {timeout!r}"
-            )
-        _check_version(x_ms_version)
+        v.seconds(timeout, "timeout")
+        v.x_ms_version(x_ms_version)
         self.host = resolve_host(host)
         self.origin = _origin(f"https://{self.host}/")
         self.root = f"https://{self.host}"
@@ -292,7 +277,7 @@ class Endpoint:
         if request.x_ms_version or body is not None:
             headers = dict(headers)
             if request.x_ms_version:
-                headers[protocol.HEADER_VERSION] = _check_version(request.x_ms_version)
+                headers[protocol.HEADER_VERSION] = v.x_ms_version(request.x_ms_version)
             if body is not None:
                 headers["Content-Length"] = str(len(body))
                 if body:

@@ -15,7 +15,6 @@ client RECONCILES by the entry's ``Reconcile`` reads: applied -> a handle with
 from __future__ import annotations
 
 import copy
-import math
 import os
 import sys
 import time
@@ -221,15 +220,7 @@ class ServiceManagementClient(OperationMethods):
         timeout error. ``OperationHandle.wait()`` is the better wait for new code.
         """
         v.request_id(request_id)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout)
-            or timeout < 0
-        ):
-            raise v.InvalidInputError(
-                "timeout", f"timeout must be a finite number of seconds >= 0, not {timeout!r}."
-            )
+        v.seconds(timeout, "timeout", at_least=0)
         interval = v.seconds(sleep_interval, "sleep_interval")
         from airflow_sm_provider.client.polling import Outcome, PollResult, Probe, Schedule, run_sync
 

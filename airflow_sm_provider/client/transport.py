@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.budget import RequestBudget, budget_for
 from airflow_sm_provider.client.credentials import Credentials
 from airflow_sm_provider.client.errors import AsmError, InvalidInputError
@@ -324,20 +325,11 @@ class AsyncTransport:
         keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
         budget: RequestBudget | None = None,
     ) -> None:
-        import math
-
         import httpx
 
         if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
             raise InvalidInputError("max_connections", f"must be at least 1, got {max_connections!r}")
-        if (
-            not isinstance(keepalive_expiry, (int, float))
-            or not math.isfinite(keepalive_expiry)
-            or keepalive_expiry < 0
-        ):
-            raise InvalidInputError(
-                "keepalive_expiry", f"must be a finite number of seconds >= 0, got {keepalive_expiry!r}"
-            )
+        keepalive_expiry = v.seconds(keepalive_expiry, "keepalive_expiry", at_least=0)
         self._endpoint = endpoint = _endpoint(
             host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify
         )
