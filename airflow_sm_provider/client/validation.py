@@ -244,15 +244,14 @@ def configuration(value: Any, field: str = "configuration") -> str:
 
 
 def _well_formed(raw: bytes, field: str) -> None:
-    from lxml import etree  # here, not at import: operators import this module at DAG parse time
+    """Parse with THE hardened parser (``xmlsafe.parse_xml``); the error says where, never what:
+    a ``.cscfg``'s settings may hold passwords."""
+    from airflow_sm_provider.client.xmlsafe import XmlRefused, parse_xml  # lxml: not at DAG parse
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError as exc:
-        raise InvalidInputError(
-            field, f"the .cscfg is not well-formed XML ({exc.msg}, line {exc.lineno}): fix the file."
-        ) from None
+        parse_xml(raw)
+    except XmlRefused as exc:
+        raise InvalidInputError(field, f"the .cscfg {exc.reason}: fix the file.") from None
 
 
 def text(value: Any, field: str) -> Any:
