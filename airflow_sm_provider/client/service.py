@@ -7,9 +7,8 @@ handle), reconciliation, and the old SDK's non-operation methods (``wait_for_ope
 ``perform_*``, ``with_filter``, ``set_proxy``).
 
 Non-idempotent writes (``Op.resend=False``: creates, swap, status and configuration changes) are
-sent once. When the outcome is unknown -- ``TransportError(ambiguous=True)`` or a 5xx -- the
-client RECONCILES by the entry's ``Reconcile`` reads: applied -> a handle with
-``request_id=None``; absent -> sent once more; anything else -> the original error is raised.
+sent once; an unknown outcome is RECONCILED by the entry's ``Reconcile`` reads, decided once for
+both clients in ``submit.submission``.
 """
 
 from __future__ import annotations
@@ -27,11 +26,12 @@ from airflow_sm_provider.client import compat
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client._generated import OperationMethods
 from airflow_sm_provider.client.credentials import Credentials
-from airflow_sm_provider.client.errors import NotFoundError, OperationFailedError, ServerError, TransportError
-from airflow_sm_provider.client.handle import OperationHandle, handle_for
+from airflow_sm_provider.client.errors import AsmError, OperationFailedError
+from airflow_sm_provider.client.handle import OperationHandle
 from airflow_sm_provider.client.models import Operation
-from airflow_sm_provider.client.operation import Op, State
+from airflow_sm_provider.client.operation import Op
 from airflow_sm_provider.client.retry import RetryPolicy
+from airflow_sm_provider.client.submit import Send, Submission
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transport
 
 CertificateSource = str | bytes | os.PathLike[str] | Credentials
@@ -105,30 +105,21 @@ class ServiceManagementClient(OperationMethods):
         return self._submit(op, request, values)
 
     def _submit(self, op: Op, request: ApiRequest, values: dict[str, Any]) -> OperationHandle:
-        """Send a mutating call; reconcile a non-idempotent one whose outcome is unknown."""
-        fetch = self.get_operation_status
-        try:
-            return handle_for(op, values, self._transport.send(request), fetch)
-        except (TransportError, ServerError) as exc:
-            ambiguous = isinstance(exc, ServerError) or getattr(exc, "ambiguous", False)
-            if op.resend or op.reconcile is None or not ambiguous:
-                raise
-            state = self._reconcile(op, values)
-            if state == "applied":
-                return handle_for(op, values, None, fetch)
-            if state == "unknown":
-                raise
-        return handle_for(op, values, self._transport.send(request), fetch)  # absent: send once more
-
-    def _reconcile(self, op: Op, values: dict[str, Any]) -> State:
-        assert op.reconcile is not None
-        results = []
-        for name, args_of in op.reconcile.reads:
+        """Send a mutating call; reconcile a non-idempotent one whose outcome is unknown (the plan
+        is ``submit.submission``, shared with the async client; this only performs its steps)."""
+        run = Submission(op, request, values)
+        while run.pending:
+            step = run.step
             try:
-                results.append(getattr(self, name)(*args_of(values)))
-            except NotFoundError:
-                results.append(None)
-        return op.reconcile.decide(results, values)
+                if isinstance(step, Send):
+                    outcome: Any = self._transport.send(step.request)
+                else:
+                    outcome = getattr(self, step.name)(*step.args)
+            except AsmError as exc:
+                run.fail(exc)
+            else:
+                run.advance(outcome)
+        return run.handle(self.get_operation_status)
 
     # --- the old SDK's methods that are not ASM operations ------------------------------------------
     @staticmethod
