@@ -35,6 +35,7 @@ from airflow_sm_provider.client.submit import Send, Submission
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transport
 
 CertificateSource = str | bytes | os.PathLike[str] | Credentials
+Filter = Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
 
 
 class ServiceManagementClient(OperationMethods):
@@ -47,6 +48,7 @@ class ServiceManagementClient(OperationMethods):
     """
 
     _transport: Any
+    _base: Any
 
     def __init__(
         self,
@@ -66,8 +68,12 @@ class ServiceManagementClient(OperationMethods):
         request_session: Any = None,
     ) -> None:
         opened = compat.open_client(Transport, locals())
-        self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
+        self.subscription_id, self.credentials, self._owns_credentials, self._base = opened[:4]
         self._transport_kwargs: dict[str, Any] = opened[4]
+        #: ``with_filter``'s filters, innermost first; ``_transport`` is ``_base`` wrapped in them.
+        self._filters: tuple[Filter, ...] = ()
+        self._owns_base = True  # a clone shares its parent's until its own set_proxy
+        self._transport = self._base
 
     @classmethod
     def from_endpoint(cls, path: str | os.PathLike[str], **kwargs: Any) -> ServiceManagementClient:
@@ -82,7 +88,7 @@ class ServiceManagementClient(OperationMethods):
         return str(getattr(self._transport, "host", self._transport_kwargs.get("host", "")))
 
     def close(self) -> None:
-        closer = getattr(self._transport, "close", None)
+        closer = getattr(self._base, "close", None) if self._owns_base else None
         if closer is not None:
             closer()
         if self._owns_credentials and self.credentials is not None:
@@ -127,31 +133,39 @@ class ServiceManagementClient(OperationMethods):
         """Old SDK: whether ``requests`` (not WinHTTP) is used. This client always uses it."""
         return True
 
-    def with_filter(
-        self, filter: Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
-    ) -> Any:
+    def with_filter(self, filter: Filter) -> Any:
         """A client whose requests pass through ``filter(request, next)`` (see docs/migrating.md:
-        the request is an ``ApiRequest``, ``next`` returns an ``ApiResponse``)."""
+        the request is an ``ApiRequest``, ``next`` returns an ``ApiResponse``). The clone shares
+        this client's transport (its connection pool) but not its settings: ``set_proxy`` on one
+        changes neither the other's transport nor its filters."""
         clone = copy.copy(self)
+        clone._filters = (*self._filters, filter)
         clone._transport = compat.FilteredTransport(filter, self._transport)
+        clone._transport_kwargs = dict(self._transport_kwargs)
         clone._owns_credentials = False
+        clone._owns_base = False
         return clone
 
     def set_proxy(
         self, host: str, port: int | str, user: str | None = None, password: str | None = None
     ) -> None:
-        """Send through an HTTPS CONNECT proxy from now on (the transport is rebuilt)."""
+        """Send through an HTTPS CONNECT proxy from now on: this client's transport is rebuilt
+        (its filters kept); a transport shared with the client it was cloned from is left open."""
         if self.credentials is None:
             raise v.InvalidInputError("host", "set_proxy needs a client that built its own transport")
-        proxies = {"https": compat.proxy_url(host, port, user, password)}
-        old = self._transport
-        self._transport = Transport(
-            subscription_id=self.subscription_id,
-            credentials=self.credentials,
-            **{**self._transport_kwargs, "proxies": proxies},
-        )
-        self._transport_kwargs["proxies"] = proxies
-        old.close()
+        kwargs = {
+            **self._transport_kwargs,
+            "proxies": {"https": compat.proxy_url(host, port, user, password)},
+        }
+        base = Transport(subscription_id=self.subscription_id, credentials=self.credentials, **kwargs)
+        old, owned = self._base, self._owns_base
+        self._base, self._owns_base, self._transport_kwargs = base, True, kwargs
+        transport: Any = base
+        for each in self._filters:
+            transport = compat.FilteredTransport(each, transport)
+        self._transport = transport
+        if owned:
+            old.close()
 
     def perform_get(self, path: str, x_ms_version: str | None = None) -> ApiResponse:
         """Escape hatch: GET any ASM path (``/<subscription-id>/...``); returns the raw response."""
