@@ -16,7 +16,6 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.errors import (
     ExclusiveAccessError,
     InvalidInputError,
@@ -66,6 +65,10 @@ class RetryPolicy:
     rng: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Here, not at import: this module is imported on a triggerer's event loop (the trigger
+        # base), validation is not (tests/ui/test_trigger_loop_imports.py).
+        from airflow_sm_provider.client import validation as v
+
         if (
             isinstance(self.max_attempts, bool)
             or not isinstance(self.max_attempts, int)

@@ -244,12 +244,12 @@ def configuration(value: Any, field: str = "configuration") -> str:
 
 
 def _well_formed(raw: bytes, field: str) -> None:
-    """Parse with THE hardened parser (``xmlsafe.parse_xml``); the error says where, never what:
-    a ``.cscfg``'s settings may hold passwords."""
-    from airflow_sm_provider.client.xmlsafe import XmlRefused, parse_xml  # lxml: not at DAG parse
+    """Parse with THE hardened parser (``xmlsafe.parse_document``, the body of ``parse_xml``); the
+    error says where, never what: a ``.cscfg``'s settings may hold passwords."""
+    from airflow_sm_provider.client.xmlsafe import XmlRefused, parse_document  # lxml: not at DAG parse
 
     try:
-        parse_xml(raw)
+        parse_document(raw)
     except XmlRefused as exc:
         raise InvalidInputError(field, f"the .cscfg {exc.reason}: fix the file.") from None
 

@@ -4,13 +4,14 @@ A management endpoint is trusted for authentication but not for memory safety: a
 misconfigured emulator or an attacker on a broken TLS setup could send entity bombs, external
 entities or endless bodies. lxml's defaults resolve internal entities and keep DTDs, so this
 module builds one parser with every expansion and network feature off and a size limit checked
-before parsing. All callers (xmlmap, errors of operations, and ``validation.configuration`` for a
-caller's ``.cscfg``) go through ``parse_xml``.
+before parsing. Responses (xmlmap, errors of operations) go through ``parse_xml``; a caller's own
+document (``validation.configuration``: the ``.cscfg``) through ``parse_document``, which IS its
+body -- one parser, one set of rules.
 
-Every refusal is an ``XmlRefused`` (an ``InvalidResponseError``) whose ``reason`` and position say
-what is wrong WITHOUT quoting the document, so a caller checking its own input (a ``.cscfg`` may
-hold passwords in its settings) can report it without echoing the content; only the response
-message adds the first bytes, which help to recognise a proxy's page.
+``parse_document`` refuses with an ``XmlRefused`` whose ``reason`` and position say what is wrong
+WITHOUT quoting the document (a ``.cscfg`` may hold passwords in its settings); ``parse_xml`` turns
+that into the ``InvalidResponseError`` of a response, adding lxml's message and the first bytes,
+which help to recognise a proxy's page.
 """
 
 from __future__ import annotations
@@ -22,20 +23,22 @@ from lxml import etree
 
 from airflow_sm_provider.client.errors import InvalidResponseError
 
-__all__ = ["DEFAULT_MAX_BYTES", "XmlRefused", "parse_xml"]
+__all__ = ["DEFAULT_MAX_BYTES", "XmlRefused", "parse_document", "parse_xml"]
 
 DEFAULT_MAX_BYTES = 50 * 2**20
 
 _DTD_REASON = "declares a DOCTYPE or entities, which ASM never uses"
 
 
-class XmlRefused(InvalidResponseError):
-    """A document ``parse_xml`` refused. ``reason``: what is wrong, never the document's text;
-    ``line`` / ``column``: where parsing failed (None when it did not get that far)."""
+class XmlRefused(ValueError):
+    """A document ``parse_document`` refused. ``reason`` (also its ``str``): what is wrong, never
+    the document's text; ``line`` / ``column``: where parsing failed (None when it did not get that
+    far); ``quoted``: lxml's message and the first bytes, for a response's error only."""
 
     def __init__(self, reason: str, *, quoted: str = "", line: int | None = None, column: int | None = None):
-        super().__init__(f"the response {reason}{quoted}")
+        super().__init__(reason)
         self.reason = reason
+        self.quoted = quoted
         self.line = line
         self.column = column
 
@@ -68,6 +71,14 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     Refused: bodies over ``max_bytes``; any ``<!DOCTYPE`` (ASM never sends one, and DTDs are
     where entity attacks live); malformed or truncated XML; HTML error pages.
     """
+    try:
+        return parse_document(data, max_bytes=max_bytes)
+    except XmlRefused as refused:
+        raise InvalidResponseError(f"the response {refused.reason}{refused.quoted}") from None
+
+
+def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """``parse_xml``'s rules and parser, refusing with a content-free ``XmlRefused``."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("parse_xml expects bytes")
     size = len(data)

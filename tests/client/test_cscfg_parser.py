@@ -60,3 +60,18 @@ def test_a_good_cscfg_still_passes() -> None:
     )
     assert base64.b64decode(v.configuration(doc)).decode() == doc
     assert v.configuration(b"\xef\xbb\xbf" + doc.encode())
+
+
+def test_a_response_keeps_its_error_type_and_first_bytes() -> None:
+    """The same parser's refusal of a RESPONSE stays an InvalidResponseError that quotes its start
+    (a proxy's page is recognised by it); only a caller's own document is never quoted."""
+    from airflow_sm_provider.client.errors import InvalidResponseError
+    from airflow_sm_provider.client.xmlsafe import XmlRefused, parse_document, parse_xml
+
+    body = b"<Deployment><Name>v1</Deployment>"
+    with pytest.raises(InvalidResponseError) as err:
+        parse_xml(body)
+    assert type(err.value) is InvalidResponseError and "<Deployment><Name>v1" in str(err.value)
+    with pytest.raises(XmlRefused) as refused:
+        parse_document(body)
+    assert "Deployment" not in str(refused.value) and refused.value.line == 1
