@@ -19,11 +19,12 @@ from typing import Any
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client import compat
 from airflow_sm_provider.client._generated import AsyncOperationMethods
-from airflow_sm_provider.client.errors import NotFoundError, ServerError, TransportError
-from airflow_sm_provider.client.handle import OperationHandle, handle_for
-from airflow_sm_provider.client.operation import Op, State
+from airflow_sm_provider.client.errors import AsmError
+from airflow_sm_provider.client.handle import OperationHandle
+from airflow_sm_provider.client.operation import Op
 from airflow_sm_provider.client.retry import RetryPolicy
 from airflow_sm_provider.client.service import CertificateSource
+from airflow_sm_provider.client.submit import Send, Submission
 from airflow_sm_provider.client.transport import (
     ASYNC_KEEPALIVE_EXPIRY,
     ASYNC_MAX_CONNECTIONS,
@@ -81,29 +82,21 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
         return await self._submit(op, request, values)
 
     async def _submit(self, op: Op, request: ApiRequest, values: dict[str, Any]) -> OperationHandle:
-        """As the sync client's: send once; reconcile a non-idempotent write of unknown outcome."""
-        try:
-            return handle_for(op, values, await self._transport.send(request), None)
-        except (TransportError, ServerError) as exc:
-            ambiguous = isinstance(exc, ServerError) or getattr(exc, "ambiguous", False)
-            if op.resend or op.reconcile is None or not ambiguous:
-                raise
-            state = await self._reconcile(op, values)
-            if state == "applied":
-                return handle_for(op, values, None, None)
-            if state == "unknown":
-                raise
-        return handle_for(op, values, await self._transport.send(request), None)
-
-    async def _reconcile(self, op: Op, values: dict[str, Any]) -> State:
-        assert op.reconcile is not None
-        results = []
-        for name, args_of in op.reconcile.reads:
+        """As the sync client's: the plan ``submit.submission``, its steps awaited. The handle
+        cannot ``wait()`` (that would block the loop)."""
+        run = Submission(op, request, values)
+        while run.pending:
+            step = run.step
             try:
-                results.append(await getattr(self, name)(*args_of(values)))
-            except NotFoundError:
-                results.append(None)
-        return op.reconcile.decide(results, values)
+                if isinstance(step, Send):
+                    outcome: Any = await self._transport.send(step.request)
+                else:
+                    outcome = await getattr(self, step.name)(*step.args)
+            except AsmError as exc:
+                run.fail(exc)
+            else:
+                run.advance(outcome)
+        return run.handle(None)
 
     async def aclose(self) -> None:
         closer = getattr(self._transport, "aclose", None)

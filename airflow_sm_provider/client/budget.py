@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from airflow_sm_provider.client.errors import InvalidInputError
+from airflow_sm_provider.client import validation as v
 
 __all__ = [
     "DEFAULT_REQUESTS_PER_SECOND",
@@ -48,15 +48,7 @@ JITTER = 0.2
 
 def check_rate(field: str, rate: float | None) -> float | None:
     """A rate in requests per second, or None for "no limit"; refuses NaN, inf and <= 0."""
-    if rate is None:
-        return None
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-        raise InvalidInputError(field, f"must be a number of requests per second, not {rate!r}")
-    if not math.isfinite(rate) or rate <= 0:
-        raise InvalidInputError(
-            field, f"must be a positive, finite number of requests per second, not {rate!r}"
-        )
-    return float(rate)
+    return None if rate is None else v.number(rate, field, unit="requests per second")
 
 
 class RequestBudget:
@@ -85,8 +77,8 @@ class RequestBudget:
         clearing them here would let every new task override a 429's Retry-After.
         """
         rate = check_rate("requests_per_second", rate)
-        if burst is not None and (not math.isfinite(burst) or burst < 1):
-            raise InvalidInputError("burst", f"must be a finite number >= 1, not {burst!r}")
+        if burst is not None:
+            burst = v.number(burst, "burst", unit="requests", at_least=1)
         with self._lock:
             self.rate = rate
             self.burst = burst if burst is not None else max(1.0, rate or 1.0)

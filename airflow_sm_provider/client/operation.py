@@ -12,13 +12,19 @@ signatures, and both clients run every request through ``Op.bind`` here.
 Paths are safe by construction (design.md "Path rules"): every member goes through ``segment``,
 which refuses empty names, ``.`` and ``..`` and control characters and percent-encodes everything
 but RFC 3986 unreserved characters, so no argument can move a request onto another resource.
+
+Model-typed parameters are checked by their annotation (``ModelType``): a parameter declared
+``OSVirtualHardDisk | None`` or ``Sequence[DnsServer] | None`` refuses anything else with an
+``InvalidInputError`` naming it, before its own check and before any request, so no table entry
+has to restate its type as a check (a wrong object would otherwise be dropped from the body or
+serialized as an empty element).
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -98,6 +104,101 @@ def _query_part(q: Q) -> QueryPart:
     return lambda values: constant if values.get(when) else ""
 
 
+_LIST_OF = re.compile(r"^(?:Sequence|list|tuple|Iterable)\[(.+)\]$")
+
+
+def _union(annotation: str) -> list[str]:
+    """The top-level members of ``A | B[C | D] | None``: ``["A", "B[C | D]", "None"]``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(annotation):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "|" and depth == 0:
+            parts.append(annotation[start:i].strip())
+            start = i + 1
+    parts.append(annotation[start:].strip())
+    return parts
+
+
+def _model_class(name: str) -> type | None:
+    """The model ``from airflow_sm_provider.client import <name>`` gives, if ``name`` is one."""
+    import airflow_sm_provider.client as package
+
+    cls = getattr(package, name, None) if name.isidentifier() else None
+    return cls if isinstance(cls, type) and hasattr(cls, "__xml__") else None
+
+
+@dataclass(frozen=True)
+class ModelType:
+    """What a parameter's annotation says about models: which ``classes`` (an instance of any one,
+    or of a subclass), a list of them (``many``), and whether None is allowed (``optional``).
+
+    Lists accept any iterable but text and mappings (the old SDK iterated them: a tuple worked) and
+    are sent as a list.
+    """
+
+    classes: tuple[type, ...]
+    many: bool
+    optional: bool
+
+    @classmethod
+    def of(cls, annotation: str) -> ModelType | None:
+        """The model type of ``annotation``, or None when it is not (only) models and None."""
+        parts = _union(annotation)
+        optional = "None" in parts
+        kinds = [p for p in parts if p != "None"]
+        if len(kinds) == 1 and (inner := _LIST_OF.match(kinds[0])):
+            many, kinds = True, _union(inner.group(1))
+        else:
+            many = False
+        classes = tuple(_model_class(k) for k in kinds)
+        if not classes or None in classes:
+            return None
+        return cls(classes, many, optional)  # type: ignore[arg-type]  # None excluded just above
+
+    def wanted(self) -> str:
+        names = [c.__name__ for c in self.classes]
+        what = f"a list of {' or '.join(names)}" if self.many else f"a {' or '.join(names)}"
+        return f"{what} (from airflow_sm_provider.client import {', '.join(names)})"
+
+    def check(self, value: Any, field: str) -> Any:
+        """``value`` if it has this type (a list for ``many``), else ``InvalidInputError(field)``."""
+        if value is None:
+            if self.optional:
+                return None
+            raise InvalidInputError(field, f"{field} is required: pass {self.wanted()}.")
+        orelse = ", or None" if self.optional else ""
+        if not self.many:
+            if isinstance(value, self.classes):
+                return value
+            raise InvalidInputError(
+                field, f"{field} must be {self.wanted()}{orelse}, not a {type(value).__name__}."
+            )
+        if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+            raise InvalidInputError(
+                field, f"{field} must be {self.wanted()}{orelse}, not a {type(value).__name__}."
+            )
+        items = list(value)
+        for index, item in enumerate(items):
+            if not isinstance(item, self.classes):
+                raise InvalidInputError(
+                    field,
+                    f"{field}[{index}] is a {type(item).__name__}: {field} must be {self.wanted()}{orelse}.",
+                )
+        return items
+
+
+def _check_of(p: P) -> Check | None:
+    """The parameter's check, after the type check its annotation implies for model parameters."""
+    model = ModelType.of(p.type)
+    own = p.check
+    if model is None:
+        return own
+    if own is None:
+        return model.check
+    typed = model.check
+    return lambda value, field: own(typed(value, field), field)
+
+
 class Binding:
     """The per-entry work of ``Op.bind`` done once: parameter checks, path template, query parts.
 
@@ -108,7 +209,7 @@ class Binding:
     __slots__ = ("checks", "path", "query")
 
     def __init__(self, op: Op) -> None:
-        self.checks: tuple[tuple[str, Check | None], ...] = tuple((p.name, p.check) for p in op.params)
+        self.checks: tuple[tuple[str, Check | None], ...] = tuple((p.name, _check_of(p)) for p in op.params)
         self.path = PathTemplate(op.path)
         self.query: tuple[QueryPart, ...] = tuple(_query_part(q) for q in op.query)
 
@@ -224,11 +325,17 @@ class Op:
         )
         return request, values
 
+    @cached_property
+    def _parser(self) -> Callable[[ApiResponse], Any]:
+        """The response parser of this entry, made on its first answer."""
+        from airflow_sm_provider.client.ops_base import many, one
+
+        if self.result is None:
+            return lambda resp: resp
+        return many(self.result, self.item) if self.many else one(self.result)
+
     def parse(self, resp: ApiResponse) -> Any:
-        parser = _PARSERS.get(self.name)
-        if parser is None:
-            parser = _PARSERS[self.name] = _make_parser(self)
-        return parser(resp)
+        return self._parser(resp)
 
     def target_of(self, values: Mapping[str, Any]) -> str:
         """What a handle says it acts on: the ``target`` template, else the path's members."""
@@ -240,17 +347,6 @@ class Op:
                 self.path.removeprefix("/services/hostedservices/").removeprefix("/services/").strip("/")
             )
         return _MEMBER.sub(lambda m: str(values[m.group(1)]), template)
-
-
-_PARSERS: dict[str, Callable[[ApiResponse], Any]] = {}
-
-
-def _make_parser(op: Op) -> Callable[[ApiResponse], Any]:
-    from airflow_sm_provider.client.ops_base import many, one
-
-    if op.result is None:
-        return lambda resp: resp
-    return many(op.result, op.item) if op.many else one(op.result)
 
 
 def accepted_without_id(op: Op, resp: ApiResponse) -> InvalidResponseError:

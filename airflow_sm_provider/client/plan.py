@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -31,6 +30,7 @@ from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 from airflow_sm_provider import __version__, protocol
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.budget import RequestBudget
 from airflow_sm_provider.client.errors import (
     AsmError,
@@ -127,16 +127,6 @@ def resolve_host(host: str | None) -> str:
     return text
 
 
-_VERSION_RE = re.compile(r"[0-9A-Za-z.-]{1,32}")
-
-
-def _check_version(value: str) -> str:
-    """An ``x-ms-version`` header value (``2014-10-01``); CR/LF or other bytes refused before sending."""
-    if not isinstance(value, str) or not _VERSION_RE.fullmatch(value):
-        raise InvalidInputError("x_ms_version", f"{value!r} is not an API version such as '2014-10-01'")
-    return value
-
-
 def _origin(url: str) -> tuple[str, str, int] | None:
     """(scheme, host, port) of an absolute URL, ports made explicit; None if it has userinfo."""
     parts = urlsplit(url)
@@ -184,7 +174,9 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Lost:
-    """Outcome: no (complete) answer. ``sent``: may the request have reached the server?"""
+    """Outcome: no (complete) answer. ``sent``: may the request have reached the server? A driver
+    says False only when it knows no byte of the request went out (``timed_out`` too: the deadline
+    passed while it waited for a connection); the plan turns that into "not sent"."""
 
     text: str
     sent: bool
@@ -228,6 +220,22 @@ _NOTHING_SENT_TEXTS = (
 )
 
 
+#: In an exception's cause chain: the TLS handshake never finished, so no byte of the request went
+#: out, whatever the library calls it (urllib3 reports a handshake timeout as a READ timeout).
+_HANDSHAKE_UNFINISHED = "handshake operation timed out"
+
+
+def _handshake_unfinished(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if _HANDSHAKE_UNFINISHED in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def lost(exc: BaseException, text: str) -> Lost:
     """The outcome of a library exception, classified by ``FAILURES``; unknown types re-raise."""
     for cls in type(exc).__mro__:
@@ -239,6 +247,8 @@ def lost(exc: BaseException, text: str) -> Lost:
     if verdict is Delivery.BY_TEXT:
         low = text.lower()
         verdict = Delivery.NOT_SENT if any(s in low for s in _NOTHING_SENT_TEXTS) else Delivery.SENT
+    if verdict is Delivery.SENT and _handshake_unfinished(exc):
+        verdict = Delivery.NOT_SENT
     return Lost(text, sent=verdict is Delivery.SENT, cause=exc)
 
 
@@ -267,13 +277,8 @@ class Endpoint:
             raise InvalidInputError("subscription_id", "is required (the GUID of the subscription)")
         if "/" in subscription_id or "?" in subscription_id:
             raise InvalidInputError("subscription_id", f"{subscription_id!r} is not a subscription id")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise InvalidInputError("timeout", f"must be a number of seconds, not {timeout!r}")
-        if not math.isfinite(timeout) or timeout <= 0:
-            raise InvalidInputError(
-                "timeout", f"must be a positive, finite number of seconds, not {timeout!r}"
-            )
-        _check_version(x_ms_version)
+        v.seconds(timeout, "timeout")
+        v.x_ms_version(x_ms_version)
         self.host = resolve_host(host)
         self.origin = _origin(f"https://{self.host}/")
         self.root = f"https://{self.host}"
@@ -292,7 +297,7 @@ class Endpoint:
         if request.x_ms_version or body is not None:
             headers = dict(headers)
             if request.x_ms_version:
-                headers[protocol.HEADER_VERSION] = _check_version(request.x_ms_version)
+                headers[protocol.HEADER_VERSION] = v.x_ms_version(request.x_ms_version)
             if body is not None:
                 headers["Content-Length"] = str(len(body))
                 if body:
@@ -342,14 +347,24 @@ class Endpoint:
 
     def lost_error(self, outcome: Lost, request: ApiRequest) -> TransportError:
         if outcome.timed_out:
-            return self.deadline_error(request)
+            return self.deadline_error(request, sent=outcome.sent)
         message, retryable = explain_connection_failure(self.host, outcome.text, self.timeout)
         return _transport_error(message, request, sent=outcome.sent, retryable=retryable)
 
-    def deadline_error(self, request: ApiRequest) -> TransportError:
-        """The attempt's one deadline (``timeout``, connect + whole answer) passed."""
-        message = f"no complete answer from {self.host} within {self.timeout:g} s (the request timed out)"
-        return _transport_error(message, request, sent=True, retryable=True)
+    def deadline_error(self, request: ApiRequest, *, sent: bool = True) -> TransportError:
+        """The attempt's one deadline (``timeout``: the wait for a connection, connect and the whole
+        answer) passed. ``sent`` False: the driver saw the request never reach the wire (it waited
+        for a free connection, or the connection was still being made), so nothing can have been
+        applied: not ambiguous, and the retry policy may send even a POST again."""
+        if not sent:
+            message = (
+                f"no connection to {self.host} was free or could be made within {self.timeout:g} s, "
+                f"so the {request.method} was not sent (the attempt timed out before reaching the "
+                "server; safe to retry)"
+            )
+        else:
+            message = f"no complete answer from {self.host} within {self.timeout:g} s (the request timed out)"
+        return _transport_error(message, request, sent=sent, retryable=True)
 
     def check_declared_length(self, status: int, declared: str | None) -> None:
         """Refuse a body whose Content-Length is over the limit before reading any of it."""

@@ -12,7 +12,6 @@ both transports, so the decision and the back-off are written once.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,14 +65,21 @@ class RetryPolicy:
     rng: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("RetryPolicy.max_attempts must be at least 1 (1 = no retries)")
+        # Here, not at import: this module is imported on a triggerer's event loop (the trigger
+        # base), validation is not (tests/ui/test_trigger_loop_imports.py).
+        from airflow_sm_provider.client import validation as v
+
+        if (
+            isinstance(self.max_attempts, bool)
+            or not isinstance(self.max_attempts, int)
+            or self.max_attempts < 1
+        ):
+            raise InvalidInputError(
+                "retry.max_attempts",
+                f"must be a whole number >= 1 (1 = no retries), not {self.max_attempts!r}",
+            )
         for name in ("base_delay", "max_delay", "max_retry_after", "max_total"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise InvalidInputError(
-                    f"retry.{name}", f"must be a finite number of seconds >= 0, not {value!r}"
-                )
+            v.seconds(getattr(self, name), f"retry.{name}", at_least=0)
 
     @classmethod
     def none(cls) -> RetryPolicy:

@@ -7,15 +7,13 @@ handle), reconciliation, and the old SDK's non-operation methods (``wait_for_ope
 ``perform_*``, ``with_filter``, ``set_proxy``).
 
 Non-idempotent writes (``Op.resend=False``: creates, swap, status and configuration changes) are
-sent once. When the outcome is unknown -- ``TransportError(ambiguous=True)`` or a 5xx -- the
-client RECONCILES by the entry's ``Reconcile`` reads: applied -> a handle with
-``request_id=None``; absent -> sent once more; anything else -> the original error is raised.
+sent once; an unknown outcome is RECONCILED by the entry's ``Reconcile`` reads, decided once for
+both clients in ``submit.submission``.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import os
 import sys
 import time
@@ -28,14 +26,16 @@ from airflow_sm_provider.client import compat
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client._generated import OperationMethods
 from airflow_sm_provider.client.credentials import Credentials
-from airflow_sm_provider.client.errors import NotFoundError, OperationFailedError, ServerError, TransportError
-from airflow_sm_provider.client.handle import OperationHandle, handle_for
+from airflow_sm_provider.client.errors import AsmError, OperationFailedError
+from airflow_sm_provider.client.handle import OperationHandle
 from airflow_sm_provider.client.models import Operation
-from airflow_sm_provider.client.operation import Op, State
+from airflow_sm_provider.client.operation import Op
 from airflow_sm_provider.client.retry import RetryPolicy
+from airflow_sm_provider.client.submit import Send, Submission
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transport
 
 CertificateSource = str | bytes | os.PathLike[str] | Credentials
+Filter = Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
 
 
 class ServiceManagementClient(OperationMethods):
@@ -48,6 +48,7 @@ class ServiceManagementClient(OperationMethods):
     """
 
     _transport: Any
+    _base: Any
 
     def __init__(
         self,
@@ -67,8 +68,12 @@ class ServiceManagementClient(OperationMethods):
         request_session: Any = None,
     ) -> None:
         opened = compat.open_client(Transport, locals())
-        self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
+        self.subscription_id, self.credentials, self._owns_credentials, self._base = opened[:4]
         self._transport_kwargs: dict[str, Any] = opened[4]
+        #: ``with_filter``'s filters, innermost first; ``_transport`` is ``_base`` wrapped in them.
+        self._filters: tuple[Filter, ...] = ()
+        self._owns_base = True  # a clone shares its parent's until its own set_proxy
+        self._transport = self._base
 
     @classmethod
     def from_endpoint(cls, path: str | os.PathLike[str], **kwargs: Any) -> ServiceManagementClient:
@@ -83,7 +88,7 @@ class ServiceManagementClient(OperationMethods):
         return str(getattr(self._transport, "host", self._transport_kwargs.get("host", "")))
 
     def close(self) -> None:
-        closer = getattr(self._transport, "close", None)
+        closer = getattr(self._base, "close", None) if self._owns_base else None
         if closer is not None:
             closer()
         if self._owns_credentials and self.credentials is not None:
@@ -106,30 +111,21 @@ class ServiceManagementClient(OperationMethods):
         return self._submit(op, request, values)
 
     def _submit(self, op: Op, request: ApiRequest, values: dict[str, Any]) -> OperationHandle:
-        """Send a mutating call; reconcile a non-idempotent one whose outcome is unknown."""
-        fetch = self.get_operation_status
-        try:
-            return handle_for(op, values, self._transport.send(request), fetch)
-        except (TransportError, ServerError) as exc:
-            ambiguous = isinstance(exc, ServerError) or getattr(exc, "ambiguous", False)
-            if op.resend or op.reconcile is None or not ambiguous:
-                raise
-            state = self._reconcile(op, values)
-            if state == "applied":
-                return handle_for(op, values, None, fetch)
-            if state == "unknown":
-                raise
-        return handle_for(op, values, self._transport.send(request), fetch)  # absent: send once more
-
-    def _reconcile(self, op: Op, values: dict[str, Any]) -> State:
-        assert op.reconcile is not None
-        results = []
-        for name, args_of in op.reconcile.reads:
+        """Send a mutating call; reconcile a non-idempotent one whose outcome is unknown (the plan
+        is ``submit.submission``, shared with the async client; this only performs its steps)."""
+        run = Submission(op, request, values)
+        while run.pending:
+            step = run.step
             try:
-                results.append(getattr(self, name)(*args_of(values)))
-            except NotFoundError:
-                results.append(None)
-        return op.reconcile.decide(results, values)
+                if isinstance(step, Send):
+                    outcome: Any = self._transport.send(step.request)
+                else:
+                    outcome = getattr(self, step.name)(*step.args)
+            except AsmError as exc:
+                run.fail(exc)
+            else:
+                run.advance(outcome)
+        return run.handle(self.get_operation_status)
 
     # --- the old SDK's methods that are not ASM operations ------------------------------------------
     @staticmethod
@@ -137,31 +133,39 @@ class ServiceManagementClient(OperationMethods):
         """Old SDK: whether ``requests`` (not WinHTTP) is used. This client always uses it."""
         return True
 
-    def with_filter(
-        self, filter: Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
-    ) -> Any:
+    def with_filter(self, filter: Filter) -> Any:
         """A client whose requests pass through ``filter(request, next)`` (see docs/migrating.md:
-        the request is an ``ApiRequest``, ``next`` returns an ``ApiResponse``)."""
+        the request is an ``ApiRequest``, ``next`` returns an ``ApiResponse``). The clone shares
+        this client's transport (its connection pool) but not its settings: ``set_proxy`` on one
+        changes neither the other's transport nor its filters."""
         clone = copy.copy(self)
+        clone._filters = (*self._filters, filter)
         clone._transport = compat.FilteredTransport(filter, self._transport)
+        clone._transport_kwargs = dict(self._transport_kwargs)
         clone._owns_credentials = False
+        clone._owns_base = False
         return clone
 
     def set_proxy(
         self, host: str, port: int | str, user: str | None = None, password: str | None = None
     ) -> None:
-        """Send through an HTTPS CONNECT proxy from now on (the transport is rebuilt)."""
+        """Send through an HTTPS CONNECT proxy from now on: this client's transport is rebuilt
+        (its filters kept); a transport shared with the client it was cloned from is left open."""
         if self.credentials is None:
             raise v.InvalidInputError("host", "set_proxy needs a client that built its own transport")
-        proxies = {"https": compat.proxy_url(host, port, user, password)}
-        old = self._transport
-        self._transport = Transport(
-            subscription_id=self.subscription_id,
-            credentials=self.credentials,
-            **{**self._transport_kwargs, "proxies": proxies},
-        )
-        self._transport_kwargs["proxies"] = proxies
-        old.close()
+        kwargs = {
+            **self._transport_kwargs,
+            "proxies": {"https": compat.proxy_url(host, port, user, password)},
+        }
+        base = Transport(subscription_id=self.subscription_id, credentials=self.credentials, **kwargs)
+        old, owned = self._base, self._owns_base
+        self._base, self._owns_base, self._transport_kwargs = base, True, kwargs
+        transport: Any = base
+        for each in self._filters:
+            transport = compat.FilteredTransport(each, transport)
+        self._transport = transport
+        if owned:
+            old.close()
 
     def perform_get(self, path: str, x_ms_version: str | None = None) -> ApiResponse:
         """Escape hatch: GET any ASM path (``/<subscription-id>/...``); returns the raw response."""
@@ -221,15 +225,7 @@ class ServiceManagementClient(OperationMethods):
         timeout error. ``OperationHandle.wait()`` is the better wait for new code.
         """
         v.request_id(request_id)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout)
-            or timeout < 0
-        ):
-            raise v.InvalidInputError(
-                "timeout", f"timeout must be a finite number of seconds >= 0, not {timeout!r}."
-            )
+        v.seconds(timeout, "timeout", at_least=0)
         interval = v.seconds(sleep_interval, "sleep_interval")
         from airflow_sm_provider.client.polling import Outcome, PollResult, Probe, Schedule, run_sync
 

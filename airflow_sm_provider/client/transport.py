@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
+from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.budget import RequestBudget, budget_for
 from airflow_sm_provider.client.credentials import Credentials
 from airflow_sm_provider.client.errors import AsmError, InvalidInputError
@@ -299,7 +300,10 @@ class AsyncTransport:
     (docs/benchmarks.md section 3). The pool holds as many connections as the gate admits and
     keeps them ``keepalive_expiry`` seconds, longer than any poll interval, so polls reuse
     TLS sessions instead of handshaking (~10 ms of CPU on the event loop) each time. Pauses (a
-    retry's back-off, the request budget) happen outside the gate.
+    retry's back-off, the request budget) happen outside the gate. The wait in the gate counts
+    against the attempt's deadline; a request whose deadline passes before it went out (in the
+    gate, in the pool, while connecting) is reported as not sent (``_Wire``), so the plan neither
+    calls it ambiguous nor refuses to retry it.
 
     :param max_connections: requests in flight and TLS connections at most (default
         ``ASYNC_MAX_CONNECTIONS`` = 4).
@@ -324,20 +328,11 @@ class AsyncTransport:
         keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
         budget: RequestBudget | None = None,
     ) -> None:
-        import math
-
         import httpx
 
         if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
             raise InvalidInputError("max_connections", f"must be at least 1, got {max_connections!r}")
-        if (
-            not isinstance(keepalive_expiry, (int, float))
-            or not math.isfinite(keepalive_expiry)
-            or keepalive_expiry < 0
-        ):
-            raise InvalidInputError(
-                "keepalive_expiry", f"must be a finite number of seconds >= 0, got {keepalive_expiry!r}"
-            )
+        keepalive_expiry = v.seconds(keepalive_expiry, "keepalive_expiry", at_least=0)
         self._endpoint = endpoint = _endpoint(
             host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify
         )
@@ -386,34 +381,53 @@ class AsyncTransport:
         return result
 
     async def _attempt(self, step: Attempt) -> Outcome:
+        """Wait for a slot in the gate, then send. The step's deadline covers the wait (a queue
+        never holds a caller past its timeout), but a request still waiting when it passes was
+        never sent, and is reported so (``Lost(sent=False)``): the plan may retry even a POST."""
+        import asyncio
+
         gate = self._gate
         if gate is None:
-            import asyncio
-
             gate = self._gate = asyncio.Semaphore(self.max_connections)
-        async with gate:
+        waiting = asyncio.timeout(step.deadline - time.monotonic())
+        try:
+            async with waiting:
+                await gate.acquire()
+        except TimeoutError as exc:
+            if waiting.expired():
+                return Lost("deadline", sent=False, timed_out=True, cause=exc)
+            raise
+        try:
             return await self._attempt_gated(step)
+        finally:
+            gate.release()
 
     async def _attempt_gated(self, step: Attempt) -> Outcome:
         import asyncio
 
         # The step's deadline covers connect, headers and the whole body; httpx's own timeout
-        # stays as the per-operation guard. Waiting in the gate is not part of it.
+        # stays as the per-operation guard. ``wire`` learns (httpcore's trace) whether the request
+        # started going out; until then a passed deadline means "not sent" (a pool wait, a connect).
+        wire = _Wire()
         deadline = asyncio.timeout(step.deadline - time.monotonic())
         try:
             async with deadline:
-                return await self._exchange(step)
+                return await self._exchange(step, wire)
         except TimeoutError as exc:
             if deadline.expired():
-                return Lost("deadline", sent=True, timed_out=True, cause=exc)
+                return Lost("deadline", sent=wire.sent, timed_out=True, cause=exc)
             raise
 
-    async def _exchange(self, step: Attempt) -> Outcome:
+    async def _exchange(self, step: Attempt, wire: _Wire) -> Outcome:
         import httpx
 
         try:
             request = self._client.build_request(
-                step.method, step.url, content=step.body, headers=step.headers
+                step.method,
+                step.url,
+                content=step.body,
+                headers=step.headers,
+                extensions={"trace": wire.trace},
             )
             # Straight to the pool, not ``AsyncClient.send``: its auth flow, redirects, event
             # hooks, cookie jar and per-request INFO log line are unused here (the plan decides
@@ -458,6 +472,21 @@ class AsyncTransport:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class _Wire:
+    """Whether a request started going out, from httpcore's ``trace`` request extension (public:
+    httpx documents it): the first ``*.send_request_headers.started`` event. A proxy's CONNECT
+    counts too, which errs on the safe side ("may have been sent")."""
+
+    __slots__ = ("sent",)
+
+    def __init__(self) -> None:
+        self.sent = False
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        if not self.sent and event.endswith(".send_request_headers.started"):
+            self.sent = True
 
 
 def _httpx_text(exc: BaseException) -> str:

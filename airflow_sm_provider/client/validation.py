@@ -244,15 +244,14 @@ def configuration(value: Any, field: str = "configuration") -> str:
 
 
 def _well_formed(raw: bytes, field: str) -> None:
-    from lxml import etree  # here, not at import: operators import this module at DAG parse time
+    """Parse with THE hardened parser (``xmlsafe.parse_document``, the body of ``parse_xml``); the
+    error says where, never what: a ``.cscfg``'s settings may hold passwords."""
+    from airflow_sm_provider.client.xmlsafe import XmlRefused, parse_document  # lxml: not at DAG parse
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError as exc:
-        raise InvalidInputError(
-            field, f"the .cscfg is not well-formed XML ({exc.msg}, line {exc.lineno}): fix the file."
-        ) from None
+        parse_document(raw)
+    except XmlRefused as exc:
+        raise InvalidInputError(field, f"the .cscfg {exc.reason}: fix the file.") from None
 
 
 def text(value: Any, field: str) -> Any:
@@ -311,20 +310,42 @@ def subscription_id(value: Any, field: str = "subscription_id") -> str:
     return sub
 
 
-def seconds(value: Any, field: str = "timeout") -> float:
-    """A positive, finite number of seconds (NaN and infinity would never expire or never wait)."""
+def number(value: Any, field: str, *, unit: str, at_least: float | None = None) -> float:
+    """THE "finite number" rule: a real number (not a bool), not NaN or infinite, and positive
+    (``at_least=None``) or at least ``at_least``. Timeouts, intervals, retry delays, keep-alive
+    times and request rates all use it: NaN compares false to everything, so a loose check lets it
+    through, and an infinite timeout never expires."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError(field, f"{field} must be a number of seconds, not {value!r}.")
-    if math.isnan(value) or math.isinf(value) or value <= 0:
+        raise InvalidInputError(field, f"{field} must be a number of {unit}, not {value!r}.")
+    if at_least is None:
+        if not math.isfinite(value) or value <= 0:
+            raise InvalidInputError(
+                field, f"{field} must be a positive, finite number of {unit}, not {value!r}."
+            )
+    elif not math.isfinite(value) or value < at_least:
         raise InvalidInputError(
-            field, f"{field} must be a positive, finite number of seconds, not {value!r}."
+            field, f"{field} must be a finite number of {unit} >= {at_least:g}, not {value!r}."
         )
     return float(value)
 
 
+def seconds(value: Any, field: str = "timeout", *, at_least: float | None = None) -> float:
+    """A finite number of seconds: positive, or at least ``at_least`` (0 for "may be zero")."""
+    return number(value, field, unit="seconds", at_least=at_least)
+
+
 def x_ms_version(value: Any, field: str = "x_ms_version") -> str:
-    """The API version header: ``YYYY-MM-DD``; CR/LF would split the header."""
+    """THE API version rule (constructor, per-request header, ``perform_*``): ``YYYY-MM-DD``.
+
+    Every ASM version is a publication date (asm-wire.md 1.2: ``2014-10-01`` by default, the SDK's
+    per-call ``2015-02-01`` / ``2015-04-01``); the service answers anything else with 400
+    ``MissingOrIncorrectVersionHeader``. The old SDK sent the string unchecked, so ``'latest'``
+    reached the service and failed there; no source shows ASM accepting a non-date version, so
+    refusing it early is not stricter than the service. CR/LF would split the header.
+    """
     required(field, value)
     if not _VERSION.fullmatch(value):
-        raise InvalidInputError(field, f"{value!r} is not an API version: use a date like '2014-10-01'.")
+        raise InvalidInputError(
+            field, f"{value!r} is not an ASM API version: use a date like '2014-10-01' ('latest' is not one)."
+        )
     return str(value)

@@ -102,7 +102,17 @@ def _instance(name: str, *query: Q) -> Op:
     )
 
 
+#: Parameters and body elements that several deployment bodies share, each declared once.
 CONFIG = P("configuration", "str | bytes", check=v.configuration)
+PACKAGE_URL = P("package_url", check=v.package_url)
+MODE = P("mode", check=c.upgrade_mode)  # required: upgrade, rollback (change configuration: "Auto")
+FORCE = P("force", "bool", check=v.boolean)
+TREAT_WARNINGS = P("treat_warnings_as_error", "bool", False, v.boolean)
+CONFIGURATION_F = F("Configuration", "configuration")
+MODE_F = F("Mode", "mode")
+PACKAGE_URL_F = F("PackageUrl", "package_url")
+TREAT_WARNINGS_F = F("TreatWarningsAsError", "treat_warnings_as_error", BOOL)
+FORCE_F = F("Force", "force", BOOL)
 
 
 def _action(name: str, comp: str, params: tuple[P, ...], body: Spec, *, decide: Any = None, **kw: Any) -> Op:
@@ -144,22 +154,22 @@ OPS = (
             common.SERVICE_NAME,
             P("deployment_slot", check=v.slot),
             P("name", check=c.name),
-            P("package_url", check=v.package_url),
+            PACKAGE_URL,
             common.LABEL,
             CONFIG,
             P("start_deployment", "bool", False, v.boolean),
-            P("treat_warnings_as_error", "bool", False, v.boolean),
+            TREAT_WARNINGS,
             common.EXTENDED_PROPERTIES,
         ),
         body=Spec(
             "CreateDeployment",
             [
                 F("Name", "name"),
-                F("PackageUrl", "package_url"),
+                PACKAGE_URL_F,
                 LABEL_FIELD,
-                F("Configuration", "configuration"),
+                CONFIGURATION_F,
                 F("StartDeployment", "start_deployment", BOOL),
-                F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
+                TREAT_WARNINGS_F,
                 PROPERTIES_FIELD,
             ],
         ),
@@ -195,18 +205,13 @@ OPS = (
         "config",
         (
             CONFIG,
-            P("treat_warnings_as_error", "bool", False, v.boolean),
+            TREAT_WARNINGS,
             P("mode", "str", "Auto", c.mode),
             common.EXTENDED_PROPERTIES,
         ),
         Spec(
             "ChangeConfiguration",
-            [
-                F("Configuration", "configuration"),
-                F("TreatWarningsAsError", "treat_warnings_as_error", BOOL),
-                F("Mode", "mode"),
-                PROPERTIES_FIELD,
-            ],
+            [CONFIGURATION_F, TREAT_WARNINGS_F, MODE_F, PROPERTIES_FIELD],
         ),
         decide=_has_configuration,
     ),
@@ -221,23 +226,23 @@ OPS = (
         "upgrade_deployment",
         "upgrade",
         (
-            P("mode", check=c.upgrade_mode),
-            P("package_url", check=v.package_url),
+            MODE,
+            PACKAGE_URL,
             CONFIG,
             common.LABEL,
-            P("force", "bool", check=v.boolean),
+            FORCE,
             P("role_to_upgrade", "str | None", None, c.opt_name),
             common.EXTENDED_PROPERTIES,
         ),
         Spec(
             "UpgradeDeployment",
             [
-                F("Mode", "mode"),
-                F("PackageUrl", "package_url"),
-                F("Configuration", "configuration"),
+                MODE_F,
+                PACKAGE_URL_F,
+                CONFIGURATION_F,
                 LABEL_FIELD,
                 F("RoleToUpgrade", "role_to_upgrade"),
-                F("Force", "force", BOOL),
+                FORCE_F,
                 PROPERTIES_FIELD,
             ],
         ),
@@ -254,8 +259,8 @@ OPS = (
     _action(
         "rollback_update_or_upgrade",
         "rollback",
-        (P("mode", check=c.upgrade_mode), P("force", "bool", check=v.boolean)),
-        Spec("RollbackUpdateOrUpgrade", [F("Mode", "mode"), F("Force", "force", BOOL)]),
+        (MODE, FORCE),
+        Spec("RollbackUpdateOrUpgrade", [MODE_F, FORCE_F]),
     ),
     # --- role instances (PaaS): reboot/reimage/rebuild converge, so a retry may resend -------------
     _instance("reboot_role_instance", Q("comp", "reboot")),
