@@ -13,19 +13,24 @@ subscription (writes 200 / 10 per second), earlier 12,000 reads per hour. 20 per
 below the read rate, and an ASM release sends tens of writes, not hundreds. The budget is per
 PROCESS: with several triggerers and workers on one subscription, set the connection extra
 ``requests_per_second`` to (the subscription's limit) / (number of processes). The burst equals
-one second's worth (at least 1), the shape the emulator's ``--rate-limit`` uses, so a budget at or
-below the emulator's rate never meets a 429.
+one second's worth (at least 1), the shape the emulator's ``--rate-limit`` uses.
 
-Sans-I/O: ``reserve()`` only does arithmetic under a lock and returns how long the caller must
-wait before its request; the sync driver sleeps, the async one awaits. That makes one bucket
-usable from threads and event loops alike.
+Two checks, because a wait that was booked is not a request that left: ``reserve()`` books each
+request a slot (the queue, in order, no thundering herd), and ``depart()`` admits it only if the
+same bucket, measured at the moment it really leaves, has a token. A sender resumed late (an event
+loop busy starting 10,000 triggers sent its first ~1,000 booked requests up to 1.2 s late, then
+back to back) is put back in the queue instead of going out in a burst the server throttles. The
+departures are therefore exactly the bucket's shape, so a budget at or below the server's rate and
+burst never meets a 429 from the process alone (measured: docs/benchmarks.md section 6).
+
+Sans-I/O: both only do arithmetic under a lock; ``reserve()`` returns how long the caller must
+wait, the sync driver sleeps, the async one awaits. That makes one bucket usable from threads and
+event loops alike.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -37,13 +42,11 @@ __all__ = [
     "RequestBudget",
     "budget_for",
     "configure_budget",
-    "jittered",
-    "spread_start",
 ]
 
 DEFAULT_REQUESTS_PER_SECOND = 20.0
-#: Jitter of ``jittered``: a poll interval becomes a value in [1 - JITTER, 1 + JITTER] x interval.
-JITTER = 0.2
+#: A departure this close to its slot is on time (a timer may fire within the clock resolution).
+_ON_TIME = 1e-9
 
 
 def check_rate(field: str, rate: float | None) -> float | None:
@@ -63,6 +66,7 @@ class RequestBudget:
         self._lock = threading.Lock()
         self._clock = clock
         self._tat = 0.0  # "theoretical arrival time" of the next request at the steady rate
+        self._departed = 0.0  # the same for the requests that really left (``depart``)
         self._interval = 0.0  # 1 / rate: what one token costs
         self._slack = 0.0  # (burst - 1) / rate: how far ahead of the steady rate a burst may run
         self.rate: float | None = None
@@ -102,12 +106,32 @@ class RequestBudget:
             self._tat = tat + self._interval
         return delay if delay > 0 else 0.0
 
+    def depart(self) -> bool:
+        """Take a departure token now if the bucket, at this moment, has one; False = not yet.
+
+        Called as a booked request is about to leave (after its ``reserve`` wait). False means it
+        resumed so late that sending now would run ahead of the rate: book again (``reserve``).
+        """
+        if self.rate is None:
+            return True
+        with self._lock:
+            if self.rate is None:
+                return True
+            now = self._clock()
+            tat = self._departed if self._departed > now else now
+            if tat - self._slack > now + _ON_TIME:
+                return False
+            self._departed = tat + self._interval
+        return True
+
     def hold(self, seconds: float) -> None:
         """The server said "throttled, retry after ``seconds``": nobody sharing this budget sends before."""
         if self.rate is None or not math.isfinite(seconds) or seconds <= 0:
             return
         with self._lock:
-            self._tat = max(self._tat, self._clock() + seconds + self._slack)
+            until = self._clock() + seconds + self._slack
+            self._tat = max(self._tat, until)
+            self._departed = max(self._departed, until)
 
 
 _lock = threading.Lock()
@@ -143,22 +167,3 @@ def configure_budget(
     budget.configure(requests_per_second, burst)
     return budget
 
-
-def jittered(interval: float, *, rng: random.Random | None = None) -> float:
-    """A poll interval spread by +/- ``JITTER``, a fresh random factor each call (mean: ``interval``).
-
-    Waits that started together (a triggerer restart resumes hundreds at once) drift apart
-    instead of polling in lock-step, so the budget sees a steady flow, not a burst each interval.
-    """
-    u = rng.random() if rng is not None else random.random()
-    return interval * (1.0 - JITTER + 2.0 * JITTER * u)
-
-
-def spread_start(interval: float, key: str) -> float:
-    """A stable offset in [0, interval) for the first poll of the wait named ``key``.
-
-    Stable (a hash of ``key``, e.g. the request id) so a trigger re-created after a triggerer
-    move keeps its phase; different keys land evenly over the interval.
-    """
-    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
-    return interval * (int.from_bytes(digest, "big") / 2**64)

@@ -453,8 +453,12 @@ def request_plan(
         attempt += 1
         if budget is not None:
             wait = budget.reserve()
-            if wait > 0:
-                yield Pause(wait, "budget")
+            while True:  # booked, then admitted as it leaves: a late resume books again
+                if wait > 0:
+                    yield Pause(wait, "budget")
+                if budget.depart():
+                    break
+                wait = budget.reserve()
         try:
             return (yield from _exchange(endpoint, request, clock))
         except AsmError as exc:

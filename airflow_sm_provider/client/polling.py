@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import enum
+import random
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -187,6 +188,10 @@ class Probe(Generic[T]):
     afetch: Callable[[], Awaitable[T]] | None = None
 
 
+#: The spread of the triggers' steady-state polls (``Schedule.jitter``): +/- 20 % of the interval.
+WAIT_JITTER: Final = 0.2
+
+
 @dataclass(frozen=True)
 class Schedule:
     """When to check again: soon first, then backing off to ``interval``.
@@ -199,15 +204,22 @@ class Schedule:
     :param first: the first sleep; most ASM operations (a swap: ~0.2 s) end within seconds, so the
         first re-check comes a quarter second after the request, the next after 0.5 s, 1 s, ...
     :param factor: growth per check.
+    :param jitter: spread of the steady-state sleeps, +/- this fraction of ``interval`` (a fresh
+        random factor each sleep, mean ``interval``). Triggers use ``WAIT_JITTER``: a triggerer
+        restart resumes hundreds of waits at once, and without it they would poll in lock-step, a
+        burst each interval instead of a steady flow through the request budget.
     """
 
     interval: float
     first: float = 0.25
     factor: float = 2.0
+    jitter: float = 0.0
 
     def __post_init__(self) -> None:
         if self.interval <= 0:
             raise ValueError("poll interval must be positive")
+        if not 0.0 <= self.jitter < 1.0:
+            raise ValueError("jitter must be a fraction in [0, 1)")
 
     @classmethod
     def fixed(cls, interval: float) -> Schedule:
@@ -217,7 +229,10 @@ class Schedule:
     def delays(self) -> Iterator[float]:
         delay = min(self.first, self.interval)
         while True:
-            yield delay
+            if self.jitter and delay >= self.interval:
+                yield self.interval * (1.0 - self.jitter + 2.0 * self.jitter * random.random())
+            else:
+                yield delay
             delay = min(self.interval, delay * max(self.factor, 1.0))
 
 

@@ -158,10 +158,10 @@ class AsmPollTrigger(BaseTrigger):
         )
 
     def schedule(self) -> Schedule:
-        """The one poll schedule: soon first, backing off to ``poll_interval``."""
-        from airflow_sm_provider.client.polling import Schedule
+        """The one poll schedule: soon first, backing off to ``poll_interval``, spread +/- 20 %."""
+        from airflow_sm_provider.client.polling import WAIT_JITTER, Schedule
 
-        return Schedule(self.poll_interval)
+        return Schedule(self.poll_interval, jitter=WAIT_JITTER)
 
     max_checks: int | None = None
 

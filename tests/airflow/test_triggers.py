@@ -167,7 +167,7 @@ def test_bad_connection_is_failed_with_type(asm_endpoint: dict[str, Any]) -> Non
             AsmOperationTrigger("0" * 32, asm_conn_id="asm_broken", deadline=time.time() + 5)
         )
     assert [e["status"] for e in events] == ["failed"]
-    assert events[0]["error_type"] == "ValueError"
+    assert events[0]["error_type"] == "InvalidInputError"  # a ValueError naming the field
     assert "certificate_path" in events[0]["message"]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
-import random
 import threading
 from typing import Any
 
@@ -19,8 +18,6 @@ from airflow_sm_provider.client.budget import (
     RequestBudget,
     budget_for,
     configure_budget,
-    jittered,
-    spread_start,
 )
 from airflow_sm_provider.client.credentials import load_credentials
 from airflow_sm_provider.client.errors import InvalidInputError
@@ -95,23 +92,6 @@ def test_default_is_below_the_published_management_rate() -> None:
     # budget.py explains the choice: Azure's published management-plane read refill is 25/s.
     assert 0 < bmod.DEFAULT_REQUESTS_PER_SECOND < 25
     assert budget_for("management.core.windows.net", SUB).burst == bmod.DEFAULT_REQUESTS_PER_SECOND
-
-
-# --- jitter helpers for the waiting code -----------------------------------------------------------
-def test_jittered_stays_within_the_spread_and_keeps_the_mean() -> None:
-    rng = random.Random(7)
-    values = [jittered(10.0, rng=rng) for _ in range(5000)]
-    assert min(values) >= 10.0 * (1 - bmod.JITTER) and max(values) <= 10.0 * (1 + bmod.JITTER)
-    assert sum(values) / len(values) == pytest.approx(10.0, rel=0.02)
-    assert len({round(v, 6) for v in values}) > 4000  # really spread, not a few fixed values
-
-
-def test_spread_start_is_stable_per_key_and_spreads_keys() -> None:
-    assert spread_start(5.0, "req-a") == spread_start(5.0, "req-a")
-    offsets = [spread_start(5.0, f"req-{i}") for i in range(1000)]
-    assert all(0 <= o < 5.0 for o in offsets)
-    buckets = [sum(1 for o in offsets if k <= o < k + 1) for k in range(5)]
-    assert min(buckets) > 150  # about 200 in each second of the interval
 
 
 # --- against a rate-limited server -----------------------------------------------------------------
