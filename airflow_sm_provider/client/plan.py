@@ -117,6 +117,8 @@ def resolve_host(host: str | None) -> str:
             raise InvalidInputError("host", f"{text!r}: give only the host, without a path")
         text = parts.netloc
     text = text.rstrip("/")
+    if "/" in text:  # "host:port/path": the path the URL form above already refuses
+        raise InvalidInputError("host", f"{host!r}: give only the host[:port], without a path")
     m = _HOST_RE.match(text)
     port = m.group("port") if m else None
     if m is None or (port is not None and not 0 < int(port) < 65536) or "@" in text:
