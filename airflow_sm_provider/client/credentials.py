@@ -131,10 +131,12 @@ def _ca_only_context(ca_bundle: str | os.PathLike[str]) -> ssl.SSLContext:
     text = os.fspath(ca_bundle)
     try:
         if "-----BEGIN" in text:
+            _no_private_key(text.encode())
             return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=text)
         path = Path(text).expanduser()
         if not path.is_file():
             raise InvalidInputError("ca_bundle", f"CA bundle file {text!r} does not exist or is not a file")
+        _no_private_key(path.read_bytes())
         return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(path))
     except ssl.SSLError as exc:
         raise InvalidInputError(
@@ -146,6 +148,18 @@ def _ca_only_context(ca_bundle: str | os.PathLike[str]) -> ssl.SSLContext:
             f"CA bundle file {text!r} cannot be read ({exc.strerror or exc}); make the file and every "
             "directory above it readable by the user that runs the client",
         ) from None
+
+
+def _no_private_key(bundle: bytes) -> None:
+    """A CA bundle never holds a key: one that does is the management certificate in the wrong field
+    (the handshake would then fail as "not signed by a trusted CA", which hides the mistake)."""
+    if b"PRIVATE KEY-----" in bundle:
+        raise InvalidInputError(
+            "ca_bundle",
+            "the CA bundle holds a private key: ca_bundle is the CA certificate(s) that signed the "
+            "management endpoint's TLS certificate (the emulator's ca.pem), not your management "
+            "certificate, which goes in certificate_path",
+        )
 
 
 # --- loading -------------------------------------------------------------------------------------

@@ -99,3 +99,22 @@ def test_connection_field_errors_are_typed_and_name_the_field(
     error = _settings_error(asm_endpoint, **extra)
     assert error.field == field
     assert f"extra {field!r}" in str(error)
+
+
+@pytest.mark.parametrize("form", ["path", "text"])
+def test_a_private_key_in_the_ca_bundle_is_named_as_the_mistake(
+    form: str, asm_endpoint: dict[str, Any]
+) -> None:
+    """Found by a new user: the client PEM given as ca_bundle was accepted, and the test then said
+    only "the server's certificate is not signed by a trusted CA"."""
+    pem_path = asm_endpoint["client_pem"]
+    bundle = pem_path if form == "path" else Path(pem_path).read_text()
+    with conn_env(CONN, asm_connection_json(asm_endpoint, ca_bundle=bundle)):
+        hook = ServiceManagementHook(asm_conn_id=CONN)
+        with pytest.raises(InvalidInputError) as raised:
+            hook.get_conn()
+        ok, message = hook.test_connection()
+    assert raised.value.field == "ca_bundle"
+    assert "holds a private key" in str(raised.value) and "certificate_path" in str(raised.value)
+    assert not ok and "holds a private key" in message
+    assert "PRIVATE KEY-----" not in str(raised.value) + message
