@@ -20,7 +20,8 @@ Step kinds (every step has ``"kind"`` and ``"name"``, the report's check name):
   hopeless, and healthy.
 
 The outcome of each step is a dict ``{"name", "kind", "outcome", "message", "reason", "at",
-"target"?, "attempts"?, "samples"?}``; the event carries them as ``"steps"``.
+"target"?, "attempts"?, "samples"?}``; the event carries them as ``"steps"``. A ``deployments`` step
+that timed out while a deployment was locked has ``"reason": LOCKED`` (a lock time-out).
 """
 
 from __future__ import annotations
@@ -39,10 +40,14 @@ if TYPE_CHECKING:
 
     from airflow_sm_provider.client.polling import PollResult, Probe
 
-__all__ = ["AsmReleaseTrigger", "ReleaseIO", "run_steps_async", "run_steps_sync"]
+__all__ = ["LOCKED", "AsmReleaseTrigger", "ReleaseIO", "run_steps_async", "run_steps_sync"]
 
 #: Seconds a bake may overrun its end before the wait counts as broken (slow last sample).
 BAKE_GRACE = 30.0
+#: ``reason`` of a ``deployments`` step that timed out while an operation held (locked) one of its
+#: deployments at the last look: a lock time-out, told apart from "not ready yet" by this value,
+#: never by the words of a message.
+LOCKED = "locked"
 
 
 def _iso(epoch: float | None = None) -> str:
@@ -61,6 +66,8 @@ class ReleaseIO:
     log: Any = None
     samples: list[dict[str, Any]] = field(default_factory=list)
     fetches: int = 0
+    #: Whether the last look of a ``deployments`` step saw a locked deployment.
+    locked: bool = False
 
     def progress(self, message: str) -> None:
         if self.log is not None:
@@ -106,6 +113,11 @@ def _deployments_probe(step: dict[str, Any], io: ReleaseIO) -> Probe[Any]:
 
     checks = step["checks"]
     io.fetches = 0
+    io.locked = False
+
+    def condition(values: list[Any]) -> PollResult:
+        io.locked = any(getattr(v, "locked", False) for v in values if v is not None)
+        return judge_deployments(io.service_name, checks, values)
 
     def fetch() -> Any:
         io.fetches += 1
@@ -117,7 +129,7 @@ def _deployments_probe(step: dict[str, Any], io: ReleaseIO) -> Probe[Any]:
 
     return Probe(
         step.get("what") or step["name"],
-        lambda values: judge_deployments(io.service_name, checks, values),
+        condition,
         fetch=fetch if io.client is not None else None,
         afetch=afetch if io.aclient is not None else None,
     )
@@ -307,8 +319,10 @@ def _plan(steps: list[dict[str, Any]], io: ReleaseIO) -> Generator[_Wait | _Read
         if kind in ("operation", "deployments"):
             probe = _operation_probe(step, io) if kind == "operation" else _deployments_probe(step, io)
             result = yield _Wait(probe, step["deadline"], Schedule(io.poll_interval))
-            checks = io.fetches if kind == "deployments" else None
-            done.append(_outcome(step, result, target=step.get("request_id"), checks=checks))
+            checks, reason = None, None
+            if kind == "deployments":
+                checks, reason = io.fetches, (LOCKED if result.timed_out and io.locked else None)
+            done.append(_outcome(step, result, target=step.get("request_id"), checks=checks, reason=reason))
         elif kind == "health":
             dep = yield _Read(step["slot"])
             missing = _slot_missing(step, dep)
