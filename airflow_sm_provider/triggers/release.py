@@ -30,10 +30,10 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider._compat import BaseTrigger, TriggerEvent
+from airflow_sm_provider.release_report import utcnow_iso
 
 if TYPE_CHECKING:
     import ssl
@@ -48,10 +48,6 @@ BAKE_GRACE = 30.0
 #: deployments at the last look: a lock time-out, told apart from "not ready yet" by this value,
 #: never by the words of a message.
 LOCKED = "locked"
-
-
-def _iso(epoch: float | None = None) -> str:
-    return datetime.fromtimestamp(epoch or time.time(), tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
 @dataclass
@@ -153,7 +149,7 @@ def _bake_condition(step: dict[str, Any], io: ReleaseIO) -> Any:
     def condition(sample: BakeSample) -> PollResult:
         io.samples.append(
             {
-                "at": _iso(sample.at),
+                "at": utcnow_iso(sample.at),
                 "ok": sample.slot.outcome.value != "failed" and sample.health.ok,
                 "detail": f"{sample.slot.message}; {sample.health.message}",
             }
@@ -214,7 +210,7 @@ def _outcome(step: dict[str, Any], result: PollResult, **extra: Any) -> dict[str
         "ok": result.ok,
         "message": result.message,
         "reason": result.reason,
-        "at": _iso(),
+        "at": utcnow_iso(),
     }
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
