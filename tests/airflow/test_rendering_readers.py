@@ -62,7 +62,7 @@ def test_one_invalid_input_error_for_readers_and_operator_checks() -> None:
 
     assert _checks.invalid is _rendering.invalid
     assert not hasattr(_rendering, "_invalid")
-    with pytest.raises(InvalidInputError, match="^upgrade_domain: must be at least 0") as info:
+    with pytest.raises(InvalidInputError, match=r"^upgrade_domain: must be at least 0") as info:
         _rendering.invalid("upgrade_domain", "must be at least 0")
     assert (info.value.field, info.value.message) == ("upgrade_domain", "must be at least 0")
 
