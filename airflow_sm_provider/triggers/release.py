@@ -71,20 +71,12 @@ class ReleaseIO:
 
     # --- reads: sync and async twins ---------------------------------------------------------------
     def deployment(self, slot: str | None, name: str | None = None) -> Any:
-        from airflow_sm_provider.client.errors import NotFoundError
-        from airflow_sm_provider.triggers._deployment_target import is_service_missing
+        from airflow_sm_provider.triggers._deployment_target import get_deployment
 
-        try:
-            if slot:
-                return self.client.get_deployment_by_slot(self.service_name, slot)
-            return self.client.get_deployment_by_name(self.service_name, str(name))
-        except NotFoundError as exc:
-            if is_service_missing(exc):
-                raise
-            return None
+        return get_deployment(self.client, self.service_name, slot, name)
 
     async def adeployment(self, slot: str | None, name: str | None = None) -> Any:
-        from airflow_sm_provider.triggers.deployment import fetch_deployment
+        from airflow_sm_provider.triggers._deployment_target import fetch_deployment
 
         return await fetch_deployment(self.aclient, self.service_name, slot, name)
 
