@@ -36,6 +36,7 @@ __all__ = [
     "TypedFields",
     "boolean",
     "duration",
+    "invalid",
     "is_template",
     "list_of_mappings",
     "mapping",
@@ -55,7 +56,9 @@ _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 _DURATION_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([smh]?)\s*$")
 
 
-def _invalid(field: str, message: str) -> NoReturn:
+def invalid(field: str, message: str) -> NoReturn:
+    """Raise the client's ``InvalidInputError`` naming the argument ``field`` (the one way every
+    reader and every operator check reports bad input; the error class is imported on first use)."""
     from airflow_sm_provider.client.errors import InvalidInputError
 
     raise InvalidInputError(field, message)
@@ -81,23 +84,23 @@ def boolean(field: str, value: Any) -> bool:
             return True
         if word in _FALSE:
             return False
-    _invalid(field, f"must be a boolean (True/False, true/false, 1/0 or yes/no), got {value!r}")
+    invalid(field, f"must be a boolean (True/False, true/false, 1/0 or yes/no), got {value!r}")
 
 
 def _as_float(field: str, value: Any, what: str) -> float:
     if isinstance(value, bool):
-        _invalid(field, f"must be {what}, got the boolean {value!r}")
+        invalid(field, f"must be {what}, got the boolean {value!r}")
     if isinstance(value, (int, float)):
         number_ = float(value)
     elif isinstance(value, str):
         try:
             number_ = float(value.strip())
         except ValueError:
-            _invalid(field, f"must be {what}, got {value!r}")
+            invalid(field, f"must be {what}, got {value!r}")
     else:
-        _invalid(field, f"must be {what}, got {type(value).__name__} {value!r}")
+        invalid(field, f"must be {what}, got {type(value).__name__} {value!r}")
     if not math.isfinite(number_):
-        _invalid(field, f"must be {what}, got {value!r}")
+        invalid(field, f"must be {what}, got {value!r}")
     return number_
 
 
@@ -110,11 +113,11 @@ def number(*, minimum: float | None = None, positive: bool = False, integer: boo
     def read(field: str, value: Any) -> int | float:
         result = _as_float(field, value, what)
         if integer and not result.is_integer():
-            _invalid(field, f"must be {what}, got {value!r}")
+            invalid(field, f"must be {what}, got {value!r}")
         if positive and result <= 0:
-            _invalid(field, f"must be {what}, got {value!r}")
+            invalid(field, f"must be {what}, got {value!r}")
         if minimum is not None and result < minimum:
-            _invalid(field, f"must be at least {minimum:g}, got {value!r}")
+            invalid(field, f"must be at least {minimum:g}, got {value!r}")
         return int(result) if integer else result
 
     return read
@@ -131,11 +134,11 @@ def duration(*, positive: bool = True) -> Reader:
         elif isinstance(value, str) and (match := _DURATION_RE.match(value)):
             seconds = float(match.group(1)) * _UNITS.get(match.group(2) or "s", 1.0)
         elif isinstance(value, str):
-            _invalid(field, f"must be {hint}, got {value!r}")
+            invalid(field, f"must be {hint}, got {value!r}")
         else:
             seconds = _as_float(field, value, hint)
         if seconds < 0 or (positive and seconds == 0) or not math.isfinite(seconds):
-            _invalid(field, f"must be {hint}, got {value!r}")
+            invalid(field, f"must be {hint}, got {value!r}")
         return seconds
 
     return read
@@ -145,14 +148,14 @@ def text(field: str, value: Any) -> str:
     """A string (names, labels, URLs, options: their own checks run in ``validate_inputs``)."""
     if isinstance(value, str):
         return value
-    _invalid(field, f"must be a string, got {type(value).__name__} {value!r}")
+    invalid(field, f"must be a string, got {type(value).__name__} {value!r}")
 
 
 def secret(field: str, value: Any) -> str:
     """A password or key: a string; the error never shows the value (it may be the secret)."""
     if isinstance(value, str):
         return value
-    _invalid(field, f"must be a string, got a {type(value).__name__} (value not shown: it is a secret)")
+    invalid(field, f"must be a string, got a {type(value).__name__} (value not shown: it is a secret)")
 
 
 def _literal(field: str, value: str, what: str) -> Any:
@@ -166,14 +169,14 @@ def _literal(field: str, value: str, what: str) -> Any:
     try:
         return ast.literal_eval(value.strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
-        _invalid(field, f"must be {what} (an object, or its text as JSON), got {value!r}")
+        invalid(field, f"must be {what} (an object, or its text as JSON), got {value!r}")
 
 
 def mapping(field: str, value: Any) -> dict[str, Any]:
     """Name/value pairs: a dict with string keys, or its text (JSON, or a printed Python dict)."""
     data = _literal(field, value, "a mapping") if isinstance(value, str) else value
     if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
-        _invalid(field, f"must be a mapping with string keys, got {value!r}")
+        invalid(field, f"must be a mapping with string keys, got {value!r}")
     return dict(data)
 
 
@@ -181,7 +184,7 @@ def list_of_mappings(field: str, value: Any) -> list[dict[str, Any]]:
     """A list of dicts, or its text (JSON, or a printed Python list)."""
     data = _literal(field, value, "a list of mappings") if isinstance(value, str) else value
     if not isinstance(data, (list, tuple)) or not all(isinstance(item, Mapping) for item in data):
-        _invalid(field, f"must be a list of mappings, got {value!r}")
+        invalid(field, f"must be a list of mappings, got {value!r}")
     return [dict(item) for item in data]
 
 

@@ -40,9 +40,11 @@ EVENT_OUTCOMES = ("ok", "failed", "info", "skipped")
 MAX_DETAIL = 500
 
 
-def utcnow_iso() -> str:
-    """Now as an ISO-8601 UTC string with milliseconds: the one time format of a report."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+def utcnow_iso(epoch: float | None = None) -> str:
+    """Now (or ``epoch`` seconds) as an ISO-8601 UTC string with milliseconds: the one time format of
+    a report, its events and the step outcomes and bake samples it is built from."""
+    at = datetime.now(timezone.utc) if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return at.isoformat(timespec="milliseconds")
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -26,6 +26,7 @@ their arguments the same way; an operator that inherits one lists them in its ow
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -69,20 +70,47 @@ def argument(default: Any = REQUIRED, *, reader: Reader | None = None, templated
     return Argument(default, reader, templated)
 
 
+#: Class attribute: the arguments a :class:`DeclaredArguments` class declares itself (set at creation).
+_HERE = "_arguments_declared_here"
+#: Packages whose classes declare no arguments: their (many) attributes are never scanned.
+_NO_ARGUMENTS = frozenset({"airflow", "builtins"})
+
+
+def _declared_on(klass: type) -> dict[str, Argument]:
+    """The arguments ``klass`` itself declares (not its bases).
+
+    Why not ``vars()`` of every class in the MRO: Airflow's ``BaseOperator`` and its bases hold several
+    hundred attributes, and scanning them twice per operator class was most of the cost of creating
+    one (so of importing an operator module). A :class:`DeclaredArguments` class records its own at
+    creation; a plain class of ours (or a test's) is scanned; Airflow's are skipped.
+    """
+    here: dict[str, Argument] | None = klass.__dict__.get(_HERE)
+    if here is not None:
+        return here
+    if klass.__module__.partition(".")[0] in _NO_ARGUMENTS:
+        return {}
+    return {name: value for name, value in vars(klass).items() if isinstance(value, Argument)}
+
+
 def _declared(cls: type) -> dict[str, tuple[type, Argument]]:
     """Every argument declared on ``cls`` and its bases: name -> (declaring class, argument)."""
     found: dict[str, tuple[type, Argument]] = {}
     for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            if isinstance(value, Argument):
-                found[name] = (klass, value)
+        for name, value in _declared_on(klass).items():
+            found[name] = (klass, value)
     return found
 
 
-def _is_operator(cls: type) -> bool:
+@functools.cache
+def _operator_metaclass() -> type:
+    """Airflow's operator metaclass, imported once (an import statement per class check is not free)."""
     from airflow.sdk.bases.operator import BaseOperatorMeta
 
-    return isinstance(cls, BaseOperatorMeta)
+    return BaseOperatorMeta
+
+
+def _is_operator(cls: type) -> bool:
+    return isinstance(cls, _operator_metaclass())
 
 
 class DeclaredArguments:
@@ -92,12 +120,18 @@ class DeclaredArguments:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        readers = {n: a.reader for n, a in vars(cls).items() if isinstance(a, Argument) and a.reader}
+        here = {n: a for n, a in vars(cls).items() if isinstance(a, Argument)}
+        setattr(cls, _HERE, here)
+        readers = {n: a.reader for n, a in here.items() if a.reader}
         if readers:
             cls.field_readers = {**vars(cls).get("field_readers", {}), **readers}
         if not _is_operator(cls):
             return
         own = cls.own_arguments()
+        # A plain mixin (not DeclaredArguments) has no field_readers of its own: its readers go here.
+        plain = {n: a.reader for n, (klass, a) in own.items() if a.reader and _HERE not in vars(klass)}
+        if plain:
+            cls.field_readers = {**plain, **vars(cls).get("field_readers", {})}
         templated = [n for n, (_, arg) in own.items() if arg.templated]
         if templated:
             fields = (*getattr(cls, "template_fields", ()), *templated)
@@ -143,8 +177,11 @@ def _make_init(cls: type, own: dict[str, tuple[type, Argument]]) -> Any:
         super(owner, self).__init__(**kwargs)
 
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    annotations: dict[type, dict[str, Any]] = {}  # read once per declaring class, not per argument
     for name, (klass, arg) in own.items():
-        annotation = inspect.get_annotations(klass).get(name, inspect.Parameter.empty)
+        if klass not in annotations:
+            annotations[klass] = inspect.get_annotations(klass)
+        annotation = annotations[klass].get(name, inspect.Parameter.empty)
         default = inspect.Parameter.empty if arg.default is REQUIRED else arg.default
         params.append(
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any
 
-from airflow_sm_provider._rendering import Reader, is_template
+from airflow_sm_provider._rendering import Reader, invalid, is_template
 
 __all__ = [
     "check_choice",
@@ -34,13 +34,6 @@ def _v() -> ModuleType:
     from airflow_sm_provider.client import validation
 
     return validation
-
-
-def invalid(field: str, message: str) -> NoReturn:
-    """Raise the client's ``InvalidInputError`` naming the operator argument ``field``."""
-    from airflow_sm_provider.client.errors import InvalidInputError
-
-    raise InvalidInputError(field, message)
 
 
 def check_choice(field: str, value: Any, choices: Sequence[str]) -> None:

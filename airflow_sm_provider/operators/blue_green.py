@@ -286,6 +286,8 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
 
     def phase_gated(self, event: dict[str, Any]) -> Next | Done:
         """Judge the lock wait and the health gate; refuse, or go on to the flip."""
+        from airflow_sm_provider.triggers.release import LOCKED
+
         steps = {s["name"]: s for s in self.steps_of(event)}
         lock = steps.get("lock_wait")
         if lock is None:
@@ -303,7 +305,7 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
         elif lock["reason"] == "slot_changed":
             self.check("staging_stable", False, lock["message"], at=lock["at"])
             return self.refuse("staging changed while waiting; production unchanged")
-        elif lock["outcome"] == "timeout" and "locked" in lock["message"]:
+        elif lock["outcome"] == "timeout" and lock.get("reason") == LOCKED:
             self.check("no_operation_in_flight", False, f"still locked: {lock['message']}", at=lock["at"])
             return self.refuse(
                 f"another operation held the deployments for over {float(self.lock_wait_timeout):g}s; "

@@ -31,6 +31,7 @@ from airflow_sm_provider.operators._checks import (
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
+from airflow_sm_provider.operators._upgrade_walk import domain_walked
 from airflow_sm_provider.operators.health import HealthCheckArgsMixin
 
 __all__ = ["AsmGuardedRollingUpgradeOperator"]
@@ -338,18 +339,8 @@ class AsmGuardedRollingUpgradeOperator(
         walks: dict[str, str] = self.state.setdefault("walks", {})
         rid = walks.get(str(domain))
         if rid is None:
-            dep = self._deployment()
-            upgrade = getattr(dep, "upgrade_status", None)
-            if (upgrade is None and domain > 0) or (
-                upgrade is not None
-                and (
-                    upgrade.current_upgrade_domain > domain
-                    or (
-                        upgrade.current_upgrade_domain == domain
-                        and upgrade.current_upgrade_domain_state == "During"
-                    )
-                )
-            ):
+            upgrade = getattr(self._deployment(), "upgrade_status", None)
+            if domain_walked(upgrade, domain, started_here=True):
                 self.check(
                     f"domain_{domain}_walk",
                     True,

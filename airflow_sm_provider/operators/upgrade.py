@@ -21,6 +21,7 @@ from airflow_sm_provider.operators._checks import (
     invalid,
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
+from airflow_sm_provider.operators._upgrade_walk import domain_walked
 from airflow_sm_provider.operators.deployment import _deployment_result
 from airflow_sm_provider.operators.role_instances import _DeploymentAction
 
@@ -124,12 +125,8 @@ class AsmWalkUpgradeDomainOperator(_UpgradeTarget):
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         dep = self.target(client)
-        upgrade = getattr(dep, "upgrade_status", None)
         domain = int(self.upgrade_domain)
-        if upgrade is None:
-            return None  # no upgrade in progress: send, and let ASM answer (400) in its words
-        current, state = upgrade.current_upgrade_domain, upgrade.current_upgrade_domain_state
-        if current > domain or (current == domain and state == "During"):
+        if domain_walked(getattr(dep, "upgrade_status", None), domain, started_here=False):
             self.log.info("Upgrade domain %s is already walked (or being walked); not sending again.", domain)
             return self.build_result(client, None, "AlreadyWalked")
         return None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider._rendering import is_template, optional, text
 from airflow_sm_provider.operators._checks import invalid
 from airflow_sm_provider.sensors._fields import AsmTypedSensor
-from airflow_sm_provider.triggers._deployment_target import check_deployment_target, is_service_missing
+from airflow_sm_provider.triggers._deployment_target import check_deployment_target, get_deployment
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -93,18 +93,9 @@ class AsmDeploymentReadySensor(AsmTypedSensor):
 
     def check(self, client: ServiceManagementClient) -> PollResult:
         """Get Deployment (by slot or name), judged by the shared deployment-ready condition."""
-        from airflow_sm_provider.client.errors import NotFoundError
         from airflow_sm_provider.client.polling import deployment_ready_condition
 
-        try:
-            if self.deployment_slot:
-                dep = client.get_deployment_by_slot(self.service_name, self.deployment_slot)
-            else:
-                dep = client.get_deployment_by_name(self.service_name, str(self.deployment_name))
-        except NotFoundError as exc:
-            if is_service_missing(exc):
-                raise
-            dep = None
+        dep = get_deployment(client, self.service_name, self.deployment_slot, self.deployment_name)
         return deployment_ready_condition(dep)
 
     def make_trigger(self, deadline: float) -> AsmDeploymentReadyTrigger:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Unpack
 
-from airflow_sm_provider.triggers._deployment_target import check_deployment_target, is_service_missing
+from airflow_sm_provider.triggers._deployment_target import check_deployment_target, fetch_deployment
 from airflow_sm_provider.triggers.base import AsmPollTrigger, PollTriggerArgs
 
 if TYPE_CHECKING:
@@ -22,23 +22,6 @@ __all__ = ["AsmDeploymentReadyTrigger", "AsmDeploymentTrigger", "DeploymentCheck
 #: One check: ``{"slot": "staging"} | {"name": "v2"}``, ``"condition": "ready" | "settled"``,
 #: optional ``"expected"`` (the deployment the slot must hold).
 DeploymentCheck = dict[str, Any]
-
-
-async def fetch_deployment(
-    client: AsyncServiceManagementClient, service_name: str, slot: str | None, name: str | None
-) -> Any:
-    """Get Deployment by slot or name; None when there is no such deployment (an empty slot is a
-    state). A missing cloud service is an error."""
-    from airflow_sm_provider.client.errors import NotFoundError
-
-    try:
-        if slot:
-            return await client.get_deployment_by_slot(service_name, slot)
-        return await client.get_deployment_by_name(service_name, str(name))
-    except NotFoundError as exc:
-        if is_service_missing(exc):
-            raise
-        return None
 
 
 def judge_deployments(service_name: str, checks: list[DeploymentCheck], values: list[Any]) -> PollResult:

@@ -20,7 +20,8 @@ Step kinds (every step has ``"kind"`` and ``"name"``, the report's check name):
   hopeless, and healthy.
 
 The outcome of each step is a dict ``{"name", "kind", "outcome", "message", "reason", "at",
-"target"?, "attempts"?, "samples"?}``; the event carries them as ``"steps"``.
+"target"?, "attempts"?, "samples"?}``; the event carries them as ``"steps"``. A ``deployments`` step
+that timed out while a deployment was locked has ``"reason": LOCKED`` (a lock time-out).
 """
 
 from __future__ import annotations
@@ -29,24 +30,24 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider._compat import BaseTrigger, TriggerEvent
+from airflow_sm_provider.release_report import utcnow_iso
 
 if TYPE_CHECKING:
     import ssl
 
     from airflow_sm_provider.client.polling import PollResult, Probe
 
-__all__ = ["AsmReleaseTrigger", "ReleaseIO", "run_steps_async", "run_steps_sync"]
+__all__ = ["LOCKED", "AsmReleaseTrigger", "ReleaseIO", "run_steps_async", "run_steps_sync"]
 
 #: Seconds a bake may overrun its end before the wait counts as broken (slow last sample).
 BAKE_GRACE = 30.0
-
-
-def _iso(epoch: float | None = None) -> str:
-    return datetime.fromtimestamp(epoch or time.time(), tz=timezone.utc).isoformat(timespec="milliseconds")
+#: ``reason`` of a ``deployments`` step that timed out while an operation held (locked) one of its
+#: deployments at the last look: a lock time-out, told apart from "not ready yet" by this value,
+#: never by the words of a message.
+LOCKED = "locked"
 
 
 @dataclass
@@ -61,6 +62,8 @@ class ReleaseIO:
     log: Any = None
     samples: list[dict[str, Any]] = field(default_factory=list)
     fetches: int = 0
+    #: Whether the last look of a ``deployments`` step saw a locked deployment.
+    locked: bool = False
 
     def progress(self, message: str) -> None:
         if self.log is not None:
@@ -68,20 +71,12 @@ class ReleaseIO:
 
     # --- reads: sync and async twins ---------------------------------------------------------------
     def deployment(self, slot: str | None, name: str | None = None) -> Any:
-        from airflow_sm_provider.client.errors import NotFoundError
-        from airflow_sm_provider.triggers._deployment_target import is_service_missing
+        from airflow_sm_provider.triggers._deployment_target import get_deployment
 
-        try:
-            if slot:
-                return self.client.get_deployment_by_slot(self.service_name, slot)
-            return self.client.get_deployment_by_name(self.service_name, str(name))
-        except NotFoundError as exc:
-            if is_service_missing(exc):
-                raise
-            return None
+        return get_deployment(self.client, self.service_name, slot, name)
 
     async def adeployment(self, slot: str | None, name: str | None = None) -> Any:
-        from airflow_sm_provider.triggers.deployment import fetch_deployment
+        from airflow_sm_provider.triggers._deployment_target import fetch_deployment
 
         return await fetch_deployment(self.aclient, self.service_name, slot, name)
 
@@ -106,6 +101,11 @@ def _deployments_probe(step: dict[str, Any], io: ReleaseIO) -> Probe[Any]:
 
     checks = step["checks"]
     io.fetches = 0
+    io.locked = False
+
+    def condition(values: list[Any]) -> PollResult:
+        io.locked = any(getattr(v, "locked", False) for v in values if v is not None)
+        return judge_deployments(io.service_name, checks, values)
 
     def fetch() -> Any:
         io.fetches += 1
@@ -117,7 +117,7 @@ def _deployments_probe(step: dict[str, Any], io: ReleaseIO) -> Probe[Any]:
 
     return Probe(
         step.get("what") or step["name"],
-        lambda values: judge_deployments(io.service_name, checks, values),
+        condition,
         fetch=fetch if io.client is not None else None,
         afetch=afetch if io.aclient is not None else None,
     )
@@ -141,7 +141,7 @@ def _bake_condition(step: dict[str, Any], io: ReleaseIO) -> Any:
     def condition(sample: BakeSample) -> PollResult:
         io.samples.append(
             {
-                "at": _iso(sample.at),
+                "at": utcnow_iso(sample.at),
                 "ok": sample.slot.outcome.value != "failed" and sample.health.ok,
                 "detail": f"{sample.slot.message}; {sample.health.message}",
             }
@@ -202,7 +202,7 @@ def _outcome(step: dict[str, Any], result: PollResult, **extra: Any) -> dict[str
         "ok": result.ok,
         "message": result.message,
         "reason": result.reason,
-        "at": _iso(),
+        "at": utcnow_iso(),
     }
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
@@ -307,8 +307,10 @@ def _plan(steps: list[dict[str, Any]], io: ReleaseIO) -> Generator[_Wait | _Read
         if kind in ("operation", "deployments"):
             probe = _operation_probe(step, io) if kind == "operation" else _deployments_probe(step, io)
             result = yield _Wait(probe, step["deadline"], Schedule(io.poll_interval))
-            checks = io.fetches if kind == "deployments" else None
-            done.append(_outcome(step, result, target=step.get("request_id"), checks=checks))
+            checks, reason = None, None
+            if kind == "deployments":
+                checks, reason = io.fetches, (LOCKED if result.timed_out and io.locked else None)
+            done.append(_outcome(step, result, target=step.get("request_id"), checks=checks, reason=reason))
         elif kind == "health":
             dep = yield _Read(step["slot"])
             missing = _slot_missing(step, dep)

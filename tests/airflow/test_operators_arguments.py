@@ -103,3 +103,33 @@ def test_the_deprecated_configuration_path_warns_at_the_dag_line() -> None:
         )
     deprecations = [w for w in caught if issubclass(w.category, AirflowProviderDeprecationWarning)]
     assert len(deprecations) == 1 and deprecations[0].filename == __file__
+
+
+def test_arguments_of_a_plain_mixin_and_of_each_declaring_class_are_collected() -> None:
+    """Only Airflow's own classes are skipped when the arguments are collected (they declare none):
+    a plain mixin of ours (not ``DeclaredArguments``) still contributes its arguments, a subclass's
+    redeclaration wins, and every instance gets them with their defaults."""
+    from airflow_sm_provider._rendering import text
+    from airflow_sm_provider.operators._arguments import argument
+    from airflow_sm_provider.operators.base import AsmBaseOperator
+
+    class PlainMixin:
+        colour: str = argument("blue", reader=text, templated=True)
+
+    class Painter(PlainMixin, AsmBaseOperator):
+        size: int = argument(3)
+
+        def submit(self, client: Any) -> Any:
+            return None
+
+    class BigPainter(Painter):
+        size: int = argument(10)
+
+    params = inspect.signature(Painter.__init__).parameters
+    assert list(params)[1:3] == ["colour", "size"] and params["colour"].annotation == "str"
+    assert list(Painter.declared_arguments()) == ["colour", "size"]
+    assert list(BigPainter.own_arguments()) == ["size"]
+    assert "colour" in Painter.template_fields and "colour" in Painter.field_readers
+    with _dag():
+        painted = BigPainter(task_id="p")
+    assert (painted.colour, painted.size) == ("blue", 10)

@@ -115,11 +115,11 @@ def test_unanswered_promotion_times_out_and_leaves_production_untouched(client: 
 
 
 def _upgrade_with_answers(
-    hitl_api: Any, client: Any, asm_emulator: Any, dag_id: str, answers: list[str]
+    hitl_api: Any, client: Any, asm_emulator: Any, dag_id: str, answers: list[str], **kwargs: Any
 ) -> tuple[Any, dict[str, Any], int, list[dict[str, Any]]]:
     service = _upgradable_service(client)
     walks = request_counter(asm_emulator, "walk_upgrade_domain")
-    dag = _upgrade_dag(dag_id, service, "r2.cscfg", require_approval=True)
+    dag = _upgrade_dag(dag_id, service, "r2.cscfg", require_approval=True, **kwargs)
     with answering(hitl_api, answers) as given:
         dr = run_dag(dag)
     given.check(len(answers))
@@ -162,6 +162,31 @@ def test_rolling_upgrade_rejected_before_a_domain_is_rolled_back(
     assert report["_label_after"] == "r1"  # back on the previous build
     assert check_names(report)["domain_1_approval"] is False
     assert "not approved" in report["message"] and "rolled back" in report["message"]
+    assert "Walk upgrade domain 1" in details[0]["body"]
+
+
+def test_rolling_upgrade_unanswered_before_a_domain_times_out_and_is_rolled_back(
+    client: Any, hitl_api: Any, asm_emulator: Any
+) -> None:
+    """No answer within approval_timeout: Airflow takes "Reject" and the upgrade is rolled back."""
+    dr, report, walked, details = _upgrade_with_answers(
+        hitl_api, client, asm_emulator, "ru_timeout", [TIMEOUT], approval_timeout=1
+    )
+    assert dr.state == "failed"
+    assert walked == 1  # domain 1 was never walked
+    assert report["_label_after"] == "r1"  # production is back on the previous build, no upgrade left
+    assert report["outcome"] == "rolled_back" and report["upgrade_outcome"] == "rolled_back"
+    assert report["rolled_back"] is True
+    assert report["approval"] == {
+        "approved": False,
+        "by": "nobody (timed out)",
+        "timed_out": True,
+        "chosen": ["Reject"],
+    }
+    checks = check_names(report)
+    assert checks["domain_1_approval"] is False and "domain_1_walk" not in checks
+    assert "not approved (no answer in time)" in report["message"] and "rolled back" in report["message"]
+    assert [d["domain"] for d in report["domains"]] == [0]
     assert "Walk upgrade domain 1" in details[0]["body"]
 
 

@@ -55,6 +55,18 @@ def test_boolean_refuses_with_the_field_name(value: Any) -> None:
     assert info.value.field == "delete_vhd"
 
 
+def test_one_invalid_input_error_for_readers_and_operator_checks() -> None:
+    """The readers and the operators' checks raise through one function (it used to be two)."""
+    from airflow_sm_provider import _rendering
+    from airflow_sm_provider.operators import _checks
+
+    assert _checks.invalid is _rendering.invalid
+    assert not hasattr(_rendering, "_invalid")
+    with pytest.raises(InvalidInputError, match=r"^upgrade_domain: must be at least 0") as info:
+        _rendering.invalid("upgrade_domain", "must be at least 0")
+    assert (info.value.field, info.value.message) == ("upgrade_domain", "must be at least 0")
+
+
 @pytest.mark.parametrize(
     ("value", "seconds"),
     [(30, 30.0), ("30", 30.0), (" 0.5 ", 0.5), ("90s", 90.0), ("5m", 300.0), ("2h", 7200.0),

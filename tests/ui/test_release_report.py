@@ -131,3 +131,19 @@ def test_module_imports_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_one_time_format_for_report_events_and_bake_samples() -> None:
+    """``utcnow_iso`` formats now or a given epoch (a bake sample's); the step runner has no twin."""
+    import airflow_sm_provider.triggers.release as steps
+    from airflow_sm_provider.client.polling import PollResult
+    from airflow_sm_provider.release_report import parse_time, utcnow_iso
+
+    assert utcnow_iso(0.0) == "1970-01-01T00:00:00.000+00:00"  # the epoch itself, not "now"
+    assert parse_time(utcnow_iso(1764583200.25)).timestamp() == 1764583200.25  # type: ignore[union-attr]
+    assert not hasattr(steps, "_iso")
+    io = steps.ReleaseIO("svc", None)  # type: ignore[arg-type]
+    condition = steps._bake_condition({"until": 1764583300.0, "seconds": 100}, io)
+    ok = PollResult.success("fine")
+    condition(steps.BakeSample(ok, ok, 1764583200.5))
+    assert io.samples[0]["at"] == utcnow_iso(1764583200.5) == "2025-12-01T10:00:00.500+00:00"
