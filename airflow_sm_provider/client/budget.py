@@ -166,4 +166,3 @@ def configure_budget(
     budget = budget_for(host, subscription_id)
     budget.configure(requests_per_second, burst)
     return budget
-
