@@ -52,6 +52,7 @@ class AsmError(Exception):
         code: str | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        before_request: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -60,6 +61,9 @@ class AsmError(Exception):
         self.request_id = request_id
         #: The server's Retry-After hint in seconds (429/503/409 may carry one), else None.
         self.retry_after = retry_after
+        #: True when the provider refused from the state it read, before sending the request the
+        #: service would have refused the same way (a delete of a service that still has deployments).
+        self.before_request = before_request
 
     def __str__(self) -> str:
         parts = []
@@ -67,7 +71,10 @@ class AsmError(Exception):
             parts.append(f"HTTP {self.status_code}")
         if self.code:
             parts.append(self.code)
-        prefix = f"ASM {' '.join(parts)}: " if parts else ""
+        if self.before_request:  # not the service's answer: say so, with the code it would have sent
+            prefix = f"Not sent ({self.code}): " if self.code else "Not sent: "
+        else:
+            prefix = f"ASM {' '.join(parts)}: " if parts else ""
         text = self.message.rstrip() or "no details were given"
         if not text.endswith((".", "!", "?")):
             text += "."

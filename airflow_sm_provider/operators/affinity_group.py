@@ -112,6 +112,7 @@ class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
             raise ConflictError(
                 f"Affinity group {self.name!r} still holds {users}; delete or move them first",
                 code=protocol.ERR_CONFLICT,
+                before_request=True,
             )
         return None
 

@@ -461,6 +461,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             f"{what} already exists but differs from the request ({listing}). Delete it first, or change "
             "the arguments to match it",
             code="ResourceMismatch",
+            before_request=True,
         )
 
     def exists_error(self, what: str) -> NoReturn:
@@ -470,13 +471,16 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         raise ConflictError(
             f"{what} already exists (if_exists='fail'). Use if_exists='reuse' to accept an identical one",
             code="ConflictError",
+            before_request=True,
         )
 
     def missing_error(self, what: str) -> NoReturn:
         """Raise for ``if_missing='fail'``."""
         from airflow_sm_provider.client.errors import NotFoundError
 
-        raise NotFoundError(f"{what} does not exist (if_missing='fail')", code=protocol.ERR_NOT_FOUND)
+        raise NotFoundError(
+            f"{what} does not exist (if_missing='fail')", code=protocol.ERR_NOT_FOUND, before_request=True
+        )
 
 
 _SUBMIT = object()  # resume decision: send a fresh request

@@ -154,8 +154,8 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
 
     :param service_name: the cloud service.
     :param delete_deployments: also delete every deployment and its OS/data disks and VHDs (one
-        ``comp=media`` request). When False and deployments exist, the task fails before sending
-        anything and names them.
+        ``comp=media`` request). When False and deployments exist, the task reads the service,
+        sends no delete, and fails ("Not sent (ConflictError): ...") naming them.
     :param if_missing: "ignore" (default: the goal, no service, is reached) or "fail".
     """
 
@@ -184,6 +184,7 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
                 f"Cloud service {self.service_name!r} still has deployments {names}; delete them first or "
                 "pass delete_deployments=True (also deletes their disks and VHDs)",
                 code=protocol.ERR_CONFLICT,
+                before_request=True,
             )
         return None
 

@@ -148,6 +148,7 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
             f"{self.deployment_name!r} (label {label!r}). Delete it (AsmDeleteDeploymentOperator) or swap "
             "it to the other slot first",
             code=protocol.ERR_CONFLICT,
+            before_request=True,
         )
 
     def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:

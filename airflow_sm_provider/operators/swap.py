@@ -64,16 +64,19 @@ class AsmSwapDeploymentOperator(AsmBaseOperator):
             raise ConflictError(
                 f"The staging slot of cloud service {self.service_name!r} is empty; nothing to swap",
                 code=protocol.ERR_CONFLICT,
+                before_request=True,
             )
         if self.source_deployment and staging_name != self.source_deployment:
             raise ConflictError(
                 f"Staging holds {staging_name!r}, not source_deployment={self.source_deployment!r}",
                 code=protocol.ERR_CONFLICT,
+                before_request=True,
             )
         if self.production and prod_name != self.production:
             raise ConflictError(
                 f"Production holds {prod_name!r}, not production={self.production!r}",
                 code=protocol.ERR_CONFLICT,
+                before_request=True,
             )
         self._names: tuple[str | None, str] = (prod_name, str(staging_name))
         return None

@@ -263,3 +263,28 @@ def test_on_kill_says_asm_cannot_cancel_and_names_the_request(capsys: pytest.Cap
     op.on_kill()  # Airflow's structlog writes to stdout here
     out = capsys.readouterr().out
     assert "cannot cancel" in out and "0123456789abcdef0123456789abcdef" in out
+
+
+def test_a_refusal_from_read_state_says_it_was_not_sent(
+    asm_conn_id: str, asm_emulator: Any, asm_endpoint: dict[str, Any]
+) -> None:
+    """Found by a new user: deleting a service that still has deployments (delete_deployments
+    False) failed as "ASM ConflictError: ...", which reads as the service's answer, though the
+    provider refused it from one read and sent no DELETE. The text now says "Not sent"."""
+    from harness import create_deployment
+
+    from airflow_sm_provider.operators.cloud_service import AsmDeleteCloudServiceOperator
+
+    service, deployment = create_deployment(asm_endpoint, slot="production")
+    deletes = request_counter(asm_emulator, "delete_hosted_service")
+    with DAG("ops_refused_not_sent", schedule=None, start_date=START) as dag:
+        AsmDeleteCloudServiceOperator(task_id="delete", service_name=service, retries=0, **FAST)
+
+    dr = run_dag(dag)
+
+    assert task_states(dr) == {"delete": "failed"}
+    err = FAILURES["delete"]
+    assert str(err).startswith("Not sent (ConflictError): ")
+    assert deployment in str(err) and "delete_deployments=True" in str(err)
+    assert err.before_request is True and err.status_code is None  # type: ignore[union-attr]
+    assert requests_seen(asm_emulator, deletes) == 0
