@@ -16,10 +16,11 @@ PROCESS: with several triggerers and workers on one subscription, set the connec
 one second's worth (at least 1), the shape the emulator's ``--rate-limit`` uses.
 
 Two checks, because a wait that was booked is not a request that left: ``reserve()`` books each
-request a slot (the queue, in order, no thundering herd), and ``depart()`` admits it only if the
-same bucket, measured at the moment it really leaves, has a token. A sender resumed late (an event
-loop busy starting 10,000 triggers sent its first ~1,000 booked requests up to 1.2 s late, then
-back to back) is put back in the queue instead of going out in a burst the server throttles. The
+request a slot (the request plan sleeps until it: a queue in order, no thundering herd), and
+``departure_wait()`` admits it only if the same bucket, measured at the moment it really leaves,
+has a token. The drivers ask right before the wire, the async one inside its connection gate: an
+event loop busy starting 10,000 triggers resumed its first ~1,000 booked requests up to 1.2 s
+late, and the gate then let them out back to back; they now wait there the little it takes. The
 departures are therefore exactly the bucket's shape, so a budget at or below the server's rate and
 burst never meets a 429 from the process alone (measured: docs/benchmarks.md section 6).
 
@@ -106,23 +107,26 @@ class RequestBudget:
             self._tat = tat + self._interval
         return delay if delay > 0 else 0.0
 
-    def depart(self) -> bool:
-        """Take a departure token now if the bucket, at this moment, has one; False = not yet.
+    def departure_wait(self) -> float:
+        """Take a departure token if the bucket has one now (0.0); else the seconds until it may.
 
-        Called as a booked request is about to leave (after its ``reserve`` wait). False means it
-        resumed so late that sending now would run ahead of the rate: book again (``reserve``).
+        The drivers call this right before the wire (the async one inside its connection gate,
+        after any queueing): a request booked on time but resumed late waits here the little it
+        takes to keep the departures in the bucket's shape, instead of leaving in a burst.
+        Nothing is taken when the answer is > 0; ask again after that long.
         """
         if self.rate is None:
-            return True
+            return 0.0
         with self._lock:
             if self.rate is None:
-                return True
+                return 0.0
             now = self._clock()
             tat = self._departed if self._departed > now else now
-            if tat - self._slack > now + _ON_TIME:
-                return False
+            early = tat - self._slack - now
+            if early > _ON_TIME:
+                return early
             self._departed = tat + self._interval
-        return True
+        return 0.0
 
     def hold(self, seconds: float) -> None:
         """The server said "throttled, retry after ``seconds``": nobody sharing this budget sends before."""

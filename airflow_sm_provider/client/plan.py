@@ -438,6 +438,23 @@ def _exchange(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def departure(budget: RequestBudget | None, deadline: float) -> float | Lost | None:
+    """The budget's word right before the wire: None = go (a token was taken), seconds = ask again
+    after that long, ``Lost(sent=False)`` = that wait would pass the attempt's deadline.
+
+    Both drivers call it as their last step before sending, the async one inside its connection
+    gate, so what leaves keeps the bucket's shape however late the sender resumed (budget.py).
+    """
+    if budget is None:
+        return None
+    wait = budget.departure_wait()
+    if wait <= 0:
+        return None
+    if time.monotonic() + wait > deadline:
+        return Lost("deadline", sent=False, timed_out=True, cause=TimeoutError("request budget"))
+    return wait
+
+
 def request_plan(
     endpoint: Endpoint, request: ApiRequest, *, clock: Callable[[], float] = time.monotonic
 ) -> Generator[Step, Outcome, ApiResponse]:
@@ -453,14 +470,10 @@ def request_plan(
     attempt = 0
     while True:
         attempt += 1
-        if budget is not None:
+        if budget is not None:  # booked here; admitted right before the wire by the driver
             wait = budget.reserve()
-            while True:  # booked, then admitted as it leaves: a late resume books again
-                if wait > 0:
-                    yield Pause(wait, "budget")
-                if budget.depart():
-                    break
-                wait = budget.reserve()
+            if wait > 0:
+                yield Pause(wait, "budget")
         try:
             return (yield from _exchange(endpoint, request, clock))
         except AsmError as exc:

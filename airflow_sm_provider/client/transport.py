@@ -38,6 +38,7 @@ from airflow_sm_provider.client.plan import (
     Lost,
     Outcome,
     PlanRun,
+    departure,
     lost,
     request_plan,
     resolve_host,
@@ -192,6 +193,13 @@ class Transport:
         return result
 
     def _attempt(self, step: Attempt) -> Outcome:
+        while (wait := departure(self._endpoint.budget, step.deadline)) is not None:
+            if isinstance(wait, Lost):
+                return wait
+            _sleep(wait)
+        return self._send(step)
+
+    def _send(self, step: Attempt) -> Outcome:
         """Send one attempt through the adapter (connection pool + our TLS context) directly.
 
         Not ``Session.request``: what it adds -- environment settings, cookies, auth, hooks and
@@ -398,6 +406,10 @@ class AsyncTransport:
                 return Lost("deadline", sent=False, timed_out=True, cause=exc)
             raise
         try:
+            while (wait := departure(self._endpoint.budget, step.deadline)) is not None:
+                if isinstance(wait, Lost):
+                    return wait
+                await _asleep(wait)
             return await self._attempt_gated(step)
         finally:
             gate.release()

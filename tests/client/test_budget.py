@@ -203,3 +203,34 @@ def test_budget_keeps_the_emulator_rate_limit_from_firing(asm_emulator_factory: 
         configure_budget(ep["host"], ep["subscription_id"], bmod.DEFAULT_REQUESTS_PER_SECOND)
     # With retries off, a single 429 from the emulator would be a ThrottledError here.
     assert not [r for r in results if isinstance(r, Exception)]
+
+
+class _SpyBudget(RequestBudget):
+    """Records, at each departure check, how many of the transport's gate slots were held."""
+
+    def __init__(self, rate: float | None) -> None:
+        super().__init__(rate)
+        self.transport: AsyncTransport | None = None
+        self.gate_free_at_departure: list[int] = []
+
+    def departure_wait(self) -> float:
+        gate = self.transport._gate if self.transport is not None else None
+        self.gate_free_at_departure.append(gate._value if gate is not None else -1)
+        return super().departure_wait()
+
+
+def test_async_driver_takes_the_departure_token_inside_its_gate(tls_server: Any, pki: Any) -> None:
+    """The last check before the wire happens after any queueing for a connection: a request that
+    waited in the gate cannot leave in a burst with the others (test_budget_departure.py)."""
+    tls_server.replies = RateLimitedReplies(1000.0)
+    spy = _SpyBudget(None)
+
+    async def go() -> list[Any]:
+        async with AsyncTransport(**_args(tls_server, pki, budget=spy, max_connections=2)) as t:
+            spy.transport = t
+            return await asyncio.gather(*(t.send(GET) for _ in range(6)))
+
+    results = asyncio.run(go())
+    assert [r.status for r in results] == [200] * 6
+    assert len(spy.gate_free_at_departure) == 6
+    assert all(0 <= free < 2 for free in spy.gate_free_at_departure)  # a slot was held each time

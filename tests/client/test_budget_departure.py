@@ -4,15 +4,14 @@ Measured in the fleet benchmark (docs/benchmarks.md section 6): 10,000 waits in 
 for their first token at once; the budget booked them at 405/s after a burst of 405, but the event
 loop, busy starting the triggers, sent the first ~1,000 booked requests up to 1.2 s late and then
 back to back (~700/s), and the emulator's bucket at 450/s answered 59-221 of them 429. The fix:
-``RequestBudget.depart()`` checks the same bucket at the moment a request really leaves, and the
-request plan books again when it says "not yet". These tests drive the plan's rule (book, sleep,
-depart or book again) on a fake clock with that lateness, and count what the emulator's own limiter
-(the server's side) throttles.
+``RequestBudget.departure_wait()`` checks the same bucket at the moment a request really leaves (the
+drivers ask right before the wire; the async one inside its connection gate). These tests drive
+that rule on a fake clock with the measured lateness and count what the emulator's own limiter (the
+server's side) throttles.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable
 
@@ -36,27 +35,25 @@ def _throttled(departures: list[float], rps: float) -> int:
     return count
 
 
-def _run(n: int, late: Callable[[float, int], float], *, admit: bool) -> tuple[list[float], int]:
-    """``n`` senders book at t=0, each resumes at ``late(booked_at, i)`` the first time (on time
-    after that); with ``admit`` the plan's rule applies (depart, or book again). Returns the sorted
-    departure times and how many senders had to book again."""
+def _run(n: int, late: Callable[[float, int], float], *, admit: bool) -> tuple[list[float], float]:
+    """``n`` senders book at t=0 (``reserve``) and resume at ``late(booked_at, i)``; then, as the
+    async driver does inside its connection gate (one sender at a time here), ``departure_wait``
+    holds each until the bucket has a token (``admit``), or it leaves at once (the old rule).
+    Returns the sorted departure times and the longest departure wait."""
     clock = [0.0]
     budget = RequestBudget(BUDGET_RPS, clock=lambda: clock[0])
-    resumes: list[tuple[float, int, int]] = []  # (time, sender, tries)
-    for i in range(n):
-        booked = budget.reserve()
-        heapq.heappush(resumes, (late(booked, i), i, 0))
+    resumed = sorted(late(budget.reserve(), i) for i in range(n))
     departures: list[float] = []
-    rebooked = 0
-    while resumes:
-        at, i, tries = heapq.heappop(resumes)
-        clock[0] = at
-        if not admit or budget.depart():
-            departures.append(at)
-            continue
-        rebooked += tries == 0
-        heapq.heappush(resumes, (at + budget.reserve(), i, tries + 1))
-    return departures, rebooked
+    longest = 0.0
+    gate_free = 0.0
+    for at in resumed:
+        clock[0] = max(at, gate_free)
+        while admit and (wait := budget.departure_wait()) > 0:
+            clock[0] += wait
+        longest = max(longest, clock[0] - at)
+        departures.append(clock[0])
+        gate_free = clock[0]
+    return departures, longest
 
 
 def _benchmark_lateness(booked: float, i: int) -> float:
@@ -67,15 +64,15 @@ def _benchmark_lateness(booked: float, i: int) -> float:
 def test_late_senders_are_throttled_without_the_departure_check() -> None:
     """The test can fail: booking alone lets the late ones burst past the server's bucket."""
     departures, _ = _run(10_000, _benchmark_lateness, admit=False)
-    assert _throttled(sorted(departures), SERVER_RPS) > 0
+    assert _throttled(departures, SERVER_RPS) > 0
 
 
 def test_late_senders_are_never_throttled_with_the_departure_check() -> None:
-    departures, rebooked = _run(10_000, _benchmark_lateness, admit=True)
+    departures, longest = _run(10_000, _benchmark_lateness, admit=True)
     assert len(departures) == 10_000  # every request leaves, none is lost
-    assert _throttled(sorted(departures), SERVER_RPS) == 0
-    assert _throttled(sorted(departures), BUDGET_RPS * 1.01) == 0  # the budget's own shape, +1 %
-    assert 0 < rebooked < 10_000  # the late ones were put back, the on-time ones were not
+    assert _throttled(departures, SERVER_RPS) == 0
+    assert _throttled(departures, BUDGET_RPS * 1.01) == 0  # the budget's own shape, +1 %
+    assert 0 < longest < 3.0  # the late ones waited a little, not a whole queue's length
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -88,24 +85,24 @@ def test_random_lateness_never_runs_ahead_of_the_bucket(seed: int) -> None:
 
     departures, _ = _run(2_000, late, admit=True)
     assert len(departures) == 2_000
-    assert _throttled(sorted(departures), BUDGET_RPS * 1.01) == 0
+    assert _throttled(departures, BUDGET_RPS * 1.01) == 0
 
 
-def test_on_time_senders_are_never_booked_twice() -> None:
+def test_on_time_senders_never_wait_at_departure() -> None:
     """Without lateness the check costs nothing: every booked request is admitted at its slot."""
-    departures, rebooked = _run(5_000, lambda booked, i: booked, admit=True)
-    assert rebooked == 0 and len(departures) == 5_000
+    departures, longest = _run(5_000, lambda booked, i: booked, admit=True)
+    assert longest == 0.0 and len(departures) == 5_000
 
 
 def test_unlimited_budget_always_departs() -> None:
     budget = RequestBudget(None)
-    assert all(budget.depart() for _ in range(1_000))
+    assert all(budget.departure_wait() == 0.0 for _ in range(1_000))
 
 
 def test_retry_after_hold_also_holds_departures() -> None:
     clock = [100.0]
     budget = RequestBudget(10.0, clock=lambda: clock[0])
     budget.hold(5.0)
-    assert not budget.depart()  # nothing leaves during the server's Retry-After
+    assert budget.departure_wait() > 4.9  # nothing leaves during the server's Retry-After
     clock[0] += 5.0
-    assert budget.depart()
+    assert budget.departure_wait() == 0.0
