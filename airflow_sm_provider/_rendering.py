@@ -125,7 +125,7 @@ def number(*, minimum: float | None = None, positive: bool = False, integer: boo
 
 def duration(*, positive: bool = True) -> Reader:
     """A reader of durations in seconds: a number, a ``timedelta``, or text like ``"90"``, ``"5m"``."""
-    what = "a positive number of seconds" if positive else "a number of seconds"
+    what = "a positive number of seconds" if positive else "a number of seconds, 0 or more"
     hint = f"{what} (e.g. 30, '30', '90s', '5m', '2h' or a timedelta)"
 
     def read(field: str, value: Any) -> float:

@@ -88,6 +88,12 @@ def test_duration_may_allow_zero() -> None:
     assert duration(positive=False)("poke_interval", "0") == 0.0
 
 
+def test_a_negative_duration_is_told_it_must_not_be() -> None:
+    """Found by a new user: bake_seconds="-5" said only "must be a number of seconds"."""
+    with pytest.raises(InvalidInputError, match=r"bake_seconds: must be a number of seconds, 0 or more"):
+        duration(positive=False)("bake_seconds", "-5")
+
+
 def test_numbers() -> None:
     assert number(integer=True)("count", "3") == 3
     assert number()("ratio", "0.25") == 0.25
