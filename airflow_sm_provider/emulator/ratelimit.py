@@ -1,7 +1,7 @@
 """The per-subscription request limit (ASM throttled per subscription: 429 ``TooManyRequests``) and
 the request counters behind ``GET /__admin__/stats``.
 
-A token bucket per subscription: ``rps`` tokens a second, ``burst = max(1, rps)`` (CONTRACTS.md), one
+A token bucket per subscription: ``rps`` tokens a second, ``burst = max(1, rps)``, one
 token per management request. An empty bucket answers 429 with ``Retry-After`` = whole seconds until
 the next token (at least 1, as HTTP wants an integer). Off (None) by default. Thread-safe; only
 the network layer uses it, before fault rules and the service logic, so a throttled request never
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,18 @@ class RateLimiter:
                 bucket.tokens -= 1.0
                 return None
             return (1.0 - bucket.tokens) / self.rps
+
+
+def throttled_count(arrivals: Iterable[float], rps: float) -> int:
+    """How many of ``arrivals`` (request times in seconds, in order) a limiter at ``rps`` answers
+    429: the server's side of a request schedule, replayed on its own clock (tests, analysis)."""
+    now = [0.0]
+    limiter = RateLimiter(rps, clock=lambda: now[0])
+    count = 0
+    for at in arrivals:
+        now[0] = at
+        count += limiter.acquire("subscription") is not None
+    return count
 
 
 def retry_after_header(wait: float) -> str:

@@ -18,21 +18,10 @@ from collections.abc import Callable
 import pytest
 
 from airflow_sm_provider.client.budget import RequestBudget
-from airflow_sm_provider.emulator.ratelimit import RateLimiter
+from airflow_sm_provider.emulator.ratelimit import throttled_count
 
 SERVER_RPS = 450.0
 BUDGET_RPS = 405.0  # 90 % of the server's rate, the fleet benchmark's share
-
-
-def _throttled(departures: list[float], rps: float) -> int:
-    """How many of ``departures`` (sorted seconds) the emulator's limiter at ``rps`` answers 429."""
-    now = [0.0]
-    limiter = RateLimiter(rps, clock=lambda: now[0])
-    count = 0
-    for at in departures:
-        now[0] = at
-        count += limiter.acquire("sub") is not None
-    return count
 
 
 def _run(n: int, late: Callable[[float, int], float], *, admit: bool) -> tuple[list[float], float]:
@@ -64,14 +53,14 @@ def _benchmark_lateness(booked: float, i: int) -> float:
 def test_late_senders_are_throttled_without_the_departure_check() -> None:
     """The test can fail: booking alone lets the late ones burst past the server's bucket."""
     departures, _ = _run(10_000, _benchmark_lateness, admit=False)
-    assert _throttled(departures, SERVER_RPS) > 0
+    assert throttled_count(departures, SERVER_RPS) > 0
 
 
 def test_late_senders_are_never_throttled_with_the_departure_check() -> None:
     departures, longest = _run(10_000, _benchmark_lateness, admit=True)
     assert len(departures) == 10_000  # every request leaves, none is lost
-    assert _throttled(departures, SERVER_RPS) == 0
-    assert _throttled(departures, BUDGET_RPS * 1.01) == 0  # the budget's own shape, +1 %
+    assert throttled_count(departures, SERVER_RPS) == 0
+    assert throttled_count(departures, BUDGET_RPS * 1.01) == 0  # the budget's own shape, +1 %
     assert 0 < longest < 3.0  # the late ones waited a little, not a whole queue's length
 
 
@@ -85,7 +74,7 @@ def test_random_lateness_never_runs_ahead_of_the_bucket(seed: int) -> None:
 
     departures, _ = _run(2_000, late, admit=True)
     assert len(departures) == 2_000
-    assert _throttled(departures, BUDGET_RPS * 1.01) == 0
+    assert throttled_count(departures, BUDGET_RPS * 1.01) == 0
 
 
 def test_on_time_senders_never_wait_at_departure() -> None:

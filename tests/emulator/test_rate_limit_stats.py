@@ -12,7 +12,7 @@ import requests
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import Emulator
-from airflow_sm_provider.emulator.ratelimit import RateLimiter
+from airflow_sm_provider.emulator.ratelimit import RateLimiter, throttled_count
 from airflow_sm_provider.emulator.sessions import admin_session
 
 Session = Callable[..., requests.Session]
@@ -39,17 +39,6 @@ def test_bucket_refills_at_rps_with_burst() -> None:
         limiter.set(float("nan"))
 
 
-def _arrivals_throttled(arrivals: list[float], rps: float) -> int:
-    """How many of ``arrivals`` (seconds, sorted) the emulator's bucket at ``rps`` answers 429."""
-    now = [0.0]
-    limiter = RateLimiter(rps, clock=lambda: now[0])
-    throttled = 0
-    for at in arrivals:
-        now[0] = at
-        throttled += limiter.acquire("sub") is not None
-    return throttled
-
-
 def test_the_client_budget_below_the_limit_never_meets_a_429_when_sent_on_time() -> None:
     """The bucket definitions agree (burst = one second's worth, continuous refill): 10,000 waits
     starting at once through the client's budget at 90 % of the limit (the fleet benchmark's shape)
@@ -62,9 +51,9 @@ def test_the_client_budget_below_the_limit_never_meets_a_429_when_sent_on_time()
     now = [0.0]
     budget = RequestBudget(405.0, clock=lambda: now[0])
     released = [budget.reserve() for _ in range(10_000)]  # all reserved at t=0
-    assert _arrivals_throttled(released, 450.0) == 0
+    assert throttled_count(released, 450.0) == 0
     late = sorted(max(at, 1.2 + i / 700) if at < 1.2 else at for i, at in enumerate(released))
-    assert _arrivals_throttled(late, 450.0) > 0
+    assert throttled_count(late, 450.0) > 0
 
 
 def test_over_the_limit_is_429_with_retry_after_and_counted(
