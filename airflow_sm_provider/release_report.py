@@ -1,6 +1,6 @@
 """The release report: what a guarded swap or a rolling upgrade did, as a JSON-safe dict in XCom.
 
-One shape for every release strategy (CONTRACTS.md "Release report"), so one timeline view, one text
+One shape for every release strategy (defined here), so one timeline view, one text
 renderer and one set of links can read them all. :class:`ReleaseRecorder` is the only writer: the
 release operators call :meth:`ReleaseRecorder.event` at each step and :meth:`ReleaseRecorder.finish`
 once, then push :attr:`ReleaseRecorder.report` to XCom key ``release_report``. The recorder adds its

@@ -132,7 +132,7 @@ class AsmReleaseOperator(AsmBaseOperator):
 
     def new_report(self) -> dict[str, Any]:
         """The report keys every strategy has; a subclass adds its own (the recorder adds the
-        CONTRACTS.md ones)."""
+        shared ones of release_report.py)."""
         return {
             "service_name": self.service_name,
             "outcome": "running",

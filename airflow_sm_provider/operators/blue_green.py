@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsmGuardedSwapOperator", "slot_summary"]
 
-#: The report's outcome (CONTRACTS.md) for each of today's detailed swap outcomes.
+#: The report's outcome (release_report.py) for each of today's detailed swap outcomes.
 OUTCOME_OF = {
     "swapped": "released",
     "already_promoted": "released",
