@@ -97,7 +97,7 @@ TEXT: list[str] = [
     "poll interval (0.2 s) per wait. No single provider hot spot stands out at this scale; a real release "
     "is dominated by ASM's minutes-long operations.",
     "",
-    "### 6. Fleet: 10,000 waits meet the lag and detection goals; zero 429s: MISSED in some runs",
+    "### 6. Fleet: 10,000 waits meet the lag and detection goals; zero 429s after the fix (first MISSED)",
     "",
     "At 10,000 waits the poll interval is the design choice: every 5 s would be 2,000 requests/s on one "
     "subscription (ASM's limit is unpublished; this is far past any budget) and, at ~1.3-2 ms of "
@@ -110,27 +110,21 @@ TEXT: list[str] = [
     "The section switches the emulator's per-subscription rate limit on (450 requests/s, burst 450) once "
     "the operations exist, and gives each process the connection extra `requests_per_second` = 90 % of "
     "its share (405/s in one process, 202.5/s each in two), the request budget of client/budget.py "
-    "that every wait of a process takes its tokens from. The goal was zero 429 answers: MISSED. The "
-    "emulator still answered 429s in some runs (2026-12-01: 61 and 30 at 10:40; two processes / "
-    "one: 0 / 139 at 10:49, 0 / 221 at 12:47, 3 / 228 at 13:00; at most 0.7 % of the ~36,000 polls; the "
-    "waits retried after "
-    "`Retry-After` and all finished). Why (measured 2026-12-01 14:40 UTC with the emulator's bucket "
-    "and the worker's budget traced, one process, two runs: 59 and 112 429s): every 429 fell in the "
-    "first 3.5 s of the waiting phase. All 10,000 triggers ask for their first token at once; the "
-    "budget releases 405 at once, then 405/s, exactly on schedule; but the event loop, busy starting "
-    "10,000 triggers, sent the first ~1,000 released requests up to 1.2 s late and then back to back "
-    "(~700/s): 1,375 arrivals in the first 2 s, where a bucket of 450 plus 450/s allows 1,350. From "
-    "3.5 s on the sends follow the releases (202-203 per half second) and no 429 came. The emulator "
-    "models the limit faithfully and the two bucket definitions agree (burst one second's worth, "
-    "continuous refill, one monotonic clock): `tests/emulator/test_rate_limit_stats.py` runs the "
-    "budget's schedule through the emulator's limiter, 0 throttled when sent on time, throttled when "
-    "held 1.2 s as measured; a real front end would answer the same arrivals with 429 too. The cause is "
-    "the budget's shape: it books a send slot when a request asks (`reserve`), not when it leaves, so "
-    "a request that leaves late has spent an early slot and late ones leave together; 10 % headroom "
-    "tolerates ~0.11 s of lateness, 25 % ~0.33 s. What follows: check the budget again at the moment "
-    "of sending (a second GCRA on the actual send times, or the token taken inside the "
-    "`AsyncTransport` gate), or spread the triggers' first poll; until then leave more headroom than "
-    "10 % (the docs recommend at most ~75 % of the subscription's limit divided by the number of "
-    "processes). The budget keeps 429s rare and self-limiting (the waits retry after `Retry-After`); "
-    "it does not make them impossible while a busy loop can send late.",
+    "that every wait of a process takes its tokens from. The goal is zero 429 answers; the table above "
+    "is this run's count. History: first MISSED (2026-12-01, two processes / one: 0 / 139 at 10:49, "
+    "0 / 221 at 12:47, 3 / 228 at 13:00; at most 0.7 % of the ~36,000 polls, all retried after "
+    "`Retry-After`). Why (traced at 14:40, one process, 59 and 112 429s): every 429 fell in the first "
+    "3.5 s of the waiting phase. All 10,000 triggers asked for their first token at once; the budget "
+    "booked 405 at once, then 405/s, exactly on schedule; but the event loop, busy starting 10,000 "
+    "triggers, resumed the first ~1,000 booked requests up to 1.2 s late and the connection gate let "
+    "them out back to back (~700/s): 1,375 arrivals in the first 2 s, where a bucket of 450 plus 450/s "
+    "allows 1,350. The budget booked a slot when a request asked, not when it left. The fix "
+    "(`RequestBudget.departure_wait`, asked by each driver as its last step before the wire, the async "
+    "one inside its connection gate): a request leaves only when the same bucket has a token at that "
+    "moment, so what leaves keeps the bucket's shape however late it resumed "
+    "(`tests/client/test_budget_departure.py` replays the measured lateness through the emulator's "
+    "limiter: 0 throttled, more than 0 without the check). A first version checked when the request "
+    "plan resumed, before the gate: 65 429s remained (15:17), because admitted requests still queued "
+    "at the gate. With the check inside the gate: 0 / 0 (15:26) and in this run. The triggers' "
+    "steady-state polls are also spread +/-20 % (`Schedule.jitter`).",
 ]
