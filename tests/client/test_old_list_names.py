@@ -183,6 +183,12 @@ def test_models_keep_their_lists_through_asdict_pickle_and_copy() -> None:
     json.dumps(as_dict)
 
 
+def test_lists_of_text_stay_plain_lists_as_the_old_sdks_were() -> None:
+    # the old SDK's _scalar_list_of (Location.available_services) was a list, not a wrapper
+    assert type(empty(client_package.Location).available_services) is list
+    assert type(client_package.Location().available_services) is list
+
+
 def test_one_subclass_per_name() -> None:
     assert type(alias_list("roles")) is type(alias_list("roles"))
     assert type(alias_list("roles")) is not type(alias_list("deployments"))
