@@ -4,47 +4,18 @@ Constructors take the old SDK's positional arguments (``LinuxConfigurationSet('m
 'mypassword', True)``). Passwords are kept out of ``repr`` so they never reach a log line. The old SDK
 wrapped nested lists in objects (``network.input_endpoints.input_endpoints.append(...)``,
 ``linux.ssh.public_keys.public_keys``); our lists answer to the wrapper's attribute name too, so that
-code keeps working, while new code can treat them as plain lists.
+code keeps working, while new code can treat them as plain lists. They are ``xmlmap.AliasList``s,
+the same lists every response model holds: ``default_factory=list`` on a list-of-models field
+gives one (``xmlmodel``), named by ``xmlmap.list_name_of``'s one rule, and the two models whose old
+name is not the rule's declare it (``list_name=``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
 
 from airflow_sm_provider.client.xmlmap import B64
 from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
-
-
-class _AliasList(list[Any]):
-    """A list that also answers to the old SDK's wrapper attribute (``x.input_endpoints`` -> x)."""
-
-    _alias: ClassVar[str] = ""
-
-    def __getattr__(self, name: str) -> Any:
-        if name == self._alias:
-            return self
-        raise AttributeError(name)
-
-
-class _InputEndpoints(_AliasList):
-    _alias = "input_endpoints"
-
-
-class _PublicKeys(_AliasList):
-    _alias = "public_keys"
-
-
-class _KeyPairs(_AliasList):
-    _alias = "key_pairs"
-
-
-class _CertificateSettings(_AliasList):
-    _alias = "stored_certificate_settings"
-
-
-class _Listeners(_AliasList):
-    _alias = "listeners"
 
 
 @xml_model
@@ -60,6 +31,7 @@ class LoadBalancerProbe:
         "load_balanced_endpoint_set_name local_port name port load_balancer_probe protocol "
         "enable_direct_server_return idle_timeout_in_minutes"
     ),
+    list_name="input_endpoints",
 )
 class ConfigurationSetInputEndpoint:
     """An endpoint of a NetworkConfiguration set; positional order is the old SDK's."""
@@ -84,21 +56,17 @@ class PublicIP:
     address: str | None = xml_field(write=False, default=None)
 
 
-class _PublicIPs(_AliasList):
-    _alias = "public_ips"
-
-
 @xml_model
 class ConfigurationSet:
     """A NetworkConfiguration set (the only kind Get Deployment / Get Role return)."""
 
     configuration_set_type: str = "NetworkConfiguration"
     input_endpoints: list[ConfigurationSetInputEndpoint] = xml_field(
-        item="InputEndpoint", default_factory=_InputEndpoints
+        item="InputEndpoint", default_factory=list
     )
     subnet_names: list[str] = xml_field(item="SubnetName", default_factory=list)
     static_virtual_network_ip_address: str | None = xml_field("StaticVirtualNetworkIPAddress", default=None)
-    public_ips: list[PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=_PublicIPs)
+    public_ips: list[PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=list)
     role_type: str = xml_field(skip=True, default="")
 
 
@@ -122,8 +90,8 @@ class KeyPair(_SshKey):
 
 @xml_model
 class SSH:
-    public_keys: list[PublicKey] = xml_field(item="PublicKey", default_factory=_PublicKeys)
-    key_pairs: list[KeyPair] = xml_field(item="KeyPair", default_factory=_KeyPairs)
+    public_keys: list[PublicKey] = xml_field(item="PublicKey", default_factory=list)
+    key_pairs: list[KeyPair] = xml_field(item="KeyPair", default_factory=list)
 
 
 @xml_model(
@@ -159,7 +127,7 @@ class DomainJoin:
     machine_object_ou: str | None = xml_field("MachineObjectOU", default=None)
 
 
-@xml_model(wire_order="store_location store_name thumbprint")
+@xml_model(wire_order="store_location store_name thumbprint", list_name="stored_certificate_settings")
 class CertificateSetting:
     thumbprint: str = ""
     store_name: str = ""
@@ -174,7 +142,7 @@ class Listener:
 
 @xml_model
 class WinRM:
-    listeners: list[Listener] = xml_field(item="Listener", default_factory=_Listeners)
+    listeners: list[Listener] = xml_field(item="Listener", default_factory=list)
 
 
 @xml_model(
@@ -197,7 +165,7 @@ class WindowsConfigurationSet:
     custom_data: str | None = xml_field(kind=B64, default=None, repr=False)
     domain_join: DomainJoin = xml_field(optional=True, default_factory=DomainJoin)
     stored_certificate_settings: list[CertificateSetting] = xml_field(
-        item="CertificateSetting", default_factory=_CertificateSettings
+        item="CertificateSetting", default_factory=list
     )
     win_rm: WinRM = xml_field("WinRM", optional=True, default_factory=WinRM)
     configuration_set_type: str = field(default="WindowsProvisioningConfiguration", init=False)

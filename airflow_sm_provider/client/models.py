@@ -11,7 +11,9 @@ meets ``None``.
 Deliberate differences from the old SDK (its parser bugs, asm-wire.md 5.3): ``Operation.id`` is
 filled from ``<ID>``; ``Operation.http_status_code`` is an ``int`` (``None`` while in progress);
 ``AvailabilityResponse.reason`` is the server's text, not a bool; ``Deployment.persistent_vm_downtime``
-is read from ``<PersistentVMDowntime>`` (the element the server sends). Collections are plain lists.
+is read from ``<PersistentVMDowntime>`` (the element the server sends). Collections are lists
+that also answer to the old SDK's wrapper attribute (``sms.list_hosted_services().hosted_services``,
+``deployment.role_list.roles``: ``xmlmap.AliasList``, named by ``xmlmap.list_name_of``).
 
 The models live in one module per resource family (``models_catalog``: subscription, locations,
 OS catalogue and images, small results; ``models_compute``: VMs, deployments, hosted services;

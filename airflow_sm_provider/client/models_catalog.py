@@ -76,7 +76,7 @@ class OperatingSystemFamily:
 
 
 # --- OS images (asm-wire 4.6) ----------------------------------------------------------------------
-@xml_model
+@xml_model(list_name="images")  # the old SDK's Images.images
 class OSImage:
     """An OS image. Its ``Label`` is plain text on the wire (not base64), in both directions.
 

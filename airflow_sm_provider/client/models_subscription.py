@@ -1,8 +1,9 @@
 """Subscription-level results: certificates, the operation log, role sizes (asm-wire 1.4, 4.1).
 
 Attribute names are the old SDK's (``azure.servicemanagement.models``); see ``models`` for the
-parsing rules. Collections are plain lists, except where the old SDK returned an object with more
-than the list (``SubscriptionOperationCollection`` carries a continuation token).
+parsing rules. Collections are lists that also answer to the old SDK's wrapper attribute
+(``xmlmap.AliasList``), except where the old SDK returned an object with more than the list
+(``SubscriptionOperationCollection`` carries a continuation token).
 """
 
 from __future__ import annotations

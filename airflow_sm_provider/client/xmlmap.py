@@ -12,15 +12,22 @@ Parsing is namespace-agnostic and tolerant (unknown elements ignored, missing el
 SDK's defaults ``""``/``0``/``False``/``[]``) and fast: each spec is compiled once into a
 ``tag -> (attr, converter)`` dict keyed by both the namespaced and the bare tag, so a response is
 mapped in one pass over each element's children without per-element reflection.
+
+Every list of models, a collection response or a nested list, is an ``AliasList``: a real ``list``
+that also answers to the attribute the old SDK's wrapper object held it under
+(``sms.list_hosted_services().hosted_services``, ``deployment.role_list.roles``). ONE rule names
+it (``list_name_of``): the item model's snake_case name made plural, unless the model declares the
+old SDK's own name (``@xml_model(list_name="images")`` on ``OSImage``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from lxml import etree
 
@@ -68,14 +75,20 @@ class F:
 
 @dataclass(frozen=True)
 class Spec:
-    """A model's root element name and its ordered fields (the order requests are written in)."""
+    """A model's root element name and its ordered fields (the order requests are written in).
+
+    ``list_name``: the old SDK's wrapper attribute for a list of this model, where ``list_name_of``'s
+    rule would not give it (``"images"`` for ``OSImage``); "" = the rule's.
+    """
 
     root: str
     fields: tuple[F, ...]
+    list_name: str
 
-    def __init__(self, root: str, fields: Sequence[F]) -> None:
+    def __init__(self, root: str, fields: Sequence[F], list_name: str = "") -> None:
         object.__setattr__(self, "root", root)
         object.__setattr__(self, "fields", tuple(fields))
+        object.__setattr__(self, "list_name", list_name)
 
 
 def spec_of(cls: type) -> Spec:
@@ -84,6 +97,74 @@ def spec_of(cls: type) -> Spec:
     if not isinstance(spec, Spec):
         raise TypeError(f"{cls.__name__} declares no XML spec")
     return spec
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists that answer to the old SDK's wrapper attribute
+# ---------------------------------------------------------------------------------------------
+
+
+def _itself(self: Any) -> Any:
+    return self
+
+
+class AliasList(list[Any]):
+    """A list that is also its own old-SDK wrapper: ``x.hosted_services is x``.
+
+    The old SDK returned ``HostedServices`` objects holding the list in ``.hosted_services`` (and
+    iterating, ``len`` and indexing); ported code reads either. Being a ``list`` subclass keeps
+    everything new code relies on: ``isinstance(x, list)``, ``x == [...]``, JSON, ``repr``, speed.
+    One subclass per attribute name (``alias_list_type``) carries the name as a read-only property;
+    pickling and copying rebuild the same subclass by name (``alias_list``).
+    """
+
+    __slots__ = ()
+    alias: ClassVar[str] = ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return alias_list, (self.alias, list(self))
+
+
+_ALIAS_TYPES: dict[str, type[AliasList]] = {}
+
+
+def alias_list_type(alias: str) -> type[AliasList]:
+    """The ``AliasList`` subclass answering to ``alias`` (one per name, made on first use)."""
+    made = _ALIAS_TYPES.get(alias)
+    if made is None:
+        if not alias.isidentifier() or hasattr(list, alias):
+            raise TypeError(f"{alias!r} cannot name a list's wrapper attribute")
+        doc = f"A list that also answers to ``.{alias}`` (the old SDK's wrapper attribute)."
+        namespace = {"__slots__": (), "__doc__": doc, "alias": alias, alias: property(_itself, doc=doc)}
+        name = "".join(part.title() for part in alias.split("_")) + "List"
+        made = _ALIAS_TYPES[alias] = type(name, (AliasList,), namespace)
+    return made
+
+
+def alias_list(alias: str, items: Iterable[Any] = ()) -> AliasList:
+    """A list of ``items`` answering to ``alias`` (also how a pickled ``AliasList`` is rebuilt)."""
+    return alias_list_type(alias)(items)
+
+
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def list_name_of(model: type) -> str:
+    """The old SDK's wrapper attribute for a list of ``model``: the one rule.
+
+    The model's declared ``list_name``, else its class name in snake_case made plural:
+    ``HostedService`` -> ``hosted_services``, ``VMImage`` -> ``vm_images``, ``ReservedIP`` ->
+    ``reserved_ips``, ``OperatingSystemFamily`` -> ``operating_system_families``.
+    """
+    declared = spec_of(model).list_name
+    if declared:
+        return declared
+    snake = _WORD_BREAK.sub("_", model.__name__).lower()
+    if snake.endswith("y") and snake[-2:-1] not in tuple("aeiou"):
+        return snake[:-1] + "ies"
+    if snake.endswith(("s", "x", "ch", "sh")):
+        return snake + "es"
+    return snake + "s"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +304,7 @@ class _Compiled:
             conv = _lazy_parser(model)
             return conv, None, (None if f.optional else (lambda m=model: empty(m)))
         if f.kind == LIST:
-            return _list_parser(model, f.item, f.poly), None, list
+            return _list_parser(model, f.item, f.poly), None, alias_list_type(list_name_of(model))
         raise TypeError(f"unknown field kind {f.kind!r}")
 
 
@@ -297,9 +378,11 @@ def _list_parser(model: type, item: str, poly: Mapping[str, type] | None) -> _Pa
     """Parse a wrapper element's ``item`` children (any element when ``item`` is empty).
 
     ``poly`` maps an ``i:type`` value to the item class. Item specs are compiled on first call
-    (specs refer to each other), then called directly.
+    (specs refer to each other), then called directly. The result is the ``AliasList`` of
+    ``model``'s ``list_name``.
     """
     names = frozenset((item, f"{{{NS}}}{item}")) if item else frozenset()
+    new_list = alias_list_type(list_name_of(model))
     item_parse: _Parse | None = None
     poly_parse: dict[str, _Parse] = {}
 
@@ -308,7 +391,7 @@ def _list_parser(model: type, item: str, poly: Mapping[str, type] | None) -> _Pa
         if item_parse is None:
             poly_parse.update((name, _compiled(cls).parse) for name, cls in (poly or {}).items())
             item_parse = _compiled(model).parse
-        out: list[Any] = []
+        out = new_list()
         append = out.append
         for c in el:
             tag = c.tag
@@ -357,7 +440,8 @@ _LISTS: dict[tuple[type, str | None], _Parse] = {}
 
 
 def parse_list(root: Any, cls: type[T], item: str | None = None) -> list[T]:
-    """Parse a collection response (``<Images><OSImage/>...``) into a plain list."""
+    """Parse a collection response (``<Images><OSImage/>...``) into a list (``AliasList``: it also
+    answers to the old SDK's wrapper attribute, ``.images``)."""
     parse = _LISTS.get((cls, item))
     if parse is None:
         parse = _LISTS[cls, item] = _list_parser(cls, item if item is not None else spec_of(cls).root, None)

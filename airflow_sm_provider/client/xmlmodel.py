@@ -18,6 +18,9 @@ The rules, so that most fields need no more than their annotation and default:
   the old SDK's positional constructor order differs from the wire's, ``wire_order=`` names the
   written attributes in wire order, separated by spaces (one string reads as the element sequence
   does, as ``namedtuple``'s field names); it must name each of them exactly once.
+* lists of models: ``default_factory=list`` gives the list's ``xmlmap.AliasList`` (the list that
+  also answers to the old SDK's wrapper attribute, as parsed lists do); a model whose old wrapper
+  attribute is not the rule's plural declares it: ``@xml_model(list_name="images")``.
 
 Request bodies that send part of a model use the model's own fields, picked by attribute, rather
 than a second field list: ``subset(Model, "label", ...)`` (a whole body), ``fields_of`` (parts of a
@@ -43,6 +46,8 @@ from airflow_sm_provider.client.xmlmap import (
     STRLIST,
     F,
     Spec,
+    alias_list_type,
+    list_name_of,
     spec_of,
 )
 
@@ -131,19 +136,31 @@ def _kind_of(owner: type, attr: str, tp: Any) -> tuple[str, type | None]:
     )
 
 
-def _field_spec(owner: type, f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> F | None:
-    declared: F | None = f.metadata.get(_META, _DERIVED)
+def _field_spec(owner: type, name: str, metadata: Mapping[str, Any], hint: Any) -> F | None:
+    declared: F | None = metadata.get(_META, _DERIVED)
     if declared is None:
         return None
     kind, model = declared.kind, declared.model
     if not kind:
         if model is not None:  # e.g. ``list[Any]`` of polymorphic configuration sets
-            kind = LIST if typing.get_origin(hints[f.name]) is list else MODEL
+            kind = LIST if typing.get_origin(hint) is list else MODEL
         else:
-            kind, model = _kind_of(owner, f.name, hints[f.name])
-    return dataclasses.replace(
-        declared, tag=declared.tag or pascal(f.name), attr=f.name, kind=kind, model=model
-    )
+            kind, model = _kind_of(owner, name, hint)
+    return dataclasses.replace(declared, tag=declared.tag or pascal(name), attr=name, kind=kind, model=model)
+
+
+def _alias_list_defaults(cls: type, hints: Mapping[str, Any]) -> None:
+    """Make each ``default_factory=list`` of a list-of-models field the list's ``AliasList`` type.
+
+    So a model built in Python (``ConfigurationSet().input_endpoints.input_endpoints``) holds the
+    same kind of list a parsed one does. Done on the class's own ``Field`` objects before
+    ``@dataclass`` reads them (the generated ``__init__`` captures the factory).
+    """
+    for name, value in vars(cls).items():
+        if isinstance(value, dataclasses.Field) and value.default_factory is list and name in hints:
+            f = _field_spec(cls, name, value.metadata, hints[name])
+            if f is not None and f.kind == LIST and f.model is not None:
+                value.default_factory = alias_list_type(list_name_of(f.model))
 
 
 def _ordered(owner: type, fields: list[F], wire_order: Sequence[str]) -> list[F]:
@@ -168,22 +185,27 @@ def _inherited_order(cls: type) -> Sequence[str]:
     return ()
 
 
-def _make(cls: type[T], root: str | None, wire_order: Sequence[str]) -> type[T]:
+def _make(cls: type[T], root: str | None, wire_order: Sequence[str], list_name: str = "") -> type[T]:
     base_order = _inherited_order(cls)
-    data_cls: Any = dataclasses.dataclass(cls)
     try:
-        hints = typing.get_type_hints(data_cls)
+        hints = typing.get_type_hints(cls)
     except NameError as exc:  # annotations are strings: they must name module-level classes
         raise TypeError(
-            f"{data_cls.__name__}: cannot resolve an annotation ({exc}); define models at module level"
+            f"{cls.__name__}: cannot resolve an annotation ({exc}); define models at module level"
         ) from exc
-    fields = [s for f in dataclasses.fields(data_cls) if (s := _field_spec(data_cls, f, hints)) is not None]
+    _alias_list_defaults(cls, hints)
+    data_cls: Any = dataclasses.dataclass(cls)
+    fields = [
+        s
+        for f in dataclasses.fields(data_cls)
+        if (s := _field_spec(data_cls, f.name, f.metadata, hints[f.name])) is not None
+    ]
     if not wire_order and base_order:
         own = [f.attr for f in fields if f.write and f.attr not in base_order]
         wire_order = [*base_order, *own]
     if wire_order:
         fields = _ordered(data_cls, fields, wire_order)
-    data_cls.__xml__ = Spec(root or data_cls.__name__, fields)
+    data_cls.__xml__ = Spec(root or data_cls.__name__, fields, list_name)
     result: type[T] = data_cls
     return result
 
@@ -193,16 +215,20 @@ def xml_model(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def xml_model(root: str | None = None, /, *, wire_order: str = "") -> Callable[[type[T]], type[T]]: ...
+def xml_model(
+    root: str | None = None, /, *, wire_order: str = "", list_name: str = ""
+) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(field_specifiers=(xml_field, dataclasses.field))
 def xml_model(
-    cls_or_root: type[T] | str | None = None, /, *, wire_order: str = ""
+    cls_or_root: type[T] | str | None = None, /, *, wire_order: str = "", list_name: str = ""
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Make ``cls`` a dataclass and give it the ``__xml__`` spec its fields declare.
 
     ``@xml_model`` uses the class name as the root element, ``@xml_model("Error")`` another one.
+    ``list_name`` is the old SDK's wrapper attribute for a list of these models, where
+    ``xmlmap.list_name_of``'s rule (snake_case plural of the class name) does not give it.
     """
     if isinstance(cls_or_root, type):
         return _make(cls_or_root, None, ())
@@ -211,7 +237,7 @@ def xml_model(
     order = wire_order.split()
 
     def decorate(cls: type[T]) -> type[T]:
-        return _make(cls, root, order)
+        return _make(cls, root, order, list_name)
 
     return decorate
 

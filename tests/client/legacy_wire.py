@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from azure.servicemanagement import ServiceManagementService as OldService
+from azure.servicemanagement import _common_models as old_common
 from azure.servicemanagement import models as old_models
 from azure.servicemanagement._http import HTTPResponse
 from lxml import etree
@@ -303,3 +304,55 @@ def sample_args(op: Op) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         new.append(a)
         old.append(b)
     return tuple(new), tuple(old)
+
+
+# --- the old SDK's list wrappers ---------------------------------------------------------------------
+def old_wrapper(obj: Any) -> tuple[str, type] | None:
+    """(attribute, item class) when ``obj`` is one of the old SDK's list wrappers, else None.
+
+    A wrapper (``HostedServices``, ``RoleList``, ...) is a model that iterates and whose fresh
+    instance holds exactly one ``_list_of`` attribute (the old parser replaces it by a plain list):
+    read from the old class itself, never from a list of names.
+    """
+    if not isinstance(obj, old_common.WindowsAzureData) or not hasattr(type(obj), "__iter__"):
+        return None
+    lists = [(k, v) for k, v in vars(type(obj)()).items() if isinstance(v, old_common._list_of)]
+    if len(lists) != 1:
+        return None
+    attr, value = lists[0]
+    return attr, value.list_type
+
+
+def wrapper_mismatches(old: Any, ours: Any, path: str = "") -> tuple[list[str], int]:
+    """Where ``ours`` does not answer to a wrapper attribute of ``old`` with the same list.
+
+    Walks ``old`` (an old SDK result) and ``ours`` side by side: at each old wrapper, ours must be a
+    real ``list`` whose wrapper attribute (``.hosted_services``) is that very list, of the same
+    length; items and nested models are walked on. Returns (mismatches, wrappers checked).
+    """
+    out: list[str] = []
+    checked = 0
+    wrapper = old_wrapper(old)
+    if wrapper is not None:
+        attr = wrapper[0]
+        checked += 1
+        where = f"{path}.{attr}"
+        if not isinstance(ours, list):
+            return [f"{where}: ours is a {type(ours).__name__}, not a list"], checked
+        if getattr(ours, attr, None) is not ours:
+            return [f"{where}: ours does not answer to .{attr}"], checked
+        olds = getattr(old, attr)
+        if len(olds) != len(ours):
+            return [f"{where}: {len(olds)} items in the old SDK, {len(ours)} in ours"], checked
+        for i, (a, b) in enumerate(zip(olds, ours, strict=True)):
+            more, n = wrapper_mismatches(a, b, f"{where}[{i}]")
+            out += more
+            checked += n
+        return out, checked
+    if isinstance(old, old_common.WindowsAzureData):
+        for name, value in vars(old).items():
+            if not name.startswith("_") and hasattr(ours, name):
+                more, n = wrapper_mismatches(value, getattr(ours, name), f"{path}.{name}")
+                out += more
+                checked += n
+    return out, checked

@@ -32,7 +32,9 @@ from airflow_sm_provider.client.xmlmap import (
     STR,
     STRLIST,
     F,
+    alias_list,
     empty,
+    list_name_of,
     parse_element,
     parse_list,
     spec_of,
@@ -105,13 +107,16 @@ def _ref_field(f: F, el: Any) -> Any:
         if f.poly and c.get(ITYPE) is not None:
             cls = f.poly.get(_local(c.get(ITYPE).split(":")[-1]), f.model)
         items.append(reference(c, cls))
-    return items
+    return alias_list(list_name_of(f.model), items)
 
 
 def _ref_default(f: F) -> Any:
     if f.kind == MODEL:
         assert f.model is not None
         return None if f.optional else reference(etree.Element("absent"), f.model)
+    if f.kind == LIST:  # every list of models answers to its old wrapper attribute
+        assert f.model is not None
+        return alias_list(list_name_of(f.model))
     return {STR: "", INT: 0, OPTINT: None, BOOL: False, B64: "", STRLIST: [], DICT: {}, LIST: []}[f.kind]
 
 
@@ -251,7 +256,7 @@ def test_list_parse_equals_reference(cls: type) -> None:
     )
     body = f'<List xmlns="{NS}" xmlns:i="{NS_I}">'.encode() + items + b"</List>"
     tree = root_of(body)
-    expected = [reference(c, cls) for c in tree if _local(c.tag) == root_tag]
+    expected = alias_list(list_name_of(cls), [reference(c, cls) for c in tree if _local(c.tag) == root_tag])
     assert dump(parse_list(tree, cls)) == dump(expected)
     assert len(parse_list(tree, cls)) == 5 * 3
 

@@ -2,8 +2,9 @@
 
 For every read of the operation table a response is synthesised from our model's spec (every
 field filled, lists with two items) and fed to both clients; each attribute the old model has
-must hold the same value in ours. ``KNOWN`` lists where the old parser was wrong (asm-wire.md 5.3)
-or where we deliberately differ, with the reason.
+must hold the same value in ours, and each list the old SDK wrapped must answer to the wrapper's
+attribute (``.hosted_services``, ``.role_instances``). ``KNOWN`` lists where the old parser was
+wrong (asm-wire.md 5.3) or where we deliberately differ, with the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import base64
 from typing import Any
 
 import pytest
-from legacy_wire import old_client, ours_client, sample_args
+from legacy_wire import old_client, old_wrapper, ours_client, sample_args, wrapper_mismatches
 
 from airflow_sm_provider.client.operations import OPERATIONS
 from airflow_sm_provider.client.xmlmap import B64, BOOL, DICT, INT, LIST, MODEL, OPTINT, STRLIST, spec_of
@@ -167,3 +168,9 @@ def test_same_response_same_attributes(name: str) -> None:
     old_result = getattr(old, name)(*old_args)
     our_result = getattr(client, name)(*new_args)
     assert differences(old_result, our_result) == []
+    # each old wrapper (the result, ``deployment.role_list``, ...) has its attribute on our list
+    mismatches, checked = wrapper_mismatches(old_result, our_result)
+    assert mismatches == []
+    fresh = type(old_result)()
+    if old_wrapper(fresh) or any(old_wrapper(value) for value in vars(fresh).values()):
+        assert checked >= 1  # the walk did see the old wrappers
