@@ -13,7 +13,7 @@ poll with ``await client.get_operation_status(handle.request_id)`` or defer to a
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from airflow_sm_provider import protocol
@@ -67,9 +67,12 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
         self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]
 
     @classmethod
-    def from_endpoint(cls, path: str | os.PathLike[str], **kwargs: Any) -> AsyncServiceManagementClient:
-        """An async client for the emulator described by ``endpoint.json`` (explicit, never implied)."""
-        return cls(**compat.endpoint_kwargs(Path(path)), **kwargs)
+    def from_endpoint(
+        cls, endpoint: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any
+    ) -> AsyncServiceManagementClient:
+        """An async client for the emulator ``endpoint`` describes (``endpoint.json``'s path or its
+        content as a mapping; explicit, never implied)."""
+        return cls(**compat.endpoint_kwargs(endpoint), **kwargs)
 
     @property
     def host(self) -> str:

@@ -17,8 +17,7 @@ import copy
 import os
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow_sm_provider import protocol
@@ -76,12 +75,15 @@ class ServiceManagementClient(OperationMethods):
         self._transport = self._base
 
     @classmethod
-    def from_endpoint(cls, path: str | os.PathLike[str], **kwargs: Any) -> ServiceManagementClient:
-        """A client for the emulator described by ``endpoint.json`` (host, CA, certificate, subscription).
+    def from_endpoint(
+        cls, endpoint: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any
+    ) -> ServiceManagementClient:
+        """A client for the emulator described by ``endpoint.json`` (host, CA, certificate,
+        subscription): its path, or its content as a mapping (``Emulator.endpoint``).
 
         Explicit by design: nothing reads an endpoint file unless you call this.
         """
-        return cls(**compat.endpoint_kwargs(Path(path)), **kwargs)
+        return cls(**compat.endpoint_kwargs(endpoint), **kwargs)
 
     @property
     def host(self) -> str:

@@ -43,10 +43,7 @@ def emu(asm_emulator: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def sms(emu: Any) -> Iterator[ServiceManagementClient]:
-    ep = emu.endpoint
-    with ServiceManagementClient(
-        ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]
-    ) as client:
+    with ServiceManagementClient.from_endpoint(emu.endpoint) as client:
         yield client
 
 

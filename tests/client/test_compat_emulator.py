@@ -28,10 +28,7 @@ PKG = "https://account.blob.core.windows.net/packages/app.cspkg"
 
 @pytest.fixture
 def sms(asm_emulator: Any) -> Iterator[ServiceManagementClient]:
-    ep = asm_emulator.endpoint
-    with ServiceManagementClient(
-        ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]
-    ) as client:
+    with ServiceManagementClient.from_endpoint(asm_emulator.endpoint) as client:
         yield client
 
 
