@@ -90,7 +90,7 @@ class AsmConnectionSettings:
         path = get.get("certificate_path")
         if pem_text and path:
             raise _field_error(
-                "certificate_path",
+                "certificate_private_key",
                 f"Connection {cid!r}: set either extra 'certificate_private_key' (the certificate text) "
                 "or extra 'certificate_path' (a file), not both.",
             )

@@ -422,7 +422,7 @@ def test_hook_negative_timeout(quiet: Any, hook_for: Any) -> None:
 
 
 def test_hook_missing_subscription(quiet: Any, hook_for: Any) -> None:
-    with bad("subscription", kind=ValueError):
+    with bad("subscription_id", "has no subscription"):  # typed now: .field is the connection extra
         hook_for(subscription_id=None).get_conn()
 
 
