@@ -12,11 +12,26 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+
+def emulator_command(state_dir: str | os.PathLike[str], *options: str) -> list[str]:
+    """The argv of ``python -m airflow_sm_provider.emulator`` on ``state_dir`` with ``options``
+    (``--speed 20``, ...), run by this interpreter: the demo, the cluster, the benchmarks and the
+    pytest subprocess fixture start the emulator with it."""
+    return [
+        sys.executable,
+        "-m",
+        "airflow_sm_provider.emulator",
+        "--state-dir",
+        os.fspath(state_dir),
+        *options,
+    ]
 
 
 def free_port() -> int:

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from airflow_sm_provider._processes import die_with_parent, stop_group
+from airflow_sm_provider._processes import die_with_parent, emulator_command, stop_group
 
 SERVICE = "bluegreen-demo"
 ROLLING_SERVICE = "rolling-demo"
@@ -79,15 +79,7 @@ def start_emulator(state_dir: Path) -> tuple[subprocess.Popen[str], dict[str, An
     log = open(state_dir.parent / "emulator.log", "wb")  # noqa: SIM115 -- the child keeps the fd
     try:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "airflow_sm_provider.emulator",
-                "--state-dir",
-                str(state_dir),
-                "--speed",
-                SPEED,
-            ],
+            emulator_command(state_dir, "--speed", SPEED),
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider._processes import emulator_command
+
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -91,15 +93,7 @@ class EmulatorProc:
 
     def __init__(self, state_dir: Path, speed: float, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "airflow_sm_provider.emulator",
-                "--state-dir",
-                str(state_dir),
-                "--speed",
-                str(speed),
-            ],
+            emulator_command(state_dir, "--speed", str(speed)),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

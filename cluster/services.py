@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from airflow_sm_provider._processes import free_port
+from airflow_sm_provider._processes import emulator_command, free_port
 from cluster.procs import Proc, wait_for_port
 
 
@@ -40,10 +39,9 @@ class EmulatorService:
     def __init__(self, work: Path, env: dict[str, str], speed: float, rate_limit: float | None) -> None:
         self.state_dir = work / "emulator"
         self.port = free_port()
-        argv = [
-            sys.executable, "-m", "airflow_sm_provider.emulator", "--state-dir", str(self.state_dir),
-            "--port", str(self.port), "--speed", str(speed), "--log-level", "WARNING",
-        ]  # fmt: skip
+        argv = emulator_command(
+            self.state_dir, "--port", str(self.port), "--speed", str(speed), "--log-level", "WARNING"
+        )
         self.rate_limit = rate_limit or None
         if self.rate_limit:
             argv += ["--rate-limit", str(self.rate_limit)]

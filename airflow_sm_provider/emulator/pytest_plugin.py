@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 # Re-exported for tests (``from ...pytest_plugin import admin_session``); defined without pytest.
+from airflow_sm_provider._processes import emulator_command
 from airflow_sm_provider.emulator.sessions import admin_session, legacy_session
 from airflow_sm_provider.testing import OPTION, AirflowTestHome, use_airflow_home
 
@@ -57,7 +58,7 @@ class EmulatorProcess:
         self.endpoint: dict[str, str] = {}
 
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
-        cmd = [sys.executable, "-m", "airflow_sm_provider.emulator", "--state-dir", str(self.state_dir)]
+        cmd = emulator_command(self.state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.state_dir / "emulator.log"  # a file, not a pipe: a chatty child never blocks
         with log_path.open("ab") as log:
