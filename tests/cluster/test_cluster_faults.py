@@ -51,16 +51,16 @@ def figure(name: str, **values: Any) -> None:
 
 @pytest.mark.parametrize(
     ("task_id", "bake_seconds"),
-    [("deploy_to_staging", 2), ("guarded_swap", 45)],
+    [("wait_deployed", 2), ("guarded_swap", 45)],
     ids=["operation-wait", "bake"],
 )
 def test_triggerer_killed_while_holding_the_release_wait(stack: Any, task_id: str, bake_seconds: int) -> None:
     """kill -9 the triggerer holding ``task_id``'s trigger: the other takes it over, one swap in all.
 
-    ``deploy_to_staging``: the operation wait (the create made long). ``guarded_swap``: its bake,
-    once the guarded swap defers it (until then it bakes in the worker and this case is skipped).
+    ``wait_deployed``: the wait for the create's operation (the create made long; the example DAG's
+    ``deploy_to_staging`` only submits it). ``guarded_swap``: its bake, deferred through the bake.
     """
-    service, counter = new_service(stack, "tk", 60 if task_id == "deploy_to_staging" else None)
+    service, counter = new_service(stack, "tk", 60 if task_id == "wait_deployed" else None)
     ev: dict[str, Any] = {}
 
     def kill(w: Any) -> None:
@@ -90,13 +90,12 @@ def test_triggerer_killed_while_holding_the_release_wait(stack: Any, task_id: st
         if "victim" in ev:
             stack.restart(ev["victim"])
     assert w.state == "success", w.states()
-    if task_id not in w.deferred:
-        pytest.skip(f"{task_id} never deferred on this checkout (it waits in the worker)")
+    assert task_id in w.deferred, f"{task_id} never deferred: {w.states()}"
     assert ev.get("victim") in TRIGGERERS and ev.get("by") in TRIGGERERS and ev["by"] != ev["victim"], ev
     assert counter.delta()["create_deployment"] == 1 and counter.delta()["swap_deployment"] == 1
     assert slots(stack.emulator.endpoint, service)["production"] == "v1"
     extra = {}
-    if task_id == "deploy_to_staging":
+    if task_id == "wait_deployed":
         extra["resumed_after_operation_end_s"] = round(
             ev["resumed_wall"] - float(create_op(stack)["ends"]), 1
         )
@@ -181,7 +180,7 @@ def test_postgres_restarted_while_triggers_are_deferred(stack: Any) -> None:
     def restart(w: Any) -> None:
         ev["downtime"] = stack.pg.restart(down_seconds=5)
 
-    restarter = Once(lambda w: holder(w, "deploy_to_staging") is not None, restart)
+    restarter = Once(lambda w: holder(w, "wait_deployed") is not None, restart)
     before = dict(stack.restarts)
     try:
         w = release(stack.api, service, "v1", "v1.cscfg", tick=lambda w: (restarter(w), stack.supervise()))
@@ -189,7 +188,7 @@ def test_postgres_restarted_while_triggers_are_deferred(stack: Any) -> None:
         stack.admin().clear_faults()
     stack.supervise()
     restarted = {k: v - before.get(k, 0) for k, v in stack.restarts.items() if v > before.get(k, 0)}
-    assert "downtime" in ev, "the database was never restarted"
+    assert "downtime" in ev, f"the database was never restarted: {w.state}, deferred {w.deferred}, {w.states()}"
     assert w.state == "success", w.states()
     assert counter.delta()["create_deployment"] == 1 and counter.delta()["swap_deployment"] == 1
     assert slots(stack.emulator.endpoint, service)["production"] == "v1"
@@ -216,7 +215,7 @@ def test_emulator_killed_and_restarted_mid_release(stack: Any) -> None:
         ev["restart_s"] = stack.emulator.restart()
         stack.killed.discard("emulator")
 
-    bouncer = Once(lambda w: holder(w, "deploy_to_staging") is not None, bounce)
+    bouncer = Once(lambda w: holder(w, "wait_deployed") is not None, bounce)
     w = release(stack.api, service, "v1", "v1.cscfg", tick=lambda w: (bouncer(w), stack.check()))
     assert "restart_s" in ev, "the emulator was never killed"
     assert w.state == "success", w.states()

@@ -68,9 +68,11 @@ def test_make_cluster_runs_the_example_dags_and_leaves_nothing() -> None:
         "blue_green_release v1: success",
         "blue_green_release v2: success",
         "nightly_teardown: success",
+        "rolling_upgrade r2: success",
     ):
         assert line in out, out[-4000:]
-    assert "2 create_deployment, 2 swap_deployment" in out
+    # 2 releases + the rolling upgrade's starting deployment (the upgrade itself creates none)
+    assert "3 create_deployment, 2 swap_deployment" in out, out[-4000:]
     assert _ours() <= before, _ours() - before
     print(out[-2500:])
 
