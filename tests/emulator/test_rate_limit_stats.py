@@ -114,6 +114,21 @@ def test_stats_count_swaps_and_creates(
     assert emu.stats["by_operation"]["create_hosted_service"] == 2  # both executed (one refused)
 
 
+def test_stats_count_requests_per_x_ms_version(
+    asm_emulator_factory: Callable[..., Any], session_for: Session
+) -> None:
+    emu = asm_emulator_factory()
+    ep = emu.endpoint
+    session = session_for(ep)
+    url = f"https://{ep['host']}/{ep['subscription_id']}"
+    for version in ("2014-10-01", "2014-10-01", "2017-01-01"):
+        assert session.get(url, headers={"x-ms-version": version}).status_code == 200
+    assert session.get(url).status_code == 400  # MissingOrIncorrectVersionHeader, still counted
+    assert emu.stats["by_version"] == {"2014-10-01": 2, "2017-01-01": 1, "none": 1}
+    admin_session(ep).delete(ep["admin_url"] + "stats").raise_for_status()
+    assert emu.stats["by_version"] == {}
+
+
 def test_cli_rate_limit(asm_emulator_factory: Callable[..., Any], session_for: Session) -> None:
     proc = asm_emulator_factory(subprocess=True, rate_limit=0.2)
     session = session_for(proc.endpoint)
