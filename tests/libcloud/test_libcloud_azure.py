@@ -306,6 +306,50 @@ def test_node_from_a_vm_image_and_the_default_storage_account(driver: Any, emula
     assert by_operation["create_storage_account"] == 1
 
 
+def test_windows_node_in_an_affinity_group_service(driver: Any, emulator: Any) -> None:
+    """libcloud's other branches: a Windows image (WindowsProvisioningConfiguration, Remote Desktop
+    on 3389) and a cloud service placed in an affinity group (made with another client, libcloud
+    cannot), whose default storage account libcloud then creates in that group."""
+    from libcloud.compute.base import NodeAuthPassword
+
+    ep = emulator.endpoint
+    ns = "http://schemas.microsoft.com/windowsazure"
+    bodies = {
+        "affinitygroups": f'<CreateAffinityGroup xmlns="{ns}"><Name>lcgroup</Name><Label>bGNncm91cA==</Label>'
+        "<Location>West US</Location></CreateAffinityGroup>",
+        "services/hostedservices": f'<CreateHostedService xmlns="{ns}"><ServiceName>lcwin</ServiceName>'
+        "<Label>bGN3aW4=</Label><AffinityGroup>lcgroup</AffinityGroup></CreateHostedService>",
+    }
+    with legacy_session(ep) as session:
+        for path, body in bodies.items():
+            made = session.post(
+                f"https://{ep['host']}/{ep['subscription_id']}/{path}",
+                data=body,
+                headers={"x-ms-version": LIBCLOUD_VERSION_SENT, "Content-Type": "application/xml"},
+                timeout=10,
+            )
+            assert made.status_code == 201, made.text
+    windows = next(i for i in driver.list_images() if i.extra["os"] == "Windows")
+    size = next(s for s in driver.list_sizes() if s.id == "Medium")
+    props = driver.ex_list_cloud_services()[0].hosted_service_properties
+    assert (props.affinity_group, props.location) == ("lcgroup", "")
+
+    driver.create_node(
+        name="win1", size=size, image=windows, ex_cloud_service_name="lcwin", auth=NodeAuthPassword(PASSWORD)
+    )
+    _settle(emulator)
+
+    (node,) = _until_running(driver, "lcwin", 1)
+    assert node.extra["remote_desktop_port"] == "3389" and node.extra["ssh_port"] == ""
+    assert _endpoints(node) == [("Remote Desktop", "tcp", "3389", "3389")]
+    assert node.extra["instance_size"] == "Medium"
+    (disk,) = driver.list_volumes()
+    assert disk.extra["os"] == "Windows" and disk.size > 0
+    accounts = [(a["name"], a.get("affinity_group")) for a in _state(emulator)["resources"]["storage"]]
+    assert accounts == [("lcwin", "lcgroup")]
+    _stats(emulator)
+
+
 def test_what_libcloud_itself_gets_wrong(driver: Any, emulator: Any) -> None:
     """libcloud bugs that the real service would have shown too; the emulator answers like ASM."""
     from libcloud.common.types import LibcloudError
