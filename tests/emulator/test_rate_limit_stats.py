@@ -18,10 +18,12 @@ from airflow_sm_provider.emulator.sessions import admin_session
 Session = Callable[..., requests.Session]
 
 
-def _get(emu: Emulator, session: requests.Session, sub: str | None = None) -> requests.Response:
+def _get(
+    emu: Emulator, session: requests.Session, sub: str | None = None, version: str | None = "2014-10-01"
+) -> requests.Response:
     ep = emu.endpoint
     url = f"https://{ep['host']}/{sub or ep['subscription_id']}"
-    return session.get(url, headers={"x-ms-version": "2014-10-01"}, timeout=10)
+    return session.get(url, headers={"x-ms-version": version} if version else {}, timeout=10)
 
 
 def test_bucket_refills_at_rps_with_burst() -> None:
@@ -118,14 +120,12 @@ def test_stats_count_requests_per_x_ms_version(
     asm_emulator_factory: Callable[..., Any], session_for: Session
 ) -> None:
     emu = asm_emulator_factory()
-    ep = emu.endpoint
-    session = session_for(ep)
-    url = f"https://{ep['host']}/{ep['subscription_id']}"
-    for version in ("2014-10-01", "2014-10-01", "2017-01-01"):
-        assert session.get(url, headers={"x-ms-version": version}).status_code == 200
-    assert session.get(url).status_code == 400  # MissingOrIncorrectVersionHeader, still counted
+    session = session_for(emu.endpoint)
+    versions = ["2014-10-01", "2014-10-01", "2017-01-01", None]  # None: 400, still counted
+    assert [_get(emu, session, version=v).status_code for v in versions] == [200, 200, 200, 400]
     assert emu.stats["by_version"] == {"2014-10-01": 2, "2017-01-01": 1, "none": 1}
-    admin_session(ep).delete(ep["admin_url"] + "stats").raise_for_status()
+    with admin_session(emu.endpoint) as admin:
+        admin.delete(emu.endpoint["admin_url"] + "stats").raise_for_status()
     assert emu.stats["by_version"] == {}
 
 

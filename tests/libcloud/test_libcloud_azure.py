@@ -37,6 +37,7 @@ from airflow_sm_provider.emulator.pytest_plugin import admin_session, legacy_ses
 
 LIBCLOUD_VERSION_SENT = "2014-05-01"  # what AzureServiceManagementConnection really sends
 LINUX_IMAGE = "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_2-LTS-amd64-server-20150506-en-us-30GB"
+NS = "http://schemas.microsoft.com/windowsazure"
 PASSWORD = "Libcl0ud-Passw0rd"  # a throwaway VM password, for the emulator only
 
 
@@ -111,6 +112,20 @@ def _stats(emulator: Any) -> dict[str, Any]:
     return stats
 
 
+def _made_by_another_client(emulator: Any, path: str, body: str) -> None:
+    """Create what libcloud cannot (a VM image, an affinity group...) with plain requests."""
+    ep = emulator.endpoint
+    with legacy_session(ep) as session:
+        made = session.post(
+            f"https://{ep['host']}/{ep['subscription_id']}/{path}",
+            data=body,
+            headers={"x-ms-version": LIBCLOUD_VERSION_SENT, "Content-Type": "application/xml"},
+            timeout=10,
+        )
+    assert made.status_code in (201, 202), made.text
+    _settle(emulator)
+
+
 def _endpoints(node: Any) -> list[tuple[str, str, str, str]]:
     return sorted((e.name, e.protocol, e.public_port, e.local_port) for e in node.extra["instance_endpoints"])
 
@@ -127,23 +142,14 @@ def test_catalogue_locations_sizes_and_images(driver: Any, emulator: Any) -> Non
     assert sizes["Small"].ram == 1792 and sizes["Standard_D14"].extra["cores"] == 16
 
     # A user VM image, made with another client, shows up beside the public OS images.
-    ep = emulator.endpoint
     vm_image = (
-        '<VMImage xmlns="http://schemas.microsoft.com/windowsazure"><Name>lc-vmimage</Name>'
+        f'<VMImage xmlns="{NS}"><Name>lc-vmimage</Name>'
         "<Label>libcloud VM image</Label><OSDiskConfiguration><HostCaching>ReadWrite</HostCaching>"
         "<OSState>Generalized</OSState><OS>Linux</OS>"
         "<MediaLink>https://lcimages.blob.core.windows.net/vhds/lc-vmimage.vhd</MediaLink>"
         "</OSDiskConfiguration></VMImage>"
     )
-    with legacy_session(ep) as session:
-        made = session.post(
-            f"https://{ep['host']}/{ep['subscription_id']}/services/vmimages",
-            data=vm_image,
-            headers={"x-ms-version": LIBCLOUD_VERSION_SENT, "Content-Type": "application/xml"},
-            timeout=10,
-        )
-    assert made.status_code == 202, made.text
-    _settle(emulator)
+    _made_by_another_client(emulator, "services/vmimages", vm_image)
 
     images = {image.id: image for image in driver.list_images()}
     ubuntu = images[LINUX_IMAGE]
@@ -182,26 +188,17 @@ def test_linux_vms_life_cycle(driver: Any, emulator: Any) -> None:
     size = next(s for s in driver.list_sizes() if s.id == "Small")
     image = next(i for i in driver.list_images() if i.id == LINUX_IMAGE)
     assert driver.list_nodes(ex_cloud_service_name="lcsvc") == []
-    auth = NodeAuthPassword(PASSWORD)
-    made = driver.create_node(
-        name="vm1",
-        size=size,
-        image=image,
-        ex_cloud_service_name="lcsvc",
-        ex_storage_service_name="lcstore",
-        auth=auth,
-    )
+    node_args = {
+        "size": size,
+        "image": image,
+        "ex_cloud_service_name": "lcsvc",
+        "ex_storage_service_name": "lcstore",
+    }
+    made = driver.create_node(name="vm1", auth=NodeAuthPassword(PASSWORD), **node_args)
     assert (made.id, made.state, made.extra["ex_cloud_service_name"]) == ("vm1", NodeState.PENDING, "lcsvc")
     _settle(emulator)
     # The second node goes through Add Role, with a random public SSH port (libcloud's choice).
-    driver.create_node(
-        name="vm2",
-        size=size,
-        image=image,
-        ex_cloud_service_name="lcsvc",
-        ex_storage_service_name="lcstore",
-        auth=auth,
-    )
+    driver.create_node(name="vm2", auth=NodeAuthPassword(PASSWORD), **node_args)
     _settle(emulator)
 
     vm1, vm2 = _until_running(driver, "lcsvc", 2)
@@ -272,19 +269,12 @@ def test_node_from_a_vm_image_and_the_default_storage_account(driver: Any, emula
     creates that account; from a VM image it sends ``VMImageName`` and no OS disk."""
     from libcloud.compute.base import NodeAuthPassword
 
-    ep = emulator.endpoint
-    with legacy_session(ep) as session:
-        made = session.post(
-            f"https://{ep['host']}/{ep['subscription_id']}/services/vmimages",
-            data='<VMImage xmlns="http://schemas.microsoft.com/windowsazure"><Name>lc-vmimage</Name>'
-            "<Label>lc</Label><OSDiskConfiguration><OSState>Generalized</OSState><OS>Linux</OS>"
-            "<MediaLink>https://lcimages.blob.core.windows.net/vhds/lc.vhd</MediaLink></OSDiskConfiguration>"
-            "</VMImage>",
-            headers={"x-ms-version": LIBCLOUD_VERSION_SENT, "Content-Type": "application/xml"},
-            timeout=10,
-        )
-    assert made.status_code == 202, made.text
-    _settle(emulator)
+    vm_image = (
+        f'<VMImage xmlns="{NS}"><Name>lc-vmimage</Name><Label>lc</Label><OSDiskConfiguration>'
+        "<OSState>Generalized</OSState><OS>Linux</OS>"
+        "<MediaLink>https://lcimages.blob.core.windows.net/vhds/lc.vhd</MediaLink></OSDiskConfiguration></VMImage>"
+    )
+    _made_by_another_client(emulator, "services/vmimages", vm_image)
     image = next(i for i in driver.list_images() if i.extra["vm_image"])
     size = next(s for s in driver.list_sizes() if s.id == "Small")
     assert driver.ex_create_cloud_service("lc-vmi", "West US") is True
@@ -312,23 +302,16 @@ def test_windows_node_in_an_affinity_group_service(driver: Any, emulator: Any) -
     cannot), whose default storage account libcloud then creates in that group."""
     from libcloud.compute.base import NodeAuthPassword
 
-    ep = emulator.endpoint
-    ns = "http://schemas.microsoft.com/windowsazure"
-    bodies = {
-        "affinitygroups": f'<CreateAffinityGroup xmlns="{ns}"><Name>lcgroup</Name><Label>bGNncm91cA==</Label>'
-        "<Location>West US</Location></CreateAffinityGroup>",
-        "services/hostedservices": f'<CreateHostedService xmlns="{ns}"><ServiceName>lcwin</ServiceName>'
-        "<Label>bGN3aW4=</Label><AffinityGroup>lcgroup</AffinityGroup></CreateHostedService>",
-    }
-    with legacy_session(ep) as session:
-        for path, body in bodies.items():
-            made = session.post(
-                f"https://{ep['host']}/{ep['subscription_id']}/{path}",
-                data=body,
-                headers={"x-ms-version": LIBCLOUD_VERSION_SENT, "Content-Type": "application/xml"},
-                timeout=10,
-            )
-            assert made.status_code == 201, made.text
+    group = (
+        f'<CreateAffinityGroup xmlns="{NS}"><Name>lcgroup</Name><Label>bGNncm91cA==</Label>'
+        "<Location>West US</Location></CreateAffinityGroup>"
+    )
+    _made_by_another_client(emulator, "affinitygroups", group)
+    service = (
+        f'<CreateHostedService xmlns="{NS}"><ServiceName>lcwin</ServiceName><Label>bGN3aW4=</Label>'
+        "<AffinityGroup>lcgroup</AffinityGroup></CreateHostedService>"
+    )
+    _made_by_another_client(emulator, "services/hostedservices", service)
     windows = next(i for i in driver.list_images() if i.extra["os"] == "Windows")
     size = next(s for s in driver.list_sizes() if s.id == "Medium")
     props = driver.ex_list_cloud_services()[0].hosted_service_properties
