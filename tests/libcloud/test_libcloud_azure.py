@@ -9,7 +9,9 @@ of its own (``?embed-detail=True``, ``/deploymentslots/Production``, ``?comp=med
 
 Only configuration is given to libcloud: ``host``/``port``, the emulator's CA through
 ``libcloud.security.CA_CERTS_PATH`` and the PEM of endpoint.json as ``key_file``. Nothing of
-libcloud is patched. What this found and what libcloud gets wrong itself:
+libcloud is patched. Two emulator gaps it found are fixed (their own tests are in tests/emulator):
+a node from a VM image (``VMImageName``, no OS disk) made Get Hosted Service answer 500, and a
+storage account still holding the VMs' VHDs could be deleted. What libcloud gets wrong itself:
 
 * x-ms-version: the module says ``X_MS_VERSION = "2013-08-01"`` but that constant is dead code;
   ``AzureServiceManagementConnection`` sends ``2014-05-01`` on every request (stats ``by_version``).
@@ -36,6 +38,7 @@ import pytest
 from airflow_sm_provider.emulator.pytest_plugin import admin_session, legacy_session
 
 LIBCLOUD_VERSION_SENT = "2014-05-01"  # what AzureServiceManagementConnection really sends
+OTHER_CLIENT_VERSION = "2014-10-01"  # the set-up libcloud cannot do, sent as the old SDK would
 LINUX_IMAGE = "b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_2-LTS-amd64-server-20150506-en-us-30GB"
 NS = "http://schemas.microsoft.com/windowsazure"
 PASSWORD = "Libcl0ud-Passw0rd"  # a throwaway VM password, for the emulator only
@@ -102,11 +105,12 @@ def _until_running(driver: Any, service: str, count: int) -> list[Any]:
 
 
 def _stats(emulator: Any) -> dict[str, Any]:
-    """The emulator's counters; every request was the version libcloud sends, none was refused."""
+    """The emulator's counters; every request of libcloud's had its version, none was refused."""
     ep = emulator.endpoint
     with admin_session(ep) as session:
         stats: dict[str, Any] = session.get(ep["admin_url"] + "stats", timeout=10).json()
-    assert stats["by_version"] == {LIBCLOUD_VERSION_SENT: stats["requests"]}
+    libcloud_sent = [version for version in stats["by_version"] if version != OTHER_CLIENT_VERSION]
+    assert libcloud_sent == [LIBCLOUD_VERSION_SENT]  # on every request: not 2013-08-01, never none
     assert "400" not in stats["by_status"]
     assert not [code for code in stats["by_status"] if code.startswith("5")]
     return stats
@@ -119,7 +123,7 @@ def _made_by_another_client(emulator: Any, path: str, body: str) -> None:
         made = session.post(
             f"https://{ep['host']}/{ep['subscription_id']}/{path}",
             data=body,
-            headers={"x-ms-version": LIBCLOUD_VERSION_SENT, "Content-Type": "application/xml"},
+            headers={"x-ms-version": OTHER_CLIENT_VERSION, "Content-Type": "application/xml"},
             timeout=10,
         )
     assert made.status_code in (201, 202), made.text
