@@ -87,19 +87,25 @@ class Stats:
     ``requests``: every management request received; ``throttled``: answered 429 by the rate limit;
     ``by_operation``: requests the service logic EXECUTED, per operation kind (``swap_deployment``,
     ``create_deployment``, ...), so "exactly one create" can be counted; ``by_status``: answers by
-    HTTP status; ``by_subscription``: requests per subscription."""
+    HTTP status; ``by_subscription``: requests per subscription; ``by_version``: requests per
+    ``x-ms-version`` header value (``"none"`` when absent), so a test of a foreign client can show
+    which protocol version it actually speaks (libcloud's AzureNodeDriver says 2013-08-01 in its
+    source but sends 2014-05-01)."""
 
     requests: int = 0
     throttled: int = 0
     by_operation: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
     by_subscription: dict[str, int] = field(default_factory=dict)
+    by_version: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def received(self, subscription: str) -> None:
+    def received(self, subscription: str, version: str | None = None) -> None:
         with self._lock:
             self.requests += 1
             self.by_subscription[subscription] = self.by_subscription.get(subscription, 0) + 1
+            key = (version or "none")[:40]  # a hostile header cannot grow the report much
+            self.by_version[key] = self.by_version.get(key, 0) + 1
 
     def executed(self, operation: str | None) -> None:
         with self._lock:
@@ -120,6 +126,7 @@ class Stats:
                 "by_operation": dict(sorted(self.by_operation.items())),
                 "by_status": dict(sorted(self.by_status.items())),
                 "by_subscription": dict(sorted(self.by_subscription.items())),
+                "by_version": dict(sorted(self.by_version.items())),
             }
 
     def clear(self) -> None:
@@ -128,3 +135,4 @@ class Stats:
             self.by_operation.clear()
             self.by_status.clear()
             self.by_subscription.clear()
+            self.by_version.clear()

@@ -356,7 +356,7 @@ class EmulatorServer:
         if request.path.lower().startswith(APP_PREFIX):
             return self._call(request, peer)
         subscription = request.path.strip("/").split("/", 1)[0].lower()
-        self.stats.received(subscription)
+        self.stats.received(subscription, request.headers.get("x-ms-version"))
         wait = self.limiter.acquire(subscription)
         if wait is not None:
             self.stats.answered(429, throttled=True)

@@ -18,10 +18,12 @@ from airflow_sm_provider.emulator.sessions import admin_session
 Session = Callable[..., requests.Session]
 
 
-def _get(emu: Emulator, session: requests.Session, sub: str | None = None) -> requests.Response:
+def _get(
+    emu: Emulator, session: requests.Session, sub: str | None = None, version: str | None = "2014-10-01"
+) -> requests.Response:
     ep = emu.endpoint
     url = f"https://{ep['host']}/{sub or ep['subscription_id']}"
-    return session.get(url, headers={"x-ms-version": "2014-10-01"}, timeout=10)
+    return session.get(url, headers={"x-ms-version": version} if version else {}, timeout=10)
 
 
 def test_bucket_refills_at_rps_with_burst() -> None:
@@ -112,6 +114,19 @@ def test_stats_count_swaps_and_creates(
     assert session.post(url, data=body, headers=headers).status_code == 201
     assert session.post(url, data=body, headers=headers).status_code == 409
     assert emu.stats["by_operation"]["create_hosted_service"] == 2  # both executed (one refused)
+
+
+def test_stats_count_requests_per_x_ms_version(
+    asm_emulator_factory: Callable[..., Any], session_for: Session
+) -> None:
+    emu = asm_emulator_factory()
+    session = session_for(emu.endpoint)
+    versions = ["2014-10-01", "2014-10-01", "2017-01-01", None]  # None: 400, still counted
+    assert [_get(emu, session, version=v).status_code for v in versions] == [200, 200, 200, 400]
+    assert emu.stats["by_version"] == {"2014-10-01": 2, "2017-01-01": 1, "none": 1}
+    with admin_session(emu.endpoint) as admin:
+        admin.delete(emu.endpoint["admin_url"] + "stats").raise_for_status()
+    assert emu.stats["by_version"] == {}
 
 
 def test_cli_rate_limit(asm_emulator_factory: Callable[..., Any], session_for: Session) -> None:

@@ -92,6 +92,51 @@ def test_vm_with_unknown_image_400(h: Harness) -> None:
     assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST
 
 
+def _vm_image_role_body(vm_image: str) -> str:
+    # What libcloud 3.9.1's AzureNodeDriver.create_node sends for a VM image: VMImageName, a
+    # provisioning set, and no OSVirtualHardDisk.
+    return (
+        f'<Deployment xmlns="{NS}"><Name>myvm</Name><DeploymentSlot>Production</DeploymentSlot>'
+        "<Label>myvm</Label><RoleList><Role><RoleName>myvm</RoleName><RoleType>PersistentVMRole</RoleType>"
+        "<ConfigurationSets><ConfigurationSet><ConfigurationSetType>LinuxProvisioningConfiguration"
+        "</ConfigurationSetType><HostName>myvm</HostName><UserName>azureuser</UserName>"
+        "<UserPassword>Passw0rd!x</UserPassword></ConfigurationSet></ConfigurationSets>"
+        f"<VMImageName>{vm_image}</VMImageName><RoleSize>Small</RoleSize></Role></RoleList></Deployment>"
+    )
+
+
+def test_vm_from_a_vm_image_gets_the_images_os_disk(h: Harness) -> None:
+    image = (
+        f'<VMImage xmlns="{NS}"><Name>myimage</Name><Label>my image</Label><OSDiskConfiguration>'
+        "<HostCaching>ReadOnly</HostCaching><OSState>Generalized</OSState><OS>Windows</OS>"
+        "<MediaLink>https://acct.blob.core.windows.net/images/myimage.vhd</MediaLink>"
+        "</OSDiskConfiguration></VMImage>"
+    )
+    assert h.call("POST", "/services/vmimages", image).status == 202
+    h.finish()
+
+    assert h.call("POST", f"{SVC}/deployments", _vm_image_role_body("myimage")).status == 202
+    # Get Hosted Service with its deployments answered 500 here before: the role had no OS disk.
+    got = h.call("GET", f"{SVC}?embed-detail=true")
+    assert got.status == 200, got.body
+    role = parse(h.call("GET", f"{SVC}/deployments/myvm/roles/myvm").body)
+    assert text(role, "VMImageName") == "myimage"
+    assert text(role, "OSVirtualHardDisk/OS") == "Windows"  # from the image
+    assert text(role, "OSVirtualHardDisk/HostCaching") == "ReadOnly"
+    assert text(role, "OSVirtualHardDisk/SourceImageName") is None  # no OS image behind it
+    disk_name = text(role, "OSVirtualHardDisk/DiskName")
+    media = text(role, "OSVirtualHardDisk/MediaLink")
+    assert media == f"https://acct.blob.core.windows.net/images/{disk_name}.vhd"  # beside the image
+    disks = parse(h.call("GET", "/services/disks").body)
+    assert [text(d, "Name") for d in children(disks, "Disk")] == [disk_name]
+    assert text(children(disks, "Disk")[0], "AttachedTo/RoleName") == "myvm"
+
+
+def test_vm_from_an_unknown_vm_image_400(h: Harness) -> None:
+    got = h.call("POST", f"{SVC}/deployments", _vm_image_role_body("no-such-vm-image"))
+    assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST
+
+
 # --- deployment applications ------------------------------------------------------------------
 def test_app_answers_only_when_ready(h: Harness) -> None:
     h.create_deployment(slot="production")

@@ -158,7 +158,7 @@ def vm_role(b: Builder, role: Doc, dep: Doc) -> None:
     osd.add("DiskName", disk["disk_name"]).add("MediaLink", disk.get("media_link") or "")
     if disk.get("remote_source_image_link"):
         osd.add("RemoteSourceImageLink", disk["remote_source_image_link"])
-    else:
+    elif disk.get("source_image_name") or not role.get("vm_image"):
         osd.add("SourceImageName", disk.get("source_image_name") or "")
     osd.add("OS", disk.get("os") or "Linux").add("IOType", "Standard")
     b.add("RoleSize", role.get("size") or "Small")

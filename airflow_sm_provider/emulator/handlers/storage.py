@@ -7,12 +7,15 @@ one used by another subscription 409 "The storage account named '<name>' is alre
 Status Creating until its operation ends (and is not yet listed in its affinity group, as recorded).
 ``Capabilities`` (recorded in Get Storage Account Properties, values unrecorded) lists the
 capabilities of the account's region, as Get Affinity Group does: PersistentVMRole, HighMemory.
+An account still holding the VHD of a disk, OS image or VM image cannot be deleted (documented:
+delete them first); the text is the real one, the status 409 ConflictError is chosen.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+from urllib.parse import urlsplit
 
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers.common import (
@@ -33,8 +36,11 @@ from airflow_sm_provider.emulator.handlers.common import (
     valid_storage_name,
     xml,
 )
+from airflow_sm_provider.emulator.handlers.disks import KIND as DISK
 from airflow_sm_provider.emulator.handlers.hosted import placement
+from airflow_sm_provider.emulator.handlers.images import KIND as OS_IMAGE
 from airflow_sm_provider.emulator.handlers.seed import location_for
+from airflow_sm_provider.emulator.handlers.vmimages import KIND as VM_IMAGE
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.xmlio import Builder, b64, timestamp
@@ -179,12 +185,31 @@ def update(ctx: Ctx) -> Response:
     return empty(200)
 
 
+def vhd_in_account(ctx: Ctx, account: str) -> str | None:
+    """The name of a disk, OS image or VM image of the subscription whose VHD is in ``account``."""
+    host = f"{account}.blob.core.windows.net".lower()
+    links: list[tuple[str, str]] = [
+        (d["name"], d.get("media_link") or "") for d in ctx.store.list_docs(ctx.sub, DISK)
+    ]
+    links += [(i["name"], i.get("media_link") or "") for i in ctx.store.list_docs(ctx.sub, OS_IMAGE)]
+    links += [
+        (i["name"], i["os_disk"].get("media_link") or "") for i in ctx.store.list_docs(ctx.sub, VM_IMAGE)
+    ]
+    return next((name for name, link in links if (urlsplit(link).hostname or "").lower() == host), None)
+
+
 @handler("delete_storage_account")
 def delete(ctx: Ctx) -> Response:
     acct = ACCOUNTS.find(ctx)
     if acct["status"] == "Creating":
         raise AsmError(
             409, "StorageAccountBeingCreated", f"The storage account '{acct['name']}' is being created."
+        )
+    used_by = vhd_in_account(ctx, acct["name"])
+    if used_by is not None:  # the real text [azure-docs, classic storage troubleshooting]; 409 chosen
+        raise conflict(
+            f"Storage account {acct['name']} has some active image(s) and/or disk(s), e.g. {used_by}. "
+            "Ensure these image(s) and/or disk(s) are removed before deleting this storage account."
         )
     if not ctx.failing():
         ctx.store.delete(ctx.sub, KIND, acct["name"])

@@ -8,7 +8,8 @@ shrunken RoleInstance; the provisioning configuration set is never returned.
 Choices: only one deployment per service may hold VMs (409 ConflictError otherwise); an unknown
 SourceImageName is 400 BadRequest "The image <name> does not exist."; deleting the last role is
 400 BadRequest (delete the deployment instead); a role/instance that does not exist is 404
-ResourceNotFound.
+ResourceNotFound; a role made from a VM image gets a copy of the image's OS disk (an unknown VM
+image is 400 BadRequest, like an unknown SourceImageName).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from airflow_sm_provider.emulator.handlers.disks import (
 from airflow_sm_provider.emulator.handlers.extensions import parse_references
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, deployments_of, get_service
 from airflow_sm_provider.emulator.handlers.images import find_image
+from airflow_sm_provider.emulator.handlers.vmimages import KIND as VM_IMAGE
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.timings import VM_BOOT_AFTER_CREATE, duration
@@ -115,10 +117,13 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
     host_name = provisioned_host_name(node) or name
     endpoints, subnets = parse_endpoints(node)
     disk_node = node.find("OSVirtualHardDisk")
-    if disk_node is None and not node.text("VMImageName"):
+    vm_image = node.text("VMImageName")
+    if disk_node is None and not vm_image:
         raise bad_request("The OSVirtualHardDisk parameter is required.")
     disk: Doc = {}
-    if disk_node is not None:
+    if disk_node is None and vm_image:
+        disk = vm_image_os_disk(ctx, service, name, vm_image, node.text("MediaLocation"))
+    elif disk_node is not None:
         source = disk_node.text("SourceImageName")
         remote = disk_node.text("RemoteSourceImageLink")
         os_ = disk_node.text("OS")
@@ -157,7 +162,32 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
         "provision_guest_agent": None if guest is None else guest.strip().lower() == "true",
         "data_disks": data_disks,
         "extensions": parse_references(node),
-        "vm_image": node.text("VMImageName"),
+        "vm_image": vm_image,
+    }
+
+
+def vm_image_os_disk(ctx: Ctx, service: str, role: str, image_name: str, media_location: str | None) -> Doc:
+    """The OS disk of a role made from a VM image (``VMImageName``, no ``OSVirtualHardDisk``).
+
+    Why: the service copies the image's OS disk for the new VM, so Get Deployment / Get Role show an
+    ``OSVirtualHardDisk`` (and List Disks a disk) for it like for any VM; clients read it (libcloud's
+    list_nodes parses every role). The copy goes to ``MediaLocation`` when given, else beside the
+    image's VHD. An unknown image is 400 like an unknown ``SourceImageName``."""
+    image = ctx.store.get(ctx.sub, VM_IMAGE, image_name)
+    if image is None:
+        raise bad_request(f"The VM image {image_name} does not exist.")
+    stamp = _time.strftime("%Y%m%d%H%M%S", _time.gmtime(ctx.now))
+    disk_name = f"{service}-{role}-0-{stamp}"
+    source = image["os_disk"].get("media_link") or ""
+    folder = source.rsplit("/", 1)[0] if "/" in source else "https://emulator.blob.core.windows.net/vhds"
+    return {
+        "host_caching": image["os_disk"].get("host_caching"),
+        "disk_label": None,
+        "disk_name": disk_name,
+        "media_link": media_location or f"{folder}/{disk_name}.vhd",
+        "source_image_name": None,
+        "remote_source_image_link": None,
+        "os": image["os_disk"]["os"],
     }
 
 
