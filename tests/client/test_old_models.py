@@ -313,6 +313,15 @@ def test_the_client_takes_the_wrappers_where_the_old_methods_did(asm_emulator: A
             assert [(r.reference_name, r.name) for r in got] == [("bginfo", "BGInfo")]
             assert type(vm2.data_virtual_hard_disks) is client.DataVirtualHardDisks
 
+            more = client.DataVirtualHardDisks()  # update_role takes the wrapper too
+            more.data_virtual_hard_disks.extend(vm2.data_virtual_hard_disks)
+            more.data_virtual_hard_disks.append(
+                client.DataVirtualHardDisk(f"{VHDS}/{svc}-d2.vhd", lun=2, logical_disk_size_in_gb=20)
+            )
+            sms.update_role(svc, svc, "vm2", data_virtual_hard_disks=more).wait(poll_interval=0.05)
+            again = sms.get_role(svc, svc, "vm2").data_virtual_hard_disks.data_virtual_hard_disks
+            assert [(d.lun, d.logical_disk_size_in_gb) for d in again] == [(1, 10), (2, 20)]
+
             # the unattend content reached the service: the provisioning set is never returned
             # (recorded), so read what the emulator stored -- names only, Content may hold a password
             with admin_session(ep) as admin:
