@@ -4,48 +4,38 @@ Ported code builds them empty and fills them (``disks = DataVirtualHardDisks();
 disks.data_virtual_hard_disks.append(...)``, then ``add_role(..., data_virtual_hard_disks=disks)``).
 Here each is the ``xmlmap.AliasList`` subclass our models and results already hold: a real
 ``list`` answering to the old attribute. Nothing is listed by hand: every list a model holds (a
-list-of-models field) and every list an operation returns has one, named by ``xmlmap``'s rule
-(``list_type_of``). The old SDK had two wrappers of ``.input_endpoints`` (``InputEndpoints`` of a
-deployment, ``ConfigurationSetInputEndpoints`` of a network set); both names are the one class that
-answers to it.
+list-of-models field, found from the operations' results down) and every list an operation
+returns has one, named by ``xmlmap``'s rule (``list_type_of``). The old SDK had two wrappers of
+``.input_endpoints`` (``InputEndpoints`` of a deployment, ``ConfigurationSetInputEndpoints`` of a
+network set); both names are the one class that answers to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from airflow_sm_provider.client import (
-    configsets,
-    models_catalog,
-    models_compute,
-    models_media,
-    models_network,
-    models_storage,
-    models_subscription,
-)
 from airflow_sm_provider.client.operations import OPERATIONS
-from airflow_sm_provider.client.xmlmap import LIST, AliasList, Spec, list_type_name_of, list_type_of
-
-_MODEL_MODULES = (
-    configsets,
-    models_catalog,
-    models_compute,
-    models_media,
-    models_network,
-    models_storage,
-    models_subscription,
-)
+from airflow_sm_provider.client.xmlmap import LIST, AliasList, list_type_name_of, list_type_of, spec_of
 
 
-def _listed_models() -> Iterator[type]:
-    """Every model some list holds: the item of a list field, or what an operation returns many of."""
-    for module in _MODEL_MODULES:
-        for value in vars(module).values():
-            spec = value.__dict__.get("__xml__") if isinstance(value, type) else None
-            if isinstance(spec, Spec):
-                yield from (f.model for f in spec.fields if f.kind == LIST and f.model is not None)
-    yield from (op.result for op in OPERATIONS.values() if op.many and op.result is not None)
+def _listed_models() -> set[type]:
+    """Every model some list holds: what an operation returns many of, and the item of every
+    list-of-models field reachable from the operations' results (polymorphic items included)."""
+    listed = {op.result for op in OPERATIONS.values() if op.many and op.result is not None}
+    todo = [op.result for op in OPERATIONS.values() if op.result is not None]
+    seen: set[type] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for f in spec_of(model).fields:
+            if f.model is None:
+                continue
+            if f.kind == LIST:
+                listed.add(f.model)
+            todo += [f.model, *(f.poly or {}).values()]
+    return listed
 
 
 #: old wrapper class name -> the list class (a name per model: two may name one class, see above)

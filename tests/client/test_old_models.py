@@ -27,84 +27,51 @@ from legacy_wire import old_wrapper
 import airflow_sm_provider.client as client
 from airflow_sm_provider.client import xmlmap
 
-#: Old classes the provider does not port, by family. Each name must exist in the old SDK (checked).
-OUT_OF_SCOPE: dict[str, str] = {
-    # SQL Database management (sqldatabasemanagementservice.py): not ASM compute/storage
-    **dict.fromkeys(
-        ["Servers", "Server", "ServerQuota", "EventLog", "CreateServerResponse", "Database"], "SQL Database"
+#: Old classes the provider does not port: family (why) -> class names. Each must exist in the old SDK.
+_NOT_PORTED = {
+    # sqldatabasemanagementservice.py, servicebusmanagementservice.py, websitemanagementservice.py,
+    # schedulermanagementservice.py: not ASM compute/storage (the Scheduler's OperationStatus is
+    # Resource.operation_status); metrics are Service Bus / Website (Data and Values: its feed entries)
+    "SQL Database": (
+        "Servers Server ServerQuota EventLog CreateServerResponse Database FirewallRule ServiceObjective"
     ),
-    **dict.fromkeys(["FirewallRule", "ServiceObjective"], "SQL Database"),
-    # Service Bus management (servicebusmanagementservice.py)
-    **dict.fromkeys(
-        [
-            "ServiceBusRegion",
-            "ServiceBusNamespace",
-            "QueueDescription",
-            "TopicDescription",
-            "CountDetails",
-            "NotificationHubDescription",
-            "AuthorizationRules",
-            "AuthorizationRule",
-            "RelayDescription",
-        ],
-        "Service Bus",
+    "Service Bus": (
+        "ServiceBusRegion ServiceBusNamespace QueueDescription TopicDescription CountDetails "
+        "NotificationHubDescription AuthorizationRules AuthorizationRule RelayDescription"
     ),
-    # Websites (websitemanagementservice.py)
-    **dict.fromkeys(
-        ["WebSpaces", "WebSpace", "Sites", "Site", "HostNameSslStates", "HostNameSslState"], "Website"
+    "Website": "WebSpaces WebSpace Sites Site HostNameSslStates HostNameSslState",
+    "Scheduler": (
+        "CloudServices CloudService Resources Resource IntrinsicSettings Quota MaxRecurrence OperationStatus"
     ),
-    # Scheduler (schedulermanagementservice.py); its OperationStatus is Resource.operation_status
-    **dict.fromkeys(
-        ["CloudServices", "CloudService", "Resources", "Resource", "IntrinsicSettings", "Quota"], "Scheduler"
+    "metrics": (
+        "MetricProperties MetricValues MetricRollups MetricResponses MetricResponse MetricSample "
+        "MetricDefinitions MetricDefinition MetricAvailabilities MetricAvailability Data Values"
     ),
-    **dict.fromkeys(["MaxRecurrence", "OperationStatus"], "Scheduler"),
-    # Service Bus / Website metrics; Data and Values are the metrics feed's entries
-    **dict.fromkeys(
-        [
-            "MetricProperties",
-            "MetricValues",
-            "MetricRollups",
-            "MetricResponses",
-            "MetricResponse",
-            "MetricSample",
-            "MetricDefinitions",
-            "MetricDefinition",
-            "MetricAvailabilities",
-            "MetricAvailability",
-            "Data",
-            "Values",
-        ],
-        "metrics",
-    ),
-    # publishsettings: ours reads .publishsettings itself (compat.get_certificate_from_publish_settings)
-    "PublishData": "publishsettings",
-    "PublishProfile": "publishsettings",
-    # replaced: every write returns an OperationHandle (.request_id, .wait()); docs/migrating.md table
-    "AsynchronousOperationResult": "replaced by OperationHandle",
+    # ours reads a .publishsettings file itself (compat.get_certificate_from_publish_settings)
+    "publishsettings": "PublishData PublishProfile",
+    # every write returns an OperationHandle (.request_id, .wait()); docs/migrating.md's table says so
+    "replaced by OperationHandle": "AsynchronousOperationResult",
     # an exception, not a model: the alias of OperationFailedError (tests/client/test_errors.py)
-    "AzureAsyncOperationHttpError": "exception",
+    "exception": "AzureAsyncOperationHttpError",
 }
+OUT_OF_SCOPE = {name: family for family, names in _NOT_PORTED.items() for name in names.split()}
 
-#: Constructor defaults that cannot be the old ones, (class, parameter) -> why. None means "not
-#: sent": the old SDK's serializer sent every non-None value, so its '' / False / 4 defaults went
-#: out as elements nobody set (<LoadBalancedEndpointSetName/>, <IdleTimeoutInMinutes>4</...>);
-#: ours send only what the caller set and the service applies the same defaults (docs/migrating.md,
-#: "VM bodies carry the SDK's model defaults"; tests/client/test_wire_legacy.py VM_BODIES).
-UNSENT = "None = not sent, where the old SDK sent its default as an element (see above)"
-DEFAULT_DEVIATIONS: dict[tuple[str, str], str] = {
-    ("ConfigurationSetInputEndpoint", "load_balanced_endpoint_set_name"): UNSENT,
-    ("ConfigurationSetInputEndpoint", "enable_direct_server_return"): UNSENT,
-    ("ConfigurationSetInputEndpoint", "idle_timeout_in_minutes"): UNSENT,
-    ("DataVirtualHardDisk", "media_link"): UNSENT,
-    ("DataVirtualHardDisk", "disk_label"): UNSENT,
-    ("DataVirtualHardDisk", "disk_name"): UNSENT,
-    ("Listener", "certificate_thumbprint"): UNSENT,
-    ("PublicIP", "name"): UNSENT,
-    ("ResourceExtensionReference", "reference_name"): UNSENT,
-    ("ResourceExtensionReference", "publisher"): UNSENT,
-    ("ResourceExtensionReference", "name"): UNSENT,
-    ("ResourceExtensionReference", "version"): UNSENT,
+#: Constructor defaults that cannot be the old ones: class -> its parameters defaulting to None.
+#: None means "not sent": the old SDK's serializer sent every non-None value, so its '' / False / 4
+#: defaults went out as elements nobody set (<LoadBalancedEndpointSetName/>,
+#: <IdleTimeoutInMinutes>4</...>); ours send only what the caller set and the service applies the
+#: same defaults (docs/migrating.md, "VM bodies carry the SDK's model defaults";
+#: tests/client/test_wire_legacy.py VM_BODIES).
+_UNSENT_DEFAULTS = {
+    "ConfigurationSetInputEndpoint": (
+        "load_balanced_endpoint_set_name enable_direct_server_return idle_timeout_in_minutes"
+    ),
+    "DataVirtualHardDisk": "media_link disk_label disk_name",
+    "Listener": "certificate_thumbprint",
+    "PublicIP": "name",
+    "ResourceExtensionReference": "reference_name publisher name version",
 }
+DEFAULT_DEVIATIONS = {(cls, param) for cls, params in _UNSENT_DEFAULTS.items() for param in params.split()}
 
 
 def _old_classes() -> dict[str, type]:
