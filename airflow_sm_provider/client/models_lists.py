@@ -39,7 +39,7 @@ def _listed_models() -> set[type]:
 
 
 #: old wrapper class name -> the list class (a name per model: two may name one class, see above)
-LIST_TYPES: dict[str, type[AliasList]] = {
+LIST_TYPES: dict[str, type[AliasList[Any]]] = {
     list_type_name_of(model): list_type_of(model) for model in _listed_models()
 }
 globals().update(LIST_TYPES)

@@ -29,7 +29,7 @@ import binascii
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from lxml import etree
 
@@ -113,7 +113,7 @@ def _itself(self: Any) -> Any:
     return self
 
 
-class AliasList(list[Any]):
+class AliasList(list[T]):
     """A list that is also its own old-SDK wrapper: ``x.hosted_services is x``.
 
     The old SDK returned ``HostedServices`` objects holding the list in ``.hosted_services`` (and
@@ -131,11 +131,15 @@ class AliasList(list[Any]):
     def __reduce__(self) -> tuple[Any, ...]:
         return alias_list, (self.alias, list(self), type(self).__name__)
 
+    if TYPE_CHECKING:  # for mypy only: the wrapper attribute (``.hosted_services``) is the list itself
 
-_ALIAS_TYPES: dict[str, type[AliasList]] = {}
+        def __getattr__(self, name: str) -> AliasList[T]: ...
 
 
-def alias_list_type(alias: str, name: str = "") -> type[AliasList]:
+_ALIAS_TYPES: dict[str, type[AliasList[Any]]] = {}
+
+
+def alias_list_type(alias: str, name: str = "") -> type[AliasList[Any]]:
     """The ``AliasList`` subclass answering to ``alias`` (one per attribute name, made on first use).
 
     ``name`` is its class name when this call makes it (``list_type_of`` passes the old wrapper
@@ -152,7 +156,7 @@ def alias_list_type(alias: str, name: str = "") -> type[AliasList]:
     return made
 
 
-def alias_list(alias: str, items: Iterable[Any] = (), name: str = "") -> AliasList:
+def alias_list(alias: str, items: Iterable[Any] = (), name: str = "") -> AliasList[Any]:
     """A list of ``items`` answering to ``alias`` (also how a pickled ``AliasList`` is rebuilt)."""
     return alias_list_type(alias, name)(items)
 
@@ -202,7 +206,7 @@ def list_type_name_of(model: type) -> str:
     return _plural(model.__name__)
 
 
-def list_type_of(model: type) -> type[AliasList]:
+def list_type_of(model: type) -> type[AliasList[Any]]:
     """The ``AliasList`` subclass a list of ``model`` is: answers to ``list_name_of(model)``."""
     return alias_list_type(list_name_of(model), list_type_name_of(model))
 

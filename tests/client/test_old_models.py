@@ -309,3 +309,37 @@ def test_the_client_takes_the_wrappers_where_the_old_methods_did(asm_emulator: A
             assert "Secret-p4ss" not in json.dumps(state) and "PEF1dG9Mb2dvbi8+" not in json.dumps(state)
         finally:
             sms.delete_hosted_service(svc, True).wait(poll_interval=0.05)
+
+
+# --- typed: mypy accepts the old wrapper attribute of a returned list, and checks its items ---------
+TYPED_SNIPPET = """
+from airflow_sm_provider.client import ServiceManagementClient
+
+
+def names(sms: ServiceManagementClient) -> list[str]:
+    return [s.service_name for s in sms.list_hosted_services().hosted_services]
+
+
+def sizes(sms: ServiceManagementClient) -> int:
+    return sum(i.logical_size_in_gb for i in sms.list_os_images().images)
+
+
+def wrong(sms: ServiceManagementClient) -> int:
+    return sms.list_hosted_services().hosted_services[0].service_name
+"""
+
+
+def test_mypy_accepts_the_old_wrapper_attribute_and_types_its_items(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from mypy import api
+
+    snippet = tmp_path / "ported.py"
+    snippet.write_text(TYPED_SNIPPET, encoding="utf-8")
+    config = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    out, err, _ = api.run(
+        ["--config-file", str(config), "--cache-dir", str(tmp_path / "cache"), str(snippet)]
+    )
+    errors = [line.partition(" error: ")[2] for line in out.splitlines() if " error: " in line]
+    # only the deliberate mistake: the items are HostedService, so .service_name is a str
+    assert errors == ['Incompatible return value type (got "str", expected "int")  [return-value]'], out + err
