@@ -343,3 +343,37 @@ def test_mypy_accepts_the_old_wrapper_attribute_and_types_its_items(tmp_path: An
     errors = [line.partition(" error: ")[2] for line in out.splitlines() if " error: " in line]
     # only the deliberate mistake: the items are HostedService, so .service_name is a str
     assert errors == ['Incompatible return value type (got "str", expected "int")  [return-value]'], out + err
+
+
+def test_the_old_sdks_unattend_body_is_accepted_too(asm_emulator: Any) -> None:
+    """The old SDK wrote each pass without its <UnattendPass> element; the emulator takes the
+    request (as it takes unknown elements) and finds no pass in it, since none is in the shape
+    ASM and the old SDK's own parser read."""
+    from azure.servicemanagement import ServiceManagementService as OldService
+
+    from airflow_sm_provider.emulator.pytest_plugin import admin_session
+    from airflow_sm_provider.emulator.sessions import legacy_session
+
+    ep = asm_emulator.endpoint
+    svc = "oldunattend" + ep["subscription_id"][:8]
+    session = legacy_session(ep)
+    old = OldService(ep["subscription_id"], host=ep["host"], request_session=session)
+    win = old_models.WindowsConfigurationSet("win1", "Secret-p4ss", admin_username="azureuser")
+    p = old_models.UnattendPass()
+    p.pass_name = "oobeSystem"
+    win.additional_unattend_content.passes.passes.append(p)
+    disk = old_models.OSVirtualHardDisk(WINDOWS_IMAGE, f"{VHDS}/{svc}.vhd")
+    try:
+        old.create_hosted_service(svc, svc, "unattend", "West US")
+        result = old.create_virtual_machine_deployment(svc, svc, "production", svc, "vm1", win, disk)
+        status = old.wait_for_operation_status(
+            result.request_id, timeout=60, sleep_interval=0.05, progress_callback=None, success_callback=None
+        )
+        assert status.status == "Succeeded"
+        with admin_session(ep) as admin:
+            state = admin.get(ep["admin_url"] + "state", timeout=10).json()
+        (dep,) = [d for d in state["resources"]["deployment"] if d["service"] == svc]
+        assert dep["roles"][0]["unattend"] == []
+    finally:
+        old.delete_hosted_service(svc, True)
+        session.close()

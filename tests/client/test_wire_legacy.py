@@ -166,3 +166,79 @@ def test_additional_unattend_content_parses_back_from_a_windows_set() -> None:
         (s.setting_name, s.content)
         for s in sent.additional_unattend_content.passes[0].components[0].component_settings
     ]
+
+
+# --- every old input wrapper, built and assigned the old way, sends the old SDK's body -------------------
+def _vm_inputs_the_old_way(m: Any) -> dict[str, Any]:
+    """Arguments of create_virtual_machine_deployment built with ``m``'s classes (the old SDK's
+    ``azure.servicemanagement`` or ours), each nested list assigned as a fresh wrapper object."""
+    linux = m.LinuxConfigurationSet("host1", "azureuser", "Secret-p4ss", True)
+    linux.ssh = m.SSH()
+    linux.ssh.public_keys = m.PublicKeys()
+    linux.ssh.public_keys.public_keys.append(m.PublicKey("FP1", "/home/azureuser/.ssh/authorized_keys"))
+    linux.ssh.key_pairs = m.KeyPairs()
+    linux.ssh.key_pairs.key_pairs.append(m.KeyPair("FP2", "/home/azureuser/.ssh/id_rsa"))
+    network = m.ConfigurationSet()
+    network.input_endpoints = m.ConfigurationSetInputEndpoints()
+    network.input_endpoints.input_endpoints.append(m.ConfigurationSetInputEndpoint("ssh", "tcp", "22", "22"))
+    network.public_ips = m.PublicIPs()
+    network.public_ips.public_ips.append(m.PublicIP("pip1"))
+    disks = m.DataVirtualHardDisks()
+    disk = m.DataVirtualHardDisk()
+    disk.media_link, disk.lun, disk.logical_disk_size_in_gb = (
+        "https://acct.blob.core.windows.net/v/d.vhd",
+        1,
+        10,
+    )
+    disks.data_virtual_hard_disks.append(disk)
+    refs = m.ResourceExtensionReferences()
+    ref = m.ResourceExtensionReference("ref1", "Microsoft.Compute", "BGInfo", "1.*")
+    ref.resource_extension_parameter_values = m.ResourceExtensionParameterValues()
+    value = m.ResourceExtensionParameterValue()
+    value.key, value.value, value.type = "k", "v", "Public"
+    ref.resource_extension_parameter_values.resource_extension_parameter_values.append(value)
+    refs.resource_extension_references.append(ref)
+    return {
+        "system_config": linux,
+        "network_config": network,
+        "data_virtual_hard_disks": disks,
+        "resource_extension_references": refs,
+    }
+
+
+def _windows_the_old_way(m: Any) -> Any:
+    win = m.WindowsConfigurationSet("win1", "Secret-p4ss", admin_username="azureuser")
+    win.stored_certificate_settings = m.StoredCertificateSettings()
+    win.stored_certificate_settings.stored_certificate_settings.append(
+        m.CertificateSetting("TP", "My", "LocalMachine")
+    )
+    win.win_rm = m.WinRM()
+    win.win_rm.listeners = m.Listeners()
+    win.win_rm.listeners.listeners.append(m.Listener("Https", "TP"))
+    return win
+
+
+@pytest.mark.parametrize("system", ["linux", "windows"])
+def test_every_input_wrapper_built_the_old_way_sends_the_old_sdks_body(system: str) -> None:
+    import azure.servicemanagement as old_package
+
+    import airflow_sm_provider.client as ours_package
+
+    bodies = []
+    for m, request in ((old_package, _old_request), (ours_package, _our_request)):
+        kwargs = _vm_inputs_the_old_way(m)
+        if system == "windows":
+            kwargs["system_config"] = _windows_the_old_way(m)
+        os_disk = m.OSVirtualHardDisk("img1", "https://acct.blob.core.windows.net/v/os.vhd")
+        args = (
+            *("svc1", "dep1", "production", "label", "vm1", kwargs["system_config"], os_disk),
+            *(kwargs["network_config"], None, kwargs["data_virtual_hard_disks"], None, "PersistentVMRole"),
+            *(None, kwargs["resource_extension_references"]),
+        )  # positional, as both clients take them (the old parameter order)
+        captured = request("create_virtual_machine_deployment", args)
+        bodies.append(canonical_xml(captured.body, drop_defaults=True))
+    old, new = bodies
+    assert new == old
+    tags = ["InputEndpoint", "PublicIP", "DataVirtualHardDisk", "ResourceExtensionParameterValue"]
+    tags += ["PublicKey", "KeyPair"] if system == "linux" else ["CertificateSetting", "Listener"]
+    assert [t for t in tags if _find(new, t) is None] == []  # each list reached the body
