@@ -6,8 +6,9 @@ wrapped nested lists in objects (``network.input_endpoints.input_endpoints.appen
 ``linux.ssh.public_keys.public_keys``); our lists answer to the wrapper's attribute name too, so that
 code keeps working, while new code can treat them as plain lists. They are ``xmlmap.AliasList``s,
 the same lists every response model holds: ``default_factory=list`` on a list-of-models field
-gives one (``xmlmodel``), named by ``xmlmap.list_name_of``'s one rule, and the two models whose old
-name is not the rule's declare it (``list_name=``).
+gives one (``xmlmodel``), named by ``xmlmap.list_name_of``'s one rule, and the models whose old
+name is not the rule's declare it (``list_name=``). Their classes carry the old wrapper classes'
+names too (``ConfigurationSetInputEndpoints``, ``PublicKeys``, ``Passes``: ``models_lists``).
 """
 
 from __future__ import annotations

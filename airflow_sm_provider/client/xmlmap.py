@@ -137,6 +137,7 @@ class AliasList(list[T]):
 
 
 _ALIAS_TYPES: dict[str, type[AliasList[Any]]] = {}
+_NAMED: set[str] = set()  # aliases whose class was given its old SDK name
 
 
 def alias_list_type(alias: str, name: str = "") -> type[AliasList[Any]]:
@@ -152,7 +153,12 @@ def alias_list_type(alias: str, name: str = "") -> type[AliasList[Any]]:
             raise TypeError(f"{alias!r} cannot name a list's wrapper attribute")
         doc = f"A list that also answers to ``.{alias}`` (the old SDK's wrapper attribute)."
         namespace = {"__slots__": (), "__doc__": doc, "alias": alias, alias: property(_itself, doc=doc)}
+        namespace["__module__"] = "airflow_sm_provider.client"  # where it is exported (models_lists)
         made = _ALIAS_TYPES[alias] = type(name or pascal(alias), (AliasList,), namespace)
+    elif name and alias not in _NAMED:  # made by name only (unpickled before its model): the model names it
+        made.__name__ = made.__qualname__ = name
+    if name:
+        _NAMED.add(alias)
     return made
 
 
