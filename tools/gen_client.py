@@ -88,6 +88,8 @@ def _imports() -> list[str]:
                 need(cls.__name__, cls.__module__.rpartition(".")[2])
         if op.returns_handle:
             need("OperationHandle", "handle")
+        if op.many and not op.returns:
+            need("AliasList", "xmlmap")
     return [
         f"    from {module} import {', '.join(sorted(names))}" for module, names in sorted(modules.items())
     ]

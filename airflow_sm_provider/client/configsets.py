@@ -6,8 +6,9 @@ wrapped nested lists in objects (``network.input_endpoints.input_endpoints.appen
 ``linux.ssh.public_keys.public_keys``); our lists answer to the wrapper's attribute name too, so that
 code keeps working, while new code can treat them as plain lists. They are ``xmlmap.AliasList``s,
 the same lists every response model holds: ``default_factory=list`` on a list-of-models field
-gives one (``xmlmodel``), named by ``xmlmap.list_name_of``'s one rule, and the two models whose old
-name is not the rule's declare it (``list_name=``).
+gives one (``xmlmodel``), named by ``xmlmap.list_name_of``'s one rule, and the models whose old
+name is not the rule's declare it (``list_name=``). Their classes carry the old wrapper classes'
+names too (``ConfigurationSetInputEndpoints``, ``PublicKeys``, ``Passes``: ``models_lists``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class LoadBalancerProbe:
         "enable_direct_server_return idle_timeout_in_minutes"
     ),
     list_name="input_endpoints",
+    list_type="ConfigurationSetInputEndpoints",
 )
 class ConfigurationSetInputEndpoint:
     """An endpoint of a NetworkConfiguration set; positional order is the old SDK's."""
@@ -145,12 +147,42 @@ class WinRM:
     listeners: list[Listener] = xml_field(item="Listener", default_factory=list)
 
 
+@xml_model
+class ComponentSetting:
+    """One setting of an unattend component. ``content`` is sent as given: the base64 of the XML,
+    as the old SDK expected it (it did not encode it; ASM documents the element as base64)."""
+
+    setting_name: str = ""
+    content: str = field(default="", repr=False)  # may hold passwords (AutoLogon)
+
+
+@xml_model(list_name="components")  # the old SDK's UnattendPass.components.components
+class UnattendComponent:
+    component_name: str = ""
+    component_settings: list[ComponentSetting] = xml_field(item="ComponentSetting", default_factory=list)
+
+
+@xml_model(list_name="passes")  # the old SDK's AdditionalUnattendContent.passes.passes
+class UnattendPass:
+    pass_name: str = ""
+    components: list[UnattendComponent] = xml_field(item="UnattendComponent", default_factory=list)
+
+
+@xml_model
+class AdditionalUnattendContent:
+    """Windows unattend.xml additions: ``passes`` -> ``UnattendPass`` -> ``UnattendComponent`` ->
+    ``ComponentSetting``. Each pass is sent in an ``<UnattendPass>`` element (the old SDK's own
+    parser reads them so; its serializer left that element out)."""
+
+    passes: list[UnattendPass] = xml_field(item="UnattendPass", default_factory=list)
+
+
 @xml_model(
     "ConfigurationSet",
     wire_order=(
         "configuration_set_type computer_name admin_password reset_password_on_first_logon "
         "enable_automatic_updates time_zone domain_join stored_certificate_settings win_rm admin_username "
-        "custom_data"
+        "custom_data additional_unattend_content"
     ),
 )
 class WindowsConfigurationSet:
@@ -168,4 +200,7 @@ class WindowsConfigurationSet:
         item="CertificateSetting", default_factory=list
     )
     win_rm: WinRM = xml_field("WinRM", optional=True, default_factory=WinRM)
+    additional_unattend_content: AdditionalUnattendContent = xml_field(
+        optional=True, default_factory=AdditionalUnattendContent
+    )
     configuration_set_type: str = field(default="WindowsProvisioningConfiguration", init=False)

@@ -14,6 +14,7 @@ from airflow_sm_provider.client.configsets import (
     PublicIP,
     WindowsConfigurationSet,
 )
+from airflow_sm_provider.client.models_subscription import Certificate
 from airflow_sm_provider.client.xmlmap import (
     B64,
 )
@@ -71,6 +72,8 @@ class ResourceExtensionReference:
         item="ResourceExtensionParameterValue", default_factory=list
     )
     state: str | None = xml_field(write=False, default=None)
+    #: the old SDK's attribute (a ``Certificates`` list); it never sent it, nor do we
+    certificates: list[Certificate] = xml_field(item="Certificate", write=False, default_factory=list)
 
 
 #: ``i:type`` values of ConfigurationSet elements in responses -> class.
@@ -81,7 +84,7 @@ _CONFIG_SET_TYPES: dict[str, type] = {
 }
 
 
-@xml_model
+@xml_model(list_type="RoleList")  # the old SDK's Deployment.role_list.roles
 class Role:
     """A role of a deployment; for VMs also the request shape (documented child order)."""
 
@@ -122,7 +125,7 @@ class InstanceEndpoint:
     idle_timeout_in_minutes: int = 0
 
 
-@xml_model
+@xml_model(list_type="RoleInstanceList")  # the old SDK's Deployment.role_instance_list.role_instances
 class RoleInstance:
     role_name: str = ""
     instance_name: str = ""

@@ -59,8 +59,8 @@ class VMImage:
 
     name: str | None = None
     label: str | None = None
+    description: str | None = None  # before category: the old SDK's VMImage(name, label, description)
     category: str | None = xml_field(write=False, default=None)
-    description: str | None = None
     os_disk_configuration: OSDiskConfiguration = xml_field(
         "OSDiskConfiguration", default_factory=OSDiskConfiguration
     )
@@ -138,7 +138,7 @@ class CaptureRoleAsVMImage:
     recommended_vm_size: str | None = xml_field("RecommendedVMSize", default=None)
 
 
-@xml_model
+@xml_model(list_type="ReplicationProgress")  # the old SDK's .replication_progress_elements
 class ReplicationProgressElement:
     location: str = ""
     progress: int = 0

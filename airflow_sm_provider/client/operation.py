@@ -290,7 +290,8 @@ class Op:
             return self.returns
         if self.result is None:
             return "OperationHandle"
-        return f"list[{self.result.__name__}]" if self.many else self.result.__name__
+        # a list that also answers to the old wrapper attribute (xmlmap.AliasList), for mypy too
+        return f"AliasList[{self.result.__name__}]" if self.many else self.result.__name__
 
     @cached_property
     def _binding(self) -> Binding:

@@ -17,7 +17,9 @@ Every list of models, a collection response or a nested list, is an ``AliasList`
 that also answers to the attribute the old SDK's wrapper object held it under
 (``sms.list_hosted_services().hosted_services``, ``deployment.role_list.roles``). ONE rule names
 it (``list_name_of``): the item model's snake_case name made plural, unless the model declares the
-old SDK's own name (``@xml_model(list_name="images")`` on ``OSImage``).
+old SDK's own name (``@xml_model(list_name="images")`` on ``OSImage``). The list's class carries the
+old wrapper CLASS's name (``list_type_of``: ``HostedServices``, ``VMImages``, ``Images``), so ported
+code can build one (``disks = DataVirtualHardDisks()``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import binascii
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from lxml import etree
 
@@ -78,17 +80,20 @@ class Spec:
     """A model's root element name and its ordered fields (the order requests are written in).
 
     ``list_name``: the old SDK's wrapper attribute for a list of this model, where ``list_name_of``'s
-    rule would not give it (``"images"`` for ``OSImage``); "" = the rule's.
+    rule would not give it (``"images"`` for ``OSImage``); "" = the rule's. ``list_type``: the old
+    SDK's wrapper class, where ``list_type_name_of``'s rule would not give it (``"RoleList"``).
     """
 
     root: str
     fields: tuple[F, ...]
     list_name: str
+    list_type: str
 
-    def __init__(self, root: str, fields: Sequence[F], list_name: str = "") -> None:
+    def __init__(self, root: str, fields: Sequence[F], list_name: str = "", list_type: str = "") -> None:
         object.__setattr__(self, "root", root)
         object.__setattr__(self, "fields", tuple(fields))
         object.__setattr__(self, "list_name", list_name)
+        object.__setattr__(self, "list_type", list_type)
 
 
 def spec_of(cls: type) -> Spec:
@@ -108,45 +113,75 @@ def _itself(self: Any) -> Any:
     return self
 
 
-class AliasList(list[Any]):
+class AliasList(list[T]):
     """A list that is also its own old-SDK wrapper: ``x.hosted_services is x``.
 
     The old SDK returned ``HostedServices`` objects holding the list in ``.hosted_services`` (and
-    iterating, ``len`` and indexing); ported code reads either. Being a ``list`` subclass keeps
+    iterating, ``len`` and indexing); ported code reads either, and builds them empty
+    (``HostedServices()``, then ``.hosted_services.append(...)``). Being a ``list`` subclass keeps
     everything new code relies on: ``isinstance(x, list)``, ``x == [...]``, JSON, ``repr``, speed.
-    One subclass per attribute name (``alias_list_type``) carries the name as a read-only property;
-    pickling and copying rebuild the same subclass by name (``alias_list``).
+    One subclass per attribute name (``alias_list_type``) carries the name as a read-only property
+    and the old wrapper class's name as its own; pickling and copying rebuild the same subclass by
+    name (``alias_list``).
     """
 
     __slots__ = ()
     alias: ClassVar[str] = ""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return alias_list, (self.alias, list(self))
+        return alias_list, (self.alias, list(self), type(self).__name__)
+
+    if TYPE_CHECKING:  # for mypy only: the wrapper attribute (``.hosted_services``) is the list itself
+
+        def __getattr__(self, name: str) -> AliasList[T]: ...
 
 
-_ALIAS_TYPES: dict[str, type[AliasList]] = {}
+_ALIAS_TYPES: dict[str, type[AliasList[Any]]] = {}
+_NAMED: set[str] = set()  # aliases whose class was given its old SDK name
 
 
-def alias_list_type(alias: str) -> type[AliasList]:
-    """The ``AliasList`` subclass answering to ``alias`` (one per name, made on first use)."""
+def alias_list_type(alias: str, name: str = "") -> type[AliasList[Any]]:
+    """The ``AliasList`` subclass answering to ``alias`` (one per attribute name, made on first use).
+
+    ``name`` is its class name when this call makes it (``list_type_of`` passes the old wrapper
+    class's); the old SDK had two wrappers holding ``.input_endpoints``, and both names are the one
+    class answering to it. Without a name: the attribute in PascalCase.
+    """
     made = _ALIAS_TYPES.get(alias)
     if made is None:
         if not alias.isidentifier() or hasattr(list, alias):
             raise TypeError(f"{alias!r} cannot name a list's wrapper attribute")
         doc = f"A list that also answers to ``.{alias}`` (the old SDK's wrapper attribute)."
         namespace = {"__slots__": (), "__doc__": doc, "alias": alias, alias: property(_itself, doc=doc)}
-        name = "".join(part.title() for part in alias.split("_")) + "List"
-        made = _ALIAS_TYPES[alias] = type(name, (AliasList,), namespace)
+        namespace["__module__"] = "airflow_sm_provider.client"  # where it is exported (models_lists)
+        made = _ALIAS_TYPES[alias] = type(name or pascal(alias), (AliasList,), namespace)
+    elif name and alias not in _NAMED:  # made by name only (unpickled before its model): the model names it
+        made.__name__ = made.__qualname__ = name
+    if name:
+        _NAMED.add(alias)
     return made
 
 
-def alias_list(alias: str, items: Iterable[Any] = ()) -> AliasList:
+def alias_list(alias: str, items: Iterable[Any] = (), name: str = "") -> AliasList[Any]:
     """A list of ``items`` answering to ``alias`` (also how a pickled ``AliasList`` is rebuilt)."""
-    return alias_list_type(alias)(items)
+    return alias_list_type(alias, name)(items)
 
 
 _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def pascal(attr: str) -> str:
+    """``affinity_group`` -> ``AffinityGroup``: a field's tag, and an old wrapper class's name."""
+    return "".join(part[:1].upper() + part[1:] for part in attr.split("_"))
+
+
+def _plural(word: str) -> str:
+    """English plural of a snake_case or PascalCase name: ``...Family`` -> ``...Families``."""
+    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def list_name_of(model: type) -> str:
@@ -159,12 +194,27 @@ def list_name_of(model: type) -> str:
     declared = spec_of(model).list_name
     if declared:
         return declared
-    snake = _WORD_BREAK.sub("_", model.__name__).lower()
-    if snake.endswith("y") and snake[-2:-1] not in tuple("aeiou"):
-        return snake[:-1] + "ies"
-    if snake.endswith(("s", "x", "ch", "sh")):
-        return snake + "es"
-    return snake + "s"
+    return _plural(_WORD_BREAK.sub("_", model.__name__).lower())
+
+
+def list_type_name_of(model: type) -> str:
+    """The old SDK's wrapper CLASS for a list of ``model``, by the rule its own names follow.
+
+    The model's declared ``list_type``; else, where the model declares the old wrapper attribute,
+    that attribute in PascalCase (``images`` -> ``Images``, ``passes`` -> ``Passes``); else the
+    class name made plural (``HostedService`` -> ``HostedServices``, ``VMImage`` -> ``VMImages``).
+    """
+    spec = spec_of(model)
+    if spec.list_type:
+        return spec.list_type
+    if spec.list_name:
+        return pascal(spec.list_name)
+    return _plural(model.__name__)
+
+
+def list_type_of(model: type) -> type[AliasList[Any]]:
+    """The ``AliasList`` subclass a list of ``model`` is: answers to ``list_name_of(model)``."""
+    return alias_list_type(list_name_of(model), list_type_name_of(model))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,7 +354,7 @@ class _Compiled:
             conv = _lazy_parser(model)
             return conv, None, (None if f.optional else (lambda m=model: empty(m)))
         if f.kind == LIST:
-            return _list_parser(model, f.item, f.poly), None, alias_list_type(list_name_of(model))
+            return _list_parser(model, f.item, f.poly), None, list_type_of(model)
         raise TypeError(f"unknown field kind {f.kind!r}")
 
 
@@ -382,7 +432,7 @@ def _list_parser(model: type, item: str, poly: Mapping[str, type] | None) -> _Pa
     ``model``'s ``list_name``.
     """
     names = frozenset((item, f"{{{NS}}}{item}")) if item else frozenset()
-    new_list = alias_list_type(list_name_of(model))
+    new_list = list_type_of(model)
     item_parse: _Parse | None = None
     poly_parse: dict[str, _Parse] = {}
 

@@ -20,7 +20,8 @@ The rules, so that most fields need no more than their annotation and default:
   does, as ``namedtuple``'s field names); it must name each of them exactly once.
 * lists of models: ``default_factory=list`` gives the list's ``xmlmap.AliasList`` (the list that
   also answers to the old SDK's wrapper attribute, as parsed lists do); a model whose old wrapper
-  attribute is not the rule's plural declares it: ``@xml_model(list_name="images")``.
+  attribute is not the rule's plural declares it: ``@xml_model(list_name="images")``, and one whose
+  old wrapper class is named otherwise too: ``@xml_model(list_type="RoleList")``.
 
 Request bodies that send part of a model use the model's own fields, picked by attribute, rather
 than a second field list: ``subset(Model, "label", ...)`` (a whole body), ``fields_of`` (parts of a
@@ -46,8 +47,8 @@ from airflow_sm_provider.client.xmlmap import (
     STRLIST,
     F,
     Spec,
-    alias_list_type,
-    list_name_of,
+    list_type_of,
+    pascal,
     spec_of,
 )
 
@@ -94,11 +95,6 @@ def xml_field(
         metadata={_META: declared},
     )
     return result
-
-
-def pascal(attr: str) -> str:
-    """``affinity_group`` -> ``AffinityGroup``: the tag of a field that does not name its own."""
-    return "".join(part[:1].upper() + part[1:] for part in attr.split("_"))
 
 
 def _has_spec(tp: Any) -> bool:
@@ -160,7 +156,7 @@ def _alias_list_defaults(cls: type, hints: Mapping[str, Any]) -> None:
         if isinstance(value, dataclasses.Field) and value.default_factory is list and name in hints:
             f = _field_spec(cls, name, value.metadata, hints[name])
             if f is not None and f.kind == LIST and f.model is not None:
-                value.default_factory = alias_list_type(list_name_of(f.model))
+                value.default_factory = list_type_of(f.model)
 
 
 def _ordered(owner: type, fields: list[F], wire_order: Sequence[str]) -> list[F]:
@@ -185,7 +181,9 @@ def _inherited_order(cls: type) -> Sequence[str]:
     return ()
 
 
-def _make(cls: type[T], root: str | None, wire_order: Sequence[str], list_name: str = "") -> type[T]:
+def _make(
+    cls: type[T], root: str | None, wire_order: Sequence[str], list_name: str = "", list_type: str = ""
+) -> type[T]:
     base_order = _inherited_order(cls)
     try:
         hints = typing.get_type_hints(cls)
@@ -205,7 +203,7 @@ def _make(cls: type[T], root: str | None, wire_order: Sequence[str], list_name: 
         wire_order = [*base_order, *own]
     if wire_order:
         fields = _ordered(data_cls, fields, wire_order)
-    data_cls.__xml__ = Spec(root or data_cls.__name__, fields, list_name)
+    data_cls.__xml__ = Spec(root or data_cls.__name__, fields, list_name, list_type)
     result: type[T] = data_cls
     return result
 
@@ -216,19 +214,25 @@ def xml_model(cls: type[T], /) -> type[T]: ...
 
 @overload
 def xml_model(
-    root: str | None = None, /, *, wire_order: str = "", list_name: str = ""
+    root: str | None = None, /, *, wire_order: str = "", list_name: str = "", list_type: str = ""
 ) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(field_specifiers=(xml_field, dataclasses.field))
 def xml_model(
-    cls_or_root: type[T] | str | None = None, /, *, wire_order: str = "", list_name: str = ""
+    cls_or_root: type[T] | str | None = None,
+    /,
+    *,
+    wire_order: str = "",
+    list_name: str = "",
+    list_type: str = "",
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Make ``cls`` a dataclass and give it the ``__xml__`` spec its fields declare.
 
     ``@xml_model`` uses the class name as the root element, ``@xml_model("Error")`` another one.
     ``list_name`` is the old SDK's wrapper attribute for a list of these models, where
-    ``xmlmap.list_name_of``'s rule (snake_case plural of the class name) does not give it.
+    ``xmlmap.list_name_of``'s rule (snake_case plural of the class name) does not give it;
+    ``list_type`` the old SDK's wrapper class name, where ``xmlmap.list_type_name_of``'s does not.
     """
     if isinstance(cls_or_root, type):
         return _make(cls_or_root, None, ())
@@ -237,7 +241,7 @@ def xml_model(
     order = wire_order.split()
 
     def decorate(cls: type[T]) -> type[T]:
-        return _make(cls, root, order, list_name)
+        return _make(cls, root, order, list_name, list_type)
 
     return decorate
 

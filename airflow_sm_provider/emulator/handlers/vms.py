@@ -89,6 +89,38 @@ def provisioned_host_name(node: Node) -> str | None:
     return None
 
 
+def _in(node: Node | None, wrapper: str, item: str) -> list[Node]:
+    box = node.find(wrapper) if node is not None else None
+    return list(box.children(item)) if box is not None else []
+
+
+def parse_unattend(node: Node) -> list[Doc]:
+    """The Windows set's AdditionalUnattendContent, by name only: a setting's Content (base64 XML)
+    may hold a password (AutoLogon) and the state outlives the request. Never returned (the
+    provisioning set is not, recorded); kept so a test can see what arrived."""
+    sets = [
+        cs
+        for cs in _config_sets(node)
+        if cs.text("ConfigurationSetType") == "WindowsProvisioningConfiguration"
+    ]
+    content = sets[0].find("AdditionalUnattendContent") if sets else None
+    return [
+        {
+            "pass": p.text("PassName") or "",
+            "components": [
+                {
+                    "name": c.text("ComponentName") or "",
+                    "settings": [
+                        s.text("SettingName") or "" for s in _in(c, "ComponentSettings", "ComponentSetting")
+                    ],
+                }
+                for c in _in(p, "Components", "UnattendComponent")
+            ],
+        }
+        for p in _in(content, "Passes", "UnattendPass")
+    ]
+
+
 def parse_endpoints(node: Node) -> tuple[list[Doc], list[str]]:
     """Input endpoints and subnet names of the role's NetworkConfiguration set."""
     endpoints: list[Doc] = []
@@ -163,6 +195,7 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
         "data_disks": data_disks,
         "extensions": parse_references(node),
         "vm_image": vm_image,
+        "unattend": parse_unattend(node),
     }
 
 
