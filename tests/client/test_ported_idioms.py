@@ -18,6 +18,7 @@ Sources (docs/migrating.md, "Tested against code from the wild", lists the same)
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import types
@@ -426,8 +427,6 @@ def _ssh_certificate_pfx() -> tuple[str, str]:
     key = rsa_key(2048, 7)
     cert = make_cert(key, "ansible-ssh")
     data = pkcs12.serialize_key_and_certificates(None, None, None, [cert], serialization.NoEncryption())
-    import base64
-
     return base64.b64encode(data).decode(), cert.fingerprint(hashes.SHA1()).hex().upper()
 
 
@@ -530,16 +529,45 @@ def _instance_endpoints(dumped: dict[str, Any]) -> list[list[str]]:
     return sorted(out)
 
 
+def recording(port: Port, bodies: list[str]) -> Any:
+    """A clone of ``port``'s client (``with_filter``, both SDKs have it) that records request bodies."""
+
+    def record(request: Any, send: Callable[[Any], Any]) -> Any:
+        body = request.body or b""
+        bodies.append(body.decode() if isinstance(body, bytes) else str(body))
+        return send(request)
+
+    return port.sms.with_filter(record)
+
+
 @pytest.mark.xfail(strict=True, reason="needs s5-models: PublicKeys")
-def test_ansible_azure_module_ssh_keys_wrapper() -> None:
-    """The module replaced the SSH set's key list with a fresh ``PublicKeys()`` wrapper."""
-    sdk = NEW
-    ssh_config = sdk.SSH()
-    ssh_config.public_keys = sdk.PublicKeys()
-    ssh_config.public_keys.public_keys.append(
-        sdk.PublicKey(path="/home/u/.ssh/authorized_keys", fingerprint="AB")
-    )
-    assert [k.fingerprint for k in ssh_config.public_keys] == ["AB"]
+def test_ansible_azure_module_ssh_keys_wrapper(ports: list[Port]) -> None:
+    """The module replaced the SSH set's key list with a fresh ``PublicKeys()`` wrapper; the key
+    must reach the Create Deployment body."""
+
+    def idiom(port: Port) -> Any:
+        sdk, bodies = port.sdk, []
+        azure = recording(port, bodies)
+        name = unique("anskey")
+        azure.create_hosted_service(service_name=name, label=name, location="West US")
+        linux_config = sdk.LinuxConfigurationSet(name, "ansible", "Sup3r-secret", False)
+        ssh_config = sdk.SSH()
+        ssh_config.public_keys = sdk.PublicKeys()
+        ssh_config.public_keys.public_keys.append(
+            sdk.PublicKey(path="/home/ansible/.ssh/authorized_keys", fingerprint="AB12")
+        )
+        linux_config.ssh = ssh_config
+        disk = sdk.OSVirtualHardDisk(LINUX_IMAGE, f"http://mystorage.blob.core.windows.net/vhds/{name}.vhd")
+        result = azure.create_virtual_machine_deployment(
+            service_name=name, deployment_name=name, deployment_slot="production", label=name, role_name=name,
+            system_config=linux_config, os_virtual_hard_disk=disk, role_size="Small",
+        )  # fmt: skip
+        wait_for_async(port, result.request_id)
+        wait_for_async(port, azure.delete_deployment(name, name).request_id)
+        azure.delete_hosted_service(service_name=name)
+        return [b.count("<Fingerprint>AB12</Fingerprint>") for b in bodies if "<PublicKey>" in b]
+
+    assert both(ports, idiom) == [1]
 
 
 def test_ansible_network_config_as_endpoint_list_failed_on_0_20_8_too() -> None:
@@ -564,7 +592,7 @@ def hackathon_service_class(port: Port) -> type:
     extra = {"ca_bundle": ep["ca_cert"]} if port.sdk is NEW else {"request_session": legacy_session(ep)}
     cert = ep["client_pem"] if port.sdk is NEW else None
 
-    class Service(port.sms.__class__):  # type: ignore[name-defined,misc]
+    class Service(port.sms.__class__):
         NETWORK_CONFIGURATION = "NetworkConfiguration"
 
         def __init__(self, azure_key_id: str) -> None:
@@ -918,3 +946,94 @@ def test_salt_cloud_reads_exc_message_of_a_missing_resource(ports: list[Port]) -
         else:
             line = f"gone: {raised.value.message}"
             assert len(line) > len("gone: ") and raised.value.message in str(raised.value)
+
+
+def test_salt_cloud_functions_for_groups_disks_and_certificates(ports: list[Port]) -> None:
+    """salt-cloud's ``-f`` functions: affinity groups (create positional, update with keywords,
+    ``except AzureMissingResourceHttpError`` on delete), the wrapper lists it iterated
+    (``.affinity_groups``, ``.disks``, ``.subscription_certificates``, ``.role_sizes``),
+    ``add_data_disk(service, deployment, role, **volume)``, ``update_disk`` with every keyword and
+    ``cleanup_unattached_disks`` (``attached_to is None``), management certificates."""
+    cert = make_cert(rsa_key(2048, 8), "salt-management")
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    management_certificate = (
+        base64.b64encode(spki).decode(),
+        cert.fingerprint(hashes.SHA1()).hex().upper(),
+        base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode(),
+    )
+
+    def idiom(port: Port) -> Any:
+        conn, sdk = port.sms, port.sdk
+        group = unique("ag")
+        conn.create_affinity_group(group, group, "West US", None)
+        conn.update_affinity_group(affinity_group_name=group, label="relabelled", description=None)
+        shown = conn.get_affinity_group_properties(affinity_group_name=group)
+        listed = [g.name for g in conn.list_affinity_groups().affinity_groups]
+        conn.delete_affinity_group(group)
+        caught = []
+        try:
+            conn.delete_affinity_group(group)
+        except sdk.AzureMissingResourceHttpError:
+            caught.append("gone")
+        public_key, thumbprint, data = management_certificate
+        conn.add_management_certificate(public_key, thumbprint, data)
+        try:
+            conn.add_management_certificate(public_key, thumbprint, data)
+        except sdk.AzureConflictHttpError:
+            caught.append("exists")
+        listed_certs = conn.list_management_certificates().subscription_certificates
+        thumbprints = [c.subscription_certificate_thumbprint for c in listed_certs]
+        certificate = conn.get_management_certificate(thumbprint)
+        conn.delete_management_certificate(thumbprint)
+        try:
+            conn.delete_management_certificate(thumbprint)
+        except sdk.AzureMissingResourceHttpError:
+            caught.append("deleted")
+        sizes = {size.name: size.cores for size in conn.list_role_sizes().role_sizes}
+        locations = {loc.name: loc.display_name for loc in conn.list_locations()}
+        images = {item.name for item in conn.list_os_images()} | {item.name for item in conn.list_vm_images()}
+
+        service = unique("saltdd")
+        conn.create_hosted_service(
+            service_name=service, label=service, description=service, location="West US"
+        )
+        result = conn.create_virtual_machine_deployment(**linux_vm_kwargs(port, service, service, 22))
+        wait_for_async(port, result.request_id)
+        media_link = f"https://mystorage.blob.core.windows.net/vhds/{service}.vhd"
+        volume = {"lun": 0, "logical_disk_size_in_gb": 100, "host_caching": "ReadOnly"}
+        volume.update(media_link=media_link[:-4] + "-disk-0.vhd", disk_label=service + "-disk-0")
+        wait_for_async(port, conn.add_data_disk(service, service, service, **volume).request_id)
+        data_disk = conn.get_data_disk(service, service, service, 0)
+        wait_for_async(port, conn.delete_deployment(service, service).request_id)
+        conn.delete_hosted_service(service)
+        freed = [d for d in conn.list_disks().disks if d.source_image_name == "" and service in d.name]
+        freed += [d for d in conn.list_disks().disks if d.os == "Linux" and service in d.name]
+        unattached = [d.name for d in freed if d.attached_to is None]
+        os_disk = next(d for d in freed if d.os == "Linux")
+        old_data = conn.get_disk(os_disk.name)
+        conn.update_disk(
+            disk_name=os_disk.name, has_operating_system=True, label="salt-label",
+            media_link=old_data.media_link, name=old_data.name, os=old_data.os,
+        )  # fmt: skip
+        label = conn.get_disk(os_disk.name).label
+        for disk_name in sorted(set(unattached)):
+            conn.delete_disk(disk_name, False)
+        return (
+            (shown.label, group in listed, caught),
+            (certificate.subscription_certificate_data == data, thumbprint in thumbprints),
+            (sizes.get("Small"), locations.get("West US"), LINUX_IMAGE in images),
+            (
+                data_disk.lun,
+                data_disk.logical_disk_size_in_gb,
+                data_disk.host_caching,
+                data_disk.disk_label == volume["disk_label"],
+            ),
+            (len(set(unattached)), label),
+        )
+
+    group, certificate, catalog, data_disk, disks = both(ports, idiom)
+    assert group == ("relabelled", True, ["gone", "exists", "deleted"]) and certificate == (True, True)
+    assert catalog == (1, "West US", True) and data_disk == (0, 100, "ReadOnly", True)
+    assert disks == (2, "salt-label")
