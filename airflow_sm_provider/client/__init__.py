@@ -179,6 +179,7 @@ _EXPORTS: dict[str, str] = {
     "AZURE_MANAGEMENT_SUBSCRIPTIONID": "compat",
     "DEFAULT_HTTP_TIMEOUT": "compat",
     "get_certificate_from_publish_settings": "compat",
+    "parse_response_for_async_op": "compat",
     "Certificate": "models_subscription",
     "SubscriptionOperationCollection": "models_subscription",
     "SubscriptionOperation": "models_subscription",
@@ -451,6 +452,7 @@ __all__ = [
     "WindowsConfigurationSet",
     "get_certificate_from_publish_settings",
     "load_credentials",
+    "parse_response_for_async_op",
 ]
 
 

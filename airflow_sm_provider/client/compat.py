@@ -1,9 +1,10 @@
 """What the old SDK offered besides operations: module names, constructor rules, escape hatches.
 
-``MANAGEMENT_HOST``, ``X_MS_VERSION``, ``AZURE_MANAGEMENT_CERTFILE``, ``AZURE_MANAGEMENT_SUBSCRIPTIONID``
-and ``get_certificate_from_publish_settings`` are the names ``from azure.servicemanagement import
-...`` gave. The constructor rules (environment fallbacks, ``cert_file=``, ``request_session=``, an
-injected ``transport=``) are here once, for the sync and the async client alike.
+``MANAGEMENT_HOST``, ``X_MS_VERSION``, ``AZURE_MANAGEMENT_CERTFILE``, ``AZURE_MANAGEMENT_SUBSCRIPTIONID``,
+``get_certificate_from_publish_settings`` and ``parse_response_for_async_op`` are the names
+``from azure.servicemanagement import ...`` gave. The constructor rules (environment fallbacks,
+``cert_file=``, ``request_session=``, an injected ``transport=``) are here once, for the sync and
+the async client alike.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.errors import InvalidInputError, OperationFailedError
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.client.handle import OperationHandle
 
 MANAGEMENT_HOST = protocol.PUBLIC_HOST
 X_MS_VERSION = protocol.DEFAULT_X_MS_VERSION
@@ -268,6 +272,19 @@ def raw_request(
         operation=f"perform_{method.lower()}",
         under_subscription=under,
     )
+
+
+def parse_response_for_async_op(response: ApiResponse | None) -> OperationHandle | None:
+    """The old helper that read ``x-ms-request-id`` off a ``perform_*`` response.
+
+    Old scripts follow it with ``sms.wait_for_operation_status(result.request_id)`` (or
+    ``get_operation_status``), so the handle carries only the id: it cannot poll by itself.
+    """
+    if response is None:
+        return None
+    from airflow_sm_provider.client.handle import OperationHandle
+
+    return OperationHandle(response.request_id, "perform", "", response.status)
 
 
 def async_failure(message: str, result: Any) -> OperationFailedError:

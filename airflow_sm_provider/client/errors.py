@@ -44,11 +44,20 @@ class AsmError(Exception):
     a wait). ``code`` is ASM's ``<Code>`` (e.g. ``ResourceNotFound``) when the body had one.
     """
 
+    def __new__(
+        cls, message: str = "", status_code: int | None = None, *args: Any, **kwargs: Any
+    ) -> AsmError:
+        # The old ``AzureHttpError(message, 404)`` (an alias of this class) made the 404 / 409
+        # subclass; ported code that raises it (test doubles, wrappers) gets the same here.
+        status = kwargs.get("status_code", status_code)
+        made = _OLD_STATUS_CLASSES.get(status, cls) if cls is AsmError and isinstance(status, int) else cls
+        return super().__new__(made, message)
+
     def __init__(
         self,
         message: str,
-        *,
         status_code: int | None = None,
+        *,
         code: str | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
@@ -66,6 +75,10 @@ class AsmError(Exception):
         self.before_request = before_request
 
     def __str__(self) -> str:
+        if type(self) is AsmError and self.status_code is None and not (self.code or self.request_id):
+            # Ported code raising its own ``AzureException('Operation failed. ...')`` (this class):
+            # nothing to add, so the message as given, as the old SDK printed it.
+            return self.message
         parts = []
         if self.status_code is not None:
             parts.append(f"HTTP {self.status_code}")
@@ -120,8 +133,11 @@ class ServerError(AsmError):
 class OperationFailedError(AsmError):
     """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object."""
 
-    def __init__(self, message: str, *, operation: Any = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
+    def __init__(
+        self, message: str, status_code: int | None = None, operation: Any = None, **kwargs: Any
+    ) -> None:
+        # Positional order of the old ``AzureAsyncOperationHttpError(message, status_code, result)``.
+        super().__init__(message, status_code, **kwargs)
         self.operation = operation
 
     @property
@@ -364,6 +380,9 @@ def explain_connection_failure(host: str, text: str, timeout: float) -> tuple[st
 
 
 # --- the old SDK's names (azure.common / azure.servicemanagement), as aliases of ours ---------------
+#: The old ``AzureHttpError.__new__``'s choice of subclass by status.
+_OLD_STATUS_CLASSES: dict[int, type[AsmError]] = {404: NotFoundError, 409: ConflictError}
+
 #: ``except AzureHttpError`` in a ported script catches every service error of this client.
 AzureException = AsmError
 AzureHttpError = AsmError

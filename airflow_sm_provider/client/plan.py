@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
@@ -99,6 +100,14 @@ class ApiResponse:
     headers: Mapping[str, str]
     body: bytes
     request_id: str | None
+
+    @property
+    def message(self) -> str:
+        """The reason phrase of ``status`` (``'OK'``, ``'Created'``): the old ``HTTPResponse.message``."""
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
 
 
 def resolve_host(host: str | None) -> str:

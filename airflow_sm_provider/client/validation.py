@@ -58,7 +58,9 @@ def service_name(value: Any, field: str = "service_name") -> str:
     if len(value) > protocol.SERVICE_NAME_MAX or not _DNS_LABEL.fullmatch(value):
         raise InvalidInputError(
             field,
-            f"{value!r} is not a valid cloud service name: use 1-{protocol.SERVICE_NAME_MAX} letters, digits "
+            # ASM's own sentence first: scripts ported from salt-cloud test ``... in str(exc)`` for it.
+            f"The hosted service name is invalid. {value!r} is not a valid cloud service name: use "
+            f"1-{protocol.SERVICE_NAME_MAX} letters, digits "
             "and hyphens, starting with a letter and ending with a letter or digit (it becomes "
             "<name>.cloudapp.net).",
         )

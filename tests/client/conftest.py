@@ -4,6 +4,7 @@
 CA, written to a temp dir. ``tls_server`` is a stdlib ``http.server`` over TLS that requires a
 client certificate from that CA and answers from a script of canned responses, recording every
 request it saw -- enough to test headers, 307, retries and idempotency without the emulator.
+``ports`` pairs the old SDK's client with ours on the session emulator (``ported.py``).
 """
 
 from __future__ import annotations
@@ -155,3 +156,13 @@ class CertKit:
 @pytest.fixture(scope="session")
 def kit() -> type[CertKit]:
     return CertKit
+
+
+@pytest.fixture(scope="module")
+def ports(asm_emulator: Any) -> Iterator[list[Any]]:
+    """The old SDK's client and ours on the session emulator, for the ported-idiom tests
+    (``ported.Port``: the names a script imported, its client, the emulator)."""
+    from ported import ported_clients
+
+    with ported_clients(asm_emulator) as made:
+        yield made

@@ -64,11 +64,15 @@ def _public_der(data: bytes, fmt: str, password: str | None) -> bytes:
             return cert.public_bytes(serialization.Encoding.DER)
     secret = password.encode() if password else None
     try:
-        _, found, _ = pkcs12.load_key_and_certificates(data, secret)
+        _, found, others = pkcs12.load_key_and_certificates(data, secret)
     except ValueError as exc:
         raise bad_request(
             "The Password is not the password of the .pfx in Data, or Data is not a .pfx."
         ) from exc
+    if found is None and others:
+        # A certificate-only .pfx (``openssl pkcs12 -export -nokeys``, how the Ansible azure module
+        # uploads an SSH certificate) holds its certificate among the "additional" ones.
+        found = others[0]
     if found is None:
         raise bad_request("The .pfx in Data holds no certificate.")
     return found.public_bytes(serialization.Encoding.DER)
