@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client import compat
@@ -32,6 +32,9 @@ from airflow_sm_provider.client.transport import (
     AsyncTransport,
 )
 
+if TYPE_CHECKING:
+    import requests
+
 
 class AsyncServiceManagementClient(AsyncOperationMethods):
     """Async ASM client; use ``async with`` or ``await client.aclose()``.
@@ -39,7 +42,8 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
     One client is meant to be shared by many concurrent callers (``triggers.base`` shares one per
     connection and event loop): ``max_connections`` requests run at once over as many kept-alive
     TLS connections, the others wait their turn (see ``transport.AsyncTransport``). ``transport=``
-    takes any object with ``async send(ApiRequest) -> ApiResponse``.
+    takes any object with ``async send(ApiRequest) -> ApiResponse``. The positional order is the
+    sync client's (the old SDK's: ``subscription_id, cert_file, host, request_session, timeout``).
     """
 
     _transport: Any
@@ -49,11 +53,12 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
         subscription_id: str | None = None,
         certificate: CertificateSource | None = None,
         host: str | None = None,
-        ca_bundle: str | os.PathLike[str] | None = None,
+        request_session: requests.Session | None = None,
+        timeout: float = 65.0,
         *,
+        ca_bundle: str | os.PathLike[str] | None = None,
         password: str | None = None,
         verify: bool = True,
-        timeout: float = 65.0,
         x_ms_version: str = protocol.DEFAULT_X_MS_VERSION,
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
@@ -61,7 +66,6 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
         keepalive_expiry: float = ASYNC_KEEPALIVE_EXPIRY,
         transport: Any = None,
         cert_file: CertificateSource | None = None,
-        request_session: Any = None,
     ) -> None:
         opened = compat.open_client(AsyncTransport, locals())
         self.subscription_id, self.credentials, self._owns_credentials, self._transport = opened[:4]

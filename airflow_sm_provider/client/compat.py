@@ -78,6 +78,7 @@ def open_client(
         )
     certificate = certificate if certificate is not None else cert_file
     if request_session is not None:
+        _check_session(request_session)
         certificate = certificate if certificate is not None else _session_cert(request_session)
         verify = getattr(request_session, "verify", None)
         if kwargs.get("ca_bundle") is None and isinstance(verify, str):
@@ -156,6 +157,20 @@ def _endpoint_from_environment(host: Any, ca_bundle: Any) -> tuple[Any, Any]:
     else:
         log.info("management host %s from %s", env_host, AZURE_MANAGEMENT_HOST)
     return env_host, ca_bundle
+
+
+def _check_session(session: Any) -> None:
+    """Anything but a session in ``request_session`` is refused by name.
+
+    Why: ``request_session`` is the 4th positional argument (the old SDK's order), so a CA bundle
+    passed there positionally must not be taken for a session and silently ignored.
+    """
+    if isinstance(session, (str, bytes, os.PathLike)) or not hasattr(session, "verify"):
+        raise InvalidInputError(
+            "request_session",
+            f"takes a requests.Session (the old SDK's 4th positional argument), got "
+            f"{type(session).__name__}; pass a CA bundle as ca_bundle=... (keyword only).",
+        )
 
 
 def _session_cert(session: Any) -> Any:

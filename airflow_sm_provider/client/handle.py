@@ -74,9 +74,9 @@ class OperationHandle:
             )
         error = op.error if op is not None else None
         raise OperationFailedError(
-            f"{self.kind} on {self.target} failed: {error.message if error else result.message}",
+            f"{self.kind} on {self.target} failed: {(error.message if error else '') or result.message}",
             status_code=op.http_status_code if op is not None else None,
-            code=error.code if error else None,
+            code=(error.code if error else None) or None,
             request_id=request_id,
             operation=op,
         )

@@ -124,12 +124,16 @@ class OperationError:
 
 @xml_model
 class Operation:
-    """Get Operation Status. ``id`` comes from ``<ID>`` (dashed GUID); ``error`` only when Failed."""
+    """Get Operation Status. ``id`` comes from ``<ID>`` (dashed GUID).
+
+    ``error`` is filled from ``<Error>`` (sent only when Failed); without one it is an empty
+    ``OperationError``, as in the old SDK, so ported code may read ``op.error.code`` on any status.
+    """
 
     id: str = xml_field("ID", default="")
     status: str = ""
     http_status_code: int | None = xml_field(kind=OPTINT, default=None)
-    error: OperationError | None = xml_field(optional=True, default=None)
+    error: OperationError = xml_field(default_factory=OperationError)
 
 
 @xml_model

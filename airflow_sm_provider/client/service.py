@@ -18,7 +18,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client import compat
@@ -33,6 +33,9 @@ from airflow_sm_provider.client.retry import RetryPolicy
 from airflow_sm_provider.client.submit import Send, Submission
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transport
 
+if TYPE_CHECKING:
+    import requests
+
 CertificateSource = str | bytes | os.PathLike[str] | Credentials
 Filter = Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
 
@@ -41,9 +44,11 @@ class ServiceManagementClient(OperationMethods):
     """Blocking ASM client over mutual TLS. Also a context manager; ``close()`` releases the session.
 
     ``subscription_id`` / ``certificate`` default to ``AZURE_MANAGEMENT_SUBSCRIPTIONID`` /
-    ``AZURE_MANAGEMENT_CERTFILE`` like the old SDK; ``cert_file=`` and ``request_session=`` are its
-    keywords. ``transport=`` takes any object with ``send(ApiRequest) -> ApiResponse`` (tests,
-    recording, custom stacks); then no certificate is loaded.
+    ``AZURE_MANAGEMENT_CERTFILE`` like the old SDK. The positional order is the old SDK's
+    (``subscription_id, cert_file, host, request_session, timeout``), so a ported positional call
+    means what it meant; everything this client adds (``ca_bundle=``, ...) is keyword-only.
+    ``transport=`` takes any object with ``send(ApiRequest) -> ApiResponse`` (tests, recording,
+    custom stacks); then no certificate is loaded.
     """
 
     _transport: Any
@@ -54,17 +59,17 @@ class ServiceManagementClient(OperationMethods):
         subscription_id: str | None = None,
         certificate: CertificateSource | None = None,
         host: str | None = None,
-        ca_bundle: str | os.PathLike[str] | None = None,
+        request_session: requests.Session | None = None,
+        timeout: float = 65.0,
         *,
+        ca_bundle: str | os.PathLike[str] | None = None,
         password: str | None = None,
         verify: bool = True,
-        timeout: float = 65.0,
         x_ms_version: str = protocol.DEFAULT_X_MS_VERSION,
         retry: RetryPolicy | None = None,
         proxies: dict[str, str] | None = None,
         transport: Any = None,
         cert_file: CertificateSource | None = None,
-        request_session: Any = None,
     ) -> None:
         opened = compat.open_client(Transport, locals())
         self.subscription_id, self.credentials, self._owns_credentials, self._base = opened[:4]
@@ -242,7 +247,7 @@ class ServiceManagementClient(OperationMethods):
         def condition(op: Operation) -> PollResult:
             if op.status == wait_for_status:
                 return PollResult.success(f"operation {request_id} is {op.status}")
-            if op.error is not None and (op.error.code or op.error.message):
+            if op.error.code or op.error.message:
                 return PollResult.failed(f"operation {request_id} failed", op.error.code or "")
             return PollResult.waiting(f"operation {request_id} is {op.status}")
 
@@ -268,7 +273,7 @@ class ServiceManagementClient(OperationMethods):
             if success_callback is not None:
                 success_callback(elapsed)
         elif failure_callback is not None:
-            failed = op.error is not None and (op.error.code or op.error.message)
+            failed = bool(op.error.code or op.error.message)
             kind = compat.ASYNC_OP_FAILURE if failed else compat.ASYNC_OP_TIMEOUT
             failure_callback(elapsed, compat.async_failure(kind, op))
         return op

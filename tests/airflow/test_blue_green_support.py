@@ -48,7 +48,7 @@ def make_client(endpoint: dict[str, Any]) -> Any:
     from airflow_sm_provider.client import ServiceManagementClient
 
     return ServiceManagementClient(
-        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], endpoint["ca_cert"]
+        endpoint["subscription_id"], endpoint["client_pem"], endpoint["host"], ca_bundle=endpoint["ca_cert"]
     )
 
 

@@ -73,7 +73,9 @@ def request_id(asm_emulator: Any) -> Iterator[str]:
     # process-wide request budget (20/s by default, tests/client/test_budget.py) would only make
     # them take 30 s each without changing what they check.
     configure_budget(ep["host"], ep["subscription_id"], None)
-    with ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]) as sms:
+    with ServiceManagementClient(
+        ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"]
+    ) as sms:
         handle = sms.create_hosted_service("concsvc", "lbl", "desc", "West US")
         handle.wait(timeout=120, poll_interval=0.05)
     yield str(handle.request_id)
@@ -82,7 +84,7 @@ def request_id(asm_emulator: Any) -> Iterator[str]:
 
 def _client(ep: dict[str, str], **kwargs: Any) -> AsyncServiceManagementClient:
     return AsyncServiceManagementClient(
-        ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"], **kwargs
+        ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"], **kwargs
     )
 
 

@@ -192,7 +192,11 @@ def test_budget_keeps_the_emulator_rate_limit_from_firing(asm_emulator_factory: 
             from airflow_sm_provider.client.aio import AsyncServiceManagementClient
 
             async with AsyncServiceManagementClient(
-                ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"], retry=RetryPolicy.none()
+                ep["subscription_id"],
+                ep["client_pem"],
+                ep["host"],
+                ca_bundle=ep["ca_cert"],
+                retry=RetryPolicy.none(),
             ) as client:
                 return await asyncio.gather(
                     *(client.get_subscription() for _ in range(24)), return_exceptions=True

@@ -178,7 +178,7 @@ def test_wrong_subscription_is_an_authentication_error(emu: Any) -> None:
     ep = emu.endpoint
     with (
         ServiceManagementClient(
-            "00000000-0000-0000-0000-000000000001", ep["client_pem"], ep["host"], ep["ca_cert"]
+            "00000000-0000-0000-0000-000000000001", ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"]
         ) as c,
         pytest.raises(AuthenticationError) as info,
     ):
@@ -229,7 +229,7 @@ def test_async_client_reads(sms: ServiceManagementClient, emu: Any) -> None:
 
     async def main() -> tuple[Any, ...]:
         async with AsyncServiceManagementClient(
-            ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]
+            ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"]
         ) as c:
             assert handle.request_id is not None
             return (

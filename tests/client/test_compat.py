@@ -212,7 +212,7 @@ def test_request_session_gives_certificate_and_ca(pki: Any) -> None:
 
 
 def test_set_proxy_rebuilds_the_transport(pki: Any) -> None:
-    client = ServiceManagementClient(SUB, str(pki.client_pem), "127.0.0.1:1", str(pki.ca_pem))
+    client = ServiceManagementClient(SUB, str(pki.client_pem), "127.0.0.1:1", ca_bundle=str(pki.ca_pem))
     try:
         before = client._transport
         client.set_proxy("proxy.example", 3128, "me", "p@ss")
@@ -257,3 +257,42 @@ def test_an_explicit_ca_bundle_wins_over_the_environments(monkeypatch: pytest.Mo
     monkeypatch.setenv("AZURE_MANAGEMENT_CA_BUNDLE", "/etc/emulator-ca.pem")
     client = ServiceManagementClient(SUB, ca_bundle="/etc/mine.pem", transport=CaptureTransport())
     assert client._transport_kwargs["ca_bundle"] == "/etc/mine.pem"
+
+
+def test_the_positional_order_is_the_old_sdks() -> None:
+    """``ServiceManagementService(sub, cert, host, request_session, timeout)`` means what it did."""
+    import inspect
+
+    from azure.servicemanagement import ServiceManagementService as Old
+
+    def positional(cls: type) -> list[str]:
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        return [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+
+    old = positional(Old)
+    assert old == ["subscription_id", "cert_file", "host", "request_session", "timeout"]
+    # the 2nd is ``certificate`` here (it also takes a PEM text or Credentials); ``cert_file=`` still works
+    expected = ["subscription_id", "certificate", *old[2:]]
+    assert positional(ServiceManagementClient) == expected
+    assert positional(AsyncServiceManagementClient) == expected
+
+
+def test_a_positional_session_and_timeout_reach_the_emulator(asm_emulator: Any) -> None:
+    import requests
+
+    ep = asm_emulator.endpoint
+    session = requests.Session()
+    session.cert, session.verify = ep["client_pem"], ep["ca_cert"]
+    with ServiceManagementClient(ep["subscription_id"], None, ep["host"], session, 12.5) as sms:
+        kwargs = sms._transport_kwargs
+        assert kwargs["timeout"] == 12.5 and kwargs["ca_bundle"] == ep["ca_cert"]
+        assert any(location.name for location in sms.list_locations())
+
+
+@pytest.mark.parametrize("where", ["text", "path"])
+def test_a_ca_bundle_in_the_session_slot_is_refused_by_name(pki: Any, where: str) -> None:
+    ca = str(pki.ca_pem) if where == "text" else Path(pki.ca_pem)
+    sent = CaptureTransport()
+    with pytest.raises(InvalidInputError, match="ca_bundle=") as caught:
+        ServiceManagementClient(SUB, str(pki.client_pem), "127.0.0.1:1", ca, transport=sent)  # type: ignore[arg-type]
+    assert caught.value.field == "request_session" and sent.sent == []

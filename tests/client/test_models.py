@@ -27,7 +27,8 @@ def test_operation_in_progress_succeeded_failed() -> None:
     )
     assert isinstance(op, m.Operation)
     assert op.id == "977b2d2b-61d3-b0f1-9522-77896459cf7a"
-    assert op.http_status_code is None and op.error is None
+    # no <Error>: an empty OperationError, as the old SDK gave (ported code reads op.error.code)
+    assert op.http_status_code is None and op.error == m.OperationError() and op.error.code == ""
     ok = parse(
         f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status>"
         "<HttpStatusCode>200</HttpStatusCode></Operation>",

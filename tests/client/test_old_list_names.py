@@ -211,7 +211,9 @@ def test_both_clients_against_the_emulator_give_the_same_lists_under_the_same_na
     ep = asm_emulator.endpoint
     session = legacy_session(ep)
     old = OldService(ep["subscription_id"], host=ep["host"], request_session=session)
-    with ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]) as sms:
+    with ServiceManagementClient(
+        ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"]
+    ) as sms:
         svc = "oldlists" + ep["subscription_id"][:8]
         sms.create_hosted_service(svc, svc, location="West US").wait(poll_interval=0.05)
         sms.create_deployment(svc, "production", "v1", PKG, "v1", CFG.format(svc=svc), True).wait(

@@ -228,7 +228,7 @@ def test_the_client_takes_the_wrappers_where_the_old_methods_did(asm_emulator: A
     ep = asm_emulator.endpoint
     svc = "oldmodels" + ep["subscription_id"][:8]
     with client.ServiceManagementClient(
-        ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]
+        ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"]
     ) as sms:
         sms.create_hosted_service(svc, svc, location="West US").wait(poll_interval=0.05)
         try:

@@ -464,7 +464,9 @@ def _instance_names(w: World) -> list[str]:
 @pytest.fixture
 def world(asm_emulator: Any) -> Iterator[World]:
     ep = asm_emulator.endpoint
-    with ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"]) as sms:
+    with ServiceManagementClient(
+        ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"]
+    ) as sms:
         yield World(sms)
     asm_emulator.clear_faults()
 

@@ -19,7 +19,7 @@ PROXY = {"https": "http://me:p%40ss@proxy.example:3128"}
 
 def _client(pki: Any) -> ServiceManagementClient:
     return ServiceManagementClient(
-        SUB, str(pki.client_pem), "127.0.0.1:1", str(pki.ca_pem), retry=RetryPolicy.none()
+        SUB, str(pki.client_pem), "127.0.0.1:1", ca_bundle=str(pki.ca_pem), retry=RetryPolicy.none()
     )
 
 

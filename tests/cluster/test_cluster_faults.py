@@ -188,7 +188,7 @@ def test_postgres_restarted_while_triggers_are_deferred(stack: Any) -> None:
         stack.admin().clear_faults()
     stack.supervise()
     restarted = {k: v - before.get(k, 0) for k, v in stack.restarts.items() if v > before.get(k, 0)}
-    assert "downtime" in ev, f"the database was never restarted: {w.state}, deferred {w.deferred}, {w.states()}"
+    assert "downtime" in ev, f"the database was never restarted: {w.state}, {w.deferred}, {w.states()}"
     assert w.state == "success", w.states()
     assert counter.delta()["create_deployment"] == 1 and counter.delta()["swap_deployment"] == 1
     assert slots(stack.emulator.endpoint, service)["production"] == "v1"

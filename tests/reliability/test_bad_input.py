@@ -193,55 +193,61 @@ def test_request_id_not_hex(quiet: Any, sms: Any) -> None:
 # ==================================================================================================
 def test_missing_subscription(quiet: Any, ep: dict[str, Any]) -> None:
     with bad("subscription_id", "required"):
-        ServiceManagementClient("", ep["client_pem"], ep["host"], ep["ca_cert"])
+        ServiceManagementClient("", ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"])
 
 
 def test_subscription_none(quiet: Any, ep: dict[str, Any]) -> None:
     with bad("subscription_id"):
-        ServiceManagementClient(None, ep["client_pem"], ep["host"], ep["ca_cert"])  # type: ignore[arg-type]
+        ServiceManagementClient(None, ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"])  # type: ignore[arg-type]
 
 
 def test_host_with_http_scheme(quiet: Any, ep: dict[str, Any]) -> None:
     with bad("host", "https"):
         ServiceManagementClient(
-            ep["subscription_id"], ep["client_pem"], "http://" + ep["host"], ep["ca_cert"]
+            ep["subscription_id"], ep["client_pem"], "http://" + ep["host"], ca_bundle=ep["ca_cert"]
         )
 
 
 def test_host_with_path(quiet: Any, ep: dict[str, Any]) -> None:
     with bad("host", "without a path"):
         ServiceManagementClient(
-            ep["subscription_id"], ep["client_pem"], f"https://{ep['host']}/x", ep["ca_cert"]
+            ep["subscription_id"], ep["client_pem"], f"https://{ep['host']}/x", ca_bundle=ep["ca_cert"]
         )
 
 
 def test_ca_bundle_missing_file(quiet: Any, ep: dict[str, Any], tmp_path: Path) -> None:
     with bad("ca_bundle", "does not exist"):
-        ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], tmp_path / "nope.pem")
+        ServiceManagementClient(
+            ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=tmp_path / "nope.pem"
+        )
 
 
 def test_ca_bundle_without_certificates(quiet: Any, ep: dict[str, Any], tmp_path: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
     with bad("ca_bundle", "no usable PEM"):
-        ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], junk)
+        ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=junk)
 
 
 def test_timeout_not_positive(quiet: Any, ep: dict[str, Any]) -> None:
     with bad("timeout", "positive"):
-        ServiceManagementClient(ep["subscription_id"], ep["client_pem"], ep["host"], ep["ca_cert"], timeout=0)
+        ServiceManagementClient(
+            ep["subscription_id"], ep["client_pem"], ep["host"], ca_bundle=ep["ca_cert"], timeout=0
+        )
 
 
 def test_certificate_none(quiet: Any, ep: dict[str, Any]) -> None:
     with bad("certificate", "required"):
-        ServiceManagementClient(ep["subscription_id"], None, ep["host"], ep["ca_cert"])  # type: ignore[arg-type]
+        ServiceManagementClient(ep["subscription_id"], None, ep["host"], ca_bundle=ep["ca_cert"])  # type: ignore[arg-type]
 
 
 # ==================================================================================================
 # client level: each certificate defect (CertificateError at construction, no request)
 # ==================================================================================================
 def _client_with(ep: dict[str, Any], cert: Any, password: str | None = None) -> None:
-    ServiceManagementClient(ep["subscription_id"], cert, ep["host"], ep["ca_cert"], password=password)
+    ServiceManagementClient(
+        ep["subscription_id"], cert, ep["host"], ca_bundle=ep["ca_cert"], password=password
+    )
 
 
 def test_certificate_expired(quiet: Any, ep: dict[str, Any], tmp_path: Path) -> None:
@@ -346,7 +352,7 @@ def test_unknown_host(quiet: Any, ep: dict[str, Any]) -> None:
     from airflow_sm_provider.client.retry import RetryPolicy
 
     client = ServiceManagementClient(
-        ep["subscription_id"], ep["client_pem"], "no-such-host.invalid", ep["ca_cert"],
+        ep["subscription_id"], ep["client_pem"], "no-such-host.invalid", ca_bundle=ep["ca_cert"],
         timeout=5, retry=RetryPolicy(max_attempts=1),
     )  # fmt: skip
     with client, pytest.raises(TransportError) as info:
@@ -365,7 +371,7 @@ def test_wrong_ca(quiet: Any, ep: dict[str, Any], tmp_path: Path) -> None:
             ep["subscription_id"],
             ep["client_pem"],
             ep["host"],
-            other_ca,
+            ca_bundle=other_ca,
             timeout=5,
             retry=RetryPolicy(max_attempts=1),
         ) as client,

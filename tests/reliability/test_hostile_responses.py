@@ -173,7 +173,7 @@ def _sync_call(server: HostileServer, pem: Path, timeout: float = 10.0) -> Any:
     from airflow_sm_provider.client.retry import RetryPolicy
 
     with ServiceManagementClient(
-        SUB, pem, server.host, server.pki.ca_pem, timeout=timeout, retry=RetryPolicy(max_attempts=1)
+        SUB, pem, server.host, ca_bundle=server.pki.ca_pem, timeout=timeout, retry=RetryPolicy(max_attempts=1)
     ) as client:
         return client.get_hosted_service_properties("svc")
 
@@ -184,7 +184,12 @@ def _async_call(server: HostileServer, pem: Path, timeout: float = 10.0) -> Any:
 
     async def go() -> Any:
         async with AsyncServiceManagementClient(
-            SUB, pem, server.host, server.pki.ca_pem, timeout=timeout, retry=RetryPolicy(max_attempts=1)
+            SUB,
+            pem,
+            server.host,
+            ca_bundle=server.pki.ca_pem,
+            timeout=timeout,
+            retry=RetryPolicy(max_attempts=1),
         ) as client:
             return await client.get_hosted_service_properties("svc")
 
@@ -287,7 +292,7 @@ def test_html_502_retries_are_bounded(hostile: HostileServer, client_pem: Path) 
     policy = RetryPolicy(base_delay=0.01, max_delay=0.05, jitter=False)
     with (
         ServiceManagementClient(
-            SUB, client_pem, hostile.host, hostile.pki.ca_pem, timeout=5, retry=policy
+            SUB, client_pem, hostile.host, ca_bundle=hostile.pki.ca_pem, timeout=5, retry=policy
         ) as client,
         pytest.raises(ServerError),
     ):
@@ -313,7 +318,7 @@ def test_server_silent_in_tls_handshake(client_pem: Path, tmp_path: Path) -> Non
         ca = tmp_path / "ca.pem"
         ca.write_bytes(cert_pem(make_cert(rsa_key(2048, 5), "ca", ca=True)))
         with ServiceManagementClient(
-            SUB, client_pem, host, ca, timeout=1.0, retry=RetryPolicy(max_attempts=1)
+            SUB, client_pem, host, ca_bundle=ca, timeout=1.0, retry=RetryPolicy(max_attempts=1)
         ) as client, pytest.raises(TransportError) as info:  # fmt: skip
             client.list_locations()
         assert host in str(info.value)
@@ -339,7 +344,8 @@ _CHILD = textwrap.dedent(
     sub, pem, host, ca, mode = sys.argv[1:6]
     def rss_kb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    client = ServiceManagementClient(sub, pem, host, ca, timeout=20, retry=RetryPolicy(max_attempts=1))
+    client = ServiceManagementClient(sub, pem, host, ca_bundle=ca, timeout=20,
+                                     retry=RetryPolicy(max_attempts=1))
     client.list_locations.__doc__  # warm up imports before the baseline
     import lxml.etree, requests  # noqa
     base = rss_kb()
