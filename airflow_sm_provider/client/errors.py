@@ -134,10 +134,11 @@ class OperationFailedError(AsmError):
     """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object."""
 
     def __init__(
-        self, message: str, status_code: int | None = None, operation: Any = None, **kwargs: Any
+        self, message: str, status_code: int | str | None = None, operation: Any = None, **kwargs: Any
     ) -> None:
-        # Positional order of the old ``AzureAsyncOperationHttpError(message, status_code, result)``.
-        super().__init__(message, status_code, **kwargs)
+        # Positional order of the old ``AzureAsyncOperationHttpError(message, status, result)``; the
+        # old SDK passed the operation's status there ("Failed"), which is no HTTP status: dropped.
+        super().__init__(message, status_code if isinstance(status_code, int) else None, **kwargs)
         self.operation = operation
 
     @property

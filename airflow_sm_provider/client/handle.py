@@ -48,8 +48,10 @@ class OperationHandle:
             return Operation(id="", status=protocol.OP_SUCCEEDED, http_status_code=self.status_code)
         if self._fetch is None:
             raise TypeError(
-                f"this handle of {self.kind} cannot poll (it came from the async client): await "
-                f"client.get_operation_status({self.request_id!r}) or use a trigger to wait"
+                f"this handle of {self.kind} has no client to poll with (it came from the async "
+                "client or from parse_response_for_async_op): call "
+                f"sms.wait_for_operation_status({self.request_id!r}), await "
+                "client.get_operation_status(...), or use a trigger to wait"
             )
         from airflow_sm_provider.client.polling import Probe, Schedule, operation_condition, run_sync
 

@@ -126,14 +126,15 @@ class OperationError:
 class Operation:
     """Get Operation Status. ``id`` comes from ``<ID>`` (dashed GUID).
 
-    ``error`` is filled from ``<Error>`` (sent only when Failed); without one it is an empty
-    ``OperationError``, as in the old SDK, so ported code may read ``op.error.code`` on any status.
+    ``error`` is exactly the old SDK's: parsed, it is ``None`` unless ASM sent ``<Error>`` (only when
+    Failed), so ``if op.error:`` and ``hasattr(op.error, "code")`` tell failure as ported code
+    expects; a hand-built ``Operation()`` holds an empty ``OperationError``, as the old one did.
     """
 
     id: str = xml_field("ID", default="")
     status: str = ""
     http_status_code: int | None = xml_field(kind=OPTINT, default=None)
-    error: OperationError = xml_field(default_factory=OperationError)
+    error: OperationError | None = xml_field(optional=True, default_factory=OperationError)
 
 
 @xml_model

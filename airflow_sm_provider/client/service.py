@@ -247,7 +247,7 @@ class ServiceManagementClient(OperationMethods):
         def condition(op: Operation) -> PollResult:
             if op.status == wait_for_status:
                 return PollResult.success(f"operation {request_id} is {op.status}")
-            if op.error.code or op.error.message:
+            if op.error is not None and (op.error.code or op.error.message):
                 return PollResult.failed(f"operation {request_id} failed", op.error.code or "")
             return PollResult.waiting(f"operation {request_id} is {op.status}")
 
@@ -273,7 +273,7 @@ class ServiceManagementClient(OperationMethods):
             if success_callback is not None:
                 success_callback(elapsed)
         elif failure_callback is not None:
-            failed = bool(op.error.code or op.error.message)
+            failed = op.error is not None and bool(op.error.code or op.error.message)
             kind = compat.ASYNC_OP_FAILURE if failed else compat.ASYNC_OP_TIMEOUT
             failure_callback(elapsed, compat.async_failure(kind, op))
         return op

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -113,6 +114,11 @@ def _itself(self: Any) -> Any:
     return self
 
 
+def _refill(self: Any, items: Iterable[Any]) -> None:
+    """``x.hosted_services = [...]`` (old code assigned the wrapper's list): replace the contents."""
+    self[:] = list(items)
+
+
 class AliasList(list[T]):
     """A list that is also its own old-SDK wrapper: ``x.hosted_services is x``.
 
@@ -137,34 +143,39 @@ class AliasList(list[T]):
 
 
 _ALIAS_TYPES: dict[str, type[AliasList[Any]]] = {}
-_NAMED: set[str] = set()  # aliases whose class was given its old SDK name
+_NAMED: set[str] = set()  # aliases whose class was given its old SDK name by its model
+_MAKING = threading.Lock()  # one class per alias, also when threads parse their first lists at once
 
 
-def alias_list_type(alias: str, name: str = "") -> type[AliasList[Any]]:
+def alias_list_type(alias: str, name: str = "", *, by_model: bool = True) -> type[AliasList[Any]]:
     """The ``AliasList`` subclass answering to ``alias`` (one per attribute name, made on first use).
 
-    ``name`` is its class name when this call makes it (``list_type_of`` passes the old wrapper
-    class's); the old SDK had two wrappers holding ``.input_endpoints``, and both names are the one
-    class answering to it. Without a name: the attribute in PascalCase.
+    ``name`` is its class name (``list_type_of`` passes the old wrapper class's); the old SDK had
+    two wrappers holding ``.input_endpoints``, and both names are the one class answering to it.
+    Without a name: the attribute in PascalCase. Only the model's name is final (``by_model``): a
+    name read from a pickle (``alias_list``) names the class until the model is imported, and the
+    model's name then replaces it, so a stale pickle can never rename a class for good.
     """
-    made = _ALIAS_TYPES.get(alias)
-    if made is None:
-        if not alias.isidentifier() or hasattr(list, alias):
-            raise TypeError(f"{alias!r} cannot name a list's wrapper attribute")
-        doc = f"A list that also answers to ``.{alias}`` (the old SDK's wrapper attribute)."
-        namespace = {"__slots__": (), "__doc__": doc, "alias": alias, alias: property(_itself, doc=doc)}
-        namespace["__module__"] = "airflow_sm_provider.client"  # where it is exported (models_lists)
-        made = _ALIAS_TYPES[alias] = type(name or pascal(alias), (AliasList,), namespace)
-    elif name and alias not in _NAMED:  # made by name only (unpickled before its model): the model names it
-        made.__name__ = made.__qualname__ = name
-    if name:
-        _NAMED.add(alias)
-    return made
+    with _MAKING:
+        made = _ALIAS_TYPES.get(alias)
+        if made is None:
+            if not alias.isidentifier() or hasattr(list, alias):
+                raise TypeError(f"{alias!r} cannot name a list's wrapper attribute")
+            doc = f"A list that also answers to ``.{alias}`` (the old SDK's wrapper attribute)."
+            attr = property(_itself, _refill, doc=doc)
+            namespace = {"__slots__": (), "__doc__": doc, "alias": alias, alias: attr}
+            namespace["__module__"] = "airflow_sm_provider.client"  # where it is exported (models_lists)
+            made = _ALIAS_TYPES[alias] = type(name or pascal(alias), (AliasList,), namespace)
+        elif name and by_model and alias not in _NAMED:  # made before its model was imported
+            made.__name__ = made.__qualname__ = name
+        if name and by_model:
+            _NAMED.add(alias)
+        return made
 
 
 def alias_list(alias: str, items: Iterable[Any] = (), name: str = "") -> AliasList[Any]:
     """A list of ``items`` answering to ``alias`` (also how a pickled ``AliasList`` is rebuilt)."""
-    return alias_list_type(alias, name)(items)
+    return alias_list_type(alias, name, by_model=False)(items)
 
 
 _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

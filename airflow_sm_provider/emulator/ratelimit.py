@@ -80,6 +80,17 @@ def retry_after_header(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
 
 
+#: distinct keys a per-client count keeps; the rest are counted as "other". Requests are counted
+#: before authentication, so without a cap anyone could grow the report with made-up headers/paths.
+STATS_KEYS = 64
+
+
+def _count(counts: dict[str, int], key: str) -> None:
+    if key not in counts and len(counts) >= STATS_KEYS:
+        key = "other"
+    counts[key] = counts.get(key, 0) + 1
+
+
 @dataclass
 class Stats:
     """Counters of the management API traffic since start (or the last ``DELETE /__admin__/stats``).
@@ -103,9 +114,8 @@ class Stats:
     def received(self, subscription: str, version: str | None = None) -> None:
         with self._lock:
             self.requests += 1
-            self.by_subscription[subscription] = self.by_subscription.get(subscription, 0) + 1
-            key = (version or "none")[:40]  # a hostile header cannot grow the report much
-            self.by_version[key] = self.by_version.get(key, 0) + 1
+            _count(self.by_subscription, subscription)
+            _count(self.by_version, (version or "none")[:40])
 
     def executed(self, operation: str | None) -> None:
         with self._lock:

@@ -296,3 +296,26 @@ def test_a_ca_bundle_in_the_session_slot_is_refused_by_name(pki: Any, where: str
     with pytest.raises(InvalidInputError, match="ca_bundle=") as caught:
         ServiceManagementClient(SUB, str(pki.client_pem), "127.0.0.1:1", ca, transport=sent)  # type: ignore[arg-type]
     assert caught.value.field == "request_session" and sent.sent == []
+
+
+def test_the_old_async_error_with_an_operation_status_prints_the_message_as_given() -> None:
+    """The old SDK raised ``AzureAsyncOperationHttpError(message, result.status, result)``:
+    the status there is the operation's ("Failed"), not an HTTP status."""
+    import azure.servicemanagement as old_sdk
+
+    from airflow_sm_provider.client import AzureAsyncOperationHttpError, Operation
+
+    op = Operation(id="x", status="Failed")
+    ours = AzureAsyncOperationHttpError("Asynchronous operation did not succeed.", "Failed", op)
+    old = old_sdk.AzureAsyncOperationHttpError("Asynchronous operation did not succeed.", "Failed", op)
+    assert str(ours) == str(old) == "Asynchronous operation did not succeed."
+    assert ours.status_code is None and ours.result is op
+
+
+def test_a_handle_from_parse_response_for_async_op_says_how_to_wait() -> None:
+    from airflow_sm_provider.client import parse_response_for_async_op
+
+    handle = parse_response_for_async_op(ApiResponse(202, {}, b"", RID))
+    assert handle is not None and handle.request_id == RID
+    with pytest.raises(TypeError, match=r"parse_response_for_async_op\): call sms.wait_for_operation_status"):
+        handle.wait()

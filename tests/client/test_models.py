@@ -27,8 +27,10 @@ def test_operation_in_progress_succeeded_failed() -> None:
     )
     assert isinstance(op, m.Operation)
     assert op.id == "977b2d2b-61d3-b0f1-9522-77896459cf7a"
-    # no <Error>: an empty OperationError, as the old SDK gave (ported code reads op.error.code)
-    assert op.http_status_code is None and op.error == m.OperationError() and op.error.code == ""
+    # no <Error>: None, as the old SDK's parser gave (``if op.error:`` tells failure); built by hand,
+    # an empty OperationError, as the old SDK's Operation() held
+    assert op.http_status_code is None and op.error is None
+    assert m.Operation().error == m.OperationError()
     ok = parse(
         f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status>"
         "<HttpStatusCode>200</HttpStatusCode></Operation>",

@@ -237,3 +237,57 @@ def test_both_clients_against_the_emulator_give_the_same_lists_under_the_same_na
             session.close()
     # the top-level lists, role_instance_list, role_list, input endpoints, deployments, ...
     assert checked >= len(calls) + 4
+
+
+def test_assigning_the_old_wrapper_attribute_replaces_the_contents() -> None:
+    """Old code assigned the wrapper's list (``net.input_endpoints.input_endpoints = [...]``,
+    ``deployment.role_list.roles = [role]``); the old SDK took it, so must we."""
+    from azure.servicemanagement import ConfigurationSet as OldSet
+    from azure.servicemanagement import ConfigurationSetInputEndpoint as OldEndpoint
+
+    from airflow_sm_provider.client import ConfigurationSet, ConfigurationSetInputEndpoint, Deployment, Role
+
+    old = OldSet()
+    old.input_endpoints.input_endpoints = [OldEndpoint("ssh", "tcp", "22", "22")]
+    new = ConfigurationSet()
+    endpoints = new.input_endpoints
+    new.input_endpoints.input_endpoints = [ConfigurationSetInputEndpoint("ssh", "tcp", "22", "22")]
+    assert [e.name for e in new.input_endpoints] == [e.name for e in old.input_endpoints] == ["ssh"]
+    assert new.input_endpoints is endpoints and new.input_endpoints.input_endpoints is endpoints
+    deployment = Deployment()
+    deployment.role_list.roles = (r for r in [Role(role_name="web")])  # any iterable, as it was iterated
+    assert [r.role_name for r in deployment.role_list] == ["web"]
+    deployment.role_list.roles = []
+    assert deployment.role_list == []
+
+
+_NAMING_SCRIPT = r"""
+import pickle, sys, threading
+from airflow_sm_provider.client import xmlmap
+# 1. a pickle of the previous format (no class name) read before any model is imported
+early = pickle.loads(pickle.dumps(xmlmap.alias_list("roles", [1])))
+# 2. a pickle carrying a wrong name must not name the class for good either
+xmlmap.alias_list("role_instances", [], "Stale")
+import airflow_sm_provider.client as client
+print(client.RoleList.__name__, client.RoleInstanceList.__name__, type(early) is client.RoleList)
+print(pickle.loads(pickle.dumps(client.RoleList)) is client.RoleList)
+# 3. threads making their first lists at once get one class per alias
+sys.setswitchinterval(1e-6)
+made = {}
+def make(i):
+    for k in range(200):
+        made.setdefault(k, set()).add(xmlmap.alias_list_type(f"zz_alias_{k}"))
+threads = [threading.Thread(target=make, args=(i,)) for i in range(8)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(max(len(v) for v in made.values()))
+"""
+
+
+def test_a_pickled_name_never_renames_a_class_and_threads_share_one_class() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _NAMING_SCRIPT], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split("\n")
+    assert out[:3] == ["RoleList RoleInstanceList True", "True", "1"], out

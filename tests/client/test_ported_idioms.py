@@ -290,6 +290,30 @@ def test_salt_cloud_failed_operation_and_its_error(ports: list[Port]) -> None:
     assert message.startswith("Operation failed. ") and message.endswith(" (InternalError)")
 
 
+def test_salt_cloud_operation_status_of_a_success_has_no_error(ports: list[Port]) -> None:
+    """salt-cloud's ``get_operation_status`` shows ``error`` only ``if hasattr(data.error, 'code')``,
+    and the old SDK's own wait tests ``elif result.error:``: on InProgress and Succeeded the parsed
+    error is None in both clients, so neither idiom takes a success for a failure."""
+
+    def idiom(port: Port) -> Any:
+        conn = port.sms
+        service = unique("okop")
+        result = conn.create_hosted_service(service, service, None, "West US", None, None)
+        seen = []
+        data = conn.get_operation_status(result.request_id)
+        while True:
+            seen.append((data.status, hasattr(data.error, "code"), bool(data.error)))
+            if data.status != "InProgress":
+                break
+            time.sleep(0.02)
+            data = conn.get_operation_status(result.request_id)
+        conn.delete_hosted_service(service)
+        return seen[-1], {s for s in seen if s[0] == "InProgress"} <= {("InProgress", False, False)}
+
+    last, in_progress_clean = both(ports, idiom)
+    assert last == ("Succeeded", False, False) and in_progress_clean
+
+
 def test_salt_cloud_recognises_an_invalid_service_name(ports: list[Port]) -> None:
     """salt-cloud tells users what a valid name is when ``'The hosted service name is invalid.'
     in str(exc)``: the service says so (400); our client refuses before sending, in the same words."""

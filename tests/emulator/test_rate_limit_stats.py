@@ -154,3 +154,15 @@ def test_add_faults_takes_one_several_or_a_list(stub_emulator: Emulator) -> None
     assert len(stub_emulator.faults.list()) == 5  # all or nothing
     with pytest.raises(TypeError, match="dict"):
         stub_emulator.add_faults("503")  # type: ignore[arg-type]
+
+
+def test_made_up_versions_cannot_grow_the_stats_without_bound() -> None:
+    """Requests are counted before authentication: past STATS_KEYS distinct values, "other"."""
+    from airflow_sm_provider.emulator.ratelimit import STATS_KEYS, Stats
+
+    stats = Stats()
+    for i in range(STATS_KEYS * 3):
+        stats.received(f"sub-{i}", f"2099-01-{i:04d}")
+    report = stats.snapshot()
+    assert len(report["by_version"]) == len(report["by_subscription"]) == STATS_KEYS + 1
+    assert report["by_version"]["other"] == report["by_subscription"]["other"] == STATS_KEYS * 2

@@ -189,17 +189,19 @@ def test_storage_name_taken(h: Harness) -> None:
 
 def test_a_storage_account_holding_a_disks_vhd_cannot_be_deleted(h: Harness) -> None:
     # hh264517: "you must first delete all OS Images, VM Images, and disks that are located in the
-    # account"; the message is the real one (azure-docs, classic storage troubleshooting).
+    # account"; status, code and text as the real service answered (microsoft/TestEasy#2, a 2014
+    # CloudException "BadRequest: Storage account ... has container(s) which have ...").
     _storage(h, "vhdstore")
     h.finish()
     disk = {"HasOperatingSystem": "false", "Label": "d", "Name": "mydisk", "OS": "Linux"}
     disk["MediaLink"] = "http://vhdstore.blob.core.windows.net/vhds/mydisk.vhd"  # libcloud writes http
     assert h.call("POST", "/services/disks", xml_body("Disk", disk)).status == 200
     refused = h.call("DELETE", "/services/storageservices/vhdstore")
-    assert refused.status == 409 and error_code(refused) == p.ERR_CONFLICT
+    assert refused.status == 400 and error_code(refused) == p.ERR_BAD_REQUEST
     assert error_message(refused) == (
-        "Storage account vhdstore has some active image(s) and/or disk(s), e.g. mydisk. "
-        "Ensure these image(s) and/or disk(s) are removed before deleting this storage account."
+        "Storage account vhdstore has 1 container(s) which have an active image and/or disk "
+        "artifacts. Ensure those artifacts are removed from the image repository before deleting "
+        "this storage account."
     )
     assert h.call("GET", "/services/storageservices/vhdstore").status == 200  # still there
     assert h.call("DELETE", "/services/disks/mydisk").status == 200

@@ -185,17 +185,17 @@ def update(ctx: Ctx) -> Response:
     return empty(200)
 
 
-def vhd_in_account(ctx: Ctx, account: str) -> str | None:
-    """The name of a disk, OS image or VM image of the subscription whose VHD is in ``account``."""
+def containers_with_vhds(ctx: Ctx, account: str) -> set[str]:
+    """The containers of ``account`` holding the VHD of a disk, OS image or VM image (OS or data
+    disk) of the subscription: what keeps the service from deleting the account."""
     host = f"{account}.blob.core.windows.net".lower()
-    links: list[tuple[str, str]] = [
-        (d["name"], d.get("media_link") or "") for d in ctx.store.list_docs(ctx.sub, DISK)
-    ]
-    links += [(i["name"], i.get("media_link") or "") for i in ctx.store.list_docs(ctx.sub, OS_IMAGE)]
-    links += [
-        (i["name"], i["os_disk"].get("media_link") or "") for i in ctx.store.list_docs(ctx.sub, VM_IMAGE)
-    ]
-    return next((name for name, link in links if (urlsplit(link).hostname or "").lower() == host), None)
+    links = [d.get("media_link") or "" for d in ctx.store.list_docs(ctx.sub, DISK)]
+    links += [i.get("media_link") or "" for i in ctx.store.list_docs(ctx.sub, OS_IMAGE)]
+    for image in ctx.store.list_docs(ctx.sub, VM_IMAGE):
+        disks = [image.get("os_disk") or {}, *(image.get("data_disks") or [])]
+        links += [d.get("media_link") or "" for d in disks]
+    parts = [urlsplit(link) for link in links]
+    return {u.path.strip("/").split("/")[0] for u in parts if (u.hostname or "").lower() == host}
 
 
 @handler("delete_storage_account")
@@ -205,11 +205,12 @@ def delete(ctx: Ctx) -> Response:
         raise AsmError(
             409, "StorageAccountBeingCreated", f"The storage account '{acct['name']}' is being created."
         )
-    used_by = vhd_in_account(ctx, acct["name"])
-    if used_by is not None:  # the real text [azure-docs, classic storage troubleshooting]; 409 chosen
-        raise conflict(
-            f"Storage account {acct['name']} has some active image(s) and/or disk(s), e.g. {used_by}. "
-            "Ensure these image(s) and/or disk(s) are removed before deleting this storage account."
+    held = containers_with_vhds(ctx, acct["name"])
+    if held:  # 400 and its text as the real service answered (microsoft/TestEasy#2, 2014 trace)
+        raise bad_request(
+            f"Storage account {acct['name']} has {len(held)} container(s) which have an active image "
+            "and/or disk artifacts. Ensure those artifacts are removed from the image repository "
+            "before deleting this storage account."
         )
     if not ctx.failing():
         ctx.store.delete(ctx.sub, KIND, acct["name"])
