@@ -539,7 +539,25 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
-def _fill(parent: Any, spec: Spec, source: Any) -> None:
+def _text(element: Any, text: str, where: str) -> None:
+    """Set ``element``'s text; a value XML cannot carry is the caller's input error, by name.
+
+    Why: lxml refuses NUL and control characters with a bare ``ValueError``; the top-level
+    parameters are checked before binding, but a nested model's field (``system_config.
+    admin_password``, an unattend setting's ``content``) reaches this writer unchecked. The value
+    is never quoted: it may be a password.
+    """
+    try:
+        element.text = text
+    except ValueError:
+        from airflow_sm_provider.client.errors import InvalidInputError
+
+        raise InvalidInputError(
+            where, "holds a character XML cannot carry (NUL or a control character): remove it."
+        ) from None
+
+
+def _fill(parent: Any, spec: Spec, source: Any, path: str = "") -> None:
     sub = etree.SubElement
     for f in spec.fields:
         if not f.write:
@@ -549,34 +567,35 @@ def _fill(parent: Any, spec: Spec, source: Any) -> None:
             if f.nil:
                 sub(parent, _q(f.tag), {_NIL: "true"})
             continue
+        where = path + f.attr
         if f.kind == MODEL:
             child = sub(parent, _q(f.tag))
-            _fill(child, spec_of(f.model or type(value)), value)
+            _fill(child, spec_of(f.model or type(value)), value, where + ".")
             if f.optional and len(child) == 0:
                 parent.remove(child)  # an optional sub-structure left at its defaults is not sent
         elif f.kind == LIST:
             if not value:
                 continue
             wrapper = sub(parent, _q(f.tag)) if f.tag else parent  # tag "": items directly in parent
-            for item in value:
+            for i, item in enumerate(value):
                 item_spec = spec_of(type(item))
-                _fill(sub(wrapper, _q(f.item or item_spec.root)), item_spec, item)
+                _fill(sub(wrapper, _q(f.item or item_spec.root)), item_spec, item, f"{where}[{i}].")
         elif f.kind == STRLIST:
             if not value:
                 continue
             wrapper = sub(parent, _q(f.tag)) if f.tag else parent
-            for text in value:
-                sub(wrapper, _q(f.item)).text = str(text)
+            for i, text in enumerate(value):
+                _text(sub(wrapper, _q(f.item)), str(text), f"{where}[{i}]")
         elif f.kind == DICT:
             if not value:
                 continue
             wrapper = sub(parent, _q(f.tag))
             for name, val in value.items():
                 prop = sub(wrapper, _q("ExtendedProperty"))
-                sub(prop, _q("Name")).text = str(name)
-                sub(prop, _q("Value")).text = "" if val is None else str(val)
+                _text(sub(prop, _q("Name")), str(name), where)
+                _text(sub(prop, _q("Value")), "" if val is None else str(val), f"{where}[{name!r}]")
         else:
-            sub(parent, _q(f.tag)).text = _scalar_text(f.kind, value)
+            _text(sub(parent, _q(f.tag)), _scalar_text(f.kind, value), where)
 
 
 def build(spec: Spec, source: Any) -> bytes:

@@ -138,3 +138,42 @@ def test_subclasses_of_a_model_are_accepted() -> None:
 )
 def test_annotations_that_are_not_only_models_get_no_model_check(annotation: str) -> None:
     assert ModelType.of(annotation) is None
+
+
+def _unattend(content: str) -> Any:
+    from airflow_sm_provider.client import (
+        AdditionalUnattendContent,
+        ComponentSetting,
+        UnattendComponent,
+        UnattendPass,
+    )
+
+    component = UnattendComponent()
+    component.component_name = "Microsoft-Windows-Shell-Setup"
+    component.component_settings.append(ComponentSetting("AutoLogon", content))
+    unattend_pass = UnattendPass()
+    unattend_pass.pass_name = "oobeSystem"
+    unattend_pass.components.append(component)
+    content_set = AdditionalUnattendContent()
+    content_set.passes.append(unattend_pass)
+    return content_set
+
+
+@pytest.mark.parametrize("where", ["user_password", "content"])
+def test_a_control_character_in_a_nested_model_field_is_refused_by_name(where: str) -> None:
+    """lxml's bare ValueError used to escape from the writer; now the field is named, the value
+    (a password) is not quoted, and nothing is sent."""
+    from airflow_sm_provider.client import LinuxConfigurationSet, WindowsConfigurationSet
+
+    secret = "Pa\x01ss-secret"
+    if where == "user_password":
+        system = LinuxConfigurationSet("host", "user", secret, True)
+    else:
+        system = WindowsConfigurationSet("host", "P@ssw0rd-1")
+        system.additional_unattend_content = _unattend(secret)
+    sms, sent = ours_client()
+    disk = OSVirtualHardDisk("img", "https://a.blob.core.windows.net/vhds/x.vhd")
+    with pytest.raises(InvalidInputError) as caught:
+        sms.create_virtual_machine_deployment("svc", "dep", "production", "l", "r", system, disk)
+    assert str(caught.value.field).endswith(where) and "secret" not in str(caught.value)
+    assert sent.sent == []
