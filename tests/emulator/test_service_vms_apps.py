@@ -132,6 +132,34 @@ def test_vm_from_a_vm_image_gets_the_images_os_disk(h: Harness) -> None:
     assert text(children(disks, "Disk")[0], "AttachedTo/RoleName") == "myvm"
 
 
+def test_vm_from_a_vm_image_gets_copies_of_its_data_disks(h: Harness) -> None:
+    """The service provisions the whole image: its data disks become the role's, at their LUNs."""
+    image = (
+        f'<VMImage xmlns="{NS}"><Name>dataimage</Name><Label>with data</Label><OSDiskConfiguration>'
+        "<OSState>Generalized</OSState><OS>Linux</OS>"
+        "<MediaLink>https://acct.blob.core.windows.net/images/dataimage.vhd</MediaLink>"
+        "</OSDiskConfiguration><DataDiskConfigurations><DataDiskConfiguration><HostCaching>ReadOnly"
+        "</HostCaching><Lun>2</Lun><MediaLink>https://data.blob.core.windows.net/images/d2.vhd"
+        "</MediaLink><LogicalDiskSizeInGB>64</LogicalDiskSizeInGB></DataDiskConfiguration>"
+        "</DataDiskConfigurations></VMImage>"
+    )
+    assert h.call("POST", "/services/vmimages", image).status == 202
+    h.finish()
+    assert h.call("POST", f"{SVC}/deployments", _vm_image_role_body("dataimage")).status == 202
+    role = parse(h.call("GET", f"{SVC}/deployments/myvm/roles/myvm").body)
+    (data,) = children(role.find(f"{{{NS}}}DataVirtualHardDisks"), "DataVirtualHardDisk")
+    assert (text(data, "Lun"), text(data, "LogicalDiskSizeInGB"), text(data, "HostCaching")) == (
+        "2",
+        "64",
+        "ReadOnly",
+    )
+    assert text(data, "MediaLink").startswith(
+        "https://acct.blob.core.windows.net/images/"
+    )  # beside the OS copy
+    names = [text(d, "Name") for d in children(parse(h.call("GET", "/services/disks").body), "Disk")]
+    assert text(data, "DiskName") in names and len(names) == 2
+
+
 def test_vm_from_an_unknown_vm_image_400(h: Harness) -> None:
     got = h.call("POST", f"{SVC}/deployments", _vm_image_role_body("no-such-vm-image"))
     assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST

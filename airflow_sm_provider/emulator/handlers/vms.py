@@ -181,6 +181,8 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
     data_disks = [
         parse_data_disk(d) for d in (box.children("DataVirtualHardDisk") if box is not None else iter(()))
     ]
+    if vm_image and disk_node is None:
+        data_disks += vm_image_data_disks(ctx, vm_image, {d["lun"] for d in data_disks}, disk)
     if len({d["lun"] for d in data_disks}) != len(data_disks):
         raise bad_request(f"Two data disks of role {name} use the same Lun.")
     return {
@@ -222,6 +224,32 @@ def vm_image_os_disk(ctx: Ctx, service: str, role: str, image_name: str, media_l
         "remote_source_image_link": None,
         "os": image["os_disk"]["os"],
     }
+
+
+def vm_image_data_disks(ctx: Ctx, image_name: str, taken: set[int], os_disk: Doc) -> list[Doc]:
+    """The data disks a role made from a VM image gets: a copy of each of the image's, beside the
+    role's OS disk copy, at the image's LUN (unless the role brought its own disk at that LUN).
+
+    Why: the service provisions the whole image, data disks included; Get Role and List Disks show
+    them like any VM's data disks."""
+    image = ctx.store.get(ctx.sub, VM_IMAGE, image_name) or {}
+    folder = (os_disk.get("media_link") or "").rsplit("/", 1)[0]
+    copies = []
+    for data in image.get("data_disks", []):
+        if data["lun"] in taken:
+            continue
+        copies.append(
+            {
+                "lun": data["lun"],
+                "host_caching": data.get("host_caching") or "None",
+                "disk_label": None,
+                "disk_name": None,  # attach_data_disk names it like any new data disk
+                "size": data.get("size") or 30,  # the VHD's size is not known here: the OS disk's 30
+                "media_link": f"{folder}/{os_disk['disk_name']}-lun{data['lun']}.vhd",
+                "source_media_link": None,
+            }
+        )
+    return copies
 
 
 def register_disks(ctx: Ctx, dep: Doc, role: Doc) -> None:
