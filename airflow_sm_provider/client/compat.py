@@ -14,7 +14,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -77,7 +77,7 @@ def open_client(
             "cert_file", "pass the certificate once: certificate= or cert_file=, not both."
         )
     certificate = certificate if certificate is not None else cert_file
-    if request_session is not None:
+    if request_session is not None and not (request_session is False or request_session == ""):
         _check_session(request_session)
         certificate = certificate if certificate is not None else _session_cert(request_session)
         verify = getattr(request_session, "verify", None)
@@ -160,12 +160,17 @@ def _endpoint_from_environment(host: Any, ca_bundle: Any) -> tuple[Any, Any]:
 
 
 def _check_session(session: Any) -> None:
-    """Anything but a session in ``request_session`` is refused by name.
+    """A path or PEM text in ``request_session`` is refused by name; any other object is a session.
 
     Why: ``request_session`` is the 4th positional argument (the old SDK's order), so a CA bundle
-    passed there positionally must not be taken for a session and silently ignored.
+    passed there positionally must not be taken for a session and silently ignored. Session-like
+    objects (a ``requests.Session`` subclass, a test double) are read as the old SDK read them.
     """
-    if isinstance(session, (str, bytes, os.PathLike)) or not hasattr(session, "verify"):
+    import requests
+
+    if isinstance(session, requests.Session):
+        return
+    if isinstance(session, (str, bytes, PurePath)):
         raise InvalidInputError(
             "request_session",
             f"takes a requests.Session (the old SDK's 4th positional argument), got "

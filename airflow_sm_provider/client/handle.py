@@ -45,7 +45,10 @@ class OperationHandle:
         seconds(timeout, "timeout")
         seconds(poll_interval, "poll_interval")
         if self.request_id is None:
-            return Operation(id="", status=protocol.OP_SUCCEEDED, http_status_code=self.status_code)
+            # error=None: what a parsed Succeeded operation holds (``if op.error:`` means failure)
+            return Operation(
+                id="", status=protocol.OP_SUCCEEDED, http_status_code=self.status_code, error=None
+            )
         if self._fetch is None:
             raise TypeError(
                 f"this handle of {self.kind} has no client to poll with (it came from the async "

@@ -114,9 +114,12 @@ def _itself(self: Any) -> Any:
     return self
 
 
-def _refill(self: Any, items: Iterable[Any]) -> None:
-    """``x.hosted_services = [...]`` (old code assigned the wrapper's list): replace the contents."""
-    self[:] = list(items)
+def _refill(self: Any, items: Iterable[Any] | None) -> None:
+    """``x.hosted_services = [...]`` (old code assigned the wrapper's list): replace the contents;
+    ``None`` empties it. Text is refused: it would become a list of its characters."""
+    if isinstance(items, (str, bytes)):
+        raise TypeError(f"{self.alias} takes a list of models, not text")
+    self[:] = [] if items is None else list(items)
 
 
 class AliasList(list[T]):
@@ -543,9 +546,10 @@ def _text(element: Any, text: str, where: str) -> None:
     """Set ``element``'s text; a value XML cannot carry is the caller's input error, by name.
 
     Why: lxml refuses NUL and control characters with a bare ``ValueError``; the top-level
-    parameters are checked before binding, but a nested model's field (``system_config.
-    admin_password``, an unattend setting's ``content``) reaches this writer unchecked. The value
-    is never quoted: it may be a password.
+    parameters are checked before binding, but a nested model's field (a provisioning set's
+    ``user_password``, an unattend setting's ``content``) reaches this writer unchecked. The
+    field is named by its path in the request body (``role_list[0].configuration_sets[0].
+    user_password``); the value is never quoted: it may be a password.
     """
     try:
         element.text = text

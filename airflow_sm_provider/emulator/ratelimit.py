@@ -114,7 +114,7 @@ class Stats:
     def received(self, subscription: str, version: str | None = None) -> None:
         with self._lock:
             self.requests += 1
-            _count(self.by_subscription, subscription)
+            _count(self.by_subscription, subscription[:64])
             _count(self.by_version, (version or "none")[:40])
 
     def executed(self, operation: str | None) -> None:

@@ -319,3 +319,29 @@ def test_a_handle_from_parse_response_for_async_op_says_how_to_wait() -> None:
     assert handle is not None and handle.request_id == RID
     with pytest.raises(TypeError, match=r"parse_response_for_async_op\): call sms.wait_for_operation_status"):
         handle.wait()
+
+
+def test_a_call_answered_at_once_waits_to_an_operation_without_error() -> None:
+    """``if op.error:`` means failure: a handle the service completed at once holds no error."""
+    from airflow_sm_provider.client.handle import OperationHandle
+
+    op = OperationHandle(None, "create_affinity_group", "g", 201).wait()
+    assert op.status == "Succeeded" and op.error is None
+
+
+@pytest.mark.parametrize("session", ["mock", "subclass", False])
+def test_session_like_objects_are_read_as_sessions(pki: Any, session: Any) -> None:
+    from unittest import mock
+
+    import requests
+
+    class Quiet(requests.Session):
+        def __init__(self) -> None:  # does not call super().__init__: no verify attribute
+            pass
+
+    if session == "mock":
+        session = mock.Mock(spec=requests.Session)
+    elif session == "subclass":
+        session = Quiet()
+    client = ServiceManagementClient(SUB, str(pki.client_pem), "127.0.0.1:1", session, 5)
+    client.close()

@@ -291,3 +291,14 @@ def test_a_pickled_name_never_renames_a_class_and_threads_share_one_class() -> N
         [sys.executable, "-c", _NAMING_SCRIPT], capture_output=True, text=True, timeout=120, check=True
     ).stdout.split("\n")
     assert out[:3] == ["RoleList RoleInstanceList True", "True", "1"], out
+
+
+def test_assigning_none_empties_the_list_and_text_is_refused() -> None:
+    from airflow_sm_provider.client import ConfigurationSet, ConfigurationSetInputEndpoint
+
+    net = ConfigurationSet()
+    net.input_endpoints.append(ConfigurationSetInputEndpoint("ssh", "tcp", "22", "22"))
+    net.input_endpoints.input_endpoints = None
+    assert net.input_endpoints == []
+    with pytest.raises(TypeError, match="not text"):
+        net.input_endpoints.input_endpoints = "ssh"

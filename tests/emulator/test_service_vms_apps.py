@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -164,6 +165,31 @@ def test_vm_from_a_vm_image_gets_copies_of_its_data_disks(h: Harness) -> None:
     assert (text(data, "MediaLink") or "").startswith("https://acct.blob.core.windows.net/images/")
     names = _disk_names(h)
     assert text(data, "DiskName") in names and len(names) == 2
+
+
+def test_a_redeploy_from_a_vm_image_within_a_second_reattaches_its_copies(tmp_path: Path) -> None:
+    """Delete Deployment without comp=media keeps the disks; making the VM again within the same
+    second got 409 'A disk named ... already exists' for the data disk copy (the OS disk copy was
+    re-attached). Copies are named after the OS disk copy, so both are re-attached."""
+    fast = Harness(tmp_path, speed=1e6)  # every operation ends within milliseconds
+    fast.create_service()
+    image = (
+        f'<VMImage xmlns="{NS}"><Name>myimage</Name><Label>l</Label><OSDiskConfiguration><OSState>'
+        "Generalized</OSState><OS>Linux</OS><MediaLink>https://acct.blob.core.windows.net/images/"
+        "myimage.vhd</MediaLink></OSDiskConfiguration><DataDiskConfigurations><DataDiskConfiguration>"
+        "<Lun>0</Lun><MediaLink>https://acct.blob.core.windows.net/images/d0.vhd</MediaLink>"
+        "</DataDiskConfiguration></DataDiskConfigurations></VMImage>"
+    )
+    assert fast.call("POST", "/services/vmimages", image).status == 202
+    for step in ("create", "delete", "create"):
+        fast.advance(0.01)
+        if step == "create":
+            got = fast.call("POST", f"{SVC}/deployments", _vm_image_role_body("myimage"))
+        else:
+            got = fast.call("DELETE", f"{SVC}/deployments/myvm")
+        assert got.status == 202, (step, got.body)
+    fast.advance(0.01)
+    assert len(_disk_names(fast)) == 2  # the same two copies, attached again
 
 
 def test_vm_from_an_unknown_vm_image_400(h: Harness) -> None:

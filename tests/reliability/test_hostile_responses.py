@@ -355,7 +355,7 @@ _CHILD = textwrap.dedent(
             from airflow_sm_provider.client.aio import AsyncServiceManagementClient
             async def go():
                 async with AsyncServiceManagementClient(
-                    sub, pem, host, ca, timeout=20, retry=RetryPolicy(max_attempts=1)
+                    sub, pem, host, ca_bundle=ca, timeout=20, retry=RetryPolicy(max_attempts=1)
                 ) as c:
                     return await c.get_hosted_service_properties("svc")
             asyncio.run(go())

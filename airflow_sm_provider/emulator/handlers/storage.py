@@ -8,7 +8,7 @@ Status Creating until its operation ends (and is not yet listed in its affinity 
 ``Capabilities`` (recorded in Get Storage Account Properties, values unrecorded) lists the
 capabilities of the account's region, as Get Affinity Group does: PersistentVMRole, HighMemory.
 An account still holding the VHD of a disk, OS image or VM image cannot be deleted (documented:
-delete them first); the text is the real one, the status 409 ConflictError is chosen.
+delete them first): 400 BadRequest with the real text (microsoft/TestEasy#2, a 2014 answer).
 """
 
 from __future__ import annotations

@@ -243,7 +243,9 @@ def vm_image_data_disks(ctx: Ctx, image_name: str, taken: set[int], os_disk: Doc
                 "lun": data["lun"],
                 "host_caching": data.get("host_caching") or "None",
                 "disk_label": None,
-                "disk_name": None,  # attach_data_disk names it like any new data disk
+                # named after the OS disk copy: a redeploy re-attaches a copy left by a delete
+                # without comp=media, as it does the OS disk copy
+                "disk_name": f"{os_disk['disk_name']}-lun{data['lun']}",
                 "size": data.get("size") or 30,  # the VHD's size is not known here: the OS disk's 30
                 "media_link": f"{folder}/{os_disk['disk_name']}-lun{data['lun']}.vhd",
                 "source_media_link": None,
