@@ -8,6 +8,7 @@ before anything was validated; Airflow's masker did not hide it, since neither f
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,14 @@ from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 CONN = "asm_key_material"
 
 
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.S)
+
+
 def _key_lines(pem: str) -> list[str]:
-    """The base64 lines of the private key block: what must never be printed."""
-    key = pem[pem.index("-----BEGIN PRIVATE KEY-----") :]
-    return [line for line in key.splitlines() if line and not line.startswith("-----")]
+    """The base64 lines of every private key block (PKCS#8 or RSA): what must never be printed."""
+    blocks = [body for label, body in _PEM_BLOCK.findall(pem) if label.endswith("PRIVATE KEY")]
+    assert blocks, "the endpoint's client PEM holds no private key"
+    return [line for body in blocks for line in body.split() if line]
 
 
 @pytest.mark.parametrize("field", ["subscription_id", "host"])
