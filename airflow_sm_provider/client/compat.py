@@ -77,7 +77,7 @@ def open_client(
             "cert_file", "pass the certificate once: certificate= or cert_file=, not both."
         )
     certificate = certificate if certificate is not None else cert_file
-    if request_session is not None and not (request_session is False or request_session == ""):
+    if request_session not in (None, False, ""):  # the old SDK read any falsy value as "no session"
         _check_session(request_session)
         certificate = certificate if certificate is not None else _session_cert(request_session)
         verify = getattr(request_session, "verify", None)
@@ -166,10 +166,6 @@ def _check_session(session: Any) -> None:
     passed there positionally must not be taken for a session and silently ignored. Session-like
     objects (a ``requests.Session`` subclass, a test double) are read as the old SDK read them.
     """
-    import requests
-
-    if isinstance(session, requests.Session):
-        return
     if isinstance(session, (str, bytes, PurePath)):
         raise InvalidInputError(
             "request_session",
