@@ -147,3 +147,25 @@ def test_linux_vm_and_vm_image_capture_with_microsofts_go_sdk(asmgo: Path, asm_e
     assert by_operation["capture_vm_image"] == 1
     assert by_operation["start_role"] == 1  # only the StartRole the scenario sent
     assert by_operation["create_virtual_machine_deployment"] == 1
+
+
+def test_roles_disks_certificates_and_images_with_microsofts_go_sdk(
+    asmgo: Path, asm_emulator_factory: Any
+) -> None:
+    emulator = asm_emulator_factory()
+
+    out = _run(asmgo, "roles", emulator)
+
+    assert out["service_location"] == "West US"
+    assert out["data_disk"] == {"lun": 1, "size": 20, "label": "data1"}
+    assert out["data_disk_caching"] == "ReadWrite"  # Update Data Disk took the SDK's body
+    assert out["data_disk_after_delete"]["code"] == "ResourceNotFound"
+    assert out["roles"] == 2 and out["updated_size"] == "Medium" and out["roles_after_delete"] == 1
+    # Add OS Image with every OSImage field the SDK marshals, the empty ones included.
+    assert out["user_os_images"] == ["go-golden", "go-captured"]
+    assert out["role_after_capture"]["code"] == "ResourceNotFound"  # PostCaptureAction Delete
+
+    by_operation = _stats(emulator)["by_operation"]
+    assert by_operation["add_service_certificate"] == 1
+    assert by_operation["capture_role"] == 1
+    assert by_operation["update_role"] == 1 and by_operation["update_data_disk"] == 1

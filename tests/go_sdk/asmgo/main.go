@@ -2,7 +2,7 @@
 // Terraform's classic Azure plugins were built on), unchanged, against the emulator over mutual
 // TLS. One scenario per run; the result is one JSON line on stdout.
 //
-// Usage: SSL_CERT_FILE=<emulator ca.pem> asmgo <endpoint.json> release|vm
+// Usage: SSL_CERT_FILE=<emulator ca.pem> asmgo <endpoint.json> release|vm|roles
 package main
 
 import (
@@ -63,12 +63,12 @@ func must(step string, err error) {
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: asmgo <endpoint.json> release|vm")
+		fmt.Fprintln(os.Stderr, "usage: asmgo <endpoint.json> release|vm|roles")
 		os.Exit(2)
 	}
 	client, err := connect(os.Args[1])
 	must("connect", err)
-	scenarios := map[string]func(management.Client) map[string]interface{}{"release": release, "vm": virtualMachine}
+	scenarios := map[string]func(management.Client) map[string]interface{}{"release": release, "vm": virtualMachine, "roles": roles}
 	run, ok := scenarios[os.Args[2]]
 	if !ok {
 		fmt.Fprintln(os.Stderr, "unknown scenario", os.Args[2])
