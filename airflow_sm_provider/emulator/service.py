@@ -164,6 +164,8 @@ class ServiceApp:
             raise AsmError(
                 400, p.ERR_INVALID_VERB, f"The HTTP verb {request.method} is not valid for this resource."
             )
+        if route.kind == routes.UNKNOWN_OPERATION:
+            raise AsmError(400, p.ERR_BAD_REQUEST, "The OperationType of the request body is not valid.")
         fn = HANDLERS.get(route.kind)
         if fn is None:
             raise AsmError(400, p.ERR_BAD_REQUEST, "This operation is not supported by the emulator.")

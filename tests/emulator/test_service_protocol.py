@@ -115,6 +115,36 @@ def test_isavailable_routes_before_operation_status(h: Harness) -> None:
     assert h.app.route_name(_req("POST", path, body)) == "shutdown_roles"
 
 
+ROLE_OPS = f"/{SUB}/services/hostedservices/s/deployments/d/roleinstances/vm1/Operations"
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        # Microsoft's Go SDK (virtualmachineimage.Capture) leaves OperationType empty: the root names it.
+        (b'<CaptureRoleAsVMImageOperation xmlns="x"><OperationType></OperationType>', "capture_vm_image"),
+        (b"<?xml version='1.0'?>\n<CaptureRoleAsVMImageOperation><OperationType/>", "capture_vm_image"),
+        (b"<a:RestartRoleOperation xmlns:a='x'><a:VMImageName>v</a:VMImageName>", "restart_role"),
+        (b"<StartRoleOperation><OperationType>ShutdownRoleOperation</OperationType>", "shutdown_role"),
+        (
+            b"<StartRoleOperation><OperationType>FormatDisksOperation</OperationType>",
+            "unknown_operation_type",
+        ),
+        (b"<FormatDisksOperation></FormatDisksOperation>", "unknown_operation_type"),
+        (b"", "start_role"),  # no XML at all: the route's default, as before
+    ],
+)
+def test_role_operation_kind_from_operation_type_else_root(h: Harness, body: bytes, kind: str) -> None:
+    assert h.app.route_name(_req("POST", ROLE_OPS, body)) == kind
+
+
+def test_unknown_role_operation_type_is_400_not_another_operation(h: Harness) -> None:
+    body = b"<StartRoleOperation><OperationType>FormatDisksOperation</OperationType></StartRoleOperation>"
+    got = h.call("POST", "/services/hostedservices/s/deployments/d/roleinstances/vm1/Operations", body)
+    assert got.status == 400
+    assert error_code(got) == p.ERR_BAD_REQUEST
+
+
 def test_unknown_path_404_and_wrong_verb_400(h: Harness) -> None:
     got = h.call("GET", "/services/nothing")
     assert got.status == 404

@@ -14,16 +14,13 @@ Only the emulator's CA is added to Node's trust (``NODE_EXTRA_CA_CERTS``), as a 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from airflow_sm_provider.emulator.pytest_plugin import admin_session
+from foreign_clients import quiet_stats, run_program
 
 HERE = Path(__file__).parent
 INSTALLED = HERE / "node_modules" / "azure-asm-compute" / "package.json"
@@ -49,26 +46,13 @@ def node_sdk() -> None:
 
 def _run(script: str, emulator: Any) -> dict[str, Any]:
     """Run ``script`` on ``emulator``'s endpoint.json, trusting only its CA as extra; its JSON line."""
-    endpoint_file = Path(emulator.state_dir) / "endpoint.json"
-    assert json.loads(endpoint_file.read_text())["host"] == emulator.endpoint["host"]
-    env = {
-        "PATH": os.environ["PATH"],
-        "NODE_EXTRA_CA_CERTS": emulator.endpoint["ca_cert"],
-        "HOME": str(endpoint_file.parent),
-    }
-    command = ["node", str(HERE / script), str(endpoint_file)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_program(
+        ["node", str(HERE / script)], emulator, {"NODE_EXTRA_CA_CERTS": emulator.endpoint["ca_cert"]}
+    )
 
 
 def _stats(emulator: Any) -> dict[str, Any]:
-    endpoint = emulator.endpoint
-    stats: dict[str, Any] = admin_session(endpoint).get(endpoint["admin_url"] + "stats", timeout=10).json()
-    assert stats["by_status"].get("400", 0) == 0  # every 2017-01-01 request was accepted
-    assert stats["throttled"] == 0
-    return stats
+    return quiet_stats(emulator)  # every 2017-01-01 request was accepted
 
 
 def test_blue_green_release_with_microsofts_node_sdk(node_sdk: None, asm_emulator_factory: Any) -> None:
