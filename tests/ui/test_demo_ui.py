@@ -69,6 +69,8 @@ def assert_story(out: str) -> None:
     ):
         assert line in out, (line, out[-3000:])
     assert "PRIVATE KEY" not in out
+    # Each gate is told once, in the timeline (the report's checks used to be printed before it too).
+    assert out.count("staging_occupied: staging holds v2") == 1, out[-3000:]
 
 
 def test_demo_then_its_ui_shows_each_release_timeline_then_cleans_up(tmp_path: Path) -> None:
