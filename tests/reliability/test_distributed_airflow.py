@@ -140,6 +140,11 @@ def cluster(tmp_path: Path, asm_emulator_factory: Any) -> Iterator[tuple[Cluster
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+            # Airflow 3.3's task supervisor can miss a task process's exit and then sleep in select()
+            # on no sockets for this long (default 5 s); a workload that deferred then reports its
+            # stale "success" after the resumed attempt started, and the scheduler fails that attempt
+            # (docs/reliability.md, defect 5). 1 s narrows that window; it asserts nothing less.
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             **connection_env("asm_default", ep),
         }
     )
