@@ -35,7 +35,7 @@ from airflow_sm_provider.emulator.handlers.common import (
 )
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
-from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp
+from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp, whole_number
 
 KIND = "disk"
 MAX_LUN = 31
@@ -160,19 +160,29 @@ def delete_disk(ctx: Ctx) -> Response:
 
 
 # --- data disks of a role --------------------------------------------------------------------------
+def parse_lun(raw: str) -> int:
+    """A data disk's LUN (0-31); anything else is 400 BadRequest naming it."""
+    lun = whole_number(raw)
+    if lun is None or lun > MAX_LUN:
+        raise bad_request(f"The Lun '{raw.strip()}' is not valid: a number from 0 to {MAX_LUN}.")
+    return lun
+
+
+def parse_size(raw: str) -> int:
+    """A disk's LogicalDiskSizeInGB; not a whole number is 400 BadRequest naming it."""
+    size = whole_number(raw)
+    if size is None:
+        raise bad_request(f"The LogicalDiskSizeInGB '{raw.strip()}' is not a number.")
+    return size
+
+
 def parse_data_disk(node: Node) -> Doc:
-    raw = (node.text("Lun") or "0").strip()
-    if not raw.isdigit() or int(raw) > MAX_LUN:
-        raise bad_request(f"The Lun '{raw}' is not valid: a number from 0 to {MAX_LUN}.")
-    size_raw = (node.text("LogicalDiskSizeInGB") or "0").strip()
-    if not size_raw.isdigit():
-        raise bad_request(f"The LogicalDiskSizeInGB '{size_raw}' is not a number.")
     return {
-        "lun": int(raw),
+        "lun": parse_lun(node.text("Lun") or "0"),
         "host_caching": node.text("HostCaching") or "None",
         "disk_label": node.text("DiskLabel"),
         "disk_name": node.text("DiskName"),
-        "size": int(size_raw),
+        "size": parse_size(node.text("LogicalDiskSizeInGB") or "0"),
         "media_link": node.text("MediaLink"),
         "source_media_link": node.text("SourceMediaLink"),
     }
@@ -255,12 +265,10 @@ def change_data_disk(ctx: Ctx) -> Response:
         body = ctx.body("DataVirtualHardDisk")
         disk["host_caching"] = body.text("HostCaching") or disk["host_caching"]
         disk["disk_label"] = body.text("DiskLabel") or disk.get("disk_label")
-        moved = (body.text("Lun") or str(disk["lun"])).strip()
-        if not moved.isdigit() or int(moved) > MAX_LUN:
-            raise bad_request(f"The Lun '{moved}' is not valid: a number from 0 to {MAX_LUN}.")
-        if int(moved) != disk["lun"] and any(d["lun"] == int(moved) for d in disks):
+        moved = parse_lun(body.text("Lun") or str(disk["lun"]))
+        if moved != disk["lun"] and any(d["lun"] == moved for d in disks):
             raise conflict(f"A data disk is already attached at LUN {moved} of role {role['name']}.")
-        disk["lun"] = int(moved)
+        disk["lun"] = moved
     elif disk is not None:
         disks.remove(disk)
         media = ctx.request.query.get("comp", "").lower() == "media"
@@ -271,13 +279,18 @@ def change_data_disk(ctx: Ctx) -> Response:
     return empty(202)
 
 
-@completion("data_disk_released")
-def _released(store: Store, op: Operation, step: Doc, now: float) -> None:
-    disk = store.get(op.sub, KIND, step["name"])
+def detach(store: Store, sub: str, name: str, *, delete: bool = False) -> None:
+    """Detach (or with ``delete``, remove) the repository disk ``name``, if it is still there."""
+    disk = store.get(sub, KIND, name)
     if disk is None:
         return
-    if step["delete"]:
-        store.delete(op.sub, KIND, step["name"])
+    if delete:
+        store.delete(sub, KIND, name)
     else:
         disk["attached"] = None
-        store.put(op.sub, KIND, step["name"], disk)
+        store.put(sub, KIND, name, disk)
+
+
+@completion("data_disk_released")
+def _released(store: Store, op: Operation, step: Doc, now: float) -> None:
+    detach(store, op.sub, step["name"], delete=step["delete"])

@@ -52,7 +52,7 @@ from airflow_sm_provider.emulator.handlers.vmimages import KIND as VM_IMAGE
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.timings import VM_BOOT_AFTER_CREATE, duration
-from airflow_sm_provider.emulator.xmlio import Builder, Node
+from airflow_sm_provider.emulator.xmlio import Builder, Node, whole_number
 
 
 def _config_xml(roles: list[Doc]) -> str:
@@ -65,13 +65,13 @@ def _config_xml(roles: list[Doc]) -> str:
 
 def port_number(node: Node, name: str, raw: str) -> int:
     """A TCP/UDP port (1-65535); anything else is the 400 BadRequest ASM answered, naming the field."""
-    value = raw.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    port = whole_number(raw)
+    if port is None or not 1 <= port <= 65535:
         endpoint = node.text("Name") or "?"
         raise bad_request(
             f"The {name} '{raw}' of input endpoint {endpoint} is not valid: a port from 1 to 65535."
         )
-    return int(value)
+    return port
 
 
 def _config_sets(node: Node) -> list[Node]:

@@ -1,0 +1,132 @@
+"""Findings of the emulator's conformance review (session 6) against asm-wire.md and the old SDK.
+
+Each test failed before its fix. Numbers first: ASM's numeric fields are ASCII decimal integers, and a
+value that is not one is the caller's mistake (400 BadRequest naming the field), never a 500
+InternalError, which clients retry (asm-wire.md 3.2 retry guidance) as if the service were at fault.
+Then a state rule: a data disk that Update Role leaves out is detached in the disk repository, as
+Delete Data Disk detaches it, so it can be deleted or attached elsewhere (asm-wire.md 4.7, 5.1).
+"""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from service_helpers import NS, Harness, b64, children, error_code, parse, text, xml_body
+from test_service_vms_apps import _vm_body
+
+from airflow_sm_provider import protocol as p
+
+SVC = "/services/hostedservices/mysvc"
+VM = f"{SVC}/deployments/myvm"
+#: isdigit() says yes to these, int() says no: they reached int() and answered 500 before.
+NOT_DECIMAL = ("²", "x")
+
+
+def _vm(h: Harness) -> None:
+    assert h.call("POST", f"{SVC}/deployments", _vm_body()).status == 202
+    h.finish()
+
+
+def _vm_image(lun: str, size: str = "10") -> str:
+    return (
+        f'<VMImage xmlns="{NS}"><Name>img</Name><Label>img</Label><OSDiskConfiguration>'
+        "<OSState>Generalized</OSState><OS>Linux</OS>"
+        "<MediaLink>https://acct.blob.core.windows.net/v/os.vhd</MediaLink></OSDiskConfiguration>"
+        f"<DataDiskConfigurations><DataDiskConfiguration><Lun>{lun}</Lun>"
+        "<MediaLink>https://acct.blob.core.windows.net/v/d.vhd</MediaLink>"
+        f"<LogicalDiskSizeInGB>{size}</LogicalDiskSizeInGB></DataDiskConfiguration>"
+        "</DataDiskConfigurations></VMImage>"
+    )
+
+
+@pytest.mark.parametrize("lun, size", [("x", "10"), ("²", "10"), ("1", "ten"), ("1", "²")])
+def test_create_vm_image_with_a_non_numeric_data_disk_field_is_400(h: Harness, lun: str, size: str) -> None:
+    got = h.call("POST", "/services/vmimages", _vm_image(lun, size))
+    assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST, got.body
+    bad = lun if lun != "1" else size
+    assert bad in got.body.decode()
+
+
+@pytest.mark.parametrize("value", NOT_DECIMAL)
+def test_a_data_disk_lun_that_is_not_a_number_is_400(h: Harness, value: str) -> None:
+    _vm(h)
+    body = (
+        f'<DataVirtualHardDisk xmlns="{NS}"><Lun>{value}</Lun><LogicalDiskSizeInGB>1</LogicalDiskSizeInGB>'
+        "<MediaLink>https://acct.blob.core.windows.net/v/d.vhd</MediaLink></DataVirtualHardDisk>"
+    )
+    got = h.call("POST", f"{VM}/roles/myvm/DataDisks", body)
+    assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST, got.body
+
+
+@pytest.mark.parametrize("value", NOT_DECIMAL)
+def test_an_endpoint_port_that_is_not_a_number_is_400(h: Harness, value: str) -> None:
+    _vm(h)
+    body = (
+        f'<PersistentVMRole xmlns="{NS}"><RoleName>myvm</RoleName><ConfigurationSets><ConfigurationSet>'
+        "<ConfigurationSetType>NetworkConfiguration</ConfigurationSetType><InputEndpoints><InputEndpoint>"
+        f"<LocalPort>{value}</LocalPort><Name>web</Name><Port>80</Port><Protocol>tcp</Protocol>"
+        "</InputEndpoint></InputEndpoints></ConfigurationSet></ConfigurationSets></PersistentVMRole>"
+    )
+    got = h.call("PUT", f"{VM}/roles/myvm", body)
+    assert got.status == 400 and "web" in got.body.decode(), got.body
+
+
+@pytest.mark.parametrize("value", NOT_DECIMAL)
+def test_a_walked_upgrade_domain_that_is_not_a_number_is_400(h: Harness, value: str) -> None:
+    h.create_deployment(name="v1")
+    h.finish()
+    body = xml_body("WalkUpgradeDomain", {"UpgradeDomain": value})
+    got = h.call("POST", f"{SVC}/deployments/v1/?comp=walkupgradedomain", body)
+    assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST, got.body
+
+
+@pytest.mark.parametrize("value", NOT_DECIMAL)
+def test_a_continuation_token_that_is_not_a_number_is_400(h: Harness, value: str) -> None:
+    got = h.call("GET", f"/operations?ContinuationToken={value}")
+    assert got.status == 400 and error_code(got) == p.ERR_MISSING_QUERY, got.body
+
+
+def _disk(h: Harness, name: str) -> etree._Element:
+    disks = children(parse(h.call("GET", "/services/disks").body), "Disk")
+    found = [d for d in disks if text(d, "Name") == name]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_update_role_that_leaves_a_data_disk_out_detaches_it(h: Harness) -> None:
+    _vm(h)
+    add = (
+        f'<DataVirtualHardDisk xmlns="{NS}"><DiskName>data0</DiskName><Lun>0</Lun>'
+        "<LogicalDiskSizeInGB>10</LogicalDiskSizeInGB>"
+        "<MediaLink>https://acct.blob.core.windows.net/v/data0.vhd</MediaLink></DataVirtualHardDisk>"
+    )
+    assert h.call("POST", f"{VM}/roles/myvm/DataDisks", add).status == 202
+    h.finish()
+    assert text(_disk(h, "data0"), "AttachedTo/RoleName") == "myvm"
+    update = (
+        f'<PersistentVMRole xmlns="{NS}"><RoleName>myvm</RoleName><DataVirtualHardDisks/></PersistentVMRole>'
+    )
+    assert h.call("PUT", f"{VM}/roles/myvm", update).status == 202
+    h.finish()
+    role = parse(h.call("GET", f"{VM}/roles/myvm").body)
+    assert children(role.find(f"{{{NS}}}DataVirtualHardDisks"), "DataVirtualHardDisk") == []
+    assert text(_disk(h, "data0"), "AttachedTo") is None
+    got = h.call("DELETE", "/services/disks/data0")
+    assert got.status == 200, got.body  # was 400 "currently in use by virtual machine myvm"
+
+
+def test_an_upgrade_domain_count_setting_that_is_not_a_number_is_400(h: Harness) -> None:
+    config = (
+        '<ServiceConfiguration serviceName="svc" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/'
+        'ServiceConfiguration"><Role name="WebRole1"><Instances count="2"/><ConfigurationSettings>'
+        '<Setting name="Emulator.UpgradeDomainCount" value="²"/></ConfigurationSettings></Role>'
+        "</ServiceConfiguration>"
+    )
+    fields = {
+        "Name": "v1",
+        "PackageUrl": "https://acct.blob.core.windows.net/pkgs/app.cspkg",
+        "Label": b64("v1"),
+        "Configuration": b64(config),
+    }
+    got = h.call("POST", f"{SVC}/deploymentslots/production", xml_body("CreateDeployment", fields))
+    assert got.status == 400 and "Emulator.UpgradeDomainCount" in got.body.decode(), got.body
