@@ -130,3 +130,34 @@ def test_an_upgrade_domain_count_setting_that_is_not_a_number_is_400(h: Harness)
     }
     got = h.call("POST", f"{SVC}/deploymentslots/production", xml_body("CreateDeployment", fields))
     assert got.status == 400 and "Emulator.UpgradeDomainCount" in got.body.decode(), got.body
+
+
+# --- x-ms-version gates (asm-wire.md 1.2: each operation has a minimum version; the old SDK sends
+# 2015-02-01 for reserved-IP association and 2015-04-01 for VM-image replication because 2014-10-01
+# did not have them; comp=media needs 2013-08-01, 4.2 / 4.3). Below the minimum: 400
+# MissingOrIncorrectVersionHeader, as for an unknown version (the text is the emulator's choice).
+RIP = "/services/networking/reservedips/myip"
+GATES = [
+    ("POST", f"{RIP}/operations/associate", "2015-02-01", "2014-10-01"),
+    ("POST", f"{RIP}/operations/disassociate", "2015-02-01", "2014-10-01"),
+    ("PUT", "/services/images/myimage/replicate", "2015-04-01", "2015-02-01"),
+    ("PUT", "/services/images/myimage/unreplicate", "2015-04-01", "2014-10-01"),
+    ("PUT", "/services/images/myimage/shareasync?permission=Private", "2015-04-01", "2014-10-01"),
+    ("DELETE", f"{SVC}?comp=media", "2013-08-01", "2013-06-01"),
+    ("DELETE", f"{SVC}/deployments/myvm?comp=media", "2013-08-01", "2013-06-01"),
+]
+
+
+@pytest.mark.parametrize("method, path, minimum, older", GATES)
+def test_an_operation_below_its_minimum_version_is_400(
+    h: Harness, method: str, path: str, minimum: str, older: str
+) -> None:
+    got = h.call(method, path, "", version=older)
+    assert got.status == 400 and error_code(got) == p.ERR_MISSING_VERSION, got.body
+    assert minimum in got.body.decode()
+    at_minimum = h.call(method, path, "", version=minimum)  # reaches the handler (404, 400 body, ...)
+    assert error_code(at_minimum) != p.ERR_MISSING_VERSION if at_minimum.body else at_minimum.status < 300
+
+
+def test_delete_without_comp_media_has_no_2013_gate(h: Harness) -> None:
+    assert h.call("DELETE", SVC, "", version="2012-03-01").status == 200
