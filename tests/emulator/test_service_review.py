@@ -161,3 +161,49 @@ def test_an_operation_below_its_minimum_version_is_400(
 
 def test_delete_without_comp_media_has_no_2013_gate(h: Harness) -> None:
     assert h.call("DELETE", SVC, "", version="2012-03-01").status == 200
+
+
+# --- a reserved IP stays reserved when its deployment goes (asm-wire.md 4.3), whichever call takes
+# the deployment: Delete Deployment released it; Delete Hosted Service with comp=media and a
+# Capture Role (Delete) of the last VM left it "in use" by a deployment that no longer existed, so
+# it could be neither deleted nor associated again.
+def _vm_on_reserved_ip(h: Harness) -> None:
+    body = xml_body("ReservedIP", {"Name": "myip", "Label": "mine", "Location": "West US"})
+    assert h.call("POST", "/services/networking/reservedips", body).status == 202
+    h.finish()
+    vm = _vm_body().replace("</RoleList>", "</RoleList><ReservedIPName>myip</ReservedIPName>")
+    assert h.call("POST", f"{SVC}/deployments", vm).status == 202
+    h.finish()
+    assert text(parse(h.call("GET", "/services/networking/reservedips/myip").body), "InUse") == "true"
+
+
+def _assert_released(h: Harness) -> None:
+    ip = parse(h.call("GET", "/services/networking/reservedips/myip").body)
+    assert (text(ip, "InUse"), text(ip, "ServiceName")) == ("false", "")
+    got = h.call("DELETE", "/services/networking/reservedips/myip")
+    assert got.status == 202, got.body
+
+
+def test_delete_hosted_service_with_media_releases_its_reserved_ip(h: Harness) -> None:
+    _vm_on_reserved_ip(h)
+    assert h.call("DELETE", f"{SVC}?comp=media").status == 202
+    h.finish()
+    _assert_released(h)
+
+
+def test_capturing_the_last_vm_with_delete_releases_its_reserved_ip(h: Harness) -> None:
+    _vm_on_reserved_ip(h)
+    capture = xml_body(
+        "CaptureRoleOperation",
+        {
+            "OperationType": "CaptureRoleOperation",
+            "PostCaptureAction": "Delete",
+            "TargetImageLabel": "captured",
+            "TargetImageName": "captured",
+        },
+    )
+    got = h.call("POST", f"{VM}/roleinstances/myvm/Operations", capture)
+    assert got.status == 202, got.body
+    h.finish()
+    assert h.call("GET", f"{VM}").status == 404  # the deployment went with its last VM
+    _assert_released(h)

@@ -263,12 +263,18 @@ def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
     service, _, name = step["key"].partition("/")
     store.delete(op.sub, DEPLOYMENT, step["key"])
     release(store, op.sub, service, name, None, delete=bool(step.get("media")))
-    for ip in store.list_docs(op.sub, "reserved_ip"):
+    free_reserved_ips(store, op.sub, service, name)
+
+
+def free_reserved_ips(store: Store, sub: str, service: str, deployment: str) -> None:
+    """A deployment that goes (however it goes) leaves its reserved IP reserved but free: it stays
+    in the subscription (asm-wire.md 4.3) and can be deleted or associated again."""
+    for ip in store.list_docs(sub, "reserved_ip"):
         if (ip.get("service") or "").lower() == service.lower() and (
             ip.get("deployment") or ""
-        ).lower() == name.lower():
+        ).lower() == deployment.lower():
             ip["service"] = ip["deployment"] = None
-            store.put(op.sub, "reserved_ip", ip["name"], ip)
+            store.put(sub, "reserved_ip", ip["name"], ip)
 
 
 @handler("delete_deployment")

@@ -27,7 +27,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     hold_deployment,
     required,
 )
-from airflow_sm_provider.emulator.handlers.deployments import dep_key, save
+from airflow_sm_provider.emulator.handlers.deployments import dep_key, free_reserved_ips, save
 from airflow_sm_provider.emulator.handlers.disks import attach_data_disk, detach, parse_data_disk, release
 from airflow_sm_provider.emulator.handlers.extensions import parse_references
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT
@@ -222,3 +222,4 @@ def _captured(store: Store, op: Operation, step: Doc, now: float) -> None:
         store.put(op.sub, DEPLOYMENT, step["key"], dep)
     else:  # the last VM of its deployment: the deployment goes too
         store.delete(op.sub, DEPLOYMENT, step["key"])
+        free_reserved_ips(store, op.sub, dep["service"], dep["name"])
