@@ -207,3 +207,24 @@ def test_capturing_the_last_vm_with_delete_releases_its_reserved_ip(h: Harness) 
     h.finish()
     assert h.call("GET", f"{VM}").status == 404  # the deployment went with its last VM
     _assert_released(h)
+
+
+def test_delete_role_instances_of_vms_detaches_their_disks(h: Harness) -> None:
+    """Delete Role Instances of a VM deployment deletes VMs; like Delete Role, their disks stay in
+    the repository, detached (they stayed attached to the deleted VM, so Delete Disk answered 400)."""
+    _vm(h)
+    role = _vm_body().split("<RoleList>")[1].split("</RoleList>")[0]
+    second = role.replace("<RoleName>myvm</RoleName>", "<RoleName>vm2</RoleName>").replace("<Role>", "")
+    add = f'<PersistentVMRole xmlns="{NS}">{second.replace("</Role>", "")}</PersistentVMRole>'
+    assert h.call("POST", f"{VM}/roles", add).status == 202, add
+    h.finish()
+    (os_disk,) = [
+        text(d, "Name")
+        for d in children(parse(h.call("GET", "/services/disks").body), "Disk")
+        if text(d, "AttachedTo/RoleName") == "vm2"
+    ]
+    body = f'<RoleInstances xmlns="{NS}"><Name>vm2</Name></RoleInstances>'
+    assert h.call("POST", f"{VM}/roleinstances/?comp=delete", body).status == 202
+    h.finish()
+    assert text(_disk(h, os_disk or ""), "AttachedTo") is None
+    assert h.call("DELETE", f"/services/disks/{os_disk}").status == 200
