@@ -47,28 +47,33 @@ def test_create_vm_image_with_a_non_numeric_data_disk_field_is_400(h: Harness, l
     assert bad in got.body.decode()
 
 
-@pytest.mark.parametrize("value", NOT_DECIMAL)
-def test_a_data_disk_lun_that_is_not_a_number_is_400(h: Harness, value: str) -> None:
-    _vm(h)
-    body = (
-        f'<DataVirtualHardDisk xmlns="{NS}"><Lun>{value}</Lun><LogicalDiskSizeInGB>1</LogicalDiskSizeInGB>'
-        "<MediaLink>https://acct.blob.core.windows.net/v/d.vhd</MediaLink></DataVirtualHardDisk>"
-    )
-    got = h.call("POST", f"{VM}/roles/myvm/DataDisks", body)
-    assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST, got.body
-
-
-@pytest.mark.parametrize("value", NOT_DECIMAL)
-def test_an_endpoint_port_that_is_not_a_number_is_400(h: Harness, value: str) -> None:
-    _vm(h)
-    body = (
-        f'<PersistentVMRole xmlns="{NS}"><RoleName>myvm</RoleName><ConfigurationSets><ConfigurationSet>'
+#: Numbers in a VM's bodies: (verb, path under the deployment, body with {ns} and {value}).
+VM_NUMBERS = {
+    "data disk Lun": (
+        "POST",
+        "/roles/myvm/DataDisks",
+        '<DataVirtualHardDisk xmlns="{ns}"><Lun>{value}</Lun><LogicalDiskSizeInGB>1</LogicalDiskSizeInGB>'
+        "<MediaLink>https://acct.blob.core.windows.net/v/d.vhd</MediaLink></DataVirtualHardDisk>",
+    ),
+    "endpoint LocalPort": (
+        "PUT",
+        "/roles/myvm",
+        '<PersistentVMRole xmlns="{ns}"><RoleName>myvm</RoleName><ConfigurationSets><ConfigurationSet>'
         "<ConfigurationSetType>NetworkConfiguration</ConfigurationSetType><InputEndpoints><InputEndpoint>"
-        f"<LocalPort>{value}</LocalPort><Name>web</Name><Port>80</Port><Protocol>tcp</Protocol>"
-        "</InputEndpoint></InputEndpoints></ConfigurationSet></ConfigurationSets></PersistentVMRole>"
-    )
-    got = h.call("PUT", f"{VM}/roles/myvm", body)
-    assert got.status == 400 and "web" in got.body.decode(), got.body
+        "<LocalPort>{value}</LocalPort><Name>web</Name><Port>80</Port><Protocol>tcp</Protocol>"
+        "</InputEndpoint></InputEndpoints></ConfigurationSet></ConfigurationSets></PersistentVMRole>",
+    ),
+}
+
+
+@pytest.mark.parametrize("value", NOT_DECIMAL)
+@pytest.mark.parametrize("field", sorted(VM_NUMBERS))
+def test_a_vm_field_that_is_not_a_number_is_400(h: Harness, field: str, value: str) -> None:
+    _vm(h)
+    method, path, template = VM_NUMBERS[field]
+    got = h.call(method, f"{VM}{path}", template.format(ns=NS, value=value))
+    assert got.status == 400 and error_code(got) == p.ERR_BAD_REQUEST, got.body
+    assert value in got.body.decode()
 
 
 @pytest.mark.parametrize("value", NOT_DECIMAL)
