@@ -233,3 +233,29 @@ def test_delete_role_instances_of_vms_detaches_their_disks(h: Harness) -> None:
     h.finish()
     assert text(_disk(h, os_disk or ""), "AttachedTo") is None
     assert h.call("DELETE", f"/services/disks/{os_disk}").status == 200
+
+
+def _replication(h: Harness) -> list[tuple[str | None, str | None]]:
+    details = parse(h.call("GET", "/services/images/myos/details").body)
+    box = details.find(f"{{{NS}}}ReplicationProgress")
+    return [(text(e, "Location"), text(e, "Progress")) for e in children(box, "ReplicationProgressElement")]
+
+
+def test_os_image_details_show_where_a_user_image_was_replicated(h: Harness) -> None:
+    """Get OS Image Details is where a script watches a replication (asm-wire.md 4.6,
+    ``ReplicationProgress{ReplicationProgressElement*{Location, Progress}}``); it stayed empty."""
+    fields = {"Label": "myos", "MediaLink": "https://acct.blob.core.windows.net/v/os.vhd"}
+    image = xml_body("OSImage", {**fields, "Name": "myos", "OS": "Linux"})
+    assert h.call("POST", "/services/images", image).status == 200
+    assert _replication(h) == []
+    body = (
+        f'<ReplicationInput xmlns="{NS}"><TargetLocations><Region>West US</Region><Region>East US</Region>'
+        "</TargetLocations><ComputeImageAttributes><Offer>o</Offer><Sku>s</Sku><Version>1.0.0</Version>"
+        "</ComputeImageAttributes></ReplicationInput>"
+    )
+    assert h.call("PUT", "/services/images/myos/replicate", body, version="2015-04-01").status == 202
+    h.finish()
+    assert _replication(h) == [("West US", "100"), ("East US", "100")]
+    assert h.call("PUT", "/services/images/myos/unreplicate", "", version="2015-04-01").status == 202
+    h.finish()
+    assert _replication(h) == []

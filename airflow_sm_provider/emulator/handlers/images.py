@@ -81,10 +81,13 @@ def get(ctx: Ctx) -> Response:
     root = Builder.root("OSImageDetails" if details else "OSImage")
     render(root, img)
     if details:
+        # A public image is everywhere it is listed; a user image where Replicate sent it, at
+        # Progress 100 from the moment Replicate is accepted (the emulator copies nothing).
+        replicated = (img.get("replicated") or {}).get("regions") or []
+        places = [loc for loc in (img.get("location") or "").split(";") if loc] or replicated
         progress = root.child("ReplicationProgress")
-        for loc in (img.get("location") or "").split(";"):
-            if loc:
-                progress.child("ReplicationProgressElement").add("Location", loc).add("Progress", 100)
+        for loc in places:
+            progress.child("ReplicationProgressElement").add("Location", loc).add("Progress", 100)
     return xml(200, root)
 
 
