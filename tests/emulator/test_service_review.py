@@ -214,25 +214,64 @@ def test_capturing_the_last_vm_with_delete_releases_its_reserved_ip(h: Harness) 
     _assert_released(h)
 
 
+def _second_vm(h: Harness, name: str) -> str:
+    """Add VM ``name`` (from the public image, as the first) to myvm; return its OS disk's name."""
+    role = _vm_body().split("<RoleList>")[1].split("</RoleList>")[0]
+    inner = role.replace("<RoleName>myvm</RoleName>", f"<RoleName>{name}</RoleName>")
+    inner = inner.replace("<Role>", "").replace("</Role>", "")
+    add = f'<PersistentVMRole xmlns="{NS}">{inner}</PersistentVMRole>'
+    assert h.call("POST", f"{VM}/roles", add).status == 202, add
+    h.finish()
+    role_doc = parse(h.call("GET", f"{VM}/roles/{name}").body)
+    return text(role_doc, "OSVirtualHardDisk/DiskName") or ""
+
+
 def test_delete_role_instances_of_vms_detaches_their_disks(h: Harness) -> None:
     """Delete Role Instances of a VM deployment deletes VMs; like Delete Role, their disks stay in
     the repository, detached (they stayed attached to the deleted VM, so Delete Disk answered 400)."""
     _vm(h)
-    role = _vm_body().split("<RoleList>")[1].split("</RoleList>")[0]
-    second = role.replace("<RoleName>myvm</RoleName>", "<RoleName>vm2</RoleName>").replace("<Role>", "")
-    add = f'<PersistentVMRole xmlns="{NS}">{second.replace("</Role>", "")}</PersistentVMRole>'
-    assert h.call("POST", f"{VM}/roles", add).status == 202, add
-    h.finish()
-    (os_disk,) = [
-        text(d, "Name")
-        for d in children(parse(h.call("GET", "/services/disks").body), "Disk")
-        if text(d, "AttachedTo/RoleName") == "vm2"
-    ]
+    os_disk = _second_vm(h, "vm2")
+    assert text(_disk(h, os_disk), "AttachedTo/RoleName") == "vm2"
     body = f'<RoleInstances xmlns="{NS}"><Name>vm2</Name></RoleInstances>'
     assert h.call("POST", f"{VM}/roleinstances/?comp=delete", body).status == 202
     h.finish()
-    assert text(_disk(h, os_disk or ""), "AttachedTo") is None
+    assert text(_disk(h, os_disk), "AttachedTo") is None
     assert h.call("DELETE", f"/services/disks/{os_disk}").status == 200
+
+
+def _role_on_disk(name: str, disk: str) -> str:
+    """A role booting from an existing OS disk: DiskName only, no image, no provisioning set."""
+    return (
+        f'<PersistentVMRole xmlns="{NS}"><RoleName>{name}</RoleName><RoleType>PersistentVMRole</RoleType>'
+        f"<OSVirtualHardDisk><DiskName>{disk}</DiskName></OSVirtualHardDisk><RoleSize>Small</RoleSize>"
+        "</PersistentVMRole>"
+    )
+
+
+def test_a_vm_can_boot_from_an_existing_os_disk(h: Harness) -> None:
+    """The documented way to bring a VM back from its disk (OSVirtualHardDisk{DiskName}, the old
+    SDK's ``OSVirtualHardDisk(disk_name=...)`` with no system_config): it was 400 "The SourceImageName
+    or RemoteSourceImageLink parameter is required.", although the disks stay for exactly this."""
+    _vm(h)
+    os_disk = _second_vm(h, "vm2")
+    assert h.call("DELETE", f"{VM}/roles/vm2").status == 202
+    h.finish()
+    got = h.call("POST", f"{VM}/roles", _role_on_disk("vm3", os_disk))
+    assert got.status == 202, got.body
+    h.finish()
+    role = parse(h.call("GET", f"{VM}/roles/vm3").body)
+    assert text(role, "OSVirtualHardDisk/DiskName") == os_disk
+    assert text(role, "OSVirtualHardDisk/OS") == "Linux"  # the disk's
+    assert text(_disk(h, os_disk), "AttachedTo/RoleName") == "vm3"
+
+
+def test_booting_from_a_disk_that_is_missing_or_in_use_is_refused(h: Harness) -> None:
+    _vm(h)
+    missing = h.call("POST", f"{VM}/roles", _role_on_disk("vm3", "nosuchdisk"))
+    assert missing.status == 400 and "nosuchdisk" in missing.body.decode(), missing.body
+    in_use = text(parse(h.call("GET", f"{VM}/roles/myvm").body), "OSVirtualHardDisk/DiskName") or ""
+    taken = h.call("POST", f"{VM}/roles", _role_on_disk("vm3", in_use))
+    assert taken.status == 409 and error_code(taken) == p.ERR_CONFLICT, taken.body
 
 
 def _replication(h: Harness) -> list[tuple[str | None, str | None]]:
