@@ -15,6 +15,7 @@ from service_helpers import NS, Harness, b64, children, error_code, parse, text,
 from test_service_vms_apps import _vm_body
 
 from airflow_sm_provider import protocol as p
+from airflow_sm_provider.emulator.http import Response
 
 SVC = "/services/hostedservices/mysvc"
 VM = f"{SVC}/deployments/myvm"
@@ -298,3 +299,37 @@ def test_os_image_details_show_where_a_user_image_was_replicated(h: Harness) -> 
     assert h.call("PUT", "/services/images/myos/unreplicate", "", version="2015-04-01").status == 202
     h.finish()
     assert _replication(h) == []
+
+
+def _add_data_disk(h: Harness, lun: int, inner: str) -> Response:
+    body = f'<DataVirtualHardDisk xmlns="{NS}"><Lun>{lun}</Lun>{inner}</DataVirtualHardDisk>'
+    return h.call("POST", f"{VM}/roles/myvm/DataDisks", body)
+
+
+def test_a_data_disk_of_existing_media_needs_no_size(h: Harness) -> None:
+    """LogicalDiskSizeInGB is "the size of an EMPTY disk" (the old SDK's add_data_disk docstring):
+    a disk copied from SourceMediaLink, or attached from a VHD already at MediaLink, has the blob's
+    size. The emulator cannot see blobs, so it accepts both (400 before), with the size of a disk it
+    knows at that link, else 0."""
+    _vm(h)
+    vhd = "https://acct.blob.core.windows.net/v"
+    copied = _add_data_disk(
+        h, 0, f"<MediaLink>{vhd}/copy.vhd</MediaLink><SourceMediaLink>{vhd}/gold.vhd</SourceMediaLink>"
+    )
+    assert copied.status == 202, copied.body
+    h.finish()
+    attached = _add_data_disk(h, 1, f"<MediaLink>{vhd}/existing.vhd</MediaLink>")
+    assert attached.status == 202, attached.body
+    h.finish()
+    known = "url_to_target_storage_blob_for_vm_hd"  # the VM's OS disk: 30 GB in the repository
+    copy_of_known = _add_data_disk(
+        h, 2, f"<MediaLink>{vhd}/copy2.vhd</MediaLink><SourceMediaLink>{known}</SourceMediaLink>"
+    )
+    assert copy_of_known.status == 202, copy_of_known.body
+    h.finish()
+    role = parse(h.call("GET", f"{VM}/roles/myvm").body)
+    disks = children(role.find(f"{{{NS}}}DataVirtualHardDisks"), "DataVirtualHardDisk")
+    sizes = [(text(d, "Lun"), text(d, "LogicalDiskSizeInGB")) for d in disks]
+    assert sizes == [("0", "0"), ("1", "0"), ("2", "30")]
+    nothing = _add_data_disk(h, 3, "")  # no MediaLink, no DiskName: nothing to attach
+    assert nothing.status == 400

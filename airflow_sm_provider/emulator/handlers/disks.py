@@ -6,8 +6,11 @@ detaches its disks (they stay, as in the real service, so a script can delete th
 deletes them with ``comp=media``. List / Get / Add / Update / Delete Disk act on the repository;
 Get / Add / Update / Delete Data Disk (``.../roles/<role>/DataDisks[/<lun>]``) on a role.
 
-Choices (no recording): deleting a disk that is attached is 400 BadRequest "A disk with name <n> is
-currently in use by virtual machine <role> running within hosted service <svc>, deployment <dep>.";
+Choices (no recording): a new data disk without LogicalDiskSizeInGB is existing media (the old
+SDK's docstring: the size is that of an EMPTY disk), a VHD at MediaLink or a copy of
+SourceMediaLink, sized as a known disk at that link, else 0 (the emulator sees no blobs); deleting
+a disk that is attached is 400 BadRequest "A disk with name <n> is currently in use by virtual
+machine <role> running within hosted service <svc>, deployment <dep>.";
 a disk name taken is 409; attaching (by DiskName) a disk attached elsewhere is 409; a LUN already
 used, or outside 0-31, is 409 / 400; Add Disk answers 200 with the Disk, Update Disk 200 (only the
 Label changes), Delete Disk 200 (synchronous, as the old SDK sends them). Data disk changes are
@@ -199,7 +202,9 @@ def attach_data_disk(ctx: Ctx, dep: Doc, role: Doc, disk: Doc) -> None:
     if not disk.get("media_link"):
         raise bad_request("The MediaLink of a new data disk is required.")
     if not disk["size"]:
-        raise bad_request("The LogicalDiskSizeInGB of a new data disk is required.")
+        # Not an empty disk but existing media (a VHD at MediaLink, or a copy of SourceMediaLink):
+        # it has the blob's size, which the service read and the emulator cannot.
+        disk["size"] = _known_size(ctx, disk.get("source_media_link"), disk["media_link"])
     disk["disk_name"] = (
         disk.get("disk_name") or f"{dep['service']}-{role['name']}-{disk['lun']}-{int(ctx.now)}"
     )
@@ -217,6 +222,16 @@ def attach_data_disk(ctx: Ctx, dep: Doc, role: Doc, disk: Doc) -> None:
             attached=where,
         ),
     )
+
+
+def _known_size(ctx: Ctx, *links: str | None) -> int:
+    """The size of a repository disk at one of ``links`` (the first that is known), else 0."""
+    wanted = [link.lower() for link in links if link]
+    for link in wanted:
+        for disk in ctx.store.list_docs(ctx.sub, KIND):
+            if (disk.get("media_link") or "").lower() == link:
+                return int(disk.get("size") or 0)
+    return 0
 
 
 def render_data_disk(b: Builder, disk: Doc) -> None:
