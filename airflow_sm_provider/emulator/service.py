@@ -31,7 +31,15 @@ from pathlib import Path
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import apps, health, routes
 from airflow_sm_provider.emulator.handlers import load
-from airflow_sm_provider.emulator.handlers.common import HANDLERS, AsmError, Ctx, advance, error_body, new_id
+from airflow_sm_provider.emulator.handlers.common import (
+    HANDLERS,
+    AsmError,
+    Ctx,
+    advance,
+    error_body,
+    new_id,
+    require_version,
+)
 from airflow_sm_provider.emulator.handlers.seed import DEFAULT_PUBLIC_IMAGES, subscription_doc
 from airflow_sm_provider.emulator.http import Request, Response
 from airflow_sm_provider.emulator.state import Store
@@ -95,18 +103,14 @@ def thumbprint_of(der: bytes) -> str:
 
 
 def _check_minimum_version(request: Request, route: routes.Route | None, version: str) -> None:
-    """400 MissingOrIncorrectVersionHeader when the operation is newer than ``version`` (dates compare
-    as text). Only the gates asm-wire.md gives; the message is the emulator's (none is recorded)."""
+    """The operation's own minimum version (only those asm-wire.md gives; the body-dependent ones,
+    StoppedDeallocated and Simultaneous, are checked by their handlers)."""
     kind = route.kind if route is not None else ""
     minimum = MIN_VERSIONS.get(kind)
     if kind in MEDIA_KINDS and request.query.get("comp", "").lower() == "media":
         minimum = MEDIA_VERSION
-    if minimum is not None and version < minimum:
-        raise AsmError(
-            400,
-            p.ERR_MISSING_VERSION,
-            f"The versioning header {version} is not valid for this operation: it needs {minimum} or later.",
-        )
+    if minimum is not None:
+        require_version(version, minimum)
 
 
 class ServiceApp:

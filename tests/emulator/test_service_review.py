@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from service_helpers import NS, Harness, b64, children, error_code, parse, text, xml_body
+from service_helpers import NS, Harness, b64, children, cscfg, error_code, parse, text, xml_body
 from test_service_vms_apps import _vm_body
 
 from airflow_sm_provider import protocol as p
@@ -333,3 +333,33 @@ def test_a_data_disk_of_existing_media_needs_no_size(h: Harness) -> None:
     assert sizes == [("0", "0"), ("1", "0"), ("2", "30")]
     nothing = _add_data_disk(h, 3, "")  # no MediaLink, no DiskName: nothing to attach
     assert nothing.status == 400
+
+
+# Body-dependent minimums asm-wire.md 4.3 gives: StoppedDeallocated came with 2013-06-01, the
+# Simultaneous mode with 2012-12-01; older versions did not know the value.
+def _shutdown(action: str) -> str:
+    fields = {"OperationType": "ShutdownRoleOperation", "PostShutdownAction": action}
+    return xml_body("ShutdownRoleOperation", fields)
+
+
+def test_stopped_deallocated_needs_2013_06_01(h: Harness) -> None:
+    _vm(h)
+    path = f"{VM}/roleinstances/myvm/Operations"
+    old = h.call("POST", path, _shutdown("StoppedDeallocated"), version="2013-03-01")
+    assert old.status == 400 and error_code(old) == p.ERR_MISSING_VERSION, old.body
+    assert "2013-06-01" in old.body.decode()
+    assert h.call("POST", path, _shutdown("Stopped"), version="2012-03-01").status == 202
+    h.finish()
+    assert h.call("POST", path, _shutdown("StoppedDeallocated"), version="2013-06-01").status == 202
+
+
+def test_the_simultaneous_mode_needs_2012_12_01(h: Harness) -> None:
+    h.create_deployment(name="v1")
+    h.finish()
+    fields = {"Configuration": b64(cscfg()), "TreatWarningsAsError": "false", "Mode": "Simultaneous"}
+    body = xml_body("ChangeConfiguration", fields)
+    path = f"{SVC}/deployments/v1/?comp=config"
+    old = h.call("POST", path, body, version="2012-08-01")
+    assert old.status == 400 and error_code(old) == p.ERR_MISSING_VERSION, old.body
+    assert "2012-12-01" in old.body.decode()
+    assert h.call("POST", path, body, version="2012-12-01").status == 202

@@ -263,7 +263,7 @@ def _started_domains(up: Doc, now: float) -> list[int]:
 def rollback(ctx: Ctx) -> Response:
     dep = find_deployment(ctx)
     body = ctx.body("RollbackUpdateOrUpgrade")
-    mode = read_mode(body, default="")
+    mode = read_mode(ctx, body, default="")
     if mode not in ("Auto", "Manual"):
         raise bad_request("The Mode parameter is required: Auto or Manual.")
     up = dep.get("upgrade")
