@@ -363,3 +363,12 @@ def test_the_simultaneous_mode_needs_2012_12_01(h: Harness) -> None:
     assert old.status == 400 and error_code(old) == p.ERR_MISSING_VERSION, old.body
     assert "2012-12-01" in old.body.decode()
     assert h.call("POST", path, body, version="2012-12-01").status == 202
+
+
+def test_get_subscription_counts_reserved_ips(h: Harness) -> None:
+    """CurrentReservedIPs (asm-wire.md 4.1, recorded beside MaxReservedIPs) was always 0."""
+    body = xml_body("ReservedIP", {"Name": "myip", "Label": "mine", "Location": "West US"})
+    assert h.call("POST", "/services/networking/reservedips", body).status == 202
+    h.finish()
+    sub = parse(h.call("GET", "").body)
+    assert (text(sub, "CurrentReservedIPs"), text(sub, "MaxReservedIPs")) == ("1", "20")
