@@ -372,3 +372,29 @@ def test_get_subscription_counts_reserved_ips(h: Harness) -> None:
     h.finish()
     sub = parse(h.call("GET", "").body)
     assert (text(sub, "CurrentReservedIPs"), text(sub, "MaxReservedIPs")) == ("1", "20")
+
+
+def _os_image_location(h: Harness, media: str) -> str | None:
+    body = xml_body("OSImage", {"Label": "img", "MediaLink": media, "Name": "img", "OS": "Linux"})
+    added = h.call("POST", "/services/images", body)
+    assert added.status == 200, added.body
+    assert text(parse(added.body), "Location") == text(
+        parse(h.call("GET", "/services/images/img").body), "Location"
+    )
+    return text(parse(added.body), "Location")
+
+
+def test_a_user_os_image_is_where_its_storage_account_is(h: Harness) -> None:
+    """A user image's Location was always empty, so a client filtering images by location
+    (libcloud's list_images(location=...) keeps those whose location names it) never found one."""
+    fields = {"ServiceName": "imgacct", "Label": b64("imgacct"), "Location": "East US"}
+    assert (
+        h.call("POST", "/services/storageservices", xml_body("CreateStorageServiceInput", fields)).status
+        == 202
+    )
+    h.finish()
+    assert _os_image_location(h, "https://imgacct.blob.core.windows.net/v/img.vhd") == "East US"
+
+
+def test_a_user_os_image_on_an_unknown_account_has_no_location(h: Harness) -> None:
+    assert _os_image_location(h, "https://elsewhere.blob.core.windows.net/v/img.vhd") == ""

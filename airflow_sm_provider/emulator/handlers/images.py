@@ -9,6 +9,8 @@ public image is 400 BadRequest.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers import seed
 from airflow_sm_provider.emulator.handlers.common import (
@@ -91,6 +93,18 @@ def get(ctx: Ctx) -> Response:
     return xml(200, root)
 
 
+def media_location(ctx: Ctx, media_link: str | None) -> str:
+    """Where a user image is: the region of the subscription's storage account holding its VHD
+    (``<account>.blob.core.windows.net``), or "" when the emulator does not know that account.
+    Why: clients pick images by Location (libcloud's list_images(location=...))."""
+    host = (urlsplit(media_link or "").hostname or "").lower()
+    account, _, rest = host.partition(".")
+    if rest != "blob.core.windows.net":
+        return ""
+    acct = ctx.store.get(ctx.sub, "storage", account)
+    return str((acct or {}).get("region") or "")
+
+
 @handler("add_os_image")
 def add(ctx: Ctx) -> Response:
     body = ctx.body("OSImage")
@@ -107,7 +121,7 @@ def add(ctx: Ctx) -> Response:
         "label": label,
         "os": os_,
         "category": "User",
-        "location": "",
+        "location": media_location(ctx, media_link),
         "logical_size": 30,
         "media_link": media_link,
         "affinity_group": None,

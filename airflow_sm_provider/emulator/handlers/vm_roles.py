@@ -31,6 +31,7 @@ from airflow_sm_provider.emulator.handlers.deployments import dep_key, free_rese
 from airflow_sm_provider.emulator.handlers.disks import attach_data_disk, detach, parse_data_disk, release
 from airflow_sm_provider.emulator.handlers.extensions import parse_references
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT
+from airflow_sm_provider.emulator.handlers.images import media_location
 from airflow_sm_provider.emulator.handlers.vmimages import OS_STATES, image_exists
 from airflow_sm_provider.emulator.handlers.vms import parse_endpoints, role_of, vm_deployment
 from airflow_sm_provider.emulator.http import Response
@@ -191,7 +192,7 @@ def _image_doc(  # noqa: PLR0917
         "label": label,
         "os": disk.get("os") or "Linux",
         "category": "User",
-        "location": "",
+        "location": media_location(ctx, media),
         "logical_size": 30,
         "media_link": media,
         "affinity_group": None,
