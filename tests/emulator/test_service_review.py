@@ -398,3 +398,45 @@ def test_a_user_os_image_is_where_its_storage_account_is(h: Harness) -> None:
 
 def test_a_user_os_image_on_an_unknown_account_has_no_location(h: Harness) -> None:
     assert _os_image_location(h, "https://elsewhere.blob.core.windows.net/v/img.vhd") == ""
+
+
+def _vm_with_extension(publisher: str, name: str, version: str) -> str:
+    ref = (
+        "<ResourceExtensionReferences><ResourceExtensionReference><ReferenceName>ext</ReferenceName>"
+        f"<Publisher>{publisher}</Publisher><Name>{name}</Name><Version>{version}</Version>"
+        "</ResourceExtensionReference></ResourceExtensionReferences>"
+    )
+    return _vm_body().replace("<OSVirtualHardDisk>", f"{ref}<OSVirtualHardDisk>")
+
+
+@pytest.mark.parametrize(
+    "publisher, name, version",
+    [
+        ("Microsoft.Compute", "CustomScriptExtension", "1.7"),  # a minor the seed does not list
+        ("Microsoft.Azure.Diagnostics", "IaaSDiagnostics", "1.*"),
+        ("Microsoft.Compute", "JsonADDomainExtension", "1.3"),
+        ("Microsoft.Powershell", "DSC", "2.*"),
+        ("Microsoft.OSTCExtensions", "LinuxDiagnostic", "2.*"),
+        ("Chef.Bootstrap.WindowsAzure", "ChefClient", "1210.*"),
+        ("MSOpenTech.Extensions", "DockerExtension", "1.*"),
+    ],
+)
+def test_vms_may_reference_the_extensions_scripts_of_the_time_used(
+    h: Harness, publisher: str, name: str, version: str
+) -> None:
+    """The catalogue was five extensions with a few exact versions each, so a VM referencing any
+    other real extension (Diagnostics, DSC, domain join, Chef, Docker ...) or another minor version
+    was refused 400, stricter than the service whose catalogue had them all."""
+    got = h.call("POST", f"{SVC}/deployments", _vm_with_extension(publisher, name, version))
+    assert got.status == 202, got.body
+    listed = h.call("GET", f"/services/resourceextensions/{publisher}/{name}")
+    assert listed.status == 200 and name in listed.body.decode()
+
+
+def test_an_extension_nobody_published_is_still_400(h: Harness) -> None:
+    got = h.call("POST", f"{SVC}/deployments", _vm_with_extension("Nobody", "Nothing", "1.0"))
+    assert got.status == 400 and "Nobody.Nothing" in got.body.decode()
+    wrong_major = h.call(
+        "POST", f"{SVC}/deployments", _vm_with_extension("Microsoft.Compute", "BGInfo", "9.0")
+    )
+    assert wrong_major.status == 400
