@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from airflow_sm_provider.emulator.xmlio import XmlError, parse
+from airflow_sm_provider.emulator.xmlio import XmlError, parse, whole_number
 
 #: The emulator-only setting that decides how a deployment's application behaves.
 HEALTH_SETTING = "Emulator.Health"
@@ -174,7 +174,8 @@ def _check_settings(config: ServiceConfig) -> None:
 
 
 def _count_ok(value: str) -> bool:
-    return value.strip().isdigit() and 1 <= int(value) <= MAX_UPGRADE_DOMAINS
+    count = whole_number(value)
+    return count is not None and 1 <= count <= MAX_UPGRADE_DOMAINS
 
 
 def with_instance_counts(text: str, counts: dict[str, int]) -> str:

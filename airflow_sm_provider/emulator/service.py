@@ -31,7 +31,15 @@ from pathlib import Path
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator import apps, health, routes
 from airflow_sm_provider.emulator.handlers import load
-from airflow_sm_provider.emulator.handlers.common import HANDLERS, AsmError, Ctx, advance, error_body, new_id
+from airflow_sm_provider.emulator.handlers.common import (
+    HANDLERS,
+    AsmError,
+    Ctx,
+    advance,
+    error_body,
+    new_id,
+    require_version,
+)
 from airflow_sm_provider.emulator.handlers.seed import DEFAULT_PUBLIC_IMAGES, subscription_doc
 from airflow_sm_provider.emulator.http import Request, Response
 from airflow_sm_provider.emulator.state import Store
@@ -73,12 +81,36 @@ KNOWN_VERSIONS = frozenset(
     ]
 )
 
+#: Operations newer than the SDK's default version: the old SDK sends these per call because older
+#: versions did not have them (asm-wire.md 1.2). Below it the answer is the unknown-version 400.
+MIN_VERSIONS = {
+    "associate_reserved_ip_address": "2015-02-01",
+    "disassociate_reserved_ip_address": "2015-02-01",
+    "replicate_vm_image": "2015-04-01",
+    "unreplicate_vm_image": "2015-04-01",
+    "share_vm_image": "2015-04-01",
+}
+#: ``comp=media`` (delete the disks and VHDs too) came with 2013-08-01 (asm-wire.md 4.2, 4.3).
+MEDIA_VERSION = "2013-08-01"
+MEDIA_KINDS = frozenset(["delete_hosted_service", "delete_deployment"])
+
 load()
 
 
 def thumbprint_of(der: bytes) -> str:
     """The management-certificate thumbprint: SHA-1 of the certificate's DER, upper-case hex."""
     return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+
+
+def _check_minimum_version(request: Request, route: routes.Route | None, version: str) -> None:
+    """The operation's own minimum version (only those asm-wire.md gives; the body-dependent ones,
+    StoppedDeallocated and Simultaneous, are checked by their handlers)."""
+    kind = route.kind if route is not None else ""
+    minimum = MIN_VERSIONS.get(kind)
+    if kind in MEDIA_KINDS and request.query.get("comp", "").lower() == "media":
+        minimum = MEDIA_VERSION
+    if minimum is not None:
+        require_version(version, minimum)
 
 
 class ServiceApp:
@@ -152,12 +184,14 @@ class ServiceApp:
         sub = segments[0] if segments else ""
         listing = route is not None and route.kind == "list_subscriptions"
         self._authenticate(sub, request.client_cert_der, anywhere=listing)
-        if request.headers.get(p.HEADER_VERSION, "").strip() not in KNOWN_VERSIONS:
+        version = request.headers.get(p.HEADER_VERSION, "").strip()
+        if version not in KNOWN_VERSIONS:
             raise AsmError(
                 400,
                 p.ERR_MISSING_VERSION,
                 "The versioning header is not specified or was specified incorrectly.",
             )
+        _check_minimum_version(request, route, version)
         if route is None:
             raise AsmError(404, p.ERR_NOT_FOUND, "The requested resource does not exist.")
         if route.kind == routes.INVALID_VERB:

@@ -36,6 +36,15 @@ def timestamp(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
+def whole_number(raw: str | None) -> int | None:
+    """``raw`` (blanks around it allowed) as a non-negative integer when it is ASCII digits, else None.
+
+    ASM's numbers (LUNs, ports, sizes, upgrade domains) are ASCII decimals; ``str.isdigit`` also says
+    yes to '²' and other digits ``int`` refuses, which then surfaced as a 500 instead of the 400."""
+    value = (raw or "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 

@@ -43,7 +43,7 @@ from airflow_sm_provider.emulator.handlers.common import (
 from airflow_sm_provider.emulator.handlers.operations import dashed
 from airflow_sm_provider.emulator.handlers.seed import subscription_doc
 from airflow_sm_provider.emulator.http import Response
-from airflow_sm_provider.emulator.xmlio import Builder, timestamp
+from airflow_sm_provider.emulator.xmlio import Builder, timestamp, whole_number
 
 KIND = "management_certificate"
 #: The namespace of ``<a:Name>`` / ``<a:Value>`` in OperationParameter (the old SDK reads ``a:Name``).
@@ -163,8 +163,8 @@ def list_operations(ctx: Ctx) -> Response:
     result = (query.get("operationresultfilter") or "").lower()
     if result and result not in [s.lower() for s in p.OPERATION_STATUSES]:
         raise bad_request(f"The OperationResultFilter '{result}' is not valid.", p.ERR_MISSING_QUERY)
-    token = query.get("continuationtoken") or "0"
-    if not token.isdigit():
+    skip = whole_number(query.get("continuationtoken") or "0")
+    if skip is None:
         raise bad_request("The ContinuationToken is not valid.", p.ERR_MISSING_QUERY)
     found = [
         op
@@ -173,7 +173,7 @@ def list_operations(ctx: Ctx) -> Response:
         and (not wanted_object or op.completion.get("object", "").lower() == wanted_object)
         and (not result or op.status.lower() == result)
     ]
-    page, offset = found[int(token) : int(token) + PAGE], int(token) + PAGE
+    page, offset = found[skip : skip + PAGE], skip + PAGE
     root = Builder.root("SubscriptionOperationCollection")
     box = root.child("SubscriptionOperations")
     for op in page:

@@ -41,6 +41,18 @@ def bad_request(message: str, code: str = p.ERR_BAD_REQUEST) -> AsmError:
     return AsmError(400, code, message)
 
 
+def require_version(version: str, minimum: str) -> None:
+    """400 MissingOrIncorrectVersionHeader when ``version`` predates ``minimum`` (ASM versions are
+    dates, so they compare as text): what the operation or value needs did not exist before it
+    (asm-wire.md 1.2). The message is the emulator's; no recording has the real one."""
+    if version < minimum:
+        raise AsmError(
+            400,
+            p.ERR_MISSING_VERSION,
+            f"The versioning header {version} is not valid for this operation: it needs {minimum} or later.",
+        )
+
+
 def not_found(message: str) -> AsmError:
     return AsmError(404, p.ERR_NOT_FOUND, message)
 
@@ -88,6 +100,11 @@ class Ctx:
     @property
     def host(self) -> str:
         return self.request.server_host
+
+    @property
+    def version(self) -> str:
+        """The request's x-ms-version (already checked to be a known one)."""
+        return self.request.headers.get(p.HEADER_VERSION, "").strip()
 
     def body(self, root: str | None = None) -> Node:
         """The parsed request body (400 InvalidXmlRequest when malformed or of the wrong root)."""

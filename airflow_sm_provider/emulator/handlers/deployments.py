@@ -44,6 +44,7 @@ from airflow_sm_provider.emulator.handlers.common import (
     new_id,
     not_found,
     render_one,
+    require_version,
     required,
 )
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT, deployments_of, get_service
@@ -178,7 +179,7 @@ def open_change(ctx: Ctx, root: str, vm_refusal: str) -> tuple[Doc, Node, list[s
     ensure_no_upgrade(dep)
     if dep.get("kind") == "vm":
         raise bad_request(vm_refusal)
-    return dep, body, locks, read_mode(body)
+    return dep, body, locks, read_mode(ctx, body)
 
 
 @handler("get_deployment")
@@ -263,12 +264,18 @@ def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
     service, _, name = step["key"].partition("/")
     store.delete(op.sub, DEPLOYMENT, step["key"])
     release(store, op.sub, service, name, None, delete=bool(step.get("media")))
-    for ip in store.list_docs(op.sub, "reserved_ip"):
+    free_reserved_ips(store, op.sub, service, name)
+
+
+def free_reserved_ips(store: Store, sub: str, service: str, deployment: str) -> None:
+    """A deployment that goes (however it goes) leaves its reserved IP reserved but free: it stays
+    in the subscription (asm-wire.md 4.3) and can be deleted or associated again."""
+    for ip in store.list_docs(sub, "reserved_ip"):
         if (ip.get("service") or "").lower() == service.lower() and (
             ip.get("deployment") or ""
-        ).lower() == name.lower():
+        ).lower() == deployment.lower():
             ip["service"] = ip["deployment"] = None
-            store.put(op.sub, "reserved_ip", ip["name"], ip)
+            store.put(sub, "reserved_ip", ip["name"], ip)
 
 
 @handler("delete_deployment")
@@ -323,14 +330,17 @@ def change_configuration(ctx: Ctx) -> Response:
     return empty(202)
 
 
-def read_mode(body: Node, default: str = "Auto") -> str:
-    """Mode (Auto | Manual | Simultaneous, any case; absent = Auto) in its canonical spelling."""
+def read_mode(ctx: Ctx, body: Node, default: str = "Auto") -> str:
+    """Mode (Auto | Manual | Simultaneous, any case; absent = Auto) in its canonical spelling;
+    Simultaneous came with 2012-12-01 (asm-wire.md 4.3)."""
     mode = body.text("Mode")
     if mode is None or not mode.strip():
         return default
     found = next((m for m in p.CHANGE_CONFIGURATION_MODES if m.lower() == mode.strip().lower()), None)
     if found is None:
         raise bad_request(f"The Mode '{mode}' is not valid. Valid values are Auto, Manual and Simultaneous.")
+    if found == "Simultaneous":
+        require_version(ctx.version, "2012-12-01")
     return found
 
 

@@ -6,8 +6,11 @@ detaches its disks (they stay, as in the real service, so a script can delete th
 deletes them with ``comp=media``. List / Get / Add / Update / Delete Disk act on the repository;
 Get / Add / Update / Delete Data Disk (``.../roles/<role>/DataDisks[/<lun>]``) on a role.
 
-Choices (no recording): deleting a disk that is attached is 400 BadRequest "A disk with name <n> is
-currently in use by virtual machine <role> running within hosted service <svc>, deployment <dep>.";
+Choices (no recording): a new data disk without LogicalDiskSizeInGB is existing media (the old
+SDK's docstring: the size is that of an EMPTY disk), a VHD at MediaLink or a copy of
+SourceMediaLink, sized as a known disk at that link, else 0 (the emulator sees no blobs); deleting
+a disk that is attached is 400 BadRequest "A disk with name <n> is currently in use by virtual
+machine <role> running within hosted service <svc>, deployment <dep>.";
 a disk name taken is 409; attaching (by DiskName) a disk attached elsewhere is 409; a LUN already
 used, or outside 0-31, is 409 / 400; Add Disk answers 200 with the Disk, Update Disk 200 (only the
 Label changes), Delete Disk 200 (synchronous, as the old SDK sends them). Data disk changes are
@@ -35,7 +38,7 @@ from airflow_sm_provider.emulator.handlers.common import (
 )
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
-from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp
+from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp, whole_number
 
 KIND = "disk"
 MAX_LUN = 31
@@ -160,19 +163,29 @@ def delete_disk(ctx: Ctx) -> Response:
 
 
 # --- data disks of a role --------------------------------------------------------------------------
+def parse_lun(raw: str) -> int:
+    """A data disk's LUN (0-31); anything else is 400 BadRequest naming it."""
+    lun = whole_number(raw)
+    if lun is None or lun > MAX_LUN:
+        raise bad_request(f"The Lun '{raw.strip()}' is not valid: a number from 0 to {MAX_LUN}.")
+    return lun
+
+
+def parse_size(raw: str) -> int:
+    """A disk's LogicalDiskSizeInGB; not a whole number is 400 BadRequest naming it."""
+    size = whole_number(raw)
+    if size is None:
+        raise bad_request(f"The LogicalDiskSizeInGB '{raw.strip()}' is not a number.")
+    return size
+
+
 def parse_data_disk(node: Node) -> Doc:
-    raw = (node.text("Lun") or "0").strip()
-    if not raw.isdigit() or int(raw) > MAX_LUN:
-        raise bad_request(f"The Lun '{raw}' is not valid: a number from 0 to {MAX_LUN}.")
-    size_raw = (node.text("LogicalDiskSizeInGB") or "0").strip()
-    if not size_raw.isdigit():
-        raise bad_request(f"The LogicalDiskSizeInGB '{size_raw}' is not a number.")
     return {
-        "lun": int(raw),
+        "lun": parse_lun(node.text("Lun") or "0"),
         "host_caching": node.text("HostCaching") or "None",
         "disk_label": node.text("DiskLabel"),
         "disk_name": node.text("DiskName"),
-        "size": int(size_raw),
+        "size": parse_size(node.text("LogicalDiskSizeInGB") or "0"),
         "media_link": node.text("MediaLink"),
         "source_media_link": node.text("SourceMediaLink"),
     }
@@ -189,7 +202,9 @@ def attach_data_disk(ctx: Ctx, dep: Doc, role: Doc, disk: Doc) -> None:
     if not disk.get("media_link"):
         raise bad_request("The MediaLink of a new data disk is required.")
     if not disk["size"]:
-        raise bad_request("The LogicalDiskSizeInGB of a new data disk is required.")
+        # Not an empty disk but existing media (a VHD at MediaLink, or a copy of SourceMediaLink):
+        # it has the blob's size, which the service read and the emulator cannot.
+        disk["size"] = _known_size(ctx, disk.get("source_media_link"), disk["media_link"])
     disk["disk_name"] = (
         disk.get("disk_name") or f"{dep['service']}-{role['name']}-{disk['lun']}-{int(ctx.now)}"
     )
@@ -207,6 +222,16 @@ def attach_data_disk(ctx: Ctx, dep: Doc, role: Doc, disk: Doc) -> None:
             attached=where,
         ),
     )
+
+
+def _known_size(ctx: Ctx, *links: str | None) -> int:
+    """The size of a repository disk at one of ``links`` (the first that is known), else 0."""
+    wanted = [link.lower() for link in links if link]
+    for link in wanted:
+        for disk in ctx.store.list_docs(ctx.sub, KIND):
+            if (disk.get("media_link") or "").lower() == link:
+                return int(disk.get("size") or 0)
+    return 0
 
 
 def render_data_disk(b: Builder, disk: Doc) -> None:
@@ -255,12 +280,10 @@ def change_data_disk(ctx: Ctx) -> Response:
         body = ctx.body("DataVirtualHardDisk")
         disk["host_caching"] = body.text("HostCaching") or disk["host_caching"]
         disk["disk_label"] = body.text("DiskLabel") or disk.get("disk_label")
-        moved = (body.text("Lun") or str(disk["lun"])).strip()
-        if not moved.isdigit() or int(moved) > MAX_LUN:
-            raise bad_request(f"The Lun '{moved}' is not valid: a number from 0 to {MAX_LUN}.")
-        if int(moved) != disk["lun"] and any(d["lun"] == int(moved) for d in disks):
+        moved = parse_lun(body.text("Lun") or str(disk["lun"]))
+        if moved != disk["lun"] and any(d["lun"] == moved for d in disks):
             raise conflict(f"A data disk is already attached at LUN {moved} of role {role['name']}.")
-        disk["lun"] = int(moved)
+        disk["lun"] = moved
     elif disk is not None:
         disks.remove(disk)
         media = ctx.request.query.get("comp", "").lower() == "media"
@@ -271,13 +294,18 @@ def change_data_disk(ctx: Ctx) -> Response:
     return empty(202)
 
 
-@completion("data_disk_released")
-def _released(store: Store, op: Operation, step: Doc, now: float) -> None:
-    disk = store.get(op.sub, KIND, step["name"])
+def detach(store: Store, sub: str, name: str, *, delete: bool = False) -> None:
+    """Detach (or with ``delete``, remove) the repository disk ``name``, if it is still there."""
+    disk = store.get(sub, KIND, name)
     if disk is None:
         return
-    if step["delete"]:
-        store.delete(op.sub, KIND, step["name"])
+    if delete:
+        store.delete(sub, KIND, name)
     else:
         disk["attached"] = None
-        store.put(op.sub, KIND, step["name"], disk)
+        store.put(sub, KIND, name, disk)
+
+
+@completion("data_disk_released")
+def _released(store: Store, op: Operation, step: Doc, now: float) -> None:
+    detach(store, op.sub, step["name"], delete=step["delete"])

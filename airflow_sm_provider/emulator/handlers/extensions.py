@@ -1,11 +1,17 @@
 """Resource extensions: the catalogue VMs can reference (List Resource Extensions, List Resource
 Extension Versions), and the check of a role's ResourceExtensionReferences.
 
-The catalogue is a fixed seed of the extensions the old tutorials and scripts used (BGInfo,
-VMAccessAgent, CustomScriptExtension on Windows; VMAccessForLinux, CustomScriptForLinux on Linux),
-each with a few versions; List Resource Extensions shows the newest version of each, as the real
-call did. Choices: a reference to an extension not in the catalogue is 400 BadRequest naming it;
-a version may be exact or a ``major.*`` pattern.
+The catalogue is a fixed seed of the extensions the old tutorials, scripts and tools used: BGInfo,
+VMAccessAgent, CustomScriptExtension, JsonADDomainExtension, IaaSDiagnostics, DSC, IaaSAntimalware,
+MicrosoftMonitoringAgent, ChefClient and PuppetEnterpriseAgent on Windows; VMAccessForLinux,
+CustomScriptForLinux, LinuxDiagnostic, OSPatchingForLinux, LinuxChefClient and DockerExtension on
+Linux; each with a few versions (the seed's, not a record of every release). List Resource
+Extensions shows the newest version of each, as the real call did.
+
+Choices: a reference to an extension not in the catalogue is 400 BadRequest naming it; a version
+is accepted when it is listed, or names a listed major version (``1.*``, or another minor such as
+``1.7``): the real catalogue had more minor versions than the seed, and refusing one a script of
+the time pinned would be stricter than the service.
 """
 
 from __future__ import annotations
@@ -28,9 +34,37 @@ CATALOGUE: Final[list[tuple[str, str, str, str, list[str]]]] = [
         "Windows",
         ["1.1", "1.4", "1.8"],
     ),
+    ("Microsoft.Compute", "JsonADDomainExtension", "Json AD Domain Extension", "Windows", ["1.0", "1.3"]),
+    ("Microsoft.Azure.Diagnostics", "IaaSDiagnostics", "IaaS Diagnostics", "Windows", ["1.2", "1.4"]),
+    ("Microsoft.Powershell", "DSC", "PowerShell DSC", "Windows", ["1.10", "2.1"]),
+    ("Microsoft.Azure.Security", "IaaSAntimalware", "Microsoft Antimalware", "Windows", ["1.1", "1.3"]),
+    (
+        "Microsoft.EnterpriseCloud.Monitoring",
+        "MicrosoftMonitoringAgent",
+        "Microsoft Monitoring Agent",
+        "Windows",
+        ["1.0"],
+    ),
+    ("Chef.Bootstrap.WindowsAzure", "ChefClient", "Chef Client", "Windows", ["1207.12", "1210.12"]),
+    ("PuppetLabs", "PuppetEnterpriseAgent", "Puppet Enterprise Agent", "Windows", ["3.2"]),
     ("Microsoft.OSTCExtensions", "VMAccessForLinux", "VM Access For Linux", "Linux", ["1.2", "1.4"]),
     ("Microsoft.OSTCExtensions", "CustomScriptForLinux", "Custom Script For Linux", "Linux", ["1.2", "1.4"]),
+    ("Microsoft.OSTCExtensions", "LinuxDiagnostic", "Linux Diagnostic", "Linux", ["2.0", "2.3"]),
+    ("Microsoft.OSTCExtensions", "OSPatchingForLinux", "OS Patching For Linux", "Linux", ["1.0", "2.0"]),
+    (
+        "Chef.Bootstrap.WindowsAzure",
+        "LinuxChefClient",
+        "Chef Client for Linux",
+        "Linux",
+        ["1207.12", "1210.12"],
+    ),
+    ("MSOpenTech.Extensions", "DockerExtension", "Docker Extension", "Linux", ["0.3", "1.0"]),
 ]
+
+
+def _company(publisher: str) -> str:
+    """Microsoft for its own publishers, else the publisher's first name (Chef, PuppetLabs, ...)."""
+    return "Microsoft" if publisher.startswith("Microsoft.") else publisher.split(".", maxsplit=1)[0]
 
 
 def _render(b: Builder, publisher: str, name: str, label: str, os_: str, version: str) -> None:  # noqa: PLR0917
@@ -39,7 +73,8 @@ def _render(b: Builder, publisher: str, name: str, label: str, os_: str, version
     b.add("PrivateConfigurationSchema", "").add("SampleConfig", "").add("ReplicationCompleted", True)
     b.add("Eula", "https://go.microsoft.com/fwlink/?LinkId=000000").add("PrivacyUri", "")
     b.add("HomepageUri", "").add("IsJsonExtension", True).add("IsInternalExtension", False)
-    b.add("DisallowMajorVersionUpgrade", False).add("CompanyName", "Microsoft").add("SupportedOS", os_)
+    b.add("DisallowMajorVersionUpgrade", False).add("CompanyName", _company(publisher))
+    b.add("SupportedOS", os_)
     b.add("PublishedDate", "2015-05-06T07:00:00Z")
 
 
@@ -64,13 +99,15 @@ def list_versions(ctx: Ctx) -> Response:
     return xml(200, root)
 
 
+def _major(version: str) -> str:
+    return version.strip().split(".", maxsplit=1)[0]
+
+
 def _known(publisher: str, name: str, version: str) -> bool:
+    """In the catalogue, at a listed version or a listed major version (module docstring)."""
     for pub, ext, _, _, versions in CATALOGUE:
         if (pub.lower(), ext.lower()) == (publisher.lower(), name.lower()):
-            major = version.split(".", maxsplit=1)[0]
-            return version in versions or (
-                version.endswith("*") and any(v.startswith(major) for v in versions)
-            )
+            return version in versions or _major(version) in {_major(v) for v in versions}
     return False
 
 

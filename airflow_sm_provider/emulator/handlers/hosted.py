@@ -165,11 +165,13 @@ def delete(ctx: Ctx) -> Response:
 
 @completion("delete_service_media")
 def _delete_media(store: Store, op: Operation, step: Doc, now: float) -> None:
+    from airflow_sm_provider.emulator.handlers.deployments import free_reserved_ips
     from airflow_sm_provider.emulator.handlers.disks import release
 
     for dep in store.list_docs(op.sub, DEPLOYMENT, prefix=f"{step['service']}/"):
         store.delete(op.sub, DEPLOYMENT, f"{step['service']}/{dep['name']}")
         release(store, op.sub, step["service"], dep["name"], None, delete=True)
+        free_reserved_ips(store, op.sub, step["service"], dep["name"])
     store.delete(op.sub, KIND, step["service"])
     _delete_certificates(store, op.sub, step["service"])
 

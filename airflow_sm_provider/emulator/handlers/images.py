@@ -9,6 +9,8 @@ public image is 400 BadRequest.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from airflow_sm_provider import protocol as p
 from airflow_sm_provider.emulator.handlers import seed
 from airflow_sm_provider.emulator.handlers.common import (
@@ -81,11 +83,26 @@ def get(ctx: Ctx) -> Response:
     root = Builder.root("OSImageDetails" if details else "OSImage")
     render(root, img)
     if details:
+        # A public image is everywhere it is listed; a user image where Replicate sent it, at
+        # Progress 100 from the moment Replicate is accepted (the emulator copies nothing).
+        replicated = (img.get("replicated") or {}).get("regions") or []
+        places = [loc for loc in (img.get("location") or "").split(";") if loc] or replicated
         progress = root.child("ReplicationProgress")
-        for loc in (img.get("location") or "").split(";"):
-            if loc:
-                progress.child("ReplicationProgressElement").add("Location", loc).add("Progress", 100)
+        for loc in places:
+            progress.child("ReplicationProgressElement").add("Location", loc).add("Progress", 100)
     return xml(200, root)
+
+
+def media_location(ctx: Ctx, media_link: str | None) -> str:
+    """Where a user image is: the region of the subscription's storage account holding its VHD
+    (``<account>.blob.core.windows.net``), or "" when the emulator does not know that account.
+    Why: clients pick images by Location (libcloud's list_images(location=...))."""
+    host = (urlsplit(media_link or "").hostname or "").lower()
+    account, _, rest = host.partition(".")
+    if rest != "blob.core.windows.net":
+        return ""
+    acct = ctx.store.get(ctx.sub, "storage", account)
+    return str((acct or {}).get("region") or "")
 
 
 @handler("add_os_image")
@@ -104,7 +121,7 @@ def add(ctx: Ctx) -> Response:
         "label": label,
         "os": os_,
         "category": "User",
-        "location": "",
+        "location": media_location(ctx, media_link),
         "logical_size": 30,
         "media_link": media_link,
         "affinity_group": None,

@@ -7,7 +7,8 @@ shrinks accordingly (its ``<Instances count>``), as the real service did.
 
 Choices: an unknown instance name is 404 ResourceNotFound "The role instance <name> does not
 exist."; deleting every instance of a role (or every VM of a VM deployment) is 400 BadRequest
-(delete the deployment instead); duplicate names count once; for VMs the roles go with them.
+(delete the deployment instead); duplicate names count once; for VMs the roles go with them and
+their disks stay in the repository, detached, as Delete Role leaves them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from airflow_sm_provider.emulator.handlers.deployments import (
     find_deployment,
     save,
 )
+from airflow_sm_provider.emulator.handlers.disks import release
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
@@ -106,6 +108,8 @@ def _remove(store: Store, op: Operation, step: Doc, now: float) -> None:
     dep["instances"] = [i for i in dep["instances"] if i["name"].lower() not in gone]
     if dep.get("kind") == "vm":
         dep["roles"] = [r for r in dep.get("roles", []) if r["name"].lower() not in gone]
+        for name in step["names"]:  # their disks stay in the repository, detached (as Delete Role)
+            release(store, op.sub, dep["service"], dep["name"], name, delete=False)
     else:
         counts: dict[str, int] = {}
         for inst in dep["instances"]:

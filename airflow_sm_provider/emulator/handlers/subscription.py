@@ -1,7 +1,7 @@
 """Get Subscription and the catalogues: locations, operating systems and families, role sizes (4.1).
 
-Counters (CurrentHostedServices, CurrentStorageAccounts, CurrentCoreCount) are computed from the
-subscription's state on each request, so they can never drift from it.
+Counters (CurrentHostedServices, CurrentStorageAccounts, CurrentCoreCount, CurrentReservedIPs) are
+computed from the subscription's state on each request, so they can never drift from it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ def get_subscription(ctx: Ctx) -> Response:
     doc = ctx.store.subscription(ctx.sub) or seed.subscription_doc(ctx.sub, ctx.now)
     services = ctx.store.list_docs(ctx.sub, "hosted_service")
     accounts = ctx.store.list_docs(ctx.sub, "storage")
+    reserved_ips = len(ctx.store.list_docs(ctx.sub, "reserved_ip"))
     cores = 0
     for dep in ctx.store.list_docs(ctx.sub, "deployment"):
         for inst in dep.get("instances", []):
@@ -35,7 +36,8 @@ def get_subscription(ctx: Ctx) -> Response:
     b.add("CurrentHostedServices", len(services)).add("CurrentStorageAccounts", len(accounts))
     b.add("MaxVirtualNetworkSites", 10).add("MaxLocalNetworkSites", 10).add("MaxDnsServers", 9)
     b.add("OfferCategories", "MS-AZR-0003P").add("AADTenantID", "00000000-0000-0000-0000-000000000000")
-    b.add("CreatedTime", timestamp(doc["created"])).add("MaxReservedIPs", 20).add("CurrentReservedIPs", 0)
+    b.add("CreatedTime", timestamp(doc["created"])).add("MaxReservedIPs", 20)
+    b.add("CurrentReservedIPs", reserved_ips)
     b.add("MaxPublicIPCount", 5).add("CurrentNetworkSecurityGroups", 0).add("MaxNetworkSecurityGroups", 100)
     b.add("MaxNetworkSecurityRulesPerGroup", 200).add("MaxRouteTables", 100).add(
         "MaxRoutesPerRouteTable", 100

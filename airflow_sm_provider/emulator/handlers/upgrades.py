@@ -62,6 +62,7 @@ from airflow_sm_provider.emulator.handlers.upgrade_state import next_domain, sta
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.timings import duration
+from airflow_sm_provider.emulator.xmlio import whole_number
 
 UPGRADE_KINDS = ("upgrade_deployment", "walk_upgrade_domain", "change_deployment_configuration")
 MSG_NO_UPGRADE = "No upgrade or configuration change is in progress on this deployment."
@@ -213,9 +214,9 @@ def upgrade(ctx: Ctx) -> Response:
 def walk(ctx: Ctx) -> Response:
     dep = find_deployment(ctx)
     raw = required(ctx.body("WalkUpgradeDomain"), "UpgradeDomain")
-    if not raw.isdigit():
+    domain = whole_number(raw)
+    if domain is None:
         raise bad_request(f"The UpgradeDomain '{raw}' is not valid: an integer from 0 is expected.")
-    domain = int(raw)
     locks = hold_deployment(ctx, dep)
     up = dep.get("upgrade")
     if not up:
@@ -262,7 +263,7 @@ def _started_domains(up: Doc, now: float) -> list[int]:
 def rollback(ctx: Ctx) -> Response:
     dep = find_deployment(ctx)
     body = ctx.body("RollbackUpdateOrUpgrade")
-    mode = read_mode(body, default="")
+    mode = read_mode(ctx, body, default="")
     if mode not in ("Auto", "Manual"):
         raise bad_request("The Mode parameter is required: Auto or Manual.")
     up = dep.get("upgrade")

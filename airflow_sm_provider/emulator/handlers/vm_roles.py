@@ -1,8 +1,12 @@
 """Changing a VM role: Update Role, Capture Role (to an OS image), Capture Role As VM Image.
 
 Update Role (``PUT .../roles/<role>``, ``PersistentVMRole``) replaces what the body gives: size,
-input endpoints (the NetworkConfiguration set), availability set, data disks, resource extension
-references, guest agent, the OS disk's HostCaching; the VM restarts when its size changes.
+input endpoints (the NetworkConfiguration set), availability set, data disks (one left out is
+detached in the disk repository, as Delete Data Disk does), resource extension references, guest
+agent, the OS disk's HostCaching; the VM restarts when its size changes. A provisioning set in the
+body is ignored: the old SDK's update_role could not send one (it passes no system configuration),
+so a Windows ``AdditionalUnattendContent`` reaches a VM only at Create / Add Role (or Capture Role's
+ProvisioningConfiguration).
 Capture Role (``CaptureRoleOperation{PostCaptureAction Delete | Reprovision, TargetImageName,
 TargetImageLabel}``) makes a user OS image of the role's OS disk, then deletes the VM (its disks
 stay in the repository; the last VM takes its deployment with it) or reprovisions it.
@@ -23,10 +27,11 @@ from airflow_sm_provider.emulator.handlers.common import (
     hold_deployment,
     required,
 )
-from airflow_sm_provider.emulator.handlers.deployments import dep_key, save
-from airflow_sm_provider.emulator.handlers.disks import attach_data_disk, parse_data_disk, release
+from airflow_sm_provider.emulator.handlers.deployments import dep_key, free_reserved_ips, save
+from airflow_sm_provider.emulator.handlers.disks import attach_data_disk, detach, parse_data_disk, release
 from airflow_sm_provider.emulator.handlers.extensions import parse_references
 from airflow_sm_provider.emulator.handlers.hosted import DEPLOYMENT
+from airflow_sm_provider.emulator.handlers.images import media_location
 from airflow_sm_provider.emulator.handlers.vmimages import OS_STATES, image_exists
 from airflow_sm_provider.emulator.handlers.vms import parse_endpoints, role_of, vm_deployment
 from airflow_sm_provider.emulator.http import Response
@@ -74,6 +79,9 @@ def update_role(ctx: Ctx) -> Response:
             for disk in wanted:
                 if disk.get("disk_name") not in known:
                     attach_data_disk(ctx, dep, role, disk)
+            kept = {d["disk_name"] for d in wanted}
+            for name in known - kept:  # left out: detached, as Delete Data Disk would
+                detach(ctx.store, ctx.sub, name)
             role["data_disks"] = wanted
         inst = _instance(dep, role)
         inst["size"] = role["size"]
@@ -184,7 +192,7 @@ def _image_doc(  # noqa: PLR0917
         "label": label,
         "os": disk.get("os") or "Linux",
         "category": "User",
-        "location": "",
+        "location": media_location(ctx, media),
         "logical_size": 30,
         "media_link": media,
         "affinity_group": None,
@@ -215,3 +223,4 @@ def _captured(store: Store, op: Operation, step: Doc, now: float) -> None:
         store.put(op.sub, DEPLOYMENT, step["key"], dep)
     else:  # the last VM of its deployment: the deployment goes too
         store.delete(op.sub, DEPLOYMENT, step["key"])
+        free_reserved_ips(store, op.sub, dep["service"], dep["name"])

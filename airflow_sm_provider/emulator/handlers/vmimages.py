@@ -27,7 +27,7 @@ from airflow_sm_provider.emulator.handlers.common import (
 )
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc
-from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp
+from airflow_sm_provider.emulator.xmlio import Builder, Node, timestamp, whole_number
 
 KIND = "vm_image"
 OS_STATES = ("Generalized", "Specialized")
@@ -93,6 +93,17 @@ def _common(body: Node, img: Doc) -> None:
         img["show_in_gui"] = body.bool("ShowInGui")
 
 
+def _image_number(disk: Node, field: str) -> int:
+    """A DataDiskConfiguration's Lun or LogicalDiskSizeInGB: a whole number, or -1, which the old
+    SDK's DataDiskConfiguration sends for one left unset (accepted, as before: asm-wire.md is silent);
+    anything else is 400 BadRequest naming it (it was a 500 InternalError, which clients retry)."""
+    raw = (disk.text(field) or "0").strip()
+    number = -1 if raw == "-1" else whole_number(raw)
+    if number is None:
+        raise bad_request(f"The {field} '{raw}' of a DataDiskConfiguration is not a number.")
+    return number
+
+
 def image_exists(ctx: Ctx, name: str) -> bool:
     return (
         ctx.store.get(ctx.sub, KIND, name) is not None or ctx.store.get(ctx.sub, "os_image", name) is not None
@@ -131,10 +142,10 @@ def create(ctx: Ctx) -> Response:
     box = body.find("DataDiskConfigurations")
     data = [
         {
-            "lun": int(d.text("Lun") or 0),
+            "lun": _image_number(d, "Lun"),
             "host_caching": d.text("HostCaching"),
             "media_link": d.text("MediaLink"),
-            "size": int(d.text("LogicalDiskSizeInGB") or 0),
+            "size": _image_number(d, "LogicalDiskSizeInGB"),
         }
         for d in (box.children("DataDiskConfiguration") if box is not None else iter(()))
     ]

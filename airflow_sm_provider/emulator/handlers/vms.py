@@ -9,7 +9,8 @@ Choices: only one deployment per service may hold VMs (409 ConflictError otherwi
 SourceImageName is 400 BadRequest "The image <name> does not exist."; deleting the last role is
 400 BadRequest (delete the deployment instead); a role/instance that does not exist is 404
 ResourceNotFound; a role made from a VM image gets a copy of the image's OS disk (an unknown VM
-image is 400 BadRequest, like an unknown SourceImageName).
+image is 400 BadRequest, like an unknown SourceImageName); an OSVirtualHardDisk with only a DiskName
+boots from that repository disk (``existing_os_disk``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from airflow_sm_provider.emulator.handlers.common import (
     lock_key,
     new_id,
     not_found,
+    require_version,
     required,
     xml,
 )
 from airflow_sm_provider.emulator.handlers.deployments import dep_key, find_deployment, save, vip_for
+from airflow_sm_provider.emulator.handlers.disks import KIND as DISK_KIND
 from airflow_sm_provider.emulator.handlers.disks import (
     attach_data_disk,
     claim,
@@ -52,7 +55,7 @@ from airflow_sm_provider.emulator.handlers.vmimages import KIND as VM_IMAGE
 from airflow_sm_provider.emulator.http import Response
 from airflow_sm_provider.emulator.state import Doc, Operation, Store
 from airflow_sm_provider.emulator.timings import VM_BOOT_AFTER_CREATE, duration
-from airflow_sm_provider.emulator.xmlio import Builder, Node
+from airflow_sm_provider.emulator.xmlio import Builder, Node, whole_number
 
 
 def _config_xml(roles: list[Doc]) -> str:
@@ -65,13 +68,13 @@ def _config_xml(roles: list[Doc]) -> str:
 
 def port_number(node: Node, name: str, raw: str) -> int:
     """A TCP/UDP port (1-65535); anything else is the 400 BadRequest ASM answered, naming the field."""
-    value = raw.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    port = whole_number(raw)
+    if port is None or not 1 <= port <= 65535:
         endpoint = node.text("Name") or "?"
         raise bad_request(
             f"The {name} '{raw}' of input endpoint {endpoint} is not valid: a port from 1 to 65535."
         )
-    return int(value)
+    return port
 
 
 def _config_sets(node: Node) -> list[Node]:
@@ -159,19 +162,23 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
         source = disk_node.text("SourceImageName")
         remote = disk_node.text("RemoteSourceImageLink")
         os_ = disk_node.text("OS")
+        existing: Doc | None = None
         if source:
             image = find_image(ctx, source)
             if image is None:
                 raise bad_request(f"The image {source} does not exist.")
             os_ = os_ or image["os"]
         elif not remote:
-            raise bad_request("The SourceImageName or RemoteSourceImageLink parameter is required.")
+            existing = existing_os_disk(ctx, disk_node.text("DiskName"))
+            os_ = os_ or existing["os"]
         stamp = _time.strftime("%Y%m%d%H%M%S", _time.gmtime(ctx.now))
         disk = {
             "host_caching": disk_node.text("HostCaching"),
             "disk_label": disk_node.text("DiskLabel"),
-            "disk_name": disk_node.text("DiskName") or f"{service}-{name}-0-{stamp}",
-            "media_link": disk_node.text("MediaLink"),
+            "disk_name": (existing or {}).get("name")
+            or disk_node.text("DiskName")
+            or f"{service}-{name}-0-{stamp}",
+            "media_link": disk_node.text("MediaLink") or (existing or {}).get("media_link"),
             "source_image_name": source,
             "remote_source_image_link": remote,
             "os": os_ or "Linux",
@@ -199,6 +206,21 @@ def parse_role(ctx: Ctx, service: str, node: Node) -> Doc:
         "vm_image": vm_image,
         "unattend": parse_unattend(node),
     }
+
+
+def existing_os_disk(ctx: Ctx, disk_name: str | None) -> Doc:
+    """The repository disk a role boots from when its OSVirtualHardDisk names only a ``DiskName``
+    (no image: a VM brought back from the disk its earlier VM left, as the real service allowed).
+    Why 400s: no DiskName means no source at all; an unknown or data-only disk cannot boot. One
+    attached elsewhere is refused 409 when the role claims it (``register_disks``)."""
+    if not disk_name:
+        raise bad_request("The SourceImageName or RemoteSourceImageLink parameter is required.")
+    disk = ctx.store.get(ctx.sub, DISK_KIND, disk_name)
+    if disk is None:
+        raise bad_request(f"The disk {disk_name} does not exist.")
+    if not disk.get("os"):
+        raise bad_request(f"The disk {disk_name} holds no operating system: it cannot be an OS disk.")
+    return disk
 
 
 def vm_image_os_disk(ctx: Ctx, service: str, role: str, image_name: str, media_location: str | None) -> Doc:
@@ -448,6 +470,8 @@ def role_operation(ctx: Ctx) -> Response:
         action = body.text("PostShutdownAction") or "Stopped"
         if action not in p.POST_SHUTDOWN_ACTIONS:
             raise bad_request(f"The PostShutdownAction '{action}' is not valid.")
+        if action == "StoppedDeallocated":
+            require_version(ctx.version, "2013-06-01")  # asm-wire.md 4.3
     targets = []
     for name in names:
         inst = next((i for i in dep["instances"] if i["name"].lower() == name.strip().lower()), None)
