@@ -21,7 +21,12 @@ The rules, so that most fields need no more than their annotation and default:
 * lists of models: ``default_factory=list`` gives the list's ``xmlmap.AliasList`` (the list that
   also answers to the old SDK's wrapper attribute, as parsed lists do); a model whose old wrapper
   attribute is not the rule's plural declares it: ``@xml_model(list_name="images")``, and one whose
-  old wrapper class is named otherwise too: ``@xml_model(list_type="RoleList")``.
+  old wrapper class is named otherwise too: ``@xml_model(list_type="RoleList")``. Such a field is
+  annotated with the old wrapper class's name (``role_instance_list: RoleInstanceList``), so mypy
+  sees its attribute (``.role_instances``): the typed classes are generated into ``_list_types``
+  (imported for mypy only); at run time the name means ``list[RoleInstance]`` to the kind rules
+  (``_LIST_HINTS``), and ``@xml_model`` binds it in the model's module to the real list class, so
+  ``typing.get_type_hints`` resolves it for anyone.
 
 Request bodies that send part of a model use the model's own fields, picked by attribute, rather
 than a second field list: ``subset(Model, "label", ...)`` (a whole body), ``fields_of`` (parts of a
@@ -32,6 +37,8 @@ body that flattens two models), ``view`` (a nested model sending fewer fields) a
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +54,7 @@ from airflow_sm_provider.client.xmlmap import (
     STRLIST,
     F,
     Spec,
+    list_type_name_of,
     list_type_of,
     pascal,
     spec_of,
@@ -60,6 +68,11 @@ _META = "airflow_sm_provider.xml"
 
 #: What a field without ``xml_field`` declares: tag, kind and model all derived (empty = derive).
 _DERIVED = F("", "", "")
+
+#: Old wrapper class name -> ``list[Model]``, for every model made so far (``RoleInstanceList`` ->
+#: ``list[RoleInstance]``): how a field annotated with a wrapper class's name resolves for the kind
+#: rules. A model is made after its items' models (its annotations name them), so they are here.
+_LIST_HINTS: dict[str, Any] = {}
 
 
 def xml_field(
@@ -145,6 +158,20 @@ def _field_spec(owner: type, name: str, metadata: Mapping[str, Any], hint: Any) 
     return dataclasses.replace(declared, tag=declared.tag or pascal(name), attr=name, kind=kind, model=model)
 
 
+def _bind_list_names(cls: type, hints: Mapping[str, Any]) -> None:
+    """Bind each old wrapper class name ``cls``'s own annotations use (``RoleInstanceList``) in its
+    module, to the list class its fields hold: mypy imports the names from ``_list_types``, which is
+    never imported at run time, and ``typing.get_type_hints(cls)`` must still resolve them."""
+    module = sys.modules.get(cls.__module__)
+    if module is None:
+        return
+    names = vars(module)
+    for name, annotation in inspect.get_annotations(cls).items():
+        if isinstance(annotation, str) and annotation in _LIST_HINTS and annotation not in names:
+            (item,) = typing.get_args(hints[name])
+            names[annotation] = list_type_of(item)
+
+
 def _alias_list_defaults(cls: type, hints: Mapping[str, Any]) -> None:
     """Make each ``default_factory=list`` of a list-of-models field the list's ``AliasList`` type.
 
@@ -186,10 +213,11 @@ def _make(
 ) -> type[T]:
     base_order = _inherited_order(cls)
     try:
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, localns=_LIST_HINTS)
     except NameError as exc:  # annotations are strings: they must name module-level classes
         raise TypeError(
-            f"{cls.__name__}: cannot resolve an annotation ({exc}); define models at module level"
+            f"{cls.__name__}: cannot resolve an annotation ({exc}); define models at module level "
+            "(a list class's name, ``Certificates``, needs its item model imported first)"
         ) from exc
     _alias_list_defaults(cls, hints)
     data_cls: Any = dataclasses.dataclass(cls)
@@ -204,6 +232,8 @@ def _make(
     if wire_order:
         fields = _ordered(data_cls, fields, wire_order)
     data_cls.__xml__ = Spec(root or data_cls.__name__, fields, list_name, list_type)
+    _LIST_HINTS[list_type_name_of(data_cls)] = list[data_cls]
+    _bind_list_names(data_cls, hints)
     result: type[T] = data_cls
     return result
 
@@ -273,12 +303,15 @@ def subset(cls: type, *attrs: str, root: str | None = None, models: Mapping[str,
 
 
 def view(cls: type[T], *attrs: str) -> type[T]:
-    """A subclass of the model ``cls`` whose XML sends only ``attrs`` (same root, same fields)."""
+    """A subclass of the model ``cls`` whose XML sends only ``attrs`` (same root, same fields).
+
+    ``__view_of__`` names ``cls``: a view is a request shape, and a list of views is the model's list.
+    """
     spec = subset(cls, *attrs)
     result: type[T] = type(
         f"{cls.__name__}View",
         (cls,),
-        {"__xml__": spec, "__doc__": f"{cls.__name__} sending only {', '.join(attrs)}."},
+        {"__xml__": spec, "__view_of__": cls, "__doc__": f"{cls.__name__} sending only {', '.join(attrs)}."},
     )
     return result
 
