@@ -52,6 +52,7 @@ from airflow_sm_provider.client.xmlmap import (
     MODEL,
     STR,
     STRLIST,
+    AliasList,
     F,
     Spec,
     list_type_name_of,
@@ -158,6 +159,21 @@ def _field_spec(owner: type, name: str, metadata: Mapping[str, Any], hint: Any) 
     return dataclasses.replace(declared, tag=declared.tag or pascal(name), attr=name, kind=kind, model=model)
 
 
+def _list_hints(cls: type) -> dict[str, Any]:
+    """The wrapper class names the annotations of ``cls`` and its bases use, as ``list[Model]``
+    (the namespace ``typing.get_type_hints`` resolves them in). A name its module defines as
+    something else than the list class keeps that meaning."""
+    out: dict[str, Any] = {}
+    for base in cls.__mro__:
+        names = vars(sys.modules[base.__module__]) if base.__module__ in sys.modules else {}
+        for annotation in inspect.get_annotations(base).values():
+            if isinstance(annotation, str) and annotation in _LIST_HINTS:
+                bound = names.get(annotation)
+                if bound is None or (isinstance(bound, type) and issubclass(bound, AliasList)):
+                    out[annotation] = _LIST_HINTS[annotation]
+    return out
+
+
 def _bind_list_names(cls: type, hints: Mapping[str, Any]) -> None:
     """Bind each old wrapper class name ``cls``'s own annotations use (``RoleInstanceList``) in its
     module, to the list class its fields hold: mypy imports the names from ``_list_types``, which is
@@ -168,7 +184,7 @@ def _bind_list_names(cls: type, hints: Mapping[str, Any]) -> None:
     names = vars(module)
     for name, annotation in inspect.get_annotations(cls).items():
         if isinstance(annotation, str) and annotation in _LIST_HINTS and annotation not in names:
-            (item,) = typing.get_args(hints[name])
+            (item,) = typing.get_args(hints[name])  # list[Model], from _list_hints
             names[annotation] = list_type_of(item)
 
 
@@ -213,7 +229,7 @@ def _make(
 ) -> type[T]:
     base_order = _inherited_order(cls)
     try:
-        hints = typing.get_type_hints(cls, localns=_LIST_HINTS)
+        hints = typing.get_type_hints(cls, localns=_list_hints(cls))
     except NameError as exc:  # annotations are strings: they must name module-level classes
         raise TypeError(
             f"{cls.__name__}: cannot resolve an annotation ({exc}); define models at module level "

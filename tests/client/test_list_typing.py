@@ -193,3 +193,41 @@ def test_a_list_fields_annotation_resolves_to_its_run_time_class() -> None:
                 )
                 checked += 1
     assert checked >= 28
+
+
+_OWN_NAME_MODULE = """
+from __future__ import annotations
+from airflow_sm_provider.client.xmlmodel import xml_model
+
+@xml_model
+class Images:
+    name: str = ""
+
+@xml_model
+class Holder:
+    image: Images | None = None
+    roles: RoleList = None
+"""
+
+
+def test_a_module_that_defines_a_list_class_name_itself_keeps_its_meaning() -> None:
+    """The wrapper class names resolve only where the model's module does not define the name as
+    something else: here ``Images`` is the module's own model, ``RoleList`` the list class."""
+    import sys
+    import types
+    import typing
+
+    import airflow_sm_provider.client.models  # the real models (RoleList's Role) first
+    from airflow_sm_provider.client import RoleList
+    from airflow_sm_provider.client.xmlmap import LIST, MODEL, spec_of
+
+    module = types.ModuleType("list_typing_probe")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(_OWN_NAME_MODULE, "list_typing_probe.py", "exec"), vars(module))
+        holder, images = module.Holder, module.Images
+        kinds = {f.attr: (f.kind, f.model) for f in spec_of(holder).fields}
+        assert kinds == {"image": (MODEL, images), "roles": (LIST, airflow_sm_provider.client.models.Role)}
+        assert typing.get_type_hints(holder) == {"image": images | None, "roles": RoleList}
+    finally:
+        del sys.modules[module.__name__]
