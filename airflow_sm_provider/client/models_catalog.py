@@ -12,7 +12,7 @@ from airflow_sm_provider.client.xmlmap import (
     B64,
     OPTINT,
 )
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
 
 if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
     from airflow_sm_provider.client._list_types import OperatingSystems
@@ -76,7 +76,9 @@ class OperatingSystem:
 class OperatingSystemFamily:
     name: str = ""
     label: str = xml_field(kind=B64, default="")
-    operating_systems: OperatingSystems = xml_field(item="OperatingSystem", default_factory=list)
+    operating_systems: ListOf[OperatingSystems, OperatingSystem] = xml_field(
+        item="OperatingSystem", default_factory=list
+    )
 
 
 # --- OS images (asm-wire 4.6) ----------------------------------------------------------------------
