@@ -6,6 +6,8 @@ iterable of items, or None, refills the list). For type checking only: at run ti
 the classes ``xmlmap.alias_list_type`` makes (``client.models_lists``), and this module is never
 imported. The classes are those ``models_lists.listed_models`` finds; ``InputEndpoints`` and
 ``ConfigurationSetInputEndpoints`` are one class at run time (both answer to ``.input_endpoints``).
+A model's field holding one is ``xmlmodel.ListOf[Wrapper, Item]``: read as the class, built and
+assigned from any iterable of items.
 """
 
 from __future__ import annotations
