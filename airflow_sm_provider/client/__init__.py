@@ -112,6 +112,7 @@ if TYPE_CHECKING:
         DataVirtualHardDisks,
         Deployments,
         Disks,
+        DnsServers,
         HostedServices,
         Images,
         InputEndpoints,
@@ -281,6 +282,7 @@ _EXPORTS: dict[str, str] = {
     "DataVirtualHardDisks": "models_lists",
     "Deployments": "models_lists",
     "Disks": "models_lists",
+    "DnsServers": "models_lists",  # ours (a VM deployment's dns_servers): the old SDK had no class
     "HostedServices": "models_lists",
     "Images": "models_lists",
     "InputEndpoints": "models_lists",
@@ -357,6 +359,7 @@ __all__ = [
     "Disk",
     "Disks",
     "DnsServer",
+    "DnsServers",
     "DomainJoin",
     "ExclusiveAccessError",
     "HostedService",

@@ -14,9 +14,23 @@ names too (``ConfigurationSetInputEndpoints``, ``PublicKeys``, ``Passes``: ``mod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from airflow_sm_provider.client.xmlmap import B64
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import (
+        Components,
+        ComponentSettings,
+        ConfigurationSetInputEndpoints,
+        KeyPairs,
+        Listeners,
+        Passes,
+        PublicIPs,
+        PublicKeys,
+        StoredCertificateSettings,
+    )
 
 
 @xml_model
@@ -63,12 +77,12 @@ class ConfigurationSet:
     """A NetworkConfiguration set (the only kind Get Deployment / Get Role return)."""
 
     configuration_set_type: str = "NetworkConfiguration"
-    input_endpoints: list[ConfigurationSetInputEndpoint] = xml_field(
+    input_endpoints: ListOf[ConfigurationSetInputEndpoints, ConfigurationSetInputEndpoint] = xml_field(
         item="InputEndpoint", default_factory=list
     )
     subnet_names: list[str] = xml_field(item="SubnetName", default_factory=list)
     static_virtual_network_ip_address: str | None = xml_field("StaticVirtualNetworkIPAddress", default=None)
-    public_ips: list[PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=list)
+    public_ips: ListOf[PublicIPs, PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=list)
     role_type: str = xml_field(skip=True, default="")
 
 
@@ -92,8 +106,8 @@ class KeyPair(_SshKey):
 
 @xml_model
 class SSH:
-    public_keys: list[PublicKey] = xml_field(item="PublicKey", default_factory=list)
-    key_pairs: list[KeyPair] = xml_field(item="KeyPair", default_factory=list)
+    public_keys: ListOf[PublicKeys, PublicKey] = xml_field(item="PublicKey", default_factory=list)
+    key_pairs: ListOf[KeyPairs, KeyPair] = xml_field(item="KeyPair", default_factory=list)
 
 
 @xml_model(
@@ -144,7 +158,7 @@ class Listener:
 
 @xml_model
 class WinRM:
-    listeners: list[Listener] = xml_field(item="Listener", default_factory=list)
+    listeners: ListOf[Listeners, Listener] = xml_field(item="Listener", default_factory=list)
 
 
 @xml_model
@@ -159,13 +173,17 @@ class ComponentSetting:
 @xml_model(list_name="components")  # the old SDK's UnattendPass.components.components
 class UnattendComponent:
     component_name: str = ""
-    component_settings: list[ComponentSetting] = xml_field(item="ComponentSetting", default_factory=list)
+    component_settings: ListOf[ComponentSettings, ComponentSetting] = xml_field(
+        item="ComponentSetting", default_factory=list
+    )
 
 
 @xml_model(list_name="passes")  # the old SDK's AdditionalUnattendContent.passes.passes
 class UnattendPass:
     pass_name: str = ""
-    components: list[UnattendComponent] = xml_field(item="UnattendComponent", default_factory=list)
+    components: ListOf[Components, UnattendComponent] = xml_field(
+        item="UnattendComponent", default_factory=list
+    )
 
 
 @xml_model
@@ -174,7 +192,7 @@ class AdditionalUnattendContent:
     ``ComponentSetting``. Each pass is sent in an ``<UnattendPass>`` element (the old SDK's own
     parser reads them so; its serializer left that element out)."""
 
-    passes: list[UnattendPass] = xml_field(item="UnattendPass", default_factory=list)
+    passes: ListOf[Passes, UnattendPass] = xml_field(item="UnattendPass", default_factory=list)
 
 
 @xml_model(
@@ -196,7 +214,7 @@ class WindowsConfigurationSet:
     admin_username: str | None = None
     custom_data: str | None = xml_field(kind=B64, default=None, repr=False)
     domain_join: DomainJoin = xml_field(optional=True, default_factory=DomainJoin)
-    stored_certificate_settings: list[CertificateSetting] = xml_field(
+    stored_certificate_settings: ListOf[StoredCertificateSettings, CertificateSetting] = xml_field(
         item="CertificateSetting", default_factory=list
     )
     win_rm: WinRM = xml_field("WinRM", optional=True, default_factory=WinRM)

@@ -6,12 +6,16 @@ See ``models`` for the naming and parsing rules every model follows.
 from __future__ import annotations
 
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from airflow_sm_provider.client.xmlmap import (
     B64,
     OPTINT,
 )
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import OperatingSystems
 
 
 # --- Subscription, locations, OS catalogue (asm-wire 4.1) --------------------------------------
@@ -72,7 +76,9 @@ class OperatingSystem:
 class OperatingSystemFamily:
     name: str = ""
     label: str = xml_field(kind=B64, default="")
-    operating_systems: list[OperatingSystem] = xml_field(item="OperatingSystem", default_factory=list)
+    operating_systems: ListOf[OperatingSystems, OperatingSystem] = xml_field(
+        item="OperatingSystem", default_factory=list
+    )
 
 
 # --- OS images (asm-wire 4.6) ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ See ``models`` for the naming and parsing rules every model follows.
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider.client.configsets import (
     ConfigurationSet,
@@ -18,7 +18,23 @@ from airflow_sm_provider.client.models_subscription import Certificate
 from airflow_sm_provider.client.xmlmap import (
     B64,
 )
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import (
+        Certificates,
+        ConfigurationSets,
+        DataVirtualHardDisks,
+        Deployments,
+        InputEndpoints,
+        InstanceEndpoints,
+        PublicIPs,
+        ResourceExtensionParameterValues,
+        ResourceExtensionReferences,
+        RoleInstanceList,
+        RoleList,
+        VirtualIPs,
+    )
 
 
 # --- Virtual machines (asm-wire 4.7) ------------------------------------------------------------
@@ -68,12 +84,14 @@ class ResourceExtensionReference:
     publisher: str | None = None
     name: str | None = None
     version: str | None = None
-    resource_extension_parameter_values: list[ResourceExtensionParameterValue] = xml_field(
-        item="ResourceExtensionParameterValue", default_factory=list
-    )
+    resource_extension_parameter_values: ListOf[
+        ResourceExtensionParameterValues, ResourceExtensionParameterValue
+    ] = xml_field(item="ResourceExtensionParameterValue", default_factory=list)
     state: str | None = xml_field(write=False, default=None)
     #: the old SDK's attribute (a ``Certificates`` list); it never sent it, nor do we
-    certificates: list[Certificate] = xml_field(item="Certificate", write=False, default_factory=list)
+    certificates: ListOf[Certificates, Certificate] = xml_field(
+        item="Certificate", write=False, default_factory=list
+    )
 
 
 #: ``i:type`` values of ConfigurationSet elements in responses -> class.
@@ -91,16 +109,18 @@ class Role:
     role_name: str = ""
     os_version: str = xml_field(write=False, default="")
     role_type: str = ""
-    configuration_sets: list[Any] = xml_field(
+    configuration_sets: ListOf[ConfigurationSets, Any] = xml_field(
         model=ConfigurationSet, item="ConfigurationSet", poly=_CONFIG_SET_TYPES, default_factory=list
     )
-    resource_extension_references: list[ResourceExtensionReference] = xml_field(
-        item="ResourceExtensionReference", default_factory=list
+    resource_extension_references: ListOf[ResourceExtensionReferences, ResourceExtensionReference] = (
+        xml_field(item="ResourceExtensionReference", default_factory=list)
     )
     vm_image_name: str | None = xml_field("VMImageName", default=None)
     media_location: str | None = None
     availability_set_name: str | None = None
-    data_virtual_hard_disks: list[DataVirtualHardDisk] = field(default_factory=list)
+    data_virtual_hard_disks: ListOf[DataVirtualHardDisks, DataVirtualHardDisk] = xml_field(
+        default_factory=list
+    )
     os_virtual_hard_disk: OSVirtualHardDisk | None = xml_field(
         "OSVirtualHardDisk", optional=True, default_factory=OSVirtualHardDisk
     )
@@ -136,12 +156,12 @@ class RoleInstance:
     instance_state_details: str = ""
     instance_error_code: str = ""
     ip_address: str = ""
-    instance_endpoints: list[InstanceEndpoint] = field(default_factory=list)
+    instance_endpoints: ListOf[InstanceEndpoints, InstanceEndpoint] = xml_field(default_factory=list)
     power_state: str = ""
     host_name: str = ""
     remote_access_certificate_thumbprint: str = ""
     fqdn: str = xml_field("FQDN", default="")
-    public_ips: list[PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=list)
+    public_ips: ListOf[PublicIPs, PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=list)
 
 
 @xml_model
@@ -187,12 +207,14 @@ class Deployment:
     label: str = xml_field(kind=B64, default="")
     url: str = ""
     configuration: str = xml_field(kind=B64, default="")
-    role_instance_list: list[RoleInstance] = field(default_factory=list)
+    role_instance_list: ListOf[RoleInstanceList, RoleInstance] = xml_field(default_factory=list)
     upgrade_status: UpgradeStatus | None = xml_field(optional=True, default=None)
     upgrade_domain_count: int = 0
-    role_list: list[Role] = xml_field(item="Role", poly={"PersistentVMRole": Role}, default_factory=list)
+    role_list: ListOf[RoleList, Role] = xml_field(
+        item="Role", poly={"PersistentVMRole": Role}, default_factory=list
+    )
     sdk_version: str = ""
-    input_endpoint_list: list[InputEndpoint] = field(default_factory=list)
+    input_endpoint_list: ListOf[InputEndpoints, InputEndpoint] = xml_field(default_factory=list)
     locked: bool = False
     rollback_allowed: bool = False
     created_time: str = ""
@@ -202,7 +224,7 @@ class Deployment:
     persistent_vm_downtime: PersistentVMDowntime | None = xml_field(
         "PersistentVMDowntime", optional=True, default=None
     )
-    virtual_ips: list[VirtualIP] = xml_field("VirtualIPs", default_factory=list)
+    virtual_ips: ListOf[VirtualIPs, VirtualIP] = xml_field("VirtualIPs", default_factory=list)
     internal_dns_suffix: str = ""
 
     @property
@@ -229,4 +251,4 @@ class HostedService:
     url: str = ""
     service_name: str = ""
     hosted_service_properties: HostedServiceProperties = field(default_factory=HostedServiceProperties)
-    deployments: list[Deployment] = xml_field(item="Deployment", default_factory=list)
+    deployments: ListOf[Deployments, Deployment] = xml_field(item="Deployment", default_factory=list)

@@ -7,9 +7,14 @@ request carries only what the caller set, as the old serializer did.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from airflow_sm_provider.client.models_catalog import OSImage
 from airflow_sm_provider.client.xmlmap import spec_of
-from airflow_sm_provider.client.xmlmodel import subset, values_of, view, xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, subset, values_of, view, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import DataDiskConfigurations, ReplicationProgress
 
 
 @xml_model
@@ -64,7 +69,7 @@ class VMImage:
     os_disk_configuration: OSDiskConfiguration = xml_field(
         "OSDiskConfiguration", default_factory=OSDiskConfiguration
     )
-    data_disk_configurations: list[DataDiskConfiguration] = xml_field(
+    data_disk_configurations: ListOf[DataDiskConfigurations, DataDiskConfiguration] = xml_field(
         item="DataDiskConfiguration", default_factory=list
     )
     service_name: str | None = xml_field(write=False, default=None)
@@ -170,6 +175,6 @@ class ResourceExtension:
 class OSImageDetails(OSImage):
     """Get OS Image Details: the image plus its replication progress per region."""
 
-    replication_progress: list[ReplicationProgressElement] = xml_field(
+    replication_progress: ListOf[ReplicationProgress, ReplicationProgressElement] = xml_field(
         item="ReplicationProgressElement", default_factory=list
     )

@@ -5,7 +5,12 @@ Attribute names are the old SDK's; see ``models`` for the parsing rules.
 
 from __future__ import annotations
 
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from typing import TYPE_CHECKING
+
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import Subnets
 
 
 @xml_model
@@ -40,4 +45,4 @@ class VirtualNetworkSite:
     name: str = ""
     id: str = ""
     affinity_group: str = ""
-    subnets: list[Subnet] = xml_field(item="Subnet", default_factory=list)
+    subnets: ListOf[Subnets, Subnet] = xml_field(item="Subnet", default_factory=list)

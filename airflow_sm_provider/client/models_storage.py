@@ -6,12 +6,16 @@ See ``models`` for the naming and parsing rules every model follows.
 from __future__ import annotations
 
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from airflow_sm_provider.client.models_compute import HostedService
 from airflow_sm_provider.client.xmlmap import (
     B64,
 )
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import HostedServices, StorageServices
 
 
 # --- Storage (asm-wire 4.4) ----------------------------------------------------------------------
@@ -59,7 +63,11 @@ class AffinityGroup:
     label: str = xml_field(kind=B64, default="")
     description: str = ""
     location: str = ""
-    hosted_services: list[HostedService] = xml_field(item="HostedService", default_factory=list)
-    storage_services: list[StorageService] = xml_field(item="StorageService", default_factory=list)
+    hosted_services: ListOf[HostedServices, HostedService] = xml_field(
+        item="HostedService", default_factory=list
+    )
+    storage_services: ListOf[StorageServices, StorageService] = xml_field(
+        item="StorageService", default_factory=list
+    )
     capabilities: list[str] = xml_field(item="Capability", default_factory=list)
     created_time: str = ""

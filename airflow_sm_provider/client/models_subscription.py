@@ -9,8 +9,12 @@ parsing rules. Collections are lists that also answer to the old SDK's wrapper a
 from __future__ import annotations
 
 from dataclasses import field
+from typing import TYPE_CHECKING
 
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the names at run time)
+    from airflow_sm_provider.client._list_types import SubscriptionOperations
 
 
 @xml_model
@@ -57,7 +61,7 @@ class SubscriptionOperation:
 class SubscriptionOperationCollection:
     """A page of the operation log; pass ``continuation_token`` back for the next page."""
 
-    subscription_operations: list[SubscriptionOperation] = xml_field(
+    subscription_operations: ListOf[SubscriptionOperations, SubscriptionOperation] = xml_field(
         item="SubscriptionOperation", default_factory=list
     )
     continuation_token: str = ""

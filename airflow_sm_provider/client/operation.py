@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from airflow_sm_provider.client.errors import InvalidInputError, InvalidResponseError
 from airflow_sm_provider.client.transport import ApiRequest, ApiResponse
-from airflow_sm_provider.client.xmlmap import Spec, build
+from airflow_sm_provider.client.xmlmap import Spec, build, list_type_name_of
 
 REQUIRED: Any = inspect.Parameter.empty
 State = Literal["applied", "absent", "unknown"]
@@ -290,8 +290,8 @@ class Op:
             return self.returns
         if self.result is None:
             return "OperationHandle"
-        # a list that also answers to the old wrapper attribute (xmlmap.AliasList), for mypy too
-        return f"AliasList[{self.result.__name__}]" if self.many else self.result.__name__
+        # the old wrapper class: a list that answers to exactly its old attribute (``_list_types``)
+        return list_type_name_of(self.result) if self.many else self.result.__name__
 
     @cached_property
     def _binding(self) -> Binding:

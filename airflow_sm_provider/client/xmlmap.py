@@ -30,7 +30,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from lxml import etree
 
@@ -131,7 +131,8 @@ class AliasList(list[T]):
     everything new code relies on: ``isinstance(x, list)``, ``x == [...]``, JSON, ``repr``, speed.
     One subclass per attribute name (``alias_list_type``) carries the name as a read-only property
     and the old wrapper class's name as its own; pickling and copying rebuild the same subclass by
-    name (``alias_list``).
+    name (``alias_list``). mypy sees each subclass, with exactly its attribute, in the declarations
+    ``tools/gen_client.py`` generates (``client/_list_types.py``); ``AliasList`` itself has none.
     """
 
     __slots__ = ()
@@ -139,10 +140,6 @@ class AliasList(list[T]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return alias_list, (self.alias, list(self), type(self).__name__)
-
-    if TYPE_CHECKING:  # for mypy only: the wrapper attribute (``.hosted_services``) is the list itself
-
-        def __getattr__(self, name: str) -> AliasList[T]: ...
 
 
 _ALIAS_TYPES: dict[str, type[AliasList[Any]]] = {}

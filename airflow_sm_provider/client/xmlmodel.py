@@ -11,9 +11,10 @@ The rules, so that most fields need no more than their annotation and default:
 * tag: the attribute name in PascalCase (``affinity_group`` -> ``AffinityGroup``); ASM's other
   spellings are given with ``xml_field("LogicalDiskSizeInGB")``, never guessed from acronym lists.
 * kind: from the annotation where it is unambiguous (``str`` -> text, ``bool``, ``int``, a model
-  class -> nested, ``list[Model]`` -> list of models, ``list[str]`` -> list of texts, ``dict`` ->
-  ExtendedProperties; ``X | None`` as ``X``); explicit where it is not: ``kind=B64`` (a ``str`` sent
-  base64), ``kind=OPTINT`` (an ``int | None`` that parses to None), ``model=`` for ``list[Any]``.
+  class -> nested, ``ListOf[Wrapper, Model]`` (or ``list[Model]``) -> list of models, ``list[str]``
+  -> list of texts, ``dict`` -> ExtendedProperties; ``X | None`` as ``X``); explicit where it is
+  not: ``kind=B64`` (a ``str`` sent base64), ``kind=OPTINT`` (an ``int | None`` that parses to
+  None), ``model=`` for ``ListOf[Wrapper, Any]``.
 * order: the declaration order is the request element order (the real service requires it). Where
   the old SDK's positional constructor order differs from the wire's, ``wire_order=`` names the
   written attributes in wire order, separated by spaces (one string reads as the element sequence
@@ -21,7 +22,14 @@ The rules, so that most fields need no more than their annotation and default:
 * lists of models: ``default_factory=list`` gives the list's ``xmlmap.AliasList`` (the list that
   also answers to the old SDK's wrapper attribute, as parsed lists do); a model whose old wrapper
   attribute is not the rule's plural declares it: ``@xml_model(list_name="images")``, and one whose
-  old wrapper class is named otherwise too: ``@xml_model(list_type="RoleList")``.
+  old wrapper class is named otherwise too: ``@xml_model(list_type="RoleList")``. Such a field is
+  annotated ``ListOf[Wrapper, Item]`` (``role_instance_list: ListOf[RoleInstanceList,
+  RoleInstance]``), so mypy reads it as the wrapper class (``.role_instances``) and the constructor
+  and assignment take any iterable of items (``ListOf``); the typed wrapper classes are generated
+  into ``_list_types`` (imported for mypy only). At run time the wrapper name resolves to the real
+  list class (``_LIST_HINTS``; it must be the item's), ``@xml_model`` binds it in the model's
+  module, so ``typing.get_type_hints`` resolves it for anyone, and puts a ``ListOf`` on the class,
+  which stores what is assigned as that class.
 
 Request bodies that send part of a model use the model's own fields, picked by attribute, rather
 than a second field list: ``subset(Model, "label", ...)`` (a whole body), ``fields_of`` (parts of a
@@ -32,10 +40,13 @@ body that flattens two models), ``view`` (a nested model sending fewer fields) a
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
+import sys
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar, dataclass_transform, overload
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, dataclass_transform, overload
 
 from airflow_sm_provider.client.xmlmap import (
     BOOL,
@@ -45,14 +56,17 @@ from airflow_sm_provider.client.xmlmap import (
     MODEL,
     STR,
     STRLIST,
+    AliasList,
     F,
     Spec,
+    list_type_name_of,
     list_type_of,
     pascal,
     spec_of,
 )
 
 T = TypeVar("T")
+W = TypeVar("W", bound=AliasList[Any])
 
 #: The key, in ``Field.metadata``, of a field's partial ``F`` (None: the field is not on the wire).
 _META = "airflow_sm_provider.xml"
@@ -60,6 +74,54 @@ _META = "airflow_sm_provider.xml"
 
 #: What a field without ``xml_field`` declares: tag, kind and model all derived (empty = derive).
 _DERIVED = F("", "", "")
+
+#: Old wrapper class name -> its item model, for every model made so far (``RoleInstanceList`` ->
+#: ``RoleInstance``): how a wrapper class's name in an annotation (``ListOf[RoleInstanceList, ...]``)
+#: resolves while a model is made. A model is made after its items' models (its annotations name
+#: them), so they are here.
+_LIST_HINTS: dict[str, type] = {}
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+class ListOf(Generic[W, T]):
+    """A list-of-models field: ``role_list: ListOf[RoleList, Role] = xml_field(default_factory=list)``.
+
+    Why: reading the field must give the old wrapper class (``RoleList``, whose ``.roles`` mypy
+    checks), while building a model must take any list of items (``Role(data_virtual_hard_disks=
+    [disk])``, the common way to build a VM request). For mypy this is a descriptor whose
+    ``__get__`` returns ``W`` and whose ``__set__`` takes an iterable of ``T`` or None, which
+    ``dataclass_transform`` models honour in ``__init__`` too. At run time ``@xml_model`` puts one
+    on the class for each such field, and it makes what mypy promises true: the constructor (the
+    dataclass ``__init__`` assigns) and every assignment store a ``W`` (a plain list is copied into
+    one, None is an empty one, a ``W`` is kept as it is; text is refused).
+
+    It defines ``__set__`` but no ``__get__`` at run time, on purpose: reads then find the value in
+    the instance ``__dict__`` with no Python call, and the parser, which fills ``__dict__`` with
+    lists it made as ``W`` already, never meets it. The only cost is on assignment.
+    """
+
+    __slots__ = ("make", "name")
+
+    def __init__(self, name: str, make: type[W]) -> None:
+        self.name, self.make = name, make
+
+    def __set__(self, obj: object, value: Iterable[T] | None) -> None:
+        if type(value) is not self.make:
+            if isinstance(value, (str, bytes)):
+                raise TypeError(f"{self.name} takes a list of models, not text")
+            value = self.make() if value is None else self.make(value)
+        obj.__dict__[self.name] = value
+
+    def __repr__(self) -> str:
+        return f"ListOf({self.make.__name__}) field {self.name!r}"
+
+    if TYPE_CHECKING:  # for mypy only; see the class docstring for why there is none at run time
+
+        @overload
+        def __get__(self, obj: None, owner: type) -> ListOf[W, T]: ...
+        @overload
+        def __get__(self, obj: object, owner: type) -> W: ...
+        def __get__(self, obj: object, owner: type) -> ListOf[W, T] | W: ...
 
 
 def xml_field(
@@ -118,7 +180,12 @@ def _kind_of(owner: type, attr: str, tp: Any) -> tuple[str, type | None]:
     origin = typing.get_origin(tp)
     if origin is dict:
         return DICT, None
-    if origin is list:
+    if origin is ListOf:
+        wrapper, item = typing.get_args(tp)
+        if _has_spec(item):
+            _check_wrapper(owner, attr, wrapper, item)
+            return LIST, item
+    elif origin is list:
         (item,) = typing.get_args(tp) or (Any,)
         if item is str:
             return STRLIST, None
@@ -126,10 +193,24 @@ def _kind_of(owner: type, attr: str, tp: Any) -> tuple[str, type | None]:
             return LIST, item
     elif _has_spec(tp):
         return MODEL, tp
+    hint = " (a list of models is annotated ListOf[ItsWrapperClass, Item])" if _is_list_type(tp) else ""
     raise TypeError(
         f"{owner.__name__}.{attr}: cannot tell the XML kind from the annotation {tp!r}; "
-        "give it with xml_field(kind=..., model=...)"
+        f"give it with xml_field(kind=..., model=...){hint}"
     )
+
+
+def _is_list_type(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, AliasList)
+
+
+def _check_wrapper(owner: type, attr: str, wrapper: Any, item: type) -> None:
+    """``ListOf[W, Item]`` names ``W`` for mypy; it must be the list class ``Item``'s lists are."""
+    if wrapper is not list_type_of(item):
+        raise TypeError(
+            f"{owner.__name__}.{attr}: a list of {item.__name__} is ListOf[{list_type_name_of(item)}, ...], "
+            f"not ListOf[{getattr(wrapper, '__name__', wrapper)}, ...]"
+        )
 
 
 def _field_spec(owner: type, name: str, metadata: Mapping[str, Any], hint: Any) -> F | None:
@@ -138,11 +219,55 @@ def _field_spec(owner: type, name: str, metadata: Mapping[str, Any], hint: Any) 
         return None
     kind, model = declared.kind, declared.model
     if not kind:
-        if model is not None:  # e.g. ``list[Any]`` of polymorphic configuration sets
-            kind = LIST if typing.get_origin(hint) is list else MODEL
+        if model is not None:  # e.g. ``ListOf[ConfigurationSets, Any]``: polymorphic sets
+            kind = LIST if typing.get_origin(hint) in (list, ListOf) else MODEL
+            if typing.get_origin(hint) is ListOf:
+                _check_wrapper(owner, name, typing.get_args(hint)[0], model)
         else:
             kind, model = _kind_of(owner, name, hint)
     return dataclasses.replace(declared, tag=declared.tag or pascal(name), attr=name, kind=kind, model=model)
+
+
+def _list_hints(cls: type) -> dict[str, Any]:
+    """The wrapper class names the annotations of ``cls`` and its bases use (``RoleList`` in
+    ``ListOf[RoleList, Role]``), as their list classes: the namespace ``typing.get_type_hints``
+    resolves them in. A name its module defines as something else than the list class keeps that
+    meaning."""
+    out: dict[str, Any] = {}
+    for base in cls.__mro__:
+        names = vars(sys.modules[base.__module__]) if base.__module__ in sys.modules else {}
+        for annotation in inspect.get_annotations(base).values():
+            if not isinstance(annotation, str):
+                continue
+            for name in _NAME.findall(annotation):
+                bound = names.get(name)
+                if name in _LIST_HINTS and (bound is None or _is_list_type(bound)):
+                    out[name] = list_type_of(_LIST_HINTS[name])
+    return out
+
+
+def _bind_list_names(cls: type, localns: Mapping[str, Any]) -> None:
+    """Bind each old wrapper class name ``cls``'s own annotations use (``RoleInstanceList``) in its
+    module, to the list class (``_list_hints``): mypy imports the names from ``_list_types``, which
+    is never imported at run time, and ``typing.get_type_hints(cls)`` must still resolve them."""
+    module = sys.modules.get(cls.__module__)
+    if module is None:
+        return
+    names = vars(module)
+    for annotation in inspect.get_annotations(cls).values():
+        if isinstance(annotation, str):
+            for name in _NAME.findall(annotation):
+                if name in localns and name not in names:
+                    names[name] = localns[name]
+
+
+def _install_lists(cls: type, hints: Mapping[str, Any]) -> None:
+    """Put a ``ListOf`` on ``cls`` for each of its own ``ListOf[W, T]`` fields (after ``@dataclass``,
+    which would otherwise read it as the default); subclasses and views inherit them."""
+    for name in inspect.get_annotations(cls):
+        hint = hints.get(name)
+        if typing.get_origin(hint) is ListOf:
+            setattr(cls, name, ListOf(name, typing.get_args(hint)[0]))
 
 
 def _alias_list_defaults(cls: type, hints: Mapping[str, Any]) -> None:
@@ -186,10 +311,12 @@ def _make(
 ) -> type[T]:
     base_order = _inherited_order(cls)
     try:
-        hints = typing.get_type_hints(cls)
+        localns = _list_hints(cls)
+        hints = typing.get_type_hints(cls, localns=localns)
     except NameError as exc:  # annotations are strings: they must name module-level classes
         raise TypeError(
-            f"{cls.__name__}: cannot resolve an annotation ({exc}); define models at module level"
+            f"{cls.__name__}: cannot resolve an annotation ({exc}); define models at module level "
+            "(a list class's name, ``Certificates``, needs its item model imported first)"
         ) from exc
     _alias_list_defaults(cls, hints)
     data_cls: Any = dataclasses.dataclass(cls)
@@ -204,6 +331,9 @@ def _make(
     if wire_order:
         fields = _ordered(data_cls, fields, wire_order)
     data_cls.__xml__ = Spec(root or data_cls.__name__, fields, list_name, list_type)
+    _install_lists(data_cls, hints)
+    _LIST_HINTS[list_type_name_of(data_cls)] = data_cls
+    _bind_list_names(data_cls, localns)
     result: type[T] = data_cls
     return result
 
@@ -273,12 +403,15 @@ def subset(cls: type, *attrs: str, root: str | None = None, models: Mapping[str,
 
 
 def view(cls: type[T], *attrs: str) -> type[T]:
-    """A subclass of the model ``cls`` whose XML sends only ``attrs`` (same root, same fields)."""
+    """A subclass of the model ``cls`` whose XML sends only ``attrs`` (same root, same fields).
+
+    ``__view_of__`` names ``cls``: a view is a request shape, and a list of views is the model's list.
+    """
     spec = subset(cls, *attrs)
     result: type[T] = type(
         f"{cls.__name__}View",
         (cls,),
-        {"__xml__": spec, "__doc__": f"{cls.__name__} sending only {', '.join(attrs)}."},
+        {"__xml__": spec, "__view_of__": cls, "__doc__": f"{cls.__name__} sending only {', '.join(attrs)}."},
     )
     return result
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client.configsets import (
@@ -18,7 +18,10 @@ from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import LIST, MODEL, STRLIST, F, Spec, spec_of
-from airflow_sm_provider.client.xmlmodel import xml_field, xml_model
+from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
+
+if TYPE_CHECKING:  # the list class as mypy sees it (xmlmodel binds the name at run time)
+    from airflow_sm_provider.client._list_types import DnsServers
 
 DEPLOYMENT = "/services/hostedservices/{service_name}/deployments/{deployment_name}"
 ROLE = DEPLOYMENT + "/roles/{role_name}"
@@ -34,7 +37,7 @@ DNS_SERVER_NAME = P("dns_server_name", check=c.name)
 
 @xml_model("Dns")
 class _Dns:
-    dns_servers: list[DnsServer] = xml_field(item="DnsServer", default_factory=list)
+    dns_servers: ListOf[DnsServers, DnsServer] = xml_field(item="DnsServer", default_factory=list)
 
 
 VM_DEPLOYMENT = Spec(
@@ -74,18 +77,18 @@ def _disk_or_image(values: dict[str, Any]) -> None:
 
 
 def _role(a: dict[str, Any], system: bool = True) -> Role:
-    """The Role element shared by Create VM Deployment, Add Role and Update Role."""
+    """The Role element shared by Create VM Deployment, Add Role and Update Role (the model holds
+    each list given as its old wrapper class, as a Role built in Python does)."""
     sets = [a.get("system_config") if system else None, a.get("network_config")]
-    disks = a.get("data_virtual_hard_disks")
     return Role(
         role_name=a["role_name"],
         role_type=a["role_type"],
         configuration_sets=[s for s in sets if s is not None],
-        resource_extension_references=list(a.get("resource_extension_references") or []),
+        resource_extension_references=a.get("resource_extension_references"),
         vm_image_name=a.get("vm_image_name"),
         media_location=a.get("media_location"),
         availability_set_name=a.get("availability_set_name"),
-        data_virtual_hard_disks=list(disks or []),
+        data_virtual_hard_disks=a.get("data_virtual_hard_disks"),
         os_virtual_hard_disk=a.get("os_virtual_hard_disk"),
         role_size=a.get("role_size"),
         provision_guest_agent=a.get("provision_guest_agent"),
