@@ -188,8 +188,14 @@ class CertificateError(ValueError):
     """A local certificate problem found before any request: expired, weak, mismatched, ...
 
     A ``ValueError`` because it is bad input, not a service failure. Messages never contain key
-    material or passwords.
+    material or passwords. ``field`` names the setting that held the certificate when the caller
+    knows it (the hook: ``certificate_path`` or ``certificate_private_key``), as
+    ``InvalidInputError.field`` does; None from the client, whose certificate is one argument.
     """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # Key material must never reach exception text, whatever a message quotes (a PEM pasted into the
