@@ -82,7 +82,7 @@ class AsmError(Exception):
             # nothing to add, so the message as given, as the old SDK printed it.
             return self.message
         parts = []
-        if self.status_code is not None:
+        if isinstance(self.status_code, int):  # an operation's status (OperationFailedError) is no HTTP one
             parts.append(f"HTTP {self.status_code}")
         if self.code:
             parts.append(self.code)
@@ -133,14 +133,24 @@ class ServerError(AsmError):
 
 
 class OperationFailedError(AsmError):
-    """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object."""
+    """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object.
+
+    ``status_code`` is the failed operation's HTTP status (an int) when ``OperationHandle.wait``
+    raises it. The ported ``wait_for_operation_status`` raises it as the old SDK raised
+    ``AzureAsyncOperationHttpError(message, result.status, result)``: ``status_code`` is then the
+    operation's status, ``'Failed'`` (or ``'InProgress'`` after its time-out), a string, as
+    ported ``if e.status_code == 'Failed'`` expects. Hence ``int | str | None`` here, declared
+    ``Any`` because the base declares ``int | None`` (every other error's is an HTTP status).
+    """
+
+    status_code: Any  # int | str | None, see above
 
     def __init__(
         self, message: str, status_code: int | str | None = None, operation: Any = None, **kwargs: Any
     ) -> None:
-        # Positional order of the old ``AzureAsyncOperationHttpError(message, status, result)``; the
-        # old SDK passed the operation's status there ("Failed"), which is no HTTP status: dropped.
+        # Positional order of the old ``AzureAsyncOperationHttpError(message, status, result)``.
         super().__init__(message, status_code if isinstance(status_code, int) else None, **kwargs)
+        self.status_code = status_code
         self.operation = operation
 
     @property
