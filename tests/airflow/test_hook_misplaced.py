@@ -7,36 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import asm_connection_json, conn_env
 
 from airflow_sm_provider.client.errors import CertificateError
 from airflow_sm_provider.hooks._extras import unknown_extra_notes
-from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 
-CONN = "asm_misplaced_test"
-
-
-@pytest.fixture
-def hook_for(asm_endpoint: dict[str, Any]) -> Any:
-    opened: list[Any] = []
-
-    def factory(**extra: Any) -> ServiceManagementHook:
-        cm = conn_env(CONN, asm_connection_json(asm_endpoint, **extra))
-        cm.__enter__()
-        hook = ServiceManagementHook(asm_conn_id=CONN)
-        opened.append((hook, cm))
-        return hook
-
-    yield factory
-    for hook, cm in opened:
-        hook.close()
-        cm.__exit__(None, None, None)
+CONN = "asm_hook_test"  # the connection of the ``make_hook`` fixture (conftest.py)
 
 
 def test_a_path_in_the_certificate_text_extra_says_use_certificate_path(
-    hook_for: Any, asm_endpoint: dict[str, Any]
+    make_hook: Any, asm_endpoint: dict[str, Any]
 ) -> None:
-    hook = hook_for(certificate_path=None, certificate_private_key=asm_endpoint["client_pem"])
+    hook = make_hook(certificate_path=None, certificate_private_key=asm_endpoint["client_pem"])
     with pytest.raises(CertificateError) as info:
         hook.get_conn()
     assert info.value.field == "certificate_private_key"
@@ -48,16 +29,16 @@ def test_a_path_in_the_certificate_text_extra_says_use_certificate_path(
 
 
 @pytest.mark.parametrize("path", ["~/certs/mycert.pfx", r"C:\certs\mycert.p12", "mycert.publishsettings"])
-def test_a_missing_path_in_the_certificate_text_extra_is_still_a_path(hook_for: Any, path: str) -> None:
+def test_a_missing_path_in_the_certificate_text_extra_is_still_a_path(make_hook: Any, path: str) -> None:
     with pytest.raises(CertificateError, match="holds a file path") as info:
-        hook_for(certificate_path=None, certificate_private_key=path).get_conn()
+        make_hook(certificate_path=None, certificate_private_key=path).get_conn()
     assert info.value.field == "certificate_private_key"
 
 
 def test_a_certificate_error_names_the_extra_that_held_it(
-    hook_for: Any, asm_endpoint: dict[str, Any]
+    make_hook: Any, asm_endpoint: dict[str, Any]
 ) -> None:
-    hook = hook_for(certificate_path=asm_endpoint["ca_cert"])  # a certificate without a key
+    hook = make_hook(certificate_path=asm_endpoint["ca_cert"])  # a certificate without a key
     with pytest.raises(CertificateError) as info:
         hook.get_conn()
     assert info.value.field == "certificate_path"
@@ -66,23 +47,23 @@ def test_a_certificate_error_names_the_extra_that_held_it(
 
 
 def test_a_misspelled_ca_bundle_is_named_by_test_connection(
-    hook_for: Any, asm_endpoint: dict[str, Any]
+    make_hook: Any, asm_endpoint: dict[str, Any]
 ) -> None:
-    hook = hook_for(ca_bundle=None, ca_cert=asm_endpoint["ca_cert"])  # the endpoint.json key
+    hook = make_hook(ca_bundle=None, ca_cert=asm_endpoint["ca_cert"])  # the endpoint.json key
     ok, message = hook.test_connection()
     assert not ok
     assert "unknown extra key 'ca_cert'; did you mean 'ca_bundle'?" in message
     assert hook.settings.notes == ("unknown extra key 'ca_cert'; did you mean 'ca_bundle'?",)
 
 
-def test_a_camel_case_subscription_id_is_named(hook_for: Any, asm_endpoint: dict[str, Any]) -> None:
-    hook = hook_for(subscription_id=None, subscriptionId=asm_endpoint["subscription_id"])
+def test_a_camel_case_subscription_id_is_named(make_hook: Any, asm_endpoint: dict[str, Any]) -> None:
+    hook = make_hook(subscription_id=None, subscriptionId=asm_endpoint["subscription_id"])
     ok, message = hook.test_connection()
     assert not ok and "unknown extra key 'subscriptionId'; did you mean 'subscription_id'?" in message
 
 
-def test_an_unknown_key_is_a_note_not_a_failure(hook_for: Any) -> None:
-    ok, message = hook_for(owner_team="payments").test_connection()
+def test_an_unknown_key_is_a_note_not_a_failure(make_hook: Any) -> None:
+    ok, message = make_hook(owner_team="payments").test_connection()
     assert ok, message
     assert "Note: unknown extra key 'owner_team' is ignored" in message
 
