@@ -10,7 +10,6 @@ shows them with its answer.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,6 +41,8 @@ def _suggestion(key: str, known: list[str]) -> str | None:
     same = [k for k in known if _norm(k) == _norm(key)]  # subscriptionId, Subscription-ID
     if same:
         return same[0]
+    import difflib  # when a connection is read, not at DAG parse (operators import the hook)
+
     close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
     return close[0] if close else None
 

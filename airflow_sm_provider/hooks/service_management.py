@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider._compat import BaseHook, amask_secret, mask_secret
 from airflow_sm_provider.hooks._diagnose import explain_failure
-from airflow_sm_provider.hooks._extras import unknown_extra_notes
 from airflow_sm_provider.protocol import CONN_TYPE, PUBLIC_HOST
 
 # A private key block in any connection field (see ``ServiceManagementHook._secrets``).
@@ -125,6 +124,7 @@ class AsmConnectionSettings:
                 )
             certificate, field = str(pem_text).encode(), "certificate_private_key"
         from airflow_sm_provider.get_provider_info import CONN_FIELDS
+        from airflow_sm_provider.hooks._extras import unknown_extra_notes
 
         return cls(
             conn_id=cid,
