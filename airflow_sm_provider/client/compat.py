@@ -304,10 +304,12 @@ def parse_response_for_async_op(response: ApiResponse | None) -> OperationHandle
 
 
 def async_failure(message: str, result: Any) -> OperationFailedError:
-    """The old ``AzureAsyncOperationHttpError(message, status, result)``, as our typed error."""
+    """The old ``AzureAsyncOperationHttpError(message, result.status, result)``, as our typed error:
+    ``status_code`` is the operation's status (``'Failed'``, ``'InProgress'``), as the old SDK's was."""
     error = getattr(result, "error", None)
     return OperationFailedError(
         message,
+        getattr(result, "status", None),
         code=getattr(error, "code", None) or None,
         operation=result,
     )

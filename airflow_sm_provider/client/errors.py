@@ -10,6 +10,7 @@ request id, and ``str()`` is one sentence a user can act on.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "error_from_response",
     "explain_connection_failure",
     "parse_retry_after",
+    "untrusted_environment_hint",
 ]
 
 
@@ -80,7 +82,7 @@ class AsmError(Exception):
             # nothing to add, so the message as given, as the old SDK printed it.
             return self.message
         parts = []
-        if self.status_code is not None:
+        if isinstance(self.status_code, int):  # an operation's status (OperationFailedError) is no HTTP one
             parts.append(f"HTTP {self.status_code}")
         if self.code:
             parts.append(self.code)
@@ -131,14 +133,24 @@ class ServerError(AsmError):
 
 
 class OperationFailedError(AsmError):
-    """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object."""
+    """An asynchronous operation ended ``Failed``; ``operation`` is the final Operation object.
+
+    ``status_code`` is the failed operation's HTTP status (an int) when ``OperationHandle.wait``
+    raises it. The ported ``wait_for_operation_status`` raises it as the old SDK raised
+    ``AzureAsyncOperationHttpError(message, result.status, result)``: ``status_code`` is then the
+    operation's status, ``'Failed'`` (or ``'InProgress'`` after its time-out), a string, as
+    ported ``if e.status_code == 'Failed'`` expects. Hence ``int | str | None`` here, declared
+    ``Any`` because the base declares ``int | None`` (every other error's is an HTTP status).
+    """
+
+    status_code: Any  # int | str | None, see above
 
     def __init__(
         self, message: str, status_code: int | str | None = None, operation: Any = None, **kwargs: Any
     ) -> None:
-        # Positional order of the old ``AzureAsyncOperationHttpError(message, status, result)``; the
-        # old SDK passed the operation's status there ("Failed"), which is no HTTP status: dropped.
+        # Positional order of the old ``AzureAsyncOperationHttpError(message, status, result)``.
         super().__init__(message, status_code if isinstance(status_code, int) else None, **kwargs)
+        self.status_code = status_code
         self.operation = operation
 
     @property
@@ -158,14 +170,24 @@ class TransportError(AsmError):
     timeout, connection dropped after the body was sent). The transport never re-sends such a
     request; the caller must read state first to learn whether it took effect.
     ``retryable`` is False for failures that waiting cannot fix (TLS trust or key problems).
+    ``cause`` is the HTTP or TLS library's exception it was made from. It is kept as an attribute,
+    not chained as ``__cause__``: the library's own chain (ssl -> urllib3 -> requests) made a
+    traceback of four errors for one failure, whose sentence this message already is.
     """
 
     def __init__(
-        self, message: str, *, ambiguous: bool = False, retryable: bool = True, **kwargs: Any
+        self,
+        message: str,
+        *,
+        ambiguous: bool = False,
+        retryable: bool = True,
+        cause: BaseException | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
         self.ambiguous = ambiguous
         self.retryable = retryable
+        self.cause = cause
 
 
 class InvalidResponseError(AsmError):
@@ -176,8 +198,14 @@ class CertificateError(ValueError):
     """A local certificate problem found before any request: expired, weak, mismatched, ...
 
     A ``ValueError`` because it is bad input, not a service failure. Messages never contain key
-    material or passwords.
+    material or passwords. ``field`` names the setting that held the certificate when the caller
+    knows it (the hook: ``certificate_path`` or ``certificate_private_key``), as
+    ``InvalidInputError.field`` does; None from the client, whose certificate is one argument.
     """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # Key material must never reach exception text, whatever a message quotes (a PEM pasted into the
@@ -327,6 +355,14 @@ def error_from_response(
 
 
 # --- failures below HTTP ---------------------------------------------------------------------------
+_UNTRUSTED = (
+    "the server's certificate is not signed by a trusted CA; set ca_bundle to the CA that signed it "
+    "(for the emulator: its ca_cert from endpoint.json)"
+)
+_UNTRUSTED_GIVEN = (
+    "the server's certificate is not signed by a CA of the given ca_bundle{where}; set ca_bundle to the "
+    "CA that signed it (for the emulator: its ca_cert from endpoint.json)"
+)
 _TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (
         ("EE_KEY_TOO_SMALL", "ee key too small", "key too weak"),
@@ -344,8 +380,7 @@ _TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("CERTIFICATE_VERIFY_FAILED", "unable to get local issuer", "self-signed certificate", "self signed"),
-        "the server's certificate is not signed by a trusted CA; set ca_bundle to the CA that "
-        "signed it (for the emulator: its ca_cert from endpoint.json)",
+        _UNTRUSTED,
     ),
     (
         ("UNKNOWN_CA", "unknown ca", "CERTIFICATE_UNKNOWN", "BAD_CERTIFICATE", "certificate required"),
@@ -354,16 +389,92 @@ _TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
 )
 
+#: Variables other clients take the CA to trust from. This client reads none of them (issue #11:
+#: with ca_bundle, exactly that bundle; without it, the system store), except OpenSSL itself, whose
+#: system store is SSL_CERT_FILE when it is set, and AZURE_MANAGEMENT_CA_BUNDLE, read by the
+#: constructor only when the host came from AZURE_MANAGEMENT_HOST too (it is then the ca_bundle).
+CA_ENVIRONMENT: tuple[str, ...] = (
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    protocol.ENV_CA_BUNDLE,
+)
 
-def explain_connection_failure(host: str, text: str, timeout: float) -> tuple[str, bool]:
+
+def _shown_path(value: str) -> str:
+    """A path as a message may quote it: never file contents or key material, at most 200 chars."""
+    text = without_key_material(value.strip())
+    return repr(text if len(text) <= 200 else text[:200] + "...")
+
+
+def untrusted_environment_hint(ca_bundle: str | os.PathLike[str] | None) -> str:
+    """The sentence that says which CA variables are set but not what this client trusts.
+
+    Said on a handshake that failed on trust, because a script ported from the old SDK (or any
+    requests program) relied on ``REQUESTS_CA_BUNDLE``; silently ignoring it left the user with
+    "not signed by a trusted CA" and no idea why the variable they set did not count. A variable
+    that names the system store's own file is not mentioned (images set ``REQUESTS_CA_BUNDLE`` to
+    it; it adds no CA, and "pass ca_bundle=<the system store>" helps nobody), nor one that names
+    the ca_bundle in use. Names and paths only; no file is read. "" when nothing is left to say.
+    """
+    import ssl
+
+    given = None if ca_bundle is None else os.fspath(ca_bundle).strip()
+    system = _real(ssl.get_default_verify_paths().openssl_cafile)  # the distribution's bundle
+    ignored: dict[str, list[str]] = {}  # path -> the variables that name it
+    in_effect = ""
+    for name in CA_ENVIRONMENT:
+        value = os.environ.get(name, "").strip()
+        if not value or value == given or _real(value) == system:
+            continue
+        if name == "SSL_CERT_FILE" and given is None:
+            in_effect = value  # OpenSSL's default store: it was used, and lacks the CA
+            continue
+        ignored.setdefault(value, []).append(name)
+    parts: list[str] = []
+    if ignored:
+        names = [name for group in ignored.values() for name in group]
+        shown = " and ".join(f"{' and '.join(group)}={_shown_path(path)}" for path, group in ignored.items())
+        verb = "is" if len(names) == 1 else "are"
+        why = (
+            "it trusts exactly ca_bundle"
+            if given is not None
+            else "without ca_bundle it trusts the system store"
+        )
+        if protocol.ENV_CA_BUNDLE in names:
+            why += f"; {protocol.ENV_CA_BUNDLE} only counts when the host is not given either"
+        parts.append(
+            f"{shown} {verb} set but ignored by this client ({why}): if that is the server's CA, "
+            f"pass ca_bundle={_shown_path(next(iter(ignored)))}"
+        )
+    if in_effect:
+        parts.append(
+            f"SSL_CERT_FILE={_shown_path(in_effect)} is the system store here (OpenSSL reads it), and "
+            "it does not hold that CA"
+        )
+    return "; ".join(parts)
+
+
+def _real(path: str | None) -> str:
+    return os.path.realpath(os.path.expanduser(path)) if path else ""
+
+
+def explain_connection_failure(
+    host: str, text: str, timeout: float, *, ca_bundle: str | os.PathLike[str] | None = None
+) -> tuple[str, bool]:
     """(sentence, retryable) for a failure below HTTP, from the library's error text.
 
     Shared by both transports so requests and httpx failures read the same. TLS trust and key
-    problems are not retryable: waiting does not fix them.
+    problems are not retryable: waiting does not fix them. ``ca_bundle`` is what the transport
+    trusts (None: the system store); a trust failure names it, and the CA variables of the
+    environment this client ignores (``untrusted_environment_hint``).
     """
     for needles, hint in _TLS_HINTS:
         if any(n.lower() in text.lower() for n in needles):
-            return f"TLS handshake with {host} failed: {hint.format(host=host)}", False
+            sentence = f"TLS handshake with {host} failed: {hint.format(host=host)}"
+            if hint is _UNTRUSTED:
+                sentence = _untrusted(host, ca_bundle)
+            return sentence, False
     low = text.lower()
     if "refused" in low or "errno 111" in low or "connect call failed" in low:
         return (
@@ -378,6 +489,18 @@ def explain_connection_failure(host: str, text: str, timeout: float) -> tuple[st
     if "ssl" in low or "tls" in low or "certificate" in low:
         return f"TLS handshake with {host} failed ({text[:200]})", False
     return f"the connection to {host} failed ({text[:200]})", True
+
+
+def _untrusted(host: str, ca_bundle: str | os.PathLike[str] | None) -> str:
+    if ca_bundle is None:
+        hint = _UNTRUSTED
+    else:
+        given = os.fspath(ca_bundle)
+        where = "" if "-----BEGIN" in given else f" ({_shown_path(given)})"
+        hint = _UNTRUSTED_GIVEN.format(where=where)
+    environment = untrusted_environment_hint(ca_bundle)
+    sentence = f"TLS handshake with {host} failed: {hint}"
+    return f"{sentence}. {environment}" if environment else sentence
 
 
 # --- the old SDK's names (azure.common / azure.servicemanagement), as aliases of ours ---------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -192,7 +193,7 @@ class Lost:
     text: str
     sent: bool
     timed_out: bool = False
-    #: The library's exception, kept as the ``__cause__`` of the TransportError (diagnosis reads it).
+    #: The library's exception, kept as the TransportError's ``cause`` (diagnosis reads it).
     cause: BaseException | None = field(default=None, compare=False)
 
 
@@ -273,6 +274,8 @@ class Endpoint:
     """
 
     max_body_bytes: int = DEFAULT_MAX_BYTES
+    #: What the transport's TLS context trusts (None: the system store); named when trust fails.
+    ca_bundle: str | os.PathLike[str] | None = None
 
     def __init__(
         self,
@@ -358,9 +361,13 @@ class Endpoint:
 
     def lost_error(self, outcome: Lost, request: ApiRequest) -> TransportError:
         if outcome.timed_out:
-            return self.deadline_error(request, sent=outcome.sent)
-        message, retryable = explain_connection_failure(self.host, outcome.text, self.timeout)
-        return _transport_error(message, request, sent=outcome.sent, retryable=retryable)
+            error = self.deadline_error(request, sent=outcome.sent)
+            error.cause = outcome.cause
+            return error
+        message, retryable = explain_connection_failure(
+            self.host, outcome.text, self.timeout, ca_bundle=self.ca_bundle
+        )
+        return _transport_error(message, request, sent=outcome.sent, retryable=retryable, cause=outcome.cause)
 
     def deadline_error(self, request: ApiRequest, *, sent: bool = True) -> TransportError:
         """The attempt's one deadline (``timeout``: the wait for a connection, connect and the whole
@@ -395,14 +402,16 @@ class Endpoint:
         )
 
 
-def _transport_error(message: str, request: ApiRequest, *, sent: bool, retryable: bool) -> TransportError:
+def _transport_error(
+    message: str, request: ApiRequest, *, sent: bool, retryable: bool, cause: BaseException | None = None
+) -> TransportError:
     ambiguous = sent and not request.idempotent
     if ambiguous:
         message += (
             f"; the {request.method} may have reached the server, so it was not re-sent "
             "(read the resource's state before trying again)"
         )
-    error = TransportError(message, ambiguous=ambiguous, retryable=retryable)
+    error = TransportError(message, ambiguous=ambiguous, retryable=retryable, cause=cause)
     setattr(error, "_asm_maybe_sent", sent)  # noqa: B010 -- read by _maybe_applied only
     return error
 
@@ -440,7 +449,9 @@ def _exchange(
                 continue
             return endpoint.finish(request, outcome, started)
         if isinstance(outcome, Lost):
-            raise endpoint.lost_error(outcome, request) from outcome.cause
+            # Not ``from outcome.cause``: one error, like every other of this client (the library's
+            # exception is ``.cause``, for diagnosis), not ssl -> urllib3 -> requests -> ours.
+            raise endpoint.lost_error(outcome, request) from None
         if isinstance(outcome, AsmError):
             raise outcome
         raise TypeError(f"an Attempt needs an Answer, Lost or AsmError, not {outcome!r}")

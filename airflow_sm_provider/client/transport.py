@@ -98,8 +98,10 @@ def _endpoint(
     *,
     budget: RequestBudget | None,
     verify: bool,
+    ca: str | os.PathLike[str] | None,
 ) -> Endpoint:
     endpoint = Endpoint(host, subscription_id, timeout, x_ms_version, retry)
+    endpoint.ca_bundle = ca  # named when the handshake fails on trust
     endpoint.budget = budget if budget is not None else budget_for(endpoint.host, subscription_id)
     if not verify:
         log.warning(
@@ -163,7 +165,7 @@ class Transport:
         from requests.utils import default_headers
 
         self._endpoint = _endpoint(
-            host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify
+            host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify, ca=ca_bundle
         )
         ctx = credentials.ssl_context(ca_bundle=ca_bundle, verify=verify)
         self._adapter = _make_adapter(ctx, verify)
@@ -342,7 +344,7 @@ class AsyncTransport:
             raise InvalidInputError("max_connections", f"must be at least 1, got {max_connections!r}")
         keepalive_expiry = v.seconds(keepalive_expiry, "keepalive_expiry", at_least=0)
         self._endpoint = endpoint = _endpoint(
-            host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify
+            host, subscription_id, timeout, x_ms_version, retry, budget=budget, verify=verify, ca=ca_bundle
         )
         ctx = credentials.ssl_context(ca_bundle=ca_bundle, verify=verify)
         proxy = (proxies or {}).get("https") or (proxies or {}).get("all")

@@ -131,22 +131,25 @@ class Emulator:
 
         if self.server is not None:
             raise RuntimeError("emulator already started")
+        # Arguments first: a bad fault profile or certificate to register fails before anything is
+        # written (a typo must not leave a freshly minted CA and keys behind in the state dir).
+        rules = self.faults_spec
+        if rules is not None and not isinstance(rules, list):
+            rules = load_profile(rules)
+        injector = FaultInjector(seed=self.seed, rules=rules)
+        registered = [(sub, certs.thumbprint_of_pem(pem.read_bytes())) for pem, sub in self.register]
         local = ("127.0.0.1", "localhost", *WILDCARD_BINDS)
         extra = () if self.bind in local else (self.bind,)
         paths = certs.ensure_certificates(self.state_dir, extra_hosts=extra)
         identity = _identity(self.state_dir)
         subscription_id = identity["subscription_id"]
         token = self.admin_token or identity["admin_token"]
-        rules = self.faults_spec
-        if rules is not None and not isinstance(rules, list):
-            rules = load_profile(rules)
-        injector = FaultInjector(seed=self.seed, rules=rules)
 
         app = self._app_factory(self.state_dir, self.speed)
         try:
             app.register_certificate(subscription_id, paths.thumbprint)
-            for pem, sub in self.register:
-                app.register_certificate(sub, certs.thumbprint_of_pem(pem.read_bytes()))
+            for sub, thumbprint in registered:
+                app.register_certificate(sub, thumbprint)
             server = EmulatorServer(
                 app,
                 cert_file=paths.server_cert,

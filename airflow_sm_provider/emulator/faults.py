@@ -267,7 +267,17 @@ def load_profile(spec: str | os.PathLike[str]) -> list[dict[str, Any]]:
     name = str(spec)
     if name in BUILTIN_PROFILES:
         return [dict(r) for r in BUILTIN_PROFILES[name]]
-    data = json.loads(Path(spec).read_text())
+    path = Path(spec)
+    if not path.is_file():
+        builtins = ", ".join(sorted(BUILTIN_PROFILES))
+        raise ValueError(
+            f"fault profile {name!r} is neither a built-in profile ({builtins}) nor a JSON file"
+            + (" (it is a directory)" if path.is_dir() else "")
+        )
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{spec}: not a JSON fault profile ({exc})") from None
     rules = data.get("rules") if isinstance(data, dict) else data
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise ValueError(f"{spec}: expected a JSON list of rules or {{'rules': [...]}}")

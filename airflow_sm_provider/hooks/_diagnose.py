@@ -65,7 +65,8 @@ def _chain_text(exc: BaseException) -> str:
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
         parts.append(f"{type(cur).__name__} {cur} {getattr(cur, 'reason', '')}")
-        cur = cur.__cause__ or cur.__context__
+        # A TransportError keeps the library's exception as ``.cause``, not ``__cause__``.
+        cur = cur.__cause__ or cur.__context__ or getattr(cur, "cause", None)
     return " ".join(parts).lower()
 
 

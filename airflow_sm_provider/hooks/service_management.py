@@ -70,6 +70,9 @@ class AsmConnectionSettings:
     timeout: float | None
     max_retries: int | None
     requests_per_second: float | None = None
+    #: Sentences about extras the hook does not read (``unknown extra key 'ca_cert'; did you mean
+    #: 'ca_bundle'?``): logged when the connection is read, shown by Test Connection.
+    notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -111,7 +114,18 @@ class AsmConnectionSettings:
         if path:
             certificate, field = Path(str(path)).expanduser(), "certificate_path"
         else:
+            if _looks_like_path(str(pem_text)):
+                raise _certificate_error(
+                    "certificate_private_key",
+                    f"Connection {cid!r}: extra 'certificate_private_key' holds a file path "
+                    f"({str(pem_text).strip()!r}), not the certificate itself; put the path in extra "
+                    "'certificate_path' and leave 'certificate_private_key' empty (it is for the PEM "
+                    "text, base64 PKCS#12 or .publishsettings XML).",
+                )
             certificate, field = str(pem_text).encode(), "certificate_private_key"
+        from airflow_sm_provider.get_provider_info import CONN_FIELDS
+        from airflow_sm_provider.hooks._extras import unknown_extra_notes
+
         return cls(
             conn_id=cid,
             host=_blank_to_none(conn.host),
@@ -125,13 +139,27 @@ class AsmConnectionSettings:
             timeout=_as_number(cid, "timeout", get.get("timeout"), float),
             max_retries=_as_number(cid, "max_retries", get.get("max_retries"), int),
             requests_per_second=_as_number(cid, "requests_per_second", get.get("requests_per_second"), float),
+            notes=tuple(unknown_extra_notes(extras, CONN_FIELDS)),
         )
 
     def load_credentials(self) -> Credentials:
-        """Load and check the certificate (blocking: file I/O, key decryption, PKCS#12 KDF)."""
-        from airflow_sm_provider.client.credentials import load_credentials
+        """Load and check the certificate (blocking: file I/O, key decryption, PKCS#12 KDF).
 
-        return load_credentials(self.certificate, self.password, subscription_id=self.subscription_id)
+        A ``CertificateError`` names the extra that held the certificate (``.field`` and the text):
+        the client only knows "the certificate bytes given".
+        """
+        from airflow_sm_provider.client.credentials import load_credentials
+        from airflow_sm_provider.client.errors import CertificateError
+
+        try:
+            return load_credentials(self.certificate, self.password, subscription_id=self.subscription_id)
+        except CertificateError as exc:
+            if exc.field is not None:
+                raise
+            raise _certificate_error(
+                self.certificate_field,
+                f"Connection {self.conn_id!r}, extra {self.certificate_field!r}: {exc}",
+            ) from None
 
     def client_kwargs(self, credentials: Credentials) -> dict[str, Any]:
         """Constructor arguments shared by the sync and the async client."""
@@ -165,6 +193,36 @@ class AsmConnectionSettings:
 
             configure_budget(host, subscription_id, self.requests_per_second)
         return kwargs
+
+
+def _certificate_error(field: str, message: str) -> Exception:
+    from airflow_sm_provider.client.errors import CertificateError, without_key_material
+
+    return CertificateError(without_key_material(message), field=field)
+
+
+#: What a certificate file's name ends with; text that ends so is a path, not the certificate.
+_CERT_SUFFIXES = (".pem", ".pfx", ".p12", ".cer", ".crt", ".key", ".publishsettings")
+
+
+def _looks_like_path(text: str) -> bool:
+    """True for a file path put in the certificate-text extra (the reverse of ``_PEM_AS_PATH``).
+
+    Certificate text is PEM (``-----BEGIN``), XML (``<``) or base64 of DER (starts ``MI``, long,
+    no dot): a short single line that exists, or ends like a certificate file, or starts like a
+    path, is none of these.
+    """
+    stripped = text.strip()
+    if not stripped or "\n" in stripped or len(stripped) > 1024 or stripped.startswith(("-----", "<")):
+        return False
+    if stripped.lower().endswith(_CERT_SUFFIXES) or stripped.startswith(("/", "~", "./", "../")):
+        return True
+    if re.match(r"^[A-Za-z]:[\\/]", stripped):  # C:\certs\mycert.pfx
+        return True
+    try:
+        return Path(stripped).expanduser().exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _as_bool(conn_id: str, name: str, value: Any, *, default: bool) -> bool:
@@ -265,7 +323,9 @@ class ServiceManagementHook(BaseHook):
         conn = self.get_connection(self.asm_conn_id)
         extras = conn.extra_dejson
         self._mask(conn, extras, mask_secret)
-        return AsmConnectionSettings.from_connection(conn, extras)
+        settings = AsmConnectionSettings.from_connection(conn, extras)
+        self._log_notes(settings)
+        return settings
 
     async def asettings(self) -> AsmConnectionSettings:
         """Async twin of :attr:`settings` for triggers: no sync connection lookup on the loop."""
@@ -273,7 +333,13 @@ class ServiceManagementHook(BaseHook):
         extras = await conn.aextra_dejson()
         for secret in self._secrets(conn, extras):
             await amask_secret(secret)
-        return AsmConnectionSettings.from_connection(conn, extras)
+        settings = AsmConnectionSettings.from_connection(conn, extras)
+        self._log_notes(settings)
+        return settings
+
+    def _log_notes(self, settings: AsmConnectionSettings) -> None:
+        for note in settings.notes:
+            self.log.warning("ASM connection %s: %s", self.asm_conn_id, note)
 
     @staticmethod
     def _secrets(conn: Connection, extras: dict[str, Any]) -> list[str]:
@@ -355,8 +421,10 @@ class ServiceManagementHook(BaseHook):
         from airflow_sm_provider.client import RetryPolicy, ServiceManagementClient
 
         subscription = thumbprint = host = None
+        notes: tuple[str, ...] = ()
         try:
             settings = self.settings
+            notes = settings.notes
             subscription, host = settings.subscription_id, settings.host
             credentials = settings.load_credentials()
             thumbprint = credentials.thumbprint
@@ -365,7 +433,8 @@ class ServiceManagementHook(BaseHook):
             with ServiceManagementClient(**{**kwargs, "retry": RetryPolicy.none()}) as client:
                 sub = client.get_subscription()
         except Exception as exc:
-            return False, explain_failure(exc, subscription=subscription, thumbprint=thumbprint, host=host)
+            failure = explain_failure(exc, subscription=subscription, thumbprint=thumbprint, host=host)
+            return False, failure + _notes_text(notes)
         name = getattr(sub, "subscription_name", "") or ""
         status = getattr(sub, "subscription_status", "") or ""
         sub_id = getattr(sub, "subscription_id", "") or subscription
@@ -374,4 +443,10 @@ class ServiceManagementHook(BaseHook):
             + (f" ({name})" if name else "")
             + (f", status {status}" if status else "")
             + f", with management certificate {thumbprint}."
+            + _notes_text(notes)
         )
+
+
+def _notes_text(notes: tuple[str, ...]) -> str:
+    """Test Connection's tail: the unknown extras (a typo there is often why the test failed)."""
+    return "".join(f" Note: {note}" + ("" if note.endswith(("?", ".")) else ".") for note in notes)

@@ -94,6 +94,29 @@ def asm_conn_id(asm_endpoint: dict[str, Any]) -> Iterator[str]:
         yield conn_id
 
 
+@pytest.fixture
+def make_hook(asm_endpoint: dict[str, Any]) -> Iterator[Any]:
+    """``make_hook(**extra)`` -> hook on connection ``asm_hook_test`` with the emulator defaults
+    overridden (``harness.asm_connection_json``: a value of None removes the extra)."""
+    from harness import asm_connection_json, conn_env
+
+    from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+    opened: list[tuple[Any, Any]] = []
+
+    def factory(**extra: Any) -> ServiceManagementHook:
+        cm = conn_env("asm_hook_test", asm_connection_json(asm_endpoint, **extra))
+        cm.__enter__()
+        hook = ServiceManagementHook(asm_conn_id="asm_hook_test")
+        opened.append((hook, cm))
+        return hook
+
+    yield factory
+    for hook, cm in opened:
+        hook.close()
+        cm.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="session")
 def hitl_api() -> Iterator[Any]:
     """Airflow's core API app (simple auth manager, every user an admin) as a test client: how the

@@ -18,29 +18,7 @@ from testpki import cert_pem, key_pem, make_cert, rsa_key
 
 from airflow_sm_provider.hooks.service_management import ServiceManagementHook
 
-CONN = "asm_hook_test"
-
-
-def _hook(endpoint: dict[str, Any], **extra: Any) -> tuple[ServiceManagementHook, Any]:
-    cm = conn_env(CONN, asm_connection_json(endpoint, **extra))
-    cm.__enter__()
-    return ServiceManagementHook(asm_conn_id=CONN), cm
-
-
-@pytest.fixture
-def make_hook(asm_endpoint: dict[str, Any]) -> Any:
-    """``make_hook(**extra)`` -> hook on connection CONN with the emulator defaults overridden."""
-    opened: list[Any] = []
-
-    def factory(**extra: Any) -> ServiceManagementHook:
-        hook, cm = _hook(asm_endpoint, **extra)
-        opened.append((hook, cm))
-        return hook
-
-    yield factory
-    for hook, cm in opened:
-        hook.close()
-        cm.__exit__(None, None, None)
+CONN = "asm_hook_test"  # the connection of the ``make_hook`` fixture (conftest.py)
 
 
 def _pem_parts(endpoint: dict[str, Any]) -> tuple[Any, Any]:

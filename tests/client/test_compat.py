@@ -300,7 +300,8 @@ def test_a_ca_bundle_in_the_session_slot_is_refused_by_name(pki: Any, where: str
 
 def test_the_old_async_error_with_an_operation_status_prints_the_message_as_given() -> None:
     """The old SDK raised ``AzureAsyncOperationHttpError(message, result.status, result)``:
-    the status there is the operation's ("Failed"), not an HTTP status."""
+    the status there is the operation's ("Failed"), not an HTTP status; it is kept, as the old
+    SDK kept it, and ``str()`` does not call it an HTTP status."""
     import azure.servicemanagement as old_sdk
 
     from airflow_sm_provider.client import AzureAsyncOperationHttpError, Operation
@@ -309,7 +310,7 @@ def test_the_old_async_error_with_an_operation_status_prints_the_message_as_give
     ours = AzureAsyncOperationHttpError("Asynchronous operation did not succeed.", "Failed", op)
     old = old_sdk.AzureAsyncOperationHttpError("Asynchronous operation did not succeed.", "Failed", op)
     assert str(ours) == str(old) == "Asynchronous operation did not succeed."
-    assert ours.status_code is None and ours.result is op
+    assert ours.status_code == old.status_code == "Failed" and ours.result is op
 
 
 def test_a_handle_from_parse_response_for_async_op_says_how_to_wait() -> None:

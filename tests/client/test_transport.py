@@ -287,6 +287,66 @@ def test_unknown_server_ca_says_set_ca_bundle(
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_untrusted_server_names_the_ignored_ca_variables(
+    kind: str, tls_server: Any, pki: Any, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ported script that relied on REQUESTS_CA_BUNDLE: the variables stay ignored (issue #11),
+    but the failure says which are set and what to pass instead; one error, not four chained."""
+    import ssl
+
+    system = ssl.get_default_verify_paths().openssl_cafile
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pki.ca_pem))
+    monkeypatch.setenv("AZURE_MANAGEMENT_CA_BUNDLE", str(pki.ca_pem))
+    monkeypatch.setenv("CURL_CA_BUNDLE", system)  # the system store's own file: nothing to say
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    (exc,) = send(kind, tls_server, pki, GET, ca_bundle=None)
+    text = str(exc)
+    assert isinstance(exc, TransportError) and not exc.retryable
+    assert "not signed by a trusted CA" in text
+    assert f"REQUESTS_CA_BUNDLE and AZURE_MANAGEMENT_CA_BUNDLE='{pki.ca_pem}' are set but ignored" in text
+    assert f"pass ca_bundle='{pki.ca_pem}'" in text
+    assert "CURL_CA_BUNDLE" not in text and "BEGIN" not in text  # a path, never the file
+    assert exc.__cause__ is None and exc.__suppress_context__  # one error in the traceback
+    assert exc.cause is not None  # the library's exception, for diagnosis
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_untrusted_server_with_a_ca_bundle_names_it_and_the_variables(
+    kind: str, tls_server: Any, pki: Any, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from testpki import cert_pem, make_cert, rsa_key
+
+    other = tmp_path / "other-ca.pem"
+    other.write_bytes(cert_pem(make_cert(rsa_key(2048, 7), "other-ca", ca=True)))
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_pem))  # with ca_bundle set, OpenSSL's is ignored too
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("AZURE_MANAGEMENT_CA_BUNDLE", raising=False)
+    (exc,) = send(kind, tls_server, pki, GET, ca_bundle=str(other))
+    text = str(exc)
+    assert f"not signed by a CA of the given ca_bundle ('{other}')" in text
+    assert (
+        f"SSL_CERT_FILE='{pki.ca_pem}' is set but ignored by this client (it trusts exactly ca_bundle)"
+        in text
+    )
+
+
+def test_ssl_cert_file_without_ca_bundle_is_the_system_store(
+    tls_server: Any, pki: Any, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """OpenSSL reads SSL_CERT_FILE as the system store, so without ca_bundle it was not ignored:
+    the message must not claim it was."""
+    empty = tmp_path / "none.pem"
+    empty.write_text("")
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "AZURE_MANAGEMENT_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(empty))
+    (exc,) = send("sync", tls_server, pki, GET, ca_bundle=None)
+    assert f"SSL_CERT_FILE='{empty}' is the system store here" in str(exc)
+    assert "ignored" not in str(exc)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_trust_env_ignored(kind: str, tls_server: Any, pki: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
     monkeypatch.setenv("CURL_CA_BUNDLE", "/nonexistent/ca.pem")

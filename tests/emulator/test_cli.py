@@ -100,3 +100,27 @@ def test_bad_arguments_fail_before_printing(tmp_path: Path) -> None:
     bad = _run(["--state-dir", str(tmp_path / "b"), "--faults", str(profile), *STUB])
     assert bad.returncode == 2 and bad.stdout == ""
     assert "unknown fault action" in bad.stderr
+
+
+def test_an_unknown_fault_profile_names_the_built_ins_and_mints_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    bad = _run(["--state-dir", str(state), "--faults", "nosuch", *STUB])
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "'nosuch' is neither a built-in profile (chaos) nor a JSON file" in bad.stderr
+    assert "No such file" not in bad.stderr
+    assert not state.exists() or list(state.iterdir()) == []  # no CA, no keys, no endpoint.json
+
+
+def test_an_unreadable_certificate_to_register_mints_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    args = [
+        "--state-dir",
+        str(state),
+        "--register-cert",
+        str(tmp_path / "missing.pem"),
+        "--subscription",
+        "s",
+    ]
+    bad = _run([*args, *STUB])
+    assert bad.returncode == 2 and "missing.pem" in bad.stderr
+    assert not state.exists() or list(state.iterdir()) == []

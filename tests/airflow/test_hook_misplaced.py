@@ -1,0 +1,86 @@
+"""A connection whose values are in the wrong extra, or under a misspelled key: the hook says which
+extra to fix (a path in the certificate-text extra; a certificate error names its extra) and names
+keys it does not read, with the key that was probably meant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_sm_provider.client.errors import CertificateError
+from airflow_sm_provider.hooks._extras import unknown_extra_notes
+
+CONN = "asm_hook_test"  # the connection of the ``make_hook`` fixture (conftest.py)
+
+
+def test_a_path_in_the_certificate_text_extra_says_use_certificate_path(
+    make_hook: Any, asm_endpoint: dict[str, Any]
+) -> None:
+    hook = make_hook(certificate_path=None, certificate_private_key=asm_endpoint["client_pem"])
+    with pytest.raises(CertificateError) as info:
+        hook.get_conn()
+    assert info.value.field == "certificate_private_key"
+    text = str(info.value)
+    assert "extra 'certificate_private_key' holds a file path" in text
+    assert "put the path in extra 'certificate_path'" in text
+    ok, message = hook.test_connection()
+    assert not ok and "put the path in extra 'certificate_path'" in message
+
+
+@pytest.mark.parametrize("path", ["~/certs/mycert.pfx", r"C:\certs\mycert.p12", "mycert.publishsettings"])
+def test_a_missing_path_in_the_certificate_text_extra_is_still_a_path(make_hook: Any, path: str) -> None:
+    with pytest.raises(CertificateError, match="holds a file path") as info:
+        make_hook(certificate_path=None, certificate_private_key=path).get_conn()
+    assert info.value.field == "certificate_private_key"
+
+
+def test_a_certificate_error_names_the_extra_that_held_it(
+    make_hook: Any, asm_endpoint: dict[str, Any]
+) -> None:
+    hook = make_hook(certificate_path=asm_endpoint["ca_cert"])  # a certificate without a key
+    with pytest.raises(CertificateError) as info:
+        hook.get_conn()
+    assert info.value.field == "certificate_path"
+    assert f"Connection {CONN!r}, extra 'certificate_path': " in str(info.value)
+    assert "no private key" in str(info.value)
+
+
+def test_a_misspelled_ca_bundle_is_named_by_test_connection(
+    make_hook: Any, asm_endpoint: dict[str, Any]
+) -> None:
+    hook = make_hook(ca_bundle=None, ca_cert=asm_endpoint["ca_cert"])  # the endpoint.json key
+    ok, message = hook.test_connection()
+    assert not ok
+    assert "unknown extra key 'ca_cert'; did you mean 'ca_bundle'?" in message
+    assert hook.settings.notes == ("unknown extra key 'ca_cert'; did you mean 'ca_bundle'?",)
+
+
+def test_a_camel_case_subscription_id_is_named(make_hook: Any, asm_endpoint: dict[str, Any]) -> None:
+    hook = make_hook(subscription_id=None, subscriptionId=asm_endpoint["subscription_id"])
+    ok, message = hook.test_connection()
+    assert not ok and "unknown extra key 'subscriptionId'; did you mean 'subscription_id'?" in message
+
+
+def test_an_unknown_key_is_a_note_not_a_failure(make_hook: Any) -> None:
+    ok, message = make_hook(owner_team="payments").test_connection()
+    assert ok, message
+    assert "Note: unknown extra key 'owner_team' is ignored" in message
+
+
+def test_notes_name_keys_never_values() -> None:
+    known = ["subscription_id", "certificate_private_key", "certificate_path", "ca_bundle"]
+    notes = unknown_extra_notes(
+        {
+            "certificate_privatekey": "SECRET-VALUE",
+            "extra__azure_service_management__ca_bundle": "/x",
+            "host": "h",
+            "ca_bundle": "/ok",
+        },
+        known,
+    )
+    assert notes == [
+        "unknown extra key 'certificate_privatekey'; did you mean 'certificate_private_key'?",
+        "unknown extra key 'extra__azure_service_management__ca_bundle'; did you mean 'ca_bundle'?",
+        "unknown extra key 'host'; it is the connection's own Host field, not an extra",
+    ]
