@@ -118,16 +118,17 @@ LINK_VALUES_ATTR = "_asm_link_values"
 
 
 def keep_for_links(operator: BaseOperator, key: str, value: Any) -> None:
-    """Remember that this try pushes ``value`` to XCom ``key``; the links read it back at task end."""
+    """Remember that this try pushes ``value`` to XCom ``key``; the links read it back at task end.
+
+    A new dict each time: the task runner runs a shallow copy of the task
+    (``prepare_for_execution``), which must not write into its source's.
+    """
     values = getattr(operator, LINK_VALUES_ATTR, None)
-    if not isinstance(values, dict):
-        values = {}
-        setattr(operator, LINK_VALUES_ATTR, values)
-    values[key] = value
+    setattr(operator, LINK_VALUES_ATTR, {**(values if isinstance(values, dict) else {}), key: value})
 
 
 def forget_link_values(operator: BaseOperator) -> None:
-    """Start a try with nothing kept (``dag.test()`` reuses the operator object across tries)."""
+    """Start a try with nothing kept (an operator object run twice, as tests do, starts clean)."""
     setattr(operator, LINK_VALUES_ATTR, {})
 
 
