@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_sm_provider.operators._memo import OperationMemo
 from airflow_sm_provider.operators.base import AsmBaseOperator
+from airflow_sm_provider.operators.links import keep_for_links
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -146,7 +147,7 @@ class AsmReleaseOperator(AsmBaseOperator):
         }
 
     # --- Airflow entry points ------------------------------------------------------------------------
-    def execute(self, context: Context) -> Any:
+    def _execute(self, context: Context) -> Any:
         """Start, or resume at the phase an interrupted earlier try saved."""
         self._open(context)
         phase = self.state.get("phase")
@@ -296,6 +297,7 @@ class AsmReleaseOperator(AsmBaseOperator):
         ti = self.context.get("ti")
         if ti is not None:
             ti.xcom_push(key=XCOM_KEY, value=report)
+            keep_for_links(self, XCOM_KEY, report)  # the timeline link, also when the release failed
             for key in self.extra_xcom_keys:
                 ti.xcom_push(key=key, value=report)
         text = f"{self.summarise()}\n{format_timeline(report)}"

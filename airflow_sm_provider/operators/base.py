@@ -30,7 +30,7 @@ from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import Reader, TypedFields, boolean, duration, text
 from airflow_sm_provider.operators._arguments import DeclaredArguments
 from airflow_sm_provider.operators._memo import OperationMemo
-from airflow_sm_provider.operators.links import ASM_LINKS
+from airflow_sm_provider.operators.links import ASM_LINKS, RETURN_KEY, forget_link_values, keep_for_links
 
 if TYPE_CHECKING:
     import jinja2
@@ -181,6 +181,21 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         self.validate_inputs()
 
     def execute(self, context: Context) -> Any:
+        """Run :meth:`_execute`; keep its result for the operator links (``operators/links.py``)."""
+        forget_link_values(self)
+        return self.keep_result(self._execute(context))
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Every resume (after the triggerer or an approval answer): keep the result for the links."""
+        return self.keep_result(super().resume_execution(next_method, next_kwargs, context))
+
+    def keep_result(self, result: Any) -> Any:
+        """Tell the links what the task runner pushes to XCom ``return_value``; return ``result``."""
+        if result is not None and self.do_xcom_push:
+            keep_for_links(self, RETURN_KEY, result)
+        return result
+
+    def _execute(self, context: Context) -> Any:
         """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
         self.read_fields()  # typed arguments even when execute() is called without rendering
         memo = OperationMemo(context, enabled=self.durable, log=self.log)

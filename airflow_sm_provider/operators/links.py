@@ -1,17 +1,24 @@
 """Operator extra links: the deployment's URLs, the ASM operation and the release timeline.
 
-Persisted the Airflow 3 way: when a task ends (succeeded or failed), the task runner calls each
-link's :meth:`get_link` in the worker and stores the URL in XCom ``_link_<class name>``; the
-api-server later reads that XCom (``XComOperatorLink``), so the links work after the task ended
-and without importing this module there. :meth:`get_link` builds the URL from what the task
-already pushed to XCom (its result and its ``release_report``), so no operator has to call
-anything: a link whose data is absent is empty, and the UI shows it disabled.
+Persisted the Airflow 3 way: when a task ends (succeeded, failed, or deferred), the task runner
+calls each link's :meth:`get_link` in the worker, passing the operator instance that just ran, and
+stores the URL in XCom ``_link_<class name>``; the api-server later reads that XCom
+(``XComOperatorLink``), so the links work after the task ended and without importing this module
+there. :meth:`get_link` is called nowhere else.
+
+The URL is built from what the task pushed to XCom -- its result and its ``release_report`` -- as
+the operator kept it when pushing (:func:`keep_for_links`), never read back through the execution
+API: for an absent key (no release report, a deferred or failed task) the Task SDK's client logs
+``[error] XCom not found`` (19 lines for the green getting-started DAG), which log-based alerting
+reads as a failure. (Amazon's and Google's links ``persist()`` their data to XCom at execute time
+and read it back with ``XCom.get_value``; here the data is in XCom already and the reader is the
+same process, so memory is enough.) A link whose data is absent is empty, and the UI shows it
+disabled.
 
 URLs into Airflow start with ``[api] base_url`` when it is set, else they are root-relative
 (``/asm-sm/...``, ``/dags/...``), which a browser resolves against the UI it is showing.
 
-Cheap to import (operators import it at DAG-parse time): ``airflow.sdk`` is loaded already, and
-XCom is imported inside :meth:`get_link`, which only runs in the worker.
+Cheap to import (operators import it at DAG-parse time): ``airflow.sdk`` is loaded already.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ __all__ = [
     "AsmReleaseTimelineLink",
     "AsmStagingUrlLink",
     "deployment_urls",
+    "forget_link_values",
+    "keep_for_links",
     "operation_of",
 ]
 
@@ -42,6 +51,8 @@ __all__ = [
 #: (kept equal to ``airflow_sm_provider.ui.plugin``; a test checks they agree).
 PLUGIN_PREFIX = "/asm-sm"
 TIMELINE_ROUTE = "asm-release-timeline"
+#: The XCom key of a task's result (``BaseXCom.XCOM_RETURN_KEY``, spelled here to keep imports cheap).
+RETURN_KEY = "return_value"
 
 
 def deployment_urls(result: Any, report: Any) -> dict[str, str | None]:
@@ -102,17 +113,36 @@ def _ti_query(ti_key: TaskInstanceKey) -> str:
     )
 
 
-def _xcom(ti_key: TaskInstanceKey, key: str) -> Any:
-    from airflow.sdk.execution_time.xcom import XCom
+#: The operator attribute holding ``{xcom key: value}`` of what this try pushed, for the links.
+LINK_VALUES_ATTR = "_asm_link_values"
 
-    return XCom.get_value(ti_key=ti_key, key=key)
+
+def keep_for_links(operator: BaseOperator, key: str, value: Any) -> None:
+    """Remember that this try pushes ``value`` to XCom ``key``; the links read it back at task end.
+
+    A new dict each time: the task runner runs a shallow copy of the task
+    (``prepare_for_execution``), which must not write into its source's.
+    """
+    values = getattr(operator, LINK_VALUES_ATTR, None)
+    setattr(operator, LINK_VALUES_ATTR, {**(values if isinstance(values, dict) else {}), key: value})
+
+
+def forget_link_values(operator: BaseOperator) -> None:
+    """Start a try with nothing kept (an operator object run twice, as tests do, starts clean)."""
+    setattr(operator, LINK_VALUES_ATTR, {})
+
+
+def _kept(operator: BaseOperator, key: str) -> Any:
+    """What this try pushed to XCom ``key``; None when it pushed nothing there (no XCom is read)."""
+    values = getattr(operator, LINK_VALUES_ATTR, None)
+    return values.get(key) if isinstance(values, dict) else None
 
 
 class _DeploymentUrlLink(BaseOperatorLink):
     slot = "production"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        urls = deployment_urls(_xcom(ti_key, "return_value"), _xcom(ti_key, XCOM_KEY))
+        urls = deployment_urls(_kept(operator, RETURN_KEY), _kept(operator, XCOM_KEY))
         return urls[self.slot] or ""
 
 
@@ -136,7 +166,7 @@ class AsmOperationLink(BaseOperatorLink):
     name = "ASM operation"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        if operation_of(_xcom(ti_key, "return_value"), _xcom(ti_key, XCOM_KEY)) is None:
+        if operation_of(_kept(operator, RETURN_KEY), _kept(operator, XCOM_KEY)) is None:
             return ""
         return f"{_base_url()}{PLUGIN_PREFIX}/operation?{_ti_query(ti_key)}"
 
@@ -147,7 +177,7 @@ class AsmReleaseTimelineLink(BaseOperatorLink):
     name = "Release timeline"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        if not isinstance(_xcom(ti_key, XCOM_KEY), Mapping):
+        if not isinstance(_kept(operator, XCOM_KEY), Mapping):
             return ""
         return timeline_ui_path(ti_key.dag_id, ti_key.run_id, ti_key.task_id, ti_key.map_index, _base_url())
 

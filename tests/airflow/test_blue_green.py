@@ -104,6 +104,12 @@ def test_failure_after_swap_swaps_back_automatically(client: Any) -> None:
     assert checks["swap_back_operation"] and checks["rollback_restored"]
     assert checks["restored_production_health"]
     assert report["rollback_request_id"] and report["after"]["production"]["name"] == "v2"
+    # The failed task keeps its links (computed from the report it kept, operators/links.py).
+    timeline = xcom_value(dr, "guarded_swap", "_link_AsmReleaseTimelineLink")
+    assert timeline.endswith("/tasks/guarded_swap/plugin/asm-release-timeline"), timeline
+    assert "/asm-sm/operation?" in xcom_value(dr, "guarded_swap", "_link_AsmOperationLink")
+    production = report["after"]["production"]["url"]
+    assert xcom_value(dr, "guarded_swap", "_link_AsmProductionUrlLink") == production
 
 
 def test_failure_after_first_release_is_reported_not_hidden(client: Any) -> None:

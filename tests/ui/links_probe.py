@@ -4,7 +4,8 @@
 
 Its own process because it points Airflow at a new home (``airflow_sm_provider.testing``). The
 task runner computes each operator link when the task ends and stores it in XCom ``_link_<class>``;
-this prints those rows and each task's result, read back from the metadata DB.
+this prints those rows and each task's result, read back from the metadata DB. The run's log goes
+to the console, where the test reads it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 
 from airflow.sdk import DAG
 
+from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
 from airflow_sm_provider.operators.cloud_service import AsmCreateCloudServiceOperator
 from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
 from airflow_sm_provider.operators.swap import AsmSwapDeploymentOperator
@@ -42,9 +44,13 @@ with DAG("asm_links", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=time
         package_url=PACKAGE, configuration=CSCFG, start_deployment=True, **FAST)
     stag = AsmCreateDeploymentOperator(
         task_id="stag", service_name=SVC, deployment_slot="staging", deployment_name="v2",
-        package_url=PACKAGE, configuration=CSCFG, start_deployment=True, **FAST)
+        package_url=PACKAGE, configuration=CSCFG, start_deployment=True, deferrable=True, **FAST)
     swap = AsmSwapDeploymentOperator(task_id="swap", service_name=SVC, **FAST)
-    svc >> prod >> stag >> swap
+    # A deferred release back to v1: the one task with a release report (and a timeline link).
+    release = AsmGuardedSwapOperator(
+        task_id="release", service_name=SVC, expected_new_deployment="v1", bake_seconds=0,
+        health_interval=0.05, deferrable=True, **FAST)
+    svc >> prod >> stag >> swap >> release
 """
 
 
@@ -62,7 +68,7 @@ def main(home: str) -> None:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    out: dict[str, dict[str, object]] = {"_run": {"state": str(run.state)}}
+    out: dict[str, dict[str, object]] = {"_run": {"state": str(run.state), "run_id": run.run_id}}
     with create_session() as session:
         rows = session.scalars(select(XComModel).where(XComModel.dag_id == "asm_links")).all()
         for row in rows:

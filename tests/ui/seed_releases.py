@@ -6,8 +6,8 @@ The DAG file is parsed and serialized with the provider's own test helper
 (``airflow_sm_provider.testing.load_dag``), a DAG run is created, and each task instance gets the
 state its release ended in plus the XComs a guarded swap leaves: ``release_report`` (shaped per
 CONTRACTS.md, from ``tests/ui/reports.py``) and the persisted operator links, computed by the
-provider's link classes exactly as the task runner does when a task ends, reading the XComs
-through the same query the api-server uses.
+provider's link classes exactly as the task runner does when a task ends, from the values the
+operator kept for its links when it pushed them (``operators/links.py``).
 """
 
 from __future__ import annotations
@@ -53,7 +53,6 @@ def main(dag_file: str) -> None:
 
     from airflow_sm_provider.operators import links
     from airflow_sm_provider.testing import load_dag
-    from airflow_sm_provider.ui.app import TaskInstanceRef, read_xcom
 
     dag = load_dag(dag_file, "asm_releases")
     with create_session() as session:
@@ -90,11 +89,8 @@ def main(dag_file: str) -> None:
             )
             session.flush()
 
-            def xcom_from_db(ti_key: Any, key: str) -> Any:
-                ref = TaskInstanceRef(ti_key.dag_id, ti_key.run_id, ti_key.task_id, ti_key.map_index)
-                return read_xcom(session, ref, key)
-
-            links._xcom = xcom_from_db  # what the worker reads through the execution API
+            links.forget_link_values(task)
+            links.keep_for_links(task, "release_report", report)  # what the release's _end() keeps
             for link in task.operator_extra_links:
                 url = link.get_link(task, ti_key=ti.key)  # type: ignore[arg-type]
                 XComModel.set(

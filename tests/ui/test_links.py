@@ -32,12 +32,14 @@ def persisted(asm_emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> di
         [sys.executable, str(probe), str(home)], env=env, capture_output=True, text=True, timeout=600
     )
     assert out.returncode == 0, out.stderr[-4000:]
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    found = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    found["_log"] = out.stdout + out.stderr  # everything the run logged (dag.test logs to the console)
+    return found
 
 
 def test_every_task_persisted_every_link(persisted: dict[str, Any]) -> None:
     assert persisted["_run"]["state"] == "success", persisted
-    for task_id in ("svc", "prod", "stag", "swap"):
+    for task_id in ("svc", "prod", "stag", "swap", "release"):
         assert set(persisted[task_id]) >= LINK_KEYS, (task_id, sorted(persisted[task_id]))
 
 
@@ -59,6 +61,29 @@ def test_operation_link_names_the_task_and_timeline_link_needs_a_report(persiste
     link = svc["_link_AsmOperationLink"]
     assert "/asm-sm/operation?" in link and "dag_id=asm_links" in link and "task_id=svc" in link
     assert all(persisted[t]["_link_AsmReleaseTimelineLink"] == "" for t in ("svc", "prod", "stag", "swap"))
+
+
+def test_release_links_come_from_its_report(persisted: dict[str, Any]) -> None:
+    release, run_id = persisted["release"], persisted["_run"]["run_id"]
+    report = release["release_report"]
+    assert report["outcome"] == "released"
+    assert release["_link_AsmReleaseTimelineLink"] == timeline_ui_path("asm_links", run_id, "release", -1)
+    assert release["_link_AsmProductionUrlLink"] == report["after"]["production"]["url"] != ""
+    operation = release["_link_AsmOperationLink"]
+    assert "/asm-sm/operation?" in operation and "task_id=release" in operation
+
+
+def test_a_successful_run_logs_no_error(persisted: dict[str, Any]) -> None:
+    """Log-based alerting must stay quiet: computing the links at task end reads no absent XCom.
+
+    The Task SDK's client logs each XCom it asks for and does not find at ERROR ("XCom not found").
+    """
+    log = persisted["_log"]
+    assert "[DAG TEST] end task task_id=release" in log  # the run's log was captured
+    assert log.count("Pausing task as DEFERRED") >= 2  # stag and release: links are also computed then
+    assert "Failed to push an xcom for task operator extra link" not in log
+    errors = [line for line in log.splitlines() if "[error" in line or "XCom not found" in line]
+    assert errors == [], "\n".join(errors[:5])
 
 
 def test_link_data_rules() -> None:
