@@ -124,8 +124,12 @@ class AsmConnectionSettings:
                 )
             certificate, field = str(pem_text).encode(), "certificate_private_key"
         from airflow_sm_provider.get_provider_info import CONN_FIELDS
-        from airflow_sm_provider.hooks._extras import unknown_extra_notes
 
+        notes: tuple[str, ...] = ()
+        if any(key not in CONN_FIELDS for key in extras):  # rare: the notes module only then
+            from airflow_sm_provider.hooks._extras import unknown_extra_notes  # (triggerer's loop)
+
+            notes = tuple(unknown_extra_notes(extras, CONN_FIELDS))
         return cls(
             conn_id=cid,
             host=_blank_to_none(conn.host),
@@ -139,7 +143,7 @@ class AsmConnectionSettings:
             timeout=_as_number(cid, "timeout", get.get("timeout"), float),
             max_retries=_as_number(cid, "max_retries", get.get("max_retries"), int),
             requests_per_second=_as_number(cid, "requests_per_second", get.get("requests_per_second"), float),
-            notes=tuple(unknown_extra_notes(extras, CONN_FIELDS)),
+            notes=notes,
         )
 
     def load_credentials(self) -> Credentials:
