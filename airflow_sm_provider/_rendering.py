@@ -315,6 +315,12 @@ class TypedFields:
             found = self.__dict__["_asm_blank_renderings"] = {}
         return found
 
+    def given_as(self, field: str) -> str | None:
+        """How ``field`` was given when it was a template at construction ("the template file
+        'app.cscfg'", "the template '{{ params.x }}'", "an XCom (...)"), else None. For messages:
+        never the rendered value (it may hold secrets)."""
+        return self._given_templates.get(field)
+
     def rendered_blank(self, *fields: str) -> str:
         """Words for messages: which of ``fields`` were given as templates and rendered blank ("" if none).
 
