@@ -126,7 +126,8 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
     :param extended_properties: name/value pairs stored with the deployment.
     :param if_exists: what to do when the slot is occupied: "fail" (default), or "reuse" when the
         occupant has the same name and label. Another occupant is always an error: delete it, or
-        swap, first.
+        swap, first. So is a deployment of the same name in the *other* slot (e.g. ``v1`` already
+        swapped into production): refused before any request, saying so; deploy a new name.
     """
 
     service_name: str = argument(reader=text, templated=True)
@@ -154,6 +155,7 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
         slot = check_slot("deployment_slot", self.deployment_slot)
         dep = get_or_none(client.get_deployment_by_slot, self.service_name, slot)
         if dep is None:
+            self._refuse_name_in_other_slot(client, slot)
             return None
         label = self.deployment_label or self.deployment_name
         where = f"Slot {slot} of cloud service {self.service_name!r}"
@@ -168,6 +170,29 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
             f"{where} is occupied by deployment {dep.name!r} (label {dep.label!r}), not the requested "
             f"{self.deployment_name!r} (label {label!r}). Delete it (AsmDeleteDeploymentOperator) or swap "
             "it to the other slot first",
+            code=protocol.ERR_CONFLICT,
+            before_request=True,
+        )
+
+    def _refuse_name_in_other_slot(self, client: ServiceManagementClient, slot: str) -> None:
+        """Deployment names are unique in a cloud service: the name in the *other* slot (typically
+        production, after an earlier run swapped it there) is refused before the request, saying so.
+
+        Not "reuse", whatever ``if_exists`` says: this task puts the deployment in ``slot``, and what
+        follows it (a ready sensor on staging, a swap) expects it there.
+        """
+        other = get_or_none(client.get_deployment_by_name, self.service_name, self.deployment_name)
+        if other is None:
+            return
+        from airflow_sm_provider.client.errors import ConflictError
+
+        where = str(other.deployment_slot or "other").lower()
+        raise ConflictError(
+            f"A deployment named {self.deployment_name!r} already exists in cloud service "
+            f"{self.service_name!r}, in the {where} slot, not {slot.lower()} (where this task deploys it): "
+            f"{self.deployment_name} is in {where}; deploy a new name (names are unique in a cloud "
+            f"service: one per release), or delete {self.deployment_name!r} first. if_exists='reuse' "
+            "reuses only the same deployment in the same slot",
             code=protocol.ERR_CONFLICT,
             before_request=True,
         )
