@@ -63,7 +63,10 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
     to strings): booleans accept ``True/False``, ``true/false``, ``1/0``, ``yes/no`` in any case;
     numbers and durations their text (``"30"``, ``"90s"``, ``"5m"``); mappings and lists their
     printed form (JSON or a Python literal); an optional argument rendered to ``""`` or ``"None"``
-    is not given. Anything else fails with ``InvalidInputError`` naming the argument.
+    is not given -- except a safety argument (its description says so: ``expected_new_deployment``,
+    a delete's ``deployment_name``...), whose template rendering blank fails instead of turning its
+    check off (``blank_means_not_given`` names those a DAG makes optional on purpose). Anything else
+    fails with ``InvalidInputError`` naming the argument.
 
     ASM cannot cancel an operation: when the task is killed the operation keeps running on the
     server; :meth:`on_kill` says so and logs its request id, and a retry resumes waiting on it.
