@@ -299,21 +299,21 @@ class TypedFields:
             #: Every declared argument holds its final, typed value (checks may rely on it).
             self.fields_final = True
 
+    def _notes(self, name: str) -> dict[str, str]:
+        """A per-instance ``{field: words}`` kept in ``__dict__`` (not through Airflow's
+        ``__setattr__``: these are not arguments), created on first use."""
+        found: dict[str, str] = self.__dict__.setdefault(name, {})
+        return found
+
     @property
     def _given_templates(self) -> dict[str, str]:
         """Field -> how it was given, for each argument that was a template at construction."""
-        found: dict[str, str] | None = self.__dict__.get("_asm_given_templates")
-        if found is None:
-            found = self.__dict__["_asm_given_templates"] = {}
-        return found
+        return self._notes("_asm_given_templates")
 
     @property
     def _blank_renderings(self) -> dict[str, str]:
         """Field -> "the template '...' rendered to ''", for each template argument that rendered blank."""
-        found: dict[str, str] | None = self.__dict__.get("_asm_blank_renderings")
-        if found is None:
-            found = self.__dict__["_asm_blank_renderings"] = {}
-        return found
+        return self._notes("_asm_blank_renderings")
 
     def given_as(self, field: str) -> str | None:
         """How ``field`` was given when it was a template at construction ("the template file

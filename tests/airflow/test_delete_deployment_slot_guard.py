@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from harness import START, run_dag, task_states, xcom_value
-from test_blue_green_support import deploy, make_client, new_service, slots
+from test_blue_green_support import deploy, make_client, new_service, slots, two_slots
 
 from airflow_sm_provider.emulator.sessions import admin_call
 from airflow_sm_provider.operators.deployment import (
@@ -28,10 +28,7 @@ def _deletes(endpoint: dict[str, Any]) -> int:
 
 def _released(client: Any) -> str:
     """After a swap: production v2, staging v1 (the previous production, the one to retire)."""
-    service = new_service(client)
-    deploy(client, service, "staging", "v1")
-    client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
-    deploy(client, service, "staging", "v2", "v2.cscfg")
+    service = two_slots(client)
     client.swap_deployment(service, "v1", "v2").wait(timeout=60, poll_interval=0.05)
     return service
 
@@ -65,10 +62,7 @@ def test_name_and_slot_refuses_when_the_name_is_in_the_other_slot(
 ) -> None:
     """The swap did not happen (v1 still serves): the retire step must not take production down."""
     with make_client(asm_endpoint) as client:
-        service = new_service(client)
-        deploy(client, service, "staging", "v1")
-        client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
-        deploy(client, service, "staging", "v2", "v2.cscfg")
+        service = two_slots(client)
         before = _deletes(asm_endpoint)
         dr = _run(
             "guarded_delete_other", service_name=service, deployment_name="v1", deployment_slot="staging"

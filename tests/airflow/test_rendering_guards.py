@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from harness import START, run_dag, task_states
-from test_blue_green_support import CONFIG, PACKAGE, deploy, make_client, new_service, slots
+from test_blue_green_support import CONFIG, PACKAGE, make_client, slots, two_slots
 
 from airflow_sm_provider._rendering import Guard, TypedFields
 from airflow_sm_provider.client.errors import InvalidInputError
@@ -36,15 +36,6 @@ MUTATING = ("swap_deployment", "delete_deployment", "upgrade_deployment", "walk_
 def _sent(endpoint: dict[str, Any]) -> dict[str, int]:
     stats = admin_call(endpoint, "GET", "stats")["by_operation"]
     return {op: int(stats.get(op, 0)) for op in MUTATING}
-
-
-def _two_slots(client: Any) -> str:
-    """Production v1, staging v2."""
-    service = new_service(client)
-    deploy(client, service, "staging", "v1")
-    client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
-    deploy(client, service, "staging", "v2", "v2.cscfg")
-    return service
 
 
 @pytest.mark.parametrize(
@@ -67,7 +58,7 @@ def test_expected_new_deployment_rendered_blank_fails_before_the_swap(
     from airflow.sdk import DAG
 
     with make_client(asm_endpoint) as client:
-        service = _two_slots(client)
+        service = two_slots(client)
         before = _sent(asm_endpoint)
         with DAG("guard_expected_blank", schedule=None, start_date=START, params=params) as dag:
             AsmGuardedSwapOperator(
@@ -96,7 +87,7 @@ def test_expected_new_deployment_rendered_to_a_name_still_gates(
     from airflow.sdk import DAG
 
     with make_client(asm_endpoint) as client:
-        service = _two_slots(client)
+        service = two_slots(client)
         with DAG("guard_expected_other", schedule=None, start_date=START, params={"svc": "v9"}) as dag:
             AsmGuardedSwapOperator(
                 task_id="swap",
