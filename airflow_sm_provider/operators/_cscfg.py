@@ -97,17 +97,20 @@ class CscfgConfigurationMixin(DeclaredArguments):
         from airflow_sm_provider.client import validation
         from airflow_sm_provider.client.errors import InvalidInputError
 
+        given = self.given_as("configuration")
         try:
             validation.configuration(configuration, "configuration")
+            return
         except InvalidInputError as exc:
-            given = self.given_as("configuration")
             if given is None:
                 raise
-            invalid(
-                "configuration",
-                f"{given} rendered to text that is not a valid .cscfg ({exc.message.rstrip('.')}); the "
-                "rendered text is not shown (a .cscfg may hold secrets): fix the template",
-            )
+            # What is wrong, without the client's advice on how to pass the text (a template was).
+            what = exc.message.rsplit(": ", 1)[0].rstrip(".")
+        invalid(
+            "configuration",
+            f"{given} rendered to text that is not a valid .cscfg ({what}); the rendered text is not "
+            "shown (a .cscfg may hold secrets): fix the template",
+        )
 
     if TYPE_CHECKING:  # ``_rendering.TypedFields``, which every operator using this mixin is
 
