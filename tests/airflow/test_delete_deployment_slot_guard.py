@@ -177,3 +177,41 @@ def test_give_exactly_one_says_the_name_rendered_blank(
         "deployment_name: give exactly one of deployment_name or deployment_slot "
         "(deployment_name: the template '{{ params.name }}' rendered to 'None')"
     ) in out.out + out.err
+
+
+class _CrashAfterDeleteSent(AsmDeleteDeploymentOperator):
+    """The worker dies right after the delete's request id was stored (first try only)."""
+
+    def after_submit(self, context: Any, request_id: str | None) -> None:
+        if context["ti"].try_number == 1:
+            raise RuntimeError("simulated worker crash right after the delete was sent")
+
+
+def test_a_retry_after_the_guarded_delete_was_sent_waits_on_it_and_sends_nothing_again(
+    asm_endpoint: dict[str, Any], asm_conn_id: str
+) -> None:
+    """The retry does not re-read the slot (v1 may be half gone): it resumes the stored request."""
+    from datetime import timedelta
+
+    from airflow.sdk import DAG
+
+    with make_client(asm_endpoint) as client:
+        service = _released(client)
+        before = _deletes(asm_endpoint)
+        with DAG("guarded_delete_crash", schedule=None, start_date=START) as dag:
+            _CrashAfterDeleteSent(
+                task_id="retire",
+                service_name=service,
+                deployment_name="v1",
+                deployment_slot="staging",
+                if_missing="fail",
+                poll_interval=0.05,
+                retries=1,
+                retry_delay=timedelta(0),
+            )
+        dr = run_dag(dag)
+        assert task_states(dr) == {"retire": "success"}
+        assert _deletes(asm_endpoint) == before + 1
+        assert slots(client, service) == {"production": "v2", "staging": None}
+    result = xcom_value(dr, "retire")
+    assert result["status"] == "Succeeded" and result["deployment_slot"] == "staging"
