@@ -14,7 +14,13 @@ value by hand. The readers accept exactly:
 * text: a ``str``; mappings / lists: the object, or its text as JSON or as a Python literal (what
   Jinja prints for a dict or list param);
 * optional arguments: ``None``, and the strings ``""`` and ``"None"`` (how Jinja renders a missing or
-  None param) mean "not given".
+  None param) mean "not given";
+* safety arguments (:func:`guard`): optional arguments that turn a safety check on (the build staging
+  must hold, the slot a deployment must be in before it is deleted...). Given as a template (or an
+  XComArg) that renders blank, they fail instead: a missing param or an XCom that found nothing must
+  not silently turn the check off. Given literally as ``None`` / ``""``, or not at all, they are not
+  given, as any optional argument; an operator's ``blank_means_not_given=[...]`` names those that
+  may render blank on purpose (an optional param).
 
 Imported while DAG files are parsed: standard library only, the error class on first use.
 """
@@ -32,11 +38,14 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 __all__ = [
+    "Guard",
     "Reader",
     "TypedFields",
     "boolean",
     "duration",
+    "guard",
     "invalid",
+    "is_blank",
     "is_template",
     "list_of_mappings",
     "mapping",
@@ -188,16 +197,53 @@ def list_of_mappings(field: str, value: Any) -> list[dict[str, Any]]:
     return [dict(item) for item in data]
 
 
+def is_blank(value: Any) -> bool:
+    """None, or the text ``""`` / ``"None"`` (blanks ignored): what a missing or None param renders to."""
+    return value is None or (isinstance(value, str) and value.strip() in _NOT_GIVEN)
+
+
 def optional(reader: Reader) -> Reader:
     """``reader``, but None, ``""`` and ``"None"`` (a missing or None param, rendered) mean None."""
 
     def read(field: str, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and value.strip() in _NOT_GIVEN):
+        if is_blank(value):
             return None
         return reader(field, value)
 
     read.__name__ = f"optional_{getattr(reader, '__name__', 'value')}"
     return read
+
+
+class Guard:
+    """The reader of a safety argument: :func:`optional` ``reader``, plus what the argument turns on.
+
+    The reader alone cannot tell "not given" from "given, but rendered blank" (both arrive as ``""``
+    or None); :class:`TypedFields` can, because it saw the template at construction: it refuses the
+    blank rendering of a guard given as a template, naming the argument and ``check``.
+    """
+
+    def __init__(self, reader: Reader, check: str) -> None:
+        self.reader = optional(reader)
+        #: What the argument turns on, in words for the error ("the check that staging holds ...").
+        self.check = check
+        self.__name__ = f"guard_{getattr(reader, '__name__', 'value')}"
+
+    def __call__(self, field: str, value: Any) -> Any:
+        return self.reader(field, value)
+
+
+def guard(reader: Reader, *, check: str) -> Reader:
+    """Declare a safety argument (``argument(None, reader=guard(text, check="..."))``); see :class:`Guard`."""
+    return Guard(reader, check)
+
+
+def _given(value: Any, *, file: bool) -> str:
+    """How a template argument was given, for messages (a template's text or a file name, never a value)."""
+    if file:
+        return f"the template file {value!r}"
+    if isinstance(value, str):
+        return f"the template {value!r}"
+    return f"an XCom ({type(value).__name__})"
 
 
 # --------------------------------------------------------------------------- applying them
@@ -223,8 +269,11 @@ class TypedFields:
         """Replace each declared argument by its typed value.
 
         ``final=False`` (construction): skip arguments not set yet and values still to be rendered
-        (templates, XComArgs); they are read after rendering. ``final=True``: everything must read.
+        (templates, XComArgs); they are read after rendering, and remembered as given: a safety
+        argument (:func:`guard`) given so that renders blank fails. ``final=True``: everything must
+        read.
         """
+        templates = self._given_templates
         for field, reader in self.all_field_readers().items():
             if not hasattr(self, field):
                 if final:
@@ -232,11 +281,54 @@ class TypedFields:
                 continue
             value = getattr(self, field)
             if not final and (is_template(value) or self._is_template_file(value)):
+                templates[field] = _given(value, file=not is_template(value))
                 continue
+            if final and field in templates and is_blank(value):
+                self._blank_renderings[field] = f"{templates[field]} rendered to {value!r}"
+                if isinstance(reader, Guard) and field not in getattr(self, "blank_means_not_given", ()):
+                    invalid(
+                        field,
+                        f"was given ({templates[field]}) but rendered to {value!r}: a missing param or an "
+                        f"XCom that found nothing renders so. It turns on {reader.check}, which a blank "
+                        "value must not silently turn off. Fix what the template reads, or leave the "
+                        "argument out to run without the check (if a blank value is meant to turn it off "
+                        f"for some runs, say so: blank_means_not_given=[{field!r}])",
+                    )
             setattr(self, field, reader(field, value))
         if final:
             #: Every declared argument holds its final, typed value (checks may rely on it).
             self.fields_final = True
+
+    def _notes(self, name: str) -> dict[str, str]:
+        """A per-instance ``{field: words}`` kept in ``__dict__`` (not through Airflow's
+        ``__setattr__``: these are not arguments), created on first use."""
+        found: dict[str, str] = self.__dict__.setdefault(name, {})
+        return found
+
+    @property
+    def _given_templates(self) -> dict[str, str]:
+        """Field -> how it was given, for each argument that was a template at construction."""
+        return self._notes("_asm_given_templates")
+
+    @property
+    def _blank_renderings(self) -> dict[str, str]:
+        """Field -> "the template '...' rendered to ''", for each template argument that rendered blank."""
+        return self._notes("_asm_blank_renderings")
+
+    def given_as(self, field: str) -> str | None:
+        """How ``field`` was given when it was a template at construction ("the template file
+        'app.cscfg'", "the template '{{ params.x }}'", "an XCom (...)"), else None. For messages:
+        never the rendered value (it may hold secrets)."""
+        return self._given_templates.get(field)
+
+    def rendered_blank(self, *fields: str) -> str:
+        """Words for messages: which of ``fields`` were given as templates and rendered blank ("" if none).
+
+        E.g. ``" (deployment_name: the template '{{ params.name }}' rendered to '')"``; an error that
+        says "give exactly one of ..." reads wrong without it when the user did give one.
+        """
+        notes = [f"{f}: {self._blank_renderings[f]}" for f in fields if f in self._blank_renderings]
+        return f" ({'; '.join(notes)})" if notes else ""
 
     def _is_template_file(self, value: Any) -> bool:
         """A value naming a template file (``template_ext``) is read after the file is rendered."""

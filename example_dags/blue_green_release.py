@@ -16,8 +16,10 @@ What one run does (``docs/blue-green.md`` explains every gate):
 5. ``guarded_swap``: refuses unless staging is ready, unlocked and answers its health check; swaps;
    then checks production for ``bake_seconds`` while the previous production waits in staging, and
    swaps back (and fails) if production turns unhealthy. Its XCom is the full report.
-6. ``retire_previous``: deletes the previous production from staging -- unless ``keep_previous``,
-   in which case ``staging_to_production_swap`` with ``rollback=True`` can bring it back.
+6. ``previous_production`` names the previous production (from the swap's report) and
+   ``retire_previous`` deletes it, only if staging still holds it (``AsmDeleteDeploymentOperator``
+   with both ``deployment_name`` and ``deployment_slot``) -- unless ``keep_previous``, in which
+   case ``staging_to_production_swap`` with ``rollback=True`` can bring it back.
 
 The ``.cscfg`` is a template file: ``cscfg`` names a file in ``config/`` next to this file (the
 DAG's ``template_searchpath``); Jinja in it is rendered (``{{ params.x }}``, ``{{ var.value.x }}``)
@@ -171,32 +173,30 @@ with DAG(
         health_interval=poll,
     )
 
-    @task
-    def retire_previous(report: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Delete the previous production, parked in staging since the swap -- only if it is still there.
+    @task(pool="default_pool")
+    def previous_production(report: dict[str, Any], params: dict[str, Any] | None = None) -> str:
+        """The deployment to retire: the previous production, parked in staging by the swap.
 
-        If someone swapped back or deployed to staging meanwhile, nothing is deleted (skip).
+        Skipped (and so is ``retire_previous``) when production was empty, or with ``keep_previous``.
         """
-        from airflow_sm_provider.client.errors import NotFoundError
-        from airflow_sm_provider.hooks.service_management import ServiceManagementHook
-
-        p = params or {}
         old = report.get("old_production")
         if not old:
             raise AirflowSkipException("Production was empty before this release: nothing to retire.")
-        if p.get("keep_previous"):
+        if (params or {}).get("keep_previous"):
             raise AirflowSkipException(f"keep_previous: {old} stays in staging for a manual rollback.")
-        client = ServiceManagementHook(asm_conn_id=str(p["asm_conn_id"])).get_conn()
-        service = report["service_name"]
-        try:
-            staging = client.get_deployment_by_slot(service, "staging")
-        except NotFoundError:
-            raise AirflowSkipException(f"Staging is empty; {old} is already gone.") from None
-        if staging.name != old:
-            raise AirflowSkipException(f"Staging holds {staging.name!r}, not {old!r}: deleting nothing.")
-        client.delete_deployment(service, old).wait(timeout=1800, poll_interval=float(p["poll_interval"]))
-        return {"service_name": service, "retired": old}
+        return str(old)
 
-    retired = retire_previous(swap.output)  # type: ignore[arg-type]  # resolves to the report at run time
+    # Name and slot: delete it only if staging still holds it. Staging empty or holding another
+    # deployment: nothing is deleted (a log line says what staging holds); the old production back in
+    # production (someone swapped back meanwhile): nothing is deleted and the task fails.
+    retired = AsmDeleteDeploymentOperator(
+        task_id="retire_previous",
+        service_name=prepared["service_name"],
+        deployment_name=previous_production(swap.output),  # type: ignore[arg-type]  # the report at run time
+        deployment_slot="staging",
+        if_missing="ignore",
+        asm_conn_id=conn,
+        poll_interval=poll,
+    )
     # Data flows through XComArgs; these edges only order the steps that share no data.
     clear_staging >> deploy >> deployed >> ready >> swap

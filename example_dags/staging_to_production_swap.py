@@ -63,6 +63,9 @@ with DAG(
         pool=WRITER_POOL or "default_pool",
         service_name="{{ params.service_name }}",
         expected_new_deployment="{{ params.expected_deployment }}",
+        # The param is optional on purpose: empty means "whatever staging holds" (say so, or an
+        # empty rendering fails: a safety argument must not be turned off by accident).
+        blank_means_not_given=["expected_new_deployment"],
         rollback="{{ params.rollback }}",
         bake_seconds="{{ params.bake_seconds }}",
         require_approval="{{ params.require_approval }}",

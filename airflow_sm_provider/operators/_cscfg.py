@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from airflow_sm_provider._rendering import is_template, optional, text
 from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
@@ -69,10 +70,12 @@ class CscfgConfigurationMixin(DeclaredArguments):
         if is_template(configuration) or is_template(path):
             return
         if (configuration is None) == (path is None):
+            got = self.rendered_blank("configuration", "configuration_path")
             invalid(
                 "configuration",
                 "give exactly one of configuration (.cscfg XML, its base64, or a .cscfg file name) or "
-                "the deprecated configuration_path",
+                "the deprecated configuration_path"
+                + (got or (" (both were given)" if configuration is not None else " (neither was given)")),
             )
         if configuration is not None:
             if configuration.endswith(CSCFG_EXT):
@@ -84,11 +87,35 @@ class CscfgConfigurationMixin(DeclaredArguments):
                     "is a template file, not one produced by a template. Use "
                     '"{% include params.<name> %}" to choose the file per run',
                 )
-            from airflow_sm_provider.client import validation
-
-            validation.configuration(configuration, "configuration")
+            self._check_rendered_cscfg(configuration)
         elif not os.path.isfile(str(path)):
             invalid("configuration_path", f"{path!r} is not a readable file")
+
+    def _check_rendered_cscfg(self, configuration: str) -> None:
+        """The client's rule (XML or its base64, well-formed); a rendered template's error names the
+        template (a file name is fine to show), never its content (a .cscfg may hold secrets)."""
+        from airflow_sm_provider.client import validation
+        from airflow_sm_provider.client.errors import InvalidInputError
+
+        given = self.given_as("configuration")
+        try:
+            validation.configuration(configuration, "configuration")
+            return
+        except InvalidInputError as exc:
+            if given is None:
+                raise
+            # What is wrong, without the client's advice on how to pass the text (a template was).
+            what = exc.message.rsplit(": ", 1)[0].rstrip(".")
+        invalid(
+            "configuration",
+            f"{given} rendered to text that is not a valid .cscfg ({what}); the rendered text is not "
+            "shown (a .cscfg may hold secrets): fix the template",
+        )
+
+    if TYPE_CHECKING:  # ``_rendering.TypedFields``, which every operator using this mixin is
+
+        def given_as(self, field: str) -> str | None: ...
+        def rendered_blank(self, *fields: str) -> str: ...
 
     def configuration_text(self) -> str:
         """The ``.cscfg`` to send: the rendered argument, or the deprecated path's file content."""

@@ -63,7 +63,10 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
     to strings): booleans accept ``True/False``, ``true/false``, ``1/0``, ``yes/no`` in any case;
     numbers and durations their text (``"30"``, ``"90s"``, ``"5m"``); mappings and lists their
     printed form (JSON or a Python literal); an optional argument rendered to ``""`` or ``"None"``
-    is not given. Anything else fails with ``InvalidInputError`` naming the argument.
+    is not given -- except a safety argument (its description says so: ``expected_new_deployment``,
+    a delete's ``deployment_name``...), whose template rendering blank fails instead of turning its
+    check off (``blank_means_not_given`` names those a DAG makes optional on purpose). Anything else
+    fails with ``InvalidInputError`` naming the argument.
 
     ASM cannot cancel an operation: when the task is killed the operation keeps running on the
     server; :meth:`on_kill` says so and logs its request id, and a retry resumes waiting on it.
@@ -81,6 +84,10 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         task but does not stop the operation (ASM cannot cancel); a retry resumes waiting on it.
     :param durable: remember the request id in the task state store so a retry after a worker
         crash resumes the same operation instead of submitting a second one.
+    :param blank_means_not_given: safety arguments (``expected_new_deployment``, a delete's
+        ``deployment_name``...) that may render to ``""`` / ``"None"`` on purpose, turning their
+        check off for that run (e.g. an optional param). Without it such a template rendering blank
+        fails before any request: a missing param must not silently turn a check off.
 
     The XCom value is a dict; each of its keys is also pushed as its own XCom
     (``multiple_outputs``), so ``create.output["request_id"]`` feeds ``AsmOperationSensor``.
@@ -115,6 +122,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         poll_interval: float | str | None = None,
         timeout: float | str | None = None,
         durable: bool = True,
+        blank_means_not_given: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         # Each key of the XCom dict is also its own XCom, so ``op.output["request_id"]`` is an
@@ -128,12 +136,30 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         self.poll_interval: Any = poll_interval if poll_interval is not None else self.default_poll_interval
         self.timeout: Any = timeout if timeout is not None else self.default_timeout
         self.durable = durable
+        self.blank_means_not_given = self._check_blank_allowed(blank_means_not_given)
         for name, value in declared.items():
             setattr(self, name, value)
         self.init_arguments()
         self.read_fields(final=False)  # typed values, unless still a template
         self._in_flight: str | None = None
         self.validate_inputs()  # bad input fails while the DAG file is parsed
+
+    @classmethod
+    def _check_blank_allowed(cls, names: Sequence[str]) -> tuple[str, ...]:
+        """``blank_means_not_given`` may only name this operator's safety arguments (a typo would
+        otherwise leave the check it meant to relax strict, or worse, look relaxed and not be)."""
+        from airflow_sm_provider._rendering import Guard, invalid
+
+        listed = (names,) if isinstance(names, str) else tuple(names)
+        guards = sorted(f for f, r in cls.all_field_readers().items() if isinstance(r, Guard))
+        for name in listed:
+            if name not in guards:
+                invalid(
+                    "blank_means_not_given",
+                    f"{name!r} is not a safety argument of {cls.__name__}; they are: "
+                    + (", ".join(guards) or "(none)"),
+                )
+        return listed
 
     # ------------------------------------------------------------------ subclass interface
     def validate_inputs(self) -> None:

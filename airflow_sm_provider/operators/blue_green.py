@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, optional, text
+from airflow_sm_provider._rendering import boolean, duration, guard, text
 from airflow_sm_provider.operators._approval import ApprovalArgsMixin
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import check_name
@@ -94,7 +94,9 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
         used for the health probes.
     :param expected_new_deployment: name of the deployment that should end in production. When set,
         staging must hold it, and a production slot that already holds it means "already swapped"
-        (no second swap). Strongly recommended in DAGs: it makes retries safe.
+        (no second swap). Strongly recommended in DAGs: it makes retries safe. A safety argument:
+        given as a template that renders to ``""`` or ``"None"``, the task fails before any request
+        (it never swaps without the gate).
     :param rollback: manual rollback mode: swap the previous production (kept in staging) back in.
         Needs both slots occupied; the same gates apply.
     :param health_url: URL template of the health check (``operators/health.py``), e.g.
@@ -116,9 +118,15 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
     """
 
     service_name: str = argument(reader=text, templated=True)
-    expected_new_deployment: str | None = argument(None, reader=optional(text), templated=True)
+    expected_new_deployment: str | None = argument(
+        None,
+        reader=guard(text, check="the gate that staging holds the expected build"),
+        templated=True,
+    )
     rollback: bool | str = argument(False, reader=boolean, templated=True)
-    health_path: str = argument("health", reader=text, templated=True)
+    health_path: str | None = argument(
+        "health", reader=guard(text, check="the health check at this path"), templated=True
+    )
     bake_seconds: float | str = argument(0.0, reader=duration(positive=False), templated=True)
     bake_interval: float | str = argument(10.0, reader=duration(), templated=True)
     lock_wait_timeout: float | str = argument(300.0, reader=duration())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, mapping, optional, text
+from airflow_sm_provider._rendering import boolean, guard, mapping, optional, text
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
     check_name,
@@ -57,12 +57,28 @@ class _DeploymentTargetMixin:
     service_name: str
     deployment_name: str | None
     deployment_slot: str | None
+    #: Both together are allowed (``AsmDeleteDeploymentOperator``: "this name, only if in this slot").
+    name_and_slot: ClassVar[bool] = False
+
+    if TYPE_CHECKING:
+
+        def rendered_blank(self, *fields: str) -> str: ...  # ``_rendering.TypedFields``
 
     def _check_target(self) -> None:
         check_service_name("service_name", self.service_name)
         name, slot = self.deployment_name, self.deployment_slot
-        if not is_template(name) and not is_template(slot) and (name is None) == (slot is None):
-            invalid("deployment_name", "give exactly one of deployment_name or deployment_slot")
+        if not is_template(name) and not is_template(slot):
+            blank = self.rendered_blank("deployment_name", "deployment_slot")
+            if name is None and slot is None:
+                want = "deployment_name, deployment_slot, or both" if self.name_and_slot else "exactly one of"
+                if not self.name_and_slot:
+                    want += " deployment_name or deployment_slot"
+                invalid("deployment_name", f"give {want}{blank or ' (neither was given)'}")
+            if name is not None and slot is not None and not self.name_and_slot:
+                invalid(
+                    "deployment_name",
+                    "give exactly one of deployment_name or deployment_slot (both were given)",
+                )
         check_name("deployment_name", name, required=False)
         if slot is not None:
             check_slot("deployment_slot", slot)
@@ -77,7 +93,12 @@ class _DeploymentTargetMixin:
         )
 
     def _describe(self) -> str:
-        which = f"{self.deployment_name!r}" if self.deployment_name else f"in slot {self.deployment_slot!r}"
+        if self.deployment_name and self.deployment_slot:
+            which = f"{self.deployment_name!r} in slot {self.deployment_slot!r}"
+        elif self.deployment_name:
+            which = f"{self.deployment_name!r}"
+        else:
+            which = f"in slot {self.deployment_slot!r}"
         return f"Deployment {which} of cloud service {self.service_name!r}"
 
 
@@ -105,7 +126,8 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
     :param extended_properties: name/value pairs stored with the deployment.
     :param if_exists: what to do when the slot is occupied: "fail" (default), or "reuse" when the
         occupant has the same name and label. Another occupant is always an error: delete it, or
-        swap, first.
+        swap, first. So is a deployment of the same name in the *other* slot (e.g. ``v1`` already
+        swapped into production): refused before any request, saying so; deploy a new name.
     """
 
     service_name: str = argument(reader=text, templated=True)
@@ -133,6 +155,7 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
         slot = check_slot("deployment_slot", self.deployment_slot)
         dep = get_or_none(client.get_deployment_by_slot, self.service_name, slot)
         if dep is None:
+            self._refuse_name_in_other_slot(client, slot)
             return None
         label = self.deployment_label or self.deployment_name
         where = f"Slot {slot} of cloud service {self.service_name!r}"
@@ -147,6 +170,29 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
             f"{where} is occupied by deployment {dep.name!r} (label {dep.label!r}), not the requested "
             f"{self.deployment_name!r} (label {label!r}). Delete it (AsmDeleteDeploymentOperator) or swap "
             "it to the other slot first",
+            code=protocol.ERR_CONFLICT,
+            before_request=True,
+        )
+
+    def _refuse_name_in_other_slot(self, client: ServiceManagementClient, slot: str) -> None:
+        """Deployment names are unique in a cloud service: the name in the *other* slot (typically
+        production, after an earlier run swapped it there) is refused before the request, saying so.
+
+        Not "reuse", whatever ``if_exists`` says: this task puts the deployment in ``slot``, and what
+        follows it (a ready sensor on staging, a swap) expects it there.
+        """
+        other = get_or_none(client.get_deployment_by_name, self.service_name, self.deployment_name)
+        if other is None:
+            return
+        from airflow_sm_provider.client.errors import ConflictError
+
+        where = str(other.deployment_slot or "other").lower()
+        raise ConflictError(
+            f"A deployment named {self.deployment_name!r} already exists in cloud service "
+            f"{self.service_name!r}, in the {where} slot, not {slot.lower()} (where this task deploys it): "
+            f"{self.deployment_name} is in {where}; deploy a new name (names are unique in a cloud "
+            f"service: one per release), or delete {self.deployment_name!r} first. if_exists='reuse' "
+            "reuses only the same deployment in the same slot",
             code=protocol.ERR_CONFLICT,
             before_request=True,
         )
@@ -278,21 +324,49 @@ class AsmUpdateDeploymentStatusOperator(_DeploymentTargetMixin, AsmBaseOperator)
 
 
 class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
-    """Delete a deployment, by name or by slot.
+    """Delete a deployment: by name, by slot, or by name only if it is in a given slot.
+
+    Give ``deployment_name`` and ``deployment_slot`` together for a guarded delete, the blue-green
+    retire step "delete the previous build only if staging still holds it" (docs/blue-green.md). The
+    slot is read first, and:
+
+    * it holds the named deployment: that deployment is deleted;
+    * the named deployment is in the *other* slot (say production, because the swap did not happen
+      or was swapped back): nothing is deleted and the task fails before any request -- deleting it
+      would take down what serves, and a retry would find the same;
+    * no deployment has that name (the slot is empty, or holds another deployment, which is left
+      alone): nothing to delete; with ``if_missing="ignore"`` (the default) the task succeeds with
+      status ``Absent`` and a log line saying what the slot holds, with ``"fail"`` it fails.
+
+    Without a slot, the deployment is deleted wherever it is; the log (a warning for production)
+    and the XCom's ``deployment_slot`` always say which slot it was in. ASM has no conditional
+    delete: the slot is read right before the request, so only a swap sent by someone else in
+    between could change it. A retry after the request was sent waits on that request (it is never
+    sent twice); a retry that finds the deployment gone succeeds.
 
     :param service_name: the cloud service.
-    :param deployment_name: the deployment; or give ``deployment_slot`` instead.
-    :param deployment_slot: "staging" or "production": delete whatever is in it.
+    :param deployment_name: the deployment; with ``deployment_slot``, only if it is in that slot.
+    :param deployment_slot: "staging" or "production": without ``deployment_name``, delete whatever
+        is in it.
     :param delete_vhd: also delete the OS/data disks and VHD blobs (VM deployments).
     :param if_missing: "ignore" (default) or "fail" when there is no such deployment.
+
+    ``deployment_name`` and ``deployment_slot`` are safety arguments: given as a template that
+    renders to ``""`` or ``"None"``, the task fails before any request instead of deleting by the
+    other one alone.
     """
 
     service_name: str = argument(reader=text, templated=True)
-    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
-    deployment_slot: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_name: str | None = argument(
+        None, reader=guard(text, check="the check of which deployment is deleted"), templated=True
+    )
+    deployment_slot: str | None = argument(
+        None, reader=guard(text, check="the check of the slot the deployment is deleted from"), templated=True
+    )
     delete_vhd: bool = argument(False, reader=boolean, templated=True)
     if_missing: str = argument("ignore", reader=choice(IF_MISSING), templated=True)
     operation_name = "delete deployment"
+    name_and_slot = True
     default_poll_interval = 15.0
     default_timeout = 1800.0
 
@@ -300,9 +374,22 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
         self._check_target()
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
-        dep = self._find(client)
+        if self.deployment_name and self.deployment_slot:
+            dep = self._in_slot(
+                client, self.deployment_name, check_slot("deployment_slot", self.deployment_slot)
+            )
+        else:
+            dep = self._find(client)
         if dep is not None:
-            self._target = dep.name
+            self._target = str(dep.name)
+            self._target_slot = str(dep.deployment_slot or "").lower() or None
+            production = self._target_slot == protocol.SLOT_PRODUCTION.lower()
+            (self.log.warning if production else self.log.info)(
+                "Deleting deployment %r of cloud service %r: it is in the %s slot.",
+                self._target,
+                self.service_name,
+                self._target_slot or "(unknown)",
+            )
             return None
         if self.if_missing == "fail" and not adopt:
             self.missing_error(self._describe())
@@ -315,6 +402,35 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
             "status": "Absent",
         }
 
+    def _in_slot(self, client: ServiceManagementClient, name: str, slot: str) -> Any:
+        """The deployment to delete when both name and slot are given: the slot's occupant if it is
+        ``name``; None when no deployment is called ``name``; refused when it is in the other slot."""
+        occupant = get_or_none(client.get_deployment_by_slot, self.service_name, slot)
+        if occupant is not None and occupant.name == name:
+            return occupant
+        holds = f"holds {occupant.name!r}" if occupant is not None else "is empty"
+        elsewhere = get_or_none(client.get_deployment_by_name, self.service_name, name)
+        if elsewhere is not None:
+            from airflow_sm_provider.client.errors import ConflictError
+
+            other = str(elsewhere.deployment_slot or "the other").lower()
+            raise ConflictError(
+                f"Deployment {name!r} of cloud service {self.service_name!r} is in the {other} slot, not "
+                f"{slot.lower()} (which {holds}): not deleting it. A retire step finds this when the swap "
+                "did not happen or was swapped back; inspect the service",
+                code=protocol.ERR_CONFLICT,
+                before_request=True,
+            )
+        self.log.info(
+            "The %s slot of cloud service %r %s and no deployment is called %r: not deleting anything%s.",
+            slot.lower(),
+            self.service_name,
+            holds,
+            name,
+            " (the slot's deployment is left alone)" if occupant is not None else "",
+        )
+        return None
+
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.delete_deployment(self.service_name, self._target, delete_vhd=self.delete_vhd)
 
@@ -322,7 +438,7 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
         return {
             "service_name": self.service_name,
             "deployment_name": getattr(self, "_target", self.deployment_name),
-            "deployment_slot": self.deployment_slot,
+            "deployment_slot": getattr(self, "_target_slot", None) or self.deployment_slot,
             "request_id": request_id,
             "status": status,
         }

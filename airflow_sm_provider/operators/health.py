@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider._rendering import duration, mapping, number, optional, text
+from airflow_sm_provider._rendering import duration, guard, mapping, number, text
 from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
 from airflow_sm_provider.operators._checks import invalid
 
@@ -234,14 +234,24 @@ class HealthCheckArgsMixin(DeclaredArguments):
     :param health_retries: attempts per health check.
     :param health_timeout: seconds per attempt.
     :param health_interval: seconds between attempts.
+
+    ``health_url``, ``health_headers`` and ``health_body_contains`` are safety arguments: given as a
+    template that renders to ``""`` or ``"None"``, the release fails before any request instead of
+    probing a default URL, without the headers, or without the body check.
     """
 
-    health_url: str | None = argument(None, reader=optional(text), templated=True)
+    health_url: str | None = argument(
+        None, reader=guard(text, check="the health check at this URL"), templated=True
+    )
     #: Only the guarded swap offers the ``health_path`` shorthand (it declares the argument).
     health_path: str | None
-    health_headers: dict[str, str] | None = argument(None, reader=optional(mapping), templated=True)
+    health_headers: dict[str, str] | None = argument(
+        None, reader=guard(mapping, check="the health probe's headers"), templated=True
+    )
     expected_status: int | Sequence[int] | str = argument(200, reader=expected_statuses, templated=True)
-    health_body_contains: str | None = argument(None, reader=optional(text), templated=True)
+    health_body_contains: str | None = argument(
+        None, reader=guard(text, check="the health check of the answer's body"), templated=True
+    )
     health_retries: int | str = argument(3, reader=number(minimum=1, integer=True))
     health_timeout: float | str = argument(5.0, reader=duration())
     health_interval: float | str = argument(2.0, reader=duration(positive=False), templated=True)

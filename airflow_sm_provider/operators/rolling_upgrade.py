@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, duration, optional, text
+from airflow_sm_provider._rendering import boolean, duration, guard, text
 from airflow_sm_provider.operators._approval import ApprovalArgsMixin
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
@@ -48,7 +48,8 @@ class AsmGuardedRollingUpgradeOperator(
     :param configuration: the new ``.cscfg`` XML (or ``configuration_path``).
     :param configuration_path: path of the new ``.cscfg``, read by the worker.
     :param deployment_label: the deployment's new label.
-    :param role_to_upgrade: upgrade only this role.
+    :param role_to_upgrade: upgrade only this role. A safety argument: given as a template that
+        renders to ``""`` or ``"None"``, the task fails before any request (never every role).
     :param force: proceed even when local data on the instances would be lost.
     :param domain_bake_seconds: after a domain's instances are ReadyRole, keep checking health this long.
     :param bake_interval: seconds between two bake samples.
@@ -67,7 +68,9 @@ class AsmGuardedRollingUpgradeOperator(
     package_url: str = argument(reader=text, templated=True)
     deployment_label: str = argument(reader=text, templated=True)
     deployment_slot: str = argument("production", reader=text, templated=True)
-    role_to_upgrade: str | None = argument(None, reader=optional(text), templated=True)
+    role_to_upgrade: str | None = argument(
+        None, reader=guard(text, check="the limit of the upgrade to this one role"), templated=True
+    )
     force: bool = argument(False, reader=boolean)
     domain_bake_seconds: float | str = argument(30.0, reader=duration(positive=False), templated=True)
     bake_interval: float | str = argument(10.0, reader=duration(), templated=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import optional, text
+from airflow_sm_provider._rendering import guard, text
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import check_name, check_service_name
 from airflow_sm_provider.operators.base import AsmBaseOperator, get_or_none
@@ -28,11 +28,18 @@ class AsmSwapDeploymentOperator(AsmBaseOperator):
         means whatever is in staging.
     :param production: the deployment expected in production; None means whatever is there
         (possibly nothing).
+
+    Both are safety arguments: given as a template that renders to ``""`` or ``"None"``, the task
+    fails before any request instead of swapping whatever the slots hold.
     """
 
     service_name: str = argument(reader=text, templated=True)
-    source_deployment: str | None = argument(None, reader=optional(text), templated=True)
-    production: str | None = argument(None, reader=optional(text), templated=True)
+    source_deployment: str | None = argument(
+        None, reader=guard(text, check="the check that staging holds this deployment"), templated=True
+    )
+    production: str | None = argument(
+        None, reader=guard(text, check="the check that production holds this deployment"), templated=True
+    )
     operation_name = "swap deployments"
     default_poll_interval = 15.0
     default_timeout = 1800.0

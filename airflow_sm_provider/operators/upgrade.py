@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
-from airflow_sm_provider._rendering import boolean, mapping, number, optional, text
+from airflow_sm_provider._rendering import boolean, guard, mapping, number, optional, text
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
     check_name,
@@ -70,7 +70,8 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     :param configuration_path: path of the new ``.cscfg``, read by the worker.
     :param deployment_label: the deployment's new label (up to 100 characters).
     :param mode: "Auto", "Manual" or "Simultaneous".
-    :param role_to_upgrade: upgrade only this role.
+    :param role_to_upgrade: upgrade only this role. A safety argument: given as a template that
+        renders to ``""`` or ``"None"``, the task fails before any request (never every role).
     :param force: proceed even when local data on the instances would be lost.
     :param extended_properties: name/value pairs stored with the deployment.
     """
@@ -79,7 +80,9 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     package_url: str = argument(reader=text, templated=True)
     deployment_label: str = argument(reader=text, templated=True)
     mode: str = argument("Auto", reader=choice(UPGRADE_MODES), templated=True)
-    role_to_upgrade: str | None = argument(None, reader=optional(text), templated=True)
+    role_to_upgrade: str | None = argument(
+        None, reader=guard(text, check="the limit of the upgrade to this one role"), templated=True
+    )
     force: bool = argument(False, reader=boolean, templated=True)
     extended_properties: dict[str, str] | None = argument(None, reader=optional(mapping))
     operation_name = "upgrade deployment"

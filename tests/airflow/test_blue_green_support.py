@@ -78,6 +78,15 @@ def deploy(client: Any, service: str, slot: str, name: str, cscfg: str = "v1.csc
     assert result.ok, result.message
 
 
+def two_slots(client: Any, staging_cscfg: str = "v2.cscfg") -> str:
+    """A new service with production v1 and staging v2 (ready): the layout before a swap."""
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
+    deploy(client, service, "staging", "v2", staging_cscfg)
+    return service
+
+
 def slots(client: Any, service: str) -> dict[str, str | None]:
     from airflow_sm_provider.client.errors import NotFoundError
 
@@ -123,4 +132,5 @@ __all__ = [
     "release",
     "slots",
     "task_states",
+    "two_slots",
 ]

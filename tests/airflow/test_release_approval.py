@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from harness import START, run_dag, task_states, xcom_value
 from hitl import TIMEOUT, answering
-from test_blue_green_support import check_names, deploy, ensure_pool, make_client, new_service, slots
+from test_blue_green_support import check_names, ensure_pool, make_client, slots, two_slots
 from test_operators_helpers import request_counter, requests_seen
 from test_rolling_upgrade import _service as _upgradable_service
 from test_rolling_upgrade import _upgrade_dag
@@ -68,16 +68,8 @@ def _dag(dag_id: str, service: str, **kwargs: Any) -> Any:
     return dag
 
 
-def _two_slots(client: Any) -> str:
-    service = new_service(client)
-    deploy(client, service, "staging", "v1")
-    client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
-    deploy(client, service, "staging", "v2", "v2.cscfg")
-    return service
-
-
 def test_approved_promotion_swaps(client: Any, hitl_api: Any) -> None:
-    service = _two_slots(client)
+    service = two_slots(client)
     dr, report = _release_with_answer(hitl_api, _dag("bg_approve", service), "Approve")
     assert dr.state == "success", task_states(dr)
     assert slots(client, service) == {"production": "v2", "staging": "v1"}
@@ -88,7 +80,7 @@ def test_approved_promotion_swaps(client: Any, hitl_api: Any) -> None:
 
 
 def test_rejected_promotion_leaves_production_untouched(client: Any, hitl_api: Any) -> None:
-    service = _two_slots(client)
+    service = two_slots(client)
     dr, report = _release_with_answer(hitl_api, _dag("bg_reject", service), "Reject")
     assert dr.state == "failed"
     assert slots(client, service) == {"production": "v1", "staging": "v2"}
@@ -98,7 +90,7 @@ def test_rejected_promotion_leaves_production_untouched(client: Any, hitl_api: A
 
 
 def test_unanswered_promotion_times_out_and_leaves_production_untouched(client: Any, hitl_api: Any) -> None:
-    service = _two_slots(client)
+    service = two_slots(client)
     dag = _dag("bg_timeout", service, approval_timeout=1)
     dr, report = _release_with_answer(hitl_api, dag, TIMEOUT)
     assert dr.state == "failed"
@@ -208,7 +200,7 @@ def test_the_answer_survives_a_slow_dag_test(
         return outcome
 
     monkeypatch.setattr(supervisor, "run_task_in_process", slow_to_return)
-    service = _two_slots(client)
+    service = two_slots(client)
     dr, report = _release_with_answer(hitl_api, _dag("bg_slow_dag_test", service), "Approve")
     assert dr.state == "success", task_states(dr)
     assert report["approval"]["approved"] is True

@@ -355,7 +355,8 @@ def _deployment_delete(delete_vhd: bool) -> Callable[[World], dict[str, Any]]:
         w.count("media", "DELETE", rf"/deployments/{name}\?.*comp=media")
         return {
             "service_name": service,
-            "deployment_name": "",
+            # Name and slot: "only if staging holds it" (a blank name would be refused: a guard).
+            "deployment_name": name,
             "deployment_slot": "staging",
             "delete_vhd": delete_vhd,
             "if_missing": "fail",
@@ -534,9 +535,10 @@ def _guarded_swap(*, approval: bool) -> Callable[[World], dict[str, Any]]:
         return {
             "service_name": service,
             "expected_new_deployment": "v2",
-            "health_url": "",
+            # Safety arguments (guards): given as templates, they must render to a value.
+            "health_url": "{deployment_url}health",
             "health_path": "health",
-            "health_body_contains": "",
+            "health_body_contains": "OK",
             "expected_status": [200, 204],  # rendered: the text "[200, 204]"
             "bake_seconds": 0.3,
             "rollback": False,
@@ -585,11 +587,12 @@ def _rolling_upgrade(*, approval: bool) -> Callable[[World], dict[str, Any]]:
             "configuration": (CONFIG / "r2.cscfg").read_text(),
             "configuration_path": None,  # rendered "None": not given
             "deployment_label": "r2",
-            "role_to_upgrade": "",
+            # Safety arguments (guards): given as templates, they must render to a value.
+            "role_to_upgrade": "WebRole",
             "domain_bake_seconds": 0.2,
-            "health_url": "",
+            "health_url": "{deployment_url}health",
             "expected_status": 200,
-            "health_body_contains": "",
+            "health_body_contains": "OK",
             "require_approval": approval,
             "deferrable": True,
             **FAST_HEALTH,
@@ -629,7 +632,7 @@ def _upgrade(w: World) -> dict[str, Any]:
         "configuration_path": "",
         "deployment_label": "r2",
         "mode": "Manual",
-        "role_to_upgrade": "None",
+        "role_to_upgrade": "WebRole",  # a guard: a template of it must render to a role
         "force": False,
     }
 

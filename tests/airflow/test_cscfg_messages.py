@@ -1,0 +1,82 @@
+"""A ``.cscfg`` template that renders to something unusable says which template, never its content.
+
+A new user's trial: ``configuration="broken.cscfg"`` (a template file whose text is not XML) said
+"configuration is neither the .cscfg XML nor valid base64 of it" without naming the file, and a
+template rendering to nothing said "give exactly one of configuration (...) or the deprecated
+configuration_path" although one was given. Both now say what they got -- the file name, and what
+it rendered to when blank -- and never quote the rendered text (a ``.cscfg`` may hold settings
+that are secrets). Real DAG runs (``dag.test``) with the files in the DAG's template_searchpath.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import PACKAGE_URL, START, run_dag, task_states
+from test_blue_green_support import make_client, new_service
+
+from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
+
+SECRET_LOOKING = "this is { not XML at all, password=hunter2"
+
+
+def _run(tmp_path: Path, service: str, configuration: str) -> Any:
+    from airflow.sdk import DAG
+
+    (tmp_path / "broken.cscfg").write_text(SECRET_LOOKING)
+    (tmp_path / "empty.cscfg").write_text("{% if false %}x{% endif %}")
+    with DAG(
+        f"cscfg_message_{configuration.split('.', maxsplit=1)[0]}",
+        schedule=None,
+        start_date=START,
+        template_searchpath=[str(tmp_path)],
+    ) as dag:
+        AsmCreateDeploymentOperator(
+            task_id="deploy",
+            service_name=service,
+            deployment_slot="staging",
+            deployment_name="v1",
+            package_url=PACKAGE_URL,
+            configuration=configuration,
+            retries=0,
+        )
+    return run_dag(dag)
+
+
+@pytest.mark.parametrize(
+    ("configuration", "expected"),
+    [
+        (
+            "broken.cscfg",
+            "InvalidInputError: configuration: the template file 'broken.cscfg' rendered to text that is "
+            "not a valid .cscfg (configuration is neither the .cscfg XML nor valid base64 of it); the "
+            "rendered text is not shown (a .cscfg may hold secrets): fix the template",
+        ),
+        (
+            "empty.cscfg",
+            "InvalidInputError: configuration: give exactly one of configuration (.cscfg XML, its base64, "
+            "or a .cscfg file name) or the deprecated configuration_path (configuration: the template "
+            "file 'empty.cscfg' rendered to '')",
+        ),
+    ],
+    ids=["not_xml", "renders_empty"],
+)
+def test_a_cscfg_template_error_names_the_file_and_not_its_content(
+    configuration: str,
+    expected: str,
+    tmp_path: Path,
+    asm_endpoint: dict[str, Any],
+    asm_conn_id: str,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with make_client(asm_endpoint) as client:
+        service = new_service(client)
+        dr = _run(tmp_path, service, configuration)
+    assert task_states(dr) == {"deploy": "failed"}
+    out = capfd.readouterr()
+    errors = [line for line in (out.out + out.err).splitlines() if "InvalidInputError: configuration" in line]
+    assert errors, out.out[-3000:]
+    assert len(errors) == 1 and expected in errors[0], errors  # one error, not a chained pair
+    assert not any("hunter2" in line or "not XML at all" in line for line in errors), errors
