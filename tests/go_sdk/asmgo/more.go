@@ -5,14 +5,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"math/big"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/services/classic/management"
 	"github.com/Azure/azure-sdk-for-go/services/classic/management/hostedservice"
 	"github.com/Azure/azure-sdk-for-go/services/classic/management/osimage"
-	"github.com/Azure/azure-sdk-for-go/services/classic/management/storageservice"
 	vm "github.com/Azure/azure-sdk-for-go/services/classic/management/virtualmachine"
 	vmdisk "github.com/Azure/azure-sdk-for-go/services/classic/management/virtualmachinedisk"
 	"github.com/Azure/azure-sdk-for-go/services/classic/management/vmutils"
@@ -42,27 +40,13 @@ func roles(c management.Client) map[string]interface{} {
 	hosted := hostedservice.NewClient(c)
 	vhd := func(name string) string { return "https://gomore1.blob.core.windows.net/vhds/" + name + ".vhd" }
 
-	id, err := storageservice.NewClient(c).CreateStorageService(storageservice.StorageAccountCreateParameters{
-		ServiceName: "gomore1", Label: base64.StdEncoding.EncodeToString([]byte("gomore1")),
-		Location: "West US", AccountType: storageservice.AccountTypeStandardLRS})
-	wait(c, "CreateStorageService", id, err)
-	must("CreateHostedService", hosted.CreateHostedService(hostedservice.CreateHostedServiceParameters{
-		ServiceName: moreService, Label: base64.StdEncoding.EncodeToString([]byte(moreService)), Location: "West US"}))
-	id, err = hosted.AddCertificate(moreService, selfSigned(), hostedservice.CertificateFormatCer, "")
+	image, _ := vmSetup(c, "gomore1", moreService)
+	id, err := hosted.AddCertificate(moreService, selfSigned(), hostedservice.CertificateFormatCer, "")
 	wait(c, "AddCertificate", id, err)
 	service, err := hosted.GetHostedService(moreService)
 	must("GetHostedService", err)
 	out["service_location"] = service.Location
 
-	images, err := osimage.NewClient(c).ListOSImages()
-	must("ListOSImages", err)
-	image := images.OSImages[0].Name
-	for _, candidate := range images.OSImages {
-		if candidate.OS == "Linux" {
-			image = candidate.Name
-			break
-		}
-	}
 	first := vmutils.NewVMConfiguration("web1", "Small")
 	must("platform image", vmutils.ConfigureDeploymentFromPlatformImage(&first, image, vhd("web1"), ""))
 	must("ConfigureForLinux", vmutils.ConfigureForLinux(&first, "web1", "azureuser", "P4ssw0rd!-go"))
@@ -118,7 +102,7 @@ func roles(c management.Client) map[string]interface{} {
 	wait(c, "ShutdownRole", id, err)
 	id, err = compute.CaptureRole(moreService, "web1", "web1", "go-captured", "go-captured", nil)
 	wait(c, "CaptureRole", id, err)
-	images, err = osimage.NewClient(c).ListOSImages()
+	images, err := osimage.NewClient(c).ListOSImages()
 	must("ListOSImages after", err)
 	user := []string{}
 	for _, candidate := range images.OSImages {

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/base64"
-
 	"github.com/Azure/azure-sdk-for-go/services/classic/management"
 	"github.com/Azure/azure-sdk-for-go/services/classic/management/hostedservice"
-	"github.com/Azure/azure-sdk-for-go/services/classic/management/osimage"
-	"github.com/Azure/azure-sdk-for-go/services/classic/management/storageservice"
 	vm "github.com/Azure/azure-sdk-for-go/services/classic/management/virtualmachine"
 	vmdisk "github.com/Azure/azure-sdk-for-go/services/classic/management/virtualmachinedisk"
 	vmimage "github.com/Azure/azure-sdk-for-go/services/classic/management/virtualmachineimage"
@@ -38,22 +34,8 @@ func virtualMachine(c management.Client) map[string]interface{} {
 	disks := vmdisk.NewClient(c)
 	images := vmimage.NewClient(c)
 
-	id, err := storageservice.NewClient(c).CreateStorageService(storageservice.StorageAccountCreateParameters{
-		ServiceName: "govhds1", Label: base64.StdEncoding.EncodeToString([]byte("govhds1")),
-		Location: "West US", AccountType: storageservice.AccountTypeStandardLRS})
-	wait(c, "CreateStorageService", id, err)
-	must("CreateHostedService", hostedservice.NewClient(c).CreateHostedService(hostedservice.CreateHostedServiceParameters{
-		ServiceName: vmService, Label: base64.StdEncoding.EncodeToString([]byte(vmService)), Location: "West US"}))
-
-	list, err := osimage.NewClient(c).ListOSImages()
-	must("ListOSImages", err)
-	image := ""
-	for _, candidate := range list.OSImages {
-		if candidate.OS == "Linux" && image == "" {
-			image = candidate.Name
-		}
-	}
-	out["os_images"] = len(list.OSImages)
+	image, count := vmSetup(c, "govhds1", vmService)
+	out["os_images"] = count
 	out["found_linux_image"] = image != ""
 
 	role := vmutils.NewVMConfiguration("vm1", "Small")
@@ -61,7 +43,7 @@ func virtualMachine(c management.Client) map[string]interface{} {
 	must("ConfigureForLinux", vmutils.ConfigureForLinux(&role, "vm1", "azureuser", "P4ssw0rd!-go"))
 	must("ConfigureWithPublicSSH", vmutils.ConfigureWithPublicSSH(&role))
 	must("ConfigureWithNewDataDisk", vmutils.ConfigureWithNewDataDisk(&role, "data", vhds+"/vm1-data.vhd", 10, vmdisk.HostCachingTypeReadOnly))
-	id, err = compute.CreateDeployment(role, vmService, vm.CreateDeploymentOptions{})
+	id, err := compute.CreateDeployment(role, vmService, vm.CreateDeploymentOptions{})
 	wait(c, "CreateDeployment", id, err)
 	must("WaitForDeploymentInstanceStatus", vmutils.WaitForDeploymentInstanceStatus(c, vmService, "vm1", vm.InstanceStatusReadyRole))
 	must("WaitForDeploymentPowerState", vmutils.WaitForDeploymentPowerState(c, vmService, "vm1", vm.PowerStateStarted))
