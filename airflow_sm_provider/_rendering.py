@@ -237,12 +237,25 @@ def guard(reader: Reader, *, check: str) -> Reader:
     return Guard(reader, check)
 
 
+_JINJA_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
 def _given(value: Any, *, file: bool) -> str:
-    """How a template argument was given, for messages (a template's text or a file name, never a value)."""
+    """How a template argument was given, for messages: a file's name, a template's Jinja parts.
+
+    Never the literal text around them: an inline ``.cscfg`` or a header template holds settings
+    and tokens the masker does not know (``AccountKey=...``, ``Bearer ...``). A template that is
+    one expression (``{{ params.build }}``) is quoted whole, since that is all it is.
+    """
     if file:
         return f"the template file {value!r}"
     if isinstance(value, str):
-        return f"the template {value!r}"
+        parts = _JINJA_PART.findall(value)
+        if len(parts) == 1 and parts[0] == value.strip() and len(value) <= 200:
+            return f"the template {value.strip()!r}"
+        shown = " ".join(part if len(part) <= 80 else part[:77] + "..." for part in parts[:3])
+        more = f" and {len(parts) - 3} more" if len(parts) > 3 else ""
+        return f"an inline template ({len(value)} characters, using {shown}{more})"
     return f"an XCom ({type(value).__name__})"
 
 

@@ -28,7 +28,7 @@ def _run(tmp_path: Path, service: str, configuration: str) -> Any:
     (tmp_path / "broken.cscfg").write_text(SECRET_LOOKING)
     (tmp_path / "empty.cscfg").write_text("{% if false %}x{% endif %}")
     with DAG(
-        f"cscfg_message_{configuration.split('.', maxsplit=1)[0]}",
+        "cscfg_message_" + ("inline" if "<" in configuration else configuration.split(".", maxsplit=1)[0]),
         schedule=None,
         start_date=START,
         template_searchpath=[str(tmp_path)],
@@ -80,3 +80,26 @@ def test_a_cscfg_template_error_names_the_file_and_not_its_content(
     assert errors, out.out[-3000:]
     assert len(errors) == 1 and expected in errors[0], errors  # one error, not a chained pair
     assert not any("hunter2" in line or "not XML at all" in line for line in errors), errors
+
+
+def test_an_inline_cscfg_template_error_shows_its_jinja_not_its_settings(
+    tmp_path: Path,
+    asm_endpoint: dict[str, Any],
+    asm_conn_id: str,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # Inline, not a file: the template's own text holds a literal account key (found in review).
+    inline = (
+        '<ServiceConfiguration serviceName="x"><Role name="Web"><ConfigurationSettings>'
+        '<Setting name="Storage" value="AccountKey=SECRETKEY123=="/>'
+        '<Setting name="Label" value="{{ "R&D" }}"/></ConfigurationSettings></Role></ServiceConfiguration>'
+    )
+    with make_client(asm_endpoint) as client:
+        service = new_service(client)
+        dr = _run(tmp_path, service, inline)
+    assert task_states(dr) == {"deploy": "failed"}
+    out = capfd.readouterr()
+    errors = [line for line in (out.out + out.err).splitlines() if "InvalidInputError: configuration" in line]
+    assert errors, out.out[-3000:]
+    assert "an inline template (" in errors[0] and '{{ "R&D" }}' in errors[0], errors
+    assert not any("SECRETKEY123" in line for line in (out.out + out.err).splitlines()), errors
