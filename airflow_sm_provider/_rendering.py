@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -317,6 +317,19 @@ class TypedFields:
         ``__setattr__``: these are not arguments), created on first use."""
         found: dict[str, str] = self.__dict__.setdefault(name, {})
         return found
+
+    def note_mapped_guards(self, passed: Iterable[str]) -> None:
+        """Remember the safety arguments an unmapped task got from ``partial()`` / ``expand()``.
+
+        Airflow builds a mapped task's operator with its ``expand()`` values already resolved (an
+        XCom that found nothing arrives as None, not as an XComArg), so construction cannot see that
+        they were given; a guard (:func:`guard`) among them that is blank must fail like a template
+        that rendered blank, not silently turn its check off.
+        """
+        templates = self._given_templates
+        for field, reader in self.all_field_readers().items():
+            if isinstance(reader, Guard) and field in passed and field not in templates:
+                templates[field] = "a value given through partial() or expand()"
 
     @property
     def _given_templates(self) -> dict[str, str]:

@@ -127,6 +127,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
     ) -> None:
         # Each key of the XCom dict is also its own XCom, so ``op.output["request_id"]`` is an
         # XComArg a sensor can take (as with TaskFlow's multiple_outputs).
+        passed = set(kwargs)
         declared = self.take_arguments(kwargs)  # the subclass's own arguments (``argument()``)
         kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
@@ -141,6 +142,8 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             setattr(self, name, value)
         self.init_arguments()
         self.read_fields(final=False)  # typed values, unless still a template
+        if getattr(self, "_BaseOperator__from_mapped", False):  # a mapped task's: expand() resolved
+            self.note_mapped_guards(passed)
         self._in_flight: str | None = None
         self.validate_inputs()  # bad input fails while the DAG file is parsed
 
@@ -224,6 +227,8 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
     def _execute(self, context: Context) -> Any:
         """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
         self.read_fields()  # typed arguments even when execute() is called without rendering
+        if getattr(self, "_BaseOperator__from_mapped", False):
+            self.validate_inputs()  # a mapped task is rendered without render_template_fields
         memo = OperationMemo(context, enabled=self.durable, log=self.log)
         client = self.hook.get_conn()
         prior = memo.get()

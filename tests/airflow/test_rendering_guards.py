@@ -102,6 +102,59 @@ def test_expected_new_deployment_rendered_to_a_name_still_gates(
         assert slots(client, service) == {"production": "v1", "staging": "v2"}
 
 
+def test_a_mapped_delete_whose_expanded_name_is_none_deletes_nothing(
+    asm_endpoint: dict[str, Any], asm_conn_id: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``expand()`` hands the operator resolved values: an XCom list holding None arrived as a plain
+    None, was not seen as given, and name None + slot meant "delete whatever staging holds"."""
+    from airflow.sdk import DAG, task
+
+    with make_client(asm_endpoint) as client:
+        service = two_slots(client)
+        before = _sent(asm_endpoint)
+        with DAG("guard_mapped_delete", schedule=None, start_date=START) as dag:
+
+            @task
+            def names() -> list[str | None]:
+                return [None]
+
+            AsmDeleteDeploymentOperator.partial(
+                task_id="retire", service_name=service, deployment_slot="staging", retries=0
+            ).expand(deployment_name=names())
+        dr = run_dag(dag)
+        out = capfd.readouterr()
+        assert task_states(dr)["retire"] == "failed", task_states(dr)
+        assert _sent(asm_endpoint) == before, "a request was sent"
+        assert slots(client, service) == {"production": "v1", "staging": "v2"}
+    assert "deployment_name: was given (a value given through partial() or expand())" in out.out + out.err
+
+
+def test_a_mapped_guarded_swap_whose_partial_template_renders_blank_fails(
+    asm_endpoint: dict[str, Any], asm_conn_id: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A mapped task is rendered without ``render_template_fields``: the release operator now reads
+    (and guards) its arguments when it runs."""
+    from airflow.sdk import DAG
+
+    with make_client(asm_endpoint) as client:
+        service = two_slots(client)
+        before = _sent(asm_endpoint)
+        with DAG("guard_mapped_swap", schedule=None, start_date=START, params={"build": ""}) as dag:
+            AsmGuardedSwapOperator.partial(
+                task_id="swap",
+                expected_new_deployment="{{ params.build }}",
+                health_interval=0.1,
+                poll_interval=0.1,
+                retries=0,
+            ).expand(service_name=[service])
+        dr = run_dag(dag)
+        out = capfd.readouterr()
+        assert task_states(dr)["swap"] == "failed", task_states(dr)
+        assert _sent(asm_endpoint) == before, "a request was sent"
+        assert slots(client, service) == {"production": "v1", "staging": "v2"}
+    assert "InvalidInputError: expected_new_deployment: was given" in out.out + out.err
+
+
 # --------------------------------------------------------------------------- every safety argument
 _SWAP = {"service_name": "svc"}
 _DELETE = {"service_name": "svc", "deployment_name": "v1", "deployment_slot": "staging"}
