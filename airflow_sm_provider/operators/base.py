@@ -234,6 +234,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         prior = memo.get()
         adopt = False
         if prior and prior.get("request_id"):
+            self.restore_facts(prior.get("facts") or {})
             resumed = self._resume(context, client, memo, str(prior["request_id"]))
             if resumed is _ADOPT:
                 adopt = True
@@ -258,7 +259,12 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         deadline = time.time() + self.timeout
         if request_id:
             memo.set(
-                {"phase": "submitted", "request_id": request_id, "target": getattr(handle, "target", "")}
+                {
+                    "phase": "submitted",
+                    "request_id": request_id,
+                    "target": getattr(handle, "target", ""),
+                    "facts": self.submitted_facts(),
+                }
             )
         self._in_flight = request_id
         self.log.info("Submitted %s (request %s).", self.operation_name, _rid(request_id))
@@ -274,6 +280,15 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             )
             return self.build_result(client, request_id, protocol.OP_IN_PROGRESS)
         return self._wait(context, client, memo, request_id, deadline)
+
+    def submitted_facts(self) -> dict[str, Any]:
+        """What ``check_existing`` learned that ``build_result`` reports (names, the slot), kept with
+        the request id: a resume after deferral or a crash runs on a fresh instance that never ran
+        ``check_existing``. JSON-safe values only."""
+        return {}
+
+    def restore_facts(self, facts: Mapping[str, Any]) -> None:
+        """Take back what :meth:`submitted_facts` kept (on resume)."""
 
     def after_submit(self, context: Context, request_id: str | None) -> None:
         """Called right after the request id is stored; a seam for tests that simulate a crash."""
@@ -471,6 +486,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
 
         self._in_flight = None
         if result.ok:
+            self.restore_facts((memo.get() or {}).get("facts") or {})
             memo.clear()
             self.log.info("%s succeeded (request %s).", self.operation_name, _rid(request_id))
             return self.build_result(self.hook.get_conn(), request_id, protocol.OP_SUCCEEDED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_sm_provider import protocol
@@ -406,7 +407,7 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
         """The deployment to delete when both name and slot are given: the slot's occupant if it is
         ``name``; None when no deployment is called ``name``; refused when it is in the other slot."""
         occupant = get_or_none(client.get_deployment_by_slot, self.service_name, slot)
-        if occupant is not None and occupant.name == name:
+        if occupant is not None and str(occupant.name).lower() == name.lower():  # ASM names: any case
             return occupant
         holds = f"holds {occupant.name!r}" if occupant is not None else "is empty"
         elsewhere = get_or_none(client.get_deployment_by_name, self.service_name, name)
@@ -433,6 +434,14 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.delete_deployment(self.service_name, self._target, delete_vhd=self.delete_vhd)
+
+    def submitted_facts(self) -> dict[str, Any]:
+        return {"target": self._target, "target_slot": self._target_slot}
+
+    def restore_facts(self, facts: Mapping[str, Any]) -> None:
+        if facts.get("target"):
+            self._target = str(facts["target"])
+            self._target_slot = facts.get("target_slot")
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         return {

@@ -215,3 +215,30 @@ def test_a_retry_after_the_guarded_delete_was_sent_waits_on_it_and_sends_nothing
         assert slots(client, service) == {"production": "v2", "staging": None}
     result = xcom_value(dr, "retire")
     assert result["status"] == "Succeeded" and result["deployment_slot"] == "staging"
+
+
+def test_a_deferred_delete_by_name_reports_the_slot_it_found(
+    asm_endpoint: dict[str, Any], asm_conn_id: str
+) -> None:
+    """The trigger's resume runs on a fresh instance: the slot ``check_existing`` found is kept with
+    the request id (found in review: the XCom said ``deployment_slot: None`` after deferral)."""
+    with make_client(asm_endpoint) as client:
+        service = _released(client)
+        dr = _run("deferred_delete_by_name", service_name=service, deployment_name="v1", deferrable=True)
+        assert task_states(dr) == {"retire": "success"}
+        assert slots(client, service) == {"production": "v2", "staging": None}
+    result = xcom_value(dr, "retire")
+    assert (result["deployment_name"], result["deployment_slot"]) == ("v1", "staging"), result
+    assert result["status"] == "Succeeded"
+
+
+def test_name_and_slot_match_the_name_in_any_case(asm_endpoint: dict[str, Any], asm_conn_id: str) -> None:
+    """ASM names are case-insensitive: ``V1`` is the ``v1`` staging holds (it was refused as 'in the
+    staging slot, not staging')."""
+    with make_client(asm_endpoint) as client:
+        service = _released(client)
+        dr = _run(
+            "guarded_delete_case", service_name=service, deployment_name="V1", deployment_slot="staging"
+        )
+        assert task_states(dr) == {"retire": "success"}
+        assert slots(client, service) == {"production": "v2", "staging": None}
