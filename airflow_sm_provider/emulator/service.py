@@ -81,14 +81,14 @@ KNOWN_VERSIONS = frozenset(
     ]
 )
 
-#: Operations newer than the SDK's default version: the old SDK sends these per call because older
-#: versions did not have them (asm-wire.md 1.2). Below it the answer is the unknown-version 400.
+#: Operations newer than the SDK's default version, whose documented minimum is above it (Microsoft's
+#: Associate / Disassociate Reserved IP pages: "2015-02-01 or higher"). Below it the answer is the
+#: unknown-version 400. VM-image replicate / unreplicate / share are NOT gated: asm-wire.md 1.2 only
+#: records that the old SDK sends 2015-04-01 for them, not that the service refused less, and the
+#: emulator is never stricter than the service was.
 MIN_VERSIONS = {
     "associate_reserved_ip_address": "2015-02-01",
     "disassociate_reserved_ip_address": "2015-02-01",
-    "replicate_vm_image": "2015-04-01",
-    "unreplicate_vm_image": "2015-04-01",
-    "share_vm_image": "2015-04-01",
 }
 #: ``comp=media`` (delete the disks and VHDs too) came with 2013-08-01 (asm-wire.md 4.2, 4.3).
 MEDIA_VERSION = "2013-08-01"

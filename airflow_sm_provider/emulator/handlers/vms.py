@@ -34,7 +34,6 @@ from airflow_sm_provider.emulator.handlers.common import (
     lock_key,
     new_id,
     not_found,
-    require_version,
     required,
     xml,
 )
@@ -470,8 +469,6 @@ def role_operation(ctx: Ctx) -> Response:
         action = body.text("PostShutdownAction") or "Stopped"
         if action not in p.POST_SHUTDOWN_ACTIONS:
             raise bad_request(f"The PostShutdownAction '{action}' is not valid.")
-        if action == "StoppedDeallocated":
-            require_version(ctx.version, "2013-06-01")  # asm-wire.md 4.3
     targets = []
     for name in names:
         inst = next((i for i in dep["instances"] if i["name"].lower() == name.strip().lower()), None)
