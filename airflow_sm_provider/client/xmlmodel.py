@@ -107,8 +107,8 @@ class ListOf(Generic[W, T]):
 
     def __set__(self, obj: object, value: Iterable[T] | None) -> None:
         if type(value) is not self.make:
-            if isinstance(value, (str, bytes)):
-                raise TypeError(f"{self.name} takes a list of models, not text")
+            if isinstance(value, (str, bytes, Mapping)):  # would become its characters / keys
+                raise TypeError(f"{self.name} takes a list of models, not {type(value).__name__}")
             value = self.make() if value is None else self.make(value)
         obj.__dict__[self.name] = value
 

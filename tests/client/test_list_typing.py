@@ -317,6 +317,8 @@ def test_a_list_given_to_a_model_is_its_old_wrapper_class_at_run_time() -> None:
         Role(data_virtual_hard_disks="disk")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="input_endpoints"):
         net.input_endpoints = b"ep"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="data_virtual_hard_disks takes a list of models, not dict"):
+        Role(data_virtual_hard_disks={"lun": 0})  # type: ignore[arg-type]  # its keys, before
 
 
 _MISLABELLED_MODULE = """
