@@ -18,8 +18,9 @@ value by hand. The readers accept exactly:
 * safety arguments (:func:`guard`): optional arguments that turn a safety check on (the build staging
   must hold, the slot a deployment must be in before it is deleted...). Given as a template (or an
   XComArg) that renders blank, they fail instead: a missing param or an XCom that found nothing must
-  not silently turn the check off. Given literally as ``None`` / ``""``, or not at all, they are not
-  given, as any optional argument; an operator's ``blank_means_not_given=[...]`` names those that
+  not silently turn the check off; so does a blank value ``expand()`` maps over, and blank TEXT
+  given directly (``""``, ``"None"``: ``f"{prev}"`` of a None) fails at construction. Given as
+  ``None``, or not at all, they are not given, as any optional argument; an operator's ``blank_means_not_given=[...]`` names those that
   may render blank on purpose (an optional param).
 
 Imported while DAG files are parsed: standard library only, the error class on first use.
@@ -296,16 +297,29 @@ class TypedFields:
             if not final and (is_template(value) or self._is_template_file(value)):
                 templates[field] = _given(value, file=not is_template(value))
                 continue
+            check = reader.check if isinstance(reader, Guard) else None
+            guarded = check is not None and field not in getattr(self, "blank_means_not_given", ())
+            if not final and guarded and isinstance(value, str) and is_blank(value):
+                # Text, not None: the caller passed something (f"{name}" of a None prints 'None').
+                invalid(
+                    field,
+                    f"is {value!r}: blank text does not mean 'not given' for an argument that turns on "
+                    f"{check}. Give the value, or leave the argument out (or pass None) to run "
+                    f"without the check (blank_means_not_given=[{field!r}] makes blank mean that)",
+                )
             if final and field in templates and is_blank(value):
-                self._blank_renderings[field] = f"{templates[field]} rendered to {value!r}"
-                if isinstance(reader, Guard) and field not in getattr(self, "blank_means_not_given", ()):
+                mapped = templates[field].startswith("a value given")
+                said = "is" if mapped else "rendered to"
+                self._blank_renderings[field] = f"{templates[field]} {said} {value!r}"
+                if guarded:
+                    source = "what expand() maps over" if mapped else "what the template reads"
                     invalid(
                         field,
-                        f"was given ({templates[field]}) but rendered to {value!r}: a missing param or an "
-                        f"XCom that found nothing renders so. It turns on {reader.check}, which a blank "
-                        "value must not silently turn off. Fix what the template reads, or leave the "
-                        "argument out to run without the check (if a blank value is meant to turn it off "
-                        f"for some runs, say so: blank_means_not_given=[{field!r}])",
+                        f"was given ({templates[field]}) but {said} {value!r}: a missing param or an "
+                        f"XCom that found nothing gives that. It turns on {check}, which a blank "
+                        f"value must not silently turn off. Fix {source}, or leave the argument out to run "
+                        "without the check (if a blank value is meant to turn it off for some runs, say "
+                        f"so: blank_means_not_given=[{field!r}])",
                     )
             setattr(self, field, reader(field, value))
         if final:

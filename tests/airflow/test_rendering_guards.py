@@ -200,14 +200,21 @@ def test_a_safety_argument_given_as_a_template_may_not_render_blank(
 
 
 @pytest.mark.parametrize(("cls", "fixed", "field"), GUARDED, ids=[f"{c.__name__}.{f}" for c, _, f in GUARDED])
-def test_a_safety_argument_left_out_or_given_blank_literally_is_not_given(
+def test_a_safety_argument_left_out_or_none_is_not_given_but_blank_text_fails(
     cls: type[TypedFields], fixed: dict[str, Any], field: str
 ) -> None:
-    """Only a template that renders blank fails: ``None`` (or ``""``) written in the DAG is visible there."""
-    for literal in (None, ""):
-        op: Any = cls(task_id="op", **{**fixed, field: literal})
-        op.read_fields()
-        assert getattr(op, field) is None
+    """``None`` written in the DAG (or the argument left out) means "no check". Blank TEXT fails at
+    construction: it is how ``f"{prev}"`` of a None reads (``'None'``), and a guarded delete given
+    it deleted whatever the slot held (a verification run found this after the template case)."""
+    op: Any = cls(task_id="op", **{**fixed, field: None})
+    op.read_fields()
+    assert getattr(op, field) is None
+    for text in ("", "None", " "):
+        with pytest.raises(InvalidInputError, match=rf"^{field}: is {text!r}: blank text does not mean"):
+            cls(task_id="op", **{**fixed, field: text})
+    relaxed: Any = cls(task_id="op", blank_means_not_given=[field], **{**fixed, field: ""})
+    relaxed.read_fields()
+    assert getattr(relaxed, field) is None
 
 
 def test_an_ordinary_optional_argument_rendered_blank_is_still_not_given() -> None:
