@@ -20,8 +20,8 @@ value by hand. The readers accept exactly:
   XComArg) that renders blank, they fail instead: a missing param or an XCom that found nothing must
   not silently turn the check off; so does a blank value ``expand()`` maps over, and blank TEXT
   given directly (``""``, ``"None"``: ``f"{prev}"`` of a None) fails at construction. Given as
-  ``None``, or not at all, they are not given, as any optional argument; an operator's ``blank_means_not_given=[...]`` names those that
-  may render blank on purpose (an optional param).
+  ``None``, or not at all, they are not given, as any optional argument; an operator's
+  ``blank_means_not_given=[...]`` names those that may render blank on purpose (an optional param).
 
 Imported while DAG files are parsed: standard library only, the error class on first use.
 """
