@@ -423,7 +423,11 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``--ui`` (``make demo-ui``): afterwards serve the Airflow UI on the demo's runs until Ctrl-C."""
-    ui = "--ui" in (sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    if "-h" in args or "--help" in args or set(args) - {"--ui"}:
+        print("usage: python -m airflow_sm_provider.demo [--ui]\n\n" + (__doc__ or "").split("\n\n")[0])
+        return 0 if {"-h", "--help"} & set(args) else 2
+    ui = "--ui" in args
     signal.signal(signal.SIGTERM, _terminate)
     timeline = Timeline()
     work = Path(tempfile.mkdtemp(prefix="asm-demo-"))

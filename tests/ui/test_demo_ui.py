@@ -116,3 +116,14 @@ def _open_each_timeline(urls: list[str]) -> None:
             svg = frame.locator("svg.timeline")
             expect(svg).to_be_visible()
             assert f": {outcome}" in (svg.get_attribute("aria-label") or ""), url
+
+
+def test_demo_help_and_unknown_arguments_run_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` used to be ignored: the whole demo ran (found by a verification run)."""
+    from airflow_sm_provider.demo import main
+
+    assert main(["--help"]) == 0
+    assert main(["--bogus"]) == 2
+    out = capsys.readouterr().out
+    assert out.count("usage: python -m airflow_sm_provider.demo [--ui]") == 2
+    assert "emulator up" not in out
