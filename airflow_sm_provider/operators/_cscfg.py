@@ -69,6 +69,13 @@ class CscfgConfigurationMixin(DeclaredArguments):
         configuration, path = self.configuration, self.configuration_path
         if is_template(configuration) or is_template(path):
             return
+        if configuration is None and path is None and self.given_as("configuration"):
+            # A template was given and rendered to nothing: say that first, not "give one of".
+            invalid(
+                "configuration",
+                f"{self.given_as('configuration')} rendered to nothing; a .cscfg cannot be empty: fix "
+                "the template (or what it reads)",
+            )
         if (configuration is None) == (path is None):
             got = self.rendered_blank("configuration", "configuration_path")
             invalid(

@@ -56,9 +56,10 @@ def _run(tmp_path: Path, service: str, configuration: str) -> Any:
         ),
         (
             "empty.cscfg",
-            "InvalidInputError: configuration: give exactly one of configuration (.cscfg XML, its base64, "
-            "or a .cscfg file name) or the deprecated configuration_path (configuration: the template "
-            "file 'empty.cscfg' rendered to '')",
+            # It used to lead with "give exactly one of configuration or configuration_path", though
+            # configuration was given (a verification run).
+            "InvalidInputError: configuration: the template file 'empty.cscfg' rendered to nothing; a "
+            ".cscfg cannot be empty: fix the template (or what it reads)",
         ),
     ],
     ids=["not_xml", "renders_empty"],
