@@ -149,9 +149,7 @@ class AsmReleaseOperator(AsmBaseOperator):
     # --- Airflow entry points ------------------------------------------------------------------------
     def _execute(self, context: Context) -> Any:
         """Start, or resume at the phase an interrupted earlier try saved."""
-        self.read_fields()  # typed arguments (and guards) even when rendered as a mapped task
-        if getattr(self, "_BaseOperator__from_mapped", False):
-            self.validate_inputs()  # a mapped task is rendered without render_template_fields
+        self.final_inputs()
         self._open(context)
         phase = self.state.get("phase")
         if phase:

@@ -142,7 +142,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             setattr(self, name, value)
         self.init_arguments()
         self.read_fields(final=False)  # typed values, unless still a template
-        if getattr(self, "_BaseOperator__from_mapped", False):  # a mapped task's: expand() resolved
+        if self._from_mapped:  # a mapped task's operator: expand() handed over resolved values
             self.note_mapped_guards(passed)
         self._in_flight: str | None = None
         self.validate_inputs()  # bad input fails while the DAG file is parsed
@@ -209,6 +209,18 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         super().render_template_fields(context, jinja_env)
         self.validate_inputs()
 
+    @property
+    def _from_mapped(self) -> bool:
+        """Made by Airflow from a mapped task (``MappedOperator.unmap``), not by the DAG file."""
+        return bool(getattr(self, "_BaseOperator__from_mapped", False))
+
+    def final_inputs(self) -> None:
+        """Typed, checked arguments at run time, whoever rendered them: ``execute()`` may be called
+        without rendering, and a mapped task is rendered without :meth:`render_template_fields`."""
+        self.read_fields()
+        if self._from_mapped:
+            self.validate_inputs()
+
     def execute(self, context: Context) -> Any:
         """Run :meth:`_execute`; keep its result for the operator links (``operators/links.py``)."""
         forget_link_values(self)
@@ -226,9 +238,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
 
     def _execute(self, context: Context) -> Any:
         """Resume an in-flight operation, or check, submit and wait (see the module docstring)."""
-        self.read_fields()  # typed arguments even when execute() is called without rendering
-        if getattr(self, "_BaseOperator__from_mapped", False):
-            self.validate_inputs()  # a mapped task is rendered without render_template_fields
+        self.final_inputs()
         memo = OperationMemo(context, enabled=self.durable, log=self.log)
         client = self.hook.get_conn()
         prior = memo.get()
