@@ -45,6 +45,21 @@ def _run(tmp_path: Path, service: str, configuration: str) -> Any:
     return run_dag(dag)
 
 
+def _failed_deploy(
+    tmp_path: Path, endpoint: dict[str, Any], capfd: pytest.CaptureFixture[str], configuration: str
+) -> tuple[list[str], str]:
+    """Run the deploy with ``configuration``; it must fail. Its configuration error lines, and all output."""
+    with make_client(endpoint) as client:
+        service = new_service(client)
+        dr = _run(tmp_path, service, configuration)
+    assert task_states(dr) == {"deploy": "failed"}
+    captured = capfd.readouterr()
+    output = captured.out + captured.err
+    errors = [line for line in output.splitlines() if "InvalidInputError: configuration" in line]
+    assert errors, output[-3000:]
+    return errors, output
+
+
 @pytest.mark.parametrize(
     ("configuration", "expected"),
     [
@@ -72,13 +87,7 @@ def test_a_cscfg_template_error_names_the_file_and_not_its_content(
     asm_conn_id: str,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    with make_client(asm_endpoint) as client:
-        service = new_service(client)
-        dr = _run(tmp_path, service, configuration)
-    assert task_states(dr) == {"deploy": "failed"}
-    out = capfd.readouterr()
-    errors = [line for line in (out.out + out.err).splitlines() if "InvalidInputError: configuration" in line]
-    assert errors, out.out[-3000:]
+    errors, _ = _failed_deploy(tmp_path, asm_endpoint, capfd, configuration)
     assert len(errors) == 1 and expected in errors[0], errors  # one error, not a chained pair
     assert not any("hunter2" in line or "not XML at all" in line for line in errors), errors
 
@@ -95,12 +104,6 @@ def test_an_inline_cscfg_template_error_shows_its_jinja_not_its_settings(
         '<Setting name="Storage" value="AccountKey=SECRETKEY123=="/>'
         '<Setting name="Label" value="{{ "R&D" }}"/></ConfigurationSettings></Role></ServiceConfiguration>'
     )
-    with make_client(asm_endpoint) as client:
-        service = new_service(client)
-        dr = _run(tmp_path, service, inline)
-    assert task_states(dr) == {"deploy": "failed"}
-    out = capfd.readouterr()
-    errors = [line for line in (out.out + out.err).splitlines() if "InvalidInputError: configuration" in line]
-    assert errors, out.out[-3000:]
+    errors, output = _failed_deploy(tmp_path, asm_endpoint, capfd, inline)
     assert "an inline template (" in errors[0] and '{{ "R&D" }}' in errors[0], errors
-    assert not any("SECRETKEY123" in line for line in (out.out + out.err).splitlines()), errors
+    assert "SECRETKEY123" not in output, errors
