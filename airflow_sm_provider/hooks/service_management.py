@@ -89,6 +89,15 @@ class AsmConnectionSettings:
         """
         cid = conn.conn_id
         get = {k: _blank_to_none(v) for k, v in extras.items()}
+        if isinstance(conn.login, str) and "-----BEGIN" in conn.login:
+            # Says what the field holds, never its text: a key there is in a field nobody masks.
+            raise _field_error(
+                "login",
+                f"Connection {cid!r}: the Login field holds PEM text (a certificate or key block); this "
+                "hook does not read Login, and the subscription id goes in extra 'subscription_id'. Move "
+                "the PEM to extra 'certificate_private_key' (or its file's path to extra "
+                "'certificate_path') and clear Login: it is not a secret field.",
+            )
         pem_text = get.get("certificate_private_key")
         path = get.get("certificate_path")
         if pem_text and path:

@@ -4,6 +4,7 @@ keys it does not read, with the key that was probably meant."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,47 @@ def test_notes_name_keys_never_values() -> None:
         "unknown extra key 'extra__azure_service_management__ca_bundle'; did you mean 'ca_bundle'?",
         "unknown extra key 'host'; it is the connection's own Host field, not an extra",
     ]
+
+
+def _key_material(pem: str) -> list[str]:
+    """The base64 lines of every block: what must never be shown."""
+    lines = [line.strip() for line in pem.splitlines() if line.strip() and not line.startswith("-----")]
+    assert len(lines) > 10
+    return lines
+
+
+@pytest.mark.parametrize("with_certificate", [False, True], ids=["no_certificate", "certificate_set_too"])
+def test_pem_in_the_login_field_is_refused_naming_login_without_echoing_it(
+    make_hook: Any, asm_endpoint: dict[str, Any], with_certificate: bool
+) -> None:
+    """Pasted into Login it got no hint: "has no management certificate" (or it sat there, unmasked in
+    ``airflow connections get``). Now a typed error naming ``login`` and where the PEM goes."""
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    pem = Path(asm_endpoint["client_pem"]).read_text(encoding="utf-8")
+    assert "PRIVATE KEY-----" in pem and "CERTIFICATE-----" in pem
+    extra: dict[str, Any] = {"login": pem}
+    if not with_certificate:
+        extra["certificate_path"] = None
+    hook = make_hook(**extra)
+    with pytest.raises(InvalidInputError) as info:
+        hook.get_conn()
+    assert info.value.field == "login"
+    text = str(info.value)
+    assert f"Connection {CONN!r}: the Login field holds PEM text" in text, text
+    assert "extra 'certificate_private_key'" in text and "extra 'subscription_id'" in text, text
+    ok, message = hook.test_connection()
+    assert not ok and "Invalid connection setting 'login'" in message and "certificate_private_key" in message
+    shown = [text, repr(info.value), message, str(info.value.args)]
+    for line in _key_material(pem):
+        assert not any(line in s for s in shown), "key material in the error"
+
+
+def test_a_certificate_only_pem_in_login_is_refused_too(make_hook: Any, asm_endpoint: dict[str, Any]) -> None:
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    cert = Path(asm_endpoint["ca_cert"]).read_text(encoding="utf-8")  # a CERTIFICATE block, no key
+    with pytest.raises(InvalidInputError) as info:
+        make_hook(login="  " + cert, certificate_path=None).get_conn()
+    assert info.value.field == "login"
+    assert not any(line in repr(info.value) for line in _key_material(cert))
