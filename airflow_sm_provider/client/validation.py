@@ -248,7 +248,7 @@ def configuration(value: Any, field: str = "configuration") -> str:
         f"configuration is neither .cscfg XML (it does not start with '<') nor base64 of .cscfg XML "
         f"({_looks_like(text_, decoded, padded=text_ != value)}): pass the .cscfg file's XML text "
         "(open(path, encoding='utf-8-sig').read()), its bytes, or base64 of its bytes; an operator also "
-        "takes the file's name ending in .cscfg (or configuration_path=)",
+        "takes the file's name ending in .cscfg",
     )
 
 
