@@ -230,19 +230,56 @@ def configuration(value: Any, field: str = "configuration") -> str:
         return base64.b64encode(raw).decode("ascii")
     compact = "".join(text_.split())
     try:
-        decoded = base64.b64decode(compact, validate=True)
+        decoded: bytes | None = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
+        decoded = None
+    if decoded is not None and decoded.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+        _well_formed(decoded, field)
+        return compact
+    if decoded is not None and _is_text(decoded):
         raise InvalidInputError(
             field,
-            "configuration is neither the .cscfg XML nor valid base64 of it: pass the file's text, its "
-            "bytes, or base64.b64encode(open(path, 'rb').read()).",
-        ) from None
-    if not decoded.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
-        raise InvalidInputError(
-            field, "configuration is base64 but does not decode to XML: encode the .cscfg file's bytes."
+            "configuration is base64 but does not decode to XML (it decodes to text that does not start "
+            "with '<'): encode the .cscfg file's bytes.",
         )
-    _well_formed(decoded, field)
-    return compact
+    # Where not what: the text may be a mistyped path, or settings that hold secrets.
+    raise InvalidInputError(
+        field,
+        f"configuration is neither .cscfg XML (it does not start with '<') nor base64 of .cscfg XML "
+        f"({_looks_like(text_, decoded, padded=text_ != value)}): pass the .cscfg file's XML text "
+        "(open(path, encoding='utf-8-sig').read()), its bytes, or base64 of its bytes; an operator also "
+        "takes the file's name ending in .cscfg",
+    )
+
+
+#: Words separated by spaces or tabs within a line: prose, or a path with spaces -- never base64,
+#: which is wrapped over lines (if at all) but has no blank inside one.
+_PLAIN_WORDS = re.compile(r"\S[ \t]+\S")
+_FILE_NAME = re.compile(r"^[^\r\n<>]{1,1024}$")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
+
+
+def _is_text(raw: bytes) -> bool:
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any(ch < " " and ch not in "\t\r\n" for ch in decoded)
+
+
+def _looks_like(text_: str, decoded: bytes | None, *, padded: bool) -> str:
+    """What a configuration that is neither XML nor its base64 looks like, for the message."""
+    if padded and text_.lower().endswith(".cscfg") and _FILE_NAME.fullmatch(text_):
+        return "it looks like a .cscfg file name with blanks around it, not the file's content"
+    if _FILE_NAME.fullmatch(text_) and (
+        "\\" in text_ or _EXTENSION.search(text_) or ("/" in text_ and decoded is None)
+    ):
+        return "it looks like a file name or path, not the file's content"
+    if _PLAIN_WORDS.search(text_):
+        return "it is plain text; base64 has no spaces within a line"
+    if decoded is None:
+        return "it has characters or a length base64 cannot have"
+    return "read as base64 it decodes to binary data, not text"
 
 
 def _well_formed(raw: bytes, field: str) -> None:

@@ -4,8 +4,9 @@ A misspelled key is otherwise silently ignored, and the failure it causes points
 ``ca_cert`` (the endpoint.json key) instead of ``ca_bundle`` fails the TLS handshake as "not signed
 by a trusted CA"; ``subscriptionId`` fails as "no subscription". Warned, not refused: Airflow
 providers ignore extras they do not know, and a connection may carry keys for other tools (or notes);
-refusing them would break connections that work today. The hook logs each note, and Test Connection
-shows them with its answer.
+refusing them would break connections that work today. The hook logs each note; an error reading the
+connection or building its client (``get_conn``, ``get_async_conn``) ends with them, and so does Test
+Connection's answer.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -71,7 +73,8 @@ class AsmConnectionSettings:
     max_retries: int | None
     requests_per_second: float | None = None
     #: Sentences about extras the hook does not read (``unknown extra key 'ca_cert'; did you mean
-    #: 'ca_bundle'?``): logged when the connection is read, shown by Test Connection.
+    #: 'ca_bundle'?``): logged when the connection is read, appended to the connection errors of
+    #: ``get_conn`` / ``get_async_conn`` (:func:`_noting`) and to Test Connection's answer.
     notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
@@ -84,11 +87,36 @@ class AsmConnectionSettings:
     def from_connection(cls, conn: Connection, extras: dict[str, Any]) -> AsmConnectionSettings:
         """Validate a connection's fields; raise ``InvalidInputError`` (a ``ValueError``) naming the field.
 
+        The error carries the notes about unknown extras (:func:`_noting`).
+
         :param conn: the Airflow connection.
         :param extras: its parsed extras (sync ``extra_dejson`` or async ``aextra_dejson``).
         """
+        from airflow_sm_provider.get_provider_info import CONN_FIELDS
+
+        notes: tuple[str, ...] = ()
+        if any(key not in CONN_FIELDS for key in extras):  # rare: the notes module only then
+            from airflow_sm_provider.hooks._extras import unknown_extra_notes  # (triggerer's loop)
+
+            notes = tuple(unknown_extra_notes(extras, CONN_FIELDS))
+        with _noting(notes):
+            return cls._validated(conn, extras, notes)
+
+    @classmethod
+    def _validated(
+        cls, conn: Connection, extras: dict[str, Any], notes: tuple[str, ...]
+    ) -> AsmConnectionSettings:
         cid = conn.conn_id
         get = {k: _blank_to_none(v) for k, v in extras.items()}
+        if isinstance(conn.login, str) and "-----BEGIN" in conn.login:
+            # Says what the field holds, never its text: a key there is in a field nobody masks.
+            raise _field_error(
+                "login",
+                f"Connection {cid!r}: the Login field holds PEM text (a certificate or key block); this "
+                "hook does not read Login, and the subscription id goes in extra 'subscription_id'. Move "
+                "the PEM to extra 'certificate_private_key' (or its file's path to extra "
+                "'certificate_path') and clear Login: it is not a secret field.",
+            )
         pem_text = get.get("certificate_private_key")
         path = get.get("certificate_path")
         if pem_text and path:
@@ -123,13 +151,6 @@ class AsmConnectionSettings:
                     "text, base64 PKCS#12 or .publishsettings XML).",
                 )
             certificate, field = str(pem_text).encode(), "certificate_private_key"
-        from airflow_sm_provider.get_provider_info import CONN_FIELDS
-
-        notes: tuple[str, ...] = ()
-        if any(key not in CONN_FIELDS for key in extras):  # rare: the notes module only then
-            from airflow_sm_provider.hooks._extras import unknown_extra_notes  # (triggerer's loop)
-
-            notes = tuple(unknown_extra_notes(extras, CONN_FIELDS))
         return cls(
             conn_id=cid,
             host=_blank_to_none(conn.host),
@@ -197,6 +218,34 @@ class AsmConnectionSettings:
 
             configure_budget(host, subscription_id, self.requests_per_second)
         return kwargs
+
+
+@contextmanager
+def _noting(notes: tuple[str, ...]) -> Iterator[None]:
+    """A connection error raised inside carries the notes about unknown extras, as Test Connection's
+    answer does: a misspelled key is often why a setting is missing (``subscriptionId``: "has no
+    subscription"), and a task's log shows the error, not the warning logged before it."""
+    try:
+        yield
+    except ValueError as exc:
+        noted = _with_notes(exc, notes)
+        if noted is exc:
+            raise
+        raise noted from exc.__cause__
+
+
+def _with_notes(exc: ValueError, notes: tuple[str, ...]) -> ValueError:
+    """The same typed error (class, ``field``) with :func:`_notes_text` appended; others as they are."""
+    from airflow_sm_provider.client.errors import CertificateError, InvalidInputError
+
+    tail = _notes_text(notes)
+    if not tail or tail in str(exc):
+        return exc
+    if type(exc) is InvalidInputError:
+        return InvalidInputError(exc.field, exc.message + tail)
+    if type(exc) is CertificateError:
+        return CertificateError(str(exc) + tail, field=exc.field)
+    return exc
 
 
 def _certificate_error(field: str, message: str) -> Exception:
@@ -294,8 +343,9 @@ def _build_async_client(settings: AsmConnectionSettings) -> AsyncServiceManageme
     _warm_imports()
     from airflow_sm_provider.client.aio import AsyncServiceManagementClient
 
-    credentials = settings.load_credentials()
-    return AsyncServiceManagementClient(**settings.client_kwargs(credentials))
+    with _noting(settings.notes):
+        credentials = settings.load_credentials()
+        return AsyncServiceManagementClient(**settings.client_kwargs(credentials))
 
 
 class ServiceManagementHook(BaseHook):
@@ -385,11 +435,12 @@ class ServiceManagementHook(BaseHook):
         """Return the (cached) sync client for this connection."""
         if self._client is None:
             settings = self.settings  # validate the fields before anything else
-            self.credentials = settings.load_credentials()
-            kwargs = settings.client_kwargs(self.credentials)
-            from airflow_sm_provider.client import ServiceManagementClient
+            with _noting(settings.notes):
+                self.credentials = settings.load_credentials()
+                kwargs = settings.client_kwargs(self.credentials)
+                from airflow_sm_provider.client import ServiceManagementClient
 
-            client = ServiceManagementClient(**kwargs)  # validates before anything is logged
+                client = ServiceManagementClient(**kwargs)  # validates before anything is logged
             self.log.info(
                 "ASM connection %s: subscription %s, certificate %s, host %s",
                 self.asm_conn_id,

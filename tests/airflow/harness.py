@@ -45,7 +45,8 @@ def asm_connection_json(endpoint: Mapping[str, Any], **extra: Any) -> str:
     """Return the ``AIRFLOW_CONN_*`` JSON for an emulator endpoint.
 
     :param endpoint: the emulator's ``endpoint`` dict (``host``, ``subscription_id``, ...).
-    :param extra: extras to add or override; a value of None removes the key.
+    :param extra: extras to add or override; a value of None removes the key (``password``, ``login``
+        and ``host`` are the connection's own fields).
     """
     extras: dict[str, Any] = {
         "subscription_id": endpoint["subscription_id"],
@@ -53,6 +54,7 @@ def asm_connection_json(endpoint: Mapping[str, Any], **extra: Any) -> str:
         "ca_bundle": endpoint["ca_cert"],
     }
     password = extra.pop("password", None)
+    login = extra.pop("login", None)
     host = extra.pop("host", endpoint["host"])
     for key, value in extra.items():
         if value is None:
@@ -62,6 +64,8 @@ def asm_connection_json(endpoint: Mapping[str, Any], **extra: Any) -> str:
     conn: dict[str, Any] = {"conn_type": "azure_service_management", "host": host, "extra": extras}
     if password is not None:
         conn["password"] = password
+    if login is not None:
+        conn["login"] = login
     return json.dumps(conn)
 
 

@@ -66,8 +66,9 @@ def _failed_deploy(
         (
             "broken.cscfg",
             "InvalidInputError: configuration: the template file 'broken.cscfg' rendered to text that is "
-            "not a valid .cscfg (configuration is neither the .cscfg XML nor valid base64 of it); the "
-            "rendered text is not shown (a .cscfg may hold secrets): fix the template",
+            "not a valid .cscfg (configuration is neither .cscfg XML (it does not start with '<') nor "
+            "base64 of .cscfg XML (it is plain text; base64 has no spaces within a line)); the rendered "
+            "text is not shown (a .cscfg may hold secrets): fix the template",
         ),
         (
             "empty.cscfg",
@@ -107,3 +108,35 @@ def test_an_inline_cscfg_template_error_shows_its_jinja_not_its_settings(
     errors, output = _failed_deploy(tmp_path, asm_endpoint, capfd, inline)
     assert "an inline template (" in errors[0] and '{{ "R&D" }}' in errors[0], errors
     assert "SECRETKEY123" not in output, errors
+
+
+@pytest.mark.parametrize(
+    "configuration",
+    [
+        "deploy/Service Configuration.cscg",
+        "ServiceConfiguration.cscfg ",
+        "this is not xml",
+        "this is not xml at all",
+    ],
+    ids=["path_typo", "trailing_space", "letters_only", "plain_text"],
+)
+def test_plain_text_or_a_mistyped_file_name_is_told_what_to_pass(configuration: str) -> None:
+    """It was read as base64 ("is base64 but does not decode to XML") or told only "neither"
+    (verification run); now: what it looks like, and the two forms that work. At construction."""
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError) as err:
+        AsmCreateDeploymentOperator(
+            task_id="deploy",
+            service_name="svc",
+            deployment_slot="staging",
+            deployment_name="v1",
+            package_url=PACKAGE_URL,
+            configuration=configuration,
+        )
+    message = err.value.message
+    assert err.value.field == "configuration" and "is base64" not in message, message
+    assert "nor base64 of .cscfg XML" in message and ("file name" in message or "plain text" in message)
+    assert ("blanks around it" in message) == configuration.endswith(" "), message
+    assert "the .cscfg file's XML text" in message and "name ending in .cscfg" in message, message
+    assert configuration.strip() not in str(err.value)

@@ -4,6 +4,7 @@ keys it does not read, with the key that was probably meant."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,110 @@ def test_notes_name_keys_never_values() -> None:
         "unknown extra key 'extra__azure_service_management__ca_bundle'; did you mean 'ca_bundle'?",
         "unknown extra key 'host'; it is the connection's own Host field, not an extra",
     ]
+
+
+def _key_material(pem: str) -> list[str]:
+    """The base64 lines of every block: what must never be shown."""
+    lines = [line.strip() for line in pem.splitlines() if line.strip() and not line.startswith("-----")]
+    assert len(lines) > 10
+    return lines
+
+
+@pytest.mark.parametrize("with_certificate", [False, True], ids=["no_certificate", "certificate_set_too"])
+def test_pem_in_the_login_field_is_refused_naming_login_without_echoing_it(
+    make_hook: Any, asm_endpoint: dict[str, Any], with_certificate: bool
+) -> None:
+    """Pasted into Login it got no hint: "has no management certificate" (or it sat there, unmasked in
+    ``airflow connections get``). Now a typed error naming ``login`` and where the PEM goes."""
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    pem = Path(asm_endpoint["client_pem"]).read_text(encoding="utf-8")
+    assert "PRIVATE KEY-----" in pem and "CERTIFICATE-----" in pem
+    extra: dict[str, Any] = {"login": pem}
+    if not with_certificate:
+        extra["certificate_path"] = None
+    hook = make_hook(**extra)
+    with pytest.raises(InvalidInputError) as info:
+        hook.get_conn()
+    assert info.value.field == "login"
+    text = str(info.value)
+    assert f"Connection {CONN!r}: the Login field holds PEM text" in text, text
+    assert "extra 'certificate_private_key'" in text and "extra 'subscription_id'" in text, text
+    ok, message = hook.test_connection()
+    assert not ok and "Invalid connection setting 'login'" in message and "certificate_private_key" in message
+    shown = [text, repr(info.value), message, str(info.value.args)]
+    for line in _key_material(pem):
+        assert not any(line in s for s in shown), "key material in the error"
+
+
+def test_a_certificate_only_pem_in_login_is_refused_too(make_hook: Any, asm_endpoint: dict[str, Any]) -> None:
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    cert = Path(asm_endpoint["ca_cert"]).read_text(encoding="utf-8")  # a CERTIFICATE block, no key
+    with pytest.raises(InvalidInputError) as info:
+        make_hook(login="  " + cert, certificate_path=None).get_conn()
+    assert info.value.field == "login"
+    assert not any(line in repr(info.value) for line in _key_material(cert))
+
+
+@pytest.mark.parametrize(
+    ("extra", "note", "field"),
+    [
+        (
+            {"subscription_id": None, "subscriptionId": "x"},
+            "unknown extra key 'subscriptionId'; did you mean 'subscription_id'?",
+            "subscription_id",
+        ),
+        (  # refused before the notes were made: Test Connection did not show this one either
+            {"certificate_path": None, "certificate": "/secrets/mycert.pem"},
+            "unknown extra key 'certificate'; did you mean 'certificate_path'?",
+            "certificate_path",
+        ),
+        (
+            {"certificate_path": None, "cert_file": "/secrets/mycert.pem"},
+            "unknown extra key 'cert_file'; did you mean 'certificate_path'?",
+            "certificate_path",
+        ),
+    ],
+    ids=["subscriptionId", "certificate", "cert_file"],
+)
+def test_get_conn_errors_carry_the_did_you_mean_note_as_test_connection_does(
+    make_hook: Any, asm_endpoint: dict[str, Any], extra: dict[str, Any], note: str, field: str
+) -> None:
+    """Only Test Connection said "did you mean"; the error a task got from get_conn() did not."""
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    if "subscriptionId" in extra:
+        extra["subscriptionId"] = asm_endpoint["subscription_id"]
+    hook = make_hook(**extra)
+    with pytest.raises(InvalidInputError) as info:
+        hook.get_conn()
+    assert info.value.field == field
+    assert f"Note: {note}" in str(info.value) and f"Note: {note}" in info.value.message, str(info.value)
+    ok, message = make_hook(**extra).test_connection()
+    assert not ok and message.count(f"Note: {note}") == 1, message
+
+
+def test_get_async_conn_errors_carry_the_note_too(make_hook: Any, asm_endpoint: dict[str, Any]) -> None:
+    import asyncio
+
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    hook = make_hook(subscription_id=None, subscriptionId=asm_endpoint["subscription_id"])
+    with pytest.raises(InvalidInputError) as info:
+        asyncio.run(hook.get_async_conn())
+    assert "did you mean 'subscription_id'?" in str(info.value)
+
+
+def test_a_certificate_error_carries_the_note_and_keeps_its_field(
+    make_hook: Any, asm_endpoint: dict[str, Any]
+) -> None:
+    # No key in the file, and the .pfx password put in an extra (the harness's ``password=`` is the field).
+    hook = make_hook(certificate_path=asm_endpoint["ca_cert"], Password="pfx-secret")
+    with pytest.raises(CertificateError) as info:
+        hook.get_conn()
+    assert info.value.field == "certificate_path" and "no private key" in str(info.value)
+    assert "Note: unknown extra key 'Password'; it is the connection's own Password field" in str(info.value)
+    assert "pfx-secret" not in str(info.value)
+    ok, message = hook.test_connection()
+    assert not ok and message.count("unknown extra key 'Password'") == 1, message

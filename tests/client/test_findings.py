@@ -130,3 +130,40 @@ def test_hash_or_question_mark_in_subscription_is_refused(sub: str) -> None:
     with pytest.raises(InvalidInputError) as err:
         ServiceManagementClient(sub, transport=CaptureTransport())
     assert err.value.field == "subscription_id"
+
+
+@pytest.mark.parametrize(
+    ("cfg", "looks"),
+    [
+        ("this is not xml at all", "plain text"),
+        ("this is not xml", "plain text"),  # letters only, 12 of them: valid base64 of binary garbage
+        ("abcd", "decodes to binary data"),
+        ("configs/Service Configuration.cscg", "file name"),  # a path typo with a space
+        ("C:\\deploy\\ServiceConfiguration.Cloud.cscfg", "file name"),
+        (b"this is not xml", "plain text"),
+    ],
+)
+def test_text_that_is_neither_cscfg_xml_nor_its_base64_says_so_and_what_to_pass(
+    cfg: str | bytes, looks: str
+) -> None:
+    """Plain text or a file path was told it "is base64 but does not decode to XML" (verification run)."""
+    sms, t = client()
+    err = refused(lambda: sms.change_deployment_configuration("svc", "v1", cfg), "configuration", t)
+    assert "does not decode to XML" not in err.message and "is base64" not in err.message
+    assert "neither .cscfg XML" in err.message and "nor base64 of .cscfg XML" in err.message
+    assert looks in err.message, err.message
+    assert "the .cscfg file's XML text" in err.message and "ending in .cscfg" in err.message
+    text = cfg.decode() if isinstance(cfg, bytes) else cfg
+    assert text not in err.message and text not in repr(err)  # what it looks like, never what it is
+
+
+def test_base64_of_xml_and_plain_xml_stay_accepted() -> None:
+    """Whatever the old SDK sent that the service took (base64 of the .cscfg), and the XML itself."""
+    sms, t = client()
+    for cfg in (CFG_XML, CFG_XML.encode(), "\ufeff" + CFG_XML, base64.b64encode(CFG_XML.encode()).decode()):
+        sms.change_deployment_configuration("svc", "v1", cfg)
+    assert [base64.b64encode(CFG_XML.encode()).decode().encode() in (r.body or b"") for r in t.sent[:2]] == [
+        True,
+        True,
+    ]
+    assert len(t.sent) == 4
