@@ -58,7 +58,8 @@ class ConfigurationSetInputEndpoint:
     local_port: str | int = ""
     load_balanced_endpoint_set_name: str | None = None
     enable_direct_server_return: bool | None = None
-    idle_timeout_in_minutes: int | None = None
+    #: parsed: 4 (the service's default, as the old SDK's) when the response has none; sent: only if set
+    idle_timeout_in_minutes: int | None = xml_field(default=None, absent=4)
     load_balancer_probe: LoadBalancerProbe | None = xml_field(optional=True, default=None)
     vip: str = xml_field(write=False, default="")
 
@@ -68,20 +69,22 @@ class PublicIP:
     """An instance-level public IP of a VM (old SDK ``PublicIP(name)``)."""
 
     name: str | None = None
-    idle_timeout_in_minutes: int | None = None
-    address: str | None = xml_field(write=False, default=None)
+    idle_timeout_in_minutes: int | None = xml_field(default=None, absent=4)
+    address: str | None = xml_field(write=False, default=None, absent=None)
 
 
 @xml_model
 class ConfigurationSet:
     """A NetworkConfiguration set (the only kind Get Deployment / Get Role return)."""
 
-    configuration_set_type: str = "NetworkConfiguration"
+    configuration_set_type: str = xml_field(default="NetworkConfiguration", absent="NetworkConfiguration")
     input_endpoints: ListOf[ConfigurationSetInputEndpoints, ConfigurationSetInputEndpoint] = xml_field(
         item="InputEndpoint", default_factory=list
     )
     subnet_names: list[str] = xml_field(item="SubnetName", default_factory=list)
-    static_virtual_network_ip_address: str | None = xml_field("StaticVirtualNetworkIPAddress", default=None)
+    static_virtual_network_ip_address: str | None = xml_field(
+        "StaticVirtualNetworkIPAddress", default=None, absent=None
+    )
     public_ips: ListOf[PublicIPs, PublicIP] = xml_field("PublicIPs", item="PublicIP", default_factory=list)
     role_type: str = xml_field(skip=True, default="")
 

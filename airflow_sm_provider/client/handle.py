@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider import protocol
 from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
 from airflow_sm_provider.client.models import Operation
+from airflow_sm_provider.client.polling import int_of
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client.operation import Op
@@ -47,7 +48,7 @@ class OperationHandle:
         if self.request_id is None:
             # error=None: what a parsed Succeeded operation holds (``if op.error:`` means failure)
             return Operation(
-                id="", status=protocol.OP_SUCCEEDED, http_status_code=self.status_code, error=None
+                id="", status=protocol.OP_SUCCEEDED, http_status_code=str(self.status_code or ""), error=None
             )
         if self._fetch is None:
             raise TypeError(
@@ -80,7 +81,7 @@ class OperationHandle:
         error = op.error if op is not None else None
         raise OperationFailedError(
             f"{self.kind} on {self.target} failed: {(error.message if error else '') or result.message}",
-            status_code=op.http_status_code if op is not None else None,
+            status_code=int_of(op.http_status_code) if op is not None else None,
             code=(error.code if error else None) or None,
             request_id=request_id,
             operation=op,

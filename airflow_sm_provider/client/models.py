@@ -4,14 +4,17 @@ Attribute names are the old SDK's, so code written against ``azure.servicemanage
 (``hosted_service.hosted_service_properties.location``, ``deployment.role_instance_list[0].
 instance_status``). Each class is an ``@xml_model`` dataclass (see ``xmlmodel``): every attribute is
 declared once, its field is its XML element, and the declaration order (or ``wire_order=`` where the
-old SDK's positional order differs) is the documented request element order; parsing fills absent
-elements with ``""``/``0``/``False``/``[]`` like the old SDK, so ``'Location: ' + x.location`` never
-meets ``None``.
+old SDK's positional order differs) is the documented request element order; an absent element
+parses to the old SDK model's default (mostly ``""``/``0``/``False``, so ``'Location: ' +
+x.location`` never meets ``None``; ``None``, ``True`` or ``4`` where the old default was that:
+``xml_field(absent=...)``), numbers the old SDK kept as text stay text
+(``Operation.http_status_code == '200'``), and an absent list is ``[]`` (the old SDK's ``None``).
 
-Deliberate differences from the old SDK (its parser bugs, asm-wire.md 5.3): ``Operation.id`` is
-filled from ``<ID>``; ``Operation.http_status_code`` is an ``int`` (``None`` while in progress);
-``AvailabilityResponse.reason`` is the server's text, not a bool; ``Deployment.persistent_vm_downtime``
-is read from ``<PersistentVMDowntime>`` (the element the server sends). Collections are lists
+Deliberate differences from the old SDK (its parser bugs, asm-wire.md 5.3; the whole list, each
+with its reason, is ``ALLOWED`` in tests/client/test_result_parity.py): ``Operation.id`` is
+filled from ``<ID>``; ``AvailabilityResponse.reason`` is the server's text, not a bool (the same
+truth value); ``Deployment.persistent_vm_downtime`` is read from ``<PersistentVMDowntime>`` (the
+element the server sends). Collections are lists
 that also answer to the old SDK's wrapper attribute (``sms.list_hosted_services().hosted_services``,
 ``deployment.role_list.roles``: ``xmlmap.AliasList``, named by ``xmlmap.list_name_of``).
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from airflow_sm_provider.client.xmlmap import (
     B64,
-    OPTINT,
 )
 from airflow_sm_provider.client.xmlmodel import ListOf, xml_field, xml_model
 
@@ -66,10 +65,11 @@ class Location:
 class OperatingSystem:
     version: str = ""
     label: str = xml_field(kind=B64, default="")
-    is_default: bool = False
-    is_active: bool = False
+    is_default: bool = xml_field(default=False, absent=True)
+    is_active: bool = xml_field(default=False, absent=True)
     family: int = 0
-    family_label: str = xml_field(kind=B64, default="")
+    #: None when absent, as in the old SDK: List OS Families' nested systems carry no FamilyLabel
+    family_label: str | None = xml_field(kind=B64, default="", absent=None)
 
 
 @xml_model
@@ -101,9 +101,9 @@ class OSImage:
     eula: str = xml_field(write=False, default="")
     description: str = xml_field(write=False, default="")
     image_family: str = xml_field(write=False, default="")
-    show_in_gui: bool = xml_field(write=False, default=False)
+    show_in_gui: bool = xml_field(write=False, default=False, absent=True)  # user images have none
     published_date: str = xml_field(write=False, default="")
-    is_premium: bool = xml_field(write=False, default=False)
+    is_premium: bool = xml_field(write=False, default=False, absent=True)
     icon_uri: str = xml_field(write=False, default="")
     privacy_uri: str = xml_field(write=False, default="")
     recommended_vm_size: str = xml_field("RecommendedVMSize", write=False, default="")
@@ -130,7 +130,8 @@ class OperationError:
 
 @xml_model
 class Operation:
-    """Get Operation Status. ``id`` comes from ``<ID>`` (dashed GUID).
+    """Get Operation Status. ``id`` comes from ``<ID>`` (dashed GUID); ``http_status_code`` is the
+    old SDK's text (``'200'``; ``''`` while in progress), so a ported ``== '200'`` still holds.
 
     ``error`` is exactly the old SDK's: parsed, it is ``None`` unless ASM sent ``<Error>`` (only when
     Failed), so ``if op.error:`` and ``hasattr(op.error, "code")`` tell failure as ported code
@@ -139,7 +140,7 @@ class Operation:
 
     id: str = xml_field("ID", default="")
     status: str = ""
-    http_status_code: int | None = xml_field(kind=OPTINT, default=None)
+    http_status_code: str = ""
     error: OperationError | None = xml_field(optional=True, default_factory=OperationError)
 
 

@@ -44,13 +44,13 @@ if TYPE_CHECKING:  # the list classes as mypy sees them (xmlmodel binds the name
 class OSVirtualHardDisk:
     """OS disk of a VM. Positional order is the old SDK's: ``OSVirtualHardDisk(image_name, media_link)``."""
 
-    source_image_name: str | None = None
-    media_link: str | None = None
-    host_caching: str | None = None
-    disk_label: str | None = None
-    disk_name: str | None = None
-    os: str | None = xml_field("OS", default=None)
-    remote_source_image_link: str | None = None
+    source_image_name: str | None = xml_field(default=None, absent=None)
+    media_link: str | None = xml_field(default=None, absent=None)
+    host_caching: str | None = xml_field(default=None, absent=None)
+    disk_label: str | None = xml_field(default=None, absent=None)
+    disk_name: str | None = xml_field(default=None, absent=None)
+    os: str | None = xml_field("OS", default=None, absent=None)
+    remote_source_image_link: str | None = xml_field(default=None, absent=None)
     io_type: str | None = xml_field("IOType", write=False, default=None)
 
 
@@ -61,12 +61,12 @@ class DataVirtualHardDisk:
     """A data disk. Positional order is the old SDK's (``media_link`` first)."""
 
     media_link: str | None = None
-    host_caching: str | None = None
+    host_caching: str | None = xml_field(default=None, absent=None)
     disk_label: str | None = None
     disk_name: str | None = None
     lun: int = 0
     logical_disk_size_in_gb: int = xml_field("LogicalDiskSizeInGB", default=0)
-    source_media_link: str | None = None
+    source_media_link: str | None = xml_field(default=None, absent=None)
 
 
 @xml_model
@@ -168,7 +168,7 @@ class RoleInstance:
 class UpgradeStatus:
     upgrade_type: str = ""
     current_upgrade_domain_state: str = ""
-    current_upgrade_domain: int = 0
+    current_upgrade_domain: str = ""  # text, as the old SDK parsed it ("1")
 
 
 @xml_model
@@ -209,7 +209,7 @@ class Deployment:
     configuration: str = xml_field(kind=B64, default="")
     role_instance_list: ListOf[RoleInstanceList, RoleInstance] = xml_field(default_factory=list)
     upgrade_status: UpgradeStatus | None = xml_field(optional=True, default=None)
-    upgrade_domain_count: int = 0
+    upgrade_domain_count: str = ""  # text, as the old SDK parsed it ("2")
     role_list: ListOf[RoleList, Role] = xml_field(
         item="Role", poly={"PersistentVMRole": Role}, default_factory=list
     )

@@ -41,56 +41,58 @@ class Disk:
 
 @xml_model
 class OSDiskConfiguration:
-    name: str | None = xml_field(write=False, default=None)
-    host_caching: str | None = None
-    os_state: str | None = xml_field("OSState", default=None)
-    os: str | None = xml_field("OS", default=None)
-    media_link: str | None = None
-    logical_disk_size_in_gb: int | None = xml_field("LogicalDiskSizeInGB", write=False, default=None)
+    name: str | None = xml_field(write=False, default=None, absent=None)
+    host_caching: str | None = xml_field(default=None, absent=None)
+    os_state: str | None = xml_field("OSState", default=None, absent=None)
+    os: str | None = xml_field("OS", default=None, absent=None)
+    media_link: str | None = xml_field(default=None, absent=None)
+    logical_disk_size_in_gb: int | None = xml_field(
+        "LogicalDiskSizeInGB", write=False, default=None, absent=-1
+    )
 
 
 @xml_model
 class DataDiskConfiguration:
-    name: str | None = xml_field(write=False, default=None)
-    host_caching: str | None = None
-    lun: int | None = None
-    media_link: str | None = None
-    logical_disk_size_in_gb: int | None = xml_field("LogicalDiskSizeInGB", default=None)
+    name: str | None = xml_field(write=False, default=None, absent=None)
+    host_caching: str | None = xml_field(default=None, absent=None)
+    lun: int | None = xml_field(default=None, absent=-1)
+    media_link: str | None = xml_field(default=None, absent=None)
+    logical_disk_size_in_gb: int | None = xml_field("LogicalDiskSizeInGB", default=None, absent=-1)
 
 
 @xml_model
 class VMImage:
     """A VM image (OS disk plus data disks): the result of List VM Images and the input of create."""
 
-    name: str | None = None
-    label: str | None = None
-    description: str | None = None  # before category: the old SDK's VMImage(name, label, description)
-    category: str | None = xml_field(write=False, default=None)
+    name: str | None = xml_field(default=None, absent=None)
+    label: str | None = xml_field(default=None, absent=None)
+    description: str | None = xml_field(default=None, absent=None)  # before category: VMImage(n, l, d)
+    category: str | None = xml_field(write=False, default=None, absent=None)
     os_disk_configuration: OSDiskConfiguration = xml_field(
         "OSDiskConfiguration", default_factory=OSDiskConfiguration
     )
     data_disk_configurations: ListOf[DataDiskConfigurations, DataDiskConfiguration] = xml_field(
         item="DataDiskConfiguration", default_factory=list
     )
-    service_name: str | None = xml_field(write=False, default=None)
-    deployment_name: str | None = xml_field(write=False, default=None)
-    role_name: str | None = xml_field(write=False, default=None)
-    location: str | None = xml_field(write=False, default=None)
-    affinity_group: str | None = xml_field(write=False, default=None)
-    created_time: str | None = xml_field(write=False, default=None)
-    modified_time: str | None = xml_field(write=False, default=None)
-    language: str | None = None
-    image_family: str | None = None
-    recommended_vm_size: str | None = xml_field("RecommendedVMSize", default=None)
+    service_name: str | None = xml_field(write=False, default=None, absent=None)
+    deployment_name: str | None = xml_field(write=False, default=None, absent=None)
+    role_name: str | None = xml_field(write=False, default=None, absent=None)
+    location: str | None = xml_field(write=False, default=None, absent=None)
+    affinity_group: str | None = xml_field(write=False, default=None, absent=None)
+    created_time: str | None = xml_field(write=False, default=None, absent=None)
+    modified_time: str | None = xml_field(write=False, default=None, absent=None)
+    language: str | None = xml_field(default=None, absent=None)
+    image_family: str | None = xml_field(default=None, absent=None)
+    recommended_vm_size: str | None = xml_field("RecommendedVMSize", default=None, absent=None)
     is_premium: bool = xml_field(write=False, default=False)
-    eula: str | None = None
-    icon_uri: str | None = None
-    small_icon_uri: str | None = None
-    privacy_uri: str | None = None
-    publisher_name: str | None = xml_field(write=False, default=None)
-    published_date: str | None = None
+    eula: str | None = xml_field(default=None, absent=None)
+    icon_uri: str | None = xml_field(default=None, absent=None)
+    small_icon_uri: str | None = xml_field(default=None, absent=None)
+    privacy_uri: str | None = xml_field(default=None, absent=None)
+    publisher_name: str | None = xml_field(write=False, default=None, absent=None)
+    published_date: str | None = xml_field(default=None, absent=None)
     show_in_gui: bool = False  # the old SDK sends <ShowInGui>false</ShowInGui> by default
-    pricing_detail_link: str | None = xml_field(write=False, default=None)
+    pricing_detail_link: str | None = xml_field(write=False, default=None, absent=None)
 
 
 #: The disks as Update VM Image sends them: the OS disk's host caching, data disks by name.

@@ -50,8 +50,14 @@ class StorageServiceKeys:
 class StorageService:
     url: str = ""
     service_name: str = ""
-    storage_service_properties: StorageServiceProperties = field(default_factory=StorageServiceProperties)
-    storage_service_keys: StorageServiceKeys = field(default_factory=StorageServiceKeys)
+    #: None when the response has none, as in the old SDK (Get Storage Account Keys sends no
+    #: properties, Get Storage Account Properties and List Storage Accounts no keys)
+    storage_service_properties: StorageServiceProperties | None = xml_field(
+        optional=True, default_factory=StorageServiceProperties
+    )
+    storage_service_keys: StorageServiceKeys | None = xml_field(
+        optional=True, default_factory=StorageServiceKeys
+    )
     extended_properties: dict[str, str] = field(default_factory=dict)
     capabilities: list[str] = xml_field(item="Capability", default_factory=list)
 

@@ -257,6 +257,19 @@ def _fmt_time(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def int_of(value: object) -> int | None:
+    """A number the old SDK's models keep as text (``Operation.http_status_code == '200'``,
+    ``Deployment.upgrade_domain_count``) as an ``int``; None when empty or not a number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
 def format_request_id(request_id: str | None) -> str:
     """The one spelling of a request id in logs and messages: as ASM sent it, lower case.
 
@@ -449,7 +462,7 @@ class OperationLike(Protocol):
     @property
     def status(self) -> str: ...
     @property
-    def http_status_code(self) -> int | None: ...
+    def http_status_code(self) -> str: ...
     @property
     def error(self) -> OperationErrorLike | None: ...
 
@@ -482,7 +495,7 @@ def operation_condition(op: OperationLike) -> PollResult:
     op_id = format_request_id(getattr(op, "id", "") or "")
     seen: dict[str, Any] = {
         "operation_status": status,
-        "http_status_code": getattr(op, "http_status_code", None),
+        "http_status_code": int_of(getattr(op, "http_status_code", None)),  # the model's is text
     }
     if status == protocol.OP_SUCCEEDED:
         return PollResult.success(f"operation {op_id} succeeded", **seen)

@@ -49,6 +49,16 @@ LIST = "list"  #: wrapper element holding repeated model items
 STRLIST = "strlist"  #: wrapper element holding repeated text items
 DICT = "dict"  #: ExtendedProperties{ExtendedProperty*{Name, Value}} <-> dict[str, str]
 
+
+class _KindDefault:
+    """``F.absent``'s default: an absent element parses to its kind's default."""
+
+    def __repr__(self) -> str:
+        return "KIND_DEFAULT"
+
+
+KIND_DEFAULT: Any = _KindDefault()
+
 _NIL = f"{{{NS_I}}}nil"
 _ITYPE = f"{{{NS_I}}}type"
 _NSMAP = {None: NS, "i": NS_I}
@@ -61,7 +71,10 @@ class F:
     ``read``/``write`` restrict a field to responses (server-filled) or requests; ``nil`` sends
     ``<Tag i:nil="true"/>`` for ``None`` instead of omitting it; ``optional`` nested models parse
     to ``None`` when absent instead of an empty model; ``poly`` maps an ``i:type`` (or a child
-    ``ConfigurationSetType``) value to the item class for polymorphic lists.
+    ``ConfigurationSetType``) value to the item class for polymorphic lists. ``absent`` is what a
+    text, number or bool field parses to when its element is absent or empty, where the old SDK's
+    default was not the kind's (``None`` for a user image's ``Eula``, ``True`` for ``ShowInGui``,
+    ``4`` for ``IdleTimeoutInMinutes``); ``KIND_DEFAULT`` = the kind's (``""``, ``0``, ``False``).
     """
 
     tag: str
@@ -74,6 +87,7 @@ class F:
     nil: bool = False
     optional: bool = False
     poly: Mapping[str, type] | None = None
+    absent: Any = KIND_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -315,6 +329,18 @@ _SCALAR_DEFAULTS: dict[str, Any] = {STR: "", INT: 0, OPTINT: None, BOOL: False, 
 _Parse = Callable[[Any], Any]
 
 
+def _or_absent(conv: _Conv | None, absent: Any) -> _Conv:
+    """``conv`` (plain text when None) for an element with text, ``absent`` for an empty one: the
+    old SDK kept its default for both."""
+
+    def parse(el: Any) -> Any:
+        if not el.text:
+            return absent
+        return el.text if conv is None else conv(el)
+
+    return parse
+
+
 class _Compiled:
     """A spec compiled for parsing, once per class (on first use).
 
@@ -340,8 +366,8 @@ class _Compiled:
             for tag in (f.tag, f"{{{NS}}}{f.tag}"):
                 if conv is None:
                     self.text[tag] = f.attr
-                else:
-                    self.other[tag] = (f.attr, f.kind, conv)
+                else:  # a field with its own ``absent`` is no inlined BOOL/INT: its converter runs
+                    self.other[tag] = (f.attr, f.kind if f.absent is KIND_DEFAULT else "absent", conv)
             if factory is None:
                 self.defaults[f.attr] = default
             else:
@@ -350,6 +376,8 @@ class _Compiled:
 
     @staticmethod
     def _converter(f: F) -> tuple[_Conv | None, Any, Callable[[], Any] | None]:
+        if f.absent is not KIND_DEFAULT and f.kind in _SCALAR_DEFAULTS:
+            return _or_absent(_SIMPLE.get(f.kind), f.absent), f.absent, None
         if f.kind == STR:
             return None, "", None
         if f.kind in _SCALAR_DEFAULTS:

@@ -52,6 +52,7 @@ from airflow_sm_provider.client.xmlmap import (
     BOOL,
     DICT,
     INT,
+    KIND_DEFAULT,
     LIST,
     MODEL,
     STR,
@@ -135,6 +136,7 @@ def xml_field(
     nil: bool = False,
     optional: bool = False,
     poly: Mapping[str, type] | None = None,
+    absent: Any = KIND_DEFAULT,
     skip: bool = False,
     default: Any = dataclasses.MISSING,
     default_factory: Any = dataclasses.MISSING,
@@ -145,10 +147,11 @@ def xml_field(
 
     ``tag`` overrides the PascalCase name, ``kind`` / ``model`` the annotation's kind, ``item`` names
     a list's item element, ``read=False`` / ``write=False`` keep a field out of responses / requests,
-    ``skip=True`` keeps it off the wire entirely. ``default``, ``default_factory``, ``init`` and
-    ``repr`` go to ``dataclasses.field``.
+    ``skip=True`` keeps it off the wire entirely, ``absent`` is what a response without the element
+    gives (the old SDK's default, where it is not the kind's). ``default``, ``default_factory``,
+    ``init`` and ``repr`` go to ``dataclasses.field``.
     """
-    declared = None if skip else F(tag, "", kind, model, item, read, write, nil, optional, poly)
+    declared = None if skip else F(tag, "", kind, model, item, read, write, nil, optional, poly, absent)
     result: Any = dataclasses.field(
         default=default,
         default_factory=default_factory,

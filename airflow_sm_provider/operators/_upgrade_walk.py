@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_sm_provider.client.polling import int_of
+
 __all__ = ["WALKING", "domain_walked"]
 
 #: ``CurrentUpgradeDomainState`` of a domain being walked.
@@ -33,5 +35,5 @@ def domain_walked(upgrade: Any | None, domain: int, *, started_here: bool) -> bo
     """
     if upgrade is None:
         return started_here and domain > 0
-    current = int(upgrade.current_upgrade_domain)
+    current = int_of(upgrade.current_upgrade_domain) or 0  # the model's is text, as the old SDK's
     return current > domain or (current == domain and upgrade.current_upgrade_domain_state == WALKING)

@@ -21,6 +21,7 @@ from typing import Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, duration, guard, text
+from airflow_sm_provider.client.polling import int_of
 from airflow_sm_provider.operators._approval import ApprovalArgsMixin
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
@@ -127,7 +128,7 @@ class AsmGuardedRollingUpgradeOperator(
             "label": dep.label,
             "url": dep.url,
             "locked": bool(dep.locked),
-            "upgrade_domain_count": dep.upgrade_domain_count,
+            "upgrade_domain_count": int_of(dep.upgrade_domain_count),
             "instances_by_domain": by_domain,
             "upgrade_in_progress": upgrade is not None,
         }
@@ -253,10 +254,12 @@ class AsmGuardedRollingUpgradeOperator(
             )
             return self.end("refused", f"nothing to upgrade: the {self.slot} slot is empty", final=False)
         self.report.update(
-            deployment_name=dep.name, old_label=dep.label, upgrade_domain_count=dep.upgrade_domain_count
+            deployment_name=dep.name,
+            old_label=dep.label,
+            upgrade_domain_count=int_of(dep.upgrade_domain_count),
         )
         self.state["deployment_name"] = dep.name
-        self.state["domain_count"] = max(1, int(dep.upgrade_domain_count or 1))
+        self.state["domain_count"] = max(1, int_of(dep.upgrade_domain_count) or 1)
         if self.require_approval is True:  # what the approval body shows as changing
             from airflow_sm_provider.operators._approval import cscfg_changes
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, guard, mapping, number, optional, text
+from airflow_sm_provider.client.polling import int_of
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import (
     check_name,
@@ -48,9 +49,9 @@ class _UpgradeTarget(_DeploymentAction):
         upgrade = getattr(dep, "upgrade_status", None)
         return {
             **_deployment_result(dep, self.service_name, request_id, status),
-            "upgrade_domain_count": getattr(dep, "upgrade_domain_count", None),
+            "upgrade_domain_count": int_of(getattr(dep, "upgrade_domain_count", None)),
             "upgrade_in_progress": upgrade is not None,
-            "current_upgrade_domain": getattr(upgrade, "current_upgrade_domain", None),
+            "current_upgrade_domain": int_of(getattr(upgrade, "current_upgrade_domain", None)),
             "current_upgrade_domain_state": getattr(upgrade, "current_upgrade_domain_state", None),
         }
 

@@ -17,7 +17,8 @@ CONFIG = Path(__file__).resolve().parents[2] / "example_dags" / "config"
 
 
 def _up(domain: int, state: str) -> Any:
-    return NS(upgrade_type="Manual", current_upgrade_domain=domain, current_upgrade_domain_state=state)
+    # the model holds the old SDK's text ("1"), not an int
+    return NS(upgrade_type="Manual", current_upgrade_domain=str(domain), current_upgrade_domain_state=state)
 
 
 # (upgrade_status, domain, started_here) -> walked

@@ -29,14 +29,14 @@ def test_operation_in_progress_succeeded_failed() -> None:
     assert op.id == "977b2d2b-61d3-b0f1-9522-77896459cf7a"
     # no <Error>: None, as the old SDK's parser gave (``if op.error:`` tells failure); built by hand,
     # an empty OperationError, as the old SDK's Operation() held
-    assert op.http_status_code is None and op.error is None
+    assert op.http_status_code == "" and op.error is None  # the old SDK's text: '' while in progress
     assert m.Operation().error == m.OperationError()
     ok = parse(
         f"<Operation {HEAD}><ID>x</ID><Status>Succeeded</Status>"
         "<HttpStatusCode>200</HttpStatusCode></Operation>",
         m.Operation,
     )
-    assert isinstance(ok, m.Operation) and ok.http_status_code == 200
+    assert isinstance(ok, m.Operation) and ok.http_status_code == "200"
     failed = parse(
         f"<Operation {HEAD}><ID>x</ID><Status>Failed</Status><HttpStatusCode>409</HttpStatusCode>"
         "<Error><Code>ConflictError</Code><Message>taken</Message></Error></Operation>",
@@ -111,7 +111,7 @@ def test_deployment_recorded_shape() -> None:
     )
     dep = parse(body, m.Deployment)
     assert isinstance(dep, m.Deployment)
-    assert dep.label == "vm" and dep.configuration == "<cfg/>" and dep.upgrade_domain_count == 1
+    assert dep.label == "vm" and dep.configuration == "<cfg/>" and dep.upgrade_domain_count == "1"
     inst = dep.role_instance_list[0]
     assert inst.instance_status == "ReadyRole" and inst.instance_fault_domain == 1
     assert inst.instance_endpoints[0].public_port == "22" and inst.instance_error_code == ""
@@ -128,7 +128,7 @@ def test_deployment_recorded_shape() -> None:
 def test_missing_elements_get_old_sdk_defaults() -> None:
     dep = parse(f"<Deployment {HEAD}/>", m.Deployment)
     assert isinstance(dep, m.Deployment)
-    assert dep.name == "" and dep.role_instance_list == [] and dep.upgrade_domain_count == 0
+    assert dep.name == "" and dep.role_instance_list == [] and dep.upgrade_domain_count == ""
     assert dep.locked is False and dep.extended_properties == {}
     hs = empty(m.HostedService)
     assert hs.hosted_service_properties.location == ""

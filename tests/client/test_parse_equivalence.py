@@ -26,6 +26,7 @@ from airflow_sm_provider.client.xmlmap import (
     BOOL,
     DICT,
     INT,
+    KIND_DEFAULT,
     LIST,
     MODEL,
     OPTINT,
@@ -77,6 +78,8 @@ def _ref_int(text: str | None, absent: Any) -> Any:
 
 def _ref_field(f: F, el: Any) -> Any:
     text = el.text
+    if f.absent is not KIND_DEFAULT and not text:  # an empty element is an absent one
+        return f.absent
     if f.kind == STR:
         return text or ""
     if f.kind == INT:
@@ -111,6 +114,8 @@ def _ref_field(f: F, el: Any) -> Any:
 
 
 def _ref_default(f: F) -> Any:
+    if f.absent is not KIND_DEFAULT:
+        return f.absent
     if f.kind == MODEL:
         assert f.model is not None
         return None if f.optional else reference(etree.Element("absent"), f.model)

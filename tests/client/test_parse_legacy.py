@@ -22,7 +22,6 @@ from airflow_sm_provider.protocol import NS
 #: attribute -> why ours differs from the old SDK's value.
 KNOWN = {
     "id": "Operation.ID: the old model maps id to <Id>, the service sends <ID> (never filled)",
-    "http_status_code": "Operation.HttpStatusCode: an int here, a str in the old SDK",
     "reason": "AvailabilityResponse.Reason: the old parser makes it a bool",
     "last_modified_time": "the old name mangling looks for <Last-Modified-Time> (never filled)",
     "reserved_ip_name": "VirtualIP: the old parser looks for <ReservedIpName>; the service sends "

@@ -51,7 +51,7 @@ class Clock:
         self.sleep(s)
 
 
-def op(status: str, code: str = "", msg: str = "", http: int | None = None) -> Any:
+def op(status: str, code: str = "", msg: str = "", http: str = "") -> Any:
     error = NS(code=code, message=msg) if code else None
     return NS(id="977b2d2b-61d3-b0f1-9522-77896459cf7a", status=status, http_status_code=http, error=error)
 
@@ -86,12 +86,14 @@ def wait(fetch: Any, clock: Clock, deadline: float, schedule: Schedule = FIXED5,
 def test_success_after_progress() -> None:
     clock, seen = Clock(), []
     res = wait(
-        script(op("InProgress"), op("InProgress"), op("Succeeded", http=200)),
+        script(
+            op("InProgress"), op("InProgress"), op("Succeeded", http="200")
+        ),  # the model's text, as the old SDK's
         clock,
         clock.now + 100,
         on_progress=seen.append,
     )
-    assert res.outcome is Outcome.SUCCESS and res.ok and res.last_seen["http_status_code"] == 200
+    assert res.outcome is Outcome.SUCCESS and res.ok and res.last_seen["http_status_code"] == 200  # an int
     assert clock.sleeps == [5, 5] and len(seen) == 2 and "InProgress" in seen[0]
     # progress lines say what is awaited, elapsed, time left, and whether anything changed
     assert seen[0].startswith("Waiting for op: operation 977b2d2b61d3b0f1952277896459cf7a is InProgress")

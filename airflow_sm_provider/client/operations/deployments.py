@@ -13,6 +13,7 @@ from airflow_sm_provider.client.models import Deployment
 from airflow_sm_provider.client.operation import Op, P, Q, Reconcile, State, delete, read, reads_back
 from airflow_sm_provider.client.operations import _checks as c
 from airflow_sm_provider.client.operations import _params as common
+from airflow_sm_provider.client.polling import int_of
 from airflow_sm_provider.client.validation import InvalidInputError
 from airflow_sm_provider.client.xmlmap import BOOL, STRLIST, F, Spec, b64decode_text
 from airflow_sm_provider.client.xmlmodel import fields_of
@@ -86,7 +87,7 @@ def _walked(results: list[Any], args: Any) -> State:
     status = getattr(dep, "upgrade_status", None) if dep is not None else None
     if status is None or not status.upgrade_type:
         return "unknown"
-    return "applied" if status.current_upgrade_domain >= args["upgrade_domain"] else "absent"
+    return "applied" if (int_of(status.current_upgrade_domain) or 0) >= args["upgrade_domain"] else "absent"
 
 
 def _instance(name: str, *query: Q) -> Op:

@@ -40,7 +40,8 @@ def _account_has_label(results: list[Any], args: Any) -> State:
     acct = results[0]
     if acct is None:
         return "absent"
-    return "applied" if acct.storage_service_properties.label == args["label"] else "unknown"
+    props = acct.storage_service_properties  # None only in a response without the properties
+    return "applied" if props is not None and props.label == args["label"] else "unknown"
 
 
 def _group_matches(results: list[Any], args: Any) -> State:
