@@ -185,6 +185,7 @@ class AsmReleaseOperator(AsmBaseOperator):
 
     # --- the driver ----------------------------------------------------------------------------------
     def _drive(self, phase: str, event: dict[str, Any] | None, pending: list[dict[str, Any]]) -> Any:
+        from airflow_sm_provider._sealed import seal_steps
         from airflow_sm_provider.triggers.release import run_steps_sync, steps_event
 
         try:
@@ -197,19 +198,21 @@ class AsmReleaseOperator(AsmBaseOperator):
                 if isinstance(step, Done):
                     return self._end(step)
                 phase, event = step.phase, None
+                # Sealed before they are saved or deferred: both land in the metadata DB as JSON.
+                steps = seal_steps(step.steps, self.client.credentials) if step.steps else []
                 self.state["phase"] = phase
-                self.state["pending"] = step.steps
+                self.state["pending"] = steps
                 if step.approval is not None:
                     self.state["approval"] = step.approval
                 self.save()
                 if step.approval is not None:
                     self._ask(step.approval)
-                if step.steps and step.look_first and self.deferrable:
-                    event = self._look(phase, step.steps)
-                if step.steps and event is None:
-                    event = self._wait_steps(phase, step.steps)
+                if steps and step.look_first and self.deferrable:
+                    event = self._look(phase, steps)
+                if steps and event is None:
+                    event = self._wait_steps(phase, steps)
                     if event is None:
-                        event = steps_event(step.steps, run_steps_sync(step.steps, self.io), {"phase": phase})
+                        event = steps_event(steps, run_steps_sync(steps, self.io), {"phase": phase})
                     self.state["pending"] = []
         except ReleaseStopped as stopped:
             return self._end(stopped.done)

@@ -228,7 +228,8 @@ class HealthCheckArgsMixin(DeclaredArguments):
     them), and the :class:`HealthCheck` they build is built here.
 
     :param health_url: URL template of the health check (see the module docstring).
-    :param health_headers: headers sent with each probe (values masked, never reported).
+    :param health_headers: headers sent with each probe (values masked, never reported, sealed while
+        the release waits).
     :param expected_status: HTTP status, or list of statuses, meaning healthy.
     :param health_body_contains: text the health answer's body must contain.
     :param health_retries: attempts per health check.

@@ -171,9 +171,11 @@ def _slot_verdict(step: dict[str, Any], dep: Any) -> PollResult:
 
 
 def _health_of(step: dict[str, Any], io: ReleaseIO, dep: Any) -> tuple[str, Any]:
+    from airflow_sm_provider._sealed import open_health
     from airflow_sm_provider.operators.health import HealthCheck
 
-    check = HealthCheck.from_dict(step["health"])
+    client = io.client if io.client is not None else io.aclient
+    check = HealthCheck.from_dict(open_health(step["health"], getattr(client, "credentials", None)))
     return check.resolve(dep, io.service_name, step["slot"], step.get("upgrade_domain")), check
 
 

@@ -1,0 +1,152 @@
+"""A release's health-probe header values never sit in Airflow's metadata DB in the clear.
+
+Airflow 3.3 stores a deferring task's trigger kwargs, and the task state store holds a release's
+pending steps, as plain JSON; the probe headers (often a token) travel in both. They are sealed
+with the connection's management key (``airflow_sm_provider._sealed``). The deferred guarded swap
+here probes a local HTTP server that records what it receives: the token must arrive there (the
+triggerer opened it), and no column of any table but ``variable`` may contain it.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from harness import START, run_dag, task_states, xcom_value
+from test_blue_green_support import deploy, ensure_pool, make_client, new_service, slots
+
+from airflow_sm_provider._sealed import SealedHeadersError, open_health, seal_steps
+from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
+
+
+@pytest.fixture
+def client(asm_endpoint: dict[str, Any], asm_conn_id: str) -> Iterator[Any]:
+    ensure_pool()
+    with make_client(asm_endpoint) as c:
+        yield c
+
+
+@pytest.fixture
+def probe_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A local health endpoint answering ``200 OK`` that records each request's headers."""
+    seen: list[dict[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(dict(self.headers))
+            body = b"OK"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/health", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _db_cells_holding(secret: str) -> list[str]:
+    """``table.column`` of every text cell in the metadata DB (``variable`` aside) holding ``secret``."""
+    from airflow import settings
+    from sqlalchemy import inspect, text
+
+    assert settings.engine is not None
+    found = []
+    with settings.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            if table == "variable":  # where the user put it; Airflow encrypts it with the Fernet key
+                continue
+            for column in inspect(conn).get_columns(table):
+                name = column["name"]
+                rows = conn.execute(text(f'SELECT "{name}" FROM "{table}"')).fetchall()
+                if any(
+                    secret in (c.decode("utf-8", "replace") if isinstance(c, bytes) else str(c))
+                    for (c,) in rows
+                ):
+                    found.append(f"{table}.{name}")
+    return found
+
+
+def test_deferred_release_headers_reach_the_probe_and_never_the_db(
+    client: Any, probe_server: tuple[str, list[dict[str, str]]]
+) -> None:
+    from airflow.models.variable import Variable
+    from airflow.sdk import DAG
+
+    url, seen = probe_server
+    token = f"tok-{uuid.uuid4().hex}"
+    Variable.set("s7_health_token", token)
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
+    deploy(client, service, "staging", "v2")
+    with DAG("release_header_secrets", schedule=None, start_date=START, catchup=False) as dag:
+        AsmGuardedSwapOperator(
+            task_id="guarded_swap",
+            service_name=service,
+            expected_new_deployment="v2",
+            health_url=url,
+            health_headers={"X-Token": "{{ var.value.s7_health_token }}"},
+            deferrable=True,
+            bake_seconds=0.5,
+            poll_interval=0.1,
+            health_interval=0.1,
+            bake_interval=0.2,
+            retries=0,
+            retry_delay=timedelta(0),
+        )
+    dr = run_dag(dag)
+    report = xcom_value(dr, "guarded_swap", "release_report")
+    assert dr.state == "success", (task_states(dr), report and report.get("message"))
+    assert slots(client, service) == {"production": "v2", "staging": "v1"}
+    assert seen and all(h.get("X-Token") == token for h in seen), "the probes did not carry the header"
+    assert _db_cells_holding(token) == []
+
+
+class _Creds:
+    def __init__(self, key: Any, thumbprint: str) -> None:
+        self.private_key, self.thumbprint = key, thumbprint
+
+
+def _key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def test_sealed_headers_open_only_with_the_same_certificate() -> None:
+    creds = _Creds(_key(), "AB" * 20)
+    steps = [{"kind": "health", "name": "gate", "health": {"url": "u", "headers": {"X-Token": "s3cret"}}}]
+    sealed = seal_steps(steps, creds)
+    assert steps[0]["health"]["headers"] == {"X-Token": "s3cret"}  # the input is not changed
+    assert "s3cret" not in repr(sealed) and sealed[0]["health"]["headers"] == {}
+    assert open_health(sealed[0]["health"], creds) == {"url": "u", "headers": {"X-Token": "s3cret"}}
+    with pytest.raises(SealedHeadersError, match="now holds CD"):
+        open_health(sealed[0]["health"], _Creds(creds.private_key, "CD" * 20))
+    with pytest.raises(SealedHeadersError, match="damaged"):
+        open_health(sealed[0]["health"], _Creds(_key(), creds.thumbprint))  # another key, same name
+    unsealed = {"url": "u", "headers": {"X-A": "b"}}  # a step saved before sealing existed
+    assert open_health(unsealed, creds) is unsealed
+
+
+def test_steps_without_headers_need_no_certificate() -> None:
+    steps = [
+        {"kind": "operation", "name": "swap", "request_id": "r"},
+        {"kind": "health", "health": {"headers": {}}},
+    ]
+    assert seal_steps(steps, None) == steps
+    with pytest.raises(SealedHeadersError, match="no management certificate"):
+        seal_steps([{"kind": "health", "health": {"headers": {"X": "y"}}}], None)
