@@ -37,6 +37,7 @@ OPERATOR_MODULES = (
     "rolling_upgrade",
     "role_instances",
     "certificates",
+    "reserved_ip",
 )
 
 _SECRET = {"type": ["string", "null"], "format": "password"}

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
 from airflow_sm_provider.operators._arguments import argument
-from airflow_sm_provider.operators._checks import check_name, check_text, choice, invalid, is_template
+from airflow_sm_provider.operators._checks import check_name, check_region, check_text, choice
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
 
     def validate_inputs(self) -> None:
         check_name("name", self.name)
-        if not is_template(self.location) and not (isinstance(self.location, str) and self.location.strip()):
-            invalid("location", f"must name a region, e.g. 'West US', got {self.location!r}")
+        check_region("location", self.location)
         check_text("group_label", self.group_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
 
