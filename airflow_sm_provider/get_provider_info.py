@@ -38,6 +38,7 @@ OPERATOR_MODULES = (
     "role_instances",
     "certificates",
     "reserved_ip",
+    "disk",
 )
 
 _SECRET = {"type": ["string", "null"], "format": "password"}
