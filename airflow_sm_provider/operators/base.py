@@ -252,6 +252,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
                 return resumed
         elif prior and prior.get("phase") == "submitting":
             adopt = True
+            self.restore_facts(prior.get("facts") or {})
             self.log.warning(
                 "A previous try of this task was interrupted while submitting %s; checking what exists "
                 "before sending anything.",
@@ -263,7 +264,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             self._settle(context, client, existing)
             return existing
 
-        memo.set({"phase": "submitting", "at": time.time()})
+        memo.set({"phase": "submitting", "at": time.time(), "facts": self.submitted_facts()})
         handle = self.submit(client)
         request_id = getattr(handle, "request_id", None)
         deadline = time.time() + self.timeout
@@ -292,9 +293,10 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         return self._wait(context, client, memo, request_id, deadline)
 
     def submitted_facts(self) -> dict[str, Any]:
-        """What ``check_existing`` learned that ``build_result`` reports (names, the slot), kept with
-        the request id: a resume after deferral or a crash runs on a fresh instance that never ran
-        ``check_existing``. JSON-safe values only."""
+        """What ``check_existing`` learned that ``build_result`` reports (names, the slot), kept from
+        just before sending and with the request id: a resume after deferral or a crash runs on a
+        fresh instance that never ran ``check_existing`` (a retry that adopts an interrupted
+        submission gets them back before its ``check_existing``). JSON-safe values only."""
         return {}
 
     def restore_facts(self, facts: Mapping[str, Any]) -> None:
