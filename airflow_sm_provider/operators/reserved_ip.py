@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
-from airflow_sm_provider.operators._arguments import argument
+from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
 from airflow_sm_provider.operators._checks import (
     check_name,
     check_region,
@@ -158,8 +158,9 @@ class AsmDeleteReservedIpOperator(AsmBaseOperator):
         return {"name": self.name, "request_id": request_id, "status": status}
 
 
-class _ReservedIpAssociationOperator(AsmBaseOperator):
-    """What associating and disassociating share: the reserved IP, the deployment, the read."""
+class _ReservedIpAssociation(DeclaredArguments):
+    """What associating and disassociating share: the reserved IP, the deployment, the read (a
+    plain mixin, as ``_cscfg.CscfgConfigurationMixin``, so each operator lists the arguments)."""
 
     name: str = argument(reader=text, templated=True)
     service_name: str = argument(reader=text, templated=True)
@@ -169,6 +170,7 @@ class _ReservedIpAssociationOperator(AsmBaseOperator):
     default_timeout = 900.0
 
     def validate_inputs(self) -> None:
+        super().validate_inputs()
         check_name("name", self.name)
         check_service_name("service_name", self.service_name)
         check_name("deployment_name", self.deployment_name)
@@ -189,7 +191,7 @@ class _ReservedIpAssociationOperator(AsmBaseOperator):
         return _ip_result(ip, self.name, status, request_id)
 
 
-class AsmAssociateReservedIpOperator(_ReservedIpAssociationOperator):
+class AsmAssociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
     """Make a reserved IP the public VIP of a deployment.
 
     Already associated with that deployment: nothing is sent (``status`` "Associated"). Associated
@@ -219,7 +221,7 @@ class AsmAssociateReservedIpOperator(_ReservedIpAssociationOperator):
         return client.associate_reserved_ip_address(*self.submit_args())
 
 
-class AsmDisassociateReservedIpOperator(_ReservedIpAssociationOperator):
+class AsmDisassociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
     """Take a reserved IP off a deployment (the deployment gets a new VIP; the IP stays reserved).
 
     Not associated with any deployment: nothing is sent (``status`` "NotAssociated"). Associated
