@@ -319,7 +319,7 @@ class AsmRegenerateStorageKeysOperator(AsmBaseOperator):
         check_storage_name("service_name", self.service_name)
 
     def _current_fingerprint(self, client: ServiceManagementClient) -> str:
-        keys = _masked(client.get_storage_account_keys(self.service_name).storage_service_keys)
+        keys = _masked(_keys_answer(client.get_storage_account_keys, self.service_name))
         return _fingerprint(getattr(keys, self.key_type.lower()))
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
@@ -345,7 +345,7 @@ class AsmRegenerateStorageKeysOperator(AsmBaseOperator):
 
     def submit(self, client: ServiceManagementClient) -> Any:
         # The answer holds the new keys: masked at once, and it goes no further.
-        _masked(client.regenerate_storage_account_keys(self.service_name, self.key_type).storage_service_keys)
+        _masked(_keys_answer(client.regenerate_storage_account_keys, self.service_name, self.key_type))
         self._at = time.time()
         self.log.info("Regenerated the %s key of storage account %r.", self.key_type, self.service_name)
         return None  # a synchronous call: no request id to wait on
@@ -360,6 +360,22 @@ class AsmRegenerateStorageKeysOperator(AsmBaseOperator):
             "request_id": request_id,
             "status": status,
         }
+
+
+def _keys_answer(call: Any, *args: Any) -> Any:
+    """The ``StorageServiceKeys`` of a call that answers with the keys. A malformed answer is
+    reported without the excerpt the client quotes from it (an excerpt could hold a key)."""
+    from airflow_sm_provider.client.errors import InvalidResponseError
+
+    try:
+        return call(*args).storage_service_keys
+    except InvalidResponseError as exc:
+        raise InvalidResponseError(
+            f"{call.__name__}: the answer was not the XML expected; it is not quoted here because it "
+            "holds the account keys",
+            status_code=exc.status_code,
+            request_id=exc.request_id,
+        ) from None
 
 
 def _masked(keys: Any) -> Any:

@@ -279,3 +279,35 @@ def test_a_retry_sends_the_regenerate_the_interrupted_try_never_sent(
     assert requests_seen(asm_emulator, counter) == 1
     assert xcom_value(dr, "rotate")["by_previous_try"] is False
     assert _keys(asm_endpoint, acct)[0] != before[0]
+
+
+class _GarbledKeysClient:
+    """A client whose key calls get a malformed answer; the client's error quotes its start."""
+
+    LEAK = "c2VjcmV0LWtleS1tYXRlcmlhbA=="
+
+    def _garbled(self, *args: Any) -> Any:
+        from airflow_sm_provider.client.errors import InvalidResponseError
+
+        raise InvalidResponseError(
+            f"the response is not well-formed XML (line 1, column 90); it starts with '<Primary>{self.LEAK}'"
+        )
+
+    def get_storage_account_keys(self, *args: Any) -> Any:
+        return self._garbled(*args)
+
+    def regenerate_storage_account_keys(self, *args: Any) -> Any:
+        return self._garbled(*args)
+
+
+def test_a_malformed_keys_answer_is_reported_without_quoting_it() -> None:
+    from airflow_sm_provider.client.errors import InvalidResponseError
+
+    op = AsmRegenerateStorageKeysOperator(task_id="t", service_name="acct", key_type="Primary")
+    client = _GarbledKeysClient()
+    for step in (lambda: op.check_existing(client, adopt=False), lambda: op.submit(client)):  # type: ignore[arg-type]
+        with pytest.raises(InvalidResponseError) as raised:
+            step()
+        assert "not the XML expected" in str(raised.value)
+        assert client.LEAK not in str(raised.value) and client.LEAK not in repr(raised.value)
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__
