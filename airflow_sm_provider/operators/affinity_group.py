@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
@@ -13,10 +12,15 @@ from airflow_sm_provider.operators._checks import (
     check_region,
     check_text,
     choice,
-    invalid,
-    is_template,
 )
-from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
+from airflow_sm_provider.operators.base import (
+    IF_EXISTS,
+    IF_MISSING,
+    AsmBaseOperator,
+    AsmUpdateOperator,
+    diff,
+    get_or_none,
+)
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -93,7 +97,7 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
         return {**_group_result(group, self.name, status, request_id), "reused": False}
 
 
-class AsmUpdateAffinityGroupOperator(AsmBaseOperator):
+class AsmUpdateAffinityGroupOperator(AsmUpdateOperator):
     """Change an affinity group's label or description (its location cannot change).
 
     The group is read first; when it already has the label and description asked for, no request
@@ -110,40 +114,27 @@ class AsmUpdateAffinityGroupOperator(AsmBaseOperator):
     operation_name = "update affinity group"
     default_poll_interval = 5.0
     default_timeout = 600.0
-    #: The arguments whose value differs from the group, and its label (set by ``check_existing``).
-    _changed: tuple[str, ...] = ()
-    _label: str = ""
+    update_fields = ("group_label", "description")
+    _label: str = ""  # the group's label (set by ``check_existing``)
 
     def validate_inputs(self) -> None:
+        super().validate_inputs()
         check_name("name", self.name)
         check_text("group_label", self.group_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
-        values = (self.group_label, self.description)
-        if not any(is_template(v) for v in values) and all(v is None for v in values):
-            invalid("group_label", "give at least one of group_label or description to update")
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         group = client.get_affinity_group_properties(self.name)
         self._label = group.label
-        self._changed = tuple(
-            diff(
-                {
-                    "group_label": (self.group_label, group.label),
-                    "description": (self.description, group.description),
-                }
-            )
+        differing = diff(
+            {
+                "group_label": (self.group_label, group.label),
+                "description": (self.description, group.description),
+            }
         )
-        if not self._changed:
-            self.log.info("Affinity group %r is already as requested; nothing to send.", self.name)
+        if not self.changes(f"Affinity group {self.name!r}", differing):
             return {**_group_result(group, self.name, "Unchanged"), "changed": []}
-        self.log.info("Affinity group %r: updating %s.", self.name, ", ".join(self._changed))
         return None
-
-    def submitted_facts(self) -> dict[str, Any]:
-        return {"changed": list(self._changed)}
-
-    def restore_facts(self, facts: Mapping[str, Any]) -> None:
-        self._changed = tuple(facts.get("changed") or ())
 
     def submit(self, client: ServiceManagementClient) -> Any:
         # Update Affinity Group always carries a label: the current one unless a new one is asked for.

@@ -41,7 +41,15 @@ if TYPE_CHECKING:
     from airflow_sm_provider.hooks.service_management import ServiceManagementHook
     from airflow_sm_provider.triggers.base import AsmPollTrigger
 
-__all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "SettleProbe", "diff", "get_or_none"]
+__all__ = [
+    "IF_EXISTS",
+    "IF_MISSING",
+    "AsmBaseOperator",
+    "AsmUpdateOperator",
+    "SettleProbe",
+    "diff",
+    "get_or_none",
+]
 
 #: What :meth:`AsmBaseOperator.settle_probe` returns: the sync probe, and the trigger that runs the
 #: same wait in the triggerer (None: the wait cannot be deferred and runs in the worker).
@@ -555,6 +563,48 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         raise NotFoundError(
             f"{what} does not exist (if_missing='fail')", code=protocol.ERR_NOT_FOUND, before_request=True
         )
+
+
+class AsmUpdateOperator(AsmBaseOperator):
+    """Base of the operators that change a resource in place and send only what differs.
+
+    A subclass names the arguments that say what to change (``update_fields``: at least one must be
+    given), reads the resource in ``check_existing`` and hands :meth:`changes` the ``diff`` of what
+    was asked against what it found: nothing differing means no request (the subclass returns its
+    result with ``status`` "Unchanged"), so a re-run or a retry does not redo the update. The names
+    of the changed arguments are kept with the request id (``changed`` in the XCom value).
+    """
+
+    #: The arguments that say what to change; at least one of them must be given.
+    update_fields: ClassVar[tuple[str, ...]] = ()
+    #: The arguments whose value differs from the resource (set by :meth:`changes`).
+    _changed: tuple[str, ...] = ()
+
+    def validate_inputs(self) -> None:
+        super().validate_inputs()
+        from airflow_sm_provider._rendering import invalid, is_template
+
+        values = [getattr(self, name) for name in self.update_fields]
+        if not values or any(is_template(v) for v in values) or any(v is not None for v in values):
+            return
+        *first, last = self.update_fields
+        listed = f"{', '.join(first)} or {last}" if first else last
+        invalid(self.update_fields[0], f"give at least one of {listed} to update")
+
+    def changes(self, what: str, differing: Mapping[str, Any]) -> bool:
+        """Note which arguments differ from ``what`` (a resource's description); True when any do."""
+        self._changed = tuple(differing)
+        if not self._changed:
+            self.log.info("%s is already as requested; nothing to send.", what)
+            return False
+        self.log.info("%s: updating %s.", what, ", ".join(self._changed))
+        return True
+
+    def submitted_facts(self) -> dict[str, Any]:
+        return {"changed": list(self._changed)}
+
+    def restore_facts(self, facts: Mapping[str, Any]) -> None:
+        self._changed = tuple(facts.get("changed") or ())
 
 
 _SUBMIT = object()  # resume decision: send a fresh request

@@ -22,6 +22,7 @@ from airflow_sm_provider.operators.base import (
     IF_EXISTS,
     IF_MISSING,
     AsmBaseOperator,
+    AsmUpdateOperator,
     SettleProbe,
     diff,
     get_or_none,
@@ -171,7 +172,7 @@ class AsmDeleteStorageAccountOperator(AsmBaseOperator):
         return {"service_name": self.service_name, "request_id": request_id, "status": status}
 
 
-class AsmUpdateStorageAccountOperator(AsmBaseOperator):
+class AsmUpdateStorageAccountOperator(AsmUpdateOperator):
     """Change a storage account's label, description, replication or extended properties.
 
     The account is read first; only what differs from it is sent, and when nothing differs no
@@ -202,31 +203,24 @@ class AsmUpdateStorageAccountOperator(AsmBaseOperator):
     operation_name = "update storage account"
     default_poll_interval = 5.0
     default_timeout = 600.0
-    #: The arguments whose value differs from the account, and its type (set by ``check_existing``).
-    _changed: tuple[str, ...] = ()
-    _account_type: str = ""
+    update_fields = (
+        "account_label",
+        "description",
+        "account_type",
+        "geo_replication_enabled",
+        "extended_properties",
+    )
+    _account_type: str = ""  # the account's type (set by ``check_existing``)
 
     def validate_inputs(self) -> None:
+        super().validate_inputs()
         check_storage_name("service_name", self.service_name)
         check_text("account_label", self.account_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
-        values = (
-            self.account_label,
-            self.description,
-            self.account_type,
-            self.geo_replication_enabled,
-            self.extended_properties,
-        )
-        if any(is_template(v) for v in values):
+        geo, wanted = self.geo_replication_enabled, self.account_type
+        if is_template(geo) or is_template(wanted) or geo is None or wanted is None:
             return
-        if all(v is None for v in values):
-            invalid(
-                "account_label",
-                "give at least one of account_label, description, account_type, geo_replication_enabled "
-                "or extended_properties to update",
-            )
-        geo = self.geo_replication_enabled
-        if geo is not None and self.account_type is not None and (self.account_type in GEO_REDUNDANT) != geo:
+        if (wanted in GEO_REDUNDANT) != geo:
             invalid(
                 "geo_replication_enabled",
                 f"{geo} contradicts account_type {self.account_type!r}; give only account_type",
@@ -257,18 +251,9 @@ class AsmUpdateStorageAccountOperator(AsmBaseOperator):
                 "extended_properties": (changed_props or None, {}),
             }
         )
-        self._changed = tuple(differing)
-        if not differing:
-            self.log.info("Storage account %r is already as requested; nothing to send.", self.service_name)
+        if not self.changes(f"Storage account {self.service_name!r}", differing):
             return self.build_result(client, None, "Unchanged")
-        self.log.info("Storage account %r: updating %s.", self.service_name, ", ".join(differing))
         return None
-
-    def submitted_facts(self) -> dict[str, Any]:
-        return {"changed": list(self._changed)}
-
-    def restore_facts(self, facts: Mapping[str, Any]) -> None:
-        self._changed = tuple(facts.get("changed") or ())
 
     def submit(self, client: ServiceManagementClient) -> Any:
         changed = set(self._changed)
