@@ -217,31 +217,6 @@ class CrashAfterRegenerateOperator(AsmRegenerateStorageKeysOperator):
             raise RuntimeError("simulated worker crash right after the key was regenerated")
 
 
-def test_a_retry_does_not_rotate_the_key_twice(
-    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
-) -> None:
-    acct = _account(asm_endpoint)
-    before = _keys(asm_endpoint, acct)
-    with DAG("ops_storage_keys_crash", schedule=None, start_date=START) as dag:
-        CrashAfterRegenerateOperator(
-            task_id="rotate",
-            service_name=acct,
-            key_type="Primary",
-            retries=1,
-            retry_delay=timedelta(0),
-            **FAST,
-        )
-    counter = request_counter(asm_emulator, "regenerate_storage_account_keys")
-
-    dr = run_dag(dag)
-
-    assert task_states(dr) == {"rotate": "success"}, FAILURES
-    assert requests_seen(asm_emulator, counter) == 1
-    assert xcom_value(dr, "rotate")["by_previous_try"] is True
-    after = _keys(asm_endpoint, acct)
-    assert after[0] != before[0] and after[1] == before[1]
-
-
 class CrashBeforeSendingOperator(AsmRegenerateStorageKeysOperator):
     """The worker dies after the fingerprint was kept, before the request left (first try only)."""
 
@@ -255,15 +230,19 @@ class CrashBeforeSendingOperator(AsmRegenerateStorageKeysOperator):
         return super().execute(context)
 
 
-def test_a_retry_sends_the_regenerate_the_interrupted_try_never_sent(
-    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
+@pytest.mark.parametrize(
+    ("operator", "by_previous_try"),
+    [(CrashAfterRegenerateOperator, True), (CrashBeforeSendingOperator, False)],
+    ids=["crash_after_sending", "crash_before_sending"],
+)
+def test_a_retry_rotates_the_key_exactly_once(
+    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any, operator: type, by_previous_try: bool
 ) -> None:
-    """Interrupted after the fingerprint was kept but before the request: the retry sends it."""
+    """After sending, the retry finds the key changed and sends nothing; before, it sends it."""
     acct = _account(asm_endpoint)
     before = _keys(asm_endpoint, acct)
-
-    with DAG("ops_storage_keys_unsent", schedule=None, start_date=START) as dag:
-        CrashBeforeSendingOperator(
+    with DAG(f"ops_storage_keys_{operator.__name__}", schedule=None, start_date=START) as dag:
+        operator(
             task_id="rotate",
             service_name=acct,
             key_type="Primary",
@@ -277,8 +256,9 @@ def test_a_retry_sends_the_regenerate_the_interrupted_try_never_sent(
 
     assert task_states(dr) == {"rotate": "success"}, FAILURES
     assert requests_seen(asm_emulator, counter) == 1
-    assert xcom_value(dr, "rotate")["by_previous_try"] is False
-    assert _keys(asm_endpoint, acct)[0] != before[0]
+    assert xcom_value(dr, "rotate")["by_previous_try"] is by_previous_try
+    after = _keys(asm_endpoint, acct)
+    assert after[0] != before[0] and after[1] == before[1]
 
 
 class _GarbledKeysClient:
