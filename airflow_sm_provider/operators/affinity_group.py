@@ -73,8 +73,6 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
         if group is None:
             return None
         what = f"Affinity group {self.name!r}"
-        if self.if_exists == "fail" and not adopt:
-            self.exists_error(what)
         differing = diff(
             {
                 "location": (self.location, group.location),
@@ -82,9 +80,7 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
                 "description": (self.description, group.description),
             }
         )
-        if differing:
-            self.mismatch(what, differing)
-        self.log.info("%s already exists as requested; reusing it.", what)
+        self.reuse_existing(what, differing, adopt=adopt)
         return {**_group_result(group, self.name, "Exists"), "reused": True}
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -165,9 +161,7 @@ class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         group = get_or_none(client.get_affinity_group_properties, self.name)
         if group is None:
-            if self.if_missing == "fail" and not adopt:
-                self.missing_error(f"Affinity group {self.name!r}")
-            self.log.info("Affinity group %r does not exist; nothing to delete.", self.name)
+            self.nothing_to_delete(f"Affinity group {self.name!r}", adopt=adopt)
             return {"name": self.name, "request_id": None, "status": "Absent"}
         users = [s.service_name for s in (group.hosted_services or []) + (group.storage_services or [])]
         if users:

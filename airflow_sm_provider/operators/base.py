@@ -546,6 +546,23 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             before_request=True,
         )
 
+    def reuse_existing(self, what: str, differing: Mapping[str, tuple[Any, Any]], *, adopt: bool) -> None:
+        """``if_exists`` for a resource found by a create's ``check_existing``: "fail" raises (unless
+        ``adopt``: a retry finding its own interrupted work), a differing one is refused naming the
+        fields (``diff``), an identical one is reused."""
+        if getattr(self, "if_exists", "fail") == "fail" and not adopt:
+            self.exists_error(what)
+        if differing:
+            self.mismatch(what, differing)
+        self.log.info("%s already exists as requested; reusing it.", what)
+
+    def nothing_to_delete(self, what: str, *, adopt: bool) -> None:
+        """``if_missing`` for a resource a delete's ``check_existing`` did not find: "fail" raises
+        (unless ``adopt``: the interrupted try may have deleted it), "ignore" logs it."""
+        if getattr(self, "if_missing", "ignore") == "fail" and not adopt:
+            self.missing_error(what)
+        self.log.info("%s does not exist; nothing to delete.", what)
+
     def exists_error(self, what: str) -> NoReturn:
         """Raise for ``if_exists='fail'``."""
         from airflow_sm_provider.client.errors import ConflictError

@@ -51,9 +51,7 @@ class AsmDeleteDiskOperator(AsmBaseOperator):
         disk = get_or_none(client.get_disk, self.disk_name)
         what = f"Disk {self.disk_name!r}"
         if disk is None:
-            if self.if_missing == "fail" and not adopt:
-                self.missing_error(what)
-            self.log.info("%s does not exist; nothing to delete.", what)
+            self.nothing_to_delete(what, adopt=adopt)
             return self._result(None, "Absent")
         attached = disk.attached_to
         if attached is not None and attached.role_name:

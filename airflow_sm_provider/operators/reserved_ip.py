@@ -97,12 +97,8 @@ class AsmCreateReservedIpOperator(AsmBaseOperator):
         if ip is None:
             return None
         what = f"Reserved IP {self.name!r}"
-        if self.if_exists == "fail" and not adopt:
-            self.exists_error(what)
         differing = diff({"location": (self.location, ip.location), "ip_label": (self.ip_label, ip.label)})
-        if differing:
-            self.mismatch(what, differing)
-        self.log.info("%s already exists as requested (%s); reusing it.", what, ip.address)
+        self.reuse_existing(what, differing, adopt=adopt)
         return {**_ip_result(ip, self.name, "Exists"), "reused": True}
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -138,9 +134,7 @@ class AsmDeleteReservedIpOperator(AsmBaseOperator):
         ip = get_or_none(client.get_reserved_ip_address, self.name)
         what = f"Reserved IP {self.name!r}"
         if ip is None:
-            if self.if_missing == "fail" and not adopt:
-                self.missing_error(what)
-            self.log.info("%s does not exist; nothing to delete.", what)
+            self.nothing_to_delete(what, adopt=adopt)
             return {"name": self.name, "request_id": None, "status": "Absent"}
         user = _user(ip)
         if user is not None:

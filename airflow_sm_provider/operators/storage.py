@@ -99,8 +99,6 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
         if acct is None:
             return None
         what = f"Storage account {self.service_name!r}"
-        if self.if_exists == "fail" and not adopt:
-            self.exists_error(what)
         props = acct.storage_service_properties
         differing = diff(
             {
@@ -110,9 +108,7 @@ class AsmCreateStorageAccountOperator(AsmBaseOperator):
                 "account_label": (self.account_label or self.service_name, props.label),
             }
         )
-        if differing:
-            self.mismatch(what, differing)
-        self.log.info("%s already exists as requested; reusing it.", what)
+        self.reuse_existing(what, differing, adopt=adopt)
         return {**_account_result(client, self.service_name, None, "Exists"), "reused": True}
 
     def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
@@ -160,9 +156,7 @@ class AsmDeleteStorageAccountOperator(AsmBaseOperator):
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         if get_or_none(client.get_storage_account_properties, self.service_name) is not None:
             return None
-        if self.if_missing == "fail" and not adopt:
-            self.missing_error(f"Storage account {self.service_name!r}")
-        self.log.info("Storage account %r does not exist; nothing to delete.", self.service_name)
+        self.nothing_to_delete(f"Storage account {self.service_name!r}", adopt=adopt)
         return {"service_name": self.service_name, "request_id": None, "status": "Absent"}
 
     def submit(self, client: ServiceManagementClient) -> Any:
