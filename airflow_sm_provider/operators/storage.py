@@ -231,7 +231,14 @@ class AsmUpdateStorageAccountOperator(AsmUpdateOperator):
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         acct = client.get_storage_account_properties(self.service_name)
-        props = acct.storage_service_properties
+        props: Any = acct.storage_service_properties
+        if props is None:  # the client's model allows it (a keys answer has none); this read has them
+            from airflow_sm_provider.client.errors import InvalidResponseError
+
+            raise InvalidResponseError(
+                f"get_storage_account_properties({self.service_name!r}): the answer has no "
+                "StorageServiceProperties; nothing can be compared, so nothing was sent"
+            )
         self._account_type = props.account_type
         current_props = acct.extended_properties or {}
         changed_props = {
@@ -347,7 +354,7 @@ def _keys_answer(call: Any, *args: Any) -> Any:
     from airflow_sm_provider.client.errors import InvalidResponseError
 
     try:
-        return call(*args).storage_service_keys
+        keys = call(*args).storage_service_keys
     except InvalidResponseError as exc:
         raise InvalidResponseError(
             f"{call.__name__}: the answer was not the XML expected; it is not quoted here because it "
@@ -355,6 +362,9 @@ def _keys_answer(call: Any, *args: Any) -> Any:
             status_code=exc.status_code,
             request_id=exc.request_id,
         ) from None
+    if keys is None:  # the client's model allows it (a properties answer has none)
+        raise InvalidResponseError(f"{call.__name__}: the answer has no StorageServiceKeys")
+    return keys
 
 
 def _masked(keys: Any) -> Any:
