@@ -37,6 +37,8 @@ OPERATOR_MODULES = (
     "rolling_upgrade",
     "role_instances",
     "certificates",
+    "reserved_ip",
+    "disk",
 )
 
 _SECRET = {"type": ["string", "null"], "format": "password"}

@@ -67,6 +67,15 @@ NOTES: dict[str, str] = {
         "certificate (expired, under 2048 bits, key mismatch, wrong password)."
     ),
     "AsmBaseOperator": "**Errors**: " + OPERATOR_ERRORS,
+    "AsmRegenerateStorageKeysOperator": (
+        "**Waits**: no. Regenerate Storage Account Keys is synchronous (ASM answers with the new keys, "
+        "which the task masks and drops), so `wait_for_completion`, `deferrable`, `poll_interval` and "
+        "`timeout` change nothing.\n\n"
+        "**XCom** (`return_value`): a dict with `service_name`, `key_type`, `regenerated_at` (ISO 8601, "
+        "UTC), `by_previous_try` (a retry found the key already rotated by the try it follows and sent "
+        "nothing), `request_id` (None), `status`. Never a key.\n\n"
+        "**Errors**: as for [`AsmBaseOperator`](#asmbaseoperator)."
+    ),
     "AsmGuardedSwapOperator": (
         "**XCom**: the release report (JSON, no secrets; docs/blue-green.md) as `return_value` and "
         "under keys `release_report` and `swap_report`, on every outcome: the keys of every release report "

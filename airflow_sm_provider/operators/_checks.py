@@ -20,6 +20,7 @@ __all__ = [
     "check_location",
     "check_name",
     "check_package_url",
+    "check_region",
     "check_service_name",
     "check_slot",
     "check_storage_name",
@@ -81,6 +82,12 @@ def check_text(field: str, value: Any, limit: int, *, required: bool = False) ->
         _v().label(value, field)
     else:
         _v().description(value, field)
+
+
+def check_region(field: str, value: Any) -> None:
+    """A region the resource is created in, e.g. "West US" (required, not blank)."""
+    if not is_template(value) and not (isinstance(value, str) and value.strip()):
+        invalid(field, f"must name a region, e.g. 'West US', got {value!r}")
 
 
 def check_slot(field: str, value: Any) -> str:

@@ -7,13 +7,29 @@ from typing import TYPE_CHECKING, Any
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
 from airflow_sm_provider.operators._arguments import argument
-from airflow_sm_provider.operators._checks import check_name, check_text, choice, invalid, is_template
-from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
+from airflow_sm_provider.operators._checks import (
+    check_name,
+    check_region,
+    check_text,
+    choice,
+)
+from airflow_sm_provider.operators.base import (
+    IF_EXISTS,
+    IF_MISSING,
+    AsmBaseOperator,
+    AsmUpdateOperator,
+    diff,
+    get_or_none,
+)
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
 
-__all__ = ["AsmCreateAffinityGroupOperator", "AsmDeleteAffinityGroupOperator"]
+__all__ = [
+    "AsmCreateAffinityGroupOperator",
+    "AsmDeleteAffinityGroupOperator",
+    "AsmUpdateAffinityGroupOperator",
+]
 
 
 def _group_result(group: Any, name: str, status: str, request_id: str | None = None) -> dict[str, Any]:
@@ -48,8 +64,7 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
 
     def validate_inputs(self) -> None:
         check_name("name", self.name)
-        if not is_template(self.location) and not (isinstance(self.location, str) and self.location.strip()):
-            invalid("location", f"must name a region, e.g. 'West US', got {self.location!r}")
+        check_region("location", self.location)
         check_text("group_label", self.group_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
 
@@ -58,8 +73,6 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
         if group is None:
             return None
         what = f"Affinity group {self.name!r}"
-        if self.if_exists == "fail" and not adopt:
-            self.exists_error(what)
         differing = diff(
             {
                 "location": (self.location, group.location),
@@ -67,9 +80,7 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
                 "description": (self.description, group.description),
             }
         )
-        if differing:
-            self.mismatch(what, differing)
-        self.log.info("%s already exists as requested; reusing it.", what)
+        self.reuse_existing(what, differing, adopt=adopt)
         return {**_group_result(group, self.name, "Exists"), "reused": True}
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -80,6 +91,55 @@ class AsmCreateAffinityGroupOperator(AsmBaseOperator):
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         group = get_or_none(client.get_affinity_group_properties, self.name)
         return {**_group_result(group, self.name, status, request_id), "reused": False}
+
+
+class AsmUpdateAffinityGroupOperator(AsmUpdateOperator):
+    """Change an affinity group's label or description (its location cannot change).
+
+    The group is read first; when it already has the label and description asked for, no request
+    is sent (``status`` "Unchanged", ``changed`` empty), so a re-run or a retry does not redo it.
+
+    :param name: the affinity group.
+    :param group_label: new label (up to 100 characters), or None to keep it.
+    :param description: new description (up to 1024 characters), or None to keep it.
+    """
+
+    name: str = argument(reader=text, templated=True)
+    group_label: str | None = argument(None, reader=optional(text), templated=True)
+    description: str | None = argument(None, reader=optional(text), templated=True)
+    operation_name = "update affinity group"
+    default_poll_interval = 5.0
+    default_timeout = 600.0
+    update_fields = ("group_label", "description")
+    _label: str = ""  # the group's label (set by ``check_existing``)
+
+    def validate_inputs(self) -> None:
+        super().validate_inputs()
+        check_name("name", self.name)
+        check_text("group_label", self.group_label, protocol.LABEL_MAX_CHARS)
+        check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        group = client.get_affinity_group_properties(self.name)
+        self._label = group.label
+        differing = diff(
+            {
+                "group_label": (self.group_label, group.label),
+                "description": (self.description, group.description),
+            }
+        )
+        if not self.changes(f"Affinity group {self.name!r}", differing):
+            return {**_group_result(group, self.name, "Unchanged"), "changed": []}
+        return None
+
+    def submit(self, client: ServiceManagementClient) -> Any:
+        # Update Affinity Group always carries a label: the current one unless a new one is asked for.
+        description = self.description if "description" in self._changed else None
+        return client.update_affinity_group(self.name, self.group_label or self._label, description)
+
+    def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
+        group = get_or_none(client.get_affinity_group_properties, self.name)
+        return {**_group_result(group, self.name, status, request_id), "changed": list(self._changed)}
 
 
 class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
@@ -101,9 +161,7 @@ class AsmDeleteAffinityGroupOperator(AsmBaseOperator):
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         group = get_or_none(client.get_affinity_group_properties, self.name)
         if group is None:
-            if self.if_missing == "fail" and not adopt:
-                self.missing_error(f"Affinity group {self.name!r}")
-            self.log.info("Affinity group %r does not exist; nothing to delete.", self.name)
+            self.nothing_to_delete(f"Affinity group {self.name!r}", adopt=adopt)
             return {"name": self.name, "request_id": None, "status": "Absent"}
         users = [s.service_name for s in (group.hosted_services or []) + (group.storage_services or [])]
         if users:

@@ -41,7 +41,15 @@ if TYPE_CHECKING:
     from airflow_sm_provider.hooks.service_management import ServiceManagementHook
     from airflow_sm_provider.triggers.base import AsmPollTrigger
 
-__all__ = ["IF_EXISTS", "IF_MISSING", "AsmBaseOperator", "SettleProbe", "diff", "get_or_none"]
+__all__ = [
+    "IF_EXISTS",
+    "IF_MISSING",
+    "AsmBaseOperator",
+    "AsmUpdateOperator",
+    "SettleProbe",
+    "diff",
+    "get_or_none",
+]
 
 #: What :meth:`AsmBaseOperator.settle_probe` returns: the sync probe, and the trigger that runs the
 #: same wait in the triggerer (None: the wait cannot be deferred and runs in the worker).
@@ -252,6 +260,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
                 return resumed
         elif prior and prior.get("phase") == "submitting":
             adopt = True
+            self.restore_facts(prior.get("facts") or {})
             self.log.warning(
                 "A previous try of this task was interrupted while submitting %s; checking what exists "
                 "before sending anything.",
@@ -263,7 +272,7 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             self._settle(context, client, existing)
             return existing
 
-        memo.set({"phase": "submitting", "at": time.time()})
+        memo.set({"phase": "submitting", "at": time.time(), "facts": self.submitted_facts()})
         handle = self.submit(client)
         request_id = getattr(handle, "request_id", None)
         deadline = time.time() + self.timeout
@@ -292,9 +301,10 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         return self._wait(context, client, memo, request_id, deadline)
 
     def submitted_facts(self) -> dict[str, Any]:
-        """What ``check_existing`` learned that ``build_result`` reports (names, the slot), kept with
-        the request id: a resume after deferral or a crash runs on a fresh instance that never ran
-        ``check_existing``. JSON-safe values only."""
+        """What ``check_existing`` learned that ``build_result`` reports (names, the slot), kept from
+        just before sending and with the request id: a resume after deferral or a crash runs on a
+        fresh instance that never ran ``check_existing`` (a retry that adopts an interrupted
+        submission gets them back before its ``check_existing``). JSON-safe values only."""
         return {}
 
     def restore_facts(self, facts: Mapping[str, Any]) -> None:
@@ -536,6 +546,23 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             before_request=True,
         )
 
+    def reuse_existing(self, what: str, differing: Mapping[str, tuple[Any, Any]], *, adopt: bool) -> None:
+        """``if_exists`` for a resource found by a create's ``check_existing``: "fail" raises (unless
+        ``adopt``: a retry finding its own interrupted work), a differing one is refused naming the
+        fields (``diff``), an identical one is reused."""
+        if getattr(self, "if_exists", "fail") == "fail" and not adopt:
+            self.exists_error(what)
+        if differing:
+            self.mismatch(what, differing)
+        self.log.info("%s already exists as requested; reusing it.", what)
+
+    def nothing_to_delete(self, what: str, *, adopt: bool) -> None:
+        """``if_missing`` for a resource a delete's ``check_existing`` did not find: "fail" raises
+        (unless ``adopt``: the interrupted try may have deleted it), "ignore" logs it."""
+        if getattr(self, "if_missing", "ignore") == "fail" and not adopt:
+            self.missing_error(what)
+        self.log.info("%s does not exist; nothing to delete.", what)
+
     def exists_error(self, what: str) -> NoReturn:
         """Raise for ``if_exists='fail'``."""
         from airflow_sm_provider.client.errors import ConflictError
@@ -553,6 +580,48 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         raise NotFoundError(
             f"{what} does not exist (if_missing='fail')", code=protocol.ERR_NOT_FOUND, before_request=True
         )
+
+
+class AsmUpdateOperator(AsmBaseOperator):
+    """Base of the operators that change a resource in place and send only what differs.
+
+    A subclass names the arguments that say what to change (``update_fields``: at least one must be
+    given), reads the resource in ``check_existing`` and hands :meth:`changes` the ``diff`` of what
+    was asked against what it found: nothing differing means no request (the subclass returns its
+    result with ``status`` "Unchanged"), so a re-run or a retry does not redo the update. The names
+    of the changed arguments are kept with the request id (``changed`` in the XCom value).
+    """
+
+    #: The arguments that say what to change; at least one of them must be given.
+    update_fields: ClassVar[tuple[str, ...]] = ()
+    #: The arguments whose value differs from the resource (set by :meth:`changes`).
+    _changed: tuple[str, ...] = ()
+
+    def validate_inputs(self) -> None:
+        super().validate_inputs()
+        from airflow_sm_provider._rendering import invalid, is_template
+
+        values = [getattr(self, name) for name in self.update_fields]
+        if not values or any(is_template(v) for v in values) or any(v is not None for v in values):
+            return
+        *first, last = self.update_fields
+        listed = f"{', '.join(first)} or {last}" if first else last
+        invalid(self.update_fields[0], f"give at least one of {listed} to update")
+
+    def changes(self, what: str, differing: Mapping[str, Any]) -> bool:
+        """Note which arguments differ from ``what`` (a resource's description); True when any do."""
+        self._changed = tuple(differing)
+        if not self._changed:
+            self.log.info("%s is already as requested; nothing to send.", what)
+            return False
+        self.log.info("%s: updating %s.", what, ", ".join(self._changed))
+        return True
+
+    def submitted_facts(self) -> dict[str, Any]:
+        return {"changed": list(self._changed)}
+
+    def restore_facts(self, facts: Mapping[str, Any]) -> None:
+        self._changed = tuple(facts.get("changed") or ())
 
 
 _SUBMIT = object()  # resume decision: send a fresh request

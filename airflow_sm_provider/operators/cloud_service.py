@@ -82,8 +82,6 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
         if svc is None:
             return None
         what = f"Cloud service {self.service_name!r}"
-        if self.if_exists == "fail" and not adopt:
-            self.exists_error(what)
         props = svc.hosted_service_properties
         differing = diff(
             {
@@ -93,9 +91,7 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
                 "description": (self.description, props.description),
             }
         )
-        if differing:
-            self.mismatch(what, differing)
-        self.log.info("%s already exists as requested; reusing it.", what)
+        self.reuse_existing(what, differing, adopt=adopt)
         return {**_service_result(client, self.service_name, None, "Exists"), "reused": True}
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -172,9 +168,7 @@ class AsmDeleteCloudServiceOperator(AsmBaseOperator):
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         svc = get_or_none(client.get_hosted_service_properties, self.service_name, True)
         if svc is None:
-            if self.if_missing == "fail" and not adopt:
-                self.missing_error(f"Cloud service {self.service_name!r}")
-            self.log.info("Cloud service %r does not exist; nothing to delete.", self.service_name)
+            self.nothing_to_delete(f"Cloud service {self.service_name!r}", adopt=adopt)
             return {"service_name": self.service_name, "request_id": None, "status": "Absent"}
         names = [d.name for d in (getattr(svc, "deployments", None) or [])]
         if names and not self.delete_deployments:

@@ -392,9 +392,7 @@ class AsmDeleteDeploymentOperator(_DeploymentTargetMixin, AsmBaseOperator):
                 self._target_slot or "(unknown)",
             )
             return None
-        if self.if_missing == "fail" and not adopt:
-            self.missing_error(self._describe())
-        self.log.info("%s does not exist; nothing to delete.", self._describe())
+        self.nothing_to_delete(self._describe(), adopt=adopt)
         return {
             "service_name": self.service_name,
             "deployment_name": self.deployment_name,

@@ -60,8 +60,6 @@ class AsmAddOsImageOperator(AsmBaseOperator):
         if image is None:
             return None
         what = f"OS image {self.name!r}"
-        if self.if_exists == "fail" and not adopt:
-            self.exists_error(what)
         differing = diff(
             {
                 "image_label": (self.image_label, image.label),
@@ -69,9 +67,7 @@ class AsmAddOsImageOperator(AsmBaseOperator):
                 "os": (self.os, image.os),
             }
         )
-        if differing:
-            self.mismatch(what, differing)
-        self.log.info("%s already exists as requested; reusing it.", what)
+        self.reuse_existing(what, differing, adopt=adopt)
         return {**_image_result(image, self.name, "Exists"), "reused": True}
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -103,9 +99,7 @@ class AsmDeleteOsImageOperator(AsmBaseOperator):
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         if get_or_none(client.get_os_image, self.name) is not None:
             return None
-        if self.if_missing == "fail" and not adopt:
-            self.missing_error(f"OS image {self.name!r}")
-        self.log.info("OS image %r does not exist; nothing to delete.", self.name)
+        self.nothing_to_delete(f"OS image {self.name!r}", adopt=adopt)
         return {"name": self.name, "request_id": None, "status": "Absent"}
 
     def submit(self, client: ServiceManagementClient) -> Any:

@@ -43,6 +43,7 @@ from airflow_sm_provider.emulator.pytest_plugin import admin_session
 from airflow_sm_provider.operators.affinity_group import (
     AsmCreateAffinityGroupOperator,
     AsmDeleteAffinityGroupOperator,
+    AsmUpdateAffinityGroupOperator,
 )
 from airflow_sm_provider.operators.blue_green import AsmGuardedSwapOperator
 from airflow_sm_provider.operators.certificates import (
@@ -60,7 +61,14 @@ from airflow_sm_provider.operators.deployment import (
     AsmDeleteDeploymentOperator,
     AsmUpdateDeploymentStatusOperator,
 )
+from airflow_sm_provider.operators.disk import AsmDeleteDiskOperator
 from airflow_sm_provider.operators.os_image import AsmAddOsImageOperator, AsmDeleteOsImageOperator
+from airflow_sm_provider.operators.reserved_ip import (
+    AsmAssociateReservedIpOperator,
+    AsmCreateReservedIpOperator,
+    AsmDeleteReservedIpOperator,
+    AsmDisassociateReservedIpOperator,
+)
 from airflow_sm_provider.operators.role_instances import (
     AsmDeleteRoleInstancesOperator,
     AsmRebootRoleInstanceOperator,
@@ -73,6 +81,8 @@ from airflow_sm_provider.operators.rolling_upgrade import AsmGuardedRollingUpgra
 from airflow_sm_provider.operators.storage import (
     AsmCreateStorageAccountOperator,
     AsmDeleteStorageAccountOperator,
+    AsmRegenerateStorageKeysOperator,
+    AsmUpdateStorageAccountOperator,
 )
 from airflow_sm_provider.operators.swap import AsmSwapDeploymentOperator
 from airflow_sm_provider.operators.upgrade import (
@@ -430,6 +440,128 @@ def _storage_delete(w: World) -> dict[str, Any]:
 def _storage_delete_check(w: World, v: dict[str, Any], state: str) -> None:
     assert state == "success"
     assert not _exists(w.client.get_storage_account_properties, v["service_name"])
+
+
+def _affinity_update(w: World) -> dict[str, Any]:
+    name = unique("ag")
+    w.client.create_affinity_group(name, "old", "West US", "kept").wait(timeout=60, poll_interval=0.05)
+    return {"name": name, "group_label": "new", "description": ""}
+
+
+def _affinity_update_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    group = w.client.get_affinity_group_properties(v["name"])
+    assert (group.label, group.description) == ("new", "kept")  # "" rendered: the description kept
+
+
+def _storage_account(w: World) -> str:
+    name = unique("st")
+    w.client.create_storage_account(name, "kept", name, location="West US", account_type="Standard_LRS").wait(
+        timeout=60, poll_interval=0.05
+    )
+    return name
+
+
+def _storage_update(w: World) -> dict[str, Any]:
+    return {
+        "service_name": _storage_account(w),
+        "account_label": "new label",
+        "description": "None",
+        "account_type": "",
+        "geo_replication_enabled": "",
+        "extended_properties": {"owner": "render-test"},
+    }
+
+
+def _storage_update_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    acct = w.client.get_storage_account_properties(v["service_name"])
+    props = acct.storage_service_properties
+    assert (props.label, props.description, props.account_type) == ("new label", "kept", "Standard_LRS")
+    assert acct.extended_properties.get("owner") == "render-test"
+
+
+def _storage_keys(w: World) -> dict[str, Any]:
+    name = _storage_account(w)
+    keys = w.client.get_storage_account_keys(name).storage_service_keys
+    return {"service_name": name, "key_type": "Primary", "_before": (keys.primary, keys.secondary)}
+
+
+def _storage_keys_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    keys = w.client.get_storage_account_keys(v["service_name"]).storage_service_keys
+    assert keys.primary != v["_before"][0] and keys.secondary == v["_before"][1]
+
+
+def _reserved_ip(w: World) -> str:
+    name = unique("ip")
+    w.client.create_reserved_ip_address(name, None, "West US").wait(timeout=60, poll_interval=0.05)
+    return name
+
+
+def _ip_create(w: World) -> dict[str, Any]:
+    return {"name": unique("ip"), "location": "West US", "ip_label": "", "if_exists": "fail"}
+
+
+def _ip_create_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    ip = w.client.get_reserved_ip_address(v["name"])
+    assert ip.location == "West US" and ip.label == ""  # "" rendered: no label
+
+
+def _ip_delete(w: World) -> dict[str, Any]:
+    return {"name": _reserved_ip(w), "if_missing": "fail"}
+
+
+def _ip_delete_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    assert not _exists(w.client.get_reserved_ip_address, v["name"])
+
+
+def _ip_associate(w: World) -> dict[str, Any]:
+    service, name = _service_with_deployment(w)
+    return {"name": _reserved_ip(w), "service_name": service, "deployment_name": name, "virtual_ip_name": ""}
+
+
+def _ip_associate_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    ip = w.client.get_reserved_ip_address(v["name"])
+    assert ip.in_use and ip.deployment_name == v["deployment_name"]
+
+
+def _ip_disassociate(w: World) -> dict[str, Any]:
+    values = _ip_associate(w)
+    w.client.associate_reserved_ip_address(
+        values["name"], values["service_name"], values["deployment_name"]
+    ).wait(timeout=60, poll_interval=0.05)
+    return {**values, "virtual_ip_name": "None"}
+
+
+def _ip_disassociate_check(w: World, v: dict[str, Any], state: str) -> None:
+    assert state == "success"
+    assert not w.client.get_reserved_ip_address(v["name"]).in_use
+
+
+def _disk_delete(delete_vhd: bool) -> Callable[[World], dict[str, Any]]:
+    def arrange(w: World) -> dict[str, Any]:
+        name = unique("disk")
+        w.client.add_disk(
+            False, "lbl", f"https://vmstore.blob.core.windows.net/vhds/{name}.vhd", name, "Linux"
+        )
+        w.count("delete", "DELETE", rf"/services/disks/{name}(\?|$)")
+        w.count("media", "DELETE", rf"/services/disks/{name}\?.*comp=media")
+        return {"disk_name": name, "delete_vhd": delete_vhd, "if_missing": "fail"}
+
+    return arrange
+
+
+def _disk_delete_check(delete_vhd: bool) -> Callable[[World, dict[str, Any], str], None]:
+    def check(w: World, v: dict[str, Any], state: str) -> None:
+        assert w.requests("media") == int(delete_vhd), "comp=media (delete the VHD blob)"
+        assert state == "success" and w.requests("delete") == 1
+        assert not _exists(w.client.get_disk, v["disk_name"])
+
+    return check
 
 
 def _swap(w: World) -> dict[str, Any]:
@@ -839,6 +971,20 @@ CASES = [
     Case("storage_create", AsmCreateStorageAccountOperator, _storage_create, _storage_create_check),
     Case("storage_delete", AsmDeleteStorageAccountOperator, _storage_delete, _storage_delete_check),
     Case("swap", AsmSwapDeploymentOperator, _swap, _swap_check),
+    Case("storage_update", AsmUpdateStorageAccountOperator, _storage_update, _storage_update_check),
+    Case("storage_keys", AsmRegenerateStorageKeysOperator, _storage_keys, _storage_keys_check),
+    Case("affinity_update", AsmUpdateAffinityGroupOperator, _affinity_update, _affinity_update_check),
+    Case("reserved_ip_create", AsmCreateReservedIpOperator, _ip_create, _ip_create_check),
+    Case("reserved_ip_delete", AsmDeleteReservedIpOperator, _ip_delete, _ip_delete_check),
+    Case("reserved_ip_associate", AsmAssociateReservedIpOperator, _ip_associate, _ip_associate_check),
+    Case(
+        "reserved_ip_disassociate",
+        AsmDisassociateReservedIpOperator,
+        _ip_disassociate,
+        _ip_disassociate_check,
+    ),
+    Case("disk_delete_vhd_false", AsmDeleteDiskOperator, _disk_delete(False), _disk_delete_check(False)),
+    Case("disk_delete_vhd_true", AsmDeleteDiskOperator, _disk_delete(True), _disk_delete_check(True)),
     Case("vm_create", AsmCreateVirtualMachineOperator, _vm_create, _vm_create_check),
     Case("delete_disks_false", AsmDeleteVirtualMachineOperator, _vm_delete(False), _vm_delete_check(False)),
     Case("delete_disks_true", AsmDeleteVirtualMachineOperator, _vm_delete(True), _vm_delete_check(True)),
@@ -973,6 +1119,7 @@ def test_a_word_that_is_not_a_boolean_fails_before_any_request(world: World) -> 
 DELETE_SWITCHES = [
     ("delete_vhd_false", ("delete_vhd",)),
     ("image_delete_vhd_false", ("delete_vhd",)),
+    ("disk_delete_vhd_false", ("delete_vhd",)),
     ("delete_deployments_false", ("delete_deployments",)),
     ("delete_disks_false", ("delete_disks", "delete_service")),
 ]
