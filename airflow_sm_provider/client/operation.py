@@ -275,6 +275,8 @@ class Op:
     returns: str = ""
     doc: str = ""
     root: bool = False  #: the path is above the subscription (List Subscriptions)
+    #: The answer holds secrets (storage keys): a malformed one is reported without quoting it.
+    secret_answer: bool = False
 
     @property
     def is_read(self) -> bool:
@@ -333,7 +335,8 @@ class Op:
 
         if self.result is None:
             return lambda resp: resp
-        return many(self.result, self.item) if self.many else one(self.result)
+        quote = not self.secret_answer
+        return many(self.result, self.item, quote=quote) if self.many else one(self.result, quote=quote)
 
     def parse(self, resp: ApiResponse) -> Any:
         return self._parser(resp)

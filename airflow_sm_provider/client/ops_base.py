@@ -20,7 +20,7 @@ T = TypeVar("T")
 _NS_DECL = f' xmlns="{NS}"'.encode()
 
 
-def root_of(body: bytes) -> Any:
+def root_of(body: bytes, *, quote: bool = True) -> Any:
     """Parse a response body (hardened) for mapping.
 
     The default-namespace declaration is dropped from the root start tag before parsing: every
@@ -32,14 +32,14 @@ def root_of(body: bytes) -> Any:
         # The first occurrence is the one in the root start tag. One ``replace`` is one copy;
         # slicing and concatenating made two and cost a whole parse's worth of time on 700 KiB.
         body = body.replace(_NS_DECL, b"", 1)
-    return parse_xml(body)
+    return parse_xml(body, quote=quote)
 
 
-def one(cls: type[T]) -> Callable[[ApiResponse], T]:
+def one(cls: type[T], *, quote: bool = True) -> Callable[[ApiResponse], T]:
     expected = spec_of(cls).root
 
     def parse(resp: ApiResponse) -> T:
-        root = root_of(resp.body)
+        root = root_of(resp.body, quote=quote)
         tag = root.tag if isinstance(root.tag, str) else ""
         if tag.rpartition("}")[2] != expected:
             # A captive portal, a proxy, an <Error> with a 2xx: never map it onto an empty model.
@@ -51,5 +51,5 @@ def one(cls: type[T]) -> Callable[[ApiResponse], T]:
     return parse
 
 
-def many(cls: type[T], item: str | None = None) -> Callable[[ApiResponse], list[T]]:
-    return lambda resp: parse_list(root_of(resp.body), cls, item)
+def many(cls: type[T], item: str | None = None, *, quote: bool = True) -> Callable[[ApiResponse], list[T]]:
+    return lambda resp: parse_list(root_of(resp.body, quote=quote), cls, item)

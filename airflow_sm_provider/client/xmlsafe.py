@@ -65,16 +65,18 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, quote: bool = True) -> etree._Element:
     """Parse a response body into an element tree, or raise ``InvalidResponseError``.
 
     Refused: bodies over ``max_bytes``; any ``<!DOCTYPE`` (ASM never sends one, and DTDs are
-    where entity attacks live); malformed or truncated XML; HTML error pages.
+    where entity attacks live); malformed or truncated XML; HTML error pages. ``quote=False`` for
+    an answer that holds secrets (storage keys): the error then never quotes its first bytes.
     """
     try:
         return parse_document(data, max_bytes=max_bytes)
     except XmlRefused as refused:
-        raise InvalidResponseError(f"the response {refused.reason}{refused.quoted}") from None
+        quoted = refused.quoted if quote else " (not quoted: this answer holds secrets)"
+        raise InvalidResponseError(f"the response {refused.reason}{quoted}") from None
 
 
 def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:

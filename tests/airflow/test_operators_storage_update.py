@@ -261,33 +261,33 @@ def test_a_retry_rotates_the_key_exactly_once(
     assert after[0] != before[0] and after[1] == before[1]
 
 
-class _GarbledKeysClient:
-    """A client whose key calls get a malformed answer; the client's error quotes its start."""
+class _GarbledKeysTransport:
+    """The real client's transport answering every key call with a truncated keys document."""
 
     LEAK = "c2VjcmV0LWtleS1tYXRlcmlhbA=="
 
-    def _garbled(self, *args: Any) -> Any:
-        from airflow_sm_provider.client.errors import InvalidResponseError
+    def send(self, request: Any) -> Any:
+        from airflow_sm_provider.client.transport import ApiResponse
 
-        raise InvalidResponseError(
-            f"the response is not well-formed XML (line 1, column 90); it starts with '<Primary>{self.LEAK}'"
+        body = (
+            '<StorageService xmlns="http://schemas.microsoft.com/windowsazure"><StorageServiceKeys>'
+            f"<Primary>{self.LEAK}"
         )
-
-    def get_storage_account_keys(self, *args: Any) -> Any:
-        return self._garbled(*args)
-
-    def regenerate_storage_account_keys(self, *args: Any) -> Any:
-        return self._garbled(*args)
+        return ApiResponse(200, {"x-ms-request-id": "r1"}, body.encode(), "r1")
 
 
 def test_a_malformed_keys_answer_is_reported_without_quoting_it() -> None:
+    from airflow_sm_provider.client import ServiceManagementClient
     from airflow_sm_provider.client.errors import InvalidResponseError
 
     op = AsmRegenerateStorageKeysOperator(task_id="t", service_name="acct", key_type="Primary")
-    client = _GarbledKeysClient()
-    for step in (lambda: op.check_existing(client, adopt=False), lambda: op.submit(client)):  # type: ignore[arg-type]
+    client = ServiceManagementClient(
+        "11111111-2222-3333-4444-555555555555", transport=_GarbledKeysTransport()
+    )
+    for step in (lambda: op.check_existing(client, adopt=False), lambda: op.submit(client)):
         with pytest.raises(InvalidResponseError) as raised:
             step()
-        assert "not the XML expected" in str(raised.value)
-        assert client.LEAK not in str(raised.value) and client.LEAK not in repr(raised.value)
+        assert "not well-formed XML" in str(raised.value)
+        leak = _GarbledKeysTransport.LEAK
+        assert leak not in str(raised.value) and leak not in repr(raised.value)
         assert raised.value.__cause__ is None and raised.value.__suppress_context__

@@ -167,3 +167,44 @@ def test_base64_of_xml_and_plain_xml_stay_accepted() -> None:
         True,
     ]
     assert len(t.sent) == 4
+
+
+class _Answering:
+    """A transport whose every answer is ``body`` with status 200."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def send(self, request: Any) -> Any:
+        from airflow_sm_provider.client.transport import ApiResponse
+
+        return ApiResponse(200, {"x-ms-request-id": "r1"}, self.body, "r1")
+
+
+#: A truncated keys answer: the first bytes hold a key (found by the key-rotation operator's tests).
+_CUT_KEYS = (
+    b'<StorageService xmlns="http://schemas.microsoft.com/windowsazure"><StorageServiceKeys>'
+    b"<Primary>S3CRETKEYS3CRETKEY=="
+)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.get_storage_account_keys("acct1"),
+        lambda c: c.regenerate_storage_account_keys("acct1", "Primary"),
+    ],
+)
+def test_a_malformed_keys_answer_is_not_quoted(call: Any) -> None:
+    client = ServiceManagementClient(SUB, transport=_Answering(_CUT_KEYS))
+    with pytest.raises(InvalidResponseError) as raised:
+        call(client)
+    assert "S3CRETKEY" not in str(raised.value) and "S3CRETKEY" not in repr(raised.value)
+    assert "not well-formed" in str(raised.value) and "holds secrets" in str(raised.value)
+
+
+def test_other_malformed_answers_are_still_quoted() -> None:
+    body = b'<StorageService xmlns="http://schemas.microsoft.com/windowsazure"><ServiceName>acct1'
+    client = ServiceManagementClient(SUB, transport=_Answering(body))
+    with pytest.raises(InvalidResponseError, match="it starts with"):
+        client.get_storage_account_properties("acct1")

@@ -66,7 +66,13 @@ ACCOUNT_SETTINGS_FIELDS = (
 OPS = (
     read("list_storage_accounts", STORAGE, result=StorageService, many=True),
     read("get_storage_account_properties", ACCOUNT, common.SERVICE_NAME, result=StorageService),
-    read("get_storage_account_keys", f"{ACCOUNT}/keys", common.SERVICE_NAME, result=StorageService),
+    read(
+        "get_storage_account_keys",
+        f"{ACCOUNT}/keys",
+        common.SERVICE_NAME,
+        result=StorageService,
+        secret_answer=True,
+    ),
     Op(
         "regenerate_storage_account_keys",
         "POST",
@@ -75,6 +81,7 @@ OPS = (
         query=(Q("action", "regenerate"),),
         body=Spec("RegenerateKeys", [F("KeyType", "key_type")]),
         result=StorageService,
+        secret_answer=True,
         resend=False,
         is_async=False,
         doc="Returns the account with its new keys; regenerating twice would change the key twice.",
