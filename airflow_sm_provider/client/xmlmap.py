@@ -41,7 +41,6 @@ T = TypeVar("T")
 # Field kinds. Plain strings keep specs short and readable.
 STR = "str"  #: text; absent or i:nil -> ""
 INT = "int"  #: integer; absent or unparsable -> 0
-OPTINT = "optint"  #: integer or None when absent (Operation.HttpStatusCode)
 BOOL = "bool"  #: "true"/"false" (case-insensitive); absent -> False
 B64 = "b64"  #: base64 of UTF-8 text on the wire, plain str in Python
 MODEL = "model"  #: nested element mapped by another spec
@@ -263,16 +262,6 @@ def _int(el: Any) -> int:
         return 0
 
 
-def _optint(el: Any) -> int | None:
-    t = el.text
-    if not t:
-        return None
-    try:
-        return int(t)
-    except ValueError:
-        return None
-
-
 def _bool(el: Any) -> bool:
     t = el.text
     return t is not None and t.strip().lower() == "true"
@@ -318,13 +307,12 @@ def _dict(el: Any) -> dict[str, str]:
 
 _SIMPLE: dict[str, _Conv] = {
     INT: _int,
-    OPTINT: _optint,
     BOOL: _bool,
     B64: _b64,
     STRLIST: _strlist,
     DICT: _dict,
 }
-_SCALAR_DEFAULTS: dict[str, Any] = {STR: "", INT: 0, OPTINT: None, BOOL: False, B64: ""}
+_SCALAR_DEFAULTS: dict[str, Any] = {STR: "", INT: 0, BOOL: False, B64: ""}
 
 _Parse = Callable[[Any], Any]
 

@@ -13,8 +13,7 @@ The rules, so that most fields need no more than their annotation and default:
 * kind: from the annotation where it is unambiguous (``str`` -> text, ``bool``, ``int``, a model
   class -> nested, ``ListOf[Wrapper, Model]`` (or ``list[Model]``) -> list of models, ``list[str]``
   -> list of texts, ``dict`` -> ExtendedProperties; ``X | None`` as ``X``); explicit where it is
-  not: ``kind=B64`` (a ``str`` sent base64), ``kind=OPTINT`` (an ``int | None`` that parses to
-  None), ``model=`` for ``ListOf[Wrapper, Any]``.
+  not: ``kind=B64`` (a ``str`` sent base64), ``model=`` for ``ListOf[Wrapper, Any]``.
 * order: the declaration order is the request element order (the real service requires it). Where
   the old SDK's positional constructor order differs from the wire's, ``wire_order=`` names the
   written attributes in wire order, separated by spaces (one string reads as the element sequence

@@ -29,7 +29,6 @@ from airflow_sm_provider.client.xmlmap import (
     KIND_DEFAULT,
     LIST,
     MODEL,
-    OPTINT,
     STR,
     STRLIST,
     F,
@@ -84,8 +83,6 @@ def _ref_field(f: F, el: Any) -> Any:
         return text or ""
     if f.kind == INT:
         return _ref_int(text, 0)
-    if f.kind == OPTINT:
-        return _ref_int(text, None)
     if f.kind == BOOL:
         return text is not None and text.strip().lower() == "true"
     if f.kind == B64:
@@ -122,7 +119,7 @@ def _ref_default(f: F) -> Any:
     if f.kind == LIST:  # every list of models answers to its old wrapper attribute
         assert f.model is not None
         return alias_list(list_name_of(f.model))
-    return {STR: "", INT: 0, OPTINT: None, BOOL: False, B64: "", STRLIST: [], DICT: {}, LIST: []}[f.kind]
+    return {STR: "", INT: 0, BOOL: False, B64: "", STRLIST: [], DICT: {}, LIST: []}[f.kind]
 
 
 def reference(el: Any, cls: type) -> Any:
@@ -161,7 +158,6 @@ def _value(kind: str, variant: str) -> str | None:
     odd = {
         STR: ["", "  spaced  ", "a&b<c>", "ünï"],
         INT: ["", "x12", " 7 ", "-3", "1_000"],
-        OPTINT: ["", "abc", "201"],
         BOOL: ["", " True ", "FALSE", "yes", "true"],
         B64: [
             "",
@@ -176,7 +172,6 @@ def _value(kind: str, variant: str) -> str | None:
     return {
         STR: f"text{n}",
         INT: str(n),
-        OPTINT: str(200 + n % 3),
         BOOL: "true" if n % 2 else "false",
         B64: b64(f"label {n}".encode()),
     }[kind]
@@ -187,7 +182,7 @@ def _fill(el: Any, cls: type, q: Any, variant: str, depth: int) -> None:
         if variant == "sparse" and next(_counter) % 2:
             continue
         child = etree.SubElement(el, q(f.tag))
-        if f.kind in (STR, INT, OPTINT, BOOL, B64):
+        if f.kind in (STR, INT, BOOL, B64):
             if variant == "nil" and next(_counter) % 3 == 0:
                 child.set(f"{{{NS_I}}}nil", "true")
             else:

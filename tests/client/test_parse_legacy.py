@@ -16,7 +16,7 @@ import pytest
 from legacy_wire import old_client, old_wrapper, ours_client, sample_args, wrapper_mismatches
 
 from airflow_sm_provider.client.operations import OPERATIONS
-from airflow_sm_provider.client.xmlmap import B64, BOOL, DICT, INT, LIST, MODEL, OPTINT, STRLIST, spec_of
+from airflow_sm_provider.client.xmlmap import B64, BOOL, DICT, INT, LIST, MODEL, STRLIST, spec_of
 from airflow_sm_provider.protocol import NS
 
 #: attribute -> why ours differs from the old SDK's value.
@@ -53,7 +53,7 @@ READS = sorted(n for n, op in OPERATIONS.items() if op.is_read)
 
 
 def _value(kind: str, attr: str) -> str:
-    if kind in (INT, OPTINT):
+    if kind == INT:
         return "7"
     if kind == BOOL:
         return "true"
