@@ -82,7 +82,8 @@ def open_client(
         request_session = None
     else:
         _check_session(request_session)
-        certificate = certificate if certificate is not None else _session_cert(request_session)
+        # One file, or requests' (cert_path, key_path) pair: load_credentials reads both.
+        certificate = certificate if certificate is not None else getattr(request_session, "cert", None)
         verify = getattr(request_session, "verify", None)
         if kwargs.get("ca_bundle") is None and isinstance(verify, str):
             kwargs["ca_bundle"] = verify
@@ -145,16 +146,19 @@ class OldClientAttributes:
     _subscription_id: str | None = None
     _version: str = protocol.DEFAULT_X_MS_VERSION
     _assigned_version: str | None = None
-    _cert_file: str | None = None
+    _cert_file: str | tuple[str | None, str | None] | None = None
     _request_session: Any = None
 
     def _built_with(self, certificate: Any, session: Any, kwargs: Mapping[str, Any]) -> None:
         """What the constructor was given, kept under the old names (``open_client`` calls it)."""
         self._version = kwargs.get("x_ms_version") or protocol.DEFAULT_X_MS_VERSION
         self._request_session = session
-        # The old ``cert_file`` was a path: PEM text, bytes or loaded Credentials are not shown.
-        path = os.fspath(certificate) if isinstance(certificate, (str, os.PathLike)) else None
-        self._cert_file = path if isinstance(path, str) and "-----BEGIN" not in path else None
+        # The old ``cert_file`` was a path (or requests' pair of paths): PEM text, bytes or loaded
+        # Credentials are not shown.
+        self._cert_file = _path_of(certificate)
+        if isinstance(certificate, tuple) and len(certificate) == 2:
+            pair = (_path_of(certificate[0]), _path_of(certificate[1]))
+            self._cert_file = pair if None not in pair else None
 
     @property
     def x_ms_version(self) -> str:
@@ -182,8 +186,9 @@ class OldClientAttributes:
         self._subscription_id = value
 
     @property
-    def cert_file(self) -> str | None:
-        """The certificate file's path the client was given (None for PEM text or a session's)."""
+    def cert_file(self) -> str | tuple[str | None, str | None] | None:
+        """The certificate file's path the client was given, or its (certificate, key) pair of
+        paths; None for PEM text, loaded ``Credentials`` or a session's certificate."""
         return self._cert_file
 
     @cert_file.setter
@@ -203,6 +208,11 @@ class OldClientAttributes:
     def content_type(self) -> str:
         """The ``Content-Type`` of request bodies (the old SDK sent Atom's)."""
         return protocol.CONTENT_TYPE_XML
+
+
+def _path_of(value: Any) -> str | None:
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    return path if isinstance(path, str) and "-----BEGIN" not in path else None
 
 
 _BUILT_FROM = (
@@ -263,17 +273,6 @@ def _check_session(session: Any) -> None:
             f"takes a requests.Session (the old SDK's 4th positional argument), got "
             f"{type(session).__name__}; pass a CA bundle as ca_bundle=... (keyword only).",
         )
-
-
-def _session_cert(session: Any) -> Any:
-    cert = getattr(session, "cert", None)
-    if isinstance(cert, tuple):
-        raise InvalidInputError(
-            "request_session",
-            "request_session.cert is a (certificate, key) pair: pass one PEM file holding both "
-            "as certificate=.",
-        )
-    return cert
 
 
 def endpoint_kwargs(endpoint: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from airflow_sm_provider import protocol
 from airflow_sm_provider.client import compat
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client._generated import OperationMethods
-from airflow_sm_provider.client.credentials import Credentials
+from airflow_sm_provider.client.credentials import CertificatePair, Credentials
 from airflow_sm_provider.client.errors import AsmError, OperationFailedError
 from airflow_sm_provider.client.handle import OperationHandle
 from airflow_sm_provider.client.models import Operation
@@ -36,7 +36,7 @@ from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transp
 if TYPE_CHECKING:
     import requests
 
-CertificateSource = str | bytes | os.PathLike[str] | Credentials
+CertificateSource = str | bytes | os.PathLike[str] | CertificatePair | Credentials
 Filter = Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
 
 
