@@ -332,7 +332,8 @@ def _open_pkcs12(what: str, data: bytes, password: str | None) -> tuple[PrivateK
             "(or not PKCS#12 at all); pass its password (connection field 'password')"
         )
     raise CertificateError(
-        f"{what} could not be opened: the PKCS#12 password is wrong (or the file is corrupt)"
+        f"{what} could not be opened: the PKCS#12 password is wrong (or the file is corrupt); check "
+        "the password given (connection field 'password', or password=)"
     )
 
 
