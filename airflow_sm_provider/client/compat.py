@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,7 @@ def open_client(
     """
     from airflow_sm_provider.client.credentials import Credentials, load_credentials
 
+    _warn_of_azure_common_errors()
     kwargs = {k: val for k, val in args.items() if k not in _CLIENT_ONLY}
     subscription_id, certificate, password = args["subscription_id"], args["certificate"], args["password"]
     transport, cert_file, request_session = args["transport"], args["cert_file"], args["request_session"]
@@ -219,6 +221,49 @@ _BUILT_FROM = (
     "{name} cannot be changed on a client: its connection was built from it; make a new "
     "ServiceManagementService(...) with the new {name}"
 )
+
+
+_AZURE_COMMON_ERRORS = (
+    "AzureConflictHttpError",
+    "AzureException",
+    "AzureHttpError",
+    "AzureMissingResourceHttpError",
+)
+_warned_modules: set[str] = set()
+
+
+def _warn_of_azure_common_errors() -> None:
+    """Warn (once per module) when the code making a client holds ``azure.common``'s error classes.
+
+    Why: a ported script whose ``from azure.common import AzureHttpError, ...`` line was left as it
+    was catches nothing this client raises (``except`` matches by subclassing, and ours are other
+    classes), silently. Only the first frame outside this package is looked at, and only for names
+    bound to exactly those classes, so code that does not import them (the hook, DAGs) never sees
+    it; ``azure.common`` is never imported here, and class identity does not depend on it.
+    """
+    common = sys.modules.get("azure.common")
+    if common is None:
+        return
+    frame = sys._getframe(1)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        "airflow_sm_provider.client"
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return
+    module = str(frame.f_globals.get("__name__", "?"))
+    held = [n for n in _AZURE_COMMON_ERRORS if frame.f_globals.get(n) is getattr(common, n, None) is not None]
+    if not held or module in _warned_modules:
+        return
+    _warned_modules.add(module)
+    log.warning(
+        "%s holds %s from azure.common: this client raises airflow_sm_provider.client's errors, which "
+        "`except` clauses naming azure.common's classes do not catch; import them with "
+        "`from airflow_sm_provider.client import %s` instead (docs/migrating.md, Connect)",
+        module,
+        ", ".join(held),
+        ", ".join(held),
+    )
 
 
 def _from_environment(name: str, what: str) -> str | None:

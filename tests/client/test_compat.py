@@ -197,7 +197,7 @@ def test_request_session_cert_pair_is_read_from_its_files() -> None:
         verify = True
         proxies: dict[str, str] = {}
 
-    with pytest.raises(CertificateError, match="certificate file 'c.pem' does not exist"):
+    with pytest.raises(CertificateError, match=r"certificate file 'c\.pem' does not exist"):
         ServiceManagementClient(SUB, request_session=Session())
     Session.cert = ("c.pem", "k.pem", "extra")  # type: ignore[assignment]
     with pytest.raises(CertificateError, match=r"\(certificate path, key path\)"):

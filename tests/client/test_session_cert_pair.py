@@ -95,9 +95,11 @@ def test_the_pair_is_really_presented(asm_emulator: Any, tmp_path: Path) -> None
     cert_path.write_bytes(make_cert(key, "not-registered").public_bytes(_pem()))
     key_path.write_bytes(_key_pem(key))
     session = _session(ep, (str(cert_path), str(key_path)))
-    with ServiceManagementService(ep["subscription_id"], host=ep["host"], request_session=session) as sms:
-        with pytest.raises(AuthenticationError):
-            sms.list_locations()
+    with (
+        ServiceManagementService(ep["subscription_id"], host=ep["host"], request_session=session) as sms,
+        pytest.raises(AuthenticationError),
+    ):
+        sms.list_locations()
 
 
 def test_a_key_of_another_certificate_is_refused_without_showing_it(
@@ -119,7 +121,7 @@ def test_a_key_of_another_certificate_is_refused_without_showing_it(
 def test_a_missing_key_file_is_named(asm_emulator: Any, tmp_path: Path) -> None:
     ep = asm_emulator.endpoint
     cert, _key = _split(ep["client_pem"], tmp_path)
-    with pytest.raises(CertificateError, match="nokey.pem' does not exist"):
+    with pytest.raises(CertificateError, match=r"nokey\.pem' does not exist"):
         ServiceManagementService(
             ep["subscription_id"],
             host=ep["host"],
