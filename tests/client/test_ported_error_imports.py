@@ -142,7 +142,7 @@ def test_left_unported_the_clauses_do_not_match_and_a_warning_says_why(
     stop matching; the client says so when it is made by code that imported them."""
     script = _port(SCRIPT, common_line=None)
     with caplog.at_level(logging.WARNING, logger="airflow_sm_provider.client.compat"):
-        namespace: dict[str, Any] = {"__name__": "unported_script"}
+        namespace: dict[str, Any] = {"__name__": f"unported_{uuid.uuid4().hex[:6]}"}
         exec(compile(script, "<unported script>", "exec"), namespace)
         assert namespace["AzureConflictHttpError"] is azure.common.AzureConflictHttpError
         exec(
