@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import requests
 
 
-class AsyncServiceManagementClient(AsyncOperationMethods):
+class AsyncServiceManagementClient(compat.OldClientAttributes, AsyncOperationMethods):
     """Async ASM client; use ``async with`` or ``await client.aclose()``.
 
     One client is meant to be shared by many concurrent callers (``triggers.base`` shares one per
@@ -84,6 +84,7 @@ class AsyncServiceManagementClient(AsyncOperationMethods):
 
     async def _call(self, op: Op, args: tuple[Any, ...]) -> Any:
         request, values = op.bind(args)
+        request = self._stamped(request)
         if not op.returns_handle:
             return op.parse(await self._transport.send(request))
         return await self._submit(op, request, values)

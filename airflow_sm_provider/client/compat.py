@@ -9,10 +9,12 @@ the async client alike.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -69,6 +71,7 @@ def open_client(
     """
     from airflow_sm_provider.client.credentials import Credentials, load_credentials
 
+    _warn_of_azure_common_errors()
     kwargs = {k: val for k, val in args.items() if k not in _CLIENT_ONLY}
     subscription_id, certificate, password = args["subscription_id"], args["certificate"], args["password"]
     transport, cert_file, request_session = args["transport"], args["cert_file"], args["request_session"]
@@ -76,10 +79,13 @@ def open_client(
         raise InvalidInputError(
             "cert_file", "pass the certificate once: certificate= or cert_file=, not both."
         )
-    certificate = certificate if certificate is not None else cert_file
-    if request_session not in (None, False, ""):  # the old SDK read any falsy value as "no session"
+    certificate = given = certificate if certificate is not None else cert_file
+    if request_session in (None, False, ""):  # the old SDK read any falsy value as "no session"
+        request_session = None
+    else:
         _check_session(request_session)
-        certificate = certificate if certificate is not None else _session_cert(request_session)
+        # One file, or requests' (cert_path, key_path) pair: load_credentials reads both.
+        certificate = certificate if certificate is not None else getattr(request_session, "cert", None)
         verify = getattr(request_session, "verify", None)
         if kwargs.get("ca_bundle") is None and isinstance(verify, str):
             kwargs["ca_bundle"] = verify
@@ -89,6 +95,10 @@ def open_client(
         subscription_id = _from_environment(AZURE_MANAGEMENT_SUBSCRIPTIONID, "subscription")
     if certificate is None and transport is None:
         certificate = _from_environment(AZURE_MANAGEMENT_CERTFILE, "certificate")
+    if isinstance(args.get("self"), OldClientAttributes):
+        # The old ``cert_file``: as given, else the environment's unless a session came instead.
+        old_cert_file = given if given is not None or request_session is not None else certificate
+        args["self"]._built_with(old_cert_file, request_session, kwargs)
     endpoint = _endpoint_from_environment(kwargs.get("host"), kwargs.get("ca_bundle"))
     kwargs["host"], kwargs["ca_bundle"] = endpoint
     sub = v.subscription_id(subscription_id)
@@ -118,6 +128,142 @@ def open_client(
             credentials.close()
         raise
     return sub, credentials, owned, built, kwargs
+
+
+class OldClientAttributes:
+    """The old client's public instance attributes (0.20.8 ``_ServiceManagementClient.__init__``),
+    defined once for the sync and the async client (docs/migrating.md lists what differs).
+
+    ``x_ms_version`` may be assigned, as before: the value is checked by THE version rule
+    (``validation.x_ms_version``, an ``InvalidInputError`` naming ``x_ms_version``) and from then
+    on sent by every request whose operation carries no version of its own (``_stamped``; the old
+    SDK's ``x_ms_version or self.x_ms_version``). ``subscription_id``, ``cert_file`` and
+    ``request_session`` say what the client was built with; assigning them later raises
+    ``AttributeError`` instead of being ignored (the transport, its TLS context and its budget are
+    built from them). ``requestid`` is None, as the old SDK's always was.
+    """
+
+    #: The old SDK set it to None and never changed it.
+    requestid: None = None
+    _subscription_id: str | None = None
+    _version: str = protocol.DEFAULT_X_MS_VERSION
+    _assigned_version: str | None = None
+    _cert_file: str | tuple[str | None, str | None] | None = None
+    _request_session: Any = None
+
+    def _built_with(self, certificate: Any, session: Any, kwargs: Mapping[str, Any]) -> None:
+        """What the constructor was given, kept under the old names (``open_client`` calls it)."""
+        self._version = kwargs.get("x_ms_version") or protocol.DEFAULT_X_MS_VERSION
+        self._request_session = session
+        # The old ``cert_file`` was a path (or requests' pair of paths): PEM text, bytes or loaded
+        # Credentials are not shown.
+        self._cert_file = _path_of(certificate)
+        if isinstance(certificate, tuple) and len(certificate) == 2:
+            pair = (_path_of(certificate[0]), _path_of(certificate[1]))
+            self._cert_file = pair if None not in pair else None
+
+    @property
+    def x_ms_version(self) -> str:
+        """The ``x-ms-version`` header of requests whose operation has no version of its own."""
+        return self._assigned_version or self._version
+
+    @x_ms_version.setter
+    def x_ms_version(self, value: str) -> None:
+        self._assigned_version = v.x_ms_version(value)
+
+    def _stamped(self, request: ApiRequest) -> ApiRequest:
+        """``request`` with the assigned ``x_ms_version`` when it has none of its own."""
+        if self._assigned_version is None or request.x_ms_version is not None:
+            return request
+        return dataclasses.replace(request, x_ms_version=self._assigned_version)
+
+    @property
+    def subscription_id(self) -> str:
+        return str(self._subscription_id)
+
+    @subscription_id.setter
+    def subscription_id(self, value: str) -> None:
+        if self._subscription_id is not None:
+            raise AttributeError(_BUILT_FROM.format(name="subscription_id"))
+        self._subscription_id = value
+
+    @property
+    def cert_file(self) -> str | tuple[str | None, str | None] | None:
+        """The certificate file's path the client was given, or its (certificate, key) pair of
+        paths; None for PEM text, loaded ``Credentials`` or a session's certificate."""
+        return self._cert_file
+
+    @cert_file.setter
+    def cert_file(self, value: Any) -> None:
+        raise AttributeError(_BUILT_FROM.format(name="cert_file"))
+
+    @property
+    def request_session(self) -> Any:
+        """The ``request_session`` given to the constructor (its cert, verify and proxies were read)."""
+        return self._request_session
+
+    @request_session.setter
+    def request_session(self, value: Any) -> None:
+        raise AttributeError(_BUILT_FROM.format(name="request_session"))
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` of request bodies (the old SDK sent Atom's)."""
+        return protocol.CONTENT_TYPE_XML
+
+
+def _path_of(value: Any) -> str | None:
+    path = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    return path if isinstance(path, str) and "-----BEGIN" not in path else None
+
+
+_BUILT_FROM = (
+    "{name} cannot be changed on a client: its connection was built from it; make a new "
+    "ServiceManagementService(...) with the new {name}"
+)
+
+
+_AZURE_COMMON_ERRORS = (
+    "AzureConflictHttpError",
+    "AzureException",
+    "AzureHttpError",
+    "AzureMissingResourceHttpError",
+)
+_warned_modules: set[str] = set()
+
+
+def _warn_of_azure_common_errors() -> None:
+    """Warn (once per module) when the code making a client holds ``azure.common``'s error classes.
+
+    Why: a ported script whose ``from azure.common import AzureHttpError, ...`` line was left as it
+    was catches nothing this client raises (``except`` matches by subclassing, and ours are other
+    classes), silently. Only the first frame outside this package is looked at, and only for names
+    bound to exactly those classes, so code that does not import them (the hook, DAGs) never sees
+    it; ``azure.common`` is never imported here, and class identity does not depend on it.
+    """
+    common = sys.modules.get("azure.common")
+    if common is None:
+        return
+    frame = sys._getframe(1)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        "airflow_sm_provider.client"
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return
+    module = str(frame.f_globals.get("__name__", "?"))
+    held = [n for n in _AZURE_COMMON_ERRORS if frame.f_globals.get(n) is getattr(common, n, None) is not None]
+    if not held or module in _warned_modules:
+        return
+    _warned_modules.add(module)
+    log.warning(
+        "%s holds %s from azure.common: this client raises airflow_sm_provider.client's errors, which "
+        "`except` clauses naming azure.common's classes do not catch; import them with "
+        "`from airflow_sm_provider.client import %s` instead (docs/migrating.md, Connect)",
+        module,
+        ", ".join(held),
+        ", ".join(held),
+    )
 
 
 def _from_environment(name: str, what: str) -> str | None:
@@ -172,17 +318,6 @@ def _check_session(session: Any) -> None:
             f"takes a requests.Session (the old SDK's 4th positional argument), got "
             f"{type(session).__name__}; pass a CA bundle as ca_bundle=... (keyword only).",
         )
-
-
-def _session_cert(session: Any) -> Any:
-    cert = getattr(session, "cert", None)
-    if isinstance(cert, tuple):
-        raise InvalidInputError(
-            "request_session",
-            "request_session.cert is a (certificate, key) pair: pass one PEM file holding both "
-            "as certificate=.",
-        )
-    return cert
 
 
 def endpoint_kwargs(endpoint: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:

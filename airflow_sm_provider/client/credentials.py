@@ -23,6 +23,7 @@ import ssl
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -163,8 +164,11 @@ def _no_private_key(bundle: bytes) -> None:
 
 
 # --- loading -------------------------------------------------------------------------------------
+CertificatePair = tuple[str | os.PathLike[str], str | os.PathLike[str]]
+
+
 def load_credentials(
-    source: str | bytes | os.PathLike[str],
+    source: str | bytes | os.PathLike[str] | CertificatePair,
     password: str | None = None,
     *,
     subscription_id: str | None = None,
@@ -172,12 +176,33 @@ def load_credentials(
     """Load and check a management certificate from any supported form.
 
     ``source``: a path to a PEM (certificate + key), .pfx/.p12 or .publishsettings file; PEM
-    text; .publishsettings XML text; base64 PKCS#12; or the bytes of any of these. ``password``
-    opens PKCS#12 or an encrypted PEM key. ``subscription_id`` picks one subscription of a
-    .publishsettings that lists several.
+    text; .publishsettings XML text; base64 PKCS#12; or the bytes of any of these; or a
+    ``(certificate path, key path)`` pair of PEM files (requests' ``session.cert`` idiom, which the
+    old SDK accepted through its session). ``password`` opens PKCS#12 or an encrypted PEM key.
+    ``subscription_id`` picks one subscription of a .publishsettings that lists several.
     """
+    if isinstance(source, tuple):
+        return _load_pair(source, password)
     what, data, suffix = _read_source(source)
     return _load_bytes(what, data, suffix, password, subscription_id)
+
+
+def _load_pair(pair: tuple[Any, ...], password: str | None) -> Credentials:
+    """``(cert_path, key_path)``: two PEM files, read and checked as one PEM holding both."""
+    if len(pair) != 2 or not all(isinstance(p, (str, os.PathLike)) for p in pair):
+        raise CertificateError(
+            "a certificate pair is (certificate path, key path), two PEM file paths "
+            f"(got {len(pair)} item(s) of type {', '.join(type(p).__name__ for p in pair) or 'none'})"
+        )
+    (cert_what, cert_data, _), (_, key_data, _) = (_read_file(Path(os.fspath(p)).expanduser()) for p in pair)
+    what = f"{cert_what} with key file '{os.fspath(pair[1])}'"
+    if b"-----BEGIN" not in cert_data[:4096] or b"-----BEGIN" not in key_data[:4096]:
+        raise CertificateError(
+            f"{what}: a (certificate, key) pair must be two PEM files; for a .pfx/.p12 or "
+            ".publishsettings pass that one file"
+        )
+    cert, key = _from_pem(what, cert_data + b"\n" + key_data, password, ".pem")
+    return _checked(what, cert, key, None, None)
 
 
 def _read_source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes, str]:
@@ -307,7 +332,8 @@ def _open_pkcs12(what: str, data: bytes, password: str | None) -> tuple[PrivateK
             "(or not PKCS#12 at all); pass its password (connection field 'password')"
         )
     raise CertificateError(
-        f"{what} could not be opened: the PKCS#12 password is wrong (or the file is corrupt)"
+        f"{what} could not be opened: the PKCS#12 password is wrong (or the file is corrupt); check "
+        "the password given (connection field 'password', or password=)"
     )
 
 

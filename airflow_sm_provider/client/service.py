@@ -24,7 +24,7 @@ from airflow_sm_provider import protocol
 from airflow_sm_provider.client import compat
 from airflow_sm_provider.client import validation as v
 from airflow_sm_provider.client._generated import OperationMethods
-from airflow_sm_provider.client.credentials import Credentials
+from airflow_sm_provider.client.credentials import CertificatePair, Credentials
 from airflow_sm_provider.client.errors import AsmError, OperationFailedError
 from airflow_sm_provider.client.handle import OperationHandle
 from airflow_sm_provider.client.models import Operation
@@ -36,11 +36,11 @@ from airflow_sm_provider.client.transport import ApiRequest, ApiResponse, Transp
 if TYPE_CHECKING:
     import requests
 
-CertificateSource = str | bytes | os.PathLike[str] | Credentials
+CertificateSource = str | bytes | os.PathLike[str] | CertificatePair | Credentials
 Filter = Callable[[ApiRequest, Callable[[ApiRequest], ApiResponse]], ApiResponse]
 
 
-class ServiceManagementClient(OperationMethods):
+class ServiceManagementClient(compat.OldClientAttributes, OperationMethods):
     """Blocking ASM client over mutual TLS. Also a context manager; ``close()`` releases the session.
 
     ``subscription_id`` / ``certificate`` default to ``AZURE_MANAGEMENT_SUBSCRIPTIONID`` /
@@ -113,6 +113,7 @@ class ServiceManagementClient(OperationMethods):
     # --- the one path of every operation ------------------------------------------------------------
     def _call(self, op: Op, args: tuple[Any, ...]) -> Any:
         request, values = op.bind(args)
+        request = self._stamped(request)
         if not op.returns_handle:
             return op.parse(self._transport.send(request))
         return self._submit(op, request, values)
@@ -176,23 +177,27 @@ class ServiceManagementClient(OperationMethods):
 
     def perform_get(self, path: str, x_ms_version: str | None = None) -> ApiResponse:
         """Escape hatch: GET any ASM path (``/<subscription-id>/...``); returns the raw response."""
-        return self._transport.send(compat.raw_request(self.subscription_id, "GET", path, None, x_ms_version))
+        return self._transport.send(
+            self._stamped(compat.raw_request(self.subscription_id, "GET", path, None, x_ms_version))
+        )
 
     def perform_put(
         self, path: str, body: str | bytes | None, x_ms_version: str | None = None
     ) -> ApiResponse:
-        return self._transport.send(compat.raw_request(self.subscription_id, "PUT", path, body, x_ms_version))
+        return self._transport.send(
+            self._stamped(compat.raw_request(self.subscription_id, "PUT", path, body, x_ms_version))
+        )
 
     def perform_post(
         self, path: str, body: str | bytes | None, x_ms_version: str | None = None
     ) -> ApiResponse:
         return self._transport.send(
-            compat.raw_request(self.subscription_id, "POST", path, body, x_ms_version)
+            self._stamped(compat.raw_request(self.subscription_id, "POST", path, body, x_ms_version))
         )
 
     def perform_delete(self, path: str, x_ms_version: str | None = None) -> ApiResponse:
         return self._transport.send(
-            compat.raw_request(self.subscription_id, "DELETE", path, None, x_ms_version)
+            self._stamped(compat.raw_request(self.subscription_id, "DELETE", path, None, x_ms_version))
         )
 
     @staticmethod

@@ -30,18 +30,42 @@ __all__ = [
 FORMATS = ("pfx", "cer")
 
 
-def certificate_thumbprint(data: bytes, certificate_format: str, password: str | None) -> str:
-    """The SHA-1 thumbprint ASM files a certificate under (upper-case hex of the DER certificate)."""
+def certificate_thumbprint(
+    data: bytes,
+    certificate_format: str,
+    password: str | None,
+    *,
+    field: str = "data",
+    path: str | None = None,
+    origin: str = "password=",
+) -> str:
+    """The SHA-1 thumbprint ASM files a certificate under (upper-case hex of the DER certificate).
+
+    ``field`` names the argument the bytes came from (``data`` or ``certificate_path``: the
+    ``InvalidInputError`` field), ``path`` the file when there was one, ``origin`` where
+    the password came from; neither the password nor the data is ever shown.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
+    what = f"{path!r} " if path is not None else ""
     if certificate_format == "pfx":
         try:
             _, cert, _ = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
-        except ValueError as exc:
-            invalid("data", f"is not a PKCS#12 (.pfx) file this password opens ({exc})")
+        except ValueError:
+            if password:
+                invalid(
+                    field,
+                    f"{what}could not be opened with the password from {origin}: the password "
+                    "is wrong, or the file is not a PKCS#12 (.pfx) file",
+                )
+            invalid(
+                field,
+                f"{what}could not be opened without a password: it is password-protected PKCS#12 (or "
+                "not PKCS#12 at all); pass its password with password= or password_variable=",
+            )
         if cert is None:
-            invalid("data", "the .pfx holds no certificate")
+            invalid(field, f"{what}is a .pfx that holds no certificate")
         der = cert.public_bytes(Encoding.DER)
     else:
         try:
@@ -50,7 +74,7 @@ def certificate_thumbprint(data: bytes, certificate_format: str, password: str |
             try:
                 der = x509.load_pem_x509_certificate(data).public_bytes(Encoding.DER)
             except ValueError as exc:
-                invalid("data", f"is not a DER or PEM certificate ({exc})")
+                invalid(field, f"{what}is not a DER or PEM certificate ({exc})")
     return hashlib.sha1(der).hexdigest().upper()  # noqa: S324 -- ASM's thumbprint is SHA-1 by definition
 
 
@@ -95,9 +119,11 @@ class AsmAddServiceCertificateOperator(_CertificateStoreAction):
     def _material(self) -> bytes:
         from airflow_sm_provider._compat import mask_secret
 
+        self._opened_with = "password="
         if self.password_variable and not self.password:
             from airflow.sdk import Variable
 
+            self._opened_with = f"the Airflow Variable {self.password_variable!r} (password_variable=)"
             self.password = Variable.get(self.password_variable, default=None) or None
             if self.password is None:
                 invalid(
@@ -122,7 +148,14 @@ class AsmAddServiceCertificateOperator(_CertificateStoreAction):
         """Read the certificate and compute its thumbprint once per task run (also after a deferral)."""
         if not hasattr(self, "_thumbprint"):
             self._raw = self._material()
-            self._thumbprint = certificate_thumbprint(self._raw, self.certificate_format, self.password)
+            self._thumbprint = certificate_thumbprint(
+                self._raw,
+                self.certificate_format,
+                self.password,
+                field="data" if self.certificate_path is None else "certificate_path",
+                path=self.certificate_path,
+                origin=self._opened_with,
+            )
         return self._thumbprint
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:

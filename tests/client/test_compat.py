@@ -13,6 +13,7 @@ from legacy_wire import RID, SUB, CaptureTransport
 
 from airflow_sm_provider.client import (
     AsyncServiceManagementClient,
+    CertificateError,
     InvalidInputError,
     OperationFailedError,
     ServiceManagementClient,
@@ -187,13 +188,19 @@ def test_get_certificate_from_publish_settings_writes_an_owner_only_pem(tmp_path
     assert load_credentials(str(out)).thumbprint
 
 
-def test_request_session_cert_pair_is_refused_with_the_fix() -> None:
+def test_request_session_cert_pair_is_read_from_its_files() -> None:
+    """requests' ``(cert, key)`` pair is loaded (test_session_cert_pair.py runs it over mutual
+    TLS); a pair whose files are missing is refused naming the file, before any request."""
+
     class Session:
         cert = ("c.pem", "k.pem")
         verify = True
         proxies: dict[str, str] = {}
 
-    with pytest.raises(InvalidInputError, match="one PEM file"):
+    with pytest.raises(CertificateError, match=r"certificate file 'c\.pem' does not exist"):
+        ServiceManagementClient(SUB, request_session=Session())
+    Session.cert = ("c.pem", "k.pem", "extra")  # type: ignore[assignment]
+    with pytest.raises(CertificateError, match=r"\(certificate path, key path\)"):
         ServiceManagementClient(SUB, request_session=Session())
 
 

@@ -138,7 +138,8 @@ CASES: dict[str, tuple[str | None, dict[str, Any], str]] = {
     "wrong password": (
         "mycert.pfx",
         {"password": "wrong"},
-        "could not be opened: the PKCS#12 password is wrong (or the file is corrupt)",
+        "could not be opened: the PKCS#12 password is wrong (or the file is corrupt); check the password "
+        "given (connection field 'password', or password=)",
     ),
     "key mismatch": (
         "mismatch.pem",
