@@ -15,6 +15,8 @@ stack and the service logic are imported only when an emulator starts.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -27,10 +29,16 @@ if TYPE_CHECKING:
     from .faults import FaultInjector
     from .server import EmulatorServer
 
-__all__ = ["Emulator", "ServiceLike", "read_endpoint"]
+__all__ = ["Emulator", "ServiceLike", "StateDirInUseError", "read_endpoint"]
 
 ENDPOINT_FILE = "endpoint.json"
 IDENTITY_FILE = "identity.json"
+#: Held (``flock``, exclusive) by the emulator serving the state directory, for its whole life.
+LOCK_FILE = "emulator.lock"
+
+
+class StateDirInUseError(OSError):
+    """Another emulator (process or in-process) is serving this state directory."""
 
 
 class ServiceLike(Protocol):
@@ -83,6 +91,45 @@ def read_endpoint(state_dir: str | os.PathLike[str]) -> dict[str, str]:
     return dict(json.loads((Path(state_dir) / ENDPOINT_FILE).read_text()))
 
 
+def _holder(state_dir: Path) -> str:
+    """`` (pid N, host H:P)``: the emulator holding ``state_dir``, as far as its files tell."""
+    parts = []
+    with contextlib.suppress(OSError, ValueError):
+        parts.append(f"pid {int((state_dir / LOCK_FILE).read_text().strip())}")
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        parts.append(f"host {read_endpoint(state_dir)['host']}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _lock_state_dir(state_dir: Path) -> int:
+    """The fd of an exclusive ``flock`` on ``DIR/emulator.lock`` (which then holds our pid). The kernel
+    drops it when the process dies, even by ``kill -9``, so a restart after a crash is never refused.
+    StateDirInUseError, touching nothing else, if another emulator holds it."""
+    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StateDirInUseError(
+            f"state directory {state_dir} is in use by another emulator{_holder(state_dir)}; "
+            "stop it first or use another state directory"
+        ) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    # LOCK_UN before close: a process forked meanwhile (Airflow's task runner next to an in-process
+    # emulator) shares the lock and would otherwise keep it until it exits.
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
 class Emulator:
     """An emulator running in this process (server threads + service logic).
 
@@ -93,6 +140,9 @@ class Emulator:
     TooManyRequests with Retry-After. None: no limit. Changeable at run time (``set_rate_limit``).
     ``admin_token``: the token ``/__admin__/*`` requires (header ``X-Emulator-Admin-Token``); by
     default one made for the state directory and kept in it. It is in ``endpoint["admin_token"]``.
+
+    One emulator per state directory: from ``start()`` to ``stop()`` it holds a lock on it, and
+    ``start()`` on a directory another emulator serves raises StateDirInUseError (an OSError).
     """
 
     def __init__(
@@ -122,15 +172,18 @@ class Emulator:
         self.app: Any = None
         self.server: EmulatorServer | None = None
         self._endpoint: dict[str, str] | None = None
+        self._lock_fd: int | None = None
 
     # --- life cycle -----------------------------------------------------------------------------
     def start(self) -> Emulator:
         from . import certs
         from .faults import FaultInjector, load_profile
-        from .server import WILDCARD_BINDS, EmulatorServer
+        from .server import WILDCARD_BINDS, EmulatorServer, listen
 
         if self.server is not None:
             raise RuntimeError("emulator already started")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be 0-65535, got {self.port}")
         # Arguments first: a bad fault profile or certificate to register fails before anything is
         # written (a typo must not leave a freshly minted CA and keys behind in the state dir).
         rules = self.faults_spec
@@ -138,32 +191,50 @@ class Emulator:
             rules = load_profile(rules)
         injector = FaultInjector(seed=self.seed, rules=rules)
         registered = [(sub, certs.thumbprint_of_pem(pem.read_bytes())) for pem, sub in self.register]
-        local = ("127.0.0.1", "localhost", *WILDCARD_BINDS)
-        extra = () if self.bind in local else (self.bind,)
-        paths = certs.ensure_certificates(self.state_dir, extra_hosts=extra)
-        identity = _identity(self.state_dir)
-        subscription_id = identity["subscription_id"]
-        token = self.admin_token or identity["admin_token"]
-
-        app = self._app_factory(self.state_dir, self.speed)
+        if self.state_dir.exists() and not self.state_dir.is_dir():
+            raise NotADirectoryError(f"state directory {self.state_dir} is not a directory")
+        # Then the state dir's lock (if the dir exists) and the port, so that neither an emulator
+        # already serving the dir nor a port in use leaves anything written or changed.
+        lock_fd = _lock_state_dir(self.state_dir) if self.state_dir.is_dir() else None
+        listener = None
         try:
-            app.register_certificate(subscription_id, paths.thumbprint)
-            for sub, thumbprint in registered:
-                app.register_certificate(sub, thumbprint)
-            server = EmulatorServer(
-                app,
-                cert_file=paths.server_cert,
-                key_file=paths.server_key,
-                bind=self.bind,
-                port=self.port,
-                faults=injector,
-                admin_token=token,
-                rate_limit=self.rate_limit,
-            )
-            server.start()
+            listener = listen(self.bind, self.port)
+            if lock_fd is None:
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                lock_fd = _lock_state_dir(self.state_dir)
+            local = ("127.0.0.1", "localhost", *WILDCARD_BINDS)
+            extra = () if self.bind in local else (self.bind,)
+            paths = certs.ensure_certificates(self.state_dir, extra_hosts=extra)
+            identity = _identity(self.state_dir)
+            subscription_id = identity["subscription_id"]
+            token = self.admin_token or identity["admin_token"]
+
+            app = self._app_factory(self.state_dir, self.speed)
+            try:
+                app.register_certificate(subscription_id, paths.thumbprint)
+                for sub, thumbprint in registered:
+                    app.register_certificate(sub, thumbprint)
+                server = EmulatorServer(
+                    app,
+                    cert_file=paths.server_cert,
+                    key_file=paths.server_key,
+                    bind=self.bind,
+                    port=self.port,
+                    faults=injector,
+                    admin_token=token,
+                    rate_limit=self.rate_limit,
+                )
+                server.start(listener)
+            except BaseException:
+                app.close()
+                raise
         except BaseException:
-            app.close()
+            if listener is not None:
+                listener.close()
+            if lock_fd is not None:
+                _unlock(lock_fd)
             raise
+        self._lock_fd = lock_fd
         self.app, self.server = app, server
         host = server.host
         self._endpoint = {
@@ -188,6 +259,9 @@ class Emulator:
             server.stop()
         if app is not None:
             app.close()
+        lock_fd, self._lock_fd = self._lock_fd, None
+        if lock_fd is not None:
+            _unlock(lock_fd)
 
     def __enter__(self) -> Emulator:
         return self.start() if self.server is None else self

@@ -12,6 +12,8 @@ import argparse
 import importlib
 import json
 import logging
+import math
+import os
 import signal
 import sys
 import threading
@@ -22,6 +24,23 @@ from typing import Any
 from . import Emulator
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port is a number 0-65535 (0: a free one), got {text!r}")
+    return port
+
+
+def _log_level(text: str) -> str:
+    level = text.upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise argparse.ArgumentTypeError(f"unknown log level {text!r} (DEBUG, INFO, WARNING, ERROR)")
+    return level
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m airflow_sm_provider.emulator",
@@ -30,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--state-dir", required=True, help="certificates, endpoint.json and the state database"
     )
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    parser.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one (default)")
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
         "--speed", type=float, default=20.0, help="divide the real operation durations by this (default 20)"
@@ -59,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="token the admin API requires (default: one made for the state directory, in endpoint.json)",
     )
-    parser.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
+    parser.add_argument(
+        "--log-level", type=_log_level, default="WARNING", help="stderr log level (default WARNING)"
+    )
     # Test hook: "module:callable" building the App from (state_dir, speed) instead of ServiceApp.
     parser.add_argument("--app", help=argparse.SUPPRESS)
     return parser
@@ -75,12 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if len(args.register_cert) != len(args.subscription):
         parser.error("give exactly one --subscription for each --register-cert")
-    if args.speed <= 0:
-        parser.error("--speed must be positive")
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        parser.error("--speed must be a positive number")
+    if os.path.exists(args.state_dir) and not os.path.isdir(args.state_dir):
+        parser.error(f"--state-dir {args.state_dir!r} is not a directory")
     if args.rate_limit is not None and not args.rate_limit >= 0:
         parser.error("--rate-limit must be a number >= 0 (0: no limit)")
     logging.basicConfig(
-        level=args.log_level.upper(),
+        level=args.log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )

@@ -193,6 +193,25 @@ class _Connection:
             self.sock.close()
 
 
+def listen(bind: str, port: int) -> socket.socket:
+    """A non-blocking listening socket on ``bind``:``port``; OSError with a one-line message naming
+    both when that address cannot be had (in use, not an address of this host, ...)."""
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0-65535, got {port}")
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((bind, port))
+        listener.listen(2048)
+        listener.setblocking(False)
+    except OSError as exc:
+        listener.close()
+        where = f"[{bind}]:{port}" if ":" in bind else f"{bind}:{port}"
+        raise OSError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    return listener
+
+
 class EmulatorServer:
     """HTTPS server in front of an :class:`App`. ``start()`` returns once it accepts connections."""
 
@@ -243,14 +262,9 @@ class EmulatorServer:
         name = "127.0.0.1" if self.bind in WILDCARD_BINDS else self.bind
         return f"[{name}]:{self.port}" if ":" in name else f"{name}:{self.port}"
 
-    def start(self) -> None:
-        family = socket.AF_INET6 if ":" in self.bind else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.bind, self._requested_port))
-        listener.listen(2048)
-        listener.setblocking(False)
-        self._listener = listener
+    def start(self, listener: socket.socket | None = None) -> None:
+        """Serve on ``listener`` (from :func:`listen`), or on a new one on ``bind``/``port``."""
+        self._listener = listener or listen(self.bind, self._requested_port)
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name="asm-emulator-accept", daemon=True
         )

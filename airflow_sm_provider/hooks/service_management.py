@@ -406,22 +406,25 @@ class ServiceManagementHook(BaseHook):
         keys: list[str] = []
         key = extras.get("certificate_private_key")
         if isinstance(key, str) and key.strip():
-            keys.append(key)
+            # Its private key blocks (a PEM's certificate is public), or all of it (PKCS#12 base64).
+            keys.extend([m.group(0) for m in _PRIVATE_KEY_RE.finditer(key)] or [key])
         other_fields = [conn.host, conn.login, conn.schema, *extras.values()]
         for text in other_fields:
             if isinstance(text, str) and "PRIVATE KEY-----" in text:
                 keys.extend(m.group(0) for m in _PRIVATE_KEY_RE.finditer(text))
         for text in keys:
-            found.append(text)
+            # Once whole, stripped: the masker matches substrings, so that also hides it with its
+            # surrounding whitespace. And each long line on its own: the masker does not split a
+            # multi-line secret, and a single PEM/base64 line logged alone (by a library, in a
+            # traceback) must be hidden too. Each registration is one more copy of the secret in
+            # Airflow's DEBUG logs (troubleshooting.md), so nothing is registered twice.
             found.append(text.strip())
-            # The masker matches whole strings; a single PEM/base64 line logged on its own (by a
-            # library, in a traceback) must be hidden too.
             found.extend(
                 line.strip()
                 for line in text.splitlines()
                 if len(line.strip()) >= 16 and not line.lstrip().startswith("-----")
             )
-        return found
+        return list(dict.fromkeys(found))
 
     @classmethod
     def _mask(cls, conn: Connection, extras: dict[str, Any], masker: Any) -> None:

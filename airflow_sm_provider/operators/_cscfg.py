@@ -38,11 +38,15 @@ def _caller_level() -> int:
     return level
 
 
+def _unreadable(path: object) -> str:
+    return f"{path!r} is not a readable file on this worker (configuration_path is read when the task runs)"
+
+
 class CscfgConfigurationMixin(DeclaredArguments):
     """``configuration``: ``.cscfg`` XML, its base64, or the name of a ``.cscfg`` template file.
 
-    ``configuration_path`` (deprecated) still reads a file at run time, unrendered and not
-    templated; use ``configuration="<file>.cscfg"`` instead.
+    ``configuration_path`` (deprecated) still reads a file when the task runs (on the worker, not
+    when the DAG file is parsed), unrendered; use ``configuration="<file>.cscfg"`` instead.
     """
 
     template_ext: Sequence[str] = (CSCFG_EXT,)
@@ -63,7 +67,8 @@ class CscfgConfigurationMixin(DeclaredArguments):
             )
 
     def check_configuration(self) -> None:
-        """Exactly one source; inline XML/base64 must parse. Template files are checked once rendered."""
+        """Exactly one source; inline XML/base64 must parse. Template files are checked once rendered,
+        ``configuration_path`` once the task runs (the file system is the worker's)."""
         import os
 
         configuration, path = self.configuration, self.configuration_path
@@ -95,8 +100,9 @@ class CscfgConfigurationMixin(DeclaredArguments):
                     '"{% include params.<name> %}" to choose the file per run',
                 )
             self._check_rendered_cscfg(configuration)
-        elif not os.path.isfile(str(path)):
-            invalid("configuration_path", f"{path!r} is not a readable file")
+        elif getattr(self, "fields_final", False) and not os.path.isfile(str(path)):
+            # Only on the worker (after rendering): the DAG processor may not have the file.
+            invalid("configuration_path", _unreadable(path))
 
     def _check_rendered_cscfg(self, configuration: str) -> None:
         """The client's rule (XML or its base64, well-formed); a rendered template's error names the
@@ -128,5 +134,8 @@ class CscfgConfigurationMixin(DeclaredArguments):
         """The ``.cscfg`` to send: the rendered argument, or the deprecated path's file content."""
         if self.configuration is not None:
             return self.configuration
-        with open(str(self.configuration_path), encoding="utf-8-sig") as fh:
-            return fh.read()
+        try:
+            with open(str(self.configuration_path), encoding="utf-8-sig") as fh:
+                return fh.read()
+        except OSError:
+            invalid("configuration_path", _unreadable(self.configuration_path))

@@ -120,7 +120,8 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
     :param package_url: http(s) URL of the ``.cspkg`` in a storage account of the subscription.
     :param configuration: the ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
         up in the DAG folder and ``template_searchpath``), or the XML itself, or its base64.
-    :param configuration_path: deprecated: path of a ``.cscfg`` read by the worker, not rendered.
+    :param configuration_path: deprecated: path of a ``.cscfg``, not rendered; read when the task runs
+        (by the worker, not when the DAG file is parsed: a missing file fails the task, naming it).
     :param deployment_label: deployment label (up to 100 characters); defaults to ``deployment_name``.
     :param start_deployment: start the role instances right away (else Suspended).
     :param treat_warnings_as_error: fail on package warnings.
@@ -249,7 +250,8 @@ class AsmChangeDeploymentConfigurationOperator(
     :param deployment_slot: "staging" or "production", resolved to the deployment in it.
     :param configuration: the ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
         up in the DAG folder and ``template_searchpath``), or the XML itself, or its base64.
-    :param configuration_path: deprecated: path of a ``.cscfg`` read by the worker, not rendered.
+    :param configuration_path: deprecated: path of a ``.cscfg``, not rendered; read when the task runs
+        (by the worker, not when the DAG file is parsed: a missing file fails the task, naming it).
     :param treat_warnings_as_error: fail on configuration warnings.
     :param mode: "Auto" (default), "Manual" or "Simultaneous" upgrade-domain walk.
     """

@@ -46,8 +46,11 @@ class AsmGuardedRollingUpgradeOperator(
     :param service_name: the cloud service.
     :param deployment_slot: the slot of the deployment to upgrade (default ``production``).
     :param package_url: https URL of the new ``.cspkg``.
-    :param configuration: the new ``.cscfg`` XML (or ``configuration_path``).
-    :param configuration_path: path of the new ``.cscfg``, read by the worker.
+    :param configuration: the new ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
+        up in the DAG folder and ``template_searchpath``, as for create deployment), or the XML itself,
+        or its base64.
+    :param configuration_path: deprecated: path of the new ``.cscfg``; read when the task runs (by the
+        worker, not when the DAG file is parsed: a missing file fails the task, naming it).
     :param deployment_label: the deployment's new label.
     :param role_to_upgrade: upgrade only this role. A safety argument: given as a template that
         renders to ``""`` or ``"None"``, the task fails before any request (never every role).

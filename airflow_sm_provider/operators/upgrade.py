@@ -67,8 +67,11 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     :param deployment_name: the deployment; or give ``deployment_slot``.
     :param deployment_slot: "production" or "staging", resolved to the deployment in it.
     :param package_url: https URL of the new ``.cspkg``.
-    :param configuration: the new ``.cscfg`` as XML (or ``configuration_path``).
-    :param configuration_path: path of the new ``.cscfg``, read by the worker.
+    :param configuration: the new ``.cscfg``: a file name ending in ``.cscfg`` (a Jinja template looked
+        up in the DAG folder and ``template_searchpath``, as for create deployment), or the XML itself,
+        or its base64.
+    :param configuration_path: deprecated: path of the new ``.cscfg``; read when the task runs (by the
+        worker, not when the DAG file is parsed: a missing file fails the task, naming it).
     :param deployment_label: the deployment's new label (up to 100 characters).
     :param mode: "Auto", "Manual" or "Simultaneous".
     :param role_to_upgrade: upgrade only this role. A safety argument: given as a template that

@@ -212,6 +212,26 @@ def test_each_pem_line_is_masked(make_hook: Any, asm_endpoint: dict[str, Any]) -
     assert key_line not in str(redact(f"oops: {key_line}"))
 
 
+def test_each_secret_is_registered_once(
+    make_hook: Any, asm_endpoint: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every mask request is one more copy of the secret (Airflow's in-process runner logs them at
+    DEBUG): the key once whole (its stripped text masks the unstripped one too, as the masker matches
+    substrings) and each long line once, even when the key is pasted in two fields."""
+    from airflow_sm_provider.hooks import service_management
+
+    registered: list[str] = []
+    monkeypatch.setattr(service_management, "mask_secret", registered.append)
+    pem = Path(asm_endpoint["client_pem"]).read_text()
+    assert pem.endswith("\n")
+    hook = make_hook(certificate_path=None, certificate_private_key=pem, password="pw-xyz-123", x_note=pem)
+    _ = hook.settings  # x_note: a key pasted into a field that is not the key's
+    assert registered, "nothing was registered"
+    assert len(registered) == len(set(registered)), sorted(registered)
+    assert sum("PRIVATE KEY" in value for value in registered) == 1
+    assert registered.count("pw-xyz-123") == 1
+
+
 def test_async_settings_and_client(asm_endpoint: dict[str, Any]) -> None:
     import asyncio
 

@@ -154,17 +154,6 @@ def test_deadline_fails_the_task_without_cancelling(asm_emulator_factory: Any, d
             "configuration",
         ),
         (
-            lambda: AsmCreateDeploymentOperator(
-                task_id="t",
-                service_name="ok",
-                deployment_slot="staging",
-                deployment_name="v1",
-                package_url=PACKAGE_URL,
-                configuration_path="/no/such/file.cscfg",
-            ),
-            "configuration_path",
-        ),
-        (
             lambda: AsmUpdateDeploymentStatusOperator(
                 task_id="t", service_name="ok", deployment_name="v1", status="Paused"
             ),
@@ -288,3 +277,38 @@ def test_a_refusal_from_read_state_says_it_was_not_sent(
     assert deployment in str(err) and "delete_deployments=True" in str(err)
     assert err.before_request is True and err.status_code is None  # type: ignore[union-attr]
     assert requests_seen(asm_emulator, deletes) == 0
+
+
+def test_a_missing_configuration_path_is_read_on_the_worker_not_when_the_dag_is_parsed(
+    asm_conn_id: str, asm_emulator: Any, tmp_path: Any
+) -> None:
+    """DAG processor and worker may be different machines: the file is the worker's to read."""
+    missing = str(tmp_path / "not-on-the-dag-processor.cscfg")
+    with pytest.warns(DeprecationWarning), DAG("ops_cscfg_path_late", schedule=None, start_date=START) as dag:
+        AsmCreateDeploymentOperator(
+            task_id="create",
+            service_name=unique("cp"),
+            deployment_slot="staging",
+            deployment_name="v1",
+            package_url=PACKAGE_URL,
+            configuration_path=missing,
+            **FAST,
+        )  # constructing (parsing the DAG file) reads no file
+    with pytest.warns(DeprecationWarning):
+        AsmGuardedRollingUpgradeOperator(
+            task_id="roll",
+            service_name="svc",
+            deployment_slot="production",
+            package_url=PACKAGE_URL,
+            deployment_label="r2",
+            configuration_path=missing,
+        )
+    counter = request_counter(asm_emulator, "create_deployment")
+
+    dr = run_dag(dag)
+
+    assert task_states(dr) == {"create": "failed"}
+    err = FAILURES["create"]
+    assert isinstance(err, InvalidInputError) and err.field == "configuration_path"
+    assert missing in str(err) and "not a readable file" in str(err)
+    assert requests_seen(asm_emulator, counter) == 0

@@ -174,3 +174,21 @@ def test_troubleshooting_quotes_the_real_message(case: str, certs: Path, asm_emu
     assert sentence in _flat(str(info.value)), str(info.value)
     doc = _flat((REPO / "docs" / "troubleshooting.md").read_text())
     assert sentence in doc, f"docs/troubleshooting.md no longer quotes: {sentence}"
+
+
+def test_the_rolling_upgrade_block_prints_what_the_page_says_at_the_page_s_speed(
+    asm_emulator_factory: Any, tmp_path: Path
+) -> None:
+    """docs/emulator.md runs its emulator at --speed 20; docs-check runs the block at 200. The block
+    must wait on the condition it prints, not sleep a time right only at one speed."""
+    _, blocks = docs_check.scan(REPO / "docs" / "emulator.md")
+    index = next(i for i, b in enumerate(blocks) if "walk_upgrade_domain" in b.text and "run" in b.flags)
+    block, printed = blocks[index], blocks[index + 1]
+    assert printed.lang == "text"
+    emulator = asm_emulator_factory(speed=20)
+    env = docs_check.block_env(emulator.state_dir)
+    result = subprocess.run(
+        [sys.executable, "-c", block.text], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == printed.text

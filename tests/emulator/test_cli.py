@@ -124,3 +124,68 @@ def test_an_unreadable_certificate_to_register_mints_nothing(tmp_path: Path) -> 
     bad = _run([*args, *STUB])
     assert bad.returncode == 2 and "missing.pem" in bad.stderr
     assert not state.exists() or list(state.iterdir()) == []
+
+
+def _snapshot(state: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(state.iterdir()) if p.is_file()}
+
+
+def test_a_second_emulator_on_a_state_dir_in_use_refuses_and_changes_nothing(
+    asm_emulator_factory: Callable[..., Any],
+) -> None:
+    first = _spawn(asm_emulator_factory)
+    before = _snapshot(first.state_dir)
+    second = _run(["--state-dir", str(first.state_dir), *STUB])
+    assert second.returncode == 2 and second.stdout == ""
+    assert "Traceback" not in second.stderr and len(second.stderr.strip().splitlines()) == 1
+    assert str(first.state_dir) in second.stderr and "in use" in second.stderr
+    assert f"pid {first.pid}" in second.stderr and first.endpoint["host"] in second.stderr
+    assert _snapshot(first.state_dir) == before  # endpoint.json still names the running one
+    session = legacy_session(first.endpoint)
+    assert session.get(f"https://{first.endpoint['host']}/{first.endpoint['subscription_id']}").ok
+    session.close()
+    assert first.terminate() == 0
+    # Once it has exited, a start on the same directory works again.
+    again = _spawn(asm_emulator_factory, state_dir=first.state_dir)
+    assert read_endpoint(first.state_dir)["host"] == again.endpoint["host"]
+
+
+def test_a_port_out_of_range_exits_2_before_anything_is_made(tmp_path: Path) -> None:
+    for port in ("99999", "-1", "65536", "http"):
+        state = tmp_path / f"state{port}"
+        bad = _run(["--state-dir", str(state), "--port", port, *STUB])
+        assert bad.returncode == 2 and bad.stdout == "", bad.stderr
+        assert "--port" in bad.stderr and "0-65535" in bad.stderr and "Traceback" not in bad.stderr
+        assert not state.exists()
+
+
+def test_a_port_in_use_is_one_clear_line_exit_2_and_mints_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        bad = _run(["--state-dir", str(state), "--port", str(port), *STUB])
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.strip().splitlines() == [
+        f"emulator: cannot start: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert not state.exists() or list(state.iterdir()) == []
+
+
+def test_other_bad_numbers_and_paths_exit_2_before_anything_is_made(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    cases = [
+        (["--speed", "nan"], "--speed"),
+        (["--speed", "inf"], "--speed"),
+        (["--log-level", "LOUD"], "--log-level"),
+    ]
+    for extra, needle in cases:
+        state = tmp_path / "state"
+        bad = _run(["--state-dir", str(state), *extra, *STUB])
+        assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr, bad.stderr
+        assert needle in bad.stderr
+        assert not state.exists()
+    bad = _run(["--state-dir", str(a_file), *STUB])
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "not a directory" in bad.stderr

@@ -277,3 +277,24 @@ def test_admin_state_is_json_of_app_state(stub_emulator: Emulator, session_for: 
     resp = admin_session(ep).get(ep["admin_url"] + "state")
     assert resp.headers["Content-Type"] == "application/json"
     assert json.loads(resp.text)["requests"] >= 1
+
+
+def test_a_second_in_process_emulator_on_the_same_state_dir_is_refused(
+    tmp_path: Path, stub_app_class: type
+) -> None:
+    with Emulator(tmp_path / "s", app_factory=stub_app_class) as first:
+        endpoint = (tmp_path / "s" / "endpoint.json").read_bytes()
+        second = Emulator(tmp_path / "s", app_factory=stub_app_class)
+        with pytest.raises(OSError, match=r"in use by another emulator \(pid \d+, host 127\.0\.0\.1:\d+\)"):
+            second.start()
+        assert second.server is None
+        assert (tmp_path / "s" / "endpoint.json").read_bytes() == endpoint
+        assert first.server is not None
+    with Emulator(tmp_path / "s", app_factory=stub_app_class) as third:  # the first has stopped
+        assert third.endpoint["subscription_id"] == first.endpoint["subscription_id"]
+
+
+def test_an_in_process_port_out_of_range_is_a_value_error(tmp_path: Path, stub_app_class: type) -> None:
+    with pytest.raises(ValueError, match="port must be 0-65535, got 99999"):
+        Emulator(tmp_path / "s", port=99999, app_factory=stub_app_class).start()
+    assert not (tmp_path / "s").exists()

@@ -491,24 +491,33 @@ def test_operator_package_url_not_http_or_https_at_construction(quiet: Any) -> N
         )  # fmt: skip
 
 
-def test_operator_configuration_path_missing_at_construction(quiet: Any, tmp_path: Path) -> None:
+def test_operator_configuration_path_missing_fails_at_run_time(quiet: Any, tmp_path: Path) -> None:
     from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
 
-    with bad("configuration_path", "not a readable file"):
-        AsmCreateDeploymentOperator(
-            task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
-            package_url=PKG, configuration_path=str(tmp_path / "missing.cscfg"),
-        )  # fmt: skip
+    # Parsing the DAG file reads no file: the worker's file system is the one that counts.
+    op = AsmCreateDeploymentOperator(
+        task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
+        package_url=PKG, configuration_path=str(tmp_path / "missing.cscfg"),
+    )  # fmt: skip
+    with bad("configuration_path", "not a readable file", "missing.cscfg"):
+        op.read_fields()  # what rendering does on the worker, before execute
+        op.validate_inputs()
+    with bad("configuration_path", "not a readable file", "missing.cscfg"):
+        op.configuration_text()  # execute() called without rendering
 
 
 def test_operator_configuration_path_is_a_directory(quiet: Any, tmp_path: Path) -> None:
     from airflow_sm_provider.operators.deployment import AsmCreateDeploymentOperator
 
+    op = AsmCreateDeploymentOperator(
+        task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
+        package_url=PKG, configuration_path=str(tmp_path),
+    )  # fmt: skip
     with bad("configuration_path", "not a readable file"):
-        AsmCreateDeploymentOperator(
-            task_id="t", service_name="svc", deployment_slot="staging", deployment_name="v1",
-            package_url=PKG, configuration_path=str(tmp_path),
-        )  # fmt: skip
+        op.read_fields()
+        op.validate_inputs()
+    with bad("configuration_path", "not a readable file"):
+        op.configuration_text()
 
 
 def test_operator_invalid_configuration_at_construction(quiet: Any) -> None:
