@@ -64,7 +64,7 @@ class AsmGuardedRollingUpgradeOperator(
         whole-deployment check cannot tell a walked domain from the ones not walked yet. When True,
         each domain is judged by its own instances' readiness (and by the health check when
         ``health_url`` names ``{upgrade_domain}``); a whole-deployment check must pass once every
-        domain runs the new build.
+        domain runs the new build. Templated (a DAG param): ``"True"`` / ``"False"`` once rendered.
     :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
         the domain just walked).
     :param require_approval: before walking each domain after the first, ask a human (Airflow's
@@ -86,7 +86,7 @@ class AsmGuardedRollingUpgradeOperator(
     bake_interval: float | str = argument(10.0, reader=duration(), templated=True)
     domain_timeout: float | str = argument(1800.0, reader=duration())
     rollback_on_failure: bool = argument(True, reader=boolean)
-    allow_unhealthy_start: bool = argument(False, reader=boolean)
+    allow_unhealthy_start: bool | str = argument(False, reader=boolean, templated=True)
     operation_name = "guarded rolling upgrade"
     strategy = "rolling_upgrade"
     memo_key = "asm_rolling_upgrade"
@@ -360,7 +360,7 @@ class AsmGuardedRollingUpgradeOperator(
         detail = (failed or {}).get("message") or str(event.get("message"))
         self.report["start_health"] = {"ok": False, "detail": detail}
         per_domain = self.health_check().per_domain
-        if not self.allow_unhealthy_start:
+        if self.allow_unhealthy_start is not True:  # read strictly once rendered, as require_approval
             judged = (
                 "each domain would be judged by its own health URL, but rolling back would only restore"
                 if per_domain

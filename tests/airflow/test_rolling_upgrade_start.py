@@ -153,9 +153,8 @@ def test_a_hotfix_that_does_not_fix_production_fails_after_the_last_domain(
     """Allowed to start unhealthy, a build that is unhealthy too is found once every domain runs it;
     ASM no longer allows a rollback then: ``failed``, saying production needs attention."""
     service = _service(client, health="unhealthy")
-    dr = run_dag(
-        _upgrade_dag("rs_nofix", service, _config("r2.cscfg", "unhealthy"), allow_unhealthy_start=True)
-    )
+    bad = _config("r2.cscfg", "unhealthy")  # templated, as the example DAG's param: "True" once rendered
+    dr = run_dag(_upgrade_dag("rs_nofix", service, bad, allow_unhealthy_start="{{ 1 == 1 }}"))
     report = xcom_value(dr, "rolling_upgrade", "release_report")
     assert dr.state == "failed"
     assert report["outcome"] == "failed" and report["upgrade_outcome"] == "failed"
