@@ -4,12 +4,12 @@ Cloud Services' second release strategy (docs/rolling-upgrade.md): instead of a 
 deployment is upgraded in place, one upgrade domain at a time, while the other domains keep serving.
 :class:`AsmGuardedRollingUpgradeOperator` first checks the deployment's health (the starting state:
 an unhealthy start is refused unless ``allow_unhealthy_start``), starts a ``Manual`` upgrade, walks
-the domains in order
-and, after each walk, waits -- deferred -- until that domain's instances are ``ReadyRole`` (the one
-readiness rule, on that domain) and the health check passes for ``domain_bake_seconds``; when a
-domain fails it rolls the upgrade back (``Auto``: the walked domains are walked back inside the
-rollback's operation) and fails the task. The report is the swap's shape with ``"strategy":
-"rolling_upgrade"`` and one timeline lane per domain.
+the domains in order and, after each walk, waits -- deferred -- until that domain's instances are
+``ReadyRole`` (the one readiness rule, on that domain) and the health check passes for
+``domain_bake_seconds``; when a domain fails it rolls the upgrade back (``Auto``: the walked domains
+are walked back inside the rollback's operation) and fails the task (``rolled_back``, or
+``rolled_back_unhealthy`` when the restored deployment fails its checks). The report is the
+swap's shape with ``"strategy": "rolling_upgrade"`` and one timeline lane per domain.
 
 It runs on the release life cycle (``operators/_release.py``): phases that each send at most one
 request, waits as steps in the triggerer, phase and request ids in the task state store, so a crash
