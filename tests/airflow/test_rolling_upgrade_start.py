@@ -57,10 +57,8 @@ def _upgrade_dag(dag_id: str, service: str, config: str, cls: Any = None, **kwar
             configuration=config,
             deployment_label="r2",
             domain_bake_seconds=0.5,
-            deferrable=True,
             on_failure_callback=record_failure,
-            **FAST,
-            **kwargs,
+            **{"deferrable": True, **FAST, **kwargs},
         )
     return dag
 
@@ -69,13 +67,19 @@ def _events(report: dict[str, Any], step: str) -> list[tuple[str, str]]:
     return [(e["lane"], e["outcome"]) for e in report["events"] if e["step"] == step]
 
 
-def test_an_unhealthy_start_is_refused_before_any_request(client: Any, asm_emulator: Any) -> None:
+@pytest.mark.parametrize("deferrable", [True, False])
+def test_an_unhealthy_start_is_refused_before_any_request(
+    client: Any, asm_emulator: Any, deferrable: bool
+) -> None:
     """The tester's repro: production already answers 503; a healthy .cscfg to fix it must not be
-    walked into domain 0, blamed for domains 1 and 2 and rolled back: refused, nothing sent."""
+    walked into domain 0, blamed for domains 1 and 2 and rolled back: refused, nothing sent (the
+    check waits in the triggerer or in the worker: the same step)."""
     service = _service(client, health="unhealthy")
     upgrades = request_counter(asm_emulator, "upgrade_deployment")
     rollbacks = request_counter(asm_emulator, "rollback_update_or_upgrade")
-    dr = run_dag(_upgrade_dag("rs_refused", service, _config("r2.cscfg")))
+    dr = run_dag(
+        _upgrade_dag(f"rs_refused_{deferrable}", service, _config("r2.cscfg"), deferrable=deferrable)
+    )
     report = xcom_value(dr, "rolling_upgrade", "release_report")
     assert dr.state == "failed"
     assert report["outcome"] == "refused" and report["upgrade_outcome"] == "refused"
