@@ -11,12 +11,14 @@ previous build. What one run does:
    only if the cloud service does not hold it yet (same thumbprint: nothing is sent). Skipped when
    the ``certificate_path`` param is empty. The ``.pfx`` password comes from the Airflow Variable
    ``asm_service_certificate_password`` (never a param: params are shown in the UI).
-3. ``rolling_upgrade``: Upgrade Deployment in ``Manual`` mode, then each upgrade domain is walked
-   in turn; after each walk it waits (deferred, in the triggerer) until that domain's instances are
-   ``ReadyRole`` and the health check passes for ``domain_bake_seconds``. A failing domain rolls the
-   whole upgrade back (the domains not reached never change) and fails the run. With
-   ``require_approval`` a human approves each next domain (Airflow's Required Actions). Its XCom
-   ``release_report`` is the release record (one timeline lane per domain).
+3. ``rolling_upgrade``: checks health first (a deployment already failing it is refused unless
+   the ``allow_unhealthy_start`` param is set: a hotfix), then Upgrade Deployment in ``Manual``
+   mode, then each upgrade domain is walked in turn; after each walk it waits (deferred, in the
+   triggerer) until that domain's instances are ``ReadyRole`` and the health check passes for
+   ``domain_bake_seconds``. A failing domain rolls the whole upgrade back (the domains not reached
+   never change) and fails the run. With ``require_approval`` a human approves each next domain
+   (Airflow's Required Actions). Its XCom ``release_report`` is the release record (one timeline
+   lane per domain).
 
 Triggered only, with its params (no schedule). ``.cscfg`` files are Jinja templates in ``config/``
 next to this file. ``WRITER_POOL`` as in ``blue_green_release``. Parsing this file reads no
@@ -72,6 +74,9 @@ with DAG(
             60, type="integer", minimum=0, description="Watch each domain this long."
         ),
         "require_approval": Param(False, type="boolean", description="Ask before each next domain."),
+        "allow_unhealthy_start": Param(
+            False, type="boolean", description="Upgrade even if production already fails its health check."
+        ),
         "asm_conn_id": Param("asm_default", type="string", minLength=1, description="The ASM connection."),
         "poll_interval": Param(15, type="number", exclusiveMinimum=0, description="Seconds between checks."),
     },
@@ -114,6 +119,7 @@ with DAG(
         deployment_label="{{ params.label }}",
         domain_bake_seconds="{{ params.domain_bake_seconds }}",
         require_approval="{{ params.require_approval }}",
+        allow_unhealthy_start="{{ params.allow_unhealthy_start }}",
         trigger_rule="none_failed",
         asm_conn_id=conn,
         poll_interval=poll,

@@ -98,9 +98,12 @@ NOTES: dict[str, str] = {
         "docs/rolling-upgrade.md) as `return_value` and `release_report`.\n\n"
         "**Deferrable**: yes: every walk, domain readiness, health check and domain bake runs in "
         "`AsmReleaseTrigger`.\n\n"
-        "**Errors**: `InvalidInputError` for a bad argument, before any request; `AirflowException` "
-        "when refused before any change; `AirflowFailException` after "
-        "a rollback or a failure once the upgrade started."
+        "**Errors**: `InvalidInputError` for a bad argument, before any request, and for a "
+        "`role_to_upgrade` the deployment does not have, before the upgrade request; `AirflowException` "
+        "when refused before any change (e.g. production already unhealthy without "
+        "`allow_unhealthy_start`); `AirflowFailException` after "
+        "a rollback (`rolled_back`, or `rolled_back_unhealthy` when production still fails its checks) "
+        "or a failure once the upgrade started."
     ),
     "AsmBaseSensor": "**Errors**: " + SENSOR_ERRORS,
     "AsmOperationSensor": (

@@ -60,6 +60,9 @@ class Done:
     outcome: str
     message: str
     final: bool = True
+    #: Raised instead of Airflow's failure once the report is pushed: a typed error (an
+    #: ``InvalidInputError`` naming the argument) that the deployment's state revealed.
+    error: Exception | None = None
 
 
 class ReleaseStopped(Exception):
@@ -309,6 +312,8 @@ class AsmReleaseOperator(AsmBaseOperator):
             self.log.info("Release report:\n%s", text)
             return report
         self.log.error("Release report:\n%s", text)
+        if done.error is not None:
+            raise done.error
         if done.final:
             # After a flip (and a swap back) retrying would flip a known-bad build in again.
             raise AirflowFailException(text)

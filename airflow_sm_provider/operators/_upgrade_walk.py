@@ -1,4 +1,5 @@
-"""When an upgrade domain counts as walked: one rule for the walk operator and the rolling upgrade.
+"""When an upgrade domain counts as walked, and which role an upgrade may name: one rule each for the
+plain upgrade operators and the rolling upgrade.
 
 Why one rule: a walk is not idempotent, so both the plain ``AsmWalkUpgradeDomainOperator`` (a retry
 after its walk succeeded) and the guarded rolling upgrade (a resumed try) decide "already walked,
@@ -16,7 +17,7 @@ from typing import Any
 
 from airflow_sm_provider.client.polling import int_of
 
-__all__ = ["WALKING", "domain_walked"]
+__all__ = ["WALKING", "check_role_to_upgrade", "domain_walked"]
 
 #: ``CurrentUpgradeDomainState`` of a domain being walked.
 WALKING = "During"
@@ -37,3 +38,29 @@ def domain_walked(upgrade: Any | None, domain: int, *, started_here: bool) -> bo
         return started_here and domain > 0
     current = int_of(upgrade.current_upgrade_domain) or 0  # the model's is text, as the old SDK's
     return current > domain or (current == domain and upgrade.current_upgrade_domain_state == WALKING)
+
+
+def check_role_to_upgrade(dep: Any, role: str | None) -> None:
+    """Refuse a ``role_to_upgrade`` the deployment does not have, before the upgrade request.
+
+    Why here: both upgrade operators read the deployment (Get Deployment lists its roles) before they
+    send Upgrade Deployment, so a typo (``WebRole`` for ``WebRole1``) is an ``InvalidInputError``
+    naming the argument and the roles that exist, not ASM's 400 after the request. Role names are
+    compared without case, as ASM (and the emulator) accept them. A deployment that lists no roles is
+    not judged.
+    """
+    if not role:
+        return
+    roles = [str(r.role_name) for r in getattr(dep, "role_list", None) or [] if getattr(r, "role_name", "")]
+    if roles and role.lower() not in [r.lower() for r in roles]:
+        import difflib
+
+        from airflow_sm_provider.operators._checks import invalid
+
+        hint = difflib.get_close_matches(role, roles, n=1, cutoff=0.6)
+        close = f"; did you mean {hint[0]!r}?" if hint else ""
+        invalid(
+            "role_to_upgrade",
+            f"deployment {getattr(dep, 'name', '?')} has no role {role!r}; its roles are "
+            f"{', '.join(map(repr, roles))}{close}",
+        )

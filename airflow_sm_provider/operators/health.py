@@ -182,6 +182,12 @@ class HealthCheck:
     def from_dict(cls, data: dict[str, Any]) -> HealthCheck:
         return cls(**{**data, "expected_status": tuple(data.get("expected_status") or (200,))})
 
+    @property
+    def per_domain(self) -> bool:
+        """True when the URL names ``{upgrade_domain}``: each probe asks about one domain's instances
+        (a per-domain monitoring URL), not the whole deployment's load-balanced answer."""
+        return any(n == "upgrade_domain" for _, n, _, _ in string.Formatter().parse(self.url))
+
     def resolve(self, dep: Any, service_name: str, slot: str, upgrade_domain: int | None = None) -> str:
         """The URL to probe for this deployment."""
         values = {

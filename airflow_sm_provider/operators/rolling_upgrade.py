@@ -2,12 +2,14 @@
 
 Cloud Services' second release strategy (docs/rolling-upgrade.md): instead of a VIP swap, the
 deployment is upgraded in place, one upgrade domain at a time, while the other domains keep serving.
-:class:`AsmGuardedRollingUpgradeOperator` starts a ``Manual`` upgrade, walks the domains in order
-and, after each walk, waits -- deferred -- until that domain's instances are ``ReadyRole`` (the one
-readiness rule, on that domain) and the health check passes for ``domain_bake_seconds``; when a
-domain fails it rolls the upgrade back (``Auto``: the walked domains are walked back inside the
-rollback's operation) and fails the task. The report is the swap's shape with ``"strategy":
-"rolling_upgrade"`` and one timeline lane per domain.
+:class:`AsmGuardedRollingUpgradeOperator` first checks the deployment's health (the starting state:
+an unhealthy start is refused unless ``allow_unhealthy_start``), starts a ``Manual`` upgrade, walks
+the domains in order and, after each walk, waits -- deferred -- until that domain's instances are
+``ReadyRole`` (the one readiness rule, on that domain) and the health check passes for
+``domain_bake_seconds``; when a domain fails it rolls the upgrade back (``Auto``: the walked domains
+are walked back inside the rollback's operation) and fails the task (``rolled_back``, or
+``rolled_back_unhealthy`` when the restored deployment fails its checks). The report is the
+swap's shape with ``"strategy": "rolling_upgrade"`` and one timeline lane per domain.
 
 It runs on the release life cycle (``operators/_release.py``): phases that each send at most one
 request, waits as steps in the triggerer, phase and request ids in the task state store, so a crash
@@ -32,7 +34,7 @@ from airflow_sm_provider.operators._checks import (
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._release import AsmReleaseOperator, Done, Next
-from airflow_sm_provider.operators._upgrade_walk import domain_walked
+from airflow_sm_provider.operators._upgrade_walk import check_role_to_upgrade, domain_walked
 from airflow_sm_provider.operators.health import HealthCheckArgsMixin
 
 __all__ = ["AsmGuardedRollingUpgradeOperator"]
@@ -53,12 +55,19 @@ class AsmGuardedRollingUpgradeOperator(
         worker, not when the DAG file is parsed: a missing file fails the task, naming it).
     :param deployment_label: the deployment's new label.
     :param role_to_upgrade: upgrade only this role. A safety argument: given as a template that
-        renders to ``""`` or ``"None"``, the task fails before any request (never every role).
+        renders to ``""`` or ``"None"``, the task fails before any request (never every role). A
+        role the deployment does not have fails before the upgrade request, naming its roles.
     :param force: proceed even when local data on the instances would be lost.
     :param domain_bake_seconds: after a domain's instances are ReadyRole, keep checking health this long.
     :param bake_interval: seconds between two bake samples.
     :param domain_timeout: seconds a walk (and its instances becoming ready) may take.
     :param rollback_on_failure: roll the upgrade back automatically when a domain fails.
+    :param allow_unhealthy_start: upgrade a deployment that already fails its health check before
+        the upgrade (a hotfix). Default False: such a start is refused before the upgrade request, as a
+        whole-deployment check cannot tell a walked domain from the ones not walked yet. When True,
+        each domain is judged by its own instances' readiness (and by the health check when
+        ``health_url`` names ``{upgrade_domain}``); a whole-deployment check must pass once every
+        domain runs the new build. Templated (a DAG param): ``"True"`` / ``"False"`` once rendered.
     :param health_url: health check URL template (``operators/health.py``; ``{upgrade_domain}`` is
         the domain just walked).
     :param require_approval: before walking each domain after the first, ask a human (Airflow's
@@ -80,6 +89,7 @@ class AsmGuardedRollingUpgradeOperator(
     bake_interval: float | str = argument(10.0, reader=duration(), templated=True)
     domain_timeout: float | str = argument(1800.0, reader=duration())
     rollback_on_failure: bool = argument(True, reader=boolean)
+    allow_unhealthy_start: bool | str = argument(False, reader=boolean, templated=True)
     operation_name = "guarded rolling upgrade"
     strategy = "rolling_upgrade"
     memo_key = "asm_rolling_upgrade"
@@ -111,6 +121,7 @@ class AsmGuardedRollingUpgradeOperator(
             "domains": [],
             "upgrade_request_id": None,
             "walk_request_ids": {},
+            "start_health": None,
         }
 
     # --- helpers --------------------------------------------------------------------------------------
@@ -138,10 +149,22 @@ class AsmGuardedRollingUpgradeOperator(
 
     def end(self, upgrade_outcome: str, message: str, *, final: bool = True) -> Done:
         self.state["upgrade_outcome"] = upgrade_outcome
+        # Like the swap's OUTCOME_OF: rolled_back_unhealthy (and every other end) is a failed release.
         outcome = {"upgraded": "released", "refused": "refused", "rolled_back": "rolled_back"}.get(
             upgrade_outcome, "failed"
         )
         return Done(outcome, message, final)
+
+    def _health_deferred(self, domain: int) -> bool:
+        """True when domain ``domain`` is not judged by the health check: the deployment was
+        unhealthy before the upgrade (``allow_unhealthy_start``), the check answers for the whole
+        deployment (no ``{upgrade_domain}``) and domains not walked yet still run the old build.
+        The last domain is judged: then every instance runs the new build."""
+        return (
+            bool(self.state.get("unhealthy_start"))
+            and not self.health_check().per_domain
+            and domain + 1 < int(self.state["domain_count"])
+        )
 
     def finish_report(self, done: Done) -> None:
         from airflow_sm_provider.release_report import utcnow_iso
@@ -191,6 +214,8 @@ class AsmGuardedRollingUpgradeOperator(
                 "deadline": self.deadline(self.domain_timeout),
             }
         )
+        if self._health_deferred(domain):
+            return steps
         health = {**self.health_check().as_dict()}
         steps.append(
             {
@@ -298,6 +323,71 @@ class AsmGuardedRollingUpgradeOperator(
             lane="deployment",
             step="gate",
         )
+        from airflow_sm_provider.client.errors import InvalidInputError
+
+        try:
+            check_role_to_upgrade(dep, self.role_to_upgrade)
+        except InvalidInputError as exc:  # Get Deployment listed the roles: no upgrade request for a typo
+            self.check("role_to_upgrade_exists", False, exc.message, lane="deployment", step="gate")
+            done = self.end("refused", str(exc))
+            done.error = exc
+            return done
+        return Next("baseline", self._baseline_steps(dep.name), look_first=True)
+
+    def _baseline_steps(self, name: str) -> list[dict[str, Any]]:
+        """The health check before any request: the starting state (every domain's, when the URL
+        names ``{upgrade_domain}``)."""
+        check = self.health_check()
+        domains: list[int | None] = (
+            list(range(int(self.state["domain_count"]))) if check.per_domain else [None]
+        )
+        return [
+            {
+                "kind": "health",
+                "name": "pre_upgrade_health" if d is None else f"pre_upgrade_health_{d}",
+                "slot": self.slot,
+                "expected": name,
+                "health": check.as_dict(),
+                "upgrade_domain": d,
+            }
+            for d in domains
+        ]
+
+    def phase_baseline(self, event: dict[str, Any]) -> Next | Done:
+        """Judge the starting state: healthy -> upgrade; unhealthy -> refuse, or (allowed) a hotfix."""
+        failed = self._record(self.steps_of(event), None)
+        name = self.state["deployment_name"]
+        if failed is None and event.get("status") == "success":
+            self.report["start_health"] = {"ok": True, "detail": "healthy before the upgrade"}
+            return Next("upgrade")
+        detail = (failed or {}).get("message") or str(event.get("message"))
+        self.report["start_health"] = {"ok": False, "detail": detail}
+        per_domain = self.health_check().per_domain
+        if self.allow_unhealthy_start is not True:  # read strictly once rendered, as require_approval
+            judged = (
+                "each domain would be judged by its own health URL, but rolling back would only restore"
+                if per_domain
+                else "its health check answers for the whole deployment, so after a walk it would still "
+                "see the instances not walked yet, blame the walked domain and roll the fix back to"
+            )
+            return self.end(
+                "refused",
+                f"{name} already fails its health check before the upgrade ({detail}); no upgrade was sent: "
+                f"{judged} an unhealthy deployment. To upgrade it anyway (a hotfix), set "
+                "allow_unhealthy_start=True",
+                final=False,
+            )
+        self.state["unhealthy_start"] = True
+        how = (
+            "each domain is judged by its own health URL"
+            if per_domain
+            else "each domain is judged by its own instances' readiness; the health check judges the "
+            "deployment once every domain runs the new build"
+        )
+        self.log.warning("%s is unhealthy before the upgrade; allow_unhealthy_start=True: %s", name, how)
+        self.recorder.event(
+            "deployment", "pre_upgrade_health", "info", f"allow_unhealthy_start=True: upgrading anyway; {how}"
+        )
         return Next("upgrade")
 
     def phase_upgrade(self, event: Any) -> Next | Done:
@@ -380,7 +470,17 @@ class AsmGuardedRollingUpgradeOperator(
         )
         if not ok:
             self.state["failed_domain"] = domain
+            self.state["failed_detail"] = (failed or {}).get("message") or event.get("message")
             return Next("rollback")
+        if self._health_deferred(domain):
+            self.recorder.event(
+                self._lane(domain),
+                "domain_health",
+                "skipped",
+                f"domain_{domain}_health: not judged: the deployment was unhealthy before the upgrade and "
+                "the check answers for every domain, also those not walked yet (judged after the last)",
+            )
+            self.report["domains"][-1]["detail"] = "ready (health judged after the last domain)"
         if domain + 1 >= int(self.state["domain_count"]):
             return self.end(
                 "upgraded",
@@ -443,6 +543,14 @@ class AsmGuardedRollingUpgradeOperator(
             if dep is None or not (
                 getattr(dep, "rollback_allowed", False) or getattr(dep, "upgrade_status", None)
             ):
+                if self.state.get("unhealthy_start"):
+                    return self.end(
+                        "failed",
+                        f"{name} already failed its health check before the upgrade "
+                        "(allow_unhealthy_start=True) and still fails it with every upgrade domain on the "
+                        f"new build ({self.state.get('failed_detail')}); the upgrade is complete, so ASM no "
+                        "longer allows a rollback: production needs attention",
+                    )
                 return self.end(
                     "failed",
                     f"upgrade domain {domain} failed after the upgrade had completed; ASM no longer allows a "
@@ -480,12 +588,22 @@ class AsmGuardedRollingUpgradeOperator(
                 f"upgrade domain {domain} failed and the rollback failed too: {failed['message']}",
             )
         self.report["rolled_back"] = True
-        if self.state.get("rejected"):
-            return self.end(
-                "rolled_back",
-                f"walking upgrade domain {domain} was not approved ({self.state['rejected']}); the upgrade "
-                "was rolled back to the previous build",
-            )
-        return self.end(
-            "rolled_back", f"upgrade domain {domain} failed its checks; the upgrade was rolled back"
+        why = (
+            f"walking upgrade domain {domain} was not approved ({self.state['rejected']})"
+            if self.state.get("rejected")
+            else f"upgrade domain {domain} failed its checks"
         )
+        if failed is not None:  # rolled back, but the restored deployment did not pass its checks
+            before = (
+                " (it already failed its health check before the upgrade)"
+                if self.state.get("unhealthy_start")
+                else ""
+            )
+            return self.end(
+                "rolled_back_unhealthy",
+                f"{why}; the upgrade was rolled back, but the previous build did not pass {failed['name']} "
+                f"afterwards{before}: production needs attention",
+            )
+        if self.state.get("rejected"):
+            return self.end("rolled_back", f"{why}; the upgrade was rolled back to the previous build")
+        return self.end("rolled_back", f"{why}; the upgrade was rolled back")

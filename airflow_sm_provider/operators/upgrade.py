@@ -22,7 +22,7 @@ from airflow_sm_provider.operators._checks import (
     invalid,
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
-from airflow_sm_provider.operators._upgrade_walk import domain_walked
+from airflow_sm_provider.operators._upgrade_walk import check_role_to_upgrade, domain_walked
 from airflow_sm_provider.operators.deployment import _deployment_result
 from airflow_sm_provider.operators.role_instances import _DeploymentAction
 
@@ -75,7 +75,8 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
     :param deployment_label: the deployment's new label (up to 100 characters).
     :param mode: "Auto", "Manual" or "Simultaneous".
     :param role_to_upgrade: upgrade only this role. A safety argument: given as a template that
-        renders to ``""`` or ``"None"``, the task fails before any request (never every role).
+        renders to ``""`` or ``"None"``, the task fails before any request (never every role). A
+        role the deployment does not have fails before the upgrade request, naming its roles.
     :param force: proceed even when local data on the instances would be lost.
     :param extended_properties: name/value pairs stored with the deployment.
     """
@@ -100,6 +101,7 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
 
     def submit(self, client: ServiceManagementClient) -> Any:
         dep = self.target(client)
+        check_role_to_upgrade(dep, self.role_to_upgrade)  # a typo fails here, not as ASM's 400
         return client.upgrade_deployment(
             self.service_name,
             dep.name,

@@ -60,11 +60,14 @@ def new_service(client: Any, prefix: str = "bg", **props: str) -> str:
     return name
 
 
-def deploy(client: Any, service: str, slot: str, name: str, cscfg: str = "v1.cscfg") -> None:
-    """Create a started deployment in ``slot`` and wait until it is ready (bypassing Airflow)."""
+def deploy(
+    client: Any, service: str, slot: str, name: str, cscfg: str = "v1.cscfg", *, config: str | None = None
+) -> None:
+    """Create a started deployment in ``slot`` and wait until it is ready (bypassing Airflow);
+    ``config``: the .cscfg text instead of the file ``cscfg``."""
     from airflow_sm_provider.client.polling import Probe, Schedule, deployment_ready_condition, run_sync
 
-    config = (CONFIG / cscfg).read_text()
+    config = config if config is not None else (CONFIG / cscfg).read_text()
     client.create_deployment(
         service, slot, name, PACKAGE.format(v=name), name, config, start_deployment=True
     ).wait(timeout=60, poll_interval=0.05)

@@ -726,6 +726,7 @@ def _rolling_upgrade(*, approval: bool) -> Callable[[World], dict[str, Any]]:
             "expected_status": 200,
             "health_body_contains": "OK",
             "require_approval": approval,
+            "allow_unhealthy_start": approval,  # production is healthy: the same release either way
             "deferrable": True,
             **FAST_HEALTH,
         }
