@@ -11,8 +11,15 @@ The worker and the triggerer both load the same ASM connection, and its manageme
 secret they already share that the metadata database never needs in the clear (with a secrets
 backend it never holds it at all). So the header values are sealed with AES-GCM under a key derived
 from that private key (HKDF-SHA256, a fresh random salt and nonce per seal), with the certificate's
-thumbprint bound as associated data. A wait whose connection now holds another certificate cannot
-open them and fails saying so; steps saved before sealing existed are read as they are.
+thumbprint bound as associated data.
+
+Only the triggerer ever opens a seal it did not make, so a seal is never the only copy: a worker
+re-seals saved steps with the headers it has just rendered (``reseal_steps``: a try resumed after a
+certificate rotation, or steps saved before sealing existed), and a triggerer whose shared client
+holds an older certificate opens with the connection's current one. What remains is a worker and a
+triggerer that load *different* certificates of the subscription for one connection: the wait then
+ends with ``error_type`` ``SealedHeadersError`` and the release fails saying so, never judging the
+application by it.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import json
 import os
 from typing import Any
 
-__all__ = ["SEALED_KEY", "SealedHeadersError", "open_health", "seal_steps"]
+__all__ = ["SEALED_KEY", "SealedHeadersError", "open_health", "open_steps", "reseal_steps", "seal_steps"]
 
 #: The key of a step's ``health`` dict that holds the sealed headers (``headers`` is then empty).
 SEALED_KEY = "sealed_headers"
@@ -99,17 +106,44 @@ def open_health(health: dict[str, Any], credentials: Any) -> dict[str, Any]:
     if thumbprint != box.get("thumbprint"):
         raise SealedHeadersError(
             f"the health headers were sealed with management certificate {box.get('thumbprint')} and the "
-            f"connection now holds {thumbprint or 'none'}: they cannot be opened. The certificate changed "
-            "while the release waited; clear the task and run it again (its headers are rendered anew)."
+            f"connection here holds {thumbprint or 'none'}: they cannot be opened with it"
         )
     try:
         plain = AESGCM(_key(credentials, base64.b64decode(box["salt"]))).decrypt(
             base64.b64decode(box["nonce"]), base64.b64decode(box["data"]), thumbprint.encode("ascii")
         )
     except (InvalidTag, KeyError, ValueError) as exc:
-        raise SealedHeadersError(
-            "the sealed health headers are damaged and cannot be opened; clear the task and run it again"
-        ) from exc
+        raise SealedHeadersError("the sealed health headers are damaged and cannot be opened") from exc
     opened = {k: v for k, v in health.items() if k != SEALED_KEY}
     opened["headers"] = json.loads(plain)
     return opened
+
+
+def open_steps(steps: list[dict[str, Any]], credentials: Any) -> list[dict[str, Any]]:
+    """``steps`` with every health check's headers opened (copies; for the process that probes)."""
+    return [
+        {**step, "health": open_health(step["health"], credentials)}
+        if isinstance(step.get("health"), dict)
+        else step
+        for step in steps
+    ]
+
+
+def reseal_steps(
+    steps: list[dict[str, Any]], headers: dict[str, str], credentials: Any
+) -> list[dict[str, Any]]:
+    """Saved ``steps`` sealed anew with the release's freshly rendered ``headers``.
+
+    Every health check of a release sends the operator's one ``health_headers``, so a worker never
+    needs to open an old seal: it puts the headers it rendered in every health step and seals again
+    with the certificate it holds now. Steps saved unsealed come out sealed.
+    """
+    fresh = []
+    for step in steps:
+        health = step.get("health")
+        if isinstance(health, dict):
+            health = {k: v for k, v in health.items() if k != SEALED_KEY}
+            fresh.append({**step, "health": {**health, "headers": dict(headers)}})
+        else:
+            fresh.append(step)
+    return seal_steps(fresh, credentials)

@@ -181,18 +181,51 @@ class AsmReleaseOperator(AsmBaseOperator):
             )
         if event and event.get("phase") not in (None, phase):
             self.log.warning("Event for phase %r while the saved phase is %r", event.get("phase"), phase)
+        if event and event.get("error_type") == "SealedHeadersError":
+            return self._headers_not_opened(phase, event)
+        self.state.pop("resealed", None)
         self.state["pending"] = []
         return self._drive(phase, event or {"status": "failed", "message": "no event", "steps": []}, [])
+
+    def _headers_not_opened(self, phase: str, event: dict[str, Any]) -> Any:
+        """The triggerer could not open the health headers: never a verdict on the application.
+
+        Sealed again once with this worker's certificate and the headers it just rendered, and waited
+        for again; a second failure means the worker and the triggerer load different certificates.
+        """
+        from airflow.sdk.exceptions import AirflowException
+
+        pending = self.state.get("pending") or []
+        if pending and not self.state.get("resealed"):
+            self.state["resealed"] = True
+            self.log.warning(
+                "The triggerer could not open the health headers (%s); sealing them again with this "
+                "worker's certificate and waiting again.",
+                event.get("message"),
+            )
+            return self._drive(phase, None, pending)
+        raise AirflowException(
+            f"{self.operation_name}: the triggerer could not open the health headers "
+            f"({event.get('message')}). The worker and the triggerer must load the same management "
+            f"certificate from connection {self.asm_conn_id!r}; nothing was judged, and a retry resumes "
+            f"at phase {phase!r}."
+        )
 
     default_lane: ClassVar[str] = "production"
 
     # --- the driver ----------------------------------------------------------------------------------
     def _drive(self, phase: str, event: dict[str, Any] | None, pending: list[dict[str, Any]]) -> Any:
-        from airflow_sm_provider._sealed import seal_steps
+        from airflow_sm_provider._sealed import reseal_steps, seal_steps
         from airflow_sm_provider.triggers.release import run_steps_sync, steps_event
 
         try:
             if pending:  # an interrupted try was waiting: wait again (absolute deadlines)
+                # Sealed anew with the headers this try rendered and the certificate it holds: an old
+                # seal may be another certificate's (rotated), or missing (saved before sealing).
+                headers = dict(getattr(self, "health_headers", None) or {})
+                pending = reseal_steps(pending, headers, self.client.credentials)
+                self.state["pending"] = pending
+                self.save()
                 event = self._wait_steps(phase, pending)
                 if event is None:
                     event = steps_event(pending, run_steps_sync(pending, self.io), {"phase": phase})

@@ -398,6 +398,27 @@ def steps_event(
     return body
 
 
+async def _opened(steps: list[dict[str, Any]], client: Any, settings: Any) -> list[dict[str, Any]]:
+    """The steps with their health headers opened, in memory only.
+
+    The shared client may hold an older certificate than the one the worker sealed with (it lives as
+    long as any trigger of the connection uses it, across a rotation): then the connection's
+    current certificate, from the freshly read ``settings``, opens them.
+    """
+    from airflow_sm_provider._sealed import SealedHeadersError, open_steps
+
+    try:
+        return open_steps(steps, client.credentials)
+    except SealedHeadersError:
+        if settings is None:
+            raise
+    current = await asyncio.to_thread(settings.load_credentials)
+    try:
+        return open_steps(steps, current)
+    finally:
+        current.close()
+
+
 class AsmReleaseTrigger(BaseTrigger):
     """Run a release's steps in the triggerer; yield one event with every step's outcome.
 
@@ -446,10 +467,11 @@ class AsmReleaseTrigger(BaseTrigger):
             settings = await ServiceManagementHook(asm_conn_id=self.asm_conn_id).asettings()
             ctx = await asyncio.to_thread(tls_context, settings)
             async with shared_async_client(self.asm_conn_id) as client:
+                steps = await _opened(self.steps, client, settings)
                 io = ReleaseIO(
                     self.service_name, ctx, aclient=client, poll_interval=self.poll_interval, log=self.log
                 )
-                done = await run_steps_async(self.steps, io)
+                done = await run_steps_async(steps, io)
             body = steps_event(self.steps, done, self.carry)
         except asyncio.CancelledError:
             raise

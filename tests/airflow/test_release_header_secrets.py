@@ -120,6 +120,9 @@ class _Creds:
     def __init__(self, key: Any, thumbprint: str) -> None:
         self.private_key, self.thumbprint = key, thumbprint
 
+    def close(self) -> None:
+        pass
+
 
 def _key() -> Any:
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -134,7 +137,7 @@ def test_sealed_headers_open_only_with_the_same_certificate() -> None:
     assert steps[0]["health"]["headers"] == {"X-Token": "s3cret"}  # the input is not changed
     assert "s3cret" not in repr(sealed) and sealed[0]["health"]["headers"] == {}
     assert open_health(sealed[0]["health"], creds) == {"url": "u", "headers": {"X-Token": "s3cret"}}
-    with pytest.raises(SealedHeadersError, match="now holds CD"):
+    with pytest.raises(SealedHeadersError, match="here holds CD"):
         open_health(sealed[0]["health"], _Creds(creds.private_key, "CD" * 20))
     with pytest.raises(SealedHeadersError, match="damaged"):
         open_health(sealed[0]["health"], _Creds(_key(), creds.thumbprint))  # another key, same name
@@ -150,3 +153,87 @@ def test_steps_without_headers_need_no_certificate() -> None:
     assert seal_steps(steps, None) == steps
     with pytest.raises(SealedHeadersError, match="no management certificate"):
         seal_steps([{"kind": "health", "health": {"headers": {"X": "y"}}}], None)
+
+
+def test_resealing_puts_the_rendered_headers_under_the_current_certificate() -> None:
+    from airflow_sm_provider._sealed import SEALED_KEY, reseal_steps
+
+    old, new = _Creds(_key(), "AB" * 20), _Creds(_key(), "CD" * 20)
+    saved = seal_steps([{"kind": "bake", "health": {"url": "u", "headers": {"X-Token": "old"}}}], old)
+    legacy = [{"kind": "health", "health": {"url": "u", "headers": {"X-Token": "plain"}}}]  # saved unsealed
+    for steps in (saved, legacy):
+        again = reseal_steps(steps, {"X-Token": "rendered"}, new)
+        assert again[0]["health"][SEALED_KEY]["thumbprint"] == new.thumbprint
+        assert "rendered" not in repr(again) and "plain" not in repr(again)
+        assert open_health(again[0]["health"], new)["headers"] == {"X-Token": "rendered"}
+
+
+def test_a_triggerer_with_a_stale_shared_client_opens_with_the_current_certificate() -> None:
+    import asyncio
+
+    from airflow_sm_provider.triggers.release import _opened
+
+    stale, current = _Creds(_key(), "AB" * 20), _Creds(_key(), "CD" * 20)
+
+    class Settings:
+        def load_credentials(self) -> Any:
+            return current
+
+    class Client:
+        credentials = stale
+
+    sealed = seal_steps([{"kind": "health", "health": {"url": "u", "headers": {"X-Token": "s"}}}], current)
+    opened = asyncio.run(_opened(sealed, Client(), Settings()))
+    assert opened[0]["health"]["headers"] == {"X-Token": "s"}
+    with pytest.raises(SealedHeadersError):  # neither certificate sealed them: not opened, not guessed
+        asyncio.run(_opened(sealed, Client(), type("S", (), {"load_credentials": lambda self: stale})()))
+
+
+class _Judged(Exception):
+    """Raised by the stand-in phase: the event reached the phase that judges it."""
+
+
+def _resumed(state: dict[str, Any], event: dict[str, Any]) -> tuple[BaseException, list[Any]]:
+    """``resume_release`` of a guarded swap with ``state`` saved and ``event`` from the trigger, its
+    I/O replaced: what it raised, and each wait it deferred (phase, steps)."""
+    op = AsmGuardedSwapOperator(task_id="t", service_name="svc", health_headers={"X-Token": "now"})
+    waits: list[Any] = []
+
+    def fake_open(context: Any) -> None:
+        op.state = state
+        op.client = type("C", (), {"credentials": _Creds(_key(), "EF" * 20)})()
+
+    def fake_wait(phase: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+        waits.append((phase, steps))
+        return {"status": "success", "steps": []}
+
+    def judge(ev: dict[str, Any]) -> None:
+        raise _Judged(ev)
+
+    op._open = fake_open  # type: ignore[method-assign]
+    op.save = lambda: None  # type: ignore[method-assign]
+    op._wait_steps = fake_wait  # type: ignore[method-assign]
+    op.phase_flipped = judge  # type: ignore[method-assign]
+    try:
+        op.resume_release({}, event)
+    except BaseException as exc:
+        return exc, waits
+    raise AssertionError("resume_release returned without judging or failing")
+
+
+def test_an_unopened_seal_is_waited_for_again_never_judged_as_unhealthy() -> None:
+    pending = [{"kind": "bake", "name": "bake", "health": {"url": "u", "headers": {}, "sealed_headers": {}}}]
+    event = {
+        "status": "failed",
+        "message": "SealedHeadersError: ...",
+        "steps": [],
+        "error_type": "SealedHeadersError",
+    }
+    raised, waits = _resumed({"phase": "flipped", "pending": pending}, event)
+    # waited again on the same phase, the steps sealed anew with this worker's certificate ...
+    assert [w[0] for w in waits] == ["flipped"]
+    assert waits[0][1][0]["health"]["sealed_headers"]["thumbprint"] == "EF" * 20
+    # ... and the phase judged the new wait's event, never the unopened one
+    assert isinstance(raised, _Judged) and raised.args[0]["status"] == "success"
+    raised, waits = _resumed({"phase": "flipped", "pending": pending, "resealed": True}, event)
+    assert not isinstance(raised, _Judged) and "same management certificate" in str(raised) and not waits
