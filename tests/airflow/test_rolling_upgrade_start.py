@@ -335,3 +335,48 @@ def test_a_broken_wait_after_the_rollback_is_not_a_clean_rollback() -> None:
     op.state.update(failed_domain=1, rollback_request_id="rb1")
     op.phase_rolled_back({**BROKEN_WAIT, "steps": ok_rollback})
     assert op.state["upgrade_outcome"] == "rolled_back_unverified" and op.report["rolled_back"] is True
+
+
+ADOPTED: list[bool] = []
+
+
+def test_a_role_to_upgrade_typo_leaves_no_submitting_mark_for_the_retry(
+    client: Any, asm_emulator: Any
+) -> None:
+    """The reviewer's finding: the role was checked inside ``submit``, after the "submitting" mark
+    was stored, so every retry believed an upgrade request might have left and adopted it. Checked
+    before the mark: each try starts fresh (``adopt`` False), and no request is sent."""
+    from datetime import timedelta
+
+    from airflow.sdk import DAG
+
+    from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
+
+    class Recording(AsmUpgradeDeploymentOperator):
+        def check_existing(self, client: Any, *, adopt: bool) -> Any:
+            ADOPTED.append(adopt)
+            return super().check_existing(client, adopt=adopt)
+
+    ADOPTED.clear()
+    service = _service(client)
+    upgrades = request_counter(asm_emulator, "upgrade_deployment")
+    with DAG("rs_plain_role_retry", schedule=None, start_date=START, catchup=False) as dag:
+        Recording(
+            task_id="upgrade",
+            service_name=service,
+            deployment_slot="production",
+            package_url=PACKAGE.format(v="r2"),
+            configuration=_config("r2.cscfg"),
+            deployment_label="r2",
+            mode="Manual",
+            role_to_upgrade="WorkerRol",
+            poll_interval=0.1,
+            retries=2,
+            retry_delay=timedelta(0),
+            on_failure_callback=record_failure,
+        )
+    dr = run_dag(dag)
+    assert dr.state == "failed"
+    assert requests_seen(asm_emulator, upgrades) == 0
+    assert ADOPTED == [False, False, False]
+    assert "did you mean 'WorkerRole'?" in str(FAILURES["upgrade"])
