@@ -78,3 +78,44 @@ def test_update_affinity_group_bad_literal_input(kwargs: dict[str, Any], field: 
     with pytest.raises(InvalidInputError) as raised:
         AsmUpdateAffinityGroupOperator(task_id="t", **{"name": "ag", **kwargs})
     assert raised.value.field == field
+
+
+class CrashAfterUpdateOperator(AsmUpdateAffinityGroupOperator):
+    """The worker dies after the update reached ASM, before its request id was stored (first try)."""
+
+    def submit(self, client: Any) -> Any:
+        handle = super().submit(client)
+        if self._try == 1:
+            raise RuntimeError("simulated worker crash before the request id was stored")
+        return handle
+
+    def execute(self, context: Any) -> Any:
+        self._try = context["ti"].try_number
+        return super().execute(context)
+
+
+def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_changed(
+    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
+) -> None:
+    """The retry adopts the interrupted update and finds nothing differing: the previous try's
+    change, reported as such (not "Unchanged", changed []); one request in all."""
+    from datetime import timedelta
+
+    group = unique("ag")
+    with DAG("ops_ag_update_crash", schedule=None, start_date=START) as dag:
+        create = AsmCreateAffinityGroupOperator(
+            task_id="create", name=group, location="West US", group_label="first", **FAST
+        )
+        update = CrashAfterUpdateOperator(
+            task_id="update", name=group, description="nightly", retries=1, retry_delay=timedelta(0), **FAST
+        )
+        create >> update
+    counter = request_counter(asm_emulator, "update_affinity_group")
+
+    dr = run_dag(dag)
+
+    assert set(task_states(dr).values()) == {"success"}, FAILURES
+    assert requests_seen(asm_emulator, counter) == 1
+    result = xcom_value(dr, "update")
+    seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
+    assert seen == {"status": "Succeeded", "changed": ["description"], "by_previous_try": True}

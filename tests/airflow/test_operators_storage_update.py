@@ -291,3 +291,43 @@ def test_a_malformed_keys_answer_is_reported_without_quoting_it() -> None:
         leak = _GarbledKeysTransport.LEAK
         assert leak not in str(raised.value) and leak not in repr(raised.value)
         assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+class CrashAfterUpdateOperator(AsmUpdateStorageAccountOperator):
+    """The worker dies after the update reached ASM, before its request id was stored (first try)."""
+
+    def submit(self, client: Any) -> Any:
+        handle = super().submit(client)
+        if self._try == 1:
+            raise RuntimeError("simulated worker crash before the request id was stored")
+        return handle
+
+    def execute(self, context: Any) -> Any:
+        self._try = context["ti"].try_number
+        return super().execute(context)
+
+
+def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_changed(
+    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
+) -> None:
+    """The reviewer's finding: the retry adopts the interrupted update, finds nothing differing and
+    said "Unchanged", changed []; it is the previous try's change: reported as such, sent once."""
+    acct = _account(asm_endpoint)
+    with DAG("ops_storage_update_crash", schedule=None, start_date=START) as dag:
+        CrashAfterUpdateOperator(
+            task_id="update",
+            service_name=acct,
+            description="nightly",
+            retries=1,
+            retry_delay=timedelta(0),
+            **FAST,
+        )
+    counter = request_counter(asm_emulator, "update_storage_account")
+
+    dr = run_dag(dag)
+
+    assert task_states(dr) == {"update": "success"}, FAILURES
+    assert requests_seen(asm_emulator, counter) == 1
+    result = xcom_value(dr, "update")
+    seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
+    assert seen == {"status": "Succeeded", "changed": ["description"], "by_previous_try": True}
