@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
-from test_operators_helpers import FAILURES, record_failure, request_counter, requests_seen, unique
+from test_operators_helpers import (
+    FAILURES,
+    crash_before_id_stored,
+    record_failure,
+    request_counter,
+    requests_seen,
+    unique,
+)
 
 from airflow_sm_provider.client.errors import InvalidInputError
 from airflow_sm_provider.operators.affinity_group import (
@@ -80,20 +87,6 @@ def test_update_affinity_group_bad_literal_input(kwargs: dict[str, Any], field: 
     assert raised.value.field == field
 
 
-class CrashAfterUpdateOperator(AsmUpdateAffinityGroupOperator):
-    """The worker dies after the update reached ASM, before its request id was stored (first try)."""
-
-    def submit(self, client: Any) -> Any:
-        handle = super().submit(client)
-        if self._try == 1:
-            raise RuntimeError("simulated worker crash before the request id was stored")
-        return handle
-
-    def execute(self, context: Any) -> Any:
-        self._try = context["ti"].try_number
-        return super().execute(context)
-
-
 def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_changed(
     asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
 ) -> None:
@@ -106,7 +99,7 @@ def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_chang
         create = AsmCreateAffinityGroupOperator(
             task_id="create", name=group, location="West US", group_label="first", **FAST
         )
-        update = CrashAfterUpdateOperator(
+        update = crash_before_id_stored(AsmUpdateAffinityGroupOperator)(
             task_id="update", name=group, description="nightly", retries=1, retry_delay=timedelta(0), **FAST
         )
         create >> update

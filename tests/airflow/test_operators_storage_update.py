@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
-from test_operators_helpers import FAILURES, record_failure, request_counter, requests_seen, unique
+from test_operators_helpers import (
+    FAILURES,
+    crash_before_id_stored,
+    record_failure,
+    request_counter,
+    requests_seen,
+    unique,
+)
 
 from airflow_sm_provider.client.errors import InvalidInputError
 from airflow_sm_provider.operators.storage import (
@@ -293,20 +300,6 @@ def test_a_malformed_keys_answer_is_reported_without_quoting_it() -> None:
         assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
-class CrashAfterUpdateOperator(AsmUpdateStorageAccountOperator):
-    """The worker dies after the update reached ASM, before its request id was stored (first try)."""
-
-    def submit(self, client: Any) -> Any:
-        handle = super().submit(client)
-        if self._try == 1:
-            raise RuntimeError("simulated worker crash before the request id was stored")
-        return handle
-
-    def execute(self, context: Any) -> Any:
-        self._try = context["ti"].try_number
-        return super().execute(context)
-
-
 def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_changed(
     asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
 ) -> None:
@@ -314,7 +307,7 @@ def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_chang
     said "Unchanged", changed []; it is the previous try's change: reported as such, sent once."""
     acct = _account(asm_endpoint)
     with DAG("ops_storage_update_crash", schedule=None, start_date=START) as dag:
-        CrashAfterUpdateOperator(
+        crash_before_id_stored(AsmUpdateStorageAccountOperator)(
             task_id="update",
             service_name=acct,
             description="nightly",

@@ -244,16 +244,13 @@ def test_a_role_to_upgrade_typo_is_refused_before_the_upgrade_request(client: An
     assert _events(report, "gate")[-1] == ("deployment", "failed")
 
 
-def test_the_plain_upgrade_operator_refuses_a_role_to_upgrade_typo(client: Any, asm_emulator: Any) -> None:
+def _plain_upgrade_dag(dag_id: str, service: str, cls: Any, **kwargs: Any) -> Any:
+    """``AsmUpgradeDeploymentOperator`` (or ``cls``) upgrading production to r2, Manual, with the
+    ``role_to_upgrade`` typo ``WorkerRol``."""
     from airflow.sdk import DAG
 
-    from airflow_sm_provider.client.errors import InvalidInputError
-    from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
-
-    service = _service(client)
-    upgrades = request_counter(asm_emulator, "upgrade_deployment")
-    with DAG("rs_plain_role", schedule=None, start_date=START, catchup=False) as dag:
-        AsmUpgradeDeploymentOperator(
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False) as dag:
+        cls(
             task_id="upgrade",
             service_name=service,
             deployment_slot="production",
@@ -264,8 +261,18 @@ def test_the_plain_upgrade_operator_refuses_a_role_to_upgrade_typo(client: Any, 
             role_to_upgrade="WorkerRol",
             poll_interval=0.1,
             on_failure_callback=record_failure,
+            **kwargs,
         )
-    dr = run_dag(dag)
+    return dag
+
+
+def test_the_plain_upgrade_operator_refuses_a_role_to_upgrade_typo(client: Any, asm_emulator: Any) -> None:
+    from airflow_sm_provider.client.errors import InvalidInputError
+    from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
+
+    service = _service(client)
+    upgrades = request_counter(asm_emulator, "upgrade_deployment")
+    dr = run_dag(_plain_upgrade_dag("rs_plain_role", service, AsmUpgradeDeploymentOperator))
     assert dr.state == "failed"
     assert requests_seen(asm_emulator, upgrades) == 0
     err = FAILURES["upgrade"]
@@ -348,8 +355,6 @@ def test_a_role_to_upgrade_typo_leaves_no_submitting_mark_for_the_retry(
     before the mark: each try starts fresh (``adopt`` False), and no request is sent."""
     from datetime import timedelta
 
-    from airflow.sdk import DAG
-
     from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
 
     class Recording(AsmUpgradeDeploymentOperator):
@@ -360,22 +365,9 @@ def test_a_role_to_upgrade_typo_leaves_no_submitting_mark_for_the_retry(
     ADOPTED.clear()
     service = _service(client)
     upgrades = request_counter(asm_emulator, "upgrade_deployment")
-    with DAG("rs_plain_role_retry", schedule=None, start_date=START, catchup=False) as dag:
-        Recording(
-            task_id="upgrade",
-            service_name=service,
-            deployment_slot="production",
-            package_url=PACKAGE.format(v="r2"),
-            configuration=_config("r2.cscfg"),
-            deployment_label="r2",
-            mode="Manual",
-            role_to_upgrade="WorkerRol",
-            poll_interval=0.1,
-            retries=2,
-            retry_delay=timedelta(0),
-            on_failure_callback=record_failure,
-        )
-    dr = run_dag(dag)
+    dr = run_dag(
+        _plain_upgrade_dag("rs_plain_role_retry", service, Recording, retries=2, retry_delay=timedelta(0))
+    )
     assert dr.state == "failed"
     assert requests_seen(asm_emulator, upgrades) == 0
     assert ADOPTED == [False, False, False]
