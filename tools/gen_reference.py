@@ -102,7 +102,8 @@ NOTES: dict[str, str] = {
         "`role_to_upgrade` the deployment does not have, before the upgrade request; `AirflowException` "
         "when refused before any change (e.g. production already unhealthy without "
         "`allow_unhealthy_start`); `AirflowFailException` after "
-        "a rollback (`rolled_back`, or `rolled_back_unhealthy` when production still fails its checks) "
+        "a rollback (`rolled_back`, `rolled_back_unhealthy` when production still fails its checks, "
+        "`rolled_back_unverified` when they could not be run) "
         "or a failure once the upgrade started."
     ),
     "AsmBaseSensor": "**Errors**: " + SENSOR_ERRORS,

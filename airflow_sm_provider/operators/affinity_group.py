@@ -97,7 +97,9 @@ class AsmUpdateAffinityGroupOperator(AsmUpdateOperator):
     """Change an affinity group's label or description (its location cannot change).
 
     The group is read first; when it already has the label and description asked for, no request
-    is sent (``status`` "Unchanged", ``changed`` empty), so a re-run or a retry does not redo it.
+    is sent (``status`` "Unchanged", ``changed`` empty), so a re-run or a retry does not redo it (a
+    retry that finds the update of the try it follows done: "Succeeded", that try's ``changed``,
+    ``by_previous_try`` True).
 
     :param name: the affinity group.
     :param group_label: new label (up to 100 characters), or None to keep it.
@@ -128,8 +130,8 @@ class AsmUpdateAffinityGroupOperator(AsmUpdateOperator):
                 "description": (self.description, group.description),
             }
         )
-        if not self.changes(f"Affinity group {self.name!r}", differing):
-            return {**_group_result(group, self.name, "Unchanged"), "changed": []}
+        if not self.changes(f"Affinity group {self.name!r}", differing, adopt=adopt):
+            return self.build_result(client, None, self.unchanged_status)
         return None
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -139,7 +141,11 @@ class AsmUpdateAffinityGroupOperator(AsmUpdateOperator):
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         group = get_or_none(client.get_affinity_group_properties, self.name)
-        return {**_group_result(group, self.name, status, request_id), "changed": list(self._changed)}
+        return {
+            **_group_result(group, self.name, status, request_id),
+            "changed": list(self._changed),
+            "by_previous_try": self._by_previous_try,
+        }
 
 
 class AsmDeleteAffinityGroupOperator(AsmBaseOperator):

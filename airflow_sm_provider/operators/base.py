@@ -589,13 +589,17 @@ class AsmUpdateOperator(AsmBaseOperator):
     given), reads the resource in ``check_existing`` and hands :meth:`changes` the ``diff`` of what
     was asked against what it found: nothing differing means no request (the subclass returns its
     result with ``status`` "Unchanged"), so a re-run or a retry does not redo the update. The names
-    of the changed arguments are kept with the request id (``changed`` in the XCom value).
+    of the changed arguments are kept with the request id (``changed`` in the XCom value). A retry
+    that adopts an interrupted update and finds nothing differing reports the interrupted try's
+    ``changed``, ``by_previous_try`` True and ``status`` "Succeeded" (:attr:`unchanged_status`).
     """
 
     #: The arguments that say what to change; at least one of them must be given.
     update_fields: ClassVar[tuple[str, ...]] = ()
     #: The arguments whose value differs from the resource (set by :meth:`changes`).
     _changed: tuple[str, ...] = ()
+    #: A retry found the update already done by the interrupted try it adopted (set by :meth:`changes`).
+    _by_previous_try: bool = False
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
@@ -608,14 +612,31 @@ class AsmUpdateOperator(AsmBaseOperator):
         listed = f"{', '.join(first)} or {last}" if first else last
         invalid(self.update_fields[0], f"give at least one of {listed} to update")
 
-    def changes(self, what: str, differing: Mapping[str, Any]) -> bool:
-        """Note which arguments differ from ``what`` (a resource's description); True when any do."""
+    def changes(self, what: str, differing: Mapping[str, Any], *, adopt: bool) -> bool:
+        """Note which arguments differ from ``what`` (a resource's description); True when any do.
+
+        ``adopt`` (``check_existing``'s): nothing differing after an interrupted try that meant to
+        change something (its ``changed``, back from :meth:`restore_facts`) is that try's work."""
+        earlier = self._changed if adopt else ()
         self._changed = tuple(differing)
-        if not self._changed:
-            self.log.info("%s is already as requested; nothing to send.", what)
+        if self._changed:
+            self.log.info("%s: updating %s.", what, ", ".join(self._changed))
+            return True
+        if earlier:
+            self._changed, self._by_previous_try = earlier, True
+            self.log.info(
+                "%s is already as requested: a previous try updated %s; not sending again.",
+                what,
+                ", ".join(earlier),
+            )
             return False
-        self.log.info("%s: updating %s.", what, ", ".join(self._changed))
-        return True
+        self.log.info("%s is already as requested; nothing to send.", what)
+        return False
+
+    @property
+    def unchanged_status(self) -> str:
+        """``status`` when nothing is sent: "Unchanged", or "Succeeded" when a previous try did it."""
+        return "Succeeded" if self._by_previous_try else "Unchanged"
 
     def submitted_facts(self) -> dict[str, Any]:
         return {"changed": list(self._changed)}

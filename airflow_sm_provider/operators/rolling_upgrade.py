@@ -8,7 +8,9 @@ the domains in order and, after each walk, waits -- deferred -- until that domai
 ``ReadyRole`` (the one readiness rule, on that domain) and the health check passes for
 ``domain_bake_seconds``; when a domain fails it rolls the upgrade back (``Auto``: the walked domains
 are walked back inside the rollback's operation) and fails the task (``rolled_back``, or
-``rolled_back_unhealthy`` when the restored deployment fails its checks). The report is the
+``rolled_back_unhealthy`` when the restored deployment fails its checks, ``rolled_back_unverified``
+when the wait after the rollback broke before they ran). A health wait that broke before the upgrade
+is no verdict on the starting state: nothing is sent and a retry judges again. The report is the
 swap's shape with ``"strategy": "rolling_upgrade"`` and one timeline lane per domain.
 
 It runs on the release life cycle (``operators/_release.py``): phases that each send at most one
@@ -360,6 +362,11 @@ class AsmGuardedRollingUpgradeOperator(
         if failed is None and event.get("status") == "success":
             self.report["start_health"] = {"ok": True, "detail": "healthy before the upgrade"}
             return Next("upgrade")
+        if failed is None:  # the wait itself broke (trigger error, connection): do not guess
+            why = f"could not judge the starting health: {event.get('message')}"
+            self.check("pre_upgrade_health", False, why, lane="deployment", step="pre_upgrade_health")
+            self.report["start_health"] = {"ok": None, "detail": why}
+            return self.end("failed", f"{why}; no upgrade was sent", final=False)
         detail = (failed or {}).get("message") or str(event.get("message"))
         self.report["start_health"] = {"ok": False, "detail": detail}
         per_domain = self.health_check().per_domain
@@ -587,12 +594,20 @@ class AsmGuardedRollingUpgradeOperator(
                 "rollback_failed",
                 f"upgrade domain {domain} failed and the rollback failed too: {failed['message']}",
             )
-        self.report["rolled_back"] = True
         why = (
             f"walking upgrade domain {domain} was not approved ({self.state['rejected']})"
             if self.state.get("rejected")
             else f"upgrade domain {domain} failed its checks"
         )
+        if failed is None and event.get("status") != "success":  # the wait broke: do not guess
+            steps = self.steps_of(event)
+            self.report["rolled_back"] = any(st["name"] == "rollback" and st["ok"] for st in steps)
+            return self.end(
+                "rolled_back_unverified",
+                f"{why}; the rollback was requested (request {self.state.get('rollback_request_id')}), but "
+                f"the restored deployment could not be verified ({event.get('message')}): check production",
+            )
+        self.report["rolled_back"] = True
         if failed is not None:  # rolled back, but the restored deployment did not pass its checks
             before = (
                 " (it already failed its health check before the upgrade)"

@@ -171,9 +171,10 @@ class AsmUpdateStorageAccountOperator(AsmUpdateOperator):
 
     The account is read first; only what differs from it is sent, and when nothing differs no
     request is sent at all (``status`` "Unchanged", ``changed`` empty), so a re-run or a retry does
-    not redo the update. Update Storage Account always carries the account type (the old SDK sent
-    its default, Standard_GRS, when none was given): without ``account_type`` or
-    ``geo_replication_enabled`` the account keeps its current type.
+    not redo the update (a retry that finds the update of the try it follows done: "Succeeded",
+    that try's ``changed``, ``by_previous_try`` True). Update Storage Account always carries the
+    account type (the old SDK sent its default, Standard_GRS, when none was given): without
+    ``account_type`` or ``geo_replication_enabled`` the account keeps its current type.
 
     :param service_name: the storage account.
     :param account_label: new label (up to 100 characters), or None to keep it.
@@ -252,8 +253,8 @@ class AsmUpdateStorageAccountOperator(AsmUpdateOperator):
                 "extended_properties": (changed_props or None, {}),
             }
         )
-        if not self.changes(f"Storage account {self.service_name!r}", differing):
-            return self.build_result(client, None, "Unchanged")
+        if not self.changes(f"Storage account {self.service_name!r}", differing, adopt=adopt):
+            return self.build_result(client, None, self.unchanged_status)
         return None
 
     def submit(self, client: ServiceManagementClient) -> Any:
@@ -270,6 +271,7 @@ class AsmUpdateStorageAccountOperator(AsmUpdateOperator):
         return {
             **_account_result(client, self.service_name, request_id, status),
             "changed": list(self._changed),
+            "by_previous_try": self._by_previous_try,
         }
 
 

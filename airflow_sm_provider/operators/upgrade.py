@@ -99,12 +99,16 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
 
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        # Before the "submitting" mark: a typo fails here, not as ASM's 400, and leaves no mark that
+        # would make every retry believe an upgrade request may have left.
+        check_role_to_upgrade(self.target(client), self.role_to_upgrade)
+        return None
+
     def submit(self, client: ServiceManagementClient) -> Any:
-        dep = self.target(client)
-        check_role_to_upgrade(dep, self.role_to_upgrade)  # a typo fails here, not as ASM's 400
         return client.upgrade_deployment(
             self.service_name,
-            dep.name,
+            self._deployment_name,
             self.mode,
             self.package_url,
             self.configuration_text(),

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
-from test_operators_helpers import FAILURES, record_failure, request_counter, requests_seen, unique
+from test_operators_helpers import (
+    FAILURES,
+    crash_before_id_stored,
+    record_failure,
+    request_counter,
+    requests_seen,
+    unique,
+)
 
 from airflow_sm_provider.client.errors import InvalidInputError
 from airflow_sm_provider.operators.affinity_group import (
@@ -78,3 +85,30 @@ def test_update_affinity_group_bad_literal_input(kwargs: dict[str, Any], field: 
     with pytest.raises(InvalidInputError) as raised:
         AsmUpdateAffinityGroupOperator(task_id="t", **{"name": "ag", **kwargs})
     assert raised.value.field == field
+
+
+def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_changed(
+    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
+) -> None:
+    """The retry adopts the interrupted update and finds nothing differing: the previous try's
+    change, reported as such (not "Unchanged", changed []); one request in all."""
+    from datetime import timedelta
+
+    group = unique("ag")
+    with DAG("ops_ag_update_crash", schedule=None, start_date=START) as dag:
+        create = AsmCreateAffinityGroupOperator(
+            task_id="create", name=group, location="West US", group_label="first", **FAST
+        )
+        update = crash_before_id_stored(AsmUpdateAffinityGroupOperator)(
+            task_id="update", name=group, description="nightly", retries=1, retry_delay=timedelta(0), **FAST
+        )
+        create >> update
+    counter = request_counter(asm_emulator, "update_affinity_group")
+
+    dr = run_dag(dag)
+
+    assert set(task_states(dr).values()) == {"success"}, FAILURES
+    assert requests_seen(asm_emulator, counter) == 1
+    result = xcom_value(dr, "update")
+    seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
+    assert seen == {"status": "Succeeded", "changed": ["description"], "by_previous_try": True}

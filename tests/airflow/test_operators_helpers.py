@@ -43,3 +43,24 @@ def requests_seen(emulator: Any, rule_id: int) -> int:
         if rule["id"] == rule_id:
             return int(rule["matched"])
     raise AssertionError(f"fault rule {rule_id} vanished")
+
+
+def crash_before_id_stored(operator: type) -> type:
+    """``operator`` whose worker dies after the request reached ASM, before its request id was stored
+    (first try only): the retry finds the "submitting" mark and adopts what the request did."""
+
+    class CrashBeforeIdStored(operator):  # type: ignore[misc, valid-type]
+        def submit(self, client: Any) -> Any:
+            handle = super().submit(client)
+            if self._try_number == 1:
+                raise RuntimeError("simulated worker crash before the request id was stored")
+            return handle
+
+        def execute(self, context: Any) -> Any:
+            self._try_number = context["ti"].try_number
+            return super().execute(context)
+
+    CrashBeforeIdStored.__name__ = CrashBeforeIdStored.__qualname__ = (
+        f"CrashBeforeIdStored{operator.__name__}"
+    )
+    return CrashBeforeIdStored

@@ -11,6 +11,7 @@ from harness import START, run_dag, task_states, xcom_value
 from test_operators_helpers import (
     FAILURES,
     PACKAGE_URL,
+    crash_before_id_stored,
     cscfg,
     record_failure,
     request_counter,
@@ -171,18 +172,7 @@ def test_connection_dropped_after_the_request_reached_asm(asm_conn_id: str, asm_
     assert requests_seen(asm_emulator, counter) == 1
 
 
-class CrashBeforeIdStoredOperator(AsmCreateStorageAccountOperator):
-    """The worker dies after the request reached ASM but before its id was stored (first try)."""
-
-    def submit(self, client: Any) -> Any:
-        handle = super().submit(client)
-        if self._try_number == 1:
-            raise RuntimeError("simulated worker crash before the request id was stored")
-        return handle
-
-    def execute(self, context: Any) -> Any:
-        self._try_number = context["ti"].try_number
-        return super().execute(context)
+CrashBeforeIdStoredOperator = crash_before_id_stored(AsmCreateStorageAccountOperator)
 
 
 def test_crash_before_the_request_id_was_stored_adopts_own_work(asm_conn_id: str, asm_emulator: Any) -> None:

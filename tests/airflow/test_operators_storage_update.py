@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
-from test_operators_helpers import FAILURES, record_failure, request_counter, requests_seen, unique
+from test_operators_helpers import (
+    FAILURES,
+    crash_before_id_stored,
+    record_failure,
+    request_counter,
+    requests_seen,
+    unique,
+)
 
 from airflow_sm_provider.client.errors import InvalidInputError
 from airflow_sm_provider.operators.storage import (
@@ -291,3 +298,29 @@ def test_a_malformed_keys_answer_is_reported_without_quoting_it() -> None:
         leak = _GarbledKeysTransport.LEAK
         assert leak not in str(raised.value) and leak not in repr(raised.value)
         assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_changed(
+    asm_conn_id: str, asm_endpoint: dict[str, Any], asm_emulator: Any
+) -> None:
+    """The reviewer's finding: the retry adopts the interrupted update, finds nothing differing and
+    said "Unchanged", changed []; it is the previous try's change: reported as such, sent once."""
+    acct = _account(asm_endpoint)
+    with DAG("ops_storage_update_crash", schedule=None, start_date=START) as dag:
+        crash_before_id_stored(AsmUpdateStorageAccountOperator)(
+            task_id="update",
+            service_name=acct,
+            description="nightly",
+            retries=1,
+            retry_delay=timedelta(0),
+            **FAST,
+        )
+    counter = request_counter(asm_emulator, "update_storage_account")
+
+    dr = run_dag(dag)
+
+    assert task_states(dr) == {"update": "success"}, FAILURES
+    assert requests_seen(asm_emulator, counter) == 1
+    result = xcom_value(dr, "update")
+    seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
+    assert seen == {"status": "Succeeded", "changed": ["description"], "by_previous_try": True}

@@ -244,16 +244,13 @@ def test_a_role_to_upgrade_typo_is_refused_before_the_upgrade_request(client: An
     assert _events(report, "gate")[-1] == ("deployment", "failed")
 
 
-def test_the_plain_upgrade_operator_refuses_a_role_to_upgrade_typo(client: Any, asm_emulator: Any) -> None:
+def _plain_upgrade_dag(dag_id: str, service: str, cls: Any, **kwargs: Any) -> Any:
+    """``AsmUpgradeDeploymentOperator`` (or ``cls``) upgrading production to r2, Manual, with the
+    ``role_to_upgrade`` typo ``WorkerRol``."""
     from airflow.sdk import DAG
 
-    from airflow_sm_provider.client.errors import InvalidInputError
-    from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
-
-    service = _service(client)
-    upgrades = request_counter(asm_emulator, "upgrade_deployment")
-    with DAG("rs_plain_role", schedule=None, start_date=START, catchup=False) as dag:
-        AsmUpgradeDeploymentOperator(
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False) as dag:
+        cls(
             task_id="upgrade",
             service_name=service,
             deployment_slot="production",
@@ -264,10 +261,114 @@ def test_the_plain_upgrade_operator_refuses_a_role_to_upgrade_typo(client: Any, 
             role_to_upgrade="WorkerRol",
             poll_interval=0.1,
             on_failure_callback=record_failure,
+            **kwargs,
         )
-    dr = run_dag(dag)
+    return dag
+
+
+def test_the_plain_upgrade_operator_refuses_a_role_to_upgrade_typo(client: Any, asm_emulator: Any) -> None:
+    from airflow_sm_provider.client.errors import InvalidInputError
+    from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
+
+    service = _service(client)
+    upgrades = request_counter(asm_emulator, "upgrade_deployment")
+    dr = run_dag(_plain_upgrade_dag("rs_plain_role", service, AsmUpgradeDeploymentOperator))
     assert dr.state == "failed"
     assert requests_seen(asm_emulator, upgrades) == 0
     err = FAILURES["upgrade"]
     assert isinstance(err, InvalidInputError) and err.field == "role_to_upgrade"
     assert "did you mean 'WorkerRole'?" in str(err)
+
+
+# --- a wait that broke (the trigger raised: no step outcome at all) is not a health verdict -------------
+BROKEN_WAIT = {
+    "status": "failed",
+    "message": "SealedHeadersError: the health headers were sealed with another management certificate",
+    "error_type": "SealedHeadersError",
+    "steps": [],
+}
+
+
+def _phase_op(**kwargs: Any) -> Any:
+    """The guarded rolling upgrade past its gate (deployment dep1, three domains), to feed a phase."""
+    from airflow_sm_provider.operators.rolling_upgrade import AsmGuardedRollingUpgradeOperator
+    from airflow_sm_provider.release_report import ReleaseRecorder
+
+    op = AsmGuardedRollingUpgradeOperator(
+        task_id="rolling_upgrade",
+        service_name="svc",
+        package_url=PACKAGE.format(v="r2"),
+        configuration=_config("r2.cscfg"),
+        deployment_label="r2",
+        health_url="https://x.example/health",
+        **kwargs,
+    )
+    op.final_inputs()
+    op.state = {"deployment_name": "dep1", "domain_count": 3}
+    op.recorder = ReleaseRecorder(op.strategy, "svc", report=op.new_report())
+    return op
+
+
+@pytest.mark.parametrize("allow", [False, True], ids=["default", "allow_unhealthy_start"])
+def test_a_broken_pre_upgrade_health_wait_is_not_an_unhealthy_start(allow: bool) -> None:
+    """The reviewer's finding: the health wait before the upgrade broke (no check ran): not "already
+    fails its health check" (default) nor a hotfix that skips per-domain health (allowed): a
+    retryable end that says the starting health could not be judged, nothing sent."""
+    from airflow_sm_provider.operators._release import Done
+
+    op = _phase_op(allow_unhealthy_start=allow)
+    done = op.phase_baseline({**BROKEN_WAIT, "phase": "baseline"})
+    assert isinstance(done, Done) and done.final is False
+    assert done.message.startswith("could not judge the starting health: SealedHeadersError")
+    assert "no upgrade was sent" in done.message
+    assert "already fails" not in done.message and "allow_unhealthy_start" not in done.message
+    assert op.state["upgrade_outcome"] == "failed" and "unhealthy_start" not in op.state
+    assert op.report["start_health"]["ok"] is None
+    assert [c["ok"] for c in op.report["checks"] if c["name"] == "pre_upgrade_health"] == [False]
+
+
+def test_a_broken_wait_after_the_rollback_is_not_a_clean_rollback() -> None:
+    """The rollback was requested but its wait broke: restored_ready / restored_health never ran,
+    so the outcome is ``rolled_back_unverified`` (a failed release), not ``rolled_back``."""
+    op = _phase_op()
+    op.state.update(failed_domain=1, rollback_request_id="rb1")
+    done = op.phase_rolled_back({**BROKEN_WAIT, "message": "ConnectError: triggerer lost ASM"})
+    assert done.outcome == "failed" and done.final is True
+    assert op.state["upgrade_outcome"] == "rolled_back_unverified"
+    assert "could not be verified" in done.message and "ConnectError" in done.message
+    assert op.report["rolled_back"] is False  # the rollback operation was never seen to succeed
+    ok_rollback = [{"name": "rollback", "ok": True, "message": "Succeeded", "at": "t", "target": "rb1"}]
+    op = _phase_op()
+    op.state.update(failed_domain=1, rollback_request_id="rb1")
+    op.phase_rolled_back({**BROKEN_WAIT, "steps": ok_rollback})
+    assert op.state["upgrade_outcome"] == "rolled_back_unverified" and op.report["rolled_back"] is True
+
+
+ADOPTED: list[bool] = []
+
+
+def test_a_role_to_upgrade_typo_leaves_no_submitting_mark_for_the_retry(
+    client: Any, asm_emulator: Any
+) -> None:
+    """The reviewer's finding: the role was checked inside ``submit``, after the "submitting" mark
+    was stored, so every retry believed an upgrade request might have left and adopted it. Checked
+    before the mark: each try starts fresh (``adopt`` False), and no request is sent."""
+    from datetime import timedelta
+
+    from airflow_sm_provider.operators.upgrade import AsmUpgradeDeploymentOperator
+
+    class Recording(AsmUpgradeDeploymentOperator):
+        def check_existing(self, client: Any, *, adopt: bool) -> Any:
+            ADOPTED.append(adopt)
+            return super().check_existing(client, adopt=adopt)
+
+    ADOPTED.clear()
+    service = _service(client)
+    upgrades = request_counter(asm_emulator, "upgrade_deployment")
+    dr = run_dag(
+        _plain_upgrade_dag("rs_plain_role_retry", service, Recording, retries=2, retry_delay=timedelta(0))
+    )
+    assert dr.state == "failed"
+    assert requests_seen(asm_emulator, upgrades) == 0
+    assert ADOPTED == [False, False, False]
+    assert "did you mean 'WorkerRole'?" in str(FAILURES["upgrade"])
