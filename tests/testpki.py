@@ -6,8 +6,11 @@ tests/reliability; the module name is unique in the test tree (pytest puts test 
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import ipaddress
+import ssl
 from functools import lru_cache
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -61,3 +64,37 @@ def key_pem(key: rsa.RSAPrivateKey, password: bytes | None = None) -> bytes:
         serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     )
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+
+
+class TlsHTTPServer(http.server.ThreadingHTTPServer):
+    """A threading HTTPS test server that does each TLS handshake in its connection's own thread.
+
+    Why: wrapping the listening socket makes ``accept()`` run every handshake in the one serve loop,
+    so a client that connects and then stalls (a cancelled connect, a pool-limit test on a loaded
+    machine) blocks all later connections and ``shutdown()`` until pytest's timeout. Here a stalled
+    or failed handshake ends only its own connection (after ``handshake_timeout`` seconds).
+    """
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        handler: type[http.server.BaseHTTPRequestHandler],
+        ctx: ssl.SSLContext,
+        handshake_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.ctx = ctx
+        self.handshake_timeout = handshake_timeout
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        request.settimeout(self.handshake_timeout)
+        try:
+            tls = self.ctx.wrap_socket(request, server_side=True)
+        except OSError:  # ssl.SSLError is one: a refused, broken or stalled handshake
+            return
+        tls.settimeout(None)
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            tls.close()

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
-from testpki import NOW, cert_pem, key_pem, make_cert, rsa_key
+from testpki import NOW, TlsHTTPServer, cert_pem, key_pem, make_cert, rsa_key
 
 
 @dataclass
@@ -116,9 +116,7 @@ class TlsServer:
         ctx.load_cert_chain(pki.server_pem)
         ctx.load_verify_locations(cafile=pki.ca_pem)
         ctx.verify_mode = ssl.CERT_REQUIRED
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd = TlsHTTPServer(Handler, ctx)
         self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()

@@ -494,3 +494,14 @@ def test_an_https_proxy_tunnels_the_mutual_tls_request(kind: str, tls_server: An
     assert got.body == b"<HostedServices/>"
     assert [line.rsplit(b" ", 1)[0] for line in proxy.requests] == [f"CONNECT {tls_server.host}".encode()]
     assert tls_server.seen[0].client_cert_der == pki.client_cert.public_bytes(Encoding.DER)
+
+
+def test_the_test_server_serves_others_while_one_client_stalls_in_its_handshake(
+    tls_server: Any, pki: Any
+) -> None:
+    # The harness itself: a connection that never starts TLS must not block the server (it did:
+    # the handshake ran in accept(), and a stalled pool-wait client hung `make test` for 300 s).
+    host, port = tls_server.host.rsplit(":", 1)
+    with socket.create_connection((host, int(port))):
+        (resp,) = send("sync", tls_server, pki, GET)
+    assert resp.status == 200

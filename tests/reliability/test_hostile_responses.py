@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from relkit import cert_pem, key_pem, make_cert, rsa_key, server_pki
+from testpki import TlsHTTPServer
 
 from airflow_sm_provider.client import ServiceManagementClient
 from airflow_sm_provider.client.errors import AsmError, InvalidResponseError, ServerError, TransportError
@@ -139,9 +140,7 @@ class HostileServer:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(self.pki.server_pem)
         ctx.verify_mode = ssl.CERT_NONE  # the client presents a certificate; we do not care which
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd = TlsHTTPServer(Handler, ctx)
         self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
