@@ -41,6 +41,7 @@ OUTCOME_OF = {
     "swap_failed": "failed",
     "swap_back_failed": "failed",
     "rolled_back_unhealthy": "failed",
+    "rolled_back_unverified": "failed",
 }
 #: Where each check of the report sits on the timeline: (lane, step).
 TIMELINE = {
@@ -555,6 +556,15 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
             return self.end(
                 "swap_back_failed",
                 f"swap back of {old} failed ({event.get('message')}); production now holds {_name(prod)}",
+                final=True,
+            )
+        if failed is None and event.get("status") != "success":  # the wait broke: do not guess
+            steps = self.steps_of(event)
+            self.report["rolled_back"] = any(st["name"] == "swap_back_operation" and st["ok"] for st in steps)
+            return self.end(
+                "rolled_back_unverified",
+                f"{new} failed its checks in production and the swap back of {old} was requested, but "
+                f"the restored production could not be verified ({event.get('message')}): check production",
                 final=True,
             )
         self.report["rolled_back"] = True

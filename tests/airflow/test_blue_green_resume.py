@@ -353,3 +353,18 @@ def test_a_swap_back_whose_restored_production_fails_is_not_called_restored() ->
     done = op.phase_swapped_back(event)
     assert done.final and done.outcome == "failed" and "production needs attention" in done.message
     assert op.state["swap_outcome"] == "rolled_back_unhealthy" and op.report["rolled_back"] is True
+
+
+def test_a_swap_back_whose_wait_broke_is_not_called_restored() -> None:
+    # The wait after the swap back broke (no step failed; no check ran): not a clean rollback.
+    op = _resumed_swap_op("v1", "v2", locked=False)
+    event = {
+        "status": "failed",
+        "message": "ConnectError: triggerer lost ASM",
+        "steps": [],
+        "error_type": "X",
+    }
+    done = op.phase_swapped_back(event)
+    assert done.final and done.outcome == "failed" and "could not be verified" in done.message
+    assert "check production" in done.message and "triggerer lost ASM" in done.message
+    assert op.state["swap_outcome"] == "rolled_back_unverified" and op.report["rolled_back"] is False
