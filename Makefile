@@ -38,8 +38,13 @@ $(NODE_SDK): tests/node_sdk/package.json tests/node_sdk/package-lock.json
 	else echo "npm not found: tests/node_sdk is skipped (install Node.js and npm)"; fi
 
 # `slow` tests (long soak, 200 MB hostile bodies) run under `make soak`, not in CI's `make test`.
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist), one test file per process at a time: most
+# tests wait on the emulator's asynchronous operations or on Airflow, so 3 processes keep 2 cores busy
+# (measured: 18 min 50 s in one process, 9 min 32 s in three). Each process has its own emulator, Airflow
+# home and metadata DB. `make pytest PYTEST_WORKERS=0` runs it in this process (pdb, -x, -k ...).
+PYTEST_WORKERS ?= 3
 pytest: $(STAMP) $(NODE_SDK)
-	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" --durations=15 -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Every link in README/docs resolves; every runnable block in docs/ runs against a fresh emulator;
 # docs/reference.md matches the code.
