@@ -9,6 +9,7 @@ import datetime as dt
 import http.server
 import ipaddress
 import ssl
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -86,8 +87,25 @@ class TlsHTTPServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.ctx = ctx
         self.handshake_timeout = handshake_timeout
+        #: Seconds to wait before the handshake of each next connection, in the order they are
+        #: accepted (``delay_handshakes``); a test's way to say "a new connection takes this long".
+        self._handshake_delays: list[float] = []
+        self._delay_of: dict[int, float] = {}
+
+    def delay_handshakes(self, *seconds: float) -> None:
+        """The next connections accepted wait ``seconds[i]`` before their TLS handshake."""
+        self._handshake_delays.extend(seconds)
+
+    def get_request(self) -> tuple[Any, Any]:
+        request, client_address = super().get_request()  # the serve loop: accept order
+        if self._handshake_delays:
+            self._delay_of[request.fileno()] = self._handshake_delays.pop(0)
+        return request, client_address
 
     def finish_request(self, request: Any, client_address: Any) -> None:
+        delay = self._delay_of.pop(request.fileno(), 0.0)
+        if delay:
+            threading.Event().wait(delay)
         request.settimeout(self.handshake_timeout)
         try:
             tls = self.ctx.wrap_socket(request, server_side=True)

@@ -24,9 +24,20 @@ from airflow_sm_provider.client.retry import RetryPolicy
 from airflow_sm_provider.client.transport import ApiResponse, AsyncTransport
 
 
-def _queued_behind_a_slow_request(tls_server: Any, pki: Any, retry: RetryPolicy) -> list[Any]:
-    """A GET holds the only connection past its deadline; a POST waits for that connection."""
-    tls_server.script(Reply(200, b"<Ok/>", delay=2.0))
+def _queued_behind_a_slow_request(
+    tls_server: Any, pki: Any, retry: RetryPolicy, *, second_handshake: float = 0.0, timeout: float = 0.5
+) -> list[Any]:
+    """A GET holds the only connection past its deadline; a POST waits for that connection.
+
+    The POST's deadline is a few microseconds after the GET's (its step is made right after), so
+    the gate usually opens with nothing left. On a loaded machine the gap between the two can be
+    tens of ms, in which a new localhost connection gets its headers out: ``second_handshake``
+    makes the POST's connection slow, so "never on the wire" does not depend on the scheduler.
+    A test whose POST must then get through gives it a longer ``timeout``, for the same reason.
+    """
+    tls_server.script(Reply(200, b"<Ok/>", delay=4 * timeout))
+    if second_handshake:
+        tls_server.httpd.delay_handshakes(0.0, second_handshake)
 
     async def main() -> list[Any]:
         async with AsyncTransport(
@@ -34,7 +45,7 @@ def _queued_behind_a_slow_request(tls_server: Any, pki: Any, retry: RetryPolicy)
             subscription_id=SUB,
             credentials=load_credentials(pki.client_pem),
             ca_bundle=pki.ca_pem,
-            timeout=0.5,
+            timeout=timeout,
             retry=retry,
             max_connections=1,
             budget=RequestBudget(None),
@@ -47,7 +58,7 @@ def _queued_behind_a_slow_request(tls_server: Any, pki: Any, retry: RetryPolicy)
 
 
 def test_a_post_that_waited_for_a_connection_is_not_sent_and_says_so(tls_server: Any, pki: Any) -> None:
-    _slow, queued = _queued_behind_a_slow_request(tls_server, pki, RetryPolicy.none())
+    _slow, queued = _queued_behind_a_slow_request(tls_server, pki, RetryPolicy.none(), second_handshake=2.0)
     assert isinstance(queued, TransportError), queued
     assert not queued.ambiguous and queued.retryable
     assert "was not sent" in str(queued) and "may have reached" not in str(queued)
@@ -56,7 +67,7 @@ def test_a_post_that_waited_for_a_connection_is_not_sent_and_says_so(tls_server:
 
 def test_the_retry_policy_sends_it_once_when_a_connection_is_free(tls_server: Any, pki: Any) -> None:
     retry = RetryPolicy(max_attempts=3, base_delay=0.01, jitter=False)
-    _slow, queued = _queued_behind_a_slow_request(tls_server, pki, retry)
+    _slow, queued = _queued_behind_a_slow_request(tls_server, pki, retry, timeout=2.0)
     assert isinstance(queued, ApiResponse) and queued.status == 200
     assert [seen.method for seen in tls_server.seen].count("POST") == 1
 

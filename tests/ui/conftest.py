@@ -58,8 +58,14 @@ def airflow_env(home: Path, port: int) -> dict[str, str]:
 @contextmanager
 def chromium(viewport: dict[str, int]) -> Iterator[tuple[Any, Any]]:
     """Debian's Chromium, headless, in a throwaway profile, 60 s default timeout: yields Playwright
-    (for requests outside the browser's session) and the browser context, closed on exit."""
-    from playwright.sync_api import sync_playwright
+    (for requests outside the browser's session) and the browser context, closed on exit.
+
+    ``expect()`` has its own default of 5 s, which the context's does not change: with `make test`'s
+    parallel processes on 2 cores, a timeline iframe took longer than that to render, and the test
+    failed on a page that was right. Both waits are bounds, not speed checks."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)
 
     with tempfile.TemporaryDirectory(prefix="asm-chromium-") as profile, sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
