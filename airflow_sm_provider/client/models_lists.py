@@ -11,8 +11,11 @@ wrappers of ``.input_endpoints`` (``InputEndpoints`` of a deployment,
 it. ``DnsServers`` (a VM deployment body's list) is ours: the old SDK had no class for it.
 
 mypy sees the typed declarations ``tools/gen_client.py`` writes from the same walk
-(``_list_types``: each class an ``AliasList[Item]`` with exactly its attribute); at run time the
-names are the classes ``xmlmap.alias_list_type`` made.
+(``_list_types``: each class an ``AliasList[Item]`` with exactly its attribute, typed as the list
+itself, so assigning it an iterable of items, or None, refills the list); at run time the names are
+the classes ``xmlmap.alias_list_type`` made, and ``_list_types`` is never imported. A model's field
+holding one is ``xmlmodel.ListOf[Wrapper, Item]``: read as the class, built and assigned from any
+iterable of items.
 """
 
 from __future__ import annotations

@@ -19,18 +19,10 @@ from lxml import etree
 
 from airflow_sm_provider.client import configsets as cs
 from airflow_sm_provider.client import models as m
+from airflow_sm_provider.client import xmlmap as kinds  # the field kinds: kinds.STR, kinds.LIST, ...
 from airflow_sm_provider.client.errors import InvalidResponseError
 from airflow_sm_provider.client.ops_base import root_of
 from airflow_sm_provider.client.xmlmap import (
-    B64,
-    BOOL,
-    DICT,
-    INT,
-    KIND_DEFAULT,
-    LIST,
-    MODEL,
-    STR,
-    STRLIST,
     F,
     alias_list,
     empty,
@@ -77,28 +69,28 @@ def _ref_int(text: str | None, absent: Any) -> Any:
 
 def _ref_field(f: F, el: Any) -> Any:
     text = el.text
-    if f.absent is not KIND_DEFAULT and not text:  # an empty element is an absent one
+    if f.absent is not kinds.KIND_DEFAULT and not text:  # an empty element is an absent one
         return f.absent
-    if f.kind == STR:
+    if f.kind == kinds.STR:
         return text or ""
-    if f.kind == INT:
+    if f.kind == kinds.INT:
         return _ref_int(text, 0)
-    if f.kind == BOOL:
+    if f.kind == kinds.BOOL:
         return text is not None and text.strip().lower() == "true"
-    if f.kind == B64:
+    if f.kind == kinds.B64:
         return _ref_b64(text)
-    if f.kind == STRLIST:
+    if f.kind == kinds.STRLIST:
         return [c.text or "" for c in el if isinstance(c.tag, str)]
-    if f.kind == DICT:
+    if f.kind == kinds.DICT:
         out = {}
         for prop in (p for p in el if isinstance(p.tag, str)):
             kids = {_local(c.tag): c.text or "" for c in prop if isinstance(c.tag, str)}
             out[kids.get("Name", "")] = kids.get("Value", "")
         return out
-    if f.kind == MODEL:
+    if f.kind == kinds.MODEL:
         assert f.model is not None
         return reference(el, f.model)
-    assert f.kind == LIST and f.model is not None
+    assert f.kind == kinds.LIST and f.model is not None
     items = []
     for c in el:
         if not isinstance(c.tag, str) or (f.item and _local(c.tag) != f.item):
@@ -111,15 +103,23 @@ def _ref_field(f: F, el: Any) -> Any:
 
 
 def _ref_default(f: F) -> Any:
-    if f.absent is not KIND_DEFAULT:
+    if f.absent is not kinds.KIND_DEFAULT:
         return f.absent
-    if f.kind == MODEL:
+    if f.kind == kinds.MODEL:
         assert f.model is not None
         return None if f.optional else reference(etree.Element("absent"), f.model)
-    if f.kind == LIST:  # every list of models answers to its old wrapper attribute
+    if f.kind == kinds.LIST:  # every list of models answers to its old wrapper attribute
         assert f.model is not None
         return alias_list(list_name_of(f.model))
-    return {STR: "", INT: 0, BOOL: False, B64: "", STRLIST: [], DICT: {}, LIST: []}[f.kind]
+    return {
+        kinds.STR: "",
+        kinds.INT: 0,
+        kinds.BOOL: False,
+        kinds.B64: "",
+        kinds.STRLIST: [],
+        kinds.DICT: {},
+        kinds.LIST: [],
+    }[f.kind]
 
 
 def reference(el: Any, cls: type) -> Any:
@@ -156,10 +156,10 @@ def b64(data: bytes) -> str:
 def _value(kind: str, variant: str) -> str | None:
     n = next(_counter)
     odd = {
-        STR: ["", "  spaced  ", "a&b<c>", "ünï"],
-        INT: ["", "x12", " 7 ", "-3", "1_000"],
-        BOOL: ["", " True ", "FALSE", "yes", "true"],
-        B64: [
+        kinds.STR: ["", "  spaced  ", "a&b<c>", "ünï"],
+        kinds.INT: ["", "x12", " 7 ", "-3", "1_000"],
+        kinds.BOOL: ["", " True ", "FALSE", "yes", "true"],
+        kinds.B64: [
             "",
             "not base64!",
             base64.b64encode("ünï".encode()).decode(),
@@ -170,10 +170,10 @@ def _value(kind: str, variant: str) -> str | None:
         choices = odd[kind]
         return choices[n % len(choices)] or None
     return {
-        STR: f"text{n}",
-        INT: str(n),
-        BOOL: "true" if n % 2 else "false",
-        B64: b64(f"label {n}".encode()),
+        kinds.STR: f"text{n}",
+        kinds.INT: str(n),
+        kinds.BOOL: "true" if n % 2 else "false",
+        kinds.B64: b64(f"label {n}".encode()),
     }[kind]
 
 
@@ -182,22 +182,22 @@ def _fill(el: Any, cls: type, q: Any, variant: str, depth: int) -> None:
         if variant == "sparse" and next(_counter) % 2:
             continue
         child = etree.SubElement(el, q(f.tag))
-        if f.kind in (STR, INT, BOOL, B64):
+        if f.kind in (kinds.STR, kinds.INT, kinds.BOOL, kinds.B64):
             if variant == "nil" and next(_counter) % 3 == 0:
                 child.set(f"{{{NS_I}}}nil", "true")
             else:
                 child.text = _value(f.kind, variant)
-        elif f.kind == STRLIST:
+        elif f.kind == kinds.STRLIST:
             for i in range(3):
                 etree.SubElement(child, q(f.item or "Item")).text = f"s{i}" if i != 1 else None
-        elif f.kind == DICT:
+        elif f.kind == kinds.DICT:
             for i in range(2):
                 prop = etree.SubElement(child, q("ExtendedProperty"))
                 etree.SubElement(prop, q("Name")).text = f"k{i}"
                 etree.SubElement(prop, q("Value")).text = f"v{i}" if i else None
         elif depth < 4:
             assert f.model is not None
-            if f.kind == MODEL:
+            if f.kind == kinds.MODEL:
                 _fill(child, f.model, q, variant, depth + 1)
             else:
                 item_classes = [f.model, *(f.poly or {}).values()]
