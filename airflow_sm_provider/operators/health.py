@@ -8,7 +8,8 @@ the release operators check the application itself. Users point the check at the
   are ``{deployment_url}`` (the deployment's ``Url``, ending in ``/``), ``{deployment_name}``,
   ``{slot}`` (``production`` | ``staging``), ``{service_name}`` and ``{upgrade_domain}``. Jinja
   templating runs first (DAG params), then these placeholders at probe time;
-* ``headers``: sent with every probe (values may be secrets: they are masked and never reported);
+* ``headers``: sent with every probe (values may be secrets: they are masked and never reported, and
+  blanked out of what an answer or an error quotes);
 * ``expected_status``: the HTTP statuses that mean healthy (``200`` or ``[200, 204]``);
 * ``body_contains``: optional text the body must contain (``"ok"``, ``'"status": "UP"'``).
 
@@ -220,9 +221,35 @@ def tls_context(settings: AsmConnectionSettings | None) -> ssl.SSLContext:
     return ctx
 
 
-def _sample(url: str, status: int | None, body: str, detail: str = "") -> HealthSample:
-    excerpt = " ".join(body.split())[:BODY_EXCERPT]
-    return HealthSample(url, status, body, detail or f"HTTP {status} {excerpt}".strip())
+#: Shortest word of a header value blanked out on its own (``Bearer <token>``: the token alone).
+_SECRET_WORD = 8
+
+
+def _hidden(check: HealthCheck) -> list[str]:
+    """What of the header values to blank out of a sample's detail: each value (blanks collapsed,
+    as in the excerpt) and its long words, longest first."""
+    found = set()
+    for value in check.headers.values():
+        words = value.split()
+        found.add(" ".join(words))
+        found.update(w for w in words if len(w) >= _SECRET_WORD)
+    return sorted((h for h in found if h), key=len, reverse=True)
+
+
+def _scrub(text: str, hidden: Sequence[str]) -> str:
+    for value in hidden:
+        text = text.replace(value, "***")
+    return text
+
+
+def _sample(
+    url: str, status: int | None, body: str, detail: str = "", hidden: Sequence[str] = ()
+) -> HealthSample:
+    """One answer; ``hidden`` (the header values) is blanked out of its detail, which the report,
+    XCom and the trigger event keep: an answer may echo a token ("invalid token ...") and httpx's
+    error for an illegal header value quotes the value."""
+    excerpt = _scrub(" ".join(body.split()), hidden)[:BODY_EXCERPT]
+    return HealthSample(url, status, body, _scrub(detail, hidden) or f"HTTP {status} {excerpt}".strip())
 
 
 class HealthCheckArgsMixin(DeclaredArguments):
@@ -305,9 +332,9 @@ def probe_sync(url: str, check: HealthCheck, ctx: ssl.SSLContext) -> HealthSampl
     try:
         with httpx.Client(verify=ctx, trust_env=False, follow_redirects=False, timeout=check.timeout) as http:
             resp = http.get(url, headers=_headers(check))
-            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT])
+            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT], hidden=_hidden(check))
     except httpx.HTTPError as exc:
-        return _sample(url, None, "", f"{type(exc).__name__}: {exc}")
+        return _sample(url, None, "", f"{type(exc).__name__}: {exc}", _hidden(check))
 
 
 async def probe_async(url: str, check: HealthCheck, ctx: ssl.SSLContext) -> HealthSample:
@@ -319,9 +346,9 @@ async def probe_async(url: str, check: HealthCheck, ctx: ssl.SSLContext) -> Heal
             verify=ctx, trust_env=False, follow_redirects=False, timeout=check.timeout
         ) as http:
             resp = await http.get(url, headers=_headers(check))
-            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT])
+            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT], hidden=_hidden(check))
     except httpx.HTTPError as exc:
-        return _sample(url, None, "", f"{type(exc).__name__}: {exc}")
+        return _sample(url, None, "", f"{type(exc).__name__}: {exc}", _hidden(check))
 
 
 def health_probe(url: str, check: HealthCheck, ctx: ssl.SSLContext, what: str) -> Probe[HealthSample]:

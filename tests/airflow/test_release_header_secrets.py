@@ -237,3 +237,68 @@ def test_an_unopened_seal_is_waited_for_again_never_judged_as_unhealthy() -> Non
     assert isinstance(raised, _Judged) and raised.args[0]["status"] == "success"
     raised, waits = _resumed({"phase": "flipped", "pending": pending, "resealed": True}, event)
     assert not isinstance(raised, _Judged) and "same management certificate" in str(raised) and not waits
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    """A health endpoint answering ``503`` with a body that echoes the probe's X-Token header (as an
+    application's "invalid token ..." answer does)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = f"unauthorized: token {self.headers.get('X-Token')} is not valid".encode()
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/health"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    "ending", ["", "\n"], ids=["echoed_in_the_answer", "trailing_newline_refused_by_httpx"]
+)
+def test_a_header_value_in_a_probe_answer_or_error_reaches_no_xcom_or_db(
+    client: Any, echo_server: str, ending: str
+) -> None:
+    """A failed probe's detail (the answer's excerpt, or httpx's error, which quotes an illegal header
+    value) lands in the release report (XCom) and the trigger event (the task's next_kwargs): the
+    header values are blanked out of it. A Variable read from a file often ends with a newline."""
+    from airflow.models.variable import Variable
+    from airflow.sdk import DAG
+
+    token = f"tok-{uuid.uuid4().hex}"
+    Variable.set("s8_echoed_health_token", token + ending)
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    with DAG(f"release_header_echo_{len(ending)}", schedule=None, start_date=START, catchup=False) as dag:
+        AsmGuardedSwapOperator(
+            task_id="guarded_swap",
+            service_name=service,
+            expected_new_deployment="v1",
+            health_url=echo_server,
+            health_headers={"X-Token": "{{ var.value.s8_echoed_health_token }}"},
+            deferrable=True,
+            poll_interval=0.1,
+            health_retries=2,
+            health_interval=0.1,
+            retries=0,
+            retry_delay=timedelta(0),
+        )
+    dr = run_dag(dag)
+    report = xcom_value(dr, "guarded_swap", "release_report")
+    assert report is not None and report.get("swap_outcome") == "refused", report
+    gate = " ".join(c["detail"] for c in report["checks"] if "health" in c["name"])
+    assert ("HTTP 503" in gate) if not ending else ("header" in gate.lower()), gate
+    assert "***" in gate, gate
+    assert _db_cells_holding(token) == []
