@@ -55,6 +55,8 @@ __all__ = [
 BODY_EXCERPT = 120
 #: Bytes of the body read for ``body_contains``.
 BODY_LIMIT = 65536
+#: What no HTTP header value may hold (RFC 9110 field-value: visible text, spaces and tabs).
+_ILLEGAL_IN_HEADER = frozenset(chr(c) for c in (*range(0x20), 0x7F) if c != 0x09)
 PLACEHOLDERS = ("deployment_url", "deployment_name", "slot", "service_name", "upgrade_domain")
 USER_AGENT = "airflow-sm-provider-health/2"
 #: The operator arguments a health check is built from (checked once none is a template).
@@ -151,6 +153,15 @@ class HealthCheck:
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             invalid("health_headers", f"must be a dict of header name -> text, got {type(headers).__name__}")
+        for name, value in headers.items():
+            if any(ch in value for ch in _ILLEGAL_IN_HEADER):
+                # No HTTP client sends it: every probe would fail and be judged as the application's.
+                invalid(
+                    "health_headers",
+                    f"the value of header {name!r} holds a line break or control character (value not "
+                    "shown: it may be a secret); a Variable read from a file keeps its trailing newline: "
+                    "strip it, e.g. '{{ var.value.<name> | trim }}'",
+                )
         statuses = expected_status if isinstance(expected_status, list | tuple | set) else [expected_status]
         try:
             codes = tuple(sorted({int(s) for s in statuses}))
