@@ -509,6 +509,7 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
         if self.state.get("swap_back_intent"):  # an interrupted try may have sent it: never blindly again
             if _name(prod) == old:  # it was sent and is done: verify the restored production
                 self.log.warning("Resumed after the swap back was sent; not sending it again.")
+                self.state["swap_back_seen"] = True  # done: no swap_back_operation step tells it
                 return Next("swapped_back", self._restore_steps(old, None))
             if any(d.locked for d in (prod, stag) if d):
                 return self.end(
@@ -560,7 +561,9 @@ class AsmGuardedSwapOperator(HealthCheckArgsMixin, ApprovalArgsMixin, AsmRelease
             )
         if failed is None and event.get("status") != "success":  # the wait broke: do not guess
             steps = self.steps_of(event)
-            self.report["rolled_back"] = any(st["name"] == "swap_back_operation" and st["ok"] for st in steps)
+            self.report["rolled_back"] = bool(self.state.get("swap_back_seen")) or any(
+                st["name"] == "swap_back_operation" and st["ok"] for st in steps
+            )
             return self.end(
                 "rolled_back_unverified",
                 f"{new} failed its checks in production and the swap back of {old} was requested, but "

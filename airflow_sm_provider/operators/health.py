@@ -8,7 +8,8 @@ the release operators check the application itself. Users point the check at the
   are ``{deployment_url}`` (the deployment's ``Url``, ending in ``/``), ``{deployment_name}``,
   ``{slot}`` (``production`` | ``staging``), ``{service_name}`` and ``{upgrade_domain}``. Jinja
   templating runs first (DAG params), then these placeholders at probe time;
-* ``headers``: sent with every probe (values may be secrets: they are masked and never reported);
+* ``headers``: sent with every probe (values may be secrets: they are masked and never reported, and
+  blanked out of what an answer or an error quotes);
 * ``expected_status``: the HTTP statuses that mean healthy (``200`` or ``[200, 204]``);
 * ``body_contains``: optional text the body must contain (``"ok"``, ``'"status": "UP"'``).
 
@@ -54,6 +55,8 @@ __all__ = [
 BODY_EXCERPT = 120
 #: Bytes of the body read for ``body_contains``.
 BODY_LIMIT = 65536
+#: What no HTTP header value may hold (RFC 9110 field-value: visible text, spaces and tabs).
+_ILLEGAL_IN_HEADER = frozenset(chr(c) for c in (*range(0x20), 0x7F) if c != 0x09)
 PLACEHOLDERS = ("deployment_url", "deployment_name", "slot", "service_name", "upgrade_domain")
 USER_AGENT = "airflow-sm-provider-health/2"
 #: The operator arguments a health check is built from (checked once none is a template).
@@ -150,6 +153,15 @@ class HealthCheck:
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             invalid("health_headers", f"must be a dict of header name -> text, got {type(headers).__name__}")
+        for name, value in headers.items():
+            if any(ch in value for ch in _ILLEGAL_IN_HEADER):
+                # No HTTP client sends it: every probe would fail and be judged as the application's.
+                invalid(
+                    "health_headers",
+                    f"the value of header {name!r} holds a line break or control character (value not "
+                    "shown: it may be a secret); a Variable read from a file keeps its trailing newline: "
+                    "strip it, e.g. '{{ var.value.<name> | trim }}'",
+                )
         statuses = expected_status if isinstance(expected_status, list | tuple | set) else [expected_status]
         try:
             codes = tuple(sorted({int(s) for s in statuses}))
@@ -220,9 +232,35 @@ def tls_context(settings: AsmConnectionSettings | None) -> ssl.SSLContext:
     return ctx
 
 
-def _sample(url: str, status: int | None, body: str, detail: str = "") -> HealthSample:
-    excerpt = " ".join(body.split())[:BODY_EXCERPT]
-    return HealthSample(url, status, body, detail or f"HTTP {status} {excerpt}".strip())
+#: Shortest word of a header value blanked out on its own (``Bearer <token>``: the token alone).
+_SECRET_WORD = 8
+
+
+def _hidden(check: HealthCheck) -> list[str]:
+    """What of the header values to blank out of a sample's detail: each value (blanks collapsed,
+    as in the excerpt) and its long words, longest first."""
+    found = set()
+    for value in check.headers.values():
+        words = value.split()
+        found.add(" ".join(words))
+        found.update(w for w in words if len(w) >= _SECRET_WORD)
+    return sorted((h for h in found if h), key=len, reverse=True)
+
+
+def _scrub(text: str, hidden: Sequence[str]) -> str:
+    for value in hidden:
+        text = text.replace(value, "***")
+    return text
+
+
+def _sample(
+    url: str, status: int | None, body: str, detail: str = "", hidden: Sequence[str] = ()
+) -> HealthSample:
+    """One answer; ``hidden`` (the header values) is blanked out of its detail, which the report,
+    XCom and the trigger event keep: an answer may echo a token ("invalid token ...") and httpx's
+    error for an illegal header value quotes the value."""
+    excerpt = _scrub(" ".join(body.split()), hidden)[:BODY_EXCERPT]
+    return HealthSample(url, status, body, _scrub(detail, hidden) or f"HTTP {status} {excerpt}".strip())
 
 
 class HealthCheckArgsMixin(DeclaredArguments):
@@ -305,9 +343,9 @@ def probe_sync(url: str, check: HealthCheck, ctx: ssl.SSLContext) -> HealthSampl
     try:
         with httpx.Client(verify=ctx, trust_env=False, follow_redirects=False, timeout=check.timeout) as http:
             resp = http.get(url, headers=_headers(check))
-            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT])
+            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT], hidden=_hidden(check))
     except httpx.HTTPError as exc:
-        return _sample(url, None, "", f"{type(exc).__name__}: {exc}")
+        return _sample(url, None, "", f"{type(exc).__name__}: {exc}", _hidden(check))
 
 
 async def probe_async(url: str, check: HealthCheck, ctx: ssl.SSLContext) -> HealthSample:
@@ -319,9 +357,9 @@ async def probe_async(url: str, check: HealthCheck, ctx: ssl.SSLContext) -> Heal
             verify=ctx, trust_env=False, follow_redirects=False, timeout=check.timeout
         ) as http:
             resp = await http.get(url, headers=_headers(check))
-            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT])
+            return _sample(url, resp.status_code, resp.text[:BODY_LIMIT], hidden=_hidden(check))
     except httpx.HTTPError as exc:
-        return _sample(url, None, "", f"{type(exc).__name__}: {exc}")
+        return _sample(url, None, "", f"{type(exc).__name__}: {exc}", _hidden(check))
 
 
 def health_probe(url: str, check: HealthCheck, ctx: ssl.SSLContext, what: str) -> Probe[HealthSample]:

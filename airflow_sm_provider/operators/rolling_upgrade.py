@@ -368,6 +368,14 @@ class AsmGuardedRollingUpgradeOperator(
             self.report["start_health"] = {"ok": None, "detail": why}
             return self.end("failed", f"{why}; no upgrade was sent", final=False)
         detail = (failed or {}).get("message") or str(event.get("message"))
+        if failed.get("reason") in ("slot_changed", "slot_empty"):  # not probed: the slot changed
+            self.report["start_health"] = {"ok": None, "detail": detail}
+            return self.end(
+                "refused",
+                f"the {self.slot} slot no longer holds {name} ({detail}); no upgrade was sent: the "
+                "slots changed since the start (a swap or a delete), run the upgrade again",
+                final=False,
+            )
         self.report["start_health"] = {"ok": False, "detail": detail}
         per_domain = self.health_check().per_domain
         if self.allow_unhealthy_start is not True:  # read strictly once rendered, as require_approval

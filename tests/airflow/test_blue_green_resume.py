@@ -368,3 +368,15 @@ def test_a_swap_back_whose_wait_broke_is_not_called_restored() -> None:
     assert done.final and done.outcome == "failed" and "could not be verified" in done.message
     assert "check production" in done.message and "triggerer lost ASM" in done.message
     assert op.state["swap_outcome"] == "rolled_back_unverified" and op.report["rolled_back"] is False
+
+
+def test_a_swap_back_seen_done_is_reported_rolled_back_when_its_verification_broke() -> None:
+    # Resumed after the swap back was sent (intent, no request id) and production holds v1 again:
+    # the swap back is known done, so a broken verification leaves it unverified, yet rolled back.
+    op = _resumed_swap_op("v1", "v2", locked=False, swap_back_intent=True)
+    step = op.phase_swap_back(None)
+    assert step.phase == "swapped_back" and "swap_back_operation" not in [s["name"] for s in step.steps]
+    event = {"status": "failed", "message": "ConnectError: lost ASM", "steps": [], "error_type": "X"}
+    done = op.phase_swapped_back(event)
+    assert op.state["swap_outcome"] == "rolled_back_unverified" and done.outcome == "failed"
+    assert op.report["rolled_back"] is True

@@ -13,6 +13,7 @@ import http.server
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -31,16 +32,17 @@ def client(asm_endpoint: dict[str, Any], asm_conn_id: str) -> Iterator[Any]:
         yield c
 
 
-@pytest.fixture
-def probe_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
-    """A local health endpoint answering ``200 OK`` that records each request's headers."""
+@contextmanager
+def _serving(status: int, body_of: Any) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A local health endpoint answering ``status`` with ``body_of(headers)``; records each request's
+    headers."""
     seen: list[dict[str, str]] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append(dict(self.headers))
-            body = b"OK"
-            self.send_response(200)
+            body = body_of(self.headers)
+            self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -56,6 +58,43 @@ def probe_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def probe_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A local health endpoint answering ``200 OK`` that records each request's headers."""
+    with _serving(200, lambda headers: b"OK") as served:
+        yield served
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    """A health endpoint answering ``503`` with a body that echoes the probe's X-Token header (as an
+    application's "invalid token ..." answer does)."""
+    with _serving(503, lambda h: f"unauthorized: token {h.get('X-Token')} is not valid".encode()) as served:
+        yield served[0]
+
+
+def _swap_dag(dag_id: str, service: str, new: str, url: str, variable: str, **kwargs: Any) -> Any:
+    """A DAG of one deferred guarded swap of ``new`` probing ``url`` with an X-Token header read from
+    the Airflow Variable ``variable``."""
+    from airflow.sdk import DAG
+
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False) as dag:
+        AsmGuardedSwapOperator(
+            task_id="guarded_swap",
+            service_name=service,
+            expected_new_deployment=new,
+            health_url=url,
+            health_headers={"X-Token": f"{{{{ var.value.{variable} }}}}"},
+            deferrable=True,
+            poll_interval=0.1,
+            health_interval=0.1,
+            retries=0,
+            retry_delay=timedelta(0),
+            **kwargs,
+        )
+    return dag
 
 
 def _db_cells_holding(secret: str) -> list[str]:
@@ -84,7 +123,6 @@ def test_deferred_release_headers_reach_the_probe_and_never_the_db(
     client: Any, probe_server: tuple[str, list[dict[str, str]]]
 ) -> None:
     from airflow.models.variable import Variable
-    from airflow.sdk import DAG
 
     url, seen = probe_server
     token = f"tok-{uuid.uuid4().hex}"
@@ -93,21 +131,9 @@ def test_deferred_release_headers_reach_the_probe_and_never_the_db(
     deploy(client, service, "staging", "v1")
     client.swap_deployment(service, None, "v1").wait(timeout=60, poll_interval=0.05)
     deploy(client, service, "staging", "v2")
-    with DAG("release_header_secrets", schedule=None, start_date=START, catchup=False) as dag:
-        AsmGuardedSwapOperator(
-            task_id="guarded_swap",
-            service_name=service,
-            expected_new_deployment="v2",
-            health_url=url,
-            health_headers={"X-Token": "{{ var.value.s7_health_token }}"},
-            deferrable=True,
-            bake_seconds=0.5,
-            poll_interval=0.1,
-            health_interval=0.1,
-            bake_interval=0.2,
-            retries=0,
-            retry_delay=timedelta(0),
-        )
+    dag = _swap_dag(
+        "release_header_secrets", service, "v2", url, "s7_health_token", bake_seconds=0.5, bake_interval=0.2
+    )
     dr = run_dag(dag)
     report = xcom_value(dr, "guarded_swap", "release_report")
     assert dr.state == "success", (task_states(dr), report and report.get("message"))
@@ -237,3 +263,57 @@ def test_an_unopened_seal_is_waited_for_again_never_judged_as_unhealthy() -> Non
     assert isinstance(raised, _Judged) and raised.args[0]["status"] == "success"
     raised, waits = _resumed({"phase": "flipped", "pending": pending, "resealed": True}, event)
     assert not isinstance(raised, _Judged) and "same management certificate" in str(raised) and not waits
+
+
+def test_a_header_value_echoed_in_a_probe_answer_reaches_no_xcom_or_db(client: Any, echo_server: str) -> None:
+    """A failed probe's detail (the answer's excerpt) lands in the release report (XCom) and the
+    trigger event (the task's next_kwargs): the header values are blanked out of it."""
+    from airflow.models.variable import Variable
+
+    token = f"tok-{uuid.uuid4().hex}"
+    Variable.set("s8_echoed_health_token", token)
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    dr = run_dag(
+        _swap_dag(
+            "release_header_echo", service, "v1", echo_server, "s8_echoed_health_token", health_retries=2
+        )
+    )
+    report = xcom_value(dr, "guarded_swap", "release_report")
+    assert report is not None and report.get("swap_outcome") == "refused", report
+    gate = " ".join(c["detail"] for c in report["checks"] if "health" in c["name"])
+    assert "HTTP 503" in gate and "***" in gate, gate
+    assert _db_cells_holding(token) == []
+
+
+def test_a_header_value_with_a_line_break_is_refused_before_any_request(
+    client: Any, probe_server: tuple[str, list[dict[str, str]]]
+) -> None:
+    """A Variable read from a file often ends with a newline: no HTTP client sends that header, so
+    every probe failed and the release judged the application by it (and httpx's error quoted the
+    value). Refused when rendered, naming the argument and the header, never the value."""
+    from airflow.models.variable import Variable
+    from test_operators_helpers import FAILURES, record_failure
+
+    from airflow_sm_provider.client.errors import InvalidInputError
+
+    url, seen = probe_server
+    token = f"tok-{uuid.uuid4().hex}"
+    Variable.set("s8_newline_health_token", token + "\n")
+    service = new_service(client)
+    deploy(client, service, "staging", "v1")
+    dag = _swap_dag(
+        "release_header_newline",
+        service,
+        "v1",
+        url,
+        "s8_newline_health_token",
+        on_failure_callback=record_failure,
+    )
+    dr = run_dag(dag)
+    assert task_states(dr) == {"guarded_swap": "failed"}
+    error = FAILURES.get("guarded_swap")
+    assert isinstance(error, InvalidInputError) and error.field == "health_headers", repr(error)
+    assert "'X-Token'" in str(error) and "line break" in str(error) and token not in str(error)
+    assert seen == [] and xcom_value(dr, "guarded_swap", "release_report") is None
+    assert slots(client, service) == {"production": None, "staging": "v1"}

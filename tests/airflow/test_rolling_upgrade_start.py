@@ -372,3 +372,31 @@ def test_a_role_to_upgrade_typo_leaves_no_submitting_mark_for_the_retry(
     assert requests_seen(asm_emulator, upgrades) == 0
     assert ADOPTED == [False, False, False]
     assert "did you mean 'WorkerRole'?" in str(FAILURES["upgrade"])
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("slot_changed", "the slot holds dep2, not dep1"), ("slot_empty", "the production slot is empty")],
+)
+@pytest.mark.parametrize("allow", [False, True], ids=["default", "allow_unhealthy_start"])
+def test_a_deployment_gone_from_its_slot_before_the_upgrade_is_no_unhealthy_start(
+    allow: bool, reason: str, message: str
+) -> None:
+    """The pre-upgrade health step fails without probing when the slot no longer holds the
+    deployment (a swap or a delete since the start): not "already fails its health check", and with
+    ``allow_unhealthy_start`` never an upgrade sent by name to a deployment that left the slot."""
+    from airflow_sm_provider.operators._release import Done
+
+    op = _phase_op(allow_unhealthy_start=allow)
+    step = {"name": "pre_upgrade_health", "kind": "health", "ok": False, "outcome": "failed"}
+    event = {
+        "status": "failed",
+        "message": message,
+        "phase": "baseline",
+        "steps": [{**step, "message": message, "reason": reason, "at": "2026-12-01T00:00:00.000+00:00"}],
+    }
+    done = op.phase_baseline(event)
+    assert isinstance(done, Done), done
+    assert done.final is False and "no upgrade was sent" in done.message and message in done.message
+    assert "already fails" not in done.message and "unhealthy_start" not in op.state
+    assert op.state["upgrade_outcome"] == "refused"
