@@ -137,13 +137,14 @@ def _ca_only_context(ca_bundle: str | os.PathLike[str]) -> ssl.SSLContext:
         path = Path(text).expanduser()
         if not path.is_file():
             raise InvalidInputError("ca_bundle", f"CA bundle file {text!r} does not exist or is not a file")
-        return _trusting_only(path.read_bytes())
+        bundle = path.read_bytes()
     except OSError as exc:
         raise InvalidInputError(
             "ca_bundle",
             f"CA bundle file {text!r} cannot be read ({exc.strerror or exc}); make the file and every "
             "directory above it readable by the user that runs the client",
         ) from None
+    return _trusting_only(bundle)
 
 
 def _trusting_only(bundle: bytes) -> ssl.SSLContext:
