@@ -396,6 +396,8 @@ def raw_request(
 
     The path must start with ``/``; dot segments (also percent-encoded) and control characters
     are refused, so even the escape hatch cannot be steered onto another resource by accident.
+    An empty (or None) ``x_ms_version`` means the client's version, as in the old SDK; any other
+    value must pass THE version rule (CR/LF and control characters are refused naming the field).
     """
     if not isinstance(path, str) or not path.startswith("/"):
         raise InvalidInputError(
@@ -406,8 +408,8 @@ def raw_request(
         raise InvalidInputError(
             "path", f"{path!r} has a dot segment, '#', space or control character: remove it."
         )
-    if x_ms_version is not None:
-        v.x_ms_version(x_ms_version)
+    # The old SDK sent ``x_ms_version or self.x_ms_version``: a falsy version is the client's.
+    x_ms_version = v.x_ms_version(x_ms_version) if x_ms_version else None
     prefix = f"/{subscription_id}"
     under = head == prefix or head.lower().startswith(prefix.lower() + "/")
     relative = path[len(prefix) :] if under else path

@@ -128,27 +128,44 @@ def _ca_only_context(ca_bundle: str | os.PathLike[str]) -> ssl.SSLContext:
 
     ``create_default_context`` loads the system store only when it is given no CA; given one,
     that is the whole trust (unlike ``load_verify_locations`` on a default context, which adds).
+    A file is read ONCE (``_trusting_only``): what was checked (no private key) is what is trusted.
     """
     text = os.fspath(ca_bundle)
+    if "-----BEGIN" in text:
+        return _trusting_only(text.encode())
     try:
-        if "-----BEGIN" in text:
-            _no_private_key(text.encode())
-            return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=text)
         path = Path(text).expanduser()
         if not path.is_file():
             raise InvalidInputError("ca_bundle", f"CA bundle file {text!r} does not exist or is not a file")
-        _no_private_key(path.read_bytes())
-        return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(path))
-    except ssl.SSLError as exc:
-        raise InvalidInputError(
-            "ca_bundle", f"the CA bundle holds no usable PEM certificate ({exc.reason or exc})"
-        ) from None
+        bundle = path.read_bytes()
     except OSError as exc:
         raise InvalidInputError(
             "ca_bundle",
             f"CA bundle file {text!r} cannot be read ({exc.strerror or exc}); make the file and every "
             "directory above it readable by the user that runs the client",
         ) from None
+    return _trusting_only(bundle)
+
+
+def _trusting_only(bundle: bytes) -> ssl.SSLContext:
+    """The context trusting exactly the certificates of ``bundle`` (the bytes as read, once).
+
+    OpenSSL parses them as it parses any ``cafile`` (text around the blocks skipped, ``TRUSTED
+    CERTIFICATE`` blocks with their trust settings), from a private temporary copy removed at once:
+    the caller's file is not opened again, so the bytes checked here are the bytes trusted.
+    """
+    _no_private_key(bundle)
+    fd, name = tempfile.mkstemp(prefix="asm-ca-", suffix=".pem")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bundle)
+        return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=name)
+    except ssl.SSLError as exc:
+        raise InvalidInputError(
+            "ca_bundle", f"the CA bundle holds no usable PEM certificate ({exc.reason or exc})"
+        ) from None
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _no_private_key(bundle: bytes) -> None:

@@ -139,11 +139,13 @@ class OperationFailedError(AsmError):
     raises it. The ported ``wait_for_operation_status`` raises it as the old SDK raised
     ``AzureAsyncOperationHttpError(message, result.status, result)``: ``status_code`` is then the
     operation's status, ``'Failed'`` (or ``'InProgress'`` after its time-out), a string, as
-    ported ``if e.status_code == 'Failed'`` expects. Hence ``int | str | None`` here, declared
-    ``Any`` because the base declares ``int | None`` (every other error's is an HTTP status).
+    ported ``if e.status_code == 'Failed'`` expects. None when neither is known (the operators'
+    failures carry ASM's code instead). Hence ``int | str | None``: narrow it
+    (``isinstance(e.status_code, int)``) before arithmetic or string methods.
     """
 
-    status_code: Any  # int | str | None, see above
+    # Wider than AsmError's HTTP ``int | None`` on purpose: the old SDK's subclass held the text.
+    status_code: int | str | None  # type: ignore[assignment]
 
     def __init__(
         self, message: str, status_code: int | str | None = None, operation: Any = None, **kwargs: Any

@@ -145,8 +145,14 @@ class ServiceManagementClient(compat.OldClientAttributes, OperationMethods):
         """A client whose requests pass through ``filter(request, next)`` (see docs/migrating.md:
         the request is an ``ApiRequest``, ``next`` returns an ``ApiResponse``). The clone shares
         this client's transport (its connection pool) but not its settings: ``set_proxy`` on one
-        changes neither the other's transport nor its filters."""
+        changes neither the other's transport nor its filters.
+
+        As the old SDK's clone (built by the constructor from the parent's subscription, certificate,
+        host, session and timeout), it is what the constructor made: an ``x_ms_version`` ASSIGNED on
+        this client is not copied (the clone sends the constructor's version until assigned its own).
+        """
         clone = copy.copy(self)
+        clone._assigned_version = None
         clone._filters = (*self._filters, filter)
         clone._transport = compat.FilteredTransport(filter, self._transport)
         clone._transport_kwargs = dict(self._transport_kwargs)

@@ -382,8 +382,7 @@ def x_ms_version(value: Any, field: str = "x_ms_version") -> str:
     reached the service and failed there; no source shows ASM accepting a non-date version, so
     refusing it early is not stricter than the service. CR/LF would split the header.
     """
-    required(field, value)
-    if not _VERSION.fullmatch(value):
+    if not isinstance(value, str) or not _VERSION.fullmatch(value):
         raise InvalidInputError(
             field, f"{value!r} is not an ASM API version: use a date like '2014-10-01' ('latest' is not one)."
         )

@@ -10,12 +10,10 @@ project's own mypy config, a cache under ``tmp_path`` (no state shared with othe
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from mypy import api
+from mypy_snippet import ROOT, check_snippet
 
-ROOT = Path(__file__).resolve().parents[2]
 M = "airflow_sm_provider.client"
 
 SNIPPET = f"""
@@ -121,50 +119,8 @@ def takes(items: Iterable[HostedService]) -> HostedServices:
 """
 
 
-def _expected(snippet: str) -> tuple[set[int], dict[int, str]]:
-    errors, reveals = set(), {}
-    for number, line in enumerate(snippet.splitlines(), 1):
-        if line.endswith("# E"):
-            errors.add(number)
-        elif "# T: " in line:
-            reveals[number] = line.rpartition("# T: ")[2]
-    return errors, reveals
-
-
 def test_mypy_checks_the_old_wrapper_attributes_of_top_level_and_nested_lists(tmp_path: Path) -> None:
-    snippet = tmp_path / "ported_typed.py"
-    snippet.write_text(SNIPPET, encoding="utf-8")
-    out, err, _ = api.run(
-        [
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(tmp_path / "mypy-cache"),
-            "--show-error-codes",
-            "--no-error-summary",
-            str(snippet),
-        ]
-    )
-    found_errors: set[int] = set()
-    found_reveals: dict[int, str] = {}
-    other: list[str] = []
-    for line in out.splitlines():
-        m = re.match(r".*ported_typed\.py:(\d+): (error|note): (.*)$", line)
-        if m is None:
-            other.append(line)
-            continue
-        number, kind, text = int(m[1]), m[2], m[3]
-        if kind == "error":
-            found_errors.add(number)
-        elif text.startswith("Revealed type is "):
-            found_reveals[number] = text.removeprefix("Revealed type is ").strip('"')
-    errors, reveals = _expected(SNIPPET)
-    lines = SNIPPET.splitlines()
-    report = out + err
-    assert not other, report
-    assert sorted(found_errors - errors) == [], [lines[n - 1] for n in sorted(found_errors - errors)]
-    assert sorted(errors - found_errors) == [], [lines[n - 1] for n in sorted(errors - found_errors)]
-    assert found_reveals == reveals, report
+    check_snippet(SNIPPET, tmp_path, "ported_typed")
 
 
 def test_the_typed_declarations_are_the_run_time_classes_and_attributes() -> None:
