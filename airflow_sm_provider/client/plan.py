@@ -71,7 +71,7 @@ MAX_REDIRECTS = 3
 USER_AGENT = f"airflow-sm-provider/{__version__}"
 _HOST_RE = re.compile(
     r"^(?:(?P<name>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-    r"[A-Za-z0-9])?)*)|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::(?P<port>\d{1,5}))?$"
+    r"[A-Za-z0-9])?)*)|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::(?P<port>[0-9]{1,5}))?$"
 )
 
 

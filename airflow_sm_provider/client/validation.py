@@ -27,7 +27,7 @@ _SAFE_NAME = re.compile(r"^[^/\\?#%\x00-\x1f\x7f]{1,256}$")
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
 #: What XML 1.0 cannot carry (lxml refuses it with a library error) plus DEL.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VERSION = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits: \d takes any script's
 
 
 def required(field: str, value: Any) -> str:

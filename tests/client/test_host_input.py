@@ -35,6 +35,10 @@ def test_accepted_forms(given: str | None, host: str) -> None:
         ("http://management.core.windows.net", "only served over https"),
         ("user@management.core.windows.net", "not a host name"),
         ("127.0.0.1:70000", "not a host name"),
+        (
+            "127.0.0.1:\u0668\u0664\u0664\u0663",
+            "not a host name",
+        ),  # 8443 in Arabic-Indic digits (int() reads them)
         ("two words", "not a host name"),
     ],
 )
