@@ -31,7 +31,7 @@ def test_associate_and_disassociate_by_slot(
     svc, dep = create_deployment(asm_endpoint, slot="staging")
     ip = unique("ip")
     common: dict[str, Any] = {"deferrable": deferrable, **FAST}
-    by_slot = {"name": ip, "service_name": svc, "deployment_slot": "Staging"}
+    by_slot: dict[str, Any] = {"name": ip, "service_name": svc, "deployment_slot": "Staging"}
     with DAG(f"ops_rip_slot_{deferrable}", schedule=None, start_date=START) as dag:
         tasks = [
             AsmCreateReservedIpOperator(task_id="create", name=ip, location="West US", **common),
@@ -128,13 +128,13 @@ def test_templated_name_and_slot_both_given_fail_before_any_request(
     ],
     ids=["neither", "both", "bad_slot"],
 )
-def test_name_or_slot_is_checked_at_parse(cls: type, kwargs: dict[str, Any], field: str) -> None:
+def test_name_or_slot_is_checked_at_parse(cls: type[Any], kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInputError) as raised:
         cls(task_id="t", name="ip", service_name="svc", **kwargs)
     assert raised.value.field == field
 
 
 @pytest.mark.parametrize("cls", ASSOCIATION, ids=["associate", "disassociate"])
-def test_slot_is_templated_and_a_template_is_not_checked_at_parse(cls: type) -> None:
+def test_slot_is_templated_and_a_template_is_not_checked_at_parse(cls: type[Any]) -> None:
     assert "deployment_slot" in cls.template_fields
     cls(task_id="t", name="ip", service_name="svc", deployment_slot="{{ params.slot }}")
