@@ -5,7 +5,6 @@ and a retry that adopts an interrupted update reports what that try changed."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
 from test_operators_helpers import (
     FAILURES,
-    crash_before_id_stored,
+    interrupted_update,
     record_failure,
     request_counter,
     requests_seen,
@@ -113,23 +112,17 @@ def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_chang
     """The retry adopts the interrupted update and finds nothing differing: that try's change,
     reported as such (not "Unchanged", changed []); one request in all."""
     svc = unique("svc")
-    with DAG("ops_svc_update_crash", schedule=None, start_date=START) as dag:
-        create = AsmCreateCloudServiceOperator(task_id="create", service_name=svc, location="West US", **FAST)
-        update = crash_before_id_stored(AsmUpdateCloudServiceOperator)(
-            task_id="update",
-            service_name=svc,
-            extended_properties={"ttl": "1d"},
-            retries=1,
-            retry_delay=timedelta(0),
-            **FAST,
-        )
-        create >> update
-    counter = request_counter(asm_emulator, "update_hosted_service")
+    result, requests = interrupted_update(
+        asm_emulator,
+        "ops_svc_update_crash",
+        lambda: AsmCreateCloudServiceOperator(task_id="create", service_name=svc, location="West US", **FAST),
+        AsmUpdateCloudServiceOperator,
+        "update_hosted_service",
+        service_name=svc,
+        extended_properties={"ttl": "1d"},
+        **FAST,
+    )
 
-    dr = run_dag(dag)
-
-    assert set(task_states(dr).values()) == {"success"}, FAILURES
-    assert requests_seen(asm_emulator, counter) == 1
-    result = xcom_value(dr, "update")
+    assert requests == 1
     seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
     assert seen == {"status": "Succeeded", "changed": ["extended_properties"], "by_previous_try": True}
