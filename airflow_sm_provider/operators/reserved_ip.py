@@ -8,7 +8,7 @@ already reached, so a retried or re-run task does not redo its work.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
@@ -164,6 +164,8 @@ class _ReservedIpAssociation(_DeploymentTargetMixin, DeclaredArguments):
     default_timeout = 900.0
     #: The deployment, by name: ``deployment_name``, or the one in ``deployment_slot`` (``read_ip``).
     _deployment: str = ""
+    #: An empty ``deployment_slot`` is the goal reached (disassociate), not an error (associate).
+    empty_slot_holds_none: ClassVar[bool] = False
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
@@ -173,12 +175,13 @@ class _ReservedIpAssociation(_DeploymentTargetMixin, DeclaredArguments):
 
     def read_ip(self, client: ServiceManagementClient) -> tuple[Any, tuple[str, str] | None, bool]:
         """The reserved IP (its 404 is raised), who uses it, and whether that is our deployment
-        (resolved first when given by slot: an empty slot raises ``NotFoundError``, nothing sent)."""
+        (resolved first when given by slot; an empty slot raises ``NotFoundError`` before any
+        request, unless ``empty_slot_holds_none``: then no deployment is ours)."""
         if self.deployment_name:
             self._deployment = self.deployment_name
         else:
             dep = self._find(client)
-            if dep is None:
+            if dep is None and not self.empty_slot_holds_none:
                 from airflow_sm_provider.client.errors import NotFoundError
 
                 raise NotFoundError(
@@ -187,11 +190,26 @@ class _ReservedIpAssociation(_DeploymentTargetMixin, DeclaredArguments):
                     code=protocol.ERR_NOT_FOUND,
                     before_request=True,
                 )
-            self._deployment = str(dep.name)
+            self._deployment = str(dep.name) if dep is not None else ""
         ip = client.get_reserved_ip_address(self.name)
         user = _user(ip)
-        ours = user is not None and _same(user[0], self.service_name) and _same(user[1], self._deployment)
+        ours = (
+            bool(self._deployment)
+            and user is not None
+            and _same(user[0], self.service_name)
+            and _same(user[1], self._deployment)
+        )
         return ip, user, ours
+
+    def target_text(self) -> str:
+        """The deployment meant, for messages: by name, or by slot (with what the slot holds)."""
+        where = f" of cloud service {self.service_name!r}"
+        if self.deployment_name:
+            return f"deployment {self.deployment_name!r}{where}"
+        slot = str(self.deployment_slot).lower()
+        if self._deployment:
+            return f"deployment {self._deployment!r} (in the {slot} slot){where}"
+        return f"the {slot} slot{where} (empty)"
 
     def submit_args(self) -> tuple[str, str, str, str | None]:
         return self.name, self.service_name, self._deployment, self.virtual_ip_name
@@ -236,9 +254,10 @@ class AsmAssociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
 class AsmDisassociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
     """Take a reserved IP off a deployment (the deployment gets a new VIP; the IP stays reserved).
 
-    Not associated with any deployment: nothing is sent (``status`` "NotAssociated"). Associated
-    with another deployment than the one named: the task sends nothing and fails with a
-    ``ConflictError`` naming it (a DAG that frees an IP for deletion must not leave it in use).
+    Not associated with any deployment: nothing is sent (``status`` "NotAssociated"; so too when
+    ``deployment_slot`` is empty and the IP is free). Associated with another deployment than the one
+    named (or in the slot): the task sends nothing and fails with a ``ConflictError`` naming it (a
+    DAG that frees an IP for deletion must not leave it in use).
 
     :param name: the reserved IP.
     :param service_name: the cloud service of the deployment.
@@ -248,6 +267,7 @@ class AsmDisassociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator)
     """
 
     operation_name = "disassociate reserved IP"
+    empty_slot_holds_none = True
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         ip, user, ours = self.read_ip(client)
@@ -259,8 +279,7 @@ class AsmDisassociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator)
             _in_use_error(
                 what,
                 user,
-                f"not by deployment {self._deployment!r} of cloud service {self.service_name!r}: "
-                "nothing was changed",
+                f"not by {self.target_text()}: nothing was changed",
             )
         return None
 

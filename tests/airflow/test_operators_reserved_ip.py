@@ -271,6 +271,9 @@ def test_associate_and_disassociate_by_slot(
             ),
             AsmDisassociateReservedIpOperator(task_id="disassociate", **by_slot, **common, **INDEPENDENT),
             AsmDisassociateReservedIpOperator(task_id="disassociate_again", **by_slot, **common),
+            AsmDisassociateReservedIpOperator(  # goal reached: an empty slot holds no IP
+                task_id="disassociate_empty_slot", **{**by_slot, "deployment_slot": "production"}, **common
+            ),
             AsmDeleteReservedIpOperator(task_id="delete", name=ip, **common),
         ]
         for upstream, downstream in itertools.pairwise(tasks):
@@ -293,6 +296,7 @@ def test_associate_and_disassociate_by_slot(
     assert "production" in str(err) and svc in str(err)
     assert xcom_value(dr, "disassociate")["in_use"] is False
     assert xcom_value(dr, "disassociate_again")["status"] == "NotAssociated"
+    assert xcom_value(dr, "disassociate_empty_slot")["status"] == "NotAssociated"
     assert (requests_seen(asm_emulator, associate), requests_seen(asm_emulator, disassociate)) == (1, 1)
 
 
