@@ -21,10 +21,11 @@ finds the ones *marked* ephemeral and deletes them; nothing else is ever touched
   ``delete_reserved_ips``); one attached or associated in between is refused by the operator
   before any request, so nothing in use is touched.
 
-Scheduled: it deletes only what carries both markers (by default), and the markers are validated
-params. To keep teardown from racing a release, name the one-slot pool of ``blue_green_release`` in
-``WRITER_POOL`` (optional; the pool must exist). Parsing this file reads no environment and makes
-no network call: the connection (param ``asm_conn_id``) is used only by tasks.
+Scheduled: it deletes only what carries both markers (by default; a disk or reserved IP: the prefix,
+and only when nothing uses it), and the markers are validated params. To keep teardown from racing
+a release, name the one-slot pool of ``blue_green_release`` in ``WRITER_POOL`` (optional; the pool
+must exist). Parsing this file reads no environment and makes no network call: the connection
+(param ``asm_conn_id``) is used only by tasks.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def in_environment(name: str, params: dict[str, Any]) -> str | None:
 
 
 def log_plan(found: list[dict[str, str]], dry: bool) -> None:
+    """One line per resource found: DELETE, or WOULD DELETE on a dry run, with why."""
     for item in found:
         log.info(
             "%s %s %s (%s)", "WOULD DELETE" if dry else "DELETE", item["kind"], item["name"], item["why"]
