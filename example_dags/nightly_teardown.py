@@ -1,4 +1,4 @@
-"""Nightly teardown of ephemeral environments: deployments, then cloud services, and storage accounts.
+"""Nightly teardown of ephemeral environments: deployments, cloud services, storage, disks, reserved IPs.
 
 Test and preview environments are cheap to create and expensive to forget. Every night this DAG
 finds the ones *marked* ephemeral and deletes them; nothing else is ever touched:
@@ -12,11 +12,20 @@ finds the ones *marked* ephemeral and deletes them; nothing else is ever touched
   plan is all that happens: the ``*_to_delete`` lists are empty and the delete tasks are skipped.
 * one mapped task per deployment (``.expand_kwargs``), then one per cloud service and one per storage
   account (``.expand``): each resource is its own task instance, with its own log and retry.
+* then ``find_leftovers`` lists what keeps costing money once the services are gone: disks of the
+  repository attached to no VM role, and reserved IPs associated with no deployment, whose names
+  start with ``name_prefix`` (they carry no extended properties, so the prefix alone marks them;
+  without a prefix none is touched). It runs after the deletes, so the disks of VMs deleted tonight
+  are found too (a dry run lists only those already free). Each is deleted by its own mapped task
+  (``delete_disks``, also deleting the VHD blob unless ``delete_vhds`` is False, and
+  ``delete_reserved_ips``); one attached or associated in between is refused by the operator
+  before any request, so nothing in use is touched.
 
-Scheduled: it deletes only what carries both markers (by default), and the markers are validated
-params. To keep teardown from racing a release, name the one-slot pool of ``blue_green_release`` in
-``WRITER_POOL`` (optional; the pool must exist). Parsing this file reads no environment and makes
-no network call: the connection (param ``asm_conn_id``) is used only by tasks.
+Scheduled: it deletes only what carries both markers (by default; a disk or reserved IP: the prefix,
+and only when nothing uses it), and the markers are validated params. To keep teardown from racing
+a release, name the one-slot pool of ``blue_green_release`` in ``WRITER_POOL`` (optional; the pool
+must exist). Parsing this file reads no environment and makes no network call: the connection
+(param ``asm_conn_id``) is used only by tasks.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ from airflow.sdk import DAG, Param, task
 
 from airflow_sm_provider.operators.cloud_service import AsmDeleteCloudServiceOperator
 from airflow_sm_provider.operators.deployment import AsmDeleteDeploymentOperator
+from airflow_sm_provider.operators.disk import AsmDeleteDiskOperator
+from airflow_sm_provider.operators.reserved_ip import AsmDeleteReservedIpOperator
 from airflow_sm_provider.operators.storage import AsmDeleteStorageAccountOperator
 
 #: Optional one-slot pool shared with the other writing DAGs (see ``blue_green_release``).
@@ -64,9 +75,25 @@ def is_ephemeral(
     return " and ".join(r for r, m in zip(reasons, markers, strict=True) if m)
 
 
+def in_environment(name: str, params: dict[str, Any]) -> str | None:
+    """Why a disk or reserved IP belongs to the ephemeral environments (its name prefix), or None."""
+    prefix = str(params.get("name_prefix") or "")
+    if prefix and name.lower().startswith(prefix.lower()):
+        return f"name starts with {prefix!r}"
+    return None
+
+
+def log_plan(found: list[dict[str, str]], dry: bool) -> None:
+    """One line per resource found: DELETE, or WOULD DELETE on a dry run, with why."""
+    for item in found:
+        log.info(
+            "%s %s %s (%s)", "WOULD DELETE" if dry else "DELETE", item["kind"], item["name"], item["why"]
+        )
+
+
 with DAG(
     dag_id="nightly_teardown",
-    description="Delete ephemeral (marked) cloud services, their deployments, and storage accounts.",
+    description="Delete ephemeral (marked) cloud services, deployments, storage, free disks and IPs.",
     schedule="0 2 * * *",
     start_date=datetime(2026, 1, 1),
     catchup=False,
@@ -81,6 +108,7 @@ with DAG(
         "match": Param("all", enum=["all", "any"], description="Need all configured markers, or any."),
         "dry_run": Param(False, type="boolean", description="List what would be deleted; delete nothing."),
         "asm_conn_id": Param("asm_default", type="string", minLength=1, description="The ASM connection."),
+        "delete_vhds": Param(True, type="boolean", description="Delete a free disk's VHD blob too."),
         "poll_interval": Param(15, type="number", exclusiveMinimum=0, description="Seconds between checks."),
     },
 ) as dag:
@@ -113,10 +141,7 @@ with DAG(
                 accounts.append(sa.service_name)
                 found.append({"kind": "storage account", "name": sa.service_name, "why": why})
         dry = bool(p.get("dry_run"))
-        for item in found:
-            log.info(
-                "%s %s %s (%s)", "WOULD DELETE" if dry else "DELETE", item["kind"], item["name"], item["why"]
-            )
+        log_plan(found, dry)
         if dry:
             return {"plan": found, "deployments": [], "services": [], "storage_accounts": [], "dry_run": True}
         return {
@@ -125,6 +150,43 @@ with DAG(
             "services": services,
             "storage_accounts": accounts,
             "dry_run": False,
+        }
+
+    @task(pool="default_pool", trigger_rule="none_failed")
+    def find_leftovers(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Read-only, after the deletes: free disks and reserved IPs named like the environments."""
+        from airflow_sm_provider.hooks.service_management import ServiceManagementHook
+
+        p = params or {}
+        client = ServiceManagementHook(asm_conn_id=str(p["asm_conn_id"])).get_conn()
+        found: list[dict[str, str]] = []
+        disks: list[str] = []
+        for disk in client.list_disks():
+            why = in_environment(disk.name, p)
+            if why is None:
+                continue
+            if disk.attached_to is not None and disk.attached_to.role_name:
+                log.info("KEEP disk %s: attached to VM role %s", disk.name, disk.attached_to.role_name)
+                continue
+            disks.append(disk.name)
+            found.append({"kind": "disk", "name": disk.name, "why": f"{why}, attached to no VM"})
+        ips: list[str] = []
+        for ip in client.list_reserved_ip_addresses():
+            why = in_environment(ip.name, p)
+            if why is None:
+                continue
+            if ip.in_use or ip.service_name:
+                log.info("KEEP reserved IP %s: in use by %s/%s", ip.name, ip.service_name, ip.deployment_name)
+                continue
+            ips.append(ip.name)
+            found.append({"kind": "reserved IP", "name": ip.name, "why": f"{why}, associated with none"})
+        dry = bool(p.get("dry_run"))
+        log_plan(found, dry)
+        return {
+            "plan": found,
+            "disks": [] if dry else disks,
+            "reserved_ips": [] if dry else ips,
+            "dry_run": dry,
         }
 
     @task(pool="default_pool")
@@ -152,3 +214,13 @@ with DAG(
         task_id="delete_storage_accounts", if_missing="ignore", **polling
     ).expand(service_name=accounts)
     delete_deployments >> delete_services
+    leftovers = find_leftovers()
+    [delete_services, delete_storage] >> leftovers
+    disks = targets.override(task_id="disks_to_delete")(leftovers, "disks")  # type: ignore[arg-type]
+    ips = targets.override(task_id="reserved_ips_to_delete")(leftovers, "reserved_ips")  # type: ignore[arg-type]
+    AsmDeleteDiskOperator.partial(
+        task_id="delete_disks", if_missing="ignore", delete_vhd="{{ params.delete_vhds }}", **polling
+    ).expand(disk_name=disks)
+    AsmDeleteReservedIpOperator.partial(task_id="delete_reserved_ips", if_missing="ignore", **polling).expand(
+        name=ips
+    )

@@ -12,13 +12,12 @@ from airflow_sm_provider.operators._checks import (
     check_service_name,
     check_text,
     choice,
-    invalid,
-    is_template,
 )
 from airflow_sm_provider.operators.base import (
     IF_EXISTS,
     IF_MISSING,
     AsmBaseOperator,
+    AsmUpdateOperator,
     diff,
     get_or_none,
 )
@@ -108,12 +107,18 @@ class AsmCreateCloudServiceOperator(AsmBaseOperator):
         return {**_service_result(client, self.service_name, request_id, status), "reused": False}
 
 
-class AsmUpdateCloudServiceOperator(AsmBaseOperator):
+class AsmUpdateCloudServiceOperator(AsmUpdateOperator):
     """Change a cloud service's label, description or extended properties (merged).
+
+    The service is read first; only what differs from it is sent, and when nothing differs no
+    request is sent at all (``status`` "Unchanged", ``changed`` empty), so a re-run or a retry does
+    not redo the update (a retry that finds the update of the try it follows done: "Succeeded",
+    that try's ``changed``, ``by_previous_try`` True). Extended properties are merged: they differ
+    when a given key is missing or has another value, and only those keys are sent.
 
     :param service_name: the cloud service.
     :param service_label: new label (up to 100 characters), or None to keep it.
-    :param description: new description, or None to keep it.
+    :param description: new description (up to 1024 characters), or None to keep it.
     :param extended_properties: properties to add or overwrite; others are kept.
     """
 
@@ -124,25 +129,48 @@ class AsmUpdateCloudServiceOperator(AsmBaseOperator):
     operation_name = "update cloud service"
     default_poll_interval = 5.0
     default_timeout = 600.0
+    update_fields = ("service_label", "description", "extended_properties")
+    #: The given extended properties whose value differs from the service's (set by ``check_existing``).
+    _changed_props: dict[str, str] | None = None
 
     def validate_inputs(self) -> None:
+        super().validate_inputs()
         check_service_name("service_name", self.service_name)
         check_text("service_label", self.service_label, protocol.LABEL_MAX_CHARS)
         check_text("description", self.description, protocol.DESCRIPTION_MAX_CHARS)
-        values = (self.service_label, self.description, self.extended_properties)
-        if not any(is_template(v) for v in values) and all(v is None for v in values):
-            invalid(
-                "service_label",
-                "give at least one of service_label, description or extended_properties to update",
-            )
+
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        props = client.get_hosted_service_properties(self.service_name).hosted_service_properties
+        current = props.extended_properties or {}
+        self._changed_props = {
+            k: str(v) for k, v in (self.extended_properties or {}).items() if current.get(k) != str(v)
+        } or None
+        differing = diff(
+            {
+                "service_label": (self.service_label, props.label),
+                "description": (self.description, props.description),
+                "extended_properties": (self._changed_props, {}),
+            }
+        )
+        if not self.changes(f"Cloud service {self.service_name!r}", differing, adopt=adopt):
+            return self.build_result(client, None, self.unchanged_status)
+        return None
 
     def submit(self, client: ServiceManagementClient) -> Any:
+        changed = set(self._changed)
         return client.update_hosted_service(
-            self.service_name, self.service_label, self.description, self.extended_properties
+            self.service_name,
+            self.service_label if "service_label" in changed else None,
+            self.description if "description" in changed else None,
+            self._changed_props if "extended_properties" in changed else None,
         )
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
-        return _service_result(client, self.service_name, request_id, status)
+        return {
+            **_service_result(client, self.service_name, request_id, status),
+            "changed": list(self._changed),
+            "by_previous_try": self._by_previous_try,
+        }
 
 
 class AsmDeleteCloudServiceOperator(AsmBaseOperator):

@@ -8,19 +8,14 @@ already reached, so a retried or re-run task does not redo its work.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import optional, text
 from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
-from airflow_sm_provider.operators._checks import (
-    check_name,
-    check_region,
-    check_service_name,
-    check_text,
-    choice,
-)
+from airflow_sm_provider.operators._checks import check_name, check_region, check_text, choice
 from airflow_sm_provider.operators.base import IF_EXISTS, IF_MISSING, AsmBaseOperator, diff, get_or_none
+from airflow_sm_provider.operators.deployment import _DeploymentTargetMixin
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
@@ -152,33 +147,72 @@ class AsmDeleteReservedIpOperator(AsmBaseOperator):
         return {"name": self.name, "request_id": request_id, "status": status}
 
 
-class _ReservedIpAssociation(DeclaredArguments):
+class _ReservedIpAssociation(_DeploymentTargetMixin, DeclaredArguments):
     """What associating and disassociating share: the reserved IP, the deployment, the read (a
-    plain mixin, as ``_cscfg.CscfgConfigurationMixin``, so each operator lists the arguments)."""
+    plain mixin, as ``_cscfg.CscfgConfigurationMixin``, so each operator lists the arguments).
+
+    The deployment is named (``deployment_name``) or found in a slot (``deployment_slot``), exactly
+    one of the two, as ``AsmChangeDeploymentConfigurationOperator`` takes them: a slot is read
+    before anything else, and an empty slot fails before any request."""
 
     name: str = argument(reader=text, templated=True)
     service_name: str = argument(reader=text, templated=True)
-    deployment_name: str = argument(reader=text, templated=True)
+    deployment_name: str | None = argument(None, reader=optional(text), templated=True)
+    deployment_slot: str | None = argument(None, reader=optional(text), templated=True)
     virtual_ip_name: str | None = argument(None, reader=optional(text), templated=True)
     default_poll_interval = 5.0
     default_timeout = 900.0
+    #: The deployment, by name: ``deployment_name``, or the one in ``deployment_slot`` (``read_ip``).
+    _deployment: str = ""
+    #: An empty ``deployment_slot`` is the goal reached (disassociate), not an error (associate).
+    empty_slot_holds_none: ClassVar[bool] = False
 
     def validate_inputs(self) -> None:
         super().validate_inputs()
         check_name("name", self.name)
-        check_service_name("service_name", self.service_name)
-        check_name("deployment_name", self.deployment_name)
+        self._check_target()
         check_name("virtual_ip_name", self.virtual_ip_name, required=False)
 
     def read_ip(self, client: ServiceManagementClient) -> tuple[Any, tuple[str, str] | None, bool]:
-        """The reserved IP (its 404 is raised), who uses it, and whether that is our deployment."""
+        """The reserved IP (its 404 is raised), who uses it, and whether that is our deployment
+        (resolved first when given by slot; an empty slot raises ``NotFoundError`` before any
+        request, unless ``empty_slot_holds_none``: then no deployment is ours)."""
+        if self.deployment_name:
+            self._deployment = self.deployment_name
+        else:
+            dep = self._find(client)
+            if dep is None and not self.empty_slot_holds_none:
+                from airflow_sm_provider.client.errors import NotFoundError
+
+                raise NotFoundError(
+                    f"{self._describe()} does not exist: the slot is empty, so there is no deployment to "
+                    "take the reserved IP; nothing was sent",
+                    code=protocol.ERR_NOT_FOUND,
+                    before_request=True,
+                )
+            self._deployment = str(dep.name) if dep is not None else ""
         ip = client.get_reserved_ip_address(self.name)
         user = _user(ip)
-        ours = user is not None and _same(user[0], self.service_name) and _same(user[1], self.deployment_name)
+        ours = (
+            bool(self._deployment)
+            and user is not None
+            and _same(user[0], self.service_name)
+            and _same(user[1], self._deployment)
+        )
         return ip, user, ours
 
+    def target_text(self) -> str:
+        """The deployment meant, for messages: by name, or by slot (with what the slot holds)."""
+        where = f" of cloud service {self.service_name!r}"
+        if self.deployment_name:
+            return f"deployment {self.deployment_name!r}{where}"
+        slot = str(self.deployment_slot).lower()
+        if self._deployment:
+            return f"deployment {self._deployment!r} (in the {slot} slot){where}"
+        return f"the {slot} slot{where} (empty)"
+
     def submit_args(self) -> tuple[str, str, str, str | None]:
-        return self.name, self.service_name, self.deployment_name, self.virtual_ip_name
+        return self.name, self.service_name, self._deployment, self.virtual_ip_name
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         ip = get_or_none(client.get_reserved_ip_address, self.name)
@@ -193,7 +227,9 @@ class AsmAssociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
 
     :param name: the reserved IP.
     :param service_name: the cloud service of the deployment.
-    :param deployment_name: the deployment (by name, not slot: a swap moves slots, not names).
+    :param deployment_name: the deployment; or give ``deployment_slot`` instead (a swap moves slots,
+        not names: by name, the IP follows the build; by slot, whatever the slot holds now).
+    :param deployment_slot: "production" or "staging", resolved to the deployment in it (read first).
     :param virtual_ip_name: the deployment's additional VIP to take the address, if not the main one.
     """
 
@@ -204,7 +240,7 @@ class AsmAssociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
         what = f"Reserved IP {self.name!r}"
         if ours:
             self.log.info(
-                "%s is already associated with deployment %r; nothing to send.", what, self.deployment_name
+                "%s is already associated with deployment %r; nothing to send.", what, self._deployment
             )
             return _ip_result(ip, self.name, "Associated")
         if user is not None:
@@ -218,17 +254,20 @@ class AsmAssociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
 class AsmDisassociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator):
     """Take a reserved IP off a deployment (the deployment gets a new VIP; the IP stays reserved).
 
-    Not associated with any deployment: nothing is sent (``status`` "NotAssociated"). Associated
-    with another deployment than the one named: the task sends nothing and fails with a
-    ``ConflictError`` naming it (a DAG that frees an IP for deletion must not leave it in use).
+    Not associated with any deployment: nothing is sent (``status`` "NotAssociated"; so too when
+    ``deployment_slot`` is empty and the IP is free). Associated with another deployment than the one
+    named (or in the slot): the task sends nothing and fails with a ``ConflictError`` naming it (a
+    DAG that frees an IP for deletion must not leave it in use).
 
     :param name: the reserved IP.
     :param service_name: the cloud service of the deployment.
-    :param deployment_name: the deployment it is associated with.
+    :param deployment_name: the deployment it is associated with; or give ``deployment_slot``.
+    :param deployment_slot: "production" or "staging", resolved to the deployment in it (read first).
     :param virtual_ip_name: the deployment's additional VIP holding the address, if not the main one.
     """
 
     operation_name = "disassociate reserved IP"
+    empty_slot_holds_none = True
 
     def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
         ip, user, ours = self.read_ip(client)
@@ -240,8 +279,7 @@ class AsmDisassociateReservedIpOperator(_ReservedIpAssociation, AsmBaseOperator)
             _in_use_error(
                 what,
                 user,
-                f"not by deployment {self.deployment_name!r} of cloud service {self.service_name!r}: "
-                "nothing was changed",
+                f"not by {self.target_text()}: nothing was changed",
             )
         return None
 

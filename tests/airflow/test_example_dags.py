@@ -138,7 +138,25 @@ def _exists(fn: Any, *args: Any) -> bool:
     return True
 
 
-def test_nightly_teardown_dry_run_then_real_run(client: Any) -> None:
+def _disk(client: Any, name: str) -> str:
+    """A disk in the repository, attached to no VM (what a VM deleted without its disks leaves)."""
+    client.add_disk(True, name, f"https://store.blob.core.windows.net/vhds/{name}.vhd", name, "Linux")
+    return name
+
+
+def _reserved_ip(client: Any, name: str, *, used_by: tuple[str, str] | None = None) -> str:
+    client.create_reserved_ip_address(name, name, "West Europe").wait(timeout=60, poll_interval=0.05)
+    if used_by is not None:
+        client.associate_reserved_ip_address(name, *used_by).wait(timeout=60, poll_interval=0.05)
+    return name
+
+
+def test_nightly_teardown_dry_run_then_real_run(
+    client: Any, asm_endpoint: dict[str, Any], asm_emulator: Any
+) -> None:
+    from test_operators_disk import _vm_with_an_os_disk
+    from test_operators_helpers import request_counter, requests_seen
+
     suffix = os.urandom(3).hex()
     doomed = new_service(client, "eph", ephemeral="true")
     doomed_empty = new_service(client, "eph", ephemeral="true")
@@ -151,6 +169,16 @@ def test_nightly_teardown_dry_run_then_real_run(client: Any) -> None:
     doomed_sa = _storage(client, f"eph{suffix}a", ephemeral="true")
     kept_sa = _storage(client, f"eph{suffix}b")
     other_sa = _storage(client, f"keep{suffix}", ephemeral="true")
+    # Disks and reserved IPs carry no properties: the environment's name prefix alone marks them.
+    orphan_disk = _disk(client, f"eph-{suffix}-orphan")
+    other_env_disk = _disk(client, f"keep-{suffix}-orphan")
+    attached_disk = _vm_with_an_os_disk(asm_endpoint, f"eph-{suffix}vm")  # a kept (unmarked) VM's
+    assert attached_disk.startswith("eph-")
+    free_ip = _reserved_ip(client, f"eph-{suffix}-free")
+    other_env_ip = _reserved_ip(client, f"keep-{suffix}-free")
+    used_ip = _reserved_ip(client, f"eph-{suffix}-used", used_by=(no_property, "v1"))
+    disk_deletes = request_counter(asm_emulator, "delete_disk")
+    ip_deletes = request_counter(asm_emulator, "delete_reserved_ip_address")
     dag = example_dag("nightly_teardown", "nightly_teardown")
 
     conf = {
@@ -168,6 +196,13 @@ def test_nightly_teardown_dry_run_then_real_run(client: Any) -> None:
     assert not planned & {no_prefix, no_property, not_true, kept_sa, other_sa}
     assert slots(client, doomed) == {"production": "v1", "staging": "v2"}  # dry run: nothing deleted
     assert _exists(client.get_storage_account_properties, doomed_sa)
+    leftovers = xcom_value(dr, "find_leftovers")
+    left = {item["name"] for item in leftovers["plan"]}
+    assert {orphan_disk, free_ip} <= left
+    assert not left & {other_env_disk, attached_disk, other_env_ip, used_ip}
+    assert (leftovers["disks"], leftovers["reserved_ips"]) == ([], [])
+    assert _exists(client.get_disk, orphan_disk) and _exists(client.get_reserved_ip_address, free_ip)
+    assert (requests_seen(asm_emulator, disk_deletes), requests_seen(asm_emulator, ip_deletes)) == (0, 0)
 
     dr = run_dag(dag, run_conf={**conf, "dry_run": False})
     states = task_states(dr)
@@ -180,6 +215,16 @@ def test_nightly_teardown_dry_run_then_real_run(client: Any) -> None:
     assert slots(client, no_property) == {"production": None, "staging": "v1"}
     assert _exists(client.get_storage_account_properties, kept_sa)
     assert _exists(client.get_storage_account_properties, other_sa)
+    assert not _exists(client.get_disk, orphan_disk)
+    assert not _exists(client.get_reserved_ip_address, free_ip)
+    for disk in (other_env_disk, attached_disk):
+        assert _exists(client.get_disk, disk), disk
+    assert client.get_disk(attached_disk).attached_to.role_name  # still attached, untouched
+    for ip in (other_env_ip, used_ip):
+        assert _exists(client.get_reserved_ip_address, ip), ip
+    assert client.get_reserved_ip_address(used_ip).in_use is True
+    assert requests_seen(asm_emulator, disk_deletes) >= 1 and requests_seen(asm_emulator, ip_deletes) >= 1
+    assert {states["delete_disks"], states["delete_reserved_ips"]} == {"success"}, states
 
 
 def test_examples_read_no_environment_at_parse_time() -> None:

@@ -11,7 +11,7 @@ from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
 from test_operators_helpers import (
     FAILURES,
-    crash_before_id_stored,
+    interrupted_update,
     record_failure,
     request_counter,
     requests_seen,
@@ -92,23 +92,20 @@ def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_chang
 ) -> None:
     """The retry adopts the interrupted update and finds nothing differing: the previous try's
     change, reported as such (not "Unchanged", changed []); one request in all."""
-    from datetime import timedelta
-
     group = unique("ag")
-    with DAG("ops_ag_update_crash", schedule=None, start_date=START) as dag:
-        create = AsmCreateAffinityGroupOperator(
+    result, requests = interrupted_update(
+        asm_emulator,
+        "ops_ag_update_crash",
+        lambda: AsmCreateAffinityGroupOperator(
             task_id="create", name=group, location="West US", group_label="first", **FAST
-        )
-        update = crash_before_id_stored(AsmUpdateAffinityGroupOperator)(
-            task_id="update", name=group, description="nightly", retries=1, retry_delay=timedelta(0), **FAST
-        )
-        create >> update
-    counter = request_counter(asm_emulator, "update_affinity_group")
+        ),
+        AsmUpdateAffinityGroupOperator,
+        "update_affinity_group",
+        name=group,
+        description="nightly",
+        **FAST,
+    )
 
-    dr = run_dag(dag)
-
-    assert set(task_states(dr).values()) == {"success"}, FAILURES
-    assert requests_seen(asm_emulator, counter) == 1
-    result = xcom_value(dr, "update")
+    assert requests == 1
     seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
     assert seen == {"status": "Succeeded", "changed": ["description"], "by_previous_try": True}

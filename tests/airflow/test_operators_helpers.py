@@ -64,3 +64,28 @@ def crash_before_id_stored(operator: type) -> type:
         f"CrashBeforeIdStored{operator.__name__}"
     )
     return CrashBeforeIdStored
+
+
+def interrupted_update(
+    emulator: Any, dag_id: str, create: Any, update: type, operation: str, **update_kwargs: Any
+) -> tuple[dict[str, Any], int]:
+    """Run ``create`` then ``update`` (an ``AsmUpdateOperator``) whose first try dies after its request
+    reached ASM, before the request id was stored; return the retry's XCom value and how many
+    ``operation`` requests were sent. The DAG must succeed."""
+    from datetime import timedelta
+
+    from airflow.sdk import DAG
+    from harness import START, run_dag, task_states, xcom_value
+
+    with DAG(dag_id, schedule=None, start_date=START) as dag:
+        first = create()
+        crashed = crash_before_id_stored(update)(
+            task_id="update", retries=1, retry_delay=timedelta(0), **update_kwargs
+        )
+        first >> crashed
+    counter = request_counter(emulator, operation)
+
+    dr = run_dag(dag)
+
+    assert set(task_states(dr).values()) == {"success"}, FAILURES
+    return xcom_value(dr, "update"), requests_seen(emulator, counter)
