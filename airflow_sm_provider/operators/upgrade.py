@@ -7,8 +7,8 @@ AsmGuardedRollingUpgradeOperator` puts them together behind gates (docs/rolling-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import boolean, guard, mapping, number, optional, text
@@ -23,22 +23,18 @@ from airflow_sm_provider.operators._checks import (
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
 from airflow_sm_provider.operators._upgrade_walk import (
-    NOT_SENT,
-    RUNNING,
     check_role_to_upgrade,
     config_digest,
-    deployment_facts,
     domain_walked,
     judge_rollback,
     judge_upgrade,
     judge_walk,
 )
-from airflow_sm_provider.operators.deployment import _deployment_result, deployment_settled
+from airflow_sm_provider.operators.deployment import _deployment_result
 from airflow_sm_provider.operators.role_instances import _DeploymentAction
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
-    from airflow_sm_provider.operators.base import SettleProbe
 
 __all__ = ["AsmRollbackUpgradeOperator", "AsmUpgradeDeploymentOperator", "AsmWalkUpgradeDomainOperator"]
 
@@ -50,128 +46,12 @@ class _UpgradeTarget(_DeploymentAction):
     """The deployment an upgrade call acts on (by name or slot), found before sending.
 
     Upgrade Deployment, Walk Upgrade Domain and Rollback are not idempotent (a second upgrade walks
-    every domain again; a second walk or rollback is ASM's 400 or 409), so a retry after a try that
-    was interrupted while its request may have left (the "submitting" mark, or a request id ASM no
-    longer knows) does not send blindly. Before sending, :meth:`check_existing` keeps what the
-    deployment looked like (``before``: label, configuration digest, LastModifiedTime, UpgradeStatus)
-    and what this task asks for (:meth:`asked`) with the mark. The retry compares the deployment
-    with them (:meth:`judge`, the one rule per operation, ``_upgrade_walk.adoption``): the
-    interrupted try's operation still running is waited for (the deployment settled: unlocked), one
-    that ended is reported as that try's (``status`` "Succeeded", ``by_previous_try`` True); an
-    unchanged deployment means the request never took effect and it is sent. Anything else -- an
-    upgrade of another label, configuration or mode, a change made since that is not this task's,
-    or an interrupted try that asked for something else -- fails with ``ConflictError`` before
-    any request, naming what differs: it is not this task's to adopt.
+    every domain again; a second walk or rollback is ASM's 400 or 409): a retry after an interrupted
+    try adopts its operation (``_DeploymentAction``), judged by the rules of ``_upgrade_walk``.
     """
 
     default_poll_interval = 10.0
     default_timeout = 3600.0
-    #: The deployment just before this task's request (``deployment_facts``), kept with the mark.
-    _before: dict[str, Any] | None = None
-    #: What the interrupted try asked for (:meth:`asked`), back from the mark.
-    _asked_before: dict[str, Any] | None = None
-    #: This try adopted the interrupted try's operation instead of sending.
-    _by_previous_try: bool = False
-
-    def target(self, client: ServiceManagementClient) -> Any:
-        return self.deployment(client)
-
-    # -- subclass interface
-    def asked(self) -> dict[str, Any]:
-        """What this task's request asks for, JSON-safe (no secrets: the .cscfg only as a digest)."""
-        return {}
-
-    def look(self, client: ServiceManagementClient, dep: Any) -> dict[str, Any] | None:
-        """The operator's own look before leaping (on a fresh try, or when nothing is adopted)."""
-        return None
-
-    def judge(self, dep: Any, before: dict[str, Any]) -> str:
-        """``RUNNING`` / ``DONE`` / ``NOT_SENT`` for the interrupted try's request (or raise
-        ``not_this_tasks``), from the deployment now and ``before`` it was sent."""
-        raise NotImplementedError
-
-    # -- the life cycle's hooks
-    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
-        dep = self.target(client)
-        if adopt and self._before is not None:
-            adopted = self._adopt(client, dep, self._before)
-            if adopted is not None:
-                return adopted
-        result = self.look(client, dep)
-        self._before = deployment_facts(dep)
-        return result
-
-    def _adopt(
-        self, client: ServiceManagementClient, dep: Any, before: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        asked, earlier = self.asked(), self._asked_before or {}
-        differing = {k: (v, earlier[k]) for k, v in asked.items() if k in earlier and earlier[k] != v}
-        if differing:
-            self.not_this_tasks(
-                "the request of the interrupted try of this task", differing, found_word="that try asked for"
-            )
-        verdict = self.judge(dep, before)
-        if verdict == NOT_SENT:
-            self.log.info(
-                "%s: the interrupted try's %s request did not take effect (the deployment is unchanged); "
-                "sending it.",
-                self._describe(),
-                self.operation_name,
-            )
-            return None
-        self._by_previous_try = True
-        self.log.info(
-            "%s: the %s the interrupted try sent is %s; adopting it instead of sending again.",
-            self._describe(),
-            self.operation_name,
-            "still running" if verdict == RUNNING else "done",
-        )
-        return self.build_result(client, None, "Succeeded")
-
-    def not_this_tasks(
-        self, what: str, differing: Mapping[str, tuple[Any, Any]], *, found_word: str = "found"
-    ) -> NoReturn:
-        """Refuse to adopt an operation that is not the one this task asked for (nothing is sent)."""
-        from airflow_sm_provider.client.errors import ConflictError
-
-        listing = "; ".join(f"{k}: requested {w!r}, {found_word} {h!r}" for k, (w, h) in differing.items())
-        name = self.operation_name
-        raise ConflictError(
-            f"{self._describe()}: a previous try of this task was interrupted while sending {name}, but "
-            f"{what} is not this task's ({listing}): not sending {name} again, nor adopting it. Look at "
-            "the deployment, then clear the task",
-            code=protocol.ERR_CONFLICT,
-            before_request=True,
-        )
-
-    def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
-        """An adopted operation is over once the deployment is settled (no operation holds it)."""
-        if not self._by_previous_try:
-            return None
-        what = f"settled (the {self.operation_name} of the interrupted try ended)"
-        return deployment_settled(self, client, self.service_name, str(self._deployment_name), what)
-
-    def settled_result(self, client: ServiceManagementClient, result: Any) -> Any:
-        """After waiting for an adopted operation: judged again (it may have been rolled back)."""
-        if not (isinstance(result, dict) and result.get("by_previous_try")) or self._before is None:
-            return result
-        self._by_previous_try = True
-        if self.judge(self.target(client), self._before) == NOT_SENT:
-            from airflow_sm_provider.client.errors import OperationFailedError
-
-            raise OperationFailedError(
-                f"{self._describe()}: the {self.operation_name} of the interrupted try ended without "
-                "effect (the deployment is as it was before it)",
-            )
-        return self.build_result(client, None, "Succeeded")
-
-    def submitted_facts(self) -> dict[str, Any]:
-        return {**super().submitted_facts(), "before": self._before, "asked": self.asked()}
-
-    def restore_facts(self, facts: Mapping[str, Any]) -> None:
-        super().restore_facts(facts)
-        self._before = facts.get("before")
-        self._asked_before = facts.get("asked")
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         dep = self._find(client)
