@@ -124,12 +124,6 @@ class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
     def _adopt(
         self, client: ServiceManagementClient, dep: Any, before: dict[str, Any]
     ) -> dict[str, Any] | None:
-        asked, earlier = self.asked(), self._asked_before or {}
-        differing = {k: (v, earlier[k]) for k, v in asked.items() if k in earlier and earlier[k] != v}
-        if differing:
-            self.not_this_tasks(
-                "the request of the interrupted try of this task", differing, found_word="that try asked for"
-            )
         verdict = self.judge(dep, before)
         if verdict == NOT_SENT:
             self.log.info(
@@ -139,6 +133,13 @@ class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
                 self.operation_name,
             )
             return None
+        # What Get Deployment does not show (an upgrade's package URL, its role): as that try asked?
+        asked, earlier = self.asked(), self._asked_before or {}
+        differing = {k: (v, earlier[k]) for k, v in asked.items() if k in earlier and earlier[k] != v}
+        if differing:
+            self.not_this_tasks(
+                "the request of the interrupted try of this task", differing, found_word="that try asked for"
+            )
         self._by_previous_try = True
         self.log.info(
             "%s: the %s the interrupted try sent is %s; adopting it instead of sending again.",

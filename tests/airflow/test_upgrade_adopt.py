@@ -85,10 +85,9 @@ def _upgrade_dag(dag_id: str, service: str, cls: type, **kwargs: Any) -> Any:
             task_id="upgrade",
             service_name=service,
             deployment_slot="production",
-            package_url=PACKAGE.format(v="r2"),
             configuration=(CONFIG / "r2.cscfg").read_text(),
             deployment_label="r2",
-            **{"mode": "Auto", **RETRY, **kwargs},
+            **{"mode": "Auto", "package_url": PACKAGE.format(v="r2"), **RETRY, **kwargs},
         )
     return dag
 
@@ -199,6 +198,31 @@ def test_a_retry_does_not_adopt_an_upgrade_of_another_mode(client: Any, asm_emul
     assert requests_seen(asm_emulator, upgrades) == 1
     err = FAILURES["upgrade"]
     assert isinstance(err, ConflictError) and "mode: requested 'Auto', found 'Manual'" in str(err), repr(err)
+
+
+def test_a_retry_does_not_adopt_an_upgrade_its_interrupted_try_asked_with_another_package(
+    client: Any, asm_emulator: Any
+) -> None:
+    """Get Deployment shows no package URL: the retry compares it with what the interrupted try asked
+    for (kept with the mark). A package templated per try differs: not adopted, nothing sent."""
+    from airflow_sm_provider.client.errors import ConflictError
+
+    service = _service(client)
+    upgrades = request_counter(asm_emulator, "upgrade_deployment")
+    asm_emulator.add_faults(
+        {"action": "long_operation", "operation": "upgrade_deployment", "delay": LONG, "count": 1}
+    )
+    cls = interrupted(AsmUpgradeDeploymentOperator, "after")
+    dag = _upgrade_dag("ua_other_pkg", service, cls, package_url=PACKAGE.format(v="{{ ti.try_number }}"))
+    dr = run_dag(dag)
+    assert task_states(dr) == {"upgrade": "failed"}
+    assert requests_seen(asm_emulator, upgrades) == 1
+    err = FAILURES["upgrade"]
+    assert isinstance(err, ConflictError), repr(err)
+    assert (
+        f"package_url: requested {PACKAGE.format(v=2)!r}, that try asked for {PACKAGE.format(v=1)!r}"
+        in str(err)
+    )
 
 
 # --- Walk Upgrade Domain ---------------------------------------------------------------------------------
