@@ -204,6 +204,12 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         """Return the XCom value (names, slot, url, request id, status; never secrets)."""
         return {"request_id": request_id, "status": status}
 
+    def settled_result(self, client: ServiceManagementClient, result: Any) -> Any:
+        """The XCom value once what :meth:`check_existing` returned has settled (:meth:`settle_probe`):
+        ``result`` itself by default; an operator that adopted an interrupted try's operation judges
+        the resource again after the wait (it may have ended otherwise than asked)."""
+        return result
+
     # ------------------------------------------------------------------ Airflow entry points
     @cached_property
     def hook(self) -> ServiceManagementHook:
@@ -268,9 +274,11 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             )
         existing = self.check_existing(client, adopt=adopt)
         if existing is not None:
+            # The mark stays while a reused (or adopted) resource settles: a crash in that wait
+            # leaves the retry adopting it again instead of starting fresh and sending.
+            self._settle(context, client, existing, memo)
             memo.clear()
-            self._settle(context, client, existing)
-            return existing
+            return self.settled_result(client, existing)
 
         memo.set({"phase": "submitting", "at": time.time(), "facts": self.submitted_facts()})
         handle = self.submit(client)
@@ -331,9 +339,12 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         """Resume after the settle trigger: the reused resource is usable (its result) or raise."""
         from airflow_sm_provider.client.polling import PollResult
 
-        result = PollResult.from_event(event)
-        self._raise_unless_settled(result)
-        return (event or {}).get("result")
+        self.final_inputs()
+        memo = OperationMemo(context, enabled=self.durable, log=self.log)
+        self.restore_facts((memo.get() or {}).get("facts") or {})
+        self._raise_unless_settled(PollResult.from_event(event), memo)
+        memo.clear()
+        return self.settled_result(self.hook.get_conn(), (event or {}).get("result"))
 
     def on_kill(self) -> None:
         """ASM has no cancel: log the in-flight request id; the operation continues on the server."""
@@ -446,7 +457,9 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         """Block on the shared polling loop until the operation ends or ``deadline``."""
         return self.wait_sync(self.operation_probe(client, request_id), deadline)
 
-    def _settle(self, context: Context, client: ServiceManagementClient, result: Any) -> None:
+    def _settle(
+        self, context: Context, client: ServiceManagementClient, result: Any, memo: OperationMemo
+    ) -> None:
         """Wait until a reused resource is usable: deferred (resumes in ``settle_complete``) or here.
 
         No request id exists for work this try did not submit, so the resource's own state is polled.
@@ -461,17 +474,20 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
             if first.ok:
                 return
             if first.reason or first.timed_out:  # judged failed (max_checks alone leaves no reason)
-                self._raise_unless_settled(first)
+                self._raise_unless_settled(first, memo)
             trigger = make_trigger(deadline)
             trigger.carry = {"result": result}
             self.defer_wait(trigger, "settle_complete")
-        self._raise_unless_settled(self.wait_sync(probe, deadline))
+        self._raise_unless_settled(self.wait_sync(probe, deadline), memo)
 
-    def _raise_unless_settled(self, result: PollResult) -> None:
+    def _raise_unless_settled(self, result: PollResult, memo: OperationMemo) -> None:
+        """Raise unless settled; a failure is terminal (the mark goes), a timeout keeps it for the retry."""
         from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
 
         if result.ok:
             return
+        if not result.timed_out:
+            memo.clear()
         if result.timed_out:
             raise OperationTimeoutError(f"{self.operation_name}: the existing resource {result.message}")
         raise OperationFailedError(f"{self.operation_name}: the existing resource {result.message}")

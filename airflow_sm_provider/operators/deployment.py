@@ -52,6 +52,32 @@ def _deployment_result(dep: Any, service_name: str, request_id: str | None, stat
     }
 
 
+def deployment_settled(
+    op: AsmBaseOperator, client: ServiceManagementClient, service: str, name: str, what: str
+) -> SettleProbe:
+    """Wait until deployment ``name`` of cloud service ``service`` is settled (no operation holds it):
+    the probe, and the trigger that runs the same wait in the triggerer (``settle_probe``)."""
+    from airflow_sm_provider.client.polling import Probe, deployment_settled_condition
+    from airflow_sm_provider.triggers.deployment import AsmDeploymentTrigger
+
+    probe = Probe(
+        f"deployment {service}/{name} {what}",
+        deployment_settled_condition,
+        lambda: client.get_deployment_by_name(service, name),
+    )
+
+    def trigger(deadline: float) -> AsmDeploymentTrigger:
+        return AsmDeploymentTrigger(
+            service,
+            [{"name": name, "condition": "settled"}],
+            asm_conn_id=op.asm_conn_id,
+            deadline=deadline,
+            poll_interval=op.poll_interval,
+        )
+
+    return probe, trigger
+
+
 class _DeploymentTargetMixin:
     """Resolve "deployment by name or by slot" once for the operators that accept both."""
 
@@ -201,26 +227,7 @@ class AsmCreateDeploymentOperator(CscfgConfigurationMixin, AsmBaseOperator):
 
     def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
         """A reused deployment is usable once it is settled (no operation holds it: its create ended)."""
-        from airflow_sm_provider.client.polling import Probe, deployment_settled_condition
-        from airflow_sm_provider.triggers.deployment import AsmDeploymentTrigger
-
-        name, service = str(self.deployment_name), self.service_name
-        probe = Probe(
-            f"deployment {service}/{name} settled",
-            deployment_settled_condition,
-            lambda: client.get_deployment_by_name(service, name),
-        )
-
-        def trigger(deadline: float) -> AsmDeploymentTrigger:
-            return AsmDeploymentTrigger(
-                service,
-                [{"name": name, "condition": "settled"}],
-                asm_conn_id=self.asm_conn_id,
-                deadline=deadline,
-                poll_interval=self.poll_interval,
-            )
-
-        return probe, trigger
+        return deployment_settled(self, client, self.service_name, str(self.deployment_name), "settled")
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.create_deployment(

@@ -8,18 +8,20 @@ A missing instance or role is ``if_missing="fail"`` (default) or ``"ignore"``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow_sm_provider import protocol
 from airflow_sm_provider._rendering import is_template, optional, text
 from airflow_sm_provider.operators._arguments import argument
 from airflow_sm_provider.operators._checks import check_name, choice, invalid
+from airflow_sm_provider.operators._upgrade_walk import NOT_SENT, RUNNING, deployment_facts
 from airflow_sm_provider.operators.base import IF_MISSING, AsmBaseOperator
-from airflow_sm_provider.operators.deployment import _DeploymentTargetMixin
+from airflow_sm_provider.operators.deployment import _DeploymentTargetMixin, deployment_settled
 
 if TYPE_CHECKING:
     from airflow_sm_provider.client import ServiceManagementClient
+    from airflow_sm_provider.operators.base import SettleProbe
 
 __all__ = [
     "AsmDeleteRoleInstancesOperator",
@@ -46,7 +48,21 @@ def _names(field: str, value: Any) -> list[str]:
 
 
 class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
-    """An action on a deployment's instances or roles, found by deployment name or slot."""
+    """An action on a deployment's instances or roles, found by deployment name or slot.
+
+    Most of these calls are not idempotent (a second reboot restarts the instance again; a second
+    upgrade walks every domain again), so a retry after a try that was interrupted while its request
+    may have left (the "submitting" mark, or a request id ASM no longer knows) does not send blindly.
+    The one place for it: before sending, :meth:`check_existing` keeps the deployment as it was
+    (``_upgrade_walk.deployment_facts``: label, configuration digest, LastModifiedTime,
+    UpgradeStatus) and what this task asks for (:meth:`asked`) with the mark; the retry compares the
+    deployment with them (:meth:`judge`, one rule per call). The interrupted try's operation still
+    running is waited for (the deployment settled: unlocked), one that ended is reported as that
+    try's (``status`` "Succeeded", ``by_previous_try`` True, no request id), an unchanged deployment
+    means the request never took effect and it is sent. Anything else -- an operation that is not
+    the one this task asked for, or an interrupted try that asked for something else -- fails with
+    ``ConflictError`` before any request, naming what differs (:meth:`not_this_tasks`).
+    """
 
     service_name: str = argument(reader=text, templated=True)
     deployment_name: str | None = argument(None, reader=optional(text), templated=True)
@@ -64,6 +80,119 @@ class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
             self.missing_error(self._describe())
         self._deployment_name = str(dep.name)
         return dep
+
+    #: The deployment just before this task's request (``deployment_facts``), kept with the mark.
+    _before: dict[str, Any] | None = None
+    #: What the interrupted try asked for (:meth:`asked`), back from the mark.
+    _asked_before: dict[str, Any] | None = None
+    #: This try adopted the interrupted try's operation instead of sending.
+    _by_previous_try: bool = False
+
+    def target(self, client: ServiceManagementClient) -> Any:
+        return self.deployment(client)
+
+    # -- subclass interface
+    def asked(self) -> dict[str, Any]:
+        """What this task's request asks for, JSON-safe (no secrets: the .cscfg only as a digest)."""
+        return {}
+
+    def look(self, client: ServiceManagementClient, dep: Any) -> dict[str, Any] | None:
+        """The operator's own look before leaping (on a fresh try, or when nothing is adopted)."""
+        return None
+
+    def judge(self, dep: Any, before: dict[str, Any]) -> str:
+        """``RUNNING`` / ``DONE`` / ``NOT_SENT`` for the interrupted try's request (or raise
+        ``not_this_tasks``), from the deployment now and ``before`` it was sent. Default
+        ``NOT_SENT``: the deployment cannot tell, the request is sent again. So far for reboot /
+        reimage / rebuild: once a restart is over the instance looks as before, and LastModifiedTime
+        has a resolution of one second (a restart in the same second as the mark leaves it equal);
+        their evidence would be List Subscription Operations (an operation on the instance's URL
+        after the mark)."""
+        return NOT_SENT
+
+    # -- the life cycle's hooks
+    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+        dep = self.target(client)
+        if adopt and self._before is not None:
+            adopted = self._adopt(client, dep, self._before)
+            if adopted is not None:
+                return adopted
+        result = self.look(client, dep)
+        self._before = deployment_facts(dep)
+        return result
+
+    def _adopt(
+        self, client: ServiceManagementClient, dep: Any, before: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        verdict = self.judge(dep, before)
+        if verdict == NOT_SENT:
+            self.log.info(
+                "%s: the interrupted try's %s request did not take effect (the deployment is unchanged); "
+                "sending it.",
+                self._describe(),
+                self.operation_name,
+            )
+            return None
+        # What Get Deployment does not show (an upgrade's package URL, its role): as that try asked?
+        asked, earlier = self.asked(), self._asked_before or {}
+        differing = {k: (v, earlier[k]) for k, v in asked.items() if k in earlier and earlier[k] != v}
+        if differing:
+            self.not_this_tasks(
+                "the request of the interrupted try of this task", differing, found_word="that try asked for"
+            )
+        self._by_previous_try = True
+        self.log.info(
+            "%s: the %s the interrupted try sent is %s; adopting it instead of sending again.",
+            self._describe(),
+            self.operation_name,
+            "still running" if verdict == RUNNING else "done",
+        )
+        return self.build_result(client, None, "Succeeded")
+
+    def not_this_tasks(
+        self, what: str, differing: Mapping[str, tuple[Any, Any]], *, found_word: str = "found"
+    ) -> NoReturn:
+        """Refuse to adopt an operation that is not the one this task asked for (nothing is sent)."""
+        from airflow_sm_provider.client.errors import ConflictError
+
+        listing = "; ".join(f"{k}: requested {w!r}, {found_word} {h!r}" for k, (w, h) in differing.items())
+        name = self.operation_name
+        raise ConflictError(
+            f"{self._describe()}: a previous try of this task was interrupted while sending {name}, but "
+            f"{what} is not this task's ({listing}): not sending {name} again, nor adopting it. Look at "
+            "the deployment, then clear the task",
+            code=protocol.ERR_CONFLICT,
+            before_request=True,
+        )
+
+    def settle_probe(self, client: ServiceManagementClient) -> SettleProbe | None:
+        """An adopted operation is over once the deployment is settled (no operation holds it)."""
+        if not self._by_previous_try:
+            return None
+        what = f"settled (the {self.operation_name} of the interrupted try ended)"
+        return deployment_settled(self, client, self.service_name, str(self._deployment_name), what)
+
+    def settled_result(self, client: ServiceManagementClient, result: Any) -> Any:
+        """After waiting for an adopted operation: judged again (it may have been rolled back)."""
+        if not (isinstance(result, dict) and result.get("by_previous_try")) or self._before is None:
+            return result
+        self._by_previous_try = True
+        if self.judge(self.target(client), self._before) == NOT_SENT:
+            from airflow_sm_provider.client.errors import OperationFailedError
+
+            raise OperationFailedError(
+                f"{self._describe()}: the {self.operation_name} of the interrupted try ended without "
+                "effect (the deployment is as it was before it)",
+            )
+        return self.build_result(client, None, "Succeeded")
+
+    def submitted_facts(self) -> dict[str, Any]:
+        return {**super().submitted_facts(), "before": self._before, "asked": self.asked()}
+
+    def restore_facts(self, facts: Mapping[str, Any]) -> None:
+        super().restore_facts(facts)
+        self._before = facts.get("before")
+        self._asked_before = facts.get("asked")
 
     def absent(self, client: ServiceManagementClient, what: str) -> dict[str, Any]:
         """``if_missing``: raise, or finish without a request."""
@@ -91,8 +220,7 @@ class _RoleInstanceAction(_DeploymentAction):
         super().validate_inputs()
         check_name("role_instance_name", self.role_instance_name)
 
-    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
-        dep = self.deployment(client)
+    def look(self, client: ServiceManagementClient, dep: Any) -> dict[str, Any] | None:
         names = {i.instance_name for i in dep.role_instance_list}
         if self.role_instance_name not in names:
             return self.absent(client, f"Role instance {self.role_instance_name!r} of {self._describe()}")

@@ -22,7 +22,14 @@ from airflow_sm_provider.operators._checks import (
     invalid,
 )
 from airflow_sm_provider.operators._cscfg import CscfgConfigurationMixin
-from airflow_sm_provider.operators._upgrade_walk import check_role_to_upgrade, domain_walked
+from airflow_sm_provider.operators._upgrade_walk import (
+    check_role_to_upgrade,
+    config_digest,
+    domain_walked,
+    judge_rollback,
+    judge_upgrade,
+    judge_walk,
+)
 from airflow_sm_provider.operators.deployment import _deployment_result
 from airflow_sm_provider.operators.role_instances import _DeploymentAction
 
@@ -36,13 +43,15 @@ ROLLBACK_MODES = ("Auto", "Manual")
 
 
 class _UpgradeTarget(_DeploymentAction):
-    """The deployment an upgrade call acts on (by name or slot), found before sending."""
+    """The deployment an upgrade call acts on (by name or slot), found before sending.
+
+    Upgrade Deployment, Walk Upgrade Domain and Rollback are not idempotent (a second upgrade walks
+    every domain again; a second walk or rollback is ASM's 400 or 409): a retry after an interrupted
+    try adopts its operation (``_DeploymentAction``), judged by the rules of ``_upgrade_walk``.
+    """
 
     default_poll_interval = 10.0
     default_timeout = 3600.0
-
-    def target(self, client: ServiceManagementClient) -> Any:
-        return self.deployment(client)
 
     def build_result(self, client: ServiceManagementClient, request_id: str | None, status: str) -> Any:
         dep = self._find(client)
@@ -53,6 +62,7 @@ class _UpgradeTarget(_DeploymentAction):
             "upgrade_in_progress": upgrade is not None,
             "current_upgrade_domain": int_of(getattr(upgrade, "current_upgrade_domain", None)),
             "current_upgrade_domain_state": getattr(upgrade, "current_upgrade_domain_state", None),
+            "by_previous_try": self._by_previous_try,
         }
 
 
@@ -99,11 +109,23 @@ class AsmUpgradeDeploymentOperator(CscfgConfigurationMixin, _UpgradeTarget):
         check_text("deployment_label", self.deployment_label, protocol.LABEL_MAX_CHARS, required=True)
         check_name("role_to_upgrade", self.role_to_upgrade, required=False)
 
-    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
+    def look(self, client: ServiceManagementClient, dep: Any) -> dict[str, Any] | None:
         # Before the "submitting" mark: a typo fails here, not as ASM's 400, and leaves no mark that
         # would make every retry believe an upgrade request may have left.
-        check_role_to_upgrade(self.target(client), self.role_to_upgrade)
+        check_role_to_upgrade(dep, self.role_to_upgrade)
         return None
+
+    def asked(self) -> dict[str, Any]:
+        return {
+            "package_url": self.package_url,
+            "deployment_label": self.deployment_label,
+            "mode": self.mode,
+            "role_to_upgrade": self.role_to_upgrade or None,
+            "configuration": config_digest(self.configuration_text()),
+        }
+
+    def judge(self, dep: Any, before: dict[str, Any]) -> str:
+        return judge_upgrade(self, dep, before, self.asked())
 
     def submit(self, client: ServiceManagementClient) -> Any:
         return client.upgrade_deployment(
@@ -136,8 +158,13 @@ class AsmWalkUpgradeDomainOperator(_UpgradeTarget):
         if isinstance(self.upgrade_domain, int | float) and not 0 <= self.upgrade_domain < 20:
             invalid("upgrade_domain", f"must be between 0 and 19, got {self.upgrade_domain!r}")
 
-    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
-        dep = self.target(client)
+    def asked(self) -> dict[str, Any]:
+        return {"upgrade_domain": int(self.upgrade_domain)}
+
+    def judge(self, dep: Any, before: dict[str, Any]) -> str:
+        return judge_walk(self, dep, before, int(self.upgrade_domain))
+
+    def look(self, client: ServiceManagementClient, dep: Any) -> dict[str, Any] | None:
         domain = int(self.upgrade_domain)
         if domain_walked(getattr(dep, "upgrade_status", None), domain, started_here=False):
             self.log.info("Upgrade domain %s is already walked (or being walked); not sending again.", domain)
@@ -165,8 +192,13 @@ class AsmRollbackUpgradeOperator(_UpgradeTarget):
     if_missing: str = argument("ignore")
     operation_name = "rollback upgrade"
 
-    def check_existing(self, client: ServiceManagementClient, *, adopt: bool) -> dict[str, Any] | None:
-        dep = self.target(client)
+    def asked(self) -> dict[str, Any]:
+        return {"mode": self.mode}
+
+    def judge(self, dep: Any, before: dict[str, Any]) -> str:
+        return judge_rollback(self, dep, before, self.mode)
+
+    def look(self, client: ServiceManagementClient, dep: Any) -> dict[str, Any] | None:
         if getattr(dep, "upgrade_status", None) is not None or getattr(dep, "rollback_allowed", False):
             return None
         if self.if_missing == "fail":
