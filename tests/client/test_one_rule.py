@@ -87,7 +87,7 @@ def test_zero_is_allowed_exactly_where_the_rule_says() -> None:
         v.seconds(0, "timeout")
 
 
-# "٢٠١٤-١٠-٠١" is 2014-10-01 in Arabic-Indic digits: a regex ``\d`` took it, and a header the service
+# The last is 2014-10-01 in Arabic-Indic digits (U+0660..U+0669): a regex ``\d`` took it, and a header the service
 # answers 400 went out.
 @pytest.mark.parametrize(
     "version",
