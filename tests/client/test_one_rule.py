@@ -87,8 +87,8 @@ def test_zero_is_allowed_exactly_where_the_rule_says() -> None:
         v.seconds(0, "timeout")
 
 
-# The last is 2014-10-01 in Arabic-Indic digits (U+0660..U+0669): a regex ``\d`` took it, and a header the service
-# answers 400 went out.
+# The last is 2014-10-01 in Arabic-Indic digits (U+0660..U+0669): a regex ``\d`` took it,
+# and a header the service answers 400 went out.
 @pytest.mark.parametrize(
     "version",
     [
