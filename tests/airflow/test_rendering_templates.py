@@ -520,7 +520,13 @@ def _ip_delete_check(w: World, v: dict[str, Any], state: str) -> None:
 
 def _ip_associate(w: World) -> dict[str, Any]:
     service, name = _service_with_deployment(w)
-    return {"name": _reserved_ip(w), "service_name": service, "deployment_name": name, "virtual_ip_name": ""}
+    return {
+        "name": _reserved_ip(w),
+        "service_name": service,
+        "deployment_name": name,
+        "deployment_slot": None,  # rendered "None": by name (the slot is the alternative)
+        "virtual_ip_name": "",
+    }
 
 
 def _ip_associate_check(w: World, v: dict[str, Any], state: str) -> None:
