@@ -13,6 +13,9 @@ value by hand. The readers accept exactly:
   ``timedelta`` or a number with a unit (``"90s"``, ``"5m"``, ``"2h"``); never NaN or infinity;
 * text: a ``str``; mappings / lists: the object, or its text as JSON or as a Python literal (what
   Jinja prints for a dict or list param);
+* secret-bearing arguments (:func:`secret`, :func:`secret_mapping`: a password, probe headers holding a
+  token): an error names the field, the kind and position of the problem and the fix, never the value
+  (nor a chained parser error whose traceback would print it); :func:`is_secret` tells them apart;
 * optional arguments: ``None``, and the strings ``""`` and ``"None"`` (how Jinja renders a missing or
   None param) mean "not given";
 * safety arguments (:func:`guard`): optional arguments that turn a safety check on (the build staging
@@ -47,12 +50,14 @@ __all__ = [
     "guard",
     "invalid",
     "is_blank",
+    "is_secret",
     "is_template",
     "list_of_mappings",
     "mapping",
     "number",
     "optional",
     "secret",
+    "secret_mapping",
     "text",
 ]
 
@@ -161,6 +166,18 @@ def text(field: str, value: Any) -> str:
     invalid(field, f"must be a string, got {type(value).__name__} {value!r}")
 
 
+def _mark_secret(reader: Reader) -> Reader:
+    """Declare ``reader`` the reader of a secret-bearing argument (see :func:`is_secret`)."""
+    reader.secret = True  # type: ignore[attr-defined]
+    return reader
+
+
+def is_secret(reader: Reader | None) -> bool:
+    """True when ``reader`` reads a secret-bearing argument (:func:`secret`, :func:`secret_mapping`,
+    or one of them wrapped by :func:`optional` / :func:`guard`): its errors never show the value."""
+    return bool(getattr(reader, "secret", False))
+
+
 def secret(field: str, value: Any) -> str:
     """A password or key: a string; the error never shows the value (it may be the secret)."""
     if isinstance(value, str):
@@ -168,31 +185,87 @@ def secret(field: str, value: Any) -> str:
     invalid(field, f"must be a string, got a {type(value).__name__} (value not shown: it is a secret)")
 
 
-def _literal(field: str, value: str, what: str) -> Any:
+_mark_secret(secret)
+
+#: What a secret-bearing argument's error says instead of its value.
+_NOT_SHOWN = "value not shown: it may hold a secret"
+
+
+def _parse_problem(value: str) -> str | None:
+    """Where ``value`` stops being JSON ("Expecting ',' delimiter at line 1, column 31"), or None when it
+    reads as JSON or as a printed Python literal. The words and position only: never the text."""
     import ast
     import json
 
     try:
+        json.loads(value)
+        return None
+    except ValueError as exc:
+        where = (
+            f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else "it is not valid JSON"
+        )
+    try:
+        ast.literal_eval(value.strip())
+        return None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return where
+
+
+def _literal(field: str, value: str, what: str, *, shown: bool = True) -> Any:
+    import ast
+    import json
+
+    problem = _parse_problem(value)
+    if problem is not None:
+        # Raised here, outside any ``except``: a chained SyntaxError's traceback prints the source line.
+        if shown:
+            invalid(field, f"must be {what} (an object, or its text as JSON), got {value!r}")
+        invalid(
+            field,
+            f"must be {what} (an object, or its text as JSON); its text ({len(value)} characters) is not "
+            f"valid JSON: {problem} ({_NOT_SHOWN}). Fix the value or the template so it renders valid JSON "
+            "(every brace and quote closed), or give the argument as a dict",
+        )
+    try:
         return json.loads(value)
     except ValueError:
-        pass
-    try:
         return ast.literal_eval(value.strip())
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        invalid(field, f"must be {what} (an object, or its text as JSON), got {value!r}")
+
+
+def _kind(data: Any) -> str:
+    """What a secret-bearing value is, without the value: "a list", "a mapping with a non-string key"."""
+    if isinstance(data, Mapping):
+        return "a mapping with a non-string key"
+    return f"a {type(data).__name__}"
+
+
+def _mapping(field: str, value: Any, *, shown: bool) -> dict[str, Any]:
+    data = _literal(field, value, "a mapping", shown=shown) if isinstance(value, str) else value
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+        got = repr(value) if shown else f"{_kind(data)} ({_NOT_SHOWN})"
+        invalid(field, f"must be a mapping with string keys, got {got}")
+    return dict(data)
 
 
 def mapping(field: str, value: Any) -> dict[str, Any]:
     """Name/value pairs: a dict with string keys, or its text (JSON, or a printed Python dict)."""
-    data = _literal(field, value, "a mapping") if isinstance(value, str) else value
-    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
-        invalid(field, f"must be a mapping with string keys, got {value!r}")
-    return dict(data)
+    return _mapping(field, value, shown=True)
+
+
+def secret_mapping(field: str, value: Any) -> dict[str, Any]:
+    """:func:`mapping` for a secret-bearing argument (probe headers holding a token): an error names
+    the field, the kind and position of the problem and the fix, never the value or any part of it."""
+    return _mapping(field, value, shown=False)
+
+
+_mark_secret(secret_mapping)
 
 
 def list_of_mappings(field: str, value: Any) -> list[dict[str, Any]]:
     """A list of dicts, or its text (JSON, or a printed Python list)."""
-    data = _literal(field, value, "a list of mappings") if isinstance(value, str) else value
+    data = _literal(field, value, "a list of mappings", shown=True) if isinstance(value, str) else value
     if not isinstance(data, (list, tuple)) or not all(isinstance(item, Mapping) for item in data):
         invalid(field, f"must be a list of mappings, got {value!r}")
     return [dict(item) for item in data]
@@ -212,7 +285,7 @@ def optional(reader: Reader) -> Reader:
         return reader(field, value)
 
     read.__name__ = f"optional_{getattr(reader, '__name__', 'value')}"
-    return read
+    return _mark_secret(read) if is_secret(reader) else read
 
 
 class Guard:
@@ -225,6 +298,8 @@ class Guard:
 
     def __init__(self, reader: Reader, check: str) -> None:
         self.reader = optional(reader)
+        #: A guard over a secret-bearing reader is one too (:func:`is_secret`).
+        self.secret = is_secret(reader)
         #: What the argument turns on, in words for the error ("the check that staging holds ...").
         self.check = check
         self.__name__ = f"guard_{getattr(reader, '__name__', 'value')}"

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider._rendering import duration, guard, mapping, number, text
+from airflow_sm_provider._rendering import duration, guard, number, secret_mapping, text
 from airflow_sm_provider.operators._arguments import DeclaredArguments, argument
 from airflow_sm_provider.operators._checks import invalid
 
@@ -291,7 +291,7 @@ class HealthCheckArgsMixin(DeclaredArguments):
     #: Only the guarded swap offers the ``health_path`` shorthand (it declares the argument).
     health_path: str | None
     health_headers: dict[str, str] | None = argument(
-        None, reader=guard(mapping, check="the health probe's headers"), templated=True
+        None, reader=guard(secret_mapping, check="the health probe's headers"), templated=True
     )
     expected_status: int | Sequence[int] | str = argument(200, reader=expected_statuses, templated=True)
     health_body_contains: str | None = argument(

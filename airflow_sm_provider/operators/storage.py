@@ -289,6 +289,11 @@ class AsmRegenerateStorageKeysOperator(AsmBaseOperator):
     retry of a try that was interrupted after sending compares it with the key it finds and sends
     nothing when the key already changed.
 
+    That guard needs the task state store, so ``durable=False`` (which switches the store off) is
+    refused while the DAG file is parsed (``InvalidInputError`` naming ``durable``): without it a retry
+    could rotate the key twice, invalidating the key consumers were just switched to. Keep
+    ``durable=True`` (the default); ``default_args={"durable": False}`` is refused the same way.
+
     :param service_name: the storage account.
     :param key_type: "Primary" or "Secondary": the key to regenerate (rotate the one your
         consumers do not use right now, then switch them over).
@@ -305,6 +310,13 @@ class AsmRegenerateStorageKeysOperator(AsmBaseOperator):
 
     def validate_inputs(self) -> None:
         check_storage_name("service_name", self.service_name)
+        if self.durable is not True:
+            invalid(
+                "durable",
+                "durable=False cannot be used to regenerate a key: the fingerprint that stops a retry "
+                "from rotating the key twice is kept in the task state store; keep durable=True (the "
+                "default)",
+            )
 
     def _current_fingerprint(self, client: ServiceManagementClient) -> str:
         keys = _masked(_keys_answer(client.get_storage_account_keys, self.service_name))

@@ -324,3 +324,15 @@ def test_a_retry_after_an_interrupted_update_reports_what_the_previous_try_chang
     result = xcom_value(dr, "update")
     seen = {k: result.get(k) for k in ("status", "changed", "by_previous_try")}
     assert seen == {"status": "Succeeded", "changed": ["description"], "by_previous_try": True}
+
+
+@pytest.mark.parametrize("how", ["argument", "default_args"])
+def test_key_rotation_refuses_durable_false_at_parse(how: str) -> None:
+    """Without the task state store the fingerprint is lost, so a retry after an interrupted try could
+    rotate the key twice: ``durable=False`` is refused while the DAG file is parsed, naming it."""
+    kwargs: dict[str, Any] = {"durable": False} if how == "argument" else {"default_args": {"durable": False}}
+    dag = DAG(f"ops_storage_keys_not_durable_{how}", schedule=None, start_date=START)
+    with dag, pytest.raises(InvalidInputError) as raised:
+        AsmRegenerateStorageKeysOperator(task_id="rotate", service_name="acct", key_type="Primary", **kwargs)
+    assert raised.value.field == "durable"
+    assert "durable=True" in str(raised.value) and "twice" in str(raised.value)
