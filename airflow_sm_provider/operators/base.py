@@ -481,15 +481,22 @@ class AsmBaseOperator(DeclaredArguments, TypedFields, BaseOperator):
         self._raise_unless_settled(self.wait_sync(probe, deadline), memo)
 
     def _raise_unless_settled(self, result: PollResult, memo: OperationMemo) -> None:
-        """Raise unless settled; a failure is terminal (the mark goes), a timeout keeps it for the retry."""
-        from airflow_sm_provider.client.errors import OperationFailedError, OperationTimeoutError
+        """Raise unless settled. Only a failure the readiness condition judged is terminal (the mark
+        goes); a timeout, or a wait that broke (``error_type``: the trigger lost ASM, a certificate
+        error), keeps the mark, so the retry judges the resource again instead of sending anew (the
+        rule of :meth:`_finish`)."""
+        from airflow_sm_provider.client.errors import AsmError, OperationFailedError, OperationTimeoutError
 
         if result.ok:
             return
-        if not result.timed_out:
-            memo.clear()
+        if result.error_type:
+            raise AsmError(
+                f"{self.operation_name}: could not watch the existing resource: {result.message}. It may "
+                "still be changing; a retry checks it again and sends nothing it already sent"
+            )
         if result.timed_out:
             raise OperationTimeoutError(f"{self.operation_name}: the existing resource {result.message}")
+        memo.clear()
         raise OperationFailedError(f"{self.operation_name}: the existing resource {result.message}")
 
     def run_step(self, client: ServiceManagementClient, handle: Any, what: str) -> None:
