@@ -178,6 +178,21 @@ def is_secret(reader: Reader | None) -> bool:
     return bool(getattr(reader, "secret", False))
 
 
+def _mask(value: Any) -> None:
+    """Register a secret-bearing argument's final value(s) with Airflow's secrets masker, as soon as
+    they are read (rendered): Airflow stores the rendered fields right after rendering and masks only
+    what it knows, by value or by a name that says "token" or "password". A header such as
+    ``X-Functions-Key`` from a Variable named ``probe_key`` was stored in the clear (review, session 8).
+    """
+    values = value.values() if isinstance(value, Mapping) else [value]
+    texts = [str(v) for v in values if isinstance(v, str) and v]
+    if texts:
+        from airflow_sm_provider._compat import mask_secret
+
+        for text in texts:
+            mask_secret(text)
+
+
 def secret(field: str, value: Any) -> str:
     """A password or key: a string; the error never shows the value (it may be the secret)."""
     if isinstance(value, str):
@@ -397,6 +412,8 @@ class TypedFields:
                         f"so: blank_means_not_given=[{field!r}])",
                     )
             setattr(self, field, reader(field, value))
+            if final and is_secret(reader):
+                _mask(getattr(self, field))
         if final:
             #: Every declared argument holds its final, typed value (checks may rely on it).
             self.fields_final = True
