@@ -15,8 +15,8 @@ finds the ones *marked* ephemeral and deletes them; nothing else is ever touched
 * then ``find_leftovers`` lists what keeps costing money once the services are gone: disks of the
   repository attached to no VM role, and reserved IPs associated with no deployment, whose names
   start with ``name_prefix`` (they carry no extended properties, so the prefix alone marks them;
-  without a prefix none is touched). It runs after the deletes, so the disks of VMs deleted tonight
-  are found too (a dry run lists only those already free). Each is deleted by its own mapped task
+  with a prefix shorter than 3 characters none is touched). It runs after the deletes, so the
+  disks of VMs deleted tonight are found too (a dry run lists only those already free). Each is deleted by its own mapped task
   (``delete_disks``, also deleting the VHD blob unless ``delete_vhds`` is False, and
   ``delete_reserved_ips``); one attached or associated in between is refused by the operator
   before any request, so nothing in use is touched.
@@ -75,10 +75,15 @@ def is_ephemeral(
     return " and ".join(r for r, m in zip(reasons, markers, strict=True) if m)
 
 
+#: Disks and reserved IPs are marked by their name alone and deleted with their VHDs: a prefix shorter
+#: than this (``name_prefix="e"`` typed at trigger time) marks no environment, so none is touched.
+LEFTOVER_PREFIX_MIN = 3
+
+
 def in_environment(name: str, params: dict[str, Any]) -> str | None:
     """Why a disk or reserved IP belongs to the ephemeral environments (its name prefix), or None."""
     prefix = str(params.get("name_prefix") or "")
-    if prefix and name.lower().startswith(prefix.lower()):
+    if len(prefix) >= LEFTOVER_PREFIX_MIN and name.lower().startswith(prefix.lower()):
         return f"name starts with {prefix!r}"
     return None
 

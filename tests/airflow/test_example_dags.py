@@ -21,6 +21,7 @@ from test_blue_green_support import (
     deploy,
     ensure_pool,
     example_dag,
+    example_module,
     make_client,
     new_service,
     slots,
@@ -257,3 +258,12 @@ def test_every_sensor_of_the_release_is_fed_by_an_xcomarg() -> None:
     for value in (ready.service_name, ready.deployment_name):
         assert isinstance(value, XComArg)
         assert [op.task_id for op, _ in value.iter_references()] == ["prepare"]
+
+
+@pytest.mark.parametrize(("prefix", "matched"), [("eph-", True), ("", False), ("e", False), ("ep", False)])
+def test_teardown_leftovers_need_a_prefix_that_marks_an_environment(prefix: str, matched: bool) -> None:
+    """Free disks and reserved IPs carry no marker but their name, and are deleted with their VHDs:
+    a one- or two-letter prefix typed at trigger time (``name_prefix="e"``) must not sweep them all
+    (read-only review, session 8)."""
+    teardown = example_module("nightly_teardown")
+    assert (teardown.in_environment("eph-disk-1", {"name_prefix": prefix}) is not None) is matched
