@@ -17,8 +17,8 @@ finds the ones *marked* ephemeral and deletes them; nothing else is ever touched
   start with ``name_prefix`` (they carry no extended properties, so the prefix alone marks them;
   with a prefix shorter than 3 characters none is touched). It runs after the deletes, so the
   disks of VMs deleted tonight are found too (a dry run lists only those already free). Each is
-  deleted by its own mapped task (``delete_disks``, also deleting the VHD blob unless ``delete_vhds`` is False, and
-  ``delete_reserved_ips``); one attached or associated in between is refused by the operator
+  deleted by its own mapped task (``delete_disks``, also deleting the VHD blob unless
+  ``delete_vhds`` is False, and ``delete_reserved_ips``); one attached or associated in between is refused by the operator
   before any request, so nothing in use is touched.
 
 Scheduled: it deletes only what carries both markers (by default; a disk or reserved IP: the prefix,
