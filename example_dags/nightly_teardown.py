@@ -18,8 +18,8 @@ finds the ones *marked* ephemeral and deletes them; nothing else is ever touched
   with a prefix shorter than 3 characters none is touched). It runs after the deletes, so the
   disks of VMs deleted tonight are found too (a dry run lists only those already free). Each is
   deleted by its own mapped task (``delete_disks``, also deleting the VHD blob unless
-  ``delete_vhds`` is False, and ``delete_reserved_ips``); one attached or associated in between is refused by the operator
-  before any request, so nothing in use is touched.
+  ``delete_vhds`` is False, and ``delete_reserved_ips``); one attached or associated in between is
+  refused by the operator before any request, so nothing in use is touched.
 
 Scheduled: it deletes only what carries both markers (by default; a disk or reserved IP: the prefix,
 and only when nothing uses it), and the markers are validated params. To keep teardown from racing
