@@ -160,7 +160,8 @@ class _DeploymentAction(_DeploymentTargetMixin, AsmBaseOperator):
         raise ConflictError(
             f"{self._describe()}: a previous try of this task was interrupted while sending {name}, but "
             f"{what} is not this task's ({listing}): not sending {name} again, nor adopting it. Look at "
-            "the deployment, then clear the task",
+            "the deployment; to send it anyway, run the task in a new DAG run (clearing this one does "
+            "not help: Airflow keeps the task's state store, which holds the interrupted try's mark)",
             code=protocol.ERR_CONFLICT,
             before_request=True,
         )

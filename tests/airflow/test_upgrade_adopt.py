@@ -182,6 +182,7 @@ def test_a_retry_does_not_adopt_someone_elses_upgrade(client: Any, asm_emulator:
     assert isinstance(err, ConflictError), repr(err)
     text = str(err)
     assert "not this task's" in text and "deployment_label: requested 'r2', found 'hotfix'" in text
+    assert "new DAG run" in text  # clearing keeps the task state store: the way out is named
     assert "not sending" in text
 
 
