@@ -12,8 +12,8 @@ from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
 from test_operators_helpers import (
     FAILURES,
+    FAST,
     interrupted_update,
-    record_failure,
     request_counter,
     requests_seen,
     unique,
@@ -24,8 +24,6 @@ from airflow_sm_provider.operators.cloud_service import (
     AsmCreateCloudServiceOperator,
     AsmUpdateCloudServiceOperator,
 )
-
-FAST: dict[str, Any] = {"poll_interval": 0.05, "timeout": 120, "on_failure_callback": record_failure}
 
 
 @pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])

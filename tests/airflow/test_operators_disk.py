@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
-from test_operators_helpers import FAILURES, record_failure, request_counter, requests_seen, unique
+from test_operators_helpers import FAILURES, FAST, request_counter, requests_seen, unique
 
 from airflow_sm_provider.client.errors import InvalidInputError
 from airflow_sm_provider.operators.disk import AsmDeleteDiskOperator
@@ -23,7 +23,6 @@ from airflow_sm_provider.operators.virtual_machine import (
     AsmDeleteVirtualMachineOperator,
 )
 
-FAST: dict[str, Any] = {"poll_interval": 0.05, "timeout": 120, "on_failure_callback": record_failure}
 INDEPENDENT: dict[str, Any] = {"trigger_rule": "all_done"}
 
 

@@ -9,6 +9,7 @@ from airflow.sdk import DAG
 from harness import START, asm_connection_json, conn_env, run_dag, task_states
 from test_operators_helpers import (
     FAILURES,
+    FAST,
     PACKAGE_URL,
     cscfg,
     record_failure,
@@ -27,8 +28,6 @@ from airflow_sm_provider.operators.deployment import (
 from airflow_sm_provider.operators.rolling_upgrade import AsmGuardedRollingUpgradeOperator
 from airflow_sm_provider.operators.storage import AsmCreateStorageAccountOperator
 from airflow_sm_provider.operators.virtual_machine import AsmCreateVirtualMachineOperator
-
-FAST: dict[str, Any] = {"poll_interval": 0.05, "timeout": 120, "on_failure_callback": record_failure}
 
 
 @pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])

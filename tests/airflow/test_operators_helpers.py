@@ -32,6 +32,10 @@ def record_failure(context: Any) -> None:
     FAILURES[context["ti"].task_id] = context.get("exception")
 
 
+#: Short polls and a failure recorder: the operator tests' common task arguments.
+FAST: dict[str, Any] = {"poll_interval": 0.05, "timeout": 120, "on_failure_callback": record_failure}
+
+
 def request_counter(emulator: Any, operation: str) -> int:
     """Add a never-firing rule on ``operation``; its ``matched`` counts the requests sent."""
     rule = emulator.add_faults({"action": "slow", "delay": 0, "operation": operation, "after": 10**9})[0]

@@ -10,10 +10,10 @@ from airflow.sdk import DAG
 from harness import START, run_dag, task_states, xcom_value
 from test_operators_helpers import (
     FAILURES,
+    FAST,
     PACKAGE_URL,
     crash_before_id_stored,
     cscfg,
-    record_failure,
     request_counter,
     requests_seen,
     unique,
@@ -26,7 +26,6 @@ from airflow_sm_provider.operators.storage import (
     AsmDeleteStorageAccountOperator,
 )
 
-FAST: dict[str, Any] = {"poll_interval": 0.05, "timeout": 120, "on_failure_callback": record_failure}
 INDEPENDENT: dict[str, Any] = {"trigger_rule": "all_done"}
 
 

@@ -17,8 +17,8 @@ from airflow.sdk import DAG
 from harness import START, legacy_sms, run_dag, task_states, xcom_value
 from test_operators_helpers import (
     FAILURES,
+    FAST,
     crash_before_id_stored,
-    record_failure,
     request_counter,
     requests_seen,
     unique,
@@ -29,8 +29,6 @@ from airflow_sm_provider.operators.storage import (
     AsmRegenerateStorageKeysOperator,
     AsmUpdateStorageAccountOperator,
 )
-
-FAST: dict[str, Any] = {"poll_interval": 0.05, "timeout": 120, "on_failure_callback": record_failure}
 
 
 def _account(endpoint: dict[str, Any]) -> str:
